@@ -1,0 +1,54 @@
+"""crmlib: the computation behind the CRM course and analysis kit.
+
+Every chapter of the course calls this package; nothing is computed in the notebooks themselves.
+Submodules are imported on first use, so ``import crmlib`` stays fast and needs no display::
+
+    >>> import crmlib
+    >>> crmlib.clv.retention_clv(100, 0.8, 0.1)  # doctest: +SKIP
+    266.666...
+
+One module per concept (see the README's module map): ``data``, ``datasets``, ``rfm``, ``clv``,
+``models``, ``tiers``, ``lifecycle``, ``loyalty``, ``relationship``, ``value``, ``churn``, ``plot``,
+``widgets``, ``exercises``, ``course``, ``cli``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "data",
+    "datasets",
+    "rfm",
+    "clv",
+    "models",
+    "tiers",
+    "lifecycle",
+    "loyalty",
+    "relationship",
+    "value",
+    "churn",
+    "plot",
+    "widgets",
+    "exercises",
+    "course",
+    "params",
+    "report",
+    "cli",
+)
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'crmlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,278 @@
+"""The course itself: find the chapters, run them with parameters, render them as HTML.
+
+Chapters are the notebooks ``notebooks/NN_snake_name.ipynb`` of the kit's folder. Each has one cell
+tagged ``parameters`` (papermill) whose defaults run on the bundled data. :func:`run_chapter` runs a
+chapter with other parameters into an output folder; :func:`execute_in_place` re-executes a stored
+chapter deterministically (``make notebooks``). papermill, nbclient and nbconvert are imported inside
+the functions, so ``import crmlib`` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KIT_ROOT = Path(__file__).resolve().parents[1]
+_CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+
+
+class ChapterError(ValueError):
+    """A chapter cannot be found or did not run; the message says which and why."""
+
+
+def notebooks_dir() -> Path:
+    """Folder of the chapters: ``$CRMLIB_NOTEBOOKS`` if set, else ``notebooks/`` beside the package."""
+    return Path(os.environ.get("CRMLIB_NOTEBOOKS", KIT_ROOT / "notebooks"))
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the course."""
+
+    number: str
+    name: str
+    path: Path
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def title(self) -> str:
+        """The first Markdown heading of the notebook (without the leading ``#``)."""
+        import json
+
+        cells = json.loads(self.path.read_text(encoding="utf-8")).get("cells", [])
+        for cell in cells:
+            if cell.get("cell_type") == "markdown":
+                for line in "".join(cell.get("source", "")).splitlines():
+                    if line.startswith("# "):
+                        return line[2:].strip()
+        return self.name.replace("_", " ").capitalize()
+
+
+def chapters(folder: Path | None = None) -> list[Chapter]:
+    """The chapters in course order (by their two-digit number).
+
+    >>> [c.number for c in chapters()][:1]
+    ['00']
+    """
+    folder = Path(folder) if folder is not None else notebooks_dir()
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        match = _CHAPTER_RE.match(path.name)
+        if match:
+            found.append(Chapter(match.group(1), match.group(2), path))
+    return found
+
+
+def find_chapter(key: str | int, folder: Path | None = None) -> Chapter:
+    """Find a chapter by number (``4``, ``"04"``), name (``"clv_npv"``), stem or file name.
+
+    >>> find_chapter(0).stem
+    '00_start_here'
+    """
+    all_chapters = chapters(folder)
+    text = str(key).strip()
+    if text.endswith(".ipynb"):
+        text = Path(text).stem
+    for chapter in all_chapters:
+        if text in (chapter.stem, chapter.name) or (text.isdigit() and int(text) == int(chapter.number)):
+            return chapter
+    listed = ", ".join(c.stem for c in all_chapters) or "none found"
+    raise ChapterError(f"There is no chapter {key!r}. The chapters are: {listed}.")
+
+
+def parse_parameter(text: str) -> tuple[str, Any]:
+    """Parse ``name=value`` from the command line; the value is read as a Python literal if it is one.
+
+    >>> parse_parameter("retention=0.8")
+    ('retention', 0.8)
+    >>> parse_parameter("unit=W")
+    ('unit', 'W')
+    >>> parse_parameter("data_path=None")
+    ('data_path', None)
+    """
+    import ast
+
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise ChapterError(f"A parameter must be written name=value (for example retention=0.8); got {text!r}.")
+    raw = raw.strip()
+    lowered = raw.lower()
+    if lowered in ("none", "null"):
+        return name, None
+    if lowered in ("true", "false"):
+        return name, lowered == "true"
+    try:
+        return name, ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return name, raw
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The names and default values of a notebook's ``parameters`` cell."""
+    import ast
+    import json
+
+    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            values = {}
+            for node in ast.parse("".join(cell["source"])).body:
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            try:
+                                values[target.id] = ast.literal_eval(node.value)
+                            except ValueError:
+                                values[target.id] = ast.unparse(node.value)
+            return values
+    raise ChapterError(f"{Path(path).name} has no cell tagged 'parameters'.")
+
+
+def _strip_volatile(nb) -> None:
+    """Remove what changes from run to run (timings, papermill's clock) so stored notebooks diff cleanly."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+
+
+def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str = "python3") -> Path:
+    """Execute a stored notebook top to bottom in its own folder and save it with its outputs.
+
+    Used by ``make notebooks``. Execution counts restart at 1 and volatile metadata is removed, so
+    re-running an unchanged chapter on the bundled (seeded) data gives the same file.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise ChapterError(f"{path.name} failed while executing: {_first_line(exc)}") from None
+    _strip_volatile(nb)
+    nbformat.write(nb, path)
+    return path
+
+
+def _first_line(exc: Exception) -> str:
+    ename = getattr(exc, "ename", "")
+    evalue = getattr(exc, "evalue", "")
+    if ename:
+        return f"{ename}: {evalue}"
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+
+
+def render_html(notebook: Path | str, html: Path | str | None = None) -> Path:
+    """Render an executed notebook to a self-contained HTML page (figures embedded)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = Path(notebook)
+    html = Path(html) if html is not None else notebook.with_suffix(".html")
+    exporter = HTMLExporter(template_name="lab")
+    exporter.embed_images = True
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    tmp = html.with_name(html.name + ".partial")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(html)
+    return html
+
+
+def run_chapter(
+    key: str | int,
+    *,
+    data: Path | str | None = None,
+    parameters: dict[str, Any] | None = None,
+    out: Path | str = "build",
+    html: bool = True,
+    kernel_name: str = "python3",
+    progress: bool = False,
+    timeout: int = 1800,
+) -> Path:
+    """Execute one chapter with papermill into ``out`` and (by default) render its HTML page.
+
+    Parameters
+    ----------
+    key : chapter number or name, see :func:`find_chapter`.
+    data : path of a transaction file for the chapter's ``data_path`` parameter (None: bundled data).
+    parameters : other values for the chapter's ``parameters`` cell.
+    out : folder for ``NN_name.ipynb`` and ``NN_name.html`` (created if missing).
+
+    Returns
+    -------
+    Path of the executed notebook. A failing cell raises :class:`ChapterError` with the cell's
+    error in one line; the partly executed notebook is kept beside as ``NN_name.failed.ipynb``.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    chapter = find_chapter(key)
+    params = dict(parameters or {})
+    if data is not None:
+        data_path = Path(data).expanduser()
+        if not data_path.exists():
+            raise ChapterError(f"The data file {str(data_path)!r} does not exist.")
+        params["data_path"] = str(data_path.resolve())
+    known = notebook_parameters(chapter.path)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ChapterError(
+            f"Chapter {chapter.stem} has no parameter {', '.join(map(repr, unknown))}. "
+            f"Its parameters are: {', '.join(known)}."
+        )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / chapter.path.name
+    partial = out / f"{chapter.stem}.partial.ipynb"
+    try:
+        pm.execute_notebook(
+            str(chapter.path),
+            str(partial),
+            parameters=params,
+            cwd=str(chapter.path.parent),
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        failed = out / f"{chapter.stem}.failed.ipynb"
+        partial.replace(failed)
+        raise ChapterError(f"Chapter {chapter.stem} stopped: {exc.ename}: {exc.evalue}") from None
+    partial.replace(target)
+    if html:
+        render_html(target, out / f"{chapter.stem}.html")
+    return target
+
+
+def write_index(out: Path | str, entries: list[tuple[Chapter, Path]]) -> Path:
+    """Write ``index.html`` linking the rendered chapters of ``out``."""
+    import html as _html
+
+    out = Path(out)
+    items = "\n".join(
+        f'<li><a href="{p.name}">{_html.escape(c.number)} · {_html.escape(c.title)}</a></li>' for c, p in entries
+    )
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>CRM course</title></head>"
+        f"<body><h1>CRM analytics course</h1><ol start='0'>{items}</ol></body></html>"
+    )
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index

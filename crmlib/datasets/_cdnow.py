@@ -1,0 +1,5 @@
+"""Datasets: cdnow."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Datasets: cohorts."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Datasets: firms."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

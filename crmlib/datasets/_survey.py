@@ -1,0 +1,5 @@
+"""Datasets: survey."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,20 @@
+"""Probability models of customer behaviour, one file each, sharing one base class.
+
+* :class:`BetaGeo` — BG/NBD (Fader, Hardie and Lee 2005), non-contractual repeat buying;
+* :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison and Colombo 1987);
+* :class:`GammaGamma` — spend per transaction (Fader, Hardie and Lee 2005, "RFM and CLV");
+* :class:`ShiftedBetaGeo` — contractual retention (Fader and Hardie 2007, 2010).
+
+scikit-learn style: settings in ``__init__``, ``fit(...)`` returns ``self``, learned values in
+``params_`` (a dict), ``log_likelihood_`` and a ``summary()`` table.
+"""
+
+from __future__ import annotations
+
+from crmlib.models._base import ConvergenceError, ModelError, NotFittedError  # noqa: F401
+from crmlib.models.beta_geo import BetaGeo  # noqa: F401
+from crmlib.models.pareto_nbd import ParetoNBD  # noqa: F401
+from crmlib.models.gamma_gamma import GammaGamma  # noqa: F401
+from crmlib.models.shifted_beta_geo import ShiftedBetaGeo  # noqa: F401
+
+__all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "ShiftedBetaGeo", "ModelError", "ConvergenceError", "NotFittedError"]

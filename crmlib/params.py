@@ -1,0 +1,171 @@
+"""Validation of parameters, for crmlib's functions and for the chapters' ``parameters`` cells.
+
+Every check raises :class:`ParameterError` (a ``ValueError``) with one sentence in the style of
+scikit-learn: which parameter, of what, what it must be, what it got, e.g.
+``The 'discount_rate' parameter of retention_clv must be a number in [0, 1). Got 1.5 instead.``
+
+The chapters call these right after their ``parameters`` cell, so a bad value given through
+papermill or ``crmlib run -p name=value`` stops the chapter with that sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from crmlib._units import UNIT_DAYS
+
+
+class ParameterError(ValueError):
+    """A parameter has a value the function or chapter cannot use. The message says which and why."""
+
+
+def _where(func: str | None) -> str:
+    return f" of {func}" if func else ""
+
+
+def _interval(low, high, low_open, high_open) -> str:
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    if low is None:
+        left = "("
+    if high is None:
+        right = ")"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    func: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    hint: str = "",
+) -> float | int:
+    """Return ``value`` as a float (or int) if it is a finite number within the interval.
+
+    >>> check_number(0.8, "retention", low=0, high=1, high_open=True)
+    0.8
+    >>> check_number(1.5, "discount_rate", func="retention_clv", low=0, high=1, high_open=True)
+    Traceback (most recent call last):
+    ...
+    crmlib.params.ParameterError: The 'discount_rate' parameter of retention_clv must be a number in [0, 1). Got 1.5 instead.
+    """
+    kind = "an integer" if integer else "a number"
+    rng = "" if low is None and high is None else f" in {_interval(low, high, low_open, high_open)}"
+    message = f"The {name!r} parameter{_where(func)} must be {kind}{rng}. Got {value!r} instead."
+    if hint:
+        message += " " + hint
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(message)
+    if integer and not float(value).is_integer():
+        raise ParameterError(message)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParameterError(message)
+    if low is not None and (number < low or (low_open and number == low)):
+        raise ParameterError(message)
+    if high is not None and (number > high or (high_open and number == high)):
+        raise ParameterError(message)
+    return int(number) if integer else number
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any], *, func: str | None = None) -> Any:
+    """Return ``value`` if it is one of ``choices``.
+
+    >>> check_choice("net", "returns", ("net", "drop", "keep"))
+    'net'
+    """
+    choices = tuple(choices)
+    if value in choices:
+        return value
+    listed = ", ".join(repr(c) for c in choices)
+    raise ParameterError(
+        f"The {name!r} parameter{_where(func)} must be one of {listed}. Got {value!r} instead."
+    )
+
+
+def check_unit(value: Any, name: str = "unit", *, func: str | None = None) -> str:
+    """Return the time unit upper-cased ("D", "W", "M" or "Y").
+
+    >>> check_unit("w")
+    'W'
+    """
+    if isinstance(value, str) and value.upper() in UNIT_DAYS:
+        return value.upper()
+    raise ParameterError(
+        f"The {name!r} parameter{_where(func)} must be one of 'D' (days), 'W' (weeks), "
+        f"'M' (months) or 'Y' (years). Got {value!r} instead."
+    )
+
+
+def check_path(value: Any, name: str = "data_path", *, func: str | None = None, allow_none: bool = True) -> Path | None:
+    """Return the path of an existing file, or ``None`` (the bundled data) when allowed.
+
+    >>> check_path(None) is None
+    True
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if allow_none:
+            return None
+        raise ParameterError(f"The {name!r} parameter{_where(func)} must be the path of a file. Got {value!r} instead.")
+    if not isinstance(value, (str, Path)):
+        raise ParameterError(
+            f"The {name!r} parameter{_where(func)} must be a file path (text) or None for the bundled data. "
+            f"Got {value!r} instead."
+        )
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise ParameterError(
+            f"The {name!r} parameter{_where(func)} must be a file, but {str(path)!r} is a folder. "
+            "Give the path of the transaction file inside it."
+        )
+    if not path.exists():
+        raise ParameterError(
+            f"The {name!r} parameter{_where(func)} names a file that does not exist: {str(path)!r}. "
+            "Check the path (relative paths start from the notebook's folder), or use None for the bundled data."
+        )
+    return path
+
+
+def check_date(value: Any, name: str, *, func: str | None = None, allow_none: bool = True):
+    """Return ``value`` as a ``pandas.Timestamp`` (day resolution), or ``None`` when allowed.
+
+    >>> check_date("2024-01-31", "calibration_end")
+    Timestamp('2024-01-31 00:00:00')
+    """
+    import pandas as pd
+
+    if value is None:
+        if allow_none:
+            return None
+        raise ParameterError(f"The {name!r} parameter{_where(func)} must be a date such as '2024-01-31'. Got None instead.")
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise ParameterError(
+            f"The {name!r} parameter{_where(func)} must be a date such as '2024-01-31'. Got {value!r} instead."
+        )
+    return stamp.normalize()
+
+
+def check_text(value: Any, name: str, *, func: str | None = None) -> str:
+    """Return ``value`` if it is a non-empty string (a column name, a label).
+
+    >>> check_text("customer_id", "customer_col")
+    'customer_id'
+    """
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ParameterError(f"The {name!r} parameter{_where(func)} must be a non-empty text. Got {value!r} instead.")

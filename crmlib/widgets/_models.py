@@ -1,0 +1,5 @@
+"""Explorers: models."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Explorers: tiers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

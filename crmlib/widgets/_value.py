@@ -1,0 +1,5 @@
+"""Explorers: value."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,35 @@
+"""Shared test settings: figures are drawn off-screen; outputs go under test-output/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The kit's folder."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def test_output() -> Path:
+    """A folder for files the tests keep for a person to look at (screenshots, rendered pages)."""
+    out = Path(os.environ.get("CRM_TEST_OUTPUT", ROOT / "test-output"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
