@@ -1,0 +1,234 @@
+"""Tests of crmlib.tiers: expected values are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmlib import tiers
+from crmlib.params import ParameterError
+
+
+# ---------------------------------------------------------------- Lorenz, Gini, Pareto
+
+
+def test_gini_hand_computation():
+    # values 1,2,3,4: |differences| over the 6 unordered pairs: 1,2,3,1,2,1 -> 10, ordered pairs 20;
+    # 2 * n^2 * mean = 2 * 16 * 2.5 = 80 -> G = 20/80 = 0.25
+    assert tiers.gini([4, 1, 3, 2]) == pytest.approx(0.25)
+    # one customer has everything among 4: pairs (0,x) three times -> 3x, ordered 6x; 2*16*(x/4) = 8x -> 0.75
+    assert tiers.gini([0, 0, 0, 10]) == pytest.approx(0.75)
+    assert tiers.gini([7, 7, 7]) == pytest.approx(0.0)
+
+
+def test_gini_equals_one_minus_twice_lorenz_area():
+    # Lorenz points for 1..4: 0, .1, .3, .6, 1; trapezoids: (0+.1 + .1+.3 + .3+.6 + .6+1)/(2*4) = 3/8
+    # G = 1 - 2 * 3/8 = 0.25
+    curve = tiers.lorenz_curve([1, 2, 3, 4])
+    assert curve["share_of_value"].tolist() == pytest.approx([0, 0.1, 0.3, 0.6, 1.0])
+    area = np.trapezoid(curve["share_of_value"], curve["share_of_customers"])
+    assert 1 - 2 * area == pytest.approx(tiers.gini([1, 2, 3, 4]))
+
+
+def test_gini_with_negative_profit_can_exceed_one():
+    # profits -3, 1, 1, 5: total 4, mean 1. Pair differences: (-3,1)=4 twice, (-3,5)=8, (1,1)=0, (1,5)=4 twice
+    # -> 24 unordered, 48 ordered; 2 * 16 * 1 = 32 -> G = 1.5
+    assert tiers.gini([-3, 1, 1, 5]) == pytest.approx(1.5)
+    # Lorenz dips below zero first: cumulative -3, -2, -1, 4 over total 4
+    assert tiers.lorenz_curve([-3, 1, 1, 5])["share_of_value"].tolist() == pytest.approx([0, -0.75, -0.5, -0.25, 1])
+
+
+def test_whale_curve_rises_above_one_then_falls():
+    # profits sorted desc 5, 1, 1, -3, total 4: cumulative 5, 6, 7, 4 -> 1.25, 1.5, 1.75, 1.0
+    curve = tiers.pareto_curve([1, -3, 5, 1])
+    assert curve["share_of_value"].tolist() == pytest.approx([0, 1.25, 1.5, 1.75, 1.0])
+
+
+def test_pareto_table_hand_values():
+    # 10 customers: one brings 50, one 20, eight bring 3.75 each (30 in all): total 100
+    values = [50, 20] + [3.75] * 8
+    table = tiers.pareto_table(values, cut_points=(0.1, 0.2, 0.5, 0.15))
+    # top 10% = 1 customer: 50%; top 20% = 2: 70%; top 50% = 5: 50+20+3*3.75 = 81.25%;
+    # top 15% -> ceil(1.5) = 2 customers: 70%
+    assert table["customers"].tolist() == [1, 2, 5, 2]
+    assert table["share_of_value"].tolist() == pytest.approx([0.5, 0.7, 0.8125, 0.7])
+
+
+def test_shares_need_positive_total():
+    with pytest.raises(ParameterError, match="sums to -2; shares of value need a positive total"):
+        tiers.gini([1, -3])
+    with pytest.raises(ParameterError, match="missing or infinite values .first customers: \\['b'\\]"):
+        tiers.pareto_curve(pd.Series([1.0, np.nan], index=["a", "b"]))
+
+
+# ---------------------------------------------------------------- pyramid
+
+
+def test_pyramid_counts_with_default_shares():
+    # 200 distinct values: VIP ceil(0.01*200)=2, major ceil(.05*200)-2=8, common 40-10=30, minor 160
+    values = pd.Series(np.arange(200, 0, -1), index=[f"c{i}" for i in range(200)], dtype=float)
+    tier = tiers.pyramid(values)
+    assert tier.value_counts().reindex(tiers.PYRAMID_LABELS).tolist() == [2, 8, 30, 160]
+    assert tier.loc["c0"] == "VIP" and tier.loc["c199"] == "minor"
+    assert tier.index.equals(values.index)
+
+
+def test_pyramid_tie_at_cutoff_goes_to_lower_tier():
+    # shares 0.25/0.25/0.5 on 4 customers: quotas at positions < 1, < 2, rest.
+    # values 9, 5, 5, 1: the two 5s straddle positions 1 and 2 -> with ties="lower" both take position 2 -> C
+    values = [9, 5, 5, 1]
+    kwargs = dict(shares=(0.25, 0.25, 0.5), labels=("A", "B", "C"))
+    assert tiers.pyramid(values, **kwargs).tolist() == ["A", "C", "C", "C"]
+    # ties="higher": both take position 1 -> B
+    assert tiers.pyramid(values, ties="higher", **kwargs).tolist() == ["A", "B", "B", "C"]
+    # ties="order": input order decides
+    assert tiers.pyramid(values, ties="order", **kwargs).tolist() == ["A", "B", "C", "C"]
+
+
+def test_pyramid_all_equal_and_fewer_customers_than_tiers():
+    assert tiers.pyramid([3, 3, 3, 3, 3]).tolist() == ["minor"] * 5
+    # 2 customers, 4 tiers: best customer position 0 < 0.02 -> VIP; second position 1 >= 0.4 -> minor
+    tier = tiers.pyramid([1.0, 8.0])
+    assert tier.tolist() == ["minor", "VIP"]
+    table = tiers.tier_table([1.0, 8.0], tier)
+    assert table["customers"].tolist() == [1, 0, 0, 1, 2]
+
+
+def test_pyramid_shares_must_sum_to_one():
+    with pytest.raises(ParameterError, match="must sum to 1 .* sums to 0.9"):
+        tiers.pyramid([1, 2, 3], shares=(0.1, 0.2, 0.6))
+    with pytest.raises(ParameterError, match="one distinct name per share"):
+        tiers.pyramid([1, 2, 3], shares=(0.5, 0.5), labels=("a", "b", "c"))
+    with pytest.raises(ParameterError, match="'ties' parameter of pyramid must be one of"):
+        tiers.pyramid([1, 2], ties="random")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-50, 200), min_size=1, max_size=60),
+    st.lists(st.integers(1, 20), min_size=1, max_size=5),
+    st.sampled_from(["lower", "higher", "order"]),
+)
+def test_pyramid_partition_and_monotone(values, weights, ties):
+    shares = np.array(weights) / sum(weights)
+    labels = [f"t{i}" for i in range(len(shares))]
+    tier = tiers.pyramid(values, shares=shares, labels=labels, ties=ties)
+    codes = tier.cat.codes.to_numpy()
+    # every customer in exactly one tier
+    assert len(tier) == len(values) and (codes >= 0).all()
+    # a better value is never in a lower tier
+    v = np.asarray(values, dtype=float)
+    order = np.argsort(-v, kind="stable")
+    assert (np.diff(codes[order]) >= 0).all()
+    if ties != "order":  # equal values share a tier
+        for value in set(values):
+            assert len(set(codes[v == value])) == 1
+    else:  # the quotas are met exactly: tier j holds ceil(c_j n) - ceil(c_{j-1} n) customers
+        n = len(values)
+        expected = np.diff(np.concatenate([[0], np.ceil(np.cumsum(shares)[:-1] * n - 1e-9), [n]]))
+        assert np.bincount(codes, minlength=len(shares)).tolist() == expected.astype(int).tolist()
+
+
+def test_tier_table_shares_with_negative_profit():
+    profit = pd.Series([100.0, 50.0, 10.0, -60.0], index=list("abcd"))
+    tier = pd.Series(["top", "top", "rest", "rest"], index=list("abcd"))
+    table = tiers.tier_table(profit, tier, costs=[1, 1, 1, 5])
+    # total profit 100; top: 150 -> 150%; rest: -50 -> -50%
+    assert table.loc["top", "share_of_value"] == pytest.approx(1.5)
+    assert table.loc["rest", "share_of_value"] == pytest.approx(-0.5)
+    assert table.loc["rest", "share_of_cost"] == pytest.approx(6 / 8)
+    assert table.loc["total", "customers"] == 4
+
+
+def test_profitability_tiers():
+    profit = pd.Series([500.0, 200.0, 100.0, 50.0, 0.0, -10.0, -400.0], index=range(7))
+    tier = tiers.profitability_tiers(profit, shares=(0.2, 0.2, 0.6))
+    # lead: profit < 0 -> customers 5, 6. Others (5): quotas positions < 1, < 2, rest
+    assert tier.tolist() == ["platinum", "gold", "iron", "iron", "iron", "lead", "lead"]
+    with pytest.raises(ParameterError, match="must give 3 shares"):
+        tiers.profitability_tiers(profit, shares=(0.5, 0.5))
+
+
+# ---------------------------------------------------------------- value x potential
+
+
+def test_value_potential_quadrants_and_threshold_side():
+    current = pd.Series([10.0, 10.0, 5.0, 4.9, 1.0], index=list("abcde"))
+    potential = pd.Series([3.0, 2.9, 3.0, 9.0, 0.0], index=list("abcde"))
+    vp = tiers.value_potential(current, potential, current_threshold=5, potential_threshold=3)
+    # exactly at the threshold counts as high: c (5, 3) is platinum
+    assert vp["quadrant"].tolist() == ["platinum", "gold", "platinum", "iron", "lead"]
+    assert vp.loc["e", "strategy"] == tiers.QUADRANT_STRATEGIES["lead"]
+    assert "end the relationship" in vp.loc["e", "strategy"]
+    assert "one-to-one retention" in vp.loc["a", "strategy"]
+
+
+def test_value_potential_default_thresholds_are_medians_and_strategies_replaceable():
+    vp = tiers.value_potential([1, 2, 3, 4], [4, 3, 2, 1])
+    # medians 2.5 and 2.5: (1,4) iron, (2,3) iron, (3,2) gold, (4,1) gold
+    assert vp.attrs["current_threshold"] == 2.5
+    assert vp["quadrant"].tolist() == ["iron", "iron", "gold", "gold"]
+    own = {q: q.upper() for q in ("platinum", "gold", "iron", "lead")}
+    assert tiers.value_potential([1, 2], [1, 2], strategies=own)["strategy"].tolist() == ["LEAD", "PLATINUM"]
+    with pytest.raises(ParameterError, match="missing: \\['iron', 'lead'\\]"):
+        tiers.value_potential([1, 2], [1, 2], strategies={"platinum": "x", "gold": "y"})
+    with pytest.raises(ParameterError, match="no value for customers \\['z'\\]"):
+        tiers.value_potential(pd.Series([1.0, 2.0], index=["a", "z"]), pd.Series([1.0, 2.0], index=["a", "b"]))
+
+
+# ---------------------------------------------------------------- migration
+
+
+def test_migration_matrix_counts_and_shares():
+    before = pd.Series(pd.Categorical(["VIP", "VIP", "minor", "minor", "minor"], categories=["VIP", "minor"]),
+                       index=[1, 2, 3, 4, 5])
+    after = pd.Series(["VIP", "minor", "VIP", "minor", "minor"], index=[1, 2, 3, 4, 9])
+    counts = tiers.migration_matrix(before, after)
+    # 1 VIP->VIP, 2 VIP->minor, 3 minor->VIP, 4 minor->minor, 5 minor->gone, 9 new->minor
+    expected = pd.DataFrame([[1, 1, 0], [1, 1, 1], [0, 1, 0]], index=["VIP", "minor", "new"],
+                            columns=["VIP", "minor", "gone"])
+    assert counts.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert list(counts.index) == list(expected.index) and list(counts.columns) == list(expected.columns)
+    shares = tiers.migration_matrix(before, after, normalize=True)
+    assert shares.loc["minor"].tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+    with pytest.raises(ParameterError, match="lists customers more than once: \\[1\\]"):
+        tiers.migration_matrix(pd.Series(["a", "b"], index=[1, 1]), after)
+
+
+# ---------------------------------------------------------------- service levels
+
+
+def test_service_levels_hand_computation():
+    econ = pd.DataFrame(
+        {"customers": [10, 100], "revenue": [1000.0, 100.0], "cost_to_serve": [100.0, 20.0],
+         "retention": [0.8, 0.5]},
+        index=["VIP", "minor"],
+    )
+    out = tiers.service_levels(econ, margin_rate=0.3, discount_rate=0.1, cost_change={"VIP": 0.5},
+                               retention_change={"VIP": 0.05}, spend_change={"minor": -0.1})
+    # VIP: m = .3*1000 - 100 = 200 -> after .3*1000 - 150 = 150; V factor before 1.1/(1.1-.8) = 11/3,
+    # after 1.1/(1.1-.85) = 4.4 -> value 10*200*11/3 = 7333.33 -> 10*150*4.4 = 6600
+    assert out.loc["VIP", "margin_after"] == pytest.approx(150)
+    assert out.loc["VIP", "value_before"] == pytest.approx(10 * 200 * 11 / 3)
+    assert out.loc["VIP", "value_after"] == pytest.approx(6600)
+    # minor: m = 30 - 20 = 10 -> .3*90 - 20 = 7; profit 1000 -> 700
+    assert out.loc["minor", "profit_after"] == pytest.approx(700)
+    assert out.loc["total", "profit_before"] == pytest.approx(2000 + 1000)
+    with pytest.raises(ParameterError, match="out of \\[0, 1\\) for tiers \\['VIP'\\]"):
+        tiers.service_levels(econ, margin_rate=0.3, retention_change={"VIP": 0.25})
+    with pytest.raises(ParameterError, match="unknown tiers \\['gold'\\]"):
+        tiers.service_levels(econ, margin_rate=0.3, cost_change={"gold": 0.1})
+    with pytest.raises(ParameterError, match="missing: \\['retention'\\]"):
+        tiers.service_levels(econ.drop(columns="retention"), margin_rate=0.3)
+
+
+def test_inputs_are_not_changed():
+    values = pd.Series([3.0, 1.0, 2.0], index=list("abc"))
+    copy = values.copy()
+    tiers.pyramid(values)
+    tiers.pareto_table(values)
+    tiers.value_potential(values, values)
+    pd.testing.assert_series_equal(values, copy)
