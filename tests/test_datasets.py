@@ -1,0 +1,264 @@
+"""The bundled data and the synthetic generators: ground truth, moments, loaders, regeneration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, special, stats
+
+import crmlib.datasets as ds
+from crmlib.params import ParameterError
+from crmlib.rfm import summarize
+
+# ---------------------------------------------------------------------------------------------
+# make_retail
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_retail():
+    """50,000 customers: enough for moment checks with tight tolerances, still well under a second."""
+    return ds.make_retail(50_000, seed=7)
+
+
+def test_bundled_log_model_free_check():
+    # summarize on the committed log must reproduce the generator's own per-customer truth EXACTLY.
+    tx = ds.load_transactions()
+    customers = ds.load_customers().set_index("customer_id")
+    summary = summarize(tx, observation_end="2025-06-30")
+    assert summary.index.equals(customers.index)
+    assert (summary["frequency"] == customers["true_frequency"]).all()
+    assert (summary["recency"] == customers["true_recency"]).all()
+    assert (summary["T"] == customers["true_T"]).all()
+    assert np.abs(summary["monetary_value"] - customers["true_monetary_value"]).max() < 1e-9
+
+
+def test_generated_truth_equals_summarize_in_weeks():
+    data = ds.make_retail(3000, seed=3)
+    summary = summarize(data.transactions, observation_end=data.params["observation_end"], unit="W")
+    truth = data.truth
+    assert (summary["frequency"] == truth["frequency"]).all()
+    assert np.allclose(summary["recency"], truth["recency"] / 7, rtol=0, atol=1e-12)
+    assert np.allclose(summary["T"], truth["T"] / 7, rtol=0, atol=1e-12)
+    assert np.abs(summary["monetary_value"] - truth["monetary_value"]).max() < 1e-9
+
+
+def test_same_day_purchases_exist_and_are_separate_rows(big_retail):
+    # The log keeps same-day purchases as separate rows, so the merging rule is exercised.
+    tx = big_retail.transactions
+    assert tx.duplicated(["customer_id", "date"]).any()
+    # true_purchases counts every drawn purchase: exactly the number of rows per customer
+    rows = tx.groupby("customer_id").size()
+    assert (rows.reindex(big_retail.customers["customer_id"]).to_numpy() == big_retail.customers["true_purchases"]).all()
+
+
+def test_signup_is_first_purchase_and_cohorts_cover_the_window():
+    tx = ds.load_transactions()
+    customers = ds.load_customers().set_index("customer_id")
+    first = tx.groupby("customer_id")["date"].min()
+    assert (first == customers["signup_date"]).all()
+    months = customers["signup_date"].dt.to_period("M").value_counts().sort_index()
+    assert list(months.index.astype(str)) == [f"2023-{m:02d}" for m in range(1, 13)]
+    # uniform acquisition over 365 days: each month gets days_in_month/365 of 5000 (± 4 sd)
+    days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    expected = 5000 * days / 365
+    sd = np.sqrt(5000 * days / 365 * (1 - days / 365))
+    assert np.all(np.abs(months.to_numpy() - expected) < 4 * sd)
+    assert tx["date"].max() <= pd.Timestamp("2025-06-30")
+
+
+def test_zero_repeat_share_matches_bgnbd_closed_form(big_retail):
+    # A customer who makes no repeat purchase cannot drop out (dropout only follows a purchase), so
+    # P(X(t) = 0 | lambda) = exp(-lambda t) and, over lambda ~ Gamma(r, alpha),
+    # P(X(t) = 0) = (alpha / (alpha + t))^r   (Fader, Hardie and Lee 2005a, eq. 8 with x = 0 terms).
+    # The continuous horizon t lies in (T, T + 1] days, T the truth's whole-day value.
+    r, alpha = big_retail.params["r"], big_retail.params["alpha"]
+    weeks = big_retail.truth["T"].to_numpy() / 7
+    hi = np.mean((alpha / (alpha + weeks)) ** r)
+    lo = np.mean((alpha / (alpha + weeks + 1 / 7)) ** r)
+    n = len(weeks)
+    observed = np.mean(big_retail.customers["true_purchases"] == 1)
+    sd = np.sqrt(hi * (1 - hi) / n)
+    assert lo - 4 * sd < observed < hi + 4 * sd
+
+
+def test_alive_share_matches_closed_form(big_retail):
+    # Alive at the end iff the geometric number of purchases before dropout J exceeds the Poisson
+    # count N: P(alive | lambda, p) = E[(1-p)^N] = exp(-lambda p t). Over lambda ~ Gamma(r, alpha):
+    # (1 + p t / alpha)^(-r); over p ~ Beta(a, b) (Euler's integral): 2F1(r, a; a + b; -t / alpha).
+    prm = big_retail.params
+    weeks = (big_retail.truth["T"].to_numpy() + 0.5) / 7
+    closed = special.hyp2f1(prm["r"], prm["a"], prm["a"] + prm["b"], -weeks / prm["alpha"])
+    # the hypergeometric form checked against direct numerical integration at one horizon
+    beta = stats.beta(prm["a"], prm["b"])
+    t = weeks[0]
+    direct = integrate.quad(lambda p: (1 + p * t / prm["alpha"]) ** -prm["r"] * beta.pdf(p), 0, 1)[0]
+    assert closed[0] == pytest.approx(direct, rel=1e-6)
+    expected = closed.mean()
+    observed = big_retail.customers["true_alive"].mean()
+    sd = np.sqrt(expected * (1 - expected) / len(weeks))
+    assert abs(observed - expected) < 4 * sd
+
+
+def test_first_purchase_spend_matches_gamma_gamma_mean(big_retail):
+    # Every amount is Gamma(p, nu) with nu ~ Gamma(q, v): E[z] = p v / (q - 1) = 6 * 15 / 3 = 30.
+    # Var[z] = E[p/nu^2] + Var[p/nu] with E[1/nu^2] = v^2 / ((q-1)(q-2)) = 37.5:
+    # = 6 * 37.5 + (36 * 37.5 - 30^2) = 225 + 450 = 675. First purchases are one per customer, iid.
+    prm = big_retail.params
+    assert prm["p"] * prm["v"] / (prm["q"] - 1) == 30.0
+    tx = big_retail.transactions
+    first = tx.drop_duplicates("customer_id")  # rows are sorted by date, then customer, then time
+    assert len(first) == 50_000
+    se = np.sqrt(675 / len(first))
+    assert abs(first["amount"].mean() - 30.0) < 4 * se
+    # per-customer true mean spend p / nu: mean p v / (q - 1) as well
+    assert abs(big_retail.customers["true_mean_spend"].mean() - 30.0) < 4 * np.sqrt(450 / 50_000)
+
+
+def test_latent_draws_match_their_distributions(big_retail):
+    c = big_retail.customers
+    prm = big_retail.params
+    # Kolmogorov-Smirnov against the stated distributions (lambda per week, p, nu with rate v)
+    assert stats.kstest(c["true_lambda"], stats.gamma(prm["r"], scale=1 / prm["alpha"]).cdf).pvalue > 1e-4
+    assert stats.kstest(c["true_p"], stats.beta(prm["a"], prm["b"]).cdf).pvalue > 1e-4
+    assert stats.kstest(c["true_nu"], stats.gamma(prm["q"], scale=1 / prm["v"]).cdf).pvalue > 1e-4
+
+
+def test_channel_costs_and_independence(big_retail):
+    c = big_retail.customers
+    costs = c.groupby("channel")["acquisition_cost"].unique()
+    assert {k: float(v[0]) for k, v in costs.items()} == {k: v["cost"] for k, v in ds.DEFAULT_CHANNELS.items()}
+    shares = c["channel"].value_counts(normalize=True)
+    for name, spec in ds.DEFAULT_CHANNELS.items():
+        assert abs(shares[name] - spec["share"]) < 4 * np.sqrt(spec["share"] * (1 - spec["share"]) / len(c))
+    # behaviour does not depend on channel: mean lambda by channel within sampling noise
+    sd = stats.gamma(big_retail.params["r"], scale=1 / big_retail.params["alpha"]).std()
+    means = c.groupby("channel")["true_lambda"].agg(["mean", "size"])
+    assert np.all(np.abs(means["mean"] - 0.0625) < 5 * sd / np.sqrt(means["size"]))
+
+
+def test_make_retail_is_deterministic_by_seed():
+    a = ds.make_retail(300, seed=11)
+    b = ds.make_retail(300, seed=11)
+    c = ds.make_retail(300, seed=12)
+    pd.testing.assert_frame_equal(a.transactions, b.transactions)
+    pd.testing.assert_frame_equal(a.customers, b.customers)
+    assert not a.transactions["amount"].equals(c.transactions["amount"])
+
+
+def test_make_retail_attrs_and_amounts():
+    data = ds.make_retail(100, seed=1, r=0.7, alpha=5.0)
+    for frame in (data.transactions, data.customers, data.truth):
+        assert frame.attrs["true_params"]["r"] == 0.7
+        assert frame.attrs["true_params"]["alpha"] == 5.0
+    cents = data.transactions["amount"] * 100
+    assert np.allclose(cents, np.round(cents)) and (data.transactions["amount"] >= 0.01).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_customers": 0}, r"The 'n_customers' parameter of make_retail must be an integer in \[1, inf\)\. Got 0"),
+        ({"r": -1.0}, r"The 'r' parameter of make_retail must be a number in \(0, inf\)\. Got -1.0"),
+        ({"acquisition_end": "2022-01-01"}, r"'acquisition_end' parameter of make_retail must not come before start \(2023-01-01\)"),
+        ({"observation_end": "2023-06-01"}, r"'observation_end' parameter of make_retail must come after acquisition_end"),
+        ({"regions": {"North": 0.5}}, r"'regions' parameter of make_retail must give shares .* add up to 1"),
+    ],
+)
+def test_make_retail_errors(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        ds.make_retail(**{"n_customers": 10, **kwargs})
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders, bundled files, regeneration
+# ---------------------------------------------------------------------------------------------
+
+
+def test_load_transactions_dtypes_and_attrs():
+    tx = ds.load_transactions(None, customer="customer_id", date="date", amount="amount")
+    assert list(tx.columns) == ["customer_id", "date", "amount"]
+    assert pd.api.types.is_string_dtype(tx["customer_id"])
+    assert pd.api.types.is_datetime64_any_dtype(tx["date"])
+    assert (tx["date"] == tx["date"].dt.normalize()).all()
+    assert tx["amount"].dtype == np.float64
+    assert tx.attrs["true_params"]["r"] == ds.BUNDLED_RETAIL["r"]
+    assert tx.attrs["source"] == "bundled: transactions.csv"
+    assert tx["customer_id"].str.fullmatch(r"C\d{6}").all()
+
+
+def test_load_customers_dtypes():
+    c = ds.load_customers()
+    assert len(c) == ds.BUNDLED_RETAIL["n_customers"] == c["customer_id"].nunique()
+    assert pd.api.types.is_datetime64_any_dtype(c["signup_date"])
+    assert c["true_alive"].dtype == bool
+    assert c["acquisition_cost"].dtype == np.float64
+    assert c.attrs["true_params"]["seed"] == ds.BUNDLED_RETAIL["seed"]
+
+
+def test_load_transactions_rejects_column_settings_without_a_file():
+    with pytest.raises(ParameterError, match=r"load_transactions got customer='cust' but no file"):
+        ds.load_transactions(None, customer="cust", date="date")
+
+
+def test_load_transactions_with_a_path_reads_the_file(tmp_path):
+    import crmlib.data
+
+    if not hasattr(crmlib.data, "read_transactions"):
+        pytest.skip("crmlib.data.read_transactions is not written yet")
+    original = ds.load_transactions()
+    path = tmp_path / "mine.csv"
+    original.rename(columns={"customer_id": "cust", "date": "day", "amount": "value"}).to_csv(path, index=False)
+    mine = ds.load_transactions(path, customer="cust", date="day", amount="value")
+    assert len(mine) == len(original)
+    assert mine["amount"].sum() == pytest.approx(original["amount"].sum())
+
+
+def test_missing_data_folder_says_how_to_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMLIB_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"Regenerate the data with `make data`"):
+        ds.load_transactions()
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    from crmlib.datasets.__main__ import write_all
+
+    folder = tmp_path_factory.mktemp("data")
+    write_all(folder, verbose=False)
+    return folder
+
+
+def test_committed_files_equal_regeneration(regenerated, root):
+    written = sorted(p.name for p in regenerated.iterdir())
+    assert "transactions.csv" in written and "customers.csv" in written
+    for name in written:
+        committed = root / "data" / name
+        assert committed.exists(), f"{name} is generated but not committed; run `make data`"
+        assert committed.read_bytes() == (regenerated / name).read_bytes(), f"data/{name} differs: run `make data`"
+
+
+def test_sidecars_match_their_csv(root):
+    csvs = sorted((root / "data").glob("*.csv"))
+    assert csvs
+    for csv in csvs:
+        meta = json.loads(csv.with_suffix(".json").read_text(encoding="utf-8"))
+        assert meta["file"] == csv.name
+        assert meta["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+        frame = pd.read_csv(csv)
+        assert meta["rows"] == len(frame)
+        assert meta["columns"] == list(frame.columns)
+        assert csv.stat().st_size < 2_000_000
+
+
+def test_cli_writes_into_a_folder(tmp_path, capsys):
+    from crmlib.datasets.__main__ import main
+
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "transactions.csv" in out
+    assert (tmp_path / "transactions.json").exists()
