@@ -1,0 +1,367 @@
+"""The ``crmlib`` command: subcommands, exit codes, and one-line errors without tracebacks.
+
+Most tests run on two tiny chapters written into a temporary folder (``CRMLIB_NOTEBOOKS``), so they
+exercise the command, not the course: ``00_tiny`` doubles its parameter ``n`` (and checks the columns of
+a user file), ``01_breaks`` raises on purpose. Tests that only check the command line replace
+``crmlib.course.run_chapter`` by a recorder, so no kernel starts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import crmlib.course
+from crmlib import cli
+
+KERNEL_LOG = "[IPKernelApp]"  # ipykernel 7 logs a line to the inherited stderr when it starts (not crmlib's)
+
+
+def _chapter(title: str, body: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(
+        'data_path = None\ncustomer_col = "customer_id"\ndate_col = "date"\namount_col = "amount"\n'
+        "n = 3  # an integer in [1, 10]"
+    )
+    params.metadata["tags"] = ["parameters"]
+    validate = nbformat.v4.new_code_cell(
+        "from crmlib.params import check_number, check_path\n"
+        "data_path = check_path(data_path)\n"
+        "n = check_number(n, 'n', low=1, high=10, integer=True)"
+    )
+    load = nbformat.v4.new_code_cell(
+        "import pandas as pd\nimport crmlib.data\n"
+        "if data_path is not None:\n"
+        "    tx = pd.read_csv(data_path, parse_dates=[date_col]).rename(columns={customer_col: 'customer_id', date_col: 'date', amount_col: 'amount'})\n"
+        "    crmlib.data.check_canonical(tx, 'this chapter')\n"
+        + body
+    )
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), params, validate, load]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def tiny_course(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("chapters")
+    nbformat.write(_chapter("00 · Tiny start", "print('twice n:', 2 * n)"), folder / "00_tiny.ipynb")
+    nbformat.write(_chapter("01 · Breaks", "raise ValueError('broken on purpose')"), folder / "01_breaks.ipynb")
+    (folder / "notes.ipynb").write_text("{}", encoding="utf-8")  # not a chapter name: ignored
+    return folder
+
+
+@pytest.fixture
+def course_env(tiny_course, monkeypatch, tmp_path):
+    monkeypatch.setenv("CRMLIB_NOTEBOOKS", str(tiny_course))
+    monkeypatch.chdir(tmp_path)
+    return tiny_course
+
+
+@pytest.fixture
+def recorded(course_env, monkeypatch):
+    """Replace run_chapter by a recorder: the command line is tested without starting a kernel."""
+    calls = []
+
+    def fake_run_chapter(key, *, parameters=None, out="build", html=True, **kwargs):
+        calls.append({"key": key, "parameters": dict(parameters or {}), "out": Path(out), "html": html})
+        Path(out).mkdir(parents=True, exist_ok=True)
+        chapter = crmlib.course.find_chapter(key)
+        target = Path(out) / chapter.path.name
+        target.write_text("{}", encoding="utf-8")
+        if html:
+            target.with_suffix(".html").write_text("<html></html>", encoding="utf-8")
+        return target
+
+    monkeypatch.setattr(crmlib.course, "run_chapter", fake_run_chapter)
+    return calls
+
+
+def _error(capsys) -> tuple[str, str]:
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def _assert_one_error_line(err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("crmlib: error: "), err
+    assert sum(line.startswith("crmlib: error:") for line in lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, err)
+
+
+def _user_csv(folder: Path, *, customer="Customer", date="Order Date", amount="Total") -> Path:
+    path = folder / "sales.csv"
+    path.write_text(f"{customer},{date},{amount}\nA,2024-01-02,10\nA,2024-02-03,12.5\nB,2024-01-05,7\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- command line only (no kernel)
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--help"])
+    assert stop.value.code == 0
+    out, _ = _error(capsys)
+    for name in ("list", "run", "course", "notebooks", "report", "exercises"):
+        assert name in out
+
+
+def test_no_subcommand_prints_help_and_fails(capsys):
+    assert cli.main([]) == 2
+    out, _ = _error(capsys)
+    assert "usage: crmlib" in out
+
+
+def test_list_shows_number_title_and_file(course_env, capsys):
+    assert cli.main(["list"]) == 0
+    out, err = _error(capsys)
+    lines = out.splitlines()
+    assert len(lines) == 2  # notes.ipynb is not a chapter
+    assert lines[0].split() == ["00", "Tiny", "start", "00_tiny.ipynb"]
+    assert lines[1].split() == ["01", "Breaks", "01_breaks.ipynb"]
+    assert err == ""
+
+
+def test_list_without_chapters_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CRMLIB_NOTEBOOKS", str(tmp_path))
+    assert cli.main(["list"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "no chapters found", str(tmp_path))
+
+
+def test_run_maps_data_and_column_options_to_chapter_parameters(recorded, tmp_path, capsys):
+    data = _user_csv(tmp_path)
+    code = cli.main(
+        ["run", "tiny", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
+         "--amount", "Total", "-p", "n=5", "--out", "results", "--no-html"]
+    )
+    assert code == 0, _error(capsys)
+    (call,) = recorded
+    assert call["key"] == "00"
+    assert call["html"] is False
+    assert call["out"] == Path("results")
+    assert call["parameters"] == {
+        "n": 5,
+        "customer_col": "Customer",
+        "date_col": "Order Date",
+        "amount_col": "Total",
+        "data_path": str(data.resolve()),  # relative to the user's folder, not the notebooks folder
+    }
+    out, _ = _error(capsys)
+    assert "results/00_tiny.ipynb" in out
+
+
+def test_run_resolves_a_relative_data_path_parameter_against_the_current_folder(recorded, tmp_path):
+    data = _user_csv(tmp_path)
+    assert cli.main(["run", "0", "-p", "data_path=sales.csv", "--no-html"]) == 0
+    assert recorded[0]["parameters"]["data_path"] == str(data.resolve())
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["run", "7"], ["There is no chapter '7'", "00_tiny, 01_breaks"]),
+        (["run", "0", "--data", "missing.csv"], ["--data 'missing.csv'", "does not exist"]),
+        (["run", "0", "-p", "n"], ["-p 'n'", "name=value"]),
+        (["run", "0", "-p", "=4"], ["-p '=4'", "name=value"]),
+        (["run", "0", "-p", "discount=0.1"], ["no parameter 'discount'", "data_path, customer_col, date_col, amount_col, n"]),
+        (["run", "0", "--data", "sales.csv", "-p", "data_path=sales.csv"], ["--data and -p data_path"]),
+        (["run", "0", "--customer", "A", "-p", "customer_col=B"], ["--customer and -p customer_col"]),
+        (["run"], ["CHAPTER", "crmlib run --help"]),
+        (["run", "0", "--colour"], ["unrecognized arguments: --colour"]),
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+        (["course", "--only", "0,9"], ["There is no chapter '9'"]),
+        (["course", "-p", "discount=0.1"], ["no chapter has the parameter 'discount'"]),
+        (["notebooks", "nine"], ["There is no chapter 'nine'"]),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(recorded, tmp_path, capsys, argv, fragments):
+    _user_csv(tmp_path)
+    assert cli.main(argv) == 2
+    _assert_one_error_line(_error(capsys)[1], *fragments)
+    assert recorded == []  # nothing ran
+
+
+def test_out_must_not_be_a_file_or_the_chapters_folder(recorded, course_env, tmp_path, capsys):
+    (tmp_path / "taken").write_text("mine", encoding="utf-8")
+    assert cli.main(["run", "0", "--out", "taken"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "--out 'taken' is a file")
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "mine"
+
+    assert cli.main(["run", "0", "--out", str(course_env)]) == 2
+    _assert_one_error_line(_error(capsys)[1], "folder of the stored chapters")
+    assert recorded == []
+
+
+def test_course_keeps_an_index_html_it_did_not_write(recorded, tmp_path, capsys):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<html>my own page</html>", encoding="utf-8")
+    assert cli.main(["course", "--out", "site"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "index.html exists and was not written by crmlib")
+    assert (out / "index.html").read_text(encoding="utf-8") == "<html>my own page</html>"
+    assert recorded == []
+
+
+def test_course_passes_each_parameter_only_to_the_chapters_that_have_it(recorded, monkeypatch, capsys):
+    known = {"00_tiny": ["data_path", "n"], "01_breaks": ["data_path"]}
+    monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known[Path(path).stem])
+    assert cli.main(["course", "-p", "n=4", "--no-html"]) == 0, _error(capsys)
+    assert [(c["key"], c["parameters"]) for c in recorded] == [("00", {"n": 4}), ("01", {})]
+
+
+def test_keyboard_interrupt_exits_130_without_traceback(recorded, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(crmlib.course, "run_chapter", interrupted)
+    assert cli.main(["run", "0"]) == 130
+    err = _error(capsys)[1]
+    assert err.strip() == "crmlib: interrupted."
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(recorded, monkeypatch, capsys):
+    def buggy(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(crmlib.course, "run_chapter", buggy)
+    assert cli.main(["run", "0"]) == 1
+    _assert_one_error_line(_error(capsys)[1], "unexpected TypeError: unsupported operand")
+    monkeypatch.setenv("CRMLIB_DEBUG", "1")
+    with pytest.raises(TypeError, match="unsupported operand"):
+        cli.main(["run", "0"])
+
+
+def test_extension_subcommands_get_the_remaining_words(monkeypatch, capsys):
+    seen = []
+    module = types.ModuleType("crmlib_fake_report")
+    module.main_report = lambda argv: seen.append(argv) or 3
+    monkeypatch.setitem(sys.modules, "crmlib_fake_report", module)
+    monkeypatch.setitem(cli.EXTENSIONS, "report", ("crmlib_fake_report", "main_report", "a report"))
+    assert cli.main(["report", "--data", "x.csv", "--help"]) == 3
+    assert seen == [["--data", "x.csv", "--help"]]
+
+
+def test_a_missing_extension_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setitem(cli.EXTENSIONS, "report", ("crmlib._no_such_module", "main_report", "a report"))
+    assert cli.main(["report"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "'crmlib report' is not available", "crmlib._no_such_module")
+
+
+def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
+    from crmlib.data import DataError
+
+    def fails(argv):
+        raise DataError("The column 'Total' holds text in rows 3, 7.\nrow 3: 'n/a'")
+
+    module = types.ModuleType("crmlib_fake_ex")
+    module.cli = fails
+    monkeypatch.setitem(sys.modules, "crmlib_fake_ex", module)
+    monkeypatch.setitem(cli.EXTENSIONS, "exercises", ("crmlib_fake_ex", "cli", "exercises"))
+    assert cli.main(["exercises", "grade"]) == 1
+    err = _error(capsys)[1]
+    _assert_one_error_line(err, "The column 'Total' holds text")
+    assert err.splitlines()[1] == "  row 3: 'n/a'"  # details indented under the error line
+
+
+# --------------------------------------------------------------------------- real runs (a kernel each)
+
+
+@pytest.mark.slow
+def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(course_env, tmp_path, capsys):
+    _user_csv(tmp_path)
+    code = cli.main(
+        ["run", "00", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
+         "--amount", "Total", "-p", "n=4", "--out", "out"]
+    )
+    out, err = _error(capsys)
+    assert code == 0, err
+    executed = nbformat.read(tmp_path / "out" / "00_tiny.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "twice n: 8" in printed  # n=4 reached the chapter
+    assert (tmp_path / "out" / "00_tiny.html").stat().st_size > 1000
+    assert "out/00_tiny.ipynb" in out and "out/00_tiny.html" in out
+    assert (tmp_path / "sales.csv").read_text(encoding="utf-8").startswith("Customer,Order Date,Total")
+
+
+@pytest.mark.slow
+def test_a_chapter_failing_on_bad_data_is_one_line_in_a_real_process(course_env, tmp_path):
+    _user_csv(tmp_path, amount="Revenue")  # the chapter is told the amount is in 'Total'
+    env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlib", "run", "0", "--data", "sales.csv", "--customer", "Customer",
+         "--date", "Order Date", "--amount", "Total", "--no-html", "--out", "out"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    assert done.returncode == 1
+    err = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(KERNEL_LOG))
+    _assert_one_error_line(err, "Chapter 00_tiny stopped: DataError:", "missing: amount")
+    assert not (tmp_path / "out" / "00_tiny.ipynb").exists()  # no half result under the chapter's name
+    assert (tmp_path / "out" / "00_tiny.failed.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_course_runs_the_rest_after_a_failure_and_exits_1(course_env, tmp_path, capsys):
+    code = cli.main(["course", "--only", "01,00", "--out", "site"])
+    out, err = _error(capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "Running 2 chapters into site/"
+    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1] and lines[1].endswith("site/00_tiny.html")
+    assert lines[2].startswith("01  Breaks") and "FAILED" in lines[2] and "ValueError: broken on purpose" in lines[2]
+    assert lines[3] == "Contents page: site/index.html"
+    assert lines[4].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[4]
+    _assert_one_error_line(err, "1 chapter failed: 01_breaks")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="00_tiny.html">' in index and "01_breaks" not in index
+
+
+
+@pytest.mark.slow
+def test_notebooks_reexecutes_a_chapter_in_place(tiny_course, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    for path in tiny_course.glob("0*.ipynb"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setenv("CRMLIB_NOTEBOOKS", str(folder))
+    assert cli.main(["notebooks", "00"]) == 0
+    out, err = _error(capsys)
+    assert out.splitlines()[-1].startswith("1 of 1 notebooks re-executed in ")
+    executed = nbformat.read(folder / "00_tiny.ipynb", as_version=4)
+    code_cells = [c for c in executed.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code_cells] == [1, 2, 3]
+    assert "twice n: 6" in code_cells[-1].outputs[0]["text"]
+
+
+def test_notebooks_goes_on_after_a_failure_and_exits_1(course_env, monkeypatch, capsys):
+    done = []
+
+    def execute(path):
+        if Path(path).stem == "00_tiny":
+            raise crmlib.course.ChapterError("00_tiny.ipynb failed while executing: NameError: name 'x' is not defined")
+        done.append(Path(path).stem)
+        return path
+
+    monkeypatch.setattr(crmlib.course, "execute_in_place", execute)
+    assert cli.main(["notebooks"]) == 1
+    out, err = _error(capsys)
+    assert done == ["01_breaks"]
+    assert "FAILED" in out.splitlines()[0] and "NameError: name 'x' is not defined" in out.splitlines()[0]
+    assert out.splitlines()[-1].startswith("1 of 2 notebooks re-executed in ")
+    _assert_one_error_line(err, "1 notebook failed: 00_tiny (left unchanged)")
+
+
+def test_course_may_replace_its_own_index_page(recorded, tmp_path, capsys):
+    out = tmp_path / "site"
+    out.mkdir()
+    crmlib.course.write_index(out, [])
+    assert cli.main(["course", "--only", "00", "--out", "site"]) == 0, _error(capsys)
+    assert '<a href="00_tiny.html">' in (out / "index.html").read_text(encoding="utf-8")
+    assert "1 of 1 chapters ran" in _error(capsys)[0]
