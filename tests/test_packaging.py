@@ -1,0 +1,193 @@
+"""Packaging: the dependency lists agree, ``import crmlib`` stays light, every module imports, the command works."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+import crmlib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Tools only the test suite needs: in pyproject's `test` extra, deliberately not in environment.yml
+# (Binder and conda users run the course, not the tests). Anything else must be in both lists.
+TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "hypothesis", "playwright", "lifetimes"}
+# Entries of environment.yml that are not Python packages of pyproject.
+CONDA_ONLY = {"python", "pip"}
+# conda-forge names that differ from the PyPI names (conda name -> PyPI name).
+CONDA_TO_PYPI: dict[str, str] = {}
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _lower_bounds(specs) -> dict[str, str]:
+    """{canonical name: specifier text} of requirement strings such as 'numpy>=1.26'."""
+    found = {}
+    for text in specs:
+        req = Requirement(text)
+        found[canonicalize_name(CONDA_TO_PYPI.get(req.name, req.name))] = str(req.specifier)
+    return found
+
+
+def _conda_dependencies() -> tuple[dict[str, str], list]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    plain = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)]
+    conda = {}
+    for text in plain:
+        name = re.split(r"[<>=!~ ]", text, maxsplit=1)[0]
+        if name in CONDA_ONLY:
+            continue
+        conda.update(_lower_bounds([text]))
+    return conda, pip
+
+
+def test_environment_yml_and_pyproject_list_the_same_dependencies():
+    project = _pyproject()["project"]
+    extras = project["optional-dependencies"]
+    wanted = _lower_bounds(project["dependencies"] + extras["lab"])
+    test_extra = _lower_bounds(extras["test"])
+    conda, _ = _conda_dependencies()
+
+    missing_in_conda = {n: s for n, s in wanted.items() if n not in conda}
+    assert not missing_in_conda, f"in pyproject.toml but not in environment.yml: {missing_in_conda}"
+    extra_in_conda = sorted(set(conda) - set(wanted) - set(test_extra))
+    assert not extra_in_conda, f"in environment.yml but in no pyproject list: {extra_in_conda}"
+    differing = {n: (wanted[n], conda[n]) for n in wanted if conda[n] != wanted[n]}
+    assert not differing, f"versions differ (pyproject, environment.yml): {differing}"
+    # The test extra holds the test-only tools plus what is in environment.yml with the same bound.
+    for name, spec in test_extra.items():
+        if name in TEST_ONLY:
+            continue
+        assert name in conda, f"{name} is in the test extra but neither in environment.yml nor in TEST_ONLY"
+        assert conda[name] == spec, f"{name}: test extra says {spec!r}, environment.yml says {conda[name]!r}"
+
+
+def test_environment_yml_installs_the_kit_itself():
+    _, pip = _conda_dependencies()
+    assert any("-e ." in entries.get("pip", []) for entries in pip), "environment.yml must pip-install the kit (-e .)"
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.replace(" ", "") == "python" + _pyproject()["project"]["requires-python"]
+
+
+def test_the_drift_check_notices_a_drift():
+    """The comparison above really compares: a changed bound or a missing package is seen."""
+    wanted = _lower_bounds(["numpy>=1.26", "pandas>=2.1"])
+    assert wanted != _lower_bounds(["numpy>=1.25", "pandas>=2.1"])
+    assert set(wanted) != set(_lower_bounds(["numpy>=1.26"]))
+
+
+def _fresh_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+HEAVY = ["numpy", "pandas", "scipy", "matplotlib", "seaborn", "ipywidgets", "papermill", "nbformat", "nbconvert"]
+
+
+def test_import_crmlib_loads_no_heavy_library():
+    out = _fresh_python(f"import sys, json, crmlib; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    assert json.loads(out) == []
+
+
+def test_the_command_line_module_loads_no_heavy_library_before_it_runs():
+    code = (
+        "import sys, json, crmlib.cli; p = crmlib.cli.build_parser(); "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    assert json.loads(_fresh_python(code)) == []
+
+
+def test_the_heavy_check_can_fail():
+    out = _fresh_python(f"import sys, json, crmlib; crmlib.rfm; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    assert "pandas" in json.loads(out)
+
+
+def test_python_m_crmlib_help():
+    done = subprocess.run([sys.executable, "-m", "crmlib", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: crmlib")
+    for command in ("list", "run", "course", "notebooks"):
+        assert re.search(rf"^\s+{command}\s", done.stdout, re.MULTILINE), command
+    assert done.stderr == ""
+
+
+def test_console_script_points_at_main():
+    target = _pyproject()["project"]["scripts"]["crmlib"]
+    module, _, func = target.partition(":")
+    assert callable(getattr(importlib.import_module(module), func))
+
+
+def _modules() -> list[str]:
+    names = ["crmlib"]
+    for info in pkgutil.walk_packages(crmlib.__path__, prefix="crmlib."):
+        if info.name.endswith("__main__"):
+            continue  # running it is the command, tested above
+        names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_every_module_imports(name):
+    importlib.import_module(name)
+
+
+@pytest.mark.parametrize("name", crmlib._SUBMODULES)
+def test_every_advertised_submodule_exists(name):
+    """``crmlib.__all__`` promises these names (``crmlib.clv`` ...): each must import."""
+    module = getattr(crmlib, name)
+    assert module.__name__ == f"crmlib.{name}"
+
+
+@pytest.mark.parametrize("package", ["crmlib.plot", "crmlib.widgets", "crmlib.datasets"])
+def test_reexported_names_are_listed_once_and_exist(package):
+    """Each ``_topic`` submodule's ``__all__`` is re-exported by its package; two topics must not export one name."""
+    pkg = importlib.import_module(package)
+    owners: dict[str, str] = {}
+    for info in pkgutil.iter_modules(pkg.__path__, prefix=package + "."):
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            assert hasattr(module, name), f"{info.name}.__all__ lists {name!r}, which it does not define"
+            assert name not in owners, f"{name!r} is exported by both {owners[name]} and {info.name}"
+            owners[name] = info.name
+            assert getattr(pkg, name) is getattr(module, name), f"{package}.{name} is not {info.name}.{name}"
+
+
+def test_readme_gives_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make course" in readme
+    assert "make test" in readme
+
+
+def test_readme_course_map_lists_every_chapter():
+    from crmlib.course import chapters
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c.stem for c in chapters() if f"`{c.stem}`" not in readme]
+    assert not missing, f"README.md's course map does not list: {missing}"
+
+
+def test_makefile_calls_only_existing_subcommands():
+    from crmlib.cli import EXTENSIONS, build_parser
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    calls = re.findall(r"\$\(BIN\)/crmlib\s+(\S+)", makefile)
+    assert {"course", "notebooks"} <= set(calls)
+    parser = build_parser()
+    known = set(parser._subparsers._group_actions[0].choices) | set(EXTENSIONS)  # noqa: SLF001
+    assert set(calls) <= known, set(calls) - known
