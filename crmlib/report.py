@@ -1,0 +1,120 @@
+"""The analyst's report: the kit's whole analysis of one transaction file, in one command.
+
+``crmlib report --data FILE --out DIR`` runs the capstone chapter (``09_capstone_crm_strategy``) on the file
+and writes into ``DIR``:
+
+* ``report.html`` — the executed analysis as one self-contained page (figures embedded);
+* ``report.ipynb`` — the executed notebook;
+* ``tables/*.csv`` — the per-customer summary (with tier, quadrant, p(alive), expected purchases, CLV) and
+  the tier and segment tables.
+
+Safety: the input file is only read. The report is built in a staging folder beside ``DIR`` and moved into place
+only when it is complete, so an interrupted run leaves no half-written report in place of a good one. A folder
+that already holds other files is refused unless ``force=True`` (then only the report's own files are
+replaced; nothing else in the folder is touched).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from crmlib.course import ChapterError, find_chapter, notebook_parameters, render_html
+
+REPORT_CHAPTER = "capstone_crm_strategy"
+REPORT_FILES = ("report.html", "report.ipynb", "tables")
+
+
+class ReportError(ValueError):
+    """The report cannot be made; the message says why and what to do."""
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"The output path {str(out)!r} is a file, not a folder. Choose a folder for the report.")
+    if out.is_dir():
+        others = sorted(p.name for p in out.iterdir() if not p.name.startswith(".crmlib-staging"))
+        if others and not force:
+            shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+            raise ReportError(
+                f"The output folder {str(out)!r} already holds files ({shown}). Choose an empty or new folder, "
+                "or pass --force to replace the report's own files in it (other files are left alone)."
+            )
+
+
+def make_report(
+    data: Path | str,
+    out: Path | str,
+    *,
+    columns: dict[str, str] | None = None,
+    parameters: dict[str, Any] | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout: int = 3600,
+    kernel_name: str = "python3",
+) -> Path:
+    """Run the report chapter on ``data`` and write ``report.html``, ``report.ipynb`` and ``tables/`` into ``out``.
+
+    Parameters
+    ----------
+    data : the transaction file (CSV, .csv.gz, Parquet, Excel), only read.
+    out : the report folder; created if missing; refused if it holds other files, unless ``force``.
+    columns : the file's column names for the chapter's ``customer_col``, ``date_col``, ``amount_col`` (and
+        ``quantity_col``, ``price_col``, ``invoice_col``, ``date_format`` where the chapter has them), e.g.
+        ``{"customer_col": "Customer ID", "date_col": "InvoiceDate"}``.
+    parameters : other parameters of the chapter (``calibration_end``, ``unit``, ...).
+    force : write into a folder that holds other files (replacing only the report's own files).
+
+    Returns
+    -------
+    The path of ``report.html``.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    data = Path(data).expanduser()
+    if not data.exists():
+        raise ReportError(f"The data file {str(data)!r} does not exist.")
+    if data.is_dir():
+        raise ReportError(f"{str(data)!r} is a folder; give the path of the transaction file inside it.")
+    out = Path(out).expanduser()
+    _check_out(out, force)
+    chapter = find_chapter(REPORT_CHAPTER)
+    known = notebook_parameters(chapter.path)
+    params = {**(columns or {}), **(parameters or {})}
+    unknown = sorted(k for k in params if k not in known)
+    if unknown:
+        raise ReportError(
+            f"The report has no parameter {', '.join(map(repr, unknown))}. Its parameters are: {', '.join(known)}."
+        )
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".crmlib-staging-", dir=out))
+    try:
+        tables = staging / "tables"
+        tables.mkdir()
+        params.update({"data_path": str(data.resolve()), "tables_dir": str(tables)})
+        notebook = staging / "report.ipynb"
+        try:
+            pm.execute_notebook(
+                str(chapter.path), str(notebook), parameters=params, cwd=str(chapter.path.parent),
+                kernel_name=kernel_name, progress_bar=progress, execution_timeout=timeout,
+            )
+        except PapermillExecutionError as exc:
+            raise ReportError(f"The analysis stopped: {exc.ename}: {exc.evalue}") from None
+        render_html(notebook, staging / "report.html")
+        # Move into place: tables first, the page last, so report.html is always a complete report.
+        if (out / "tables").exists():
+            shutil.rmtree(out / "tables")
+        (staging / "tables").replace(out / "tables")
+        (staging / "report.ipynb").replace(out / "report.ipynb")
+        (staging / "report.html").replace(out / "report.html")
+    except ChapterError as exc:
+        raise ReportError(str(exc)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+    return out / "report.html"
