@@ -26,7 +26,6 @@ check cell changes nothing, and a deleted answer cell scores 0 for its question.
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import math
@@ -606,3 +605,49 @@ def grade(
             writer.writerows(graded.rows)
     tmp.replace(out)
     return results
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line: crmlib exercises build|grade
+# --------------------------------------------------------------------------------------------------
+
+
+def cli(argv: list[str]) -> int:
+    """``crmlib exercises build [--check] [--seed N] [--out DIR]`` and
+    ``crmlib exercises grade NOTEBOOK... --out gradebook.csv [--seed N] [--timeout S]``."""
+    from crmlib.cli import UsageError, _Parser
+
+    parser = _Parser(prog="crmlib exercises", description="Student versions of the exercises, and grading.")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    b = sub.add_parser("build", help="write the student versions from exercises/source/")
+    b.add_argument("--check", action="store_true", help="fail if a committed student version differs from its source")
+    b.add_argument("--seed", type=int, help="data seed for a personal set (use with --out)")
+    b.add_argument("--out", metavar="DIR", help="folder for the student versions (default: exercises/)")
+    g = sub.add_parser("grade", help="grade submissions into a gradebook CSV and feedback files")
+    g.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="submitted notebooks")
+    g.add_argument("--out", default="gradebook.csv", metavar="CSV", help="the gradebook (default: gradebook.csv)")
+    g.add_argument("--seed", type=int, help="the data seed the student was given")
+    g.add_argument("--timeout", type=int, default=60, metavar="S", help="time limit per cell in seconds (default: 60)")
+    g.add_argument("--feedback", metavar="DIR", help="folder for the feedback files (default: feedback/ beside the gradebook)")
+    args = parser.parse_args(argv)
+    if args.action is None:
+        parser.print_help()
+        return 2
+    if args.action == "build":
+        if args.seed is not None and args.out is None and not args.check:
+            raise UsageError("a personal set (--seed) needs its own folder: add --out DIR")
+        try:
+            paths = build(check=args.check, seed=args.seed, out=args.out)
+        except ExerciseError as exc:
+            print(f"crmlib: error: {exc}", file=sys.stderr)
+            return 1
+        verb = "up to date" if args.check else "written"
+        print(f"{len(paths)} student notebooks {verb} in {paths[0].parent if paths else args.out}")
+        return 0
+    missing = [n for n in args.notebooks if not Path(n).is_file()]
+    if missing:
+        raise UsageError(f"no such submission: {', '.join(missing)}")
+    results = grade(args.notebooks, out=args.out, seed=args.seed, timeout=args.timeout, feedback_dir=args.feedback)
+    total = sum(g.points for g in results)
+    print(f"graded {len(results)} notebooks ({total:g} points in all) into {args.out}")
+    return 0

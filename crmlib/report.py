@@ -118,3 +118,59 @@ def make_report(
         if created and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
     return out / "report.html"
+
+
+#: ``crmlib report`` options that set the report chapter's column parameters.
+REPORT_OPTIONS = {
+    "customer": "customer_col",
+    "date": "date_col",
+    "amount": "amount_col",
+    "quantity": "quantity_col",
+    "price": "price_col",
+    "invoice": "invoice_col",
+    "date_format": "date_format",
+    "calibration_end": "calibration_end",
+    "unit": "unit",
+}
+
+
+def main_report(argv: list[str]) -> int:
+    """``crmlib report --data FILE --out DIR [--customer COL --date COL --amount COL] [--quantity COL --price COL
+    --invoice COL] [--date-format FMT] [--calibration-end DATE] [--unit W] [-p name=value ...] [--force]``."""
+    import sys
+
+    from crmlib.cli import UsageError, _Parser
+    from crmlib.course import parse_parameter
+
+    parser = _Parser(prog="crmlib report", description="The kit's whole analysis of your transaction file: report.html and CSV tables.")
+    parser.add_argument("--data", required=True, metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for report.html, report.ipynb and tables/")
+    parser.add_argument("--customer", metavar="COL", help="column of the customer id")
+    parser.add_argument("--date", metavar="COL", help="column of the purchase date or timestamp")
+    parser.add_argument("--amount", metavar="COL", help="column of the amount (or give --quantity and --price)")
+    parser.add_argument("--quantity", metavar="COL", help="line-item exports: column of the quantity")
+    parser.add_argument("--price", metavar="COL", help="line-item exports: column of the unit price")
+    parser.add_argument("--invoice", metavar="COL", help="line-item exports: column of the invoice id (lines of one order)")
+    parser.add_argument("--date-format", dest="date_format", metavar="FMT", help="strftime format of the dates, e.g. %%d/%%m/%%Y")
+    parser.add_argument("--calibration-end", dest="calibration_end", metavar="DATE", help="end of the model calibration period")
+    parser.add_argument("--unit", metavar="U", help="time unit of the models: D, W, M or Y (default W)")
+    parser.add_argument("-p", "--parameter", dest="parameters", action="append", metavar="NAME=VALUE", help="another report parameter (repeatable)")
+    parser.add_argument("--force", action="store_true", help="write into a folder that holds other files")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    columns = {param: getattr(args, opt) for opt, param in REPORT_OPTIONS.items() if getattr(args, opt) is not None}
+    params = {}
+    for item in args.parameters or []:
+        try:
+            name, value = parse_parameter(item)
+        except ChapterError as exc:
+            raise UsageError(str(exc)) from None
+        params[name] = value
+    try:
+        page = make_report(args.data, args.out, columns=columns, parameters=params, force=args.force, progress=not args.quiet)
+    except ReportError as exc:
+        print(f"crmlib: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written: {page}")
+    print(f"tables:         {page.parent / 'tables'}")
+    return 0
