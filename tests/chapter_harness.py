@@ -1,0 +1,121 @@
+"""Shared by tests/test_chapters*.py: the chapters, their test parameters, the user-style CSV, a cheap run.
+
+Chapter runs are split between two test files (``half(0)`` and ``half(1)``) because ``pytest -n 2
+--dist loadfile`` keeps one file on one worker: two files keep both cores busy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from crmlib.course import Chapter, chapters, notebook_parameters, run_chapter
+
+CHAPTERS: list[Chapter] = chapters()
+
+#: The bundled log is written for the analyst-path test with these column names, dates as dd/mm/yyyy.
+USER_COLUMNS = {"customer_id": "Customer", "date": "Order Date", "amount": "Total"}
+USER_DATE_FORMAT = "%d/%m/%Y"
+
+
+def half(k: int) -> list[Chapter]:
+    """Every other chapter (k = 0 or 1), so two files share the runs."""
+    return CHAPTERS[k::2]
+
+
+def ids(items: list[Chapter]) -> list[str]:
+    return [c.stem for c in items]
+
+
+def stored_test_parameters(chapter: Chapter) -> dict[str, Any]:
+    """The non-default parameters stored in the chapter's metadata (required)."""
+    meta = json.loads(chapter.path.read_text(encoding="utf-8")).get("metadata", {})
+    params = meta.get("crmlib", {}).get("test_parameters")
+    if not isinstance(params, dict) or not params:
+        raise AssertionError(
+            f"{chapter.path.name} has no test parameters: add to its notebook metadata "
+            '{"crmlib": {"test_parameters": {"unit": "M", ...}}} with non-default values of its parameters '
+            "(see CONTRIBUTING.md, 'Test parameters')."
+        )
+    return params
+
+
+def write_user_csv(folder: Path) -> Path:
+    """The bundled log as an analyst's export: other column names, day-first dates, unsorted."""
+    from crmlib.datasets import load_transactions
+
+    tx = load_transactions().rename(columns=USER_COLUMNS)
+    tx[USER_COLUMNS["date"]] = tx[USER_COLUMNS["date"]].dt.strftime(USER_DATE_FORMAT)
+    path = Path(folder) / "export.csv"
+    tx.sample(frac=1.0, random_state=0).to_csv(path, index=False)
+    return path
+
+
+def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
+    names = {"customer_col": USER_COLUMNS["customer_id"], "date_col": USER_COLUMNS["date"], "amount_col": USER_COLUMNS["amount"]}
+    known = notebook_parameters(chapter.path)
+    missing = [n for n in names if n not in known]
+    assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
+    return {"data_path": str(csv), **names}
+
+
+def run(chapter: Chapter, parameters: dict[str, Any], out: Path) -> nbformat.NotebookNode:
+    """Run the chapter with papermill (no HTML) and return the executed notebook."""
+    path = run_chapter(chapter.number, parameters=parameters, out=out, html=False)
+    return nbformat.read(path, as_version=4)
+
+
+def error_outputs(nb) -> list[str]:
+    return [
+        f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
+# --------------------------------------------------------------------------- the three runs of a chapter
+
+
+def check_runs_with_test_parameters(chapter: Chapter, out: Path) -> None:
+    """(c) The chapter runs with the non-default parameters of its metadata."""
+    params = stored_test_parameters(chapter)
+    defaults = notebook_parameters(chapter.path)
+    unknown = sorted(set(params) - set(defaults))
+    assert not unknown, f"{chapter.path.name}: test_parameters names unknown parameters {unknown}"
+    assert any(defaults[k] != v for k, v in params.items()), f"{chapter.path.name}: test_parameters are all defaults"
+    nb = run(chapter, params, out)
+    assert not error_outputs(nb)
+
+
+def check_runs_on_a_user_csv(chapter: Chapter, csv: Path, out: Path) -> None:
+    """(d) The chapter runs on the bundled log exported with other column names and day-first dates."""
+    nb = run(chapter, user_parameters(chapter, csv), out)
+    assert not error_outputs(nb)
+
+
+def check_stops_on_a_missing_file(chapter: Chapter, out: Path) -> None:
+    """(e) A data_path that does not exist stops the chapter in its validation cell with a ParameterError."""
+    import pytest
+
+    from crmlib.course import ChapterError
+
+    missing = out / "no_such_export.csv"
+    with pytest.raises(ChapterError, match=r"ParameterError: The 'data_path' parameter") as caught:
+        run(chapter, {"data_path": str(missing)}, out)
+    message = str(caught.value)
+    assert "\n" not in message.strip(), message
+    assert "no_such_export.csv" in message, message
+    failed = nbformat.read(out / f"{chapter.stem}.failed.ipynb", as_version=4)
+    code = [c for c in failed.cells if c.cell_type == "code"]
+    tags = [c.metadata.get("tags", []) for c in code]
+    injected = next(i for i, t in enumerate(tags) if "injected-parameters" in t)
+    failing = [i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert failing == [injected + 1], (
+        f"{chapter.path.name}: a bad data_path must be caught by the cell right after the parameters cell "
+        f"(code cell {injected + 1}); the error came from code cell(s) {failing}"
+    )
