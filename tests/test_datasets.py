@@ -262,3 +262,107 @@ def test_cli_writes_into_a_folder(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "transactions.csv" in out
     assert (tmp_path / "transactions.json").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# make_survey / load_survey
+# ---------------------------------------------------------------------------------------------
+
+STAGE_PREFIX = {"cognitive": "cog", "affective": "aff", "conative": "con", "action": "act"}
+STAGE_ORDER = ["none", "cognitive", "affective", "conative", "action"]
+
+
+def _alpha(items: pd.DataFrame) -> float:
+    # Cronbach (1951): k/(k-1) * (1 - sum of item variances / variance of the total), listwise complete rows
+    y = items.dropna()
+    k = y.shape[1]
+    return k / (k - 1) * (1 - y.var(ddof=1).sum() / y.sum(axis=1).var(ddof=1))
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return ds.load_survey()
+
+
+def test_survey_respondents_are_a_sample_of_the_customers(survey):
+    customers = ds.load_customers()
+    assert survey["customer_id"].is_unique
+    assert survey["customer_id"].isin(customers["customer_id"]).all()
+    assert len(survey) == round(ds.BUNDLED_SURVEY["response_rate"] * len(customers))
+
+
+def test_survey_items_are_7_point_answers(survey):
+    likert = [c for c in ds.SURVEY_ITEMS if c not in ("bond_most_valued", "deal_driven")]
+    values = survey[likert].stack().dropna()
+    assert set(np.unique(values)) <= set(range(1, 8))
+    assert set(survey["bond_most_valued"].dropna()) == set(ds.BOND_OPTIONS)
+    assert survey["deal_driven"].dtype == bool
+
+
+def test_survey_stage_reliability_in_stated_range(survey):
+    for stage, prefix in STAGE_PREFIX.items():
+        items = survey[[f"{prefix}_{j}" for j in range(1, 5)]]
+        assert 0.75 <= _alpha(items) <= 0.9, stage
+
+
+def test_survey_four_factor_structure(survey):
+    # items correlate more within their stage than across stages (convergent vs discriminant validity)
+    cols = [f"{p}_{j}" for p in STAGE_PREFIX.values() for j in range(1, 5)]
+    corr = survey[cols].corr().to_numpy()
+    block = np.kron(np.eye(4), np.ones((4, 4))).astype(bool)
+    off_diag = ~np.eye(16, dtype=bool)
+    within = corr[block & off_diag].mean()
+    between = corr[~block].mean()
+    assert within > between + 0.15
+
+
+def test_survey_missing_share_about_two_percent(survey):
+    likert = [c for c in ds.SURVEY_ITEMS if c != "deal_driven"]
+    share = survey[likert].isna().to_numpy().mean()
+    n = survey[likert].size
+    assert abs(share - 0.02) < 4 * np.sqrt(0.02 * 0.98 / n)
+    assert not survey[[c for c in survey.columns if c.startswith("true_")]].isna().any().any()
+
+
+def test_survey_true_stage_follows_the_cumulative_rule(survey):
+    factors = survey[[f"true_{s}" for s in STAGE_PREFIX]].to_numpy()
+    level = np.cumprod(factors >= 0, axis=1).sum(axis=1)
+    assert (survey["true_stage"].to_numpy() == np.array(STAGE_ORDER, dtype=object)[level]).all()
+    assert set(survey["true_stage"]) == set(STAGE_ORDER)
+
+
+def test_survey_stage_goes_with_behaviour(survey):
+    # the loyalty stage is generated from true behaviour: more loyal stages buy more often, drop out less
+    tx = ds.load_transactions()
+    summary = summarize(tx)
+    customers = ds.load_customers().set_index("customer_id")
+    joined = survey.set_index("customer_id").join(summary).join(customers[["true_p"]])
+    joined["active"] = (joined["T"] - joined["recency"]) <= 180  # bought in the last 180 days
+    level = joined["true_stage"].map({s: i for i, s in enumerate(STAGE_ORDER)})
+    by_stage = joined.groupby(level).agg(repeat=("frequency", lambda f: (f > 0).mean()), spend=("monetary_value", "mean"),
+                                         active=("active", "mean"), dropout=("true_p", "mean"))
+    assert by_stage.loc[4, "repeat"] > by_stage.loc[0, "repeat"] + 0.2
+    assert by_stage.loc[4, "active"] > by_stage.loc[0, "active"] + 0.2
+    assert by_stage.loc[4, "dropout"] < by_stage.loc[0, "dropout"]
+    assert by_stage.loc[4, "spend"] > by_stage.loc[0, "spend"]
+    assert stats.spearmanr(level, joined["frequency"]).statistic > 0.3
+
+
+def test_make_survey_is_deterministic_and_attrs():
+    customers = ds.make_retail(400, seed=5).customers
+    a = ds.make_survey(customers, seed=3, response_rate=0.5)
+    b = ds.make_survey(customers, seed=3, response_rate=0.5)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 200
+    assert a.attrs["true_params"]["item_loadings"]["cog_1"] == ds.SURVEY_LOADINGS[0]
+    assert a.attrs["true_params"]["stage_thresholds"] == ds.SURVEY_THRESHOLDS
+
+
+def test_make_survey_errors():
+    customers = ds.make_retail(50, seed=5).customers
+    with pytest.raises(ParameterError, match=r"needs the columns customer_id, true_lambda, true_p, true_mean_spend; missing: true_p"):
+        ds.make_survey(customers.drop(columns="true_p"))
+    with pytest.raises(ParameterError, match=r"The 'response_rate' parameter of make_survey must be a number in \(0, 1\]\. Got 1.5"):
+        ds.make_survey(customers, response_rate=1.5)
+    with pytest.raises(ParameterError, match=r"must leave at least 2 respondents"):
+        ds.make_survey(customers, response_rate=0.01)

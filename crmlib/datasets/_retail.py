@@ -493,9 +493,6 @@ def load_customers() -> pd.DataFrame:
 
 def _rounded_customers(customers: pd.DataFrame) -> pd.DataFrame:
     out = customers.copy()
-    for col in ("true_lambda", "true_p", "true_nu"):
-        out[col] = out[col].round(8)
-    out["true_mean_spend"] = out["true_mean_spend"].round(4)
     for col in ("true_recency", "true_T"):
         out[col] = out[col].astype(np.int64)
     return out
