@@ -1,0 +1,188 @@
+"""Tests of crmlib.churn and the simulated churn drivers (crmlib.datasets.make_churn_drivers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlib import churn
+from crmlib.data import DataError
+from crmlib.datasets import CHURN_COEFFICIENTS, CHURN_DRIVERS, make_churn_drivers
+from crmlib.params import ParameterError
+
+
+def _tx(rows):
+    return pd.DataFrame({"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]),
+                         "amount": [1.0] * len(rows)})
+
+
+# ----------------------------------------------------------------------------------- measuring
+
+def test_churn_status_by_hand():
+    tx = _tx([(1, "2024-01-01"), (2, "2024-01-01"), (2, "2024-06-01"), (3, "2024-03-03")])
+    s = churn.churn_status(tx, inactive_after=90)
+    # end = 2024-06-01: customer 1 inactive 152 days, 2 for 0, 3 for 90 (not more than 90: active)
+    assert s["inactive_for"].tolist() == [152, 0, 90]
+    assert s["churned"].tolist() == [True, False, False]
+    w = churn.churn_status(tx, inactive_after=12, unit="W", observation_end="2024-03-31")
+    # end Mar 31: customer 2 last bought Jan 1 (90 days = 12.86 weeks > 12), customer 3 28 days
+    assert w["churned"].tolist() == [True, True, False]
+    with pytest.raises(ParameterError, match=r"'inactive_after' parameter of churn_status must be a number in \(0, inf\)"):
+        churn.churn_status(tx, inactive_after=0)
+    with pytest.raises(DataError, match="missing: date"):
+        churn.churn_status(tx.drop(columns="date"))
+
+
+def test_churn_rate_by_hand():
+    tx = _tx([(1, "2024-01-05"), (1, "2024-03-20"), (2, "2024-01-10"), (2, "2024-03-25"), (2, "2024-04-30"),
+              (2, "2024-05-31"), (3, "2024-05-10")])
+    r = churn.churn_rate(tx, inactive_after=60)
+    # periods start once the log is 60 days old (Mar 5) -> April and May (the last full month).
+    # Active at Mar 31: 1 (Mar 20), 2 (Mar 25). Apr 30: both (1 bought 41 days before). May 31: 1 bought
+    # 72 days before -> churned; 3 is new in May.
+    assert list(r.index.strftime("%Y-%m")) == ["2024-04", "2024-05"]
+    assert r["active_start"].tolist() == [2, 2]
+    assert r["churned"].tolist() == [0, 1]
+    assert r["new"].tolist() == [0, 1]
+    assert r["churn_rate"].tolist() == [0.0, 0.5]
+
+
+def test_churn_rate_flows_add_up():
+    rng = np.random.default_rng(3)
+    n = 3000
+    tx = pd.DataFrame({"customer_id": rng.integers(0, 300, n),
+                       "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+                       "amount": 1.0})
+    r = churn.churn_rate(tx, inactive_after=60, period="Q")
+    assert (r["active_start"] - r["churned"] + r["reactivated"] + r["new"] == r["active_end"]).all()
+    assert (r["active_end"].iloc[:-1].to_numpy() == r["active_start"].iloc[1:].to_numpy()).all()
+    with pytest.raises(DataError, match="needs at least one full Y period"):
+        churn.churn_rate(tx, inactive_after=700, period="Y")
+    with pytest.raises(ParameterError, match="'period' parameter of churn_rate must be one of 'M', 'Q', 'Y'"):
+        churn.churn_rate(tx, period="W")
+
+
+def test_p_alive_status_hand_formula():
+    from crmlib.models import BetaGeo
+
+    m = BetaGeo()
+    m.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    s = pd.DataFrame({"frequency": [0, 2, 2], "recency": [0.0, 30.0, 5.0], "T": [38.0, 38.0, 38.0]})
+    out = churn.p_alive_status(s, m, threshold=0.5)
+    # FHL (2005) eq. 11 for x = 2, t_x = 5, T = 38: 1 / (1 + a/(b+1) * ((alpha+T)/(alpha+t_x))^(r+2))
+    by_hand = 1 / (1 + 0.793 / 3.426 * ((4.414 + 38) / (4.414 + 5)) ** 2.243)
+    assert out["p_alive"].iloc[2] == pytest.approx(by_hand)
+    assert out["p_alive"].iloc[0] == 1.0
+    assert out["churned"].tolist() == [False, False, by_hand < 0.5]
+    with pytest.raises(ParameterError, match=r"'threshold' parameter of p_alive_status must be a number in \(0, 1\)"):
+        churn.p_alive_status(s, m, threshold=1)
+
+
+# ----------------------------------------------------------------------------------- drivers
+
+def test_logit_one_binary_driver_matches_closed_form():
+    # 2x2 table: x=0: 30 churn of 100; x=1: 60 churn of 100.
+    x = np.repeat([0, 1], 100)
+    y = np.concatenate([np.repeat([1, 0], [30, 70]), np.repeat([1, 0], [60, 40])])
+    m = churn.ChurnLogit().fit(pd.DataFrame({"x": x}), y)
+    # intercept = logit(0.3); slope = log odds ratio = log((60/40)/(30/70)); SE = sqrt(1/30+1/70+1/60+1/40)
+    assert m.params_["intercept"] == pytest.approx(np.log(0.3 / 0.7))
+    assert m.params_["x"] == pytest.approx(np.log((60 / 40) / (30 / 70)))
+    assert m.bse_["x"] == pytest.approx(np.sqrt(1 / 30 + 1 / 70 + 1 / 60 + 1 / 40))
+    table = m.summary()
+    assert table.loc["x", "odds_ratio"] == pytest.approx(3.5)
+    assert table.loc["x", "ame"] == pytest.approx(0.3)  # 0.6 - 0.3, the discrete change
+    assert table.loc["x", "p_value"] < 0.001
+
+
+def test_logit_recovers_the_known_coefficients():
+    d = make_churn_drivers(20000, seed=5)
+    drivers = list(CHURN_DRIVERS)
+    m = churn.ChurnLogit().fit(d[drivers], d["churned"])
+    truth = d.attrs["true_params"]["coefficients"]
+    assert truth == CHURN_COEFFICIENTS
+    z = {k: (m.params_[k] - truth[k]) / m.bse_[k] for k in truth}
+    # each estimate within 4 standard errors (10 terms: the chance that any misses is about 6e-4)
+    assert max(abs(v) for v in z.values()) < 4, z
+    # the standard errors are small enough for the test to bite: 0.15 log-odds at most
+    assert max(m.bse_.values()) < 0.15
+    # continuous AME is the mean of p(1-p) times the coefficient
+    p = m.predict_proba(d[drivers])
+    assert m.marginal_effects()["tenure_years"] == pytest.approx(np.mean(p * (1 - p)) * m.params_["tenure_years"])
+
+
+def test_logit_errors():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=50), "b": rng.integers(0, 2, 50)})
+    y = rng.integers(0, 2, 50)
+    with pytest.raises(DataError, match="driver 'c' is constant"):
+        churn.ChurnLogit().fit(X.assign(c=1.0), y)
+    with pytest.raises(DataError, match="driver 'c' is a linear combination"):
+        churn.ChurnLogit().fit(X.assign(c=2 * X["a"] - 1), y)
+    with pytest.raises(DataError, match=r"y must be 0 \(stayed\) or 1 \(churned\); first offending rows: \[3\]"):
+        churn.ChurnLogit().fit(X, np.where(np.arange(50) == 3, 2, y))
+    with pytest.raises(DataError, match=r"driver 'a' has missing values; first offending rows: \[7\]"):
+        churn.ChurnLogit().fit(X.assign(a=X["a"].where(X.index != 7)), y)
+    with pytest.raises(churn.SeparationError, match="driver 'b' separates the data"):
+        churn.ChurnLogit().fit(X, np.where(X["b"] == 1, 1, y))
+    with pytest.raises(churn.SeparationError, match="run off to infinity"):
+        churn.ChurnLogit().fit(X[["a"]], (X["a"] > 0).astype(int))
+    with pytest.raises(DataError, match="every y is 0"):
+        churn.ChurnLogit().fit(X, np.zeros(50))
+    with pytest.raises(AttributeError, match="not fitted yet"):
+        churn.ChurnLogit().summary()
+
+
+def test_make_churn_drivers_options():
+    ids = ["a", "b", "c"]
+    assert list(make_churn_drivers(ids, seed=1).index) == ids
+    frame = pd.DataFrame({"tenure_years": [0.5, 4.0]}, index=["x", "y"])
+    assert make_churn_drivers(frame).loc["y", "tenure_years"] == 4.0
+    d = make_churn_drivers(200, seed=2, coefficients={"bonds": 0.0})
+    assert d.attrs["true_params"]["coefficients"]["bonds"] == 0.0
+    with pytest.raises(ParameterError, match=r"unknown drivers \['price'\]"):
+        make_churn_drivers(10, coefficients={"price": 1.0})
+
+
+# ----------------------------------------------------------------------------------- value
+
+def test_retention_gain_by_hand():
+    g = churn.retention_gain(100, 0.8, 0.1, points=[0, 1, 5], customers=1000)
+    # CLV(0.80) = 100 * 0.8 / 0.3 = 266.67; CLV(0.81) = 81 / 0.29 = 279.31; CLV(0.85) = 85 / 0.25 = 340
+    assert g.loc[1.0, "gain_per_customer"] == pytest.approx(81 / 0.29 - 80 / 0.3)
+    assert g.loc[5.0, "gain"] == pytest.approx(1000 * (340 - 80 / 0.3))
+    assert g.loc[5.0, "gain_pct"] == pytest.approx(340 / (80 / 0.3) - 1)
+    with pytest.raises(ParameterError, match=r"retention \+ points/100 in \[0, 1\)"):
+        churn.retention_gain(100, 0.95, 0.1, points=5)
+
+
+def test_campaign_value_by_hand():
+    out = churn.campaign_value([0.5, 0.1, 0.9], [200, 200, 5], success_rate=0.4, contact_cost=2, incentive_cost=10)
+    # .5*.4*190 - .5*10 - 2 = 31; .1*.4*190 - .9*10 - 2 = -3.4; .9*.4*(-5) - .1*10 - 2 = -4.8
+    np.testing.assert_allclose(out["expected_profit"], [31, -3.4, -4.8])
+    assert out["targeted"].tolist() == [True, False, False]
+    assert out.attrs["total"] == pytest.approx(31) and out.attrs["saved"] == pytest.approx(0.2)
+    top = churn.campaign_value([0.5, 0.1, 0.9], [200, 200, 5], success_rate=0.4, contact_cost=2, incentive_cost=10,
+                               target_share=2 / 3)
+    assert top["targeted"].tolist() == [True, True, False]
+    with pytest.raises(ParameterError, match=r"must hold probabilities in \[0, 1\]. Got \[1.5\] at positions \[1\]"):
+        churn.campaign_value([0.5, 1.5], [1, 1], success_rate=0.4, contact_cost=2, incentive_cost=10)
+
+
+def test_campaign_curve_expected_profit_ranking_is_best():
+    rng = np.random.default_rng(7)
+    p = rng.beta(2, 6, 500)
+    v = rng.gamma(2, 100, 500)
+    c = churn.campaign_curve(p, v, success_rate=0.3, contact_cost=3, incentive_cost=15)
+    # the top-k of E[profit] has the largest sum of any k customers
+    assert (c["expected_profit"] >= c["risk"] - 1e-9).all() and (c["expected_profit"] >= c["value"] - 1e-9).all()
+    assert c.loc[0.0].eq(0).all()
+    np.testing.assert_allclose(c.loc[1.0], c.loc[1.0, 'risk'])  # everyone targeted: same total whatever the order
+
+
+def test_crm_checklist():
+    t = churn.crm_checklist({"tiers": "gold and platinum get a personal contact"})
+    assert t["answered"].sum() == 1 and len(t) == len(churn.CRM_QUESTIONS)
+    with pytest.raises(ParameterError, match=r"unknown keys \['budget'\]"):
+        churn.crm_checklist({"budget": "1m"})
