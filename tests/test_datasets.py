@@ -366,3 +366,74 @@ def test_make_survey_errors():
         ds.make_survey(customers, response_rate=1.5)
     with pytest.raises(ParameterError, match=r"must leave at least 2 respondents"):
         ds.make_survey(customers, response_rate=0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# make_cohorts / load_cohorts / load_fader_hardie_2007
+# ---------------------------------------------------------------------------------------------
+
+
+def _sbg_survival(alpha, beta, t):
+    # S(t) = B(alpha, beta + t) / B(alpha, beta)   (Fader and Hardie 2007, eq. 3)
+    return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
+
+
+def _sbg_fit(survivors):
+    # Maximum likelihood of the sBG (Fader and Hardie 2007, eq. 5), written here independently of
+    # crmlib.models: churners in period t have P(T = t) = S(t-1) - S(t); the last survivors S(n).
+    from scipy.optimize import minimize
+
+    n = np.asarray(survivors, dtype=float)
+    t = np.arange(1, len(n))
+    lost = n[:-1] - n[1:]
+
+    def nll(log_ab):
+        a, b = np.exp(log_ab)
+        p = _sbg_survival(a, b, t - 1) - _sbg_survival(a, b, t)
+        return -(lost @ np.log(p) + n[-1] * np.log(_sbg_survival(a, b, t[-1])))
+
+    res = minimize(nll, x0=[0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10})
+    return np.exp(res.x)
+
+
+def test_fader_hardie_2007_counts_reproduce_the_published_estimates():
+    fh = ds.load_fader_hardie_2007()
+    assert fh.groupby("cohort")["period"].max().to_dict() == {"high end": 7, "regular": 7}
+    for name, published in fh.attrs["published"].items():
+        survivors = fh.loc[fh["cohort"] == name, "survivors"].to_numpy()
+        alpha, beta = _sbg_fit(survivors)
+        assert alpha == pytest.approx(published["alpha"], abs=0.002), name
+        assert beta == pytest.approx(published["beta"], abs=0.002), name
+    assert fh.loc[fh["cohort"] == "high end", "survivors"].tolist() == [1000, 869, 743, 653, 593, 551, 517, 491]
+
+
+def test_bundled_cohorts_shape_and_truth():
+    table = ds.load_cohorts()
+    truth = table.attrs["true_params"]["cohorts"]
+    assert set(table["cohort"]) == set(truth) == set(ds.DEFAULT_COHORTS)
+    for name, group in table.groupby("cohort"):
+        s = group.sort_values("period")["survivors"].to_numpy()
+        assert group["period"].tolist() == list(range(truth[name]["periods"] + 1))
+        assert s[0] == truth[name]["size"]
+        assert (np.diff(s) <= 0).all()
+
+
+def test_make_cohorts_survival_matches_sbg_closed_form():
+    spec = {"big": {"size": 200_000, "alpha": 0.7, "beta": 1.2, "periods": 8}}
+    s = ds.make_cohorts(spec, seed=3)["survivors"].to_numpy() / 200_000
+    expected = _sbg_survival(0.7, 1.2, np.arange(9))
+    sd = np.sqrt(expected * (1 - expected) / 200_000)
+    assert np.all(np.abs(s - expected) <= 4 * sd + 1e-12)
+
+
+def test_make_cohorts_recovers_alpha_beta():
+    spec = {"x": {"size": 50_000, "alpha": 1.0, "beta": 3.0, "periods": 10}}
+    alpha, beta = _sbg_fit(ds.make_cohorts(spec, seed=4)["survivors"])
+    assert alpha == pytest.approx(1.0, rel=0.15) and beta == pytest.approx(3.0, rel=0.15)
+
+
+def test_make_cohorts_errors():
+    with pytest.raises(ParameterError, match=r"cohort 'a' lacks beta, periods"):
+        ds.make_cohorts({"a": {"size": 10, "alpha": 1.0}})
+    with pytest.raises(ParameterError, match=r"The \"cohorts\['a'\]\['alpha'\]\" parameter of make_cohorts must be a number in \(0, inf\)"):
+        ds.make_cohorts({"a": {"size": 10, "alpha": -1.0, "beta": 1.0, "periods": 3}})
