@@ -58,6 +58,7 @@ __all__ = [
     "break_even_period",
     "customer_equity",
     "estimate_retention",
+    "equity_by_group",
     "profit_over_time",
     "customer_value_measures",
     "value_components",
@@ -953,6 +954,100 @@ def estimate_retention(
     return table[["customers", "active", "retained", "retention", "revenue_per_active"]].astype(
         {"customers": int, "active": int, "retained": int}
     )
+
+
+def equity_by_group(
+    transactions: pd.DataFrame,
+    groups: pd.Series | None = None,
+    *,
+    margin_rate: float = 0.3,
+    discount_rate: float = 0.1,
+    unit: str = "Y",
+    horizon: int | None = None,
+    acquisition_cost: pd.Series | None = None,
+    observation_end: Any = None,
+) -> pd.DataFrame:
+    r"""Customer equity of the current base per group, with retention and margin estimated from the log.
+
+    For each group :math:`g` (e.g. acquisition channel), :func:`estimate_retention` gives the retention
+    rate :math:`\hat r_g` and the revenue per active customer and period :math:`\bar s_g`; then
+
+    .. math::
+
+        m_g = \mu\,\bar s_g, \qquad
+        \text{CLV}_g = m_g\,\frac{\hat r_g}{1+i-\hat r_g}, \qquad
+        \text{CE}_g = N_g\,\text{CLV}_g
+
+    with :math:`\mu` the margin rate and :math:`N_g` the group's current customers (active in the last
+    period). The current customers have just been active, so their next margin comes at the end of
+    the next period (the Gupta-Lehmann timing). With ``acquisition_cost`` (per customer), the table
+    also gives the mean cost of winning a customer of the group and the value at acquisition of a new
+    one, :math:`m_g (1+i)/(1+i-\hat r_g) - \overline{AC}_g` (first margin with the first purchase).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical frame.
+    groups : Series, optional
+        Group of each customer, indexed by ``customer_id``; None = one group ``"all"``.
+    margin_rate : float
+        Gross margin as a share of revenue, in [0, 1].
+    discount_rate : float
+        Discount rate **per period of** ``unit`` (per year with the default), in [0, 1).
+    unit : {"Y", "M", "W", "D"}
+        Length of the period used for retention, margin and discounting.
+    horizon : int, optional
+        Periods counted (None: no end).
+    acquisition_cost : Series, optional
+        Cost of acquiring each customer, indexed by ``customer_id``.
+    observation_end : date-like, optional
+
+    Returns
+    -------
+    DataFrame indexed by group, sorted by equity: ``customers``, ``retention``, ``margin`` (per period),
+    ``clv`` (per current customer), ``equity``, ``share``, and with ``acquisition_cost`` also
+    ``acquisition_cost`` and ``value_at_acquisition``.
+
+    References
+    ----------
+    Gupta and Lehmann (2003); Gupta, Lehmann and Stuart (2004); Blattberg, Getz and Thomas (2001).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"],
+    ...     "date": pd.to_datetime(["2022-01-01", "2023-01-05", "2022-02-01", "2022-03-01", "2023-06-01"]),
+    ...     "amount": [10.0, 30.0, 20.0, 5.0, 15.0]})
+    >>> equity_by_group(tx, margin_rate=0.5, observation_end="2023-12-31").round(3)
+         customers  retention  margin     clv  equity  share
+    all          2      0.667     8.0  12.308  24.615    1.0
+    """
+    func = "equity_by_group"
+    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
+    i = _discount(discount_rate, func)
+    horizon = _horizon(horizon, func)
+    est = estimate_retention(transactions, groups=groups, unit=unit, observation_end=observation_end)
+    out = pd.DataFrame(index=est.index)
+    out["customers"] = est["customers"]
+    out["retention"] = est["retention"]
+    out["margin"] = est["revenue_per_active"] * rate
+    r = out["retention"].to_numpy(float)
+    m = out["margin"].to_numpy(float)
+    out["clv"] = _clv_vector(m, r, i, horizon, "after_one_period")
+    out["equity"] = out["customers"] * out["clv"]
+    total = out["equity"].sum()
+    out["share"] = out["equity"] / total if total else np.nan
+    if acquisition_cost is not None:
+        if not isinstance(acquisition_cost, pd.Series):
+            raise ParameterError(
+                f"The 'acquisition_cost' parameter of {func} must be a Series indexed by customer_id. "
+                f"Got {type(acquisition_cost).__name__} instead."
+            )
+        cost = pd.to_numeric(acquisition_cost, errors="coerce")
+        key = "all" if groups is None else groups.reindex(cost.index).fillna("(unknown)")
+        mean_cost = cost.groupby(key).mean() if groups is not None else pd.Series({"all": cost.mean()})
+        out["acquisition_cost"] = mean_cost.reindex(out.index)
+        out["value_at_acquisition"] = _clv_vector(m, r, i, horizon, "now") - out["acquisition_cost"].to_numpy(float)
+    return out.sort_values("equity", ascending=False)
 
 
 # --------------------------------------------------------------------------------------------------

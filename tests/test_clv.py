@@ -307,6 +307,33 @@ def test_estimate_retention_by_hand():
         clv.estimate_retention(tx, observation_end="2021-12-31")
 
 
+def test_equity_by_group_by_hand():
+    tx = _log(
+        [
+            ("a", "2021-01-01", 10), ("a", "2022-02-01", 10), ("a", "2023-02-01", 10),
+            ("b", "2021-03-01", 20), ("b", "2022-03-01", 20),
+            ("c", "2021-04-01", 30),
+            ("d", "2022-05-01", 40), ("d", "2022-06-01", 40),
+            ("e", "2023-07-01", 50),
+        ]
+    )
+    groups = pd.Series({"a": "web", "b": "web", "c": "store", "d": "store", "e": "store"}, name="channel")
+    cost = pd.Series({"a": 10.0, "b": 20.0, "c": 5.0, "d": 5.0, "e": 8.0})
+    out = clv.equity_by_group(tx, groups, margin_rate=0.5, discount_rate=0.1, acquisition_cost=cost, observation_end="2023-12-31")
+    # web: retention 3/4 ; revenue per active customer-year (10+10+10+20+20)/5 = 14 -> margin 7
+    # CLV = 7 * 0.75 / (1.1 - 0.75) = 15 ; current customers {a} -> equity 15
+    assert out.loc["web", "margin"] == pytest.approx(7.0)
+    assert out.loc["web", "clv"] == pytest.approx(15.0)
+    assert out.loc["web", "equity"] == pytest.approx(15.0)
+    # value at acquisition: 7 * 1.1 / 0.35 - mean cost 15 = 22 - 15 = 7
+    assert out.loc["web", "value_at_acquisition"] == pytest.approx(7.0)
+    # store: retention 0 -> CLV 0 ; current customers {e}
+    assert out.loc["store", "clv"] == 0.0 and out.loc["store", "customers"] == 1
+    assert out.loc["store", "acquisition_cost"] == pytest.approx(6.0)
+    with pytest.raises(ParameterError, match=r"'acquisition_cost' parameter of equity_by_group must be a Series"):
+        clv.equity_by_group(tx, groups, acquisition_cost=5.0, observation_end="2023-12-31")
+
+
 def test_estimate_retention_drops_partial_first_period():
     # Data start in mid-2021: 2021 is only half observed, so only the pair (2022, 2023) counts.
     tx = _log([("a", "2021-07-01", 1), ("b", "2022-03-01", 1), ("b", "2023-03-01", 1), ("c", "2022-04-01", 1)])
@@ -379,3 +406,39 @@ def test_functions_do_not_touch_the_callers_frame():
     clv.value_components(tx)
     clv.estimate_retention(tx, unit="M")
     pd.testing.assert_frame_equal(tx, before)
+
+
+# ---------------------------------------------------------------------------------- charts, widget
+
+
+def test_charts_return_their_axes():
+    import matplotlib.pyplot as plt
+
+    import crmlib.plot as cplot
+
+    _, axes = plt.subplots(2, 3)
+    table = clv.retention_clv_table(100, 0.8, 0.1, horizon=5)
+    assert cplot.clv_retention_chart(clv.clv_curves(100, [0.2, 0.5, 0.8], [0.1]), ax=axes[0, 0], mark=0.5) is axes[0, 0]
+    assert cplot.clv_terms_chart(table, ax=axes[0, 1]) is axes[0, 1]
+    assert cplot.clv_horizon_chart(table, infinite=clv.retention_clv(100, 0.8, 0.1), ax=axes[0, 2]) is axes[0, 2]
+    profit = clv.cumulative_profit(100, 0.8, 0.1, 150, horizon=5)
+    assert cplot.cumulative_profit_chart(profit, break_even=1, ax=axes[1, 0]) is axes[1, 0]
+    ax = cplot.profit_over_time_chart(clv.profit_over_time(5, acquisition_cost=50), ax=axes[1, 1])
+    assert "illustrative" in ax.get_title()
+    base = pd.DataFrame({"margin": [100.0, 50.0], "retention": [0.8, 0.5], "channel": ["web", "store"]})
+    assert cplot.customer_equity_chart(clv.customer_equity(base, by="channel"), ax=axes[1, 2]) is axes[1, 2]
+
+
+def test_clv_calculator_updates_when_a_slider_moves():
+    from crmlib.widgets import clv_calculator
+
+    w = clv_calculator(margin=100, retention=0.8, discount_rate=0.1, horizon=3)
+    # 100*0.8/1.1 + 100*0.64/1.21 + 100*0.512/1.331 = 164.09 ; no horizon 266.67
+    assert "164.09" in w.result.value and "266.67" in w.result.value
+    png = w.chart.value
+    w.controls["retention"].value = 0.5
+    # 100*0.5/1.1 + 100*0.25/1.21 + 100*0.125/1.331 = 45.45 + 20.66 + 9.39 = 75.51 ; no horizon 50/0.6 = 83.33
+    assert "75.51" in w.result.value and "83.33" in w.result.value
+    assert w.chart.value != png
+    w.controls["first_margin"].value = "now"
+    assert "183.33" in w.result.value  # 100 * 1.1 / 0.6

@@ -214,3 +214,40 @@ def test_value_by_layer_by_hand():
     assert out["long-term"] == pytest.approx(5.3)
     with pytest.raises(DataError, match=r"no rows for the levels \['goal'\]"):
         value.value_by_layer(h[h["level"] != "goal"])
+
+
+# ---------------------------------------------------------------------------------- charts, widget
+
+
+def test_value_charts_return_their_axes():
+    import matplotlib.pyplot as plt
+
+    import crmlib.plot as cplot
+
+    _, axes = plt.subplots(2, 4)
+    perf = {"download speed": 9, "uptime guarantee": 5, "upload speed": 4, "business-hours support": 3, "monthly price": 8}
+    ax = cplot.value_hierarchy_chart(value.INTERNET_SERVICE_LINKS, situation="work", performance=perf, ax=axes[0, 0])
+    assert ax is axes[0, 0] and "work" in ax.get_title()
+    grid = value.episode_value_grid(6, 4)
+    assert cplot.episode_value_heatmap(grid, ax=axes[0, 1], marker=(2, 1)) is axes[0, 1]
+    assert cplot.episode_value_lines(grid, ax=axes[0, 2]) is axes[0, 2]
+    assert cplot.value_distribution(pd.Series([0.0, 1.0, 10.0, 100.0], name="revenue"), log=True, ax=axes[0, 3]) is axes[0, 3]
+    comp = pd.DataFrame({"historical_value": [1.0, 2.0], "current_value": [3.0, 0.0], "potential_value": [1.0, 0.0]}, index=["a", "b"])
+    assert cplot.value_components_chart(comp, by=pd.Series({"a": "x", "b": "y"}), ax=axes[1, 0]) is axes[1, 0]
+    offers = pd.DataFrame({"quality": [8, 6], "price": [100, 100]}, index=["us", "rival"])
+    assert cplot.value_map_chart(value.relative_value(offers, "rival"), ax=axes[1, 1], highlight="us") is axes[1, 1]
+    assert cplot.layer_criteria_chart(value.layer_criteria(), ax=axes[1, 2]) is axes[1, 2]
+
+
+def test_episode_value_calculator_updates_when_a_slider_moves():
+    from crmlib.widgets import episode_value_calculator
+
+    w = episode_value_calculator(6, 2, 4, 1)
+    assert "1.60" in w.result.value  # (6 + 2) / (4 + 1)
+    png = w.chart.value
+    w.controls["relationship_sacrifices"].value = 4.0
+    assert "1.00" in w.result.value and "as much as" in w.result.value  # (6 + 2) / (4 + 4)
+    assert w.chart.value != png
+    w.controls["episode_sacrifices"].value = 0.0
+    w.controls["relationship_sacrifices"].value = 0.0
+    assert "undefined" in w.result.value

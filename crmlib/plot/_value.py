@@ -1,5 +1,311 @@
-"""Charts: value."""
+"""Charts: value to the customer (chapter 01).
+
+Every function takes data computed by :mod:`crmlib.value` or :mod:`crmlib.clv`, draws through
+``ax.*`` only and returns the Axes.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+import pandas as pd
+
+from crmlib.plot._base import get_ax
+
+__all__ = [
+    "value_hierarchy_chart",
+    "episode_value_heatmap",
+    "episode_value_lines",
+    "value_distribution",
+    "value_components_chart",
+    "value_map_chart",
+    "layer_criteria_chart",
+]
+
+_LEVEL_Y = {"attribute": 0.0, "consequence": 1.0, "goal": 2.0}
+_LEVEL_LABEL = {"goal": "goals", "consequence": "consequences\nof use", "attribute": "attributes"}
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, performance=None, ax=None, title: str | None = None):
+    """Woodruff's customer value hierarchy as a diagram: attributes -> consequences -> goals.
+
+    Boxes are placed in three rows (goals at the top); an arrow joins each linked pair and its width
+    grows with the link's weight. With ``performance`` (scores of the attributes), each box shows the
+    value computed by :func:`crmlib.value.hierarchy_value` and is shaded by it.
+
+    Parameters
+    ----------
+    links : DataFrame
+        ``source``, ``target``, ``weight`` (and ``situation``), as :data:`crmlib.value.INTERNET_SERVICE_LINKS`.
+    situation : str, optional
+        The use situation to draw.
+    performance : mapping, optional
+        Attribute scores; adds the values to the boxes.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import FancyBboxPatch
+
+    from crmlib.value import _links, hierarchy_levels, hierarchy_value
+
+    ax = get_ax(ax, figsize=(10, 5.5))
+    lk = _links(links, situation, "value_hierarchy_chart")
+    levels = hierarchy_levels(lk)
+    values = None
+    if performance is not None:
+        values = hierarchy_value(lk, performance).set_index("node")["value"]
+    pos: dict[str, tuple[float, float]] = {}
+    for level, y in _LEVEL_Y.items():
+        nodes = [n for n in levels.index if levels[n] == level]
+        if level == "attribute":
+            nodes = sorted(nodes)
+        xs = np.linspace(0, 1, len(nodes) + 2)[1:-1] if nodes else []
+        for n, x in zip(nodes, xs):
+            pos[n] = (float(x), y)
+    wmax = float(lk["weight"].max()) or 1.0
+    for _, row in lk.iterrows():
+        if row["weight"] <= 0:
+            continue
+        (x0, y0), (x1, y1) = pos[row["source"]], pos[row["target"]]
+        ax.annotate(
+            "",
+            xy=(x1, y1 - 0.22),
+            xytext=(x0, y0 + 0.22),
+            arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 0.6 + 3.4 * row["weight"] / wmax, "shrinkA": 0, "shrinkB": 0, "alpha": 0.8},
+        )
+    cmap = colormaps["RdYlGn"]
+    norm = None
+    if values is not None:
+        lo, hi = float(values.min()), float(values.max())
+        norm = Normalize(vmin=min(lo, hi - 1e-9), vmax=hi)
+    for n, (x, y) in pos.items():
+        face = "#e8eef6" if values is None else cmap(0.15 + 0.7 * norm(values[n]))
+        box = FancyBboxPatch((x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8)
+        ax.add_patch(box)
+        label = _wrap(n)
+        if values is not None:
+            label += f"\n{values[n]:.1f}"
+        ax.text(x, y, label, ha="center", va="center", fontsize=8)
+    for level, y in _LEVEL_Y.items():
+        ax.text(-0.02, y, _LEVEL_LABEL[level], ha="right", va="center", fontsize=10, fontweight="bold")
+    ax.set_xlim(-0.2, 1.02)
+    ax.set_ylim(-0.35, 2.35)
+    ax.set_axis_off()
+    if title is None:
+        title = "Customer value hierarchy (Woodruff 1997)" + (f": use situation '{situation}'" if situation else "")
+        if values is not None:
+            overall = values.get("overall")
+            if overall is not None:
+                title += f", overall value {overall:.1f}"
+    ax.set_title(title)
+    return ax
+
+
+def episode_value_heatmap(grid: pd.DataFrame, *, ax=None, marker: tuple[float, float] | None = None, annotate: bool = True):
+    """Ravald-Grönroos sensitivity: total episode value over relationship benefits x sacrifices.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        From :func:`crmlib.value.episode_value_grid` (index relationship sacrifices, columns benefits).
+    marker : (benefits, sacrifices), optional
+        A point to mark (e.g. the current situation).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
+    ax = get_ax(ax, figsize=(6.5, 5))
+    data = grid.to_numpy(dtype=float)
+    lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
+    norm = TwoSlopeNorm(vcenter=1.0, vmin=min(lo, 0.999), vmax=max(hi, 1.001))
+    image = ax.imshow(data, origin="lower", cmap="RdYlGn", norm=norm, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [f"{c:g}" for c in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{r:g}" for r in grid.index])
+    ax.set_xlabel("relationship benefits")
+    ax.set_ylabel("relationship sacrifices")
+    ax.grid(False)
+    if annotate and data.size <= 144:
+        for i in range(grid.shape[0]):
+            for j in range(grid.shape[1]):
+                ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=8)
+    if marker is not None:
+        bx = np.interp(marker[0], grid.columns.to_numpy(float), np.arange(grid.shape[1]))
+        sy = np.interp(marker[1], grid.index.to_numpy(float), np.arange(grid.shape[0]))
+        ax.plot([bx], [sy], marker="s", ms=30, mfc="none", mec="black", mew=2.5)
+    ax.figure.colorbar(image, ax=ax, label="total episode value (1 = gets as much as gives)")
+    ax.set_title("Total episode value (Ravald and Grönroos 1996)")
+    return ax
+
+
+def episode_value_lines(grid: pd.DataFrame, *, ax=None):
+    """Total episode value against relationship benefits, one line per level of relationship sacrifices.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = get_ax(ax)
+    for s, row in grid.iterrows():
+        ax.plot(grid.columns.to_numpy(float), row.to_numpy(float), marker="o", label=f"{s:g}")
+    ax.axhline(1.0, color="0.3", lw=1, ls="--")
+    ax.text(grid.columns.to_numpy(float)[0], 1.0, " gets = gives", va="bottom", fontsize=8, color="0.3")
+    ax.set_xlabel("relationship benefits")
+    ax.set_ylabel("total episode value")
+    ax.legend(title="relationship\nsacrifices", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title("Relationship benefits raise value; relationship sacrifices lower it")
+    return ax
+
+
+def value_distribution(values, *, ax=None, log: bool = False, label: str | None = None, bins: int = 40, color=None):
+    """Histogram of one per-customer measure, with its median and mean marked.
+
+    Parameters
+    ----------
+    values : Series or array
+        One value per customer (e.g. a column of :func:`crmlib.clv.customer_value_measures`).
+    log : bool
+        Log-scaled x axis (for skewed money measures; non-positive values are left out and counted
+        in the legend).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = get_ax(ax, figsize=(5, 3.5))
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    name = label if label is not None else getattr(values, "name", None) or "value"
+    note = ""
+    if log:
+        dropped = int((x <= 0).sum())
+        x = x[x > 0]
+        if dropped:
+            note = f" ({dropped} at 0 not shown)"
+        edges = np.geomspace(x.min(), x.max(), bins + 1) if x.size and x.max() > x.min() else bins
+        ax.set_xscale("log")
+    else:
+        edges = bins
+    ax.hist(x, bins=edges, color=color or "#4c72b0", alpha=0.85)
+    if x.size:
+        ax.axvline(np.median(x), color="black", lw=1.5, label=f"median {np.median(x):,.2f}")
+        ax.axvline(np.mean(x), color="#c44e52", lw=1.5, ls="--", label=f"mean {np.mean(x):,.2f}")
+        ax.legend(fontsize=8, title=note.strip() or None, title_fontsize=7)
+    ax.set_xlabel(str(name))
+    ax.set_ylabel("customers")
+    return ax
+
+
+def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, columns=("historical_value", "current_value", "potential_value")):
+    """Mean historical, current and potential value per customer, by group (stacked bars).
+
+    Parameters
+    ----------
+    components : DataFrame
+        From :func:`crmlib.clv.value_components` (one row per customer).
+    by : Series or column name, optional
+        Group of each customer (e.g. lifecycle stage); default one bar for everyone.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = get_ax(ax, figsize=(7, 4))
+    cols = list(columns)
+    if by is None:
+        means = components[cols].mean().to_frame("all customers").T
+    else:
+        key = components[by] if isinstance(by, str) else pd.Series(by).reindex(components.index)
+        means = components[cols].groupby(key, observed=True, sort=True).mean()
+    left = np.zeros(len(means))
+    colors = ["#8c8c8c", "#4c72b0", "#55a868", "#dd8452"]
+    for k, c in enumerate(cols):
+        vals = means[c].to_numpy(float)
+        ax.barh([str(i) for i in means.index], vals, left=left, label=c.replace("_", " "), color=colors[k % len(colors)])
+        left = left + vals
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:,.0f}", va="center", fontsize=8)
+    ax.set_xlabel("mean value per customer (money)")
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Historical, current and potential value")
+    return ax
+
+
+def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
+    """Customer value map (Gale 1994): relative quality against relative price, with the fair-value line.
+
+    Parameters
+    ----------
+    relative : DataFrame
+        From :func:`crmlib.value.relative_value`.
+    highlight : index label, optional
+        An offer drawn larger (e.g. ours).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = get_ax(ax, figsize=(5.5, 5))
+    colors = {"better value": "#55a868", "fair value": "#8c8c8c", "worse value": "#c44e52"}
+    x = relative["relative_price"].to_numpy(float)
+    y = relative["relative_quality"].to_numpy(float)
+    lo = min(x.min(), y.min()) * 0.85
+    hi = max(x.max(), y.max()) * 1.1
+    ax.plot([lo, hi], [lo, hi], color="0.4", ls="--", lw=1)
+    ax.text(hi, hi, "fair-value line ", ha="right", va="bottom", fontsize=8, color="0.3", rotation=0)
+    for name, row in relative.iterrows():
+        size = 160 if name == highlight else 70
+        ax.scatter(row["relative_price"], row["relative_quality"], s=size, color=colors.get(row["position"], "#4c72b0"), edgecolor="black", zorder=3)
+        ax.annotate(str(name), (row["relative_price"], row["relative_quality"]), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("relative price (reference = 1)")
+    ax.set_ylabel("relative perceived quality (reference = 1)")
+    ax.text(lo, hi, " better value", va="top", fontsize=8, color=colors["better value"])
+    ax.text(hi, lo, "worse value ", ha="right", va="bottom", fontsize=8, color=colors["worse value"])
+    ax.set_title("Customer value map")
+    return ax
+
+
+def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
+    """How the weight of attributes, consequences and goals moves across the customer layers.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`crmlib.value.layer_criteria`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = get_ax(ax, figsize=(7, 3.5))
+    levels = ["attribute", "consequence", "goal"]
+    colors = ["#c6dbef", "#6baed6", "#08519c"]
+    left = np.zeros(len(table))
+    names = [str(i) for i in table.index]
+    for level, color in zip(levels, colors):
+        vals = table[level].to_numpy(float)
+        ax.barh(names, vals, left=left, color=color, label=level + "s", edgecolor="white")
+        for yi, (l0, v) in enumerate(zip(left, vals)):
+            if v >= 0.08:
+                ax.text(l0 + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=8, color="white" if level == "goal" else "black")
+        left = left + vals
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("weight in the customer's evaluation (illustrative)")
+    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax.set_title("What each customer layer judges")
+    return ax

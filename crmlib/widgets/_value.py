@@ -1,5 +1,82 @@
-"""Explorers: value."""
+"""Explorers: the Ravald-Grönroos total episode value calculator (chapter 01).
+
+Built on :func:`crmlib.value.total_episode_value` and :func:`crmlib.value.episode_value_grid`; the
+widget reads its sliders, calls those functions and shows their results.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import ipywidgets as widgets
+import numpy as np
+
+from crmlib.widgets._clv import _figure_png
+
+__all__ = ["EpisodeValueCalculator", "episode_value_calculator"]
+
+
+class EpisodeValueCalculator(widgets.VBox):
+    """Interactive total episode value: sliders for episode and relationship benefits and sacrifices.
+
+    Controls in ``controls`` (``episode_benefits``, ``relationship_benefits``, ``episode_sacrifices``,
+    ``relationship_sacrifices``); the value in ``result`` (HTML); the sensitivity heatmap with the
+    current point in ``chart`` (Image).
+    """
+
+    def __init__(self, episode_benefits: float = 6.0, relationship_benefits: float = 2.0, episode_sacrifices: float = 4.0, relationship_sacrifices: float = 1.0, *, scale: float = 10.0):
+        style = {"description_width": "170px"}
+        layout = widgets.Layout(width="480px")
+
+        def slider(value, description):
+            return widgets.FloatSlider(value=value, min=0.0, max=scale, step=0.5, description=description, style=style, layout=layout)
+
+        self.scale = scale
+        self.controls = {
+            "episode_benefits": slider(episode_benefits, "episode benefits"),
+            "relationship_benefits": slider(relationship_benefits, "relationship benefits"),
+            "episode_sacrifices": slider(episode_sacrifices, "episode sacrifices"),
+            "relationship_sacrifices": slider(relationship_sacrifices, "relationship sacrifices"),
+        }
+        self.result = widgets.HTML()
+        self.chart = widgets.Image(format="png")
+        for control in self.controls.values():
+            control.observe(self._update, names="value")
+        super().__init__([*self.controls.values(), self.result, self.chart])
+        self._update()
+
+    def values(self) -> dict:
+        """The current settings, as keyword arguments of :func:`crmlib.value.total_episode_value`."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _update(self, change=None) -> None:
+        from crmlib import value
+        from crmlib.plot import episode_value_heatmap
+
+        v = self.values()
+        if v["episode_sacrifices"] + v["relationship_sacrifices"] <= 0:
+            self.result.value = "<b>Total episode value: undefined</b> (the sacrifices add up to 0; something is always given up)."
+            return
+        total = value.total_episode_value(**v)
+        verdict = "gets more than gives" if total > 1 else ("gets as much as gives" if total == 1 else "gives more than gets")
+        self.result.value = (
+            f"<b>Total episode value: {total:.2f}</b> = ({v['episode_benefits']:g} + {v['relationship_benefits']:g}) / "
+            f"({v['episode_sacrifices']:g} + {v['relationship_sacrifices']:g}): the customer {verdict}."
+        )
+        steps = np.linspace(0.0, self.scale / 2, 6)
+        if v["episode_sacrifices"] <= 0:
+            steps = steps[1:]
+        grid = value.episode_value_grid(
+            v["episode_benefits"], v["episode_sacrifices"], relationship_benefits=steps, relationship_sacrifices=steps
+        )
+        point = (min(v["relationship_benefits"], steps[-1]), min(v["relationship_sacrifices"], steps[-1]))
+        self.chart.value = _figure_png(lambda ax: episode_value_heatmap(grid, ax=ax, marker=point), figsize=(6.5, 4.8))
+
+
+def episode_value_calculator(episode_benefits: float = 6.0, relationship_benefits: float = 2.0, episode_sacrifices: float = 4.0, relationship_sacrifices: float = 1.0) -> EpisodeValueCalculator:
+    """An interactive Ravald-Grönroos calculator (display it as the last expression of a cell).
+
+    Examples
+    --------
+    >>> w = episode_value_calculator()                       # doctest: +SKIP
+    >>> w.controls["relationship_sacrifices"].value = 3.0     # the displayed value updates
+    """
+    return EpisodeValueCalculator(episode_benefits, relationship_benefits, episode_sacrifices, relationship_sacrifices)
