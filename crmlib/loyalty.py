@@ -70,6 +70,9 @@ __all__ = [
     "switching_margin",
     "bonds_table",
     "reward_value",
+    "reward_profile",
+    "benefit_scores",
+    "bond_by_stage",
     "classify_loyalty",
     "programme_economics",
     "break_even_lift",
@@ -692,7 +695,7 @@ def bonds_table(bonds: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------- rewards
 
-def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
+def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = None, *, prefix: str = "reward_") -> pd.Series:
     r"""A reward programme's value score: the weighted mean of its ratings on the reward dimensions.
 
     .. math::  RV = \frac{\sum_d w_d\, x_d}{\sum_d w_d}
@@ -706,11 +709,14 @@ def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = No
     Parameters
     ----------
     ratings : DataFrame
-        One row per respondent (or programme), one column per dimension named as in ``weights``,
-        on one scale (e.g. 1-7).
+        One row per respondent (or programme), one column per dimension, on one scale (e.g. 1-7). A
+        dimension ``d`` is read from column ``d`` or, failing that, ``prefix + d`` (the bundled survey's
+        ``reward_cash_value``, ...).
     weights : mapping, optional
         ``dimension -> weight >= 0`` (normalised); default :data:`REWARD_WEIGHTS` restricted to the
-        columns present. Dimensions in ``weights`` must be columns.
+        dimensions present.
+    prefix : str
+        See ``ratings``.
 
     Returns
     -------
@@ -724,14 +730,22 @@ def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = No
     [5.5, 2.75]
     """
     _require_frame(ratings, "ratings", "reward_value")
+
+    def column(d):
+        if d in ratings.columns:
+            return d
+        if f"{prefix}{d}" in ratings.columns:
+            return f"{prefix}{d}"
+        return None
+
     if weights is None:
-        weights = {k: v for k, v in REWARD_WEIGHTS.items() if k in ratings.columns}
+        weights = {k: v for k, v in REWARD_WEIGHTS.items() if column(k) is not None}
         if not weights:
             raise DataError(
                 f"reward_value found none of the reward dimensions {', '.join(REWARD_WEIGHTS)} among the columns "
                 f"({', '.join(map(str, ratings.columns[:20]))}). Pass weights={{column: weight}}."
             )
-    missing = [k for k in weights if k not in ratings.columns]
+    missing = [k for k in weights if column(k) is None]
     if missing:
         raise DataError(f"reward_value: the weighted dimensions {', '.join(missing)} are not columns of ratings.")
     for k, w in weights.items():
@@ -739,11 +753,107 @@ def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = No
     w = pd.Series(weights, dtype=float)
     if w.sum() <= 0:
         raise ParameterError("The 'weights' parameter of reward_value must have a positive sum. Got all zeros instead.")
-    x = _numeric_items(ratings[list(weights)], "reward_value")
+    x = _numeric_items(ratings[[column(k) for k in weights]], "reward_value")
+    x.columns = list(weights)
     present = x.notna()
     num = (x.fillna(0) * w).sum(axis=1)
     den = (present * w).sum(axis=1)
     return (num / den.where(den > 0)).rename("reward_value")
+
+
+def reward_profile(ratings: pd.DataFrame, *, prefix: str = "reward_") -> pd.DataFrame:
+    r"""Mean rating of each reward dimension with its 95 % confidence interval (normal approximation).
+
+    .. math::  \bar x_d \pm 1.96\, s_d / \sqrt{n_d}
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        Columns named as the keys of :data:`REWARD_WEIGHTS`, or with ``prefix`` in front.
+    prefix : str
+
+    Returns
+    -------
+    DataFrame
+        Index = dimension (in :data:`REWARD_WEIGHTS` order); ``mean``, ``low``, ``high``, ``n``.
+
+    Examples
+    --------
+    >>> float(reward_profile(pd.DataFrame({"reward_speed": [4, 6, 5]})).loc["speed", "mean"])
+    5.0
+    """
+    _require_frame(ratings, "ratings", "reward_profile")
+    rows = {}
+    for d in REWARD_WEIGHTS:
+        col = d if d in ratings.columns else f"{prefix}{d}"
+        if col in ratings.columns:
+            x = _numeric_items(ratings[[col]], "reward_profile")[col].dropna()
+            half = 1.96 * x.std() / np.sqrt(len(x)) if len(x) > 1 else np.nan
+            rows[d] = {"mean": x.mean(), "low": x.mean() - half, "high": x.mean() + half, "n": len(x)}
+    if not rows:
+        raise DataError(f"reward_profile found none of the reward dimensions {', '.join(REWARD_WEIGHTS)} among the columns.")
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "dimension"
+    return out
+
+
+def benefit_scores(survey: pd.DataFrame, items: Mapping[str, Sequence[str]] | None = None, *,
+                   min_answers: float = 0.5) -> pd.DataFrame:
+    """Each respondent's relational-benefit scores (Gwinner, Gremler and Bitner 1998): mean of answered items.
+
+    Same rule as :func:`stage_scores`; items default to the columns with the prefixes of
+    :data:`BENEFIT_PREFIXES` (``conf_``, ``soc_``, ``spec_``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``confidence``, ``social``, ``special_treatment``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"conf_1": [6, 4], "soc_1": [2, 3], "spec_1": [5, None], "spec_2": [3, 4]})
+    >>> benefit_scores(s).loc[0].tolist()
+    [6.0, 2.0, 4.0]
+    """
+    mapping = stage_items(survey, items, prefixes=BENEFIT_PREFIXES)
+    return stage_scores(survey, mapping, min_answers=min_answers)
+
+
+def bond_by_stage(stages: pd.Series, bonds: pd.Series) -> pd.DataFrame:
+    """Which bond customers of each loyalty stage value most: row shares of a stage x bond table.
+
+    Compare with the stated mapping of :data:`BONDS` (which bonds work on which stage).
+
+    Parameters
+    ----------
+    stages : Series
+        Stage per respondent (from :func:`assign_stage`).
+    bonds : Series
+        The bond each respondent values most (``financial``, ``social``, ``customisation``, ``structural``),
+        same index; NaN = no answer (left out).
+
+    Returns
+    -------
+    DataFrame
+        Index = stage, columns = bonds, values = share of the stage's respondents (rows sum to 1);
+        ``attrs["counts"]`` holds the counts.
+
+    Examples
+    --------
+    >>> float(bond_by_stage(pd.Series(["none", "none", "action"]), pd.Series(["financial", "social", "structural"])).loc["none", "financial"])
+    0.5
+    """
+    if len(stages) != len(bonds):
+        raise ParameterError(
+            f"The 'stages' and 'bonds' parameters of bond_by_stage must have the same length. Got {len(stages)} and {len(bonds)} instead."
+        )
+    counts = pd.crosstab(pd.Series(np.asarray(stages), name="stage"), pd.Series(np.asarray(bonds), name="bond"))
+    order_r = [s for s in STAGE_LABELS if s in counts.index] + [s for s in counts.index if s not in STAGE_LABELS]
+    order_c = [b for b in BONDS if b in counts.columns] + [b for b in counts.columns if b not in BONDS]
+    counts = counts.reindex(index=order_r, columns=order_c)
+    out = counts.div(counts.sum(axis=1), axis=0)
+    out.attrs["counts"] = counts
+    return out
 
 
 def classify_loyalty(

@@ -242,3 +242,29 @@ def test_break_even_lift_by_hand_and_consistent():
     assert loyalty.programme_economics(**kw, spend_lift=s, retention_lift=0.05)["net_gain"] == pytest.approx(0, abs=1e-6)
     with pytest.raises(ParameterError, match=r"'reward_rate' parameter of break_even_lift must be a number in \[0, 0.3\)"):
         loyalty.break_even_lift(**{**kw, "reward_rate": 0.4})
+
+
+def test_reward_value_reads_prefixed_columns_and_profile():
+    r = pd.DataFrame({"reward_cash_value": [7.0, 3.0, 5.0], "reward_speed": [5.0, 1.0, np.nan]})
+    # equal weights over the two dimensions present: (7+5)/2 = 6; (3+1)/2 = 2; only cash: 5
+    assert loyalty.reward_value(r).tolist() == [6.0, 2.0, 5.0]
+    prof = loyalty.reward_profile(r)
+    assert list(prof.index) == ["cash_value", "speed"]
+    # cash: mean 5, sd 2, n 3 -> half-width 1.96 * 2 / sqrt(3)
+    assert prof.loc["cash_value", "high"] - 5 == pytest.approx(1.96 * 2 / np.sqrt(3))
+    assert prof.loc["speed", "n"] == 2
+
+
+def test_benefit_scores_and_bond_by_stage():
+    s = pd.DataFrame({"conf_1": [6, 4], "conf_2": [4, np.nan], "soc_1": [2, 3], "spec_1": [5, 1]})
+    b = loyalty.benefit_scores(s)
+    assert list(b.columns) == ["confidence", "social", "special_treatment"]
+    assert b.loc[0, "confidence"] == 5.0 and b.loc[1, "confidence"] == 4.0  # 1 of 2 answered: half rule met
+    stages = pd.Series(["action", "none", "none", "none", "action"])
+    bonds = pd.Series(["structural", "financial", "financial", "social", np.nan])
+    t = loyalty.bond_by_stage(stages, bonds)
+    assert list(t.index) == ["none", "action"]
+    assert t.loc["none", "financial"] == pytest.approx(2 / 3)
+    assert t.loc["action", "structural"] == 1.0  # the blank answer is left out
+    with pytest.raises(ParameterError, match="same length"):
+        loyalty.bond_by_stage(stages, bonds[:2])
