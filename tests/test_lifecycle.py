@@ -241,3 +241,31 @@ def test_clear_errors_for_bad_input():
         lc.cohort_matrix(log([]))
     with pytest.raises(ParameterError, match=r"'retention' parameter of customer_values must be a number in \[0, 1\)"):
         lc.customer_values(log(ROWS), retention=1.0)
+
+
+def test_lifecycle_charts_and_explorers():
+    import matplotlib.pyplot as plt
+
+    from crmlib import plot
+    from crmlib.widgets import cohort_explorer, stage_explorer
+
+    tx = log(ROWS)
+    fig, axes = plt.subplots(2, 3)
+    counts = lc.stage_counts(tx, end="2024-12-31")
+    assert plot.stage_area_chart(counts, ax=axes[0, 0]) is axes[0, 0]
+    ax = plot.cohort_heatmap(lc.cohort_matrix(tx, period="Q"), ax=axes[0, 1])
+    assert ax.get_title().startswith("Share of each cohort active")
+    assert plot.aov_tenure_chart(lc.aov_by_tenure(tx), ax=axes[0, 2]) is axes[0, 2]
+    assert plot.value_by_stage_chart(lc.value_by_stage(tx, "2024-12-31"), ax=axes[1, 0]) is axes[1, 0]
+    ax = plot.phase_chart(lc.relationship_phases(tx, "2024-12-31"), ax=axes[1, 1])
+    assert len(ax.patches) == len(lc.PHASES)
+    assert plot.value_parts_chart(lc.customer_values(tx, "2024-12-31"), ax=axes[1, 2]) is axes[1, 2]
+
+    w = cohort_explorer(tx)
+    assert w.result.attrs["metric"] == "retention"
+    w.controls["metric"].value = "revenue"
+    assert w.result.attrs["metric"] == "revenue" and w.result.iloc[0, 0] > 1
+    s = stage_explorer(tx, lapse_days=180)
+    lapsed = s.result["lapsed"].iloc[-1]
+    s.controls["lapse_days"].value = 30
+    assert s.result["lapsed"].iloc[-1] > lapsed

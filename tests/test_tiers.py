@@ -232,3 +232,54 @@ def test_inputs_are_not_changed():
     tiers.pareto_table(values)
     tiers.value_potential(values, values)
     pd.testing.assert_series_equal(values, copy)
+
+
+# ---------------------------------------------------------------- charts and explorers
+
+
+def test_tier_charts_draw_on_the_given_axes():
+    import matplotlib.pyplot as plt
+
+    from crmlib import plot
+
+    values = pd.Series([50.0, 20.0] + [3.75] * 8, index=[f"c{i}" for i in range(10)])
+    fig, axes = plt.subplots(2, 3)
+    ax = plot.pareto_chart({"revenue": tiers.pareto_curve(values)}, mark=0.2, ax=axes[0, 0])
+    assert ax is axes[0, 0]
+    # top 20% = 2 customers bring (50 + 20) / 100 = 70%
+    assert any("top 20% bring 70% of revenue" in t.get_text() for t in ax.texts)
+    table = tiers.tier_table(values, tiers.pyramid(values, shares=(0.1, 0.1, 0.8), labels=("A", "B", "C")))
+    ax = plot.pyramid_chart(table, value_label="profit", ax=axes[0, 1])
+    # A: 1 customer of 10 with 50 of 100
+    assert any("A: 10% of customers (1)\nbring 50% of profit" == t.get_text() for t in ax.texts)
+    vp = tiers.value_potential(values, values[::-1].to_numpy())
+    assert plot.value_potential_chart(vp, ax=axes[0, 2]) is axes[0, 2]
+    m = tiers.migration_matrix(pd.Series(["a", "b"], index=[1, 2]), pd.Series(["a"], index=[1]), normalize=True)
+    assert plot.migration_heatmap(m, ax=axes[1, 0]) is axes[1, 0]
+    assert plot.lorenz_chart(tiers.lorenz_curve(values), gini=0.5, ax=axes[1, 1]).get_title().endswith("(Gini = 0.50)")
+    econ = pd.DataFrame({"customers": [1], "revenue": [10.0], "cost_to_serve": [1.0], "retention": [0.5]}, index=["A"])
+    assert plot.service_levels_chart(tiers.service_levels(econ, margin_rate=0.5), ax=axes[1, 2]) is axes[1, 2]
+
+
+def test_pyramid_explorer_redraws_when_a_share_moves():
+    from crmlib.widgets import matrix_explorer, pyramid_explorer
+
+    values = pd.Series(np.arange(100, 0, -1), index=range(100), dtype=float)
+    w = pyramid_explorer(values, value_label="revenue")
+    assert set(w.controls) == {"vip_share", "major_share", "common_share"}
+    assert w.result.loc["VIP", "customers"] == 1
+    image = w.image.value
+    w.controls["vip_share"].value = 0.05
+    # 5 customers now: values 100..96 sum 490 of 5050
+    assert w.result.loc["VIP", "customers"] == 5
+    assert w.result.loc["VIP", "share_of_value"] == pytest.approx(490 / 5050)
+    assert w.image.value != image
+    w.controls["common_share"].value = 0.5
+    w.controls["major_share"].value = 0.5  # 0.05 + 0.5 + 0.5 > 1: message, old result kept
+    assert "more than 100%" in w.message and w.result.loc["VIP", "customers"] == 5
+
+    # current 100..1, potential 1..100, medians 50.5: gold = current >= 50.5 (100..51) -> 50 customers
+    m = matrix_explorer(values, values.to_numpy()[::-1])
+    assert m.result.loc["gold", "customers"] == 50
+    m.controls["current_threshold"].value = 90.0  # now current 100..90 -> 11 gold
+    assert m.result.loc["gold", "customers"] == 11

@@ -1,5 +1,190 @@
-"""Explorers: tiers."""
+"""Explorers: tiering (chapter 06) -- the customer pyramid with movable cut-offs, the value-by-potential
+matrix with movable thresholds.
+
+The explorers compute nothing themselves: every change of a control calls :func:`crmlib.tiers.pyramid`
+/ :func:`crmlib.tiers.tier_table` / :func:`crmlib.tiers.value_potential` and redraws with
+:mod:`crmlib.plot`. Controls are reachable as ``explorer.controls[name]``; the last table shown is
+``explorer.result``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import io
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import pandas as pd
+
+from crmlib.params import ParameterError
+
+__all__ = ["Explorer", "pyramid_explorer", "matrix_explorer"]
+
+
+class Explorer(widgets.VBox):
+    """A VBox of controls, a figure (PNG) and a table, redrawn by ``update`` whenever a control changes.
+
+    Attributes
+    ----------
+    controls : dict of str -> ipywidgets control
+    result : DataFrame or None
+        The table computed by the last update.
+    message : str
+        The last problem with the settings (e.g. shares above 100%), shown instead of the figure.
+    """
+
+    def __init__(self, controls: dict, compute: Callable[[dict], tuple], *, figsize=(8, 4.5), note: str = ""):
+        self.controls = controls
+        self._compute = compute
+        self._figsize = figsize
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.table = widgets.HTML()
+        self.status = widgets.HTML()
+        self.result: pd.DataFrame | None = None
+        self.message = ""
+        header = [widgets.HTML(f"<i>{note}</i>")] if note else []
+        super().__init__(header + [widgets.HBox(list(controls.values())), self.status, self.image, self.table])
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    def _on_change(self, _change) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recompute with the current control values and redraw."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        values = {name: control.value for name, control in self.controls.items()}
+        fig = Figure(figsize=self._figsize)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        try:
+            table, html = self._compute(values, ax)
+        except ParameterError as exc:  # a setting crmlib refuses: show its sentence, keep the old result
+            self.message = str(exc)
+            self.status.value = f"<span style='color:#b00'>{self.message}</span>"
+            return
+        self.message = ""
+        self.status.value = ""
+        self.result = table
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight", dpi=80)
+        self.image.value = buffer.getvalue()
+        self.table.value = html
+
+
+def _percent_slider(name: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
+    return widgets.FloatSlider(
+        value=value, min=0.0, max=high, step=0.005, description=name, readout_format=".1%",
+        continuous_update=False, style={"description_width": "initial"},
+    )
+
+
+def pyramid_explorer(
+    values,
+    *,
+    value_label: str = "value",
+    shares=None,
+    labels=None,
+) -> Explorer:
+    """The customer pyramid with one slider per tier share (the last tier takes the rest).
+
+    Built on :func:`crmlib.tiers.pyramid` and :func:`crmlib.tiers.tier_table`; drawn with
+    :func:`crmlib.plot.pyramid_chart`.
+
+    Parameters
+    ----------
+    values : Series
+        Value per customer (revenue or profit, money).
+    value_label : str
+        What the value is, for labels.
+    shares, labels : sequences, optional
+        Starting shares and names (default :data:`crmlib.tiers.PYRAMID_SHARES` / ``PYRAMID_LABELS``).
+
+    Returns
+    -------
+    Explorer
+        Controls ``"<label>_share"`` for every tier but the last (``vip_share``, ``major_share``,
+        ``common_share`` by default).
+
+    Examples
+    --------
+    >>> w = pyramid_explorer(profit_per_customer, value_label="profit")  # doctest: +SKIP
+    >>> w.controls["vip_share"].value = 0.05  # doctest: +SKIP
+    """
+    from crmlib import plot, tiers
+
+    shares = tuple(tiers.PYRAMID_SHARES if shares is None else shares)
+    labels = tuple(tiers.PYRAMID_LABELS if labels is None else labels)
+    names = [f"{str(label).lower().replace(' ', '_')}_share" for label in labels[:-1]]
+    controls = {name: _percent_slider(name, share) for name, share in zip(names, shares[:-1])}
+
+    def compute(v, ax):
+        top = [v[name] for name in names]
+        rest = 1.0 - sum(top)
+        if rest < -1e-9:
+            raise ParameterError(
+                f"The top tiers take {sum(top):.1%} of the customers, more than 100%; lower a slider "
+                f"so that {labels[-1]} keeps the rest."
+            )
+        tier = tiers.pyramid(values, shares=(*top, max(rest, 0.0)), labels=labels)
+        table = tiers.tier_table(values, tier)
+        plot.pyramid_chart(table, value_label=value_label, ax=ax)
+        shown = table[["customers", "share_of_customers", "value", "share_of_value", "value_per_customer"]]
+        html = shown.style.format(
+            {"share_of_customers": "{:.1%}", "share_of_value": "{:.1%}", "value": "{:,.0f}",
+             "value_per_customer": "{:,.2f}"}
+        ).to_html()
+        return table, html
+
+    return Explorer(controls, compute, note=f"Move the cut-offs; {labels[-1]} takes the remaining customers.")
+
+
+def matrix_explorer(current, potential, *, current_threshold: float | None = None,
+                    potential_threshold: float | None = None) -> Explorer:
+    """The current-value x potential-value matrix with a slider per threshold.
+
+    Built on :func:`crmlib.tiers.value_potential` and :func:`crmlib.tiers.tier_table`; drawn with
+    :func:`crmlib.plot.value_potential_chart`. Sliders run from the smallest value to the 99th
+    percentile; they start at the given thresholds (default the medians).
+
+    Returns
+    -------
+    Explorer
+        Controls ``"current_threshold"`` and ``"potential_threshold"``.
+    """
+    from crmlib import plot, tiers
+
+    c = pd.Series(current, dtype=float) if not isinstance(current, pd.Series) else current.astype(float)
+    p = pd.Series(potential, dtype=float) if not isinstance(potential, pd.Series) else potential.astype(float)
+
+    def slider(name, series, start):
+        low, high = float(series.min()), float(series.quantile(0.99))
+        if high <= low:
+            high = low + 1.0
+        start = float(series.median()) if start is None else float(start)
+        return widgets.FloatSlider(
+            value=min(max(start, low), high), min=low, max=high, step=(high - low) / 200,
+            description=name, readout_format=",.1f", continuous_update=False,
+            style={"description_width": "initial"},
+        )
+
+    controls = {
+        "current_threshold": slider("current_threshold", c, current_threshold),
+        "potential_threshold": slider("potential_threshold", p, potential_threshold),
+    }
+
+    def compute(v, ax):
+        vp = tiers.value_potential(c, p, current_threshold=v["current_threshold"],
+                                   potential_threshold=v["potential_threshold"])
+        plot.value_potential_chart(vp, ax=ax)
+        table = tiers.tier_table(vp["current"], vp["quadrant"])
+        table["strategy"] = [tiers.QUADRANT_STRATEGIES.get(q, "") for q in table.index]
+        html = table[["customers", "share_of_customers", "share_of_value", "strategy"]].style.format(
+            {"share_of_customers": "{:.1%}", "share_of_value": "{:.1%}"}
+        ).to_html()
+        return table, html
+
+    return Explorer(controls, compute, figsize=(9, 5.5))
+
