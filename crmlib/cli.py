@@ -415,6 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.handler is not cmd_list:
             _quick_notebook_imports()
         return args.handler(args)
+    except SystemExit as exc:  # argparse's --help and --version (also in the extensions' own parsers)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        return _fail(str(exc.code), 1)
     except UsageError as exc:
         return _fail(exc, 2)
     except _Failure as exc:

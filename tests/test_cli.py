@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import crmlib
 import crmlib.course
 from crmlib import cli
 
@@ -106,12 +107,15 @@ def _user_csv(folder: Path, *, customer="Customer", date="Order Date", amount="T
 
 
 def test_help_lists_every_subcommand(capsys):
-    with pytest.raises(SystemExit) as stop:
-        cli.main(["--help"])
-    assert stop.value.code == 0
+    assert cli.main(["--help"]) == 0
     out, _ = _error(capsys)
     for name in ("list", "run", "course", "notebooks", "report", "exercises"):
         assert name in out
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert _error(capsys)[0].strip() == f"crmlib {crmlib.__version__}"
 
 
 def test_no_subcommand_prints_help_and_fails(capsys):
