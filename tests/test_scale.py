@@ -1,0 +1,276 @@
+"""crmlib.scale: the per-customer summary in SQL (DuckDB), checked against crmlib.rfm.summarize and by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlib.data import DataError
+from crmlib.params import ParameterError
+from crmlib.rfm import summarize
+from crmlib.scale import summarize_file, summary_sql
+
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "Y": 365.25}
+
+
+def _log(seed: int = 0, n: int = 4000, customers: int = 400, *, cents: bool = False) -> pd.DataFrame:
+    """A log with many same-day purchases (40 distinct days for 10 rows a customer), times of day,
+    ids with leading zeros and non-ASCII ids."""
+    rng = np.random.default_rng(seed)
+    names = np.array([f"{i:04d}" for i in range(customers - 3)] + ["Zoë", "zoe", "Ærø"], dtype=object)
+    day = rng.integers(0, 40, n)
+    seconds = rng.integers(0, 86400, n)
+    amount = rng.integers(1, 500, n).astype(float)
+    if cents:
+        amount = np.round(amount / 7.0, 2)
+    return pd.DataFrame(
+        {
+            "customer_id": names[rng.integers(0, customers, n)],
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(day * 86400 + seconds, unit="s"),
+            "amount": amount,
+        }
+    )
+
+
+def _expected(tx: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """crmlib.rfm.summarize on the frame, customer ids as text (as summarize_file reads them)."""
+    return summarize(tx.assign(customer_id=tx["customer_id"].astype(str)), **kwargs)
+
+
+def _write(tx: pd.DataFrame, path, *, names=("customer_id", "date", "amount")) -> str:
+    out = tx.rename(columns=dict(zip(("customer_id", "date", "amount"), names)))
+    if str(path).endswith(".parquet"):
+        out.to_parquet(path, index=False)
+    else:
+        out.assign(**{names[1]: out[names[1]].dt.strftime("%Y-%m-%d %H:%M:%S")}).to_csv(path, index=False)
+    return str(path)
+
+
+# ----------------------------------------------------------------------------------------------
+# By hand
+
+
+def test_hand_computed_example(tmp_path):
+    # a: purchase days Jan 1 (10 + 5 = 15), Jan 15 (20), Jan 22 (4 + 6 = 10): frequency 2,
+    #    recency = 21 days = 3 weeks, T = Jan 29 - Jan 1 = 28 days = 4 weeks, monetary = (20 + 10) / 2 = 15.
+    # b: one purchase day (Jan 8, 7 + 1 = 8): frequency 0, recency 0, T = 21 days = 3 weeks, monetary 0.
+    # c: first purchase Feb 2, after the end of observation: left out.
+    path = tmp_path / "hand.csv"
+    path.write_text(
+        "client,day,total\n"
+        "a,2024-01-01,10\n" "a,2024-01-01 18:30:00,5\n" "a,2024-01-15,20\n"
+        "a,2024-01-22T09:00:00,4\n" "a,2024-01-22,6\n"
+        "b,2024-01-08,7\n" "b,2024-01-08,1\n"
+        "c,2024-02-02,99\n" "a,2024-02-03,1000\n"
+    )
+    got = summarize_file(path, customer="client", date="day", amount="total", observation_end="2024-01-29", unit="W")
+    assert got.index.tolist() == ["a", "b"]
+    assert got["frequency"].tolist() == [2, 0]
+    assert got["recency"].tolist() == [3.0, 0.0]
+    assert got["T"].tolist() == [4.0, 3.0]
+    assert got["monetary_value"].tolist() == [15.0, 0.0]
+    assert got["frequency"].dtype == np.int64
+    # default end: the last date in the file, Feb 3. a: days Jan 1, 15, 22, Feb 3 -> frequency 3,
+    # recency 33 days, T 33, monetary (20 + 10 + 1000) / 3; c: T = 1 day.
+    got = summarize_file(path, customer="client", date="day", amount="total")
+    assert got.loc["a"].tolist() == [3, 33.0, 33.0, 1030 / 3]
+    assert got.loc["c", "T"] == 1.0 and got.loc["b", "T"] == 26.0
+
+
+def test_ids_are_text_and_sorted_by_code_point(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("customer_id,date,amount\n007,2024-01-01,1\n7,2024-01-02,1\n10,2024-01-02,1\n9,2024-01-02,1\n")
+    got = summarize_file(path)
+    assert got.index.tolist() == ["007", "10", "7", "9"]
+    assert str(got.index.dtype) in ("str", "string", "object")
+
+
+# ----------------------------------------------------------------------------------------------
+# Against crmlib.rfm.summarize
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize("unit", ["D", "W", "M", "Y"])
+def test_equals_rfm_summarize_whole_amounts(tmp_path, suffix, unit):
+    # Whole-number amounts: every floating-point sum is exact whatever the order of addition,
+    # so the two implementations must agree to the last bit.
+    tx = _log(seed=len(unit) + ord(unit))
+    path = _write(tx, tmp_path / f"log{suffix}")
+    for end in (None, "2024-01-25"):
+        got = summarize_file(path, unit=unit, observation_end=end)
+        pd.testing.assert_frame_equal(got, _expected(tx, unit=unit, observation_end=end), check_exact=True)
+
+
+def test_equals_rfm_summarize_cents(tmp_path):
+    # Amounts in cents are not exact binary fractions: DuckDB adds them in another order than numpy,
+    # so monetary values may differ in the last bits; 1e-12 relative is far below a cent.
+    tx = _log(seed=5, cents=True)
+    path = _write(tx, tmp_path / "cents.parquet")
+    got = summarize_file(path, unit="W", observation_end="2024-02-01")
+    want = _expected(tx, unit="W", observation_end="2024-02-01")
+    pd.testing.assert_frame_equal(got[["frequency", "recency", "T"]], want[["frequency", "recency", "T"]], check_exact=True)
+    np.testing.assert_allclose(got["monetary_value"], want["monetary_value"], rtol=1e-12, atol=0)
+
+
+def test_collapse_counts_the_patterns(tmp_path):
+    tx = _log(seed=3, n=3000, customers=600)
+    path = _write(tx, tmp_path / "log.parquet")
+    got = summarize_file(path, unit="W", collapse=True, threads=1, memory_limit="200MB")
+    want = (
+        _expected(tx, unit="W").groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()
+    )
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["weight"].sum() == tx["customer_id"].nunique()
+
+
+def test_glob_pattern_reads_several_files(tmp_path):
+    tx = _log(seed=4)
+    half = len(tx) // 2
+    _write(tx.iloc[:half], tmp_path / "part-1.parquet")
+    _write(tx.iloc[half:], tmp_path / "part-2.parquet")
+    got = summarize_file(str(tmp_path / "part-*.parquet"), unit="D")
+    pd.testing.assert_frame_equal(got, _expected(tx), check_exact=True)
+
+
+def test_other_column_names_and_odd_characters(tmp_path):
+    tx = _log(seed=6)
+    names = ('client "id"', "order's date", "total `eur`")
+    path = _write(tx, tmp_path / "it's here.csv", names=names)
+    got = summarize_file(path, customer=names[0], date=names[1], amount=names[2], unit="M")
+    pd.testing.assert_frame_equal(got, _expected(tx, unit="M"), check_exact=True)
+
+
+def test_end_before_every_purchase_gives_an_empty_summary(tmp_path):
+    path = _write(_log(seed=1), tmp_path / "log.parquet")
+    got = summarize_file(path, observation_end="2023-12-31")
+    assert len(got) == 0
+    assert list(got.columns) == ["frequency", "recency", "T", "monetary_value"]
+    assert got.index.name == "customer_id" and got["frequency"].dtype == np.int64
+
+
+def test_the_file_is_only_read(tmp_path):
+    path = _write(_log(seed=2), tmp_path / "log.csv")
+    before = hashlib.sha256(open(path, "rb").read()).hexdigest(), os.stat(path).st_mtime_ns
+    summarize_file(path)
+    assert (hashlib.sha256(open(path, "rb").read()).hexdigest(), os.stat(path).st_mtime_ns) == before
+    assert sorted(os.listdir(tmp_path)) == ["log.csv"]
+
+
+# ----------------------------------------------------------------------------------------------
+# The SQL
+
+
+def test_summary_sql_quotes_identifiers_for_each_dialect():
+    duck = summary_sql("t", customer='a"b', date="d", amount="x")
+    assert '"a""b"' in duck
+    spark = summary_sql("t", customer="a`b", date="d", amount="x", dialect="spark")
+    assert "`a``b`" in spark and "unix_date(" in spark
+    # the two dialects differ only in quoting and the day number
+    norm = lambda s: s.replace("`", '"').replace("unix_date(", "DAYNO(").replace(  # noqa: E731
+        "date_diff('day', DATE '1970-01-01', ", "DAYNO("
+    )
+    assert norm(summary_sql("t", dialect="spark")) == norm(summary_sql("t"))
+
+
+def test_summary_sql_runs_on_a_duckdb_table():
+    import duckdb
+
+    tx = _log(seed=8)
+    con = duckdb.connect()
+    con.register("orders", tx)
+    got = con.sql(summary_sql("orders", unit="W", observation_end="2024-01-30")).df()
+    want = _expected(tx, unit="W", observation_end="2024-01-30")
+    assert got["customer_id"].tolist() == want.index.tolist()
+    np.testing.assert_array_equal(got["frequency"], want["frequency"])
+    np.testing.assert_array_equal(got["T"], want["T"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors a user can act on
+
+
+def test_missing_column_lists_the_columns(tmp_path):
+    path = _write(_log(), tmp_path / "log.csv", names=("client", "day", "total"))
+    with pytest.raises(DataError, match=r"customer column 'customer_id'.*not found.*Columns present: 'client', 'day', 'total'"):
+        summarize_file(path)
+    with pytest.raises(DataError, match=r"amount column 'amount'"):
+        summarize_file(path, customer="client", date="day")
+
+
+def test_unreadable_and_missing_files(tmp_path):
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"this is not parquet at all")
+    with pytest.raises(DataError, match=r"cannot read .*broken.parquet.* as PARQUET"):
+        summarize_file(bad)
+    with pytest.raises(DataError, match=r"no file found at .*nowhere.csv"):
+        summarize_file(tmp_path / "nowhere.csv")
+    with pytest.raises(DataError, match=r"no file found at .*\*.parquet"):
+        summarize_file(str(tmp_path / "empty-folder" / "*.parquet"))
+    with pytest.raises(DataError, match=r"is a folder"):
+        summarize_file(tmp_path)
+    xlsx = tmp_path / "log.xlsx"
+    xlsx.write_bytes(b"PK")
+    with pytest.raises(DataError, match=r"reads CSV .* and Parquet .*read_transactions"):
+        summarize_file(xlsx)
+
+
+def test_non_iso_date_says_what_to_do(tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("customer_id,date,amount\na,2024-01-02,1\nb,12/31/2024,2\n")
+    with pytest.raises(DataError, match=r"a date in column 'date' is not ISO 8601 .*12/31/2024.*read_transactions\(path, date_format"):
+        summarize_file(path)
+
+
+def test_text_amount_is_reported(tmp_path):
+    path = tmp_path / "amount.csv"
+    path.write_text("customer_id,date,amount\na,2024-01-02,1\nb,2024-01-03,12 EUR\n")
+    with pytest.raises(DataError, match=r"a value in column 'amount' is not a number .*12 EUR"):
+        summarize_file(path)
+
+
+def test_blank_cells_are_counted(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        "customer_id,date,amount\na,2024-01-02,1\n,2024-01-02,3\n,2024-01-03,3\nb,,4\nc,2024-01-04,\n"
+    )
+    with pytest.raises(
+        DataError,
+        match=r"customer column 'customer_id' is empty in 2 rows; the date column 'date' is empty in 1 rows; "
+        r"the amount column 'amount' is empty in 1 rows\. Drop or fill",
+    ):
+        summarize_file(path)
+    with pytest.raises(DataError, match=r"customer column 'customer_id' is empty in 2 rows"):
+        summarize_file(path, collapse=True)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("customer_id,date,amount\n")
+    with pytest.raises(DataError, match=r"holds no transactions"):
+        summarize_file(path)
+
+
+def test_bad_parameters(tmp_path):
+    path = _write(_log(), tmp_path / "log.parquet")
+    with pytest.raises(ParameterError, match=r"The 'engine' parameter of summarize_file must be one of 'duckdb', 'spark'\. Got 'polars'"):
+        summarize_file(path, engine="polars")
+    with pytest.raises(ParameterError, match=r"The 'unit' parameter of summarize_file must be one of 'D'"):
+        summarize_file(path, unit="days")
+    with pytest.raises(ParameterError, match=r"The 'memory_limit' parameter of summarize_file must be a size such as '2GB'"):
+        summarize_file(path, memory_limit=2)
+    with pytest.raises(ParameterError, match=r"The 'threads' parameter of summarize_file must be an integer in \[1, inf\)\. Got 0"):
+        summarize_file(path, threads=0)
+    with pytest.raises(ParameterError, match=r"'memory_limit' and 'threads' parameters of summarize_file apply to DuckDB only"):
+        summarize_file(path, engine="spark", memory_limit="1GB")
+    with pytest.raises(ParameterError, match=r"The 'path' parameter of summarize_file must be a file path .*crmlib.rfm.summarize"):
+        summarize_file(pd.DataFrame())
+    with pytest.raises(ParameterError, match=r"The 'customer' parameter of summarize_file must be a column name"):
+        summarize_file(path, customer=None)
+    with pytest.raises(ParameterError, match=r"The 'collapse' parameter of summarize_file must be True or False\. Got 'yes'"):
+        summarize_file(path, collapse="yes")
+    with pytest.raises(ParameterError, match=r"The 'dialect' parameter of summary_sql must be one of 'duckdb', 'spark'"):
+        summary_sql("t", dialect="postgres")
