@@ -257,3 +257,340 @@ def calibration_holdout(
     summary["monetary_value_holdout"] = np.where(freq_h > 0, sum_h / np.maximum(freq_h, 1), 0.0)
     summary["duration_holdout"] = (obs_end - cal_end).days / unit_days(unit)
     return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# RFM scores and segments
+# ---------------------------------------------------------------------------------------------
+
+from crmlib.params import check_choice, check_number, check_text  # noqa: E402  (used below only)
+
+#: The default segment of every (R, FM) cell of the 5 x 5 RFM grid (R = recency score, FM = the
+#: combined frequency-monetary score, both 1..5, 5 = best). The eleven segment names are those commonly
+#: used in RFM practice (popularised by Putler's RFM guide); the kit fixes one cell-by-cell partition
+#: of the grid so every customer gets exactly one segment. Replace it with your own mapping.
+DEFAULT_SEGMENT_MAP: dict[tuple[int, int], str] = {
+    # R = 5 (bought most recently)
+    (5, 1): "New customers", (5, 2): "Potential loyalists", (5, 3): "Potential loyalists",
+    (5, 4): "Champions", (5, 5): "Champions",
+    # R = 4
+    (4, 1): "Promising", (4, 2): "Potential loyalists", (4, 3): "Loyal customers",
+    (4, 4): "Champions", (4, 5): "Champions",
+    # R = 3
+    (3, 1): "Promising", (3, 2): "Need attention", (3, 3): "Need attention",
+    (3, 4): "Loyal customers", (3, 5): "Loyal customers",
+    # R = 2
+    (2, 1): "Hibernating", (2, 2): "About to sleep", (2, 3): "At risk",
+    (2, 4): "At risk", (2, 5): "At risk",
+    # R = 1 (longest since the last purchase)
+    (1, 1): "Lost", (1, 2): "Hibernating", (1, 3): "At risk",
+    (1, 4): "Can't lose them", (1, 5): "Can't lose them",
+}
+
+#: The segments of :data:`DEFAULT_SEGMENT_MAP` from best to worst, with who they are and what to do.
+SEGMENT_DESCRIPTIONS: dict[str, str] = {
+    "Champions": "bought recently, buy often and spend the most: reward them, ask for referrals and reviews",
+    "Loyal customers": "buy often and spend well, a little less recently: up-sell, loyalty programme, ask for feedback",
+    "Potential loyalists": "recent customers with average frequency and spend: membership offers, recommendations",
+    "New customers": "bought very recently, once or rarely: onboarding, early support, build the relationship",
+    "Promising": "fairly recent, low frequency and spend: create awareness, small offers to come back",
+    "Need attention": "middling recency, frequency and spend: limited-time offers, recommendations from their history",
+    "About to sleep": "below-average recency, frequency and spend: reactivate with relevant offers before they lapse",
+    "At risk": "spent and bought well but not for a while: personal win-back messages, renewals, helpful content",
+    "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do not lose them to a rival",
+    "Hibernating": "last purchase long ago, little spend or few orders: a relevant offer, otherwise low priority",
+    "Lost": "lowest recency, frequency and spend: revive only if it is cheap, otherwise let go",
+}
+
+_RFM_MONETARY = ("mean", "total")
+
+
+def _scores_from_values(values: np.ndarray, bins: int) -> np.ndarray:
+    """1 + floor(bins * (number of values strictly below) / n): equal values get equal scores."""
+    n = len(values)
+    below = np.searchsorted(np.sort(values, kind="stable"), values, side="left")
+    return (1 + (bins * below) // n).astype(np.int64)
+
+
+def rfm_scores(
+    data: pd.DataFrame,
+    *,
+    bins: int = 5,
+    observation_end=None,
+    unit: str = "D",
+    monetary: str = "mean",
+) -> pd.DataFrame:
+    r"""RFM scores 1..``bins`` (quintiles by default) for recency, frequency and monetary value.
+
+    Classic RFM analysis (Hughes 1994) ranks customers on three behaviours and cuts each ranking into
+    ``bins`` equal groups, the best getting the highest score:
+
+    * **recency**: time since the last purchase day, :math:`\tau - t_{last}` (shorter = better; note
+      that it is *not* the ``recency`` column of :func:`summarize`, which is last minus first
+      purchase: here ``T - recency``);
+    * **frequency**: number of purchase days (first purchase included, same-day purchases merged);
+    * **monetary**: mean amount per purchase day (``monetary="mean"``) or total amount
+      (``"total"``), over all purchase days.
+
+    Scores are rank-based and tie-aware. With :math:`n` customers and :math:`b` bins, a customer with
+    value :math:`x` scores
+
+    .. math::
+
+        s(x) = 1 + \left\lfloor b \cdot \frac{\#\{j : x_j < x\}}{n} \right\rfloor
+
+    (for recency the ranking is on :math:`-(\tau - t_{last})`). So equal values always get equal
+    scores, and a score of *s* means at least :math:`(s-1)/b` of the customers have a strictly worse
+    value. Consequences, stated:
+
+    * when one value is shared by more than :math:`1/b` of the customers (typically the one-time
+      buyers, frequency 1), they all get the score where their tie group *starts*, and the next value
+      may skip a score: e.g. 45% one-time buyers all score F = 1, and the next customers score
+      F = 3 (45% below them); F = 2 is then empty. Bins are equal-sized only without large ties;
+    * all values equal: every customer scores 1;
+    * fewer customers than bins: the scores are still percentiles, so not every score is used
+      (3 customers with distinct values score 1, 2 and 4 out of 5).
+
+    The result is deterministic and does not depend on the row order.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Either the canonical transactions (``customer_id``, ``date``, ``amount``; preferred) or a
+        :func:`summarize` frame (``frequency``, ``recency``, ``T``, ``monetary_value``). From a
+        summary, frequency is ``frequency + 1`` and monetary is the summary's ``monetary_value``
+        (repeat purchases only, 0 for one-time buyers) or, with ``"total"``,
+        ``frequency * monetary_value``; recency is ``T - recency`` in the summary's unit.
+    bins : int
+        Number of score levels, 2 to 20 (5 = quintiles, 4 = quartiles).
+    observation_end : date-like, optional
+        With transactions: the day recency is measured to (inclusive; later transactions are left
+        out). Default the last date in the data. Ignored with a summary.
+    unit : {"D", "W", "M", "Y"}
+        Unit of the ``recency`` column (transactions only).
+    monetary : {"mean", "total"}
+        Mean amount per purchase day, or total amount.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; columns ``recency`` (time since the last purchase, in ``unit``),
+        ``frequency`` (purchase days), ``monetary``, the scores ``R``, ``F``, ``M`` (int
+        1..``bins``), ``FM`` (:math:`\lfloor (F + M + 1) / 2 \rfloor`, their mean rounded half up) and
+        ``rfm`` (text such as ``"545"``).
+
+    References
+    ----------
+    Hughes, A. M. (1994). *Strategic Database Marketing*. Probus (RFM quintile coding).
+    Fader, Hardie and Lee (2005b), section 2 (RFM as the sufficient statistics of the models).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "c"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01",
+    ...                                            "2024-01-05", "2024-02-10", "2024-03-30"]),
+    ...                    "amount": [10.0, 30.0, 5.0, 20.0, 20.0, 50.0]})
+    >>> rfm_scores(tx, bins=3)[["recency", "frequency", "monetary", "R", "F", "M", "rfm"]]
+                 recency  frequency  monetary  R  F  M  rfm
+    customer_id
+    a               29.0          2      20.0  2  2  2  222
+    b               58.0          1       5.0  1  1  1  111
+    c                0.0          3      30.0  3  3  3  333
+    """
+    func = "rfm_scores"
+    bins = check_number(bins, "bins", func=func, low=2, high=20, integer=True)
+    monetary = check_choice(monetary, "monetary", _RFM_MONETARY, func=func)
+    unit = check_unit(unit, func=func)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"{func} needs a DataFrame: the transactions (customer_id, date, amount) or the output of "
+            f"crmlib.rfm.summarize; got {type(data).__name__}."
+        )
+    if set(SUMMARY_COLUMNS) <= set(data.columns):
+        if len(data) == 0:
+            raise DataError(f"{func}: the summary is empty; there is no customer to score.")
+        freq = data["frequency"].to_numpy(dtype=float)
+        rec = (data["T"] - data["recency"]).to_numpy(dtype=float)
+        mon = data["monetary_value"].to_numpy(dtype=float)
+        if monetary == "total":
+            mon = freq * mon
+        frequency = (freq + 1).astype(np.int64)
+        index = pd.Index(data.index, name="customer_id")
+    else:
+        end = check_date(observation_end, "observation_end", func=func)
+        tx = check_canonical(data, func)
+        if len(tx) == 0:
+            raise DataError(f"{func}: the transactions are empty; there is no customer to score.")
+        if end is None:
+            end = tx["date"].max().normalize()
+        pdays = _purchase_days(tx, end=end, func=func)
+        if len(pdays.code) == 0:
+            raise DataError(f"{func}: no transaction on or before observation_end ({end.date()}); nothing to score.")
+        n = len(pdays.customers)
+        counts = np.bincount(pdays.code, minlength=n)
+        keep = counts > 0
+        totals = np.bincount(pdays.code, weights=pdays.amount, minlength=n)
+        last = np.full(n, np.iinfo(np.int64).min)
+        np.maximum.at(last, pdays.code, pdays.day)
+        end_day = np.datetime64(end.date(), "D").astype(np.int64)
+        rec = ((end_day - last) / unit_days(unit))[keep]
+        frequency = counts[keep].astype(np.int64)
+        mon = (totals / np.maximum(counts, 1))[keep] if monetary == "mean" else totals[keep]
+        index = pd.Index(pdays.customers[keep], name="customer_id")
+    if np.isnan(rec).any() or np.isnan(mon).any():
+        rows = list(index[np.isnan(rec) | np.isnan(mon)][:5])
+        raise DataError(f"{func}: recency or monetary value is missing for customers {rows}; fill or drop them first.")
+    r_score = _scores_from_values(-rec, bins)
+    f_score = _scores_from_values(frequency.astype(float), bins)
+    m_score = _scores_from_values(mon, bins)
+    fm = (f_score + m_score + 1) // 2
+    out = pd.DataFrame(
+        {
+            "recency": rec.astype(float),
+            "frequency": frequency,
+            "monetary": mon.astype(float),
+            "R": r_score,
+            "F": f_score,
+            "M": m_score,
+            "FM": fm,
+        },
+        index=index,
+    )
+    out["rfm"] = [f"{r}{f}{m}" for r, f, m in zip(r_score, f_score, m_score)]
+    out.attrs["bins"] = bins
+    out.attrs["monetary"] = monetary
+    return out
+
+
+def rfm_segments(
+    scores: pd.DataFrame,
+    segment_map: dict[tuple[int, int], str] | None = None,
+    *,
+    unmapped: str = "Other",
+) -> pd.DataFrame:
+    r"""Name each customer's RFM segment from the recency score R and the combined score FM.
+
+    The segment of a customer is ``segment_map[(R, FM)]``, with
+    :math:`FM = \lfloor (F + M + 1)/2 \rfloor` from :func:`rfm_scores`. The default map
+    (:data:`DEFAULT_SEGMENT_MAP`, for 5 bins) partitions the 5 x 5 grid into the eleven segments
+    commonly used in practice (Champions, Loyal customers, Potential loyalists, New customers,
+    Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost); see
+    :data:`SEGMENT_DESCRIPTIONS` for who they are and what to do.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`rfm_scores` (needs the columns ``R`` and ``FM``).
+    segment_map : dict, optional
+        ``{(R, FM): segment name}``; default :data:`DEFAULT_SEGMENT_MAP`. A partial map is allowed:
+        cells it leaves out get ``unmapped``.
+    unmapped : str
+        Segment of customers whose (R, FM) cell is not in ``segment_map``.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``scores`` with a ``segment`` column (ordered categorical: for the default map the
+        order of :data:`SEGMENT_DESCRIPTIONS`, best to worst; otherwise the map's segments in their
+        order of first appearance; then ``unmapped`` if used).
+
+    References
+    ----------
+    Hughes (1994) for RFM cells; the segment names follow common RFM practice (e.g. Putler's RFM
+    analysis guide, which uses R against a combined FM score).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"R": [5, 1, 3], "FM": [5, 5, 2]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> rfm_segments(s)["segment"].tolist()
+    ['Champions', "Can't lose them", 'Need attention']
+    >>> rfm_segments(s, {(5, 5): "Best"})["segment"].tolist()
+    ['Best', 'Other', 'Other']
+    """
+    func = "rfm_segments"
+    if not isinstance(scores, pd.DataFrame) or not {"R", "FM"} <= set(scores.columns):
+        raise DataError(f"{func} needs the scores of crmlib.rfm.rfm_scores (columns R and FM).")
+    unmapped = check_text(unmapped, "unmapped", func=func)
+    if segment_map is None:
+        segment_map = DEFAULT_SEGMENT_MAP
+        top = int(max(scores["R"].max(), scores["FM"].max())) if len(scores) else 5
+        bins = scores.attrs.get("bins", top)
+        if bins != 5 or top > 5:
+            raise ParameterError(
+                f"The default segment map of {func} is for 5 bins (quintile scores); these scores use "
+                f"{bins} bins. Score with rfm_scores(..., bins=5) or pass your own segment_map={{(R, FM): name}}."
+            )
+    if not isinstance(segment_map, dict) or not all(
+        isinstance(k, tuple) and len(k) == 2 and isinstance(v, str) for k, v in segment_map.items()
+    ):
+        raise ParameterError(
+            f"The 'segment_map' parameter of {func} must be a dict {{(R, FM): segment name}}, e.g. "
+            f"{{(5, 5): 'Champions'}}. Got {segment_map!r} instead."
+        )
+    keys = list(zip(scores["R"].astype(int), scores["FM"].astype(int)))
+    labels = [segment_map.get(k, unmapped) for k in keys]
+    order = list(dict.fromkeys(segment_map.values()))
+    if segment_map is DEFAULT_SEGMENT_MAP:
+        order = list(SEGMENT_DESCRIPTIONS)  # best to worst
+    if unmapped in labels and unmapped not in order:
+        order.append(unmapped)
+    out = scores.copy()
+    out["segment"] = pd.Categorical(labels, categories=order, ordered=True)
+    return out
+
+
+def rfm_segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
+    r"""One row per RFM segment: size, share and mean recency, frequency and monetary value.
+
+    For segment :math:`g` with customers :math:`C_g` out of :math:`n`: ``customers`` :math:`|C_g|`,
+    ``share`` :math:`|C_g| / n`, the means of ``recency``, ``frequency`` and ``monetary``, and
+    ``revenue_share``, the segment's share of :math:`\sum_i f_i m_i` (purchase days times mean amount
+    = total spend with ``monetary="mean"``; with ``"total"`` the monetary column is summed directly).
+
+    Parameters
+    ----------
+    segmented : DataFrame
+        From :func:`rfm_segments`.
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment`` (in the map's order; empty segments left out); columns ``customers``,
+        ``share``, ``recency``, ``frequency``, ``monetary``, ``revenue_share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"recency": [1.0, 3.0, 90.0], "frequency": [5, 4, 1], "monetary": [20.0, 30.0, 10.0],
+    ...                   "R": [5, 5, 1], "FM": [5, 5, 1]})
+    >>> rfm_segment_summary(rfm_segments(s))[["customers", "share", "revenue_share"]].round(3)
+               customers  share  revenue_share
+    segment
+    Champions          2  0.667          0.957
+    Lost               1  0.333          0.043
+    """
+    func = "rfm_segment_summary"
+    needed = {"segment", "recency", "frequency", "monetary"}
+    if not isinstance(segmented, pd.DataFrame) or not needed <= set(segmented.columns):
+        raise DataError(f"{func} needs the output of crmlib.rfm.rfm_segments (columns {', '.join(sorted(needed))}).")
+    total_is_monetary = segmented.attrs.get("monetary") == "total"
+    revenue = segmented["monetary"] if total_is_monetary else segmented["frequency"] * segmented["monetary"]
+    frame = segmented.assign(_revenue=revenue)
+    g = frame.groupby("segment", observed=True)
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "recency": g["recency"].mean(),
+            "frequency": g["frequency"].mean(),
+            "monetary": g["monetary"].mean(),
+            "revenue": g["_revenue"].sum(),
+        }
+    )
+    out.insert(1, "share", out["customers"] / out["customers"].sum())
+    total = out["revenue"].sum()
+    out["revenue_share"] = out["revenue"] / total if total > 0 else np.nan
+    out = out.drop(columns="revenue")
+    out.index = pd.Index([str(i) for i in out.index], name="segment")
+    return out

@@ -214,7 +214,7 @@ def make_survey(
     --------
     >>> from crmlib.datasets import make_retail
     >>> survey = make_survey(make_retail(500, seed=1).customers, seed=2, response_rate=0.5)
-    >>> len(survey), survey["true_stage"].isin(["none", "cognitive", "affective", "conative", "action"]).all()
+    >>> len(survey), bool(survey["true_stage"].isin(["none", "cognitive", "affective", "conative", "action"]).all())
     (250, True)
     """
     func = "make_survey"
