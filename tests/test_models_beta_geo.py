@@ -203,3 +203,14 @@ def test_runaway_estimates_raise_convergence_error():
     data = pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
     with pytest.raises(ConvergenceError, match="ran to the edge of the parameter space"):
         BetaGeo().fit(data)
+
+
+def test_analytic_gradient_matches_finite_differences():
+    from scipy import optimize
+
+    data = simulate_bgnbd(2000, r=0.5, alpha=6.0, a=0.8, b=2.5, seed=1)
+    arrays = BetaGeo._arrays_from(data["frequency"], data["recency"], data["T"])
+    params = np.array([0.7, 5.0, 1.1, 2.0])
+    analytic = BetaGeo._grad(params, arrays).sum(axis=1)
+    numeric = optimize.approx_fprime(params, lambda q: BetaGeo._loglik(q, arrays).sum(), 1e-7)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from crmlib.models._base import (
     MIN_CUSTOMERS,
@@ -144,26 +144,55 @@ class BetaGeo(BaseModel):
         return self
 
     def _initial(self, x, T, w) -> np.ndarray:
-        rate = max(float(np.dot(w, x) / max(np.dot(w, T), 1e-12)), 1e-6)
+        rate = max(float(np.sum(w * x) / max(np.sum(w * T), 1e-12)), 1e-6)
         return np.array([1.0, 1.0 / rate, 1.0, 1.0])
 
     @staticmethod
     def _arrays_from(x, tx, T):
-        return (np.asarray(x, float), np.asarray(tx, float), np.asarray(T, float))
+        x = np.asarray(x, float)
+        xu, xi = np.unique(x, return_inverse=True)
+        return (x, np.asarray(tx, float), np.asarray(T, float), xu, xi.ravel())
 
     @staticmethod
     def _loglik(params, arrays) -> np.ndarray:
         r, alpha, a, b = params
-        x, tx, T = arrays
-        common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        log_a1 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+        if len(arrays) == 3:
+            arrays = BetaGeo._arrays_from(*arrays)
+        x, tx, T, xu, xi = arrays
+        # terms that depend on the data through x only: computed once per distinct x
+        lbab = betaln(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_a2 = np.where(
-                x > 0,
-                betaln(a + 1, b + x - 1) - betaln(a, b) - (r + x) * np.log(alpha + tx),
-                -np.inf,
-            )
-        return common + np.logaddexp(log_a1, log_a2)
+            common_u = gammaln(r + xu) - gammaln(r) + r * np.log(alpha)
+            a1_u = betaln(a, b + xu) - lbab
+            a2_u = np.where(xu > 0, betaln(a + 1, b + xu - 1) - lbab, -np.inf)
+        log_a1 = a1_u[xi] - (r + x) * np.log(alpha + T)
+        log_a2 = a2_u[xi] - (r + x) * np.log(alpha + tx)
+        return common_u[xi] + np.logaddexp(log_a1, log_a2)
+
+    @staticmethod
+    def _grad(params, arrays) -> np.ndarray:
+        """Per-row gradient of the log-likelihood with respect to (r, alpha, a, b); shape (4, rows)."""
+        r, alpha, a, b = params
+        x, tx, T, xu, xi = arrays
+        lbab = betaln(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a1_u = betaln(a, b + xu) - lbab
+            a2_u = np.where(xu > 0, betaln(a + 1, b + xu - 1) - lbab, -np.inf)
+            log_at, log_atx = np.log(alpha + T), np.log(alpha + tx)
+            A1 = a1_u[xi] - (r + x) * log_at
+            A2 = a2_u[xi] - (r + x) * log_atx
+            pi1 = np.exp(A1 - np.logaddexp(A1, A2))  # share of the "alive at T" term
+            pi2 = 1.0 - pi1
+            psi_abx = digamma(a + b + xu)
+            da1_u, db1_u = digamma(a) - psi_abx, digamma(b + xu) - psi_abx
+            da2_u = digamma(a + 1) - psi_abx
+            db2_u = np.where(xu > 0, digamma(np.maximum(b + xu - 1, 1e-300)) - psi_abx, 0.0)
+            d_r = (digamma(r + xu) - digamma(r))[xi] + np.log(alpha) - pi1 * log_at - pi2 * np.where(x > 0, log_atx, 0.0)
+            d_alpha = r / alpha - (r + x) * (pi1 / (alpha + T) + pi2 / (alpha + tx))
+            d_a = pi1 * da1_u[xi] + pi2 * da2_u[xi] - (digamma(a) - digamma(a + b))
+            d_b = pi1 * db1_u[xi] + pi2 * db2_u[xi] - (digamma(b) - digamma(a + b))
+        d_alpha = np.where(pi2 > 0, d_alpha, r / alpha - (r + x) / (alpha + T))
+        return np.vstack([d_r, d_alpha, d_a, d_b])
 
     # -- predictions -----------------------------------------------------------------------------
     def expected_purchases(self, t) -> np.ndarray | float:

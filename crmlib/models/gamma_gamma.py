@@ -113,7 +113,7 @@ class GammaGamma(BaseModel):
         if self.initial_params is not None:
             start = np.array([self.initial_params[k] for k in self._param_names], dtype=float)
         else:
-            mean = float(np.dot(w, m) / w.sum())
+            mean = float(np.sum(w * m) / w.sum())
             start = np.array([1.0, 3.0, 2.0 * mean])  # prior mean p v / (q - 1) = the observed mean
         self._optimise((x, m), w, start, func)
         return self
@@ -282,7 +282,7 @@ def customer_lifetime_value(
     cum = transaction_model.conditional_expected_purchases(bounds[:, None], x[None, :], tx[None, :], T[None, :])
     cum = np.atleast_2d(cum)
     increments = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
-    discounted = discount @ increments
+    discounted = (discount[:, None] * increments).sum(axis=0)
     alive = transaction_model.probability_alive(x, tx, T)
     spend = spend_model.conditional_expected_spend(
         summary["frequency"].to_numpy(float), summary["monetary_value"].to_numpy(float)

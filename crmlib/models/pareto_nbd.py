@@ -110,8 +110,8 @@ class ParetoNBD(BaseModel):
         if self.initial_params is not None:
             start = np.array([self.initial_params[k] for k in self._param_names], dtype=float)
         else:
-            rate = max(float(np.dot(w, x) / max(np.dot(w, T), 1e-12)), 1e-6)
-            mean_T = float(np.dot(w, T) / w.sum())
+            rate = max(float(np.sum(w * x) / max(np.sum(w * T), 1e-12)), 1e-6)
+            mean_T = float(np.sum(w * T) / w.sum())
             start = np.array([1.0, 1.0 / rate, 1.0, mean_T])
         self._optimise((x, tx, T), w, start, func)
         return self
