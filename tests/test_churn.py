@@ -186,3 +186,18 @@ def test_crm_checklist():
     assert t["answered"].sum() == 1 and len(t) == len(churn.CRM_QUESTIONS)
     with pytest.raises(ParameterError, match=r"unknown keys \['budget'\]"):
         churn.crm_checklist({"budget": "1m"})
+
+
+def test_campaign_explorer_slider_changes_the_result():
+    from crmlib.widgets import campaign_explorer
+
+    p = np.array([0.5, 0.1, 0.9, 0.3])
+    v = np.array([200.0, 200.0, 5.0, 100.0])
+    w = campaign_explorer(p, v, success_rate=0.4, contact_cost=2, incentive_cost=10, target_share=0.25)
+    # top 25 % = 1 customer, the best by expected profit: 31 (see test_campaign_value_by_hand)
+    assert w.result.iloc[0]["expected profit"] == pytest.approx(31)
+    w.controls["incentive_cost"].value = 0
+    # with no incentive: .5 * .4 * 200 - 2 = 38
+    assert w.result.iloc[0]["expected profit"] == pytest.approx(38)
+    w.controls["success_rate"].value = 0.0
+    assert w.result.iloc[1]["customers targeted"] == 0

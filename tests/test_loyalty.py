@@ -268,3 +268,21 @@ def test_benefit_scores_and_bond_by_stage():
     assert t.loc["action", "structural"] == 1.0  # the blank answer is left out
     with pytest.raises(ParameterError, match="same length"):
         loyalty.bond_by_stage(stages, bonds[:2])
+
+
+def test_programme_explorer_slider_changes_the_result():
+    from crmlib.widgets import programme_explorer, switching_explorer
+
+    w = programme_explorer(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000,
+                           spend_lift=0.1, retention_lift=0.0)
+    assert w.result.loc["break_even_spend_lift", "value"] == pytest.approx(1 / 7)
+    before = w.result.loc["net_gain", "value"]
+    assert before == pytest.approx(-6000)  # 550 000 * 0.28 - 10 000 - 150 000
+    w.controls["reward_rate"].value = 0.04
+    # margin with = 550 000 * (0.3 - 0.04) - 10 000 = 133 000; net = -17 000
+    assert w.result.loc["net_gain", "value"] == pytest.approx(-17_000)
+    assert w.image.value  # a figure was drawn
+    s = switching_explorer(value_received=100, switching_cost=30)
+    assert s.result.iloc[0, 0] == 130
+    s.controls["switching_cost"].value = 50
+    assert s.result.iloc[0, 0] == 150
