@@ -437,3 +437,12 @@ def test_make_cohorts_errors():
         ds.make_cohorts({"a": {"size": 10, "alpha": 1.0}})
     with pytest.raises(ParameterError, match=r"The \"cohorts\['a'\]\['alpha'\]\" parameter of make_cohorts must be a number in \(0, inf\)"):
         ds.make_cohorts({"a": {"size": 10, "alpha": -1.0, "beta": 1.0, "periods": 3}})
+
+
+def test_load_transactions_ignores_read_settings_at_their_defaults():
+    tx = ds.load_transactions(None, customer="customer_id", date="date", amount="amount", date_format=None)
+    assert len(tx) > 0
+    with pytest.raises(ParameterError, match=r"load_transactions got date_format='%d/%m/%Y' but no file"):
+        ds.load_transactions(None, date_format="%d/%m/%Y")
+    with pytest.raises(ParameterError, match=r"load_transactions got colour='red' but no file"):
+        ds.load_transactions(colour="red")

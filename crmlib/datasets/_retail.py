@@ -414,6 +414,23 @@ def sha256_of(path: Path) -> str:
 _DEFAULT_COLUMNS = {"customer": "customer_id", "date": "date", "amount": "amount"}
 
 
+def _is_default_read_setting(name: str, value) -> bool:
+    """True if ``name=value`` is read_transactions' own default (so it changes nothing for the bundled log)."""
+    if name in _DEFAULT_COLUMNS:
+        return value == _DEFAULT_COLUMNS[name]
+    import inspect
+
+    from crmlib.data import read_transactions
+
+    param = inspect.signature(read_transactions).parameters.get(name)
+    if param is None or param.default is inspect.Parameter.empty:
+        return False
+    try:
+        return bool(value == param.default)
+    except (TypeError, ValueError):
+        return False
+
+
 def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
     """The bundled retail log, or a user's transaction file, as a canonical frame.
 
@@ -425,9 +442,9 @@ def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
         :func:`crmlib.data.read_transactions` with ``read_kwargs``.
     **read_kwargs
         Keywords of :func:`crmlib.data.read_transactions` (``customer=``, ``date=``, ``amount=``,
-        ...). With ``path=None`` the column keywords may be given at their defaults (``"customer_id"``,
-        ``"date"``, ``"amount"``, as the chapters do) and are ignored; anything else is an error,
-        since the bundled file has fixed columns.
+        ...). With ``path=None`` keywords may be given at their defaults (``customer="customer_id"``,
+        ``date="date"``, ``amount="amount"``, ``date_format=None``, ... as the chapters do) and are
+        ignored; any other value is an error, since the bundled file has fixed columns.
 
     Returns
     -------
@@ -448,7 +465,7 @@ def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
         from crmlib.data import read_transactions
 
         return read_transactions(path, **read_kwargs)
-    extra = {k: v for k, v in read_kwargs.items() if not (k in _DEFAULT_COLUMNS and v == _DEFAULT_COLUMNS[k])}
+    extra = {k: v for k, v in read_kwargs.items() if not _is_default_read_setting(k, v)}
     if extra:
         given = ", ".join(f"{k}={v!r}" for k, v in extra.items())
         raise ParameterError(
