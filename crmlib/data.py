@@ -470,7 +470,7 @@ def _load_excel(path: Path, wanted, sheet, info, ext):
     else:
         engine = "openpyxl"
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, engine=engine)
+        frame = pd.read_excel(path, sheet_name=sheet, engine=engine, dtype=object)  # cells as they are: "007" stays text
     except ValueError as exc:
         if "not found" in str(exc) or "index" in str(exc).lower():
             try:
