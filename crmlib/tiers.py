@@ -573,14 +573,15 @@ def value_potential(
     .. math::
 
         \\text{quadrant}(i) = \\begin{cases}
-        \\text{platinum} & c_i \\ge \\tau_c,\\ p_i \\ge \\tau_p \\\\
-        \\text{gold}     & c_i \\ge \\tau_c,\\ p_i < \\tau_p \\\\
-        \\text{iron}     & c_i < \\tau_c,\\ p_i \\ge \\tau_p \\\\
-        \\text{lead}     & c_i < \\tau_c,\\ p_i < \\tau_p \\end{cases}
+        \\text{platinum} & c_i > \\tau_c,\\ p_i > \\tau_p \\\\
+        \\text{gold}     & c_i > \\tau_c,\\ p_i \\le \\tau_p \\\\
+        \\text{iron}     & c_i \\le \\tau_c,\\ p_i > \\tau_p \\\\
+        \\text{lead}     & c_i \\le \\tau_c,\\ p_i \\le \\tau_p \\end{cases}
 
-    A value **exactly at a threshold counts as high**. The thresholds default to the medians of
-    ``current`` and ``potential`` (so about half the customers are "high" on each axis; with many
-    ties at the median, more than half). The strategies come from :data:`QUADRANT_STRATEGIES`
+    "High" means **strictly above** the threshold: a value exactly at a threshold counts as low. The
+    thresholds default to the medians of ``current`` and ``potential``, so at most half the customers
+    are "high" on each axis -- also when many values tie at the median (e.g. the many customers with
+    no purchase in the last year, whose current value is 0: they are all low). The strategies come from :data:`QUADRANT_STRATEGIES`
     (after Zeithaml, Rust and Lemon 2001): lead -- end the relationship; iron -- invest until trust
     forms; gold -- keep at all costs; platinum -- main resources, one-to-one retention.
 
@@ -591,7 +592,7 @@ def value_potential(
     potential : Series or array-like
         Potential value per customer, same index (e.g. a model-based CLV or growth estimate, money).
     current_threshold, potential_threshold : float, optional
-        Where "high" starts on each axis (money). Default: the median.
+        "High" is strictly above these (money). Default: the median.
     strategies : mapping, optional
         Quadrant name -> strategy text for all four quadrants. Default :data:`QUADRANT_STRATEGIES`.
 
@@ -604,7 +605,7 @@ def value_potential(
 
     Examples
     --------
-    >>> vp = value_potential([10, 10, 1, 1], [5, 1, 5, 1], current_threshold=5, potential_threshold=3)
+    >>> vp = value_potential([10, 10, 1, 5], [5, 1, 5, 3], current_threshold=5, potential_threshold=3)
     >>> vp["quadrant"].tolist()
     ['platinum', 'gold', 'iron', 'lead']
     """
@@ -641,8 +642,8 @@ def value_potential(
         raise ParameterError(
             f"The 'strategies' parameter of {func} must give a text for every quadrant; missing: {missing}."
         )
-    c_high = c.to_numpy() >= tc
-    p_high = p.to_numpy() >= tp
+    c_high = c.to_numpy() > tc
+    p_high = p.to_numpy() > tp
     level = np.array(["low", "high"])
     quadrant = np.where(c_high, np.where(p_high, "platinum", "gold"), np.where(p_high, "iron", "lead"))
     out = pd.DataFrame(

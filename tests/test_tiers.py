@@ -156,17 +156,21 @@ def test_profitability_tiers():
 
 
 def test_value_potential_quadrants_and_threshold_side():
-    current = pd.Series([10.0, 10.0, 5.0, 4.9, 1.0], index=list("abcde"))
-    potential = pd.Series([3.0, 2.9, 3.0, 9.0, 0.0], index=list("abcde"))
+    current = pd.Series([10.0, 10.0, 5.0, 5.1, 1.0], index=list("abcde"))
+    potential = pd.Series([3.1, 3.0, 9.0, 3.0, 0.0], index=list("abcde"))
     vp = tiers.value_potential(current, potential, current_threshold=5, potential_threshold=3)
-    # exactly at the threshold counts as high: c (5, 3) is platinum
-    assert vp["quadrant"].tolist() == ["platinum", "gold", "platinum", "iron", "lead"]
+    # high = strictly above: a (10 > 5, 3.1 > 3) platinum; b potential exactly 3 -> low -> gold;
+    # c current exactly 5 -> low, potential 9 high -> iron; d (5.1, 3) -> gold; e lead
+    assert vp["quadrant"].tolist() == ["platinum", "gold", "iron", "gold", "lead"]
     assert vp.loc["e", "strategy"] == tiers.QUADRANT_STRATEGIES["lead"]
     assert "end the relationship" in vp.loc["e", "strategy"]
     assert "one-to-one retention" in vp.loc["a", "strategy"]
 
 
 def test_value_potential_default_thresholds_are_medians_and_strategies_replaceable():
+    # many zeros at the median: current median 0 -> the zeros are low, only the 2 positive are high
+    zeros = tiers.value_potential([0, 0, 0, 5, 7], [1, 2, 3, 4, 5])
+    assert zeros["current_level"].tolist() == ["low", "low", "low", "high", "high"]
     vp = tiers.value_potential([1, 2, 3, 4], [4, 3, 2, 1])
     # medians 2.5 and 2.5: (1,4) iron, (2,3) iron, (3,2) gold, (4,1) gold
     assert vp.attrs["current_threshold"] == 2.5
@@ -278,8 +282,8 @@ def test_pyramid_explorer_redraws_when_a_share_moves():
     w.controls["major_share"].value = 0.5  # 0.05 + 0.5 + 0.5 > 1: message, old result kept
     assert "more than 100%" in w.message and w.result.loc["VIP", "customers"] == 5
 
-    # current 100..1, potential 1..100, medians 50.5: gold = current >= 50.5 (100..51) -> 50 customers
+    # current 100..1, potential 1..100, medians 50.5: gold = current > 50.5 (100..51) -> 50 customers
     m = matrix_explorer(values, values.to_numpy()[::-1])
     assert m.result.loc["gold", "customers"] == 50
-    m.controls["current_threshold"].value = 90.0  # now current 100..90 -> 11 gold
-    assert m.result.loc["gold", "customers"] == 11
+    m.controls["current_threshold"].value = 90.0  # now current > 90: 100..91 -> 10 gold
+    assert m.result.loc["gold", "customers"] == 10
