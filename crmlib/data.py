@@ -164,6 +164,11 @@ class _Source:
 
 
 def _short(value: Any, n: int = 40) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
     if isinstance(value, str) and len(value) > n:
         return value[: n - 3] + "..."
     return value
@@ -420,7 +425,7 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
         )
         more = f" and {len(invalid) - _SHOW} more" if len(invalid) > _SHOW else ""
         _raise(
-            f"read_transactions: {len(invalid)} rows of {name} do not have the {fields} fields of the header "
+            f"read_transactions: {_n(len(invalid), 'row')} of {name} {'does' if len(invalid) == 1 else 'do'} not have the {fields} fields of the header "
             f"(delimiter {delim!r}): {shown}{more} (line numbers of the file, header = line 1). "
             "Quote values that contain the delimiter, remove stray lines (totals, notes), or pass delimiter=..."
         )
@@ -845,7 +850,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
         if failed[col.codes].any():
             pos = np.flatnonzero(failed[col.codes])
             _raise(
-                f"read_transactions: {_n(len(pos), 'value')} of the date column {column!r} do not match "
+                f"read_transactions: {_n(len(pos), 'value')} of the date column {column!r} {'does' if len(pos) == 1 else 'do'} not match "
                 f"date_format={date_format!r}: {source.rows(pos, col.values(pos))}. "
                 "Correct the format (codes as in Python's strftime, e.g. '%d/%m/%Y'), or those values."
             )
@@ -884,7 +889,7 @@ def _numeric_dates(numbers, source, column):
             pos = np.flatnonzero(failed)
             _raise(
                 f"read_transactions: the date column {column!r} holds numbers like YYYYMMDD (20240131), but "
-                f"{_n(len(pos), 'value')} are not valid dates: {source.rows(pos, numbers[pos].astype(np.int64))}. "
+                f"{_n(len(pos), 'value')} {_are(len(pos))} not valid dates: {source.rows(pos, numbers[pos].astype(np.int64))}. "
                 "Correct those values."
             )
         days = parsed.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")[inverse.ravel()]
@@ -966,6 +971,10 @@ def _detect_format(u, col: _Col, source: _Source, column: str) -> str:
         f"Write those dates like the others, or pass date_format= (e.g. date_format={best!r}) "
         "to see every row that does not fit."
     )
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _n(count: int, word: str) -> str:
@@ -1235,7 +1244,7 @@ def read_transactions(
             numeric = int(len(bad) - bad.sum())
             mixed = ", mixed in with numbers" if numeric else ""
             _raise(
-                f"read_transactions: the {kw} column {col_name!r} holds {_n(len(pos), 'value')} that are not numbers{mixed}: "
+                f"read_transactions: the {kw} column {col_name!r} holds {_n(len(pos), 'value')} that {_are(len(pos))} not {'a number' if len(pos) == 1 else 'numbers'}{mixed}: "
                 f"{src.rows(pos, cols[kw].values(pos))}. Correct or remove those rows"
                 + (f", or check that {kw}={col_name!r} names the {kw} column." if not numeric else ".")
             )
