@@ -313,12 +313,12 @@ def _source_kind(path: str, func: str) -> tuple[str, list[str]]:
     )
 
 
-def _check_columns(present: list[str], columns: dict[str, str], where: str, path: str) -> None:
-    missing = [f"{role} column {name!r}" for role, name in columns.items() if name not in present]
+def _check_columns(present: list[str], columns: dict[str, str], where: str, label: str) -> None:
+    missing = [f"{role}={name!r}" for role, name in columns.items() if name not in present]
     if missing:
         raise DataError(
-            f"{where}: the {', '.join(missing)} not found in {path!r}. Columns present: "
-            f"{', '.join(map(repr, present))}. Name yours with customer=..., date=..., amount=..."
+            f"{where}: {'column' if len(missing) == 1 else 'columns'} not found in {label}: {', '.join(missing)}. "
+            f"Columns present: {', '.join(map(repr, present))}. Name yours with customer=..., date=..., amount=..."
         )
 
 
@@ -360,7 +360,7 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
                     f"{func}: cannot read {path!r} as {kind.upper()} ({type(exc).__name__}: {exc}). "
                     "Check that the file is complete and really is that format."
                 ) from None
-            _check_columns(present, columns, func, path)
+            _check_columns(present, columns, func, repr(path))
             if kind == "csv":
                 # customer ids and dates as text: keep leading zeros, parse ISO dates ourselves
                 types = ", ".join(
@@ -624,7 +624,7 @@ def summarize_spark(
                 f"{func}: Spark cannot read {path!r}: {str(exc).splitlines()[0]}. Check the path, and that it is "
                 "Parquet (a file or folder) or CSV with a header row."
             ) from None
-        label = path
+        label = repr(path)
     elif isinstance(data, SparkDataFrame):
         frame, label = data, "the Spark DataFrame"
     else:
