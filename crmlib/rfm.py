@@ -308,7 +308,12 @@ _RFM_MONETARY = ("mean", "total")
 def _scores_from_values(values: np.ndarray, bins: int) -> np.ndarray:
     """1 + floor(bins * (number of values strictly below) / n): equal values get equal scores."""
     n = len(values)
-    below = np.searchsorted(np.sort(values, kind="stable"), values, side="left")
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    starts = np.r_[True, ranked[1:] != ranked[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))  # position where each tie group starts
+    below = np.empty(n, dtype=np.int64)
+    below[order] = first
     return (1 + (bins * below) // n).astype(np.int64)
 
 
@@ -377,7 +382,7 @@ def rfm_scores(
         Index ``customer_id``; columns ``recency`` (time since the last purchase, in ``unit``),
         ``frequency`` (purchase days), ``monetary``, the scores ``R``, ``F``, ``M`` (int
         1..``bins``), ``FM`` (:math:`\lfloor (F + M + 1) / 2 \rfloor`, their mean rounded half up) and
-        ``rfm`` (text such as ``"545"``).
+        ``rfm`` (text such as ``"545"``; ``"10-3-7"`` when ``bins`` is 10 or more).
 
     References
     ----------
@@ -457,7 +462,10 @@ def rfm_scores(
         },
         index=index,
     )
-    out["rfm"] = [f"{r}{f}{m}" for r, f, m in zip(r_score, f_score, m_score)]
+    if bins <= 9:
+        out["rfm"] = pd.Series(r_score * 100 + f_score * 10 + m_score, index=index).astype(str)
+    else:
+        out["rfm"] = pd.Series(r_score, index=index).astype(str) + "-" + pd.Series(f_score, index=index).astype(str) + "-" + pd.Series(m_score, index=index).astype(str)
     out.attrs["bins"] = bins
     out.attrs["monetary"] = monetary
     return out
@@ -529,15 +537,20 @@ def rfm_segments(
             f"The 'segment_map' parameter of {func} must be a dict {{(R, FM): segment name}}, e.g. "
             f"{{(5, 5): 'Champions'}}. Got {segment_map!r} instead."
         )
-    keys = list(zip(scores["R"].astype(int), scores["FM"].astype(int)))
-    labels = [segment_map.get(k, unmapped) for k in keys]
+    r = scores["R"].to_numpy(dtype=np.int64)
+    fm = scores["FM"].to_numpy(dtype=np.int64)
+    width = int(fm.max()) + 1 if len(fm) else 1
+    cells, inverse = np.unique(r * width + fm, return_inverse=True)
+    cell_labels = [segment_map.get((int(c // width), int(c % width)), unmapped) for c in cells]
     order = list(dict.fromkeys(segment_map.values()))
     if segment_map is DEFAULT_SEGMENT_MAP:
         order = list(SEGMENT_DESCRIPTIONS)  # best to worst
-    if unmapped in labels and unmapped not in order:
+    if unmapped in cell_labels and unmapped not in order:
         order.append(unmapped)
+    position = {name: i for i, name in enumerate(order)}
+    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()] if len(r) else []
     out = scores.copy()
-    out["segment"] = pd.Categorical(labels, categories=order, ordered=True)
+    out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
     return out
 
 
