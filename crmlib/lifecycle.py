@@ -797,6 +797,7 @@ def customer_values(
     window_days: int = 365,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
+    horizon_years: float | None = None,
     current_value=None,
 ) -> pd.DataFrame:
     """Historical, current and potential value of each customer.
@@ -810,7 +811,8 @@ def customer_values(
 
       .. math::
 
-          C_i = c_i \\frac{r}{1 + d - r}
+          C_i = c_i \\frac{r}{1 + d - r} \\quad\\text{or, over } H \\text{ years,} \\quad
+          C_i = c_i \\sum_{t=1}^{H} \\left(\\frac{r}{1+d}\\right)^t = c_i \\frac{q (1 - q^H)}{1 - q},\\ q = \\frac{r}{1+d}
 
       or, when ``current_value`` is given (e.g. a BG/NBD x Gamma-Gamma CLV from
       :mod:`crmlib.models`), that value;
@@ -836,6 +838,9 @@ def customer_values(
         Length of "this year" in days. Default 365.
     lapse_days, long_term_days : int
         For the ``stage`` column (:func:`stages_at`).
+    horizon_years : float, optional
+        Value the paces over this many years (e.g. the horizon of a model-based ``current_value``, so
+        that current and potential are on the same footing); default None = no end (Gupta-Lehmann).
     current_value : Series, optional
         Model-based current value per customer (money), indexed by customer id; replaces :math:`C_i`.
 
@@ -867,7 +872,12 @@ def customer_values(
     _, _, recent = _state(log, code, at_arr, since=at_arr - window_days)
     first = log.first[code]
     stage = _stage_codes(count, first, last, t, lapse_days, long_term_days)
-    factor = retention / (1 + discount_rate - retention)
+    if horizon_years is None:
+        factor = retention / (1 + discount_rate - retention)
+    else:
+        horizon_years = check_number(horizon_years, "horizon_years", func=func, low=0, low_open=True)
+        q = retention / (1 + discount_rate)
+        factor = q * (1 - q**horizon_years) / (1 - q)
     run_rate = margin_rate * recent * 365.25 / window_days
     hist_rate = margin_rate * revenue * 365.25 / np.maximum(t - first, window_days)
     ids = log.customers[code]

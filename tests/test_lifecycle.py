@@ -230,6 +230,10 @@ def test_annual_retention_and_customer_values():
     # c: last purchase 213 days ago -> lapsed as well, but its pace has not dropped (upside 0) -> last
     assert cand.index.tolist() == ["b", "a", "c"]
     assert lc.reactivation_candidates(v, min_historical=150).index.tolist() == ["b"]
+    # over a 2-year horizon with r = 0.5, d = 0.25: q = 0.4, factor = 0.4 + 0.16 = 0.56
+    v2 = lc.customer_values(tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.25,
+                            lapse_days=180, horizon_years=2)
+    assert v2.loc["b", "potential"] == pytest.approx(300 * 365.25 / 610 * 0.56)
     with pytest.raises(ParameterError, match=r"no value for 1 customers .first: \['c'\]"):
         lc.customer_values(tx, "2024-12-31", current_value=pd.Series({"a": 1.0, "b": 2.0}))
 

@@ -172,8 +172,12 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     ax.axvline(tc, color="black", lw=1)
     ax.axhline(tp, color="black", lw=1)
     if log:
-        ax.set_xscale("symlog", linthresh=max(tc / 10, 1e-3))
-        ax.set_yscale("symlog", linthresh=max(tp / 10, 1e-3))
+        def linthresh(values):  # linear near zero, up to a small but typical positive value
+            positive = values[values > 0]
+            return float(np.quantile(positive, 0.05)) if len(positive) else 1.0
+
+        ax.set_xscale("symlog", linthresh=linthresh(vp["current"].to_numpy()))
+        ax.set_yscale("symlog", linthresh=linthresh(vp["potential"].to_numpy()))
         ax.set_xlim(left=0, right=float(vp["current"].max()) * 1.5)
         ax.set_ylim(bottom=0, top=float(vp["potential"].max()) * 1.5)
     if strategies:
