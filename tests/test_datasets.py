@@ -446,3 +446,11 @@ def test_load_transactions_ignores_read_settings_at_their_defaults():
         ds.load_transactions(None, date_format="%d/%m/%Y")
     with pytest.raises(ParameterError, match=r"load_transactions got colour='red' but no file"):
         ds.load_transactions(colour="red")
+
+
+def test_data_readme_documents_every_file_and_column(root):
+    readme = (root / "data" / "README.md").read_text(encoding="utf-8")
+    for csv in sorted((root / "data").glob("*.csv")):
+        assert f"`{csv.name}`" in readme, f"data/README.md does not describe {csv.name}"
+        for column in pd.read_csv(csv, nrows=0).columns:
+            assert f"`{column}`" in readme, f"data/README.md does not document column {column!r} of {csv.name}"
