@@ -1313,6 +1313,11 @@ def read_transactions(
                 "purchase day in summarize"
             )
 
+    if len(id_codes) == 0:
+        _raise(
+            f"read_transactions: every row of {src.name} is a return (negative amount) with no purchase to net it "
+            f"against, so no purchases remain (returns={returns!r}). Pass returns='keep' to read the rows as they are."
+        )
     frame = _sorted(id_codes, id_uniques, day, values)
     report["zero_amounts"] = int((frame["amount"].to_numpy() == 0).sum())
     today = np.datetime64(pd.Timestamp.now().normalize().date(), "D").astype(np.int64)
@@ -1363,8 +1368,11 @@ def _net_returns(codes, day, amount):
     if len(lone) == 0:
         return codes, day, amount, 0, 0
     idx = np.searchsorted(buy_keys, key[lone], side="left") - 1
-    prev = buy_keys[np.maximum(idx, 0)]
-    has_prev = (idx >= 0) & (prev // span == codes[lone])
+    if len(buy_keys):
+        prev = buy_keys[np.maximum(idx, 0)]
+        has_prev = (idx >= 0) & (prev // span == codes[lone])
+    else:
+        prev, has_prev = idx, np.zeros(len(lone), bool)
     day = day.copy()
     day[lone[has_prev]] = prev[has_prev] % span + dmin
     keep = np.ones(len(day), bool)

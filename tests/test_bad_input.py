@@ -352,3 +352,10 @@ def test_garbage_dataframes_raise_only_data_errors(ids, dates, amounts):
     pd.testing.assert_frame_equal(raw, copy)
     if frame is not None:
         assert frame["date"].dtype == "datetime64[ns]" and np.isfinite(frame["amount"]).all()
+
+
+@pytest.mark.parametrize("policy", ["net", "drop"])
+def test_only_returns_leave_no_purchases(tmp_path, policy):
+    path = csv_file(tmp_path, "customer_id,date,amount\na,2024-01-02,-5\nb,2024-01-03,-1\n")
+    refused(path, rf"every row of 't.csv' is a return .* no purchases remain \(returns='{policy}'\)\. Pass returns='keep'",
+            returns=policy)
