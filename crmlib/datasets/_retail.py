@@ -300,7 +300,7 @@ def make_retail(
     repeat_cents = total_cents - day_cents[first_idx]
     monetary = np.where(frequency > 0, repeat_cents / np.maximum(frequency, 1) / 100.0, 0.0)
 
-    ids = pd.array(_customer_ids(n), dtype="str")
+    ids = pd.Series(_customer_ids(n)).array  # pandas' default text dtype (str in pandas 3, object before)
     start_day = np.datetime64(start_ts.date(), "D")
     tx_order = np.argsort(day * n + code, kind="stable")  # by day, then customer, then time
     transactions = pd.DataFrame(
