@@ -73,6 +73,27 @@ def _quick_notebook_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+class _KnownParameterNotes:
+    """A logging filter: drop papermill's parameter-parsing warnings, since the command checks the names itself.
+
+    papermill warns "Passed unknown parameter" whenever its line-based reader cannot parse a line of the
+    ``parameters`` cell (a comment holding '=' is enough), although it injects the value all the same.
+    The command has already checked every name against the cell with Python's own parser.
+    """
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Passed unknown parameter") or message.startswith("Unable to parse line"))
+
+
+def _quiet_papermill() -> None:
+    import logging
+
+    logger = logging.getLogger("papermill")
+    if not any(isinstance(f, _KnownParameterNotes) for f in logger.filters):
+        logger.addFilter(_KnownParameterNotes())
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -412,7 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "handler", None) is None:
             parser.print_help()
             return 2
-        if args.handler is not cmd_list:
+        if args.handler in (cmd_run, cmd_course):
+            _quick_notebook_imports()
+            _quiet_papermill()
+        elif args.handler is cmd_notebooks:
             _quick_notebook_imports()
         return args.handler(args)
     except SystemExit as exc:  # argparse's --help and --version (also in the extensions' own parsers)

@@ -29,7 +29,7 @@ def _chapter(title: str, body: str) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell(
         'data_path = None\ncustomer_col = "customer_id"\ndate_col = "date"\namount_col = "amount"\n'
-        "n = 3  # an integer in [1, 10]"
+        "n = 3  # an integer in [1, 10]; 3 = the default (the second '=' trips papermill's reader)"
     )
     params.metadata["tags"] = ["parameters"]
     validate = nbformat.v4.new_code_cell(
@@ -279,7 +279,7 @@ def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(course_env, tmp_path, capsys):
+def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(course_env, tmp_path, capsys, caplog):
     _user_csv(tmp_path)
     code = cli.main(
         ["run", "00", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
@@ -287,6 +287,8 @@ def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(cour
     )
     out, err = _error(capsys)
     assert code == 0, err
+    assert err == ""
+    assert "Passed unknown parameter" not in caplog.text  # filtered: the command checked the names itself
     executed = nbformat.read(tmp_path / "out" / "00_tiny.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert "twice n: 8" in printed  # n=4 reached the chapter
