@@ -126,23 +126,56 @@ _SHOW = 5  # offending rows shown in a message
 
 
 class _Source:
-    """Where the rows came from: how to name them and their rows in messages."""
+    """Where the rows came from: how to name them and their rows in messages.
+
+    Rows are addressed by their position in the current (possibly filtered) frame; ``original``
+    maps them back to the position in the source. A CSV file's physical line numbers are worked
+    out only when a message needs them: the usual ``position + 2`` unless blank lines or values
+    spanning lines make the file longer than its rows, in which case the file is scanned once.
+    """
 
     def __init__(self, name: str, kind: str, labels=None, offset: int = 0, row_word: str = "line", convention: str = ""):
         self.name = name
         self.kind = kind
         self.labels = labels  # index labels for a DataFrame
-        self.offset = offset  # row position -> number shown
+        self.offset = offset  # source position -> number shown
         self.row_word = row_word
         self.convention = convention
-        self.line_numbers = None  # exact CSV line numbers when known (positions -> line)
+        self.original = None  # current position -> source position (None: the same)
+        self.csv = None  # (path, encoding, delimiter, gz, n_rows) to find exact line numbers
+        self._lines = None
+
+    def _line_numbers(self):
+        import numpy as np
+
+        if self._lines is None:
+            path, enc, delim, gz, n_rows = self.csv
+            opener = gzip.open if gz else open
+            with opener(path, "rb") as fh:
+                data = fh.read()
+            n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if n_lines == n_rows + 1:
+                self._lines = False  # one line per row: position + 2
+            else:
+                text = data.decode(enc, errors="replace").lstrip("\ufeff")
+                reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+                starts, previous = [], 0
+                for record in reader:
+                    if record:  # blank lines are skipped, as the reader does
+                        starts.append(previous + 1)
+                    previous = reader.line_num
+                self._lines = np.asarray(starts[1:], dtype=np.int64)  # data records, header left out
+        return self._lines
 
     def row(self, position: int) -> str:
+        source_pos = int(self.original[position]) if self.original is not None else int(position)
         if self.labels is not None:
-            return f"{self.row_word} {self.labels[position]!r}"
-        if self.line_numbers is not None:
-            return f"{self.row_word} {int(self.line_numbers[position])}"
-        return f"{self.row_word} {int(position) + self.offset}"
+            return f"{self.row_word} {_short(self.labels[source_pos])!r}"
+        if self.csv is not None:
+            lines = self._line_numbers()
+            if lines is not False and source_pos < len(lines):
+                return f"{self.row_word} {int(lines[source_pos])}"
+        return f"{self.row_word} {source_pos + self.offset}"
 
     def rows(self, positions, values=None, limit: int = _SHOW, bare: bool = False) -> str:
         import numpy as np
@@ -431,6 +464,7 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
         )
     if table.num_rows == 0:
         _raise(f"read_transactions: {name} has a header but no data rows. Export the transactions again.")
+    src.csv = (path, enc, delim, gz, table.num_rows)
     frame = pd.DataFrame({k: table.column(c).to_pandas() for k, c in actual.items()})
     return frame, src, info
 
@@ -1341,16 +1375,14 @@ def read_transactions(
 
 
 def _subset(src: _Source, positions) -> _Source:
-    """The same source, for the rows at ``positions`` of the previous row numbering."""
+    """The same source, for the rows at ``positions`` of the current row numbering."""
+    import copy
+
     import numpy as np
 
-    new = _Source(src.name, src.kind, labels=None, offset=src.offset, row_word=src.row_word, convention=src.convention)
-    if src.labels is not None:
-        new.labels = src.labels[positions]
-    elif src.line_numbers is not None:
-        new.line_numbers = np.asarray(src.line_numbers)[positions]
-    else:
-        new.line_numbers = np.asarray(positions) + src.offset
+    new = copy.copy(src)
+    positions = np.asarray(positions)
+    new.original = src.original[positions] if src.original is not None else positions
     return new
 
 

@@ -359,3 +359,12 @@ def test_only_returns_leave_no_purchases(tmp_path, policy):
     path = csv_file(tmp_path, "customer_id,date,amount\na,2024-01-02,-5\nb,2024-01-03,-1\n")
     refused(path, rf"every row of 't.csv' is a return .* no purchases remain \(returns='{policy}'\)\. Pass returns='keep'",
             returns=policy)
+
+
+def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path):
+    path = csv_file(
+        tmp_path,
+        'customer_id,date,amount,note\n\na,2024-01-01,1,"two\nlines"\n\nb,2024-01-02,oops,x\n',
+    )
+    # header = line 1, blank line 2, row a on lines 3-4, blank line 5, row b on line 6
+    refused(path, r"holds 1 value that is not a number, mixed in with numbers: line 6: 'oops'")
