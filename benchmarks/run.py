@@ -1,0 +1,600 @@
+"""Speed and scale benchmarks of crmlib against lifetimes 0.11.3, plain pandas and bare DuckDB.
+
+    python benchmarks/run.py            # the full run (about 15-25 minutes); rewrites the table in README.md
+    python benchmarks/run.py --quick    # a smoke run on tiny data, in one process (a few seconds)
+
+What is measured (see README.md for the method and the results):
+
+(a) the per-customer summary from a transaction log: crmlib.rfm.summarize (numpy, in memory),
+    crmlib.scale.summarize_file (DuckDB streaming a Parquet file), lifetimes'
+    summary_data_from_transaction_data, the same summary written as a plain pandas groupby, and, as a
+    floor, a bare DuckDB GROUP BY customer with count/min/max/sum (which does not merge same-day
+    purchases, so it is not the summary); Spark SQL too when pyspark is installed;
+(b) the BG/NBD fit, (c) the Gamma-Gamma fit, (d) the 12-month CLV of every customer.
+
+Every measurement runs in its own Python process (``--child``): the log is loaded from Parquet first
+(not timed), then the call is timed ``--repeats`` times (median reported); the process's peak
+resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``, which includes the loaded log for in-memory
+methods) is reported with the increase over the memory held before the first timed call.
+Results are checked to agree: the summaries with each other, fitted parameters within 1e-3
+relative, CLV within 1e-6 relative (computed by both libraries from the same parameters).
+
+Logs come from :func:`crmlib.datasets.make_retail` (BG/NBD purchases, Gamma-Gamma spend, text ids,
+rows in date order), about 9.6 transactions per customer with the settings below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+#: make_retail settings: r, alpha (weeks), a, b give about 9.6 transactions per customer.
+GENERATOR = {"r": 1.2, "alpha": 5.0, "a": 0.8, "b": 4.0}
+FULL = {"customers": [100_000, 500_000], "big_rows": 50_000_000, "repeats": 3, "big_memory_limit": "1GB"}
+QUICK = {"customers": [600], "big_rows": 20_000, "repeats": 1, "big_memory_limit": "200MB"}
+CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
+
+
+# ------------------------------------------------------------------------------------------------
+# Data
+
+
+def make_log(customers: int, seed: int, prefix: str = ""):
+    import pandas as pd
+
+    from crmlib.datasets import make_retail
+
+    tx = make_retail(customers, seed=seed, **GENERATOR).transactions[["customer_id", "date", "amount"]]
+    if prefix:
+        tx = tx.assign(customer_id=prefix + tx["customer_id"].astype(str))
+    return pd.DataFrame(tx)
+
+
+def log_path(work: Path, customers: int) -> Path:
+    path = work / f"retail_{customers}.parquet"
+    if not path.exists():
+        tx = make_log(customers, seed=customers % 9973)
+        tx.to_parquet(path, index=False, row_group_size=1_000_000)
+    return path
+
+
+def big_path(work: Path, rows: int) -> Path:
+    """A log of about ``rows`` rows written chunk by chunk (1M customers at a time), never whole in memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = work / f"retail_big_{rows}.parquet"
+    if path.exists():
+        return path
+    per_customer = 9.6
+    customers = int(rows / per_customer)
+    chunk = min(1_000_000, customers)
+    tmp = path.with_suffix(".partial")
+    writer = None
+    made = 0
+    k = 0
+    while made < customers:
+        n = min(chunk, customers - made)
+        table = pa.Table.from_pandas(make_log(n, seed=1000 + k, prefix=f"K{k:02d}"), preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table, row_group_size=1_000_000)
+        made += n
+        k += 1
+    writer.close()
+    tmp.rename(path)
+    return path
+
+
+def summary_path(work: Path, customers: int, unit: str = "M") -> Path:
+    """The crmlib summary (unit months) the model fits start from."""
+    import pandas as pd
+
+    from crmlib.rfm import summarize
+
+    path = work / f"summary_{customers}_{unit}.parquet"
+    if not path.exists():
+        summarize(pd.read_parquet(log_path(work, customers)), unit=unit).to_parquet(path)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------
+# Tasks: each returns (function to time, function giving the result to save)
+
+
+def _read_log(path):
+    import pandas as pd
+
+    return pd.read_parquet(path)
+
+
+def task(name: str, work: Path, size: int, memory_limit: str | None):
+    """Prepare task ``name``; return (timed callable, label of the input)."""
+    import numpy as np
+    import pandas as pd
+
+    if name == "crmlib.rfm.summarize":
+        from crmlib.rfm import summarize
+
+        tx = _read_log(log_path(work, size))
+        return lambda: summarize(tx)
+    if name == "crmlib.scale.summarize_file":
+        from crmlib.scale import summarize_file
+
+        path = str(log_path(work, size) if size > 0 else big_path(work, -size))
+        return lambda: summarize_file(path, memory_limit=memory_limit)
+    if name == "crmlib.scale.summarize_spark":
+        from pyspark.sql import SparkSession
+
+        from crmlib.scale import summarize_spark
+
+        spark = (
+            SparkSession.builder.master(f"local[{os.cpu_count()}]")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "4g")
+            .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1)))
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        path = str(log_path(work, size))
+        summarize_spark(path, spark)  # warm-up (JVM start, code generation): not timed
+        return lambda: summarize_spark(path, spark)
+    if name == "lifetimes.summary_data_from_transaction_data":
+        from lifetimes.utils import summary_data_from_transaction_data
+
+        tx = _read_log(log_path(work, size))
+        return lambda: summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount")
+    if name == "pandas groupby":
+        tx = _read_log(log_path(work, size))
+        return lambda: pandas_summary(tx)
+    if name == "duckdb bare GROUP BY":
+        import duckdb
+
+        path = str(log_path(work, size) if size > 0 else big_path(work, -size))
+
+        def bare():
+            con = duckdb.connect(config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})})
+            con.execute("SET enable_progress_bar = false")
+            lit = "'" + path.replace("'", "''") + "'"
+            out = con.sql(
+                f"SELECT customer_id, count(*) AS n, min(date) AS first, max(date) AS last, sum(amount) AS total "
+                f"FROM read_parquet({lit}) GROUP BY customer_id"
+            ).to_arrow_table().to_pandas()
+            con.close()
+            return out
+
+        return bare
+    summary = pd.read_parquet(summary_path(work, size)) if size > 0 else None
+    if name == "crmlib BetaGeo.fit":
+        from crmlib.models import BetaGeo
+
+        return lambda: BetaGeo().fit(summary, unit="M")
+    if name == "lifetimes BetaGeoFitter.fit":
+        from lifetimes import BetaGeoFitter
+
+        return lambda: BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    if name == "crmlib GammaGamma.fit":
+        from crmlib.models import GammaGamma
+
+        return lambda: GammaGamma().fit(summary)
+    if name == "lifetimes GammaGammaFitter.fit":
+        from lifetimes import GammaGammaFitter
+
+        repeat = summary[summary["frequency"] > 0]
+        return lambda: GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    if name in ("crmlib customer_lifetime_value", "lifetimes customer_lifetime_value"):
+        bg, gg, lbg, lgg = _models_with_lifetimes_params(work, size, summary)
+        if name.startswith("crmlib"):
+            from crmlib.models.gamma_gamma import customer_lifetime_value
+
+            return lambda: customer_lifetime_value(
+                bg, gg, summary, horizon=CLV_SETTINGS["horizon"], horizon_unit="M",
+                discount_rate=CLV_SETTINGS["discount_rate"], discount_period="M", step="M",
+            )["clv"]
+        return lambda: lgg.customer_lifetime_value(
+            lbg, summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"],
+            time=CLV_SETTINGS["horizon"], discount_rate=CLV_SETTINGS["discount_rate"], freq="M",
+        )
+    raise SystemExit(f"unknown task {name!r}")
+
+
+def _models_with_lifetimes_params(work: Path, size: int, summary):
+    """Both libraries' models with the same parameters (lifetimes' fit), so CLV differs only by code."""
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    from crmlib.models import BetaGeo, GammaGamma
+
+    params_file = work / f"clv_params_{size}.json"
+    if not params_file.exists():
+        lbg = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+        repeat = summary[summary["frequency"] > 0]
+        lgg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+        params_file.write_text(json.dumps({"bg": {k: float(v) for k, v in lbg.params_.items()},
+                                           "gg": {k: float(v) for k, v in lgg.params_.items()}}))
+    params = json.loads(params_file.read_text())
+    import pandas as pd
+
+    lbg = BetaGeoFitter()
+    lbg.params_ = pd.Series(params["bg"])
+    lbg.predict = lbg.conditional_expected_number_of_purchases_up_to_time  # lifetimes sets this alias in fit()
+    lgg = GammaGammaFitter()
+    lgg.params_ = pd.Series(params["gg"])
+    bg = BetaGeo()
+    bg.params_, bg.unit_ = dict(params["bg"]), "M"
+    gg = GammaGamma()
+    gg.params_ = dict(params["gg"])
+    return bg, gg, lbg, lgg
+
+
+def pandas_summary(tx):
+    """The kit's summary with a plain pandas groupby (same-day purchases merged), unit days."""
+    import numpy as np
+    import pandas as pd
+
+    days = tx.assign(date=tx["date"].dt.normalize()).groupby(["customer_id", "date"], sort=True)["amount"].sum()
+    days = days.reset_index()
+    g = days.groupby("customer_id", sort=True)
+    first, last = g["date"].min(), g["date"].max()
+    n = g.size()
+    total, first_amount = g["amount"].sum(), g["amount"].first()
+    end = tx["date"].max().normalize()
+    freq = (n - 1).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "frequency": freq,
+            "recency": (last - first).dt.days.astype(float),
+            "T": (end - first).dt.days.astype(float),
+            "monetary_value": np.where(freq > 0, (total - first_amount) / freq.clip(lower=1), 0.0),
+        }
+    )
+    out.index.name = "customer_id"
+    return out
+
+
+def save_result(name: str, result, out: Path) -> None:
+    import pandas as pd
+
+    if hasattr(result, "params_"):
+        out.with_suffix(".json").write_text(json.dumps({k: float(v) for k, v in dict(result.params_).items()}))
+    elif isinstance(result, pd.Series):
+        result.rename("clv").to_frame().to_parquet(out)
+    elif isinstance(result, pd.DataFrame):
+        result.to_parquet(out)
+
+
+def child(args) -> None:
+    """Run one measurement and print one JSON line."""
+    work = Path(args.work)
+    fn = task(args.child, work, args.size, args.memory_limit)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    times = []
+    result = None
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.save:
+        save_result(args.child, result, Path(args.save))
+    print(json.dumps({"times": times, "peak_mb": peak, "before_mb": rss_before}))
+
+
+def measure(name: str, work: Path, size: int, repeats: int, *, in_process: bool, memory_limit=None, save=None) -> dict:
+    if in_process:
+        fn = task(name, work, size, memory_limit)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t0)
+        if save:
+            save_result(name, result, Path(save))
+        return {"times": times, "peak_mb": float("nan"), "before_mb": float("nan")}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--size", str(size),
+           "--work", str(work), "--repeats", str(repeats)]
+    if memory_limit:
+        cmd += ["--memory-limit", memory_limit]
+    if save:
+        cmd += ["--save", str(save)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} (size {size}) failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------------------------
+# Agreement checks
+
+
+def _rel(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    denom = np.maximum(np.abs(b), 1e-300)
+    return float(np.max(np.abs(a - b) / denom)) if len(a) else 0.0
+
+
+def compare_summaries(reference: Path, other: Path) -> str:
+    """'equal', or the largest differences, between crmlib.rfm.summarize's output and another's."""
+    import numpy as np
+    import pandas as pd
+
+    ref = pd.read_parquet(reference)
+    got = pd.read_parquet(other)
+    got.index = got.index.astype(str)
+    got = got.sort_index()
+    ref = ref.sort_index()
+    if not ref.index.equals(got.index):
+        return "different customers"
+    notes = []
+    for col in ("frequency", "recency", "T"):
+        if not np.array_equal(ref[col].to_numpy(float), got[col].to_numpy(float)):
+            notes.append(f"{col} differs in {(ref[col].to_numpy(float) != got[col].to_numpy(float)).sum()} rows")
+    m = _rel(got["monetary_value"], ref["monetary_value"])
+    exact = np.array_equal(ref["monetary_value"].to_numpy(), got["monetary_value"].to_numpy())
+    notes.append("monetary identical" if exact else f"monetary max rel. diff {m:.1e}")
+    return "; ".join(["F, R, T identical"] * (len(notes) == 1) + notes)
+
+
+def compare_params(a: Path, b: Path) -> str:
+    pa, pb = json.loads(a.read_text()), json.loads(b.read_text())
+    worst = max(abs(pa[k] - pb[k]) / abs(pb[k]) for k in pb)
+    return f"params max rel. diff {worst:.1e} ({'ok' if worst < 1e-3 else 'ABOVE 1e-3'})"
+
+
+def compare_clv(a: Path, b: Path) -> str:
+    import pandas as pd
+
+    ca, cb = pd.read_parquet(a)["clv"], pd.read_parquet(b)["clv"]
+    worst = _rel(ca.to_numpy(), cb.to_numpy())
+    return f"CLV max rel. diff {worst:.1e} ({'ok' if worst < 1e-6 else 'ABOVE 1e-6'})"
+
+
+# ------------------------------------------------------------------------------------------------
+# Report
+
+
+def machine_info() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    versions = {}
+    for pkg in ("crmlib", "numpy", "pandas", "scipy", "pyarrow", "duckdb", "lifetimes", "autograd", "pyspark"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu, "cores": os.cpu_count(), "memory": mem,
+        "python": platform.python_version(), "os": platform.platform(terse=True),
+        "versions": versions,
+        "load": os.getloadavg(),
+    }
+
+
+def fmt_time(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def fmt_mb(mb: float) -> str:
+    return "–" if mb != mb else f"{mb:,.0f}"
+
+
+def table(rows: list[dict]) -> str:
+    head = "| task | data | method | median | runs | time ÷ first row | peak RSS, MB (Δ in the call) | agreement |\n"
+    head += "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n"
+    lines = []
+    for r in rows:
+        delta = "" if r["peak_mb"] != r["peak_mb"] else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
+        lines.append(
+            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {r['runs']} | "
+            f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {r['agree']} |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
+def write_readme(text: str, path: Path = README) -> None:
+    current = path.read_text() if path.exists() else f"{START}\n{END}\n"
+    if START not in current or END not in current:
+        current += f"\n{START}\n{END}\n"
+    before, rest = current.split(START, 1)
+    _, after = rest.split(END, 1)
+    path.write_text(before + START + "\n" + text + END + after)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny data, one process, one repeat (smoke test)")
+    parser.add_argument("--work", default=str(HERE / "_work"), help="folder for generated logs (kept between runs)")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--no-readme", action="store_true", help="print the table, do not write README.md")
+    parser.add_argument("--skip-big", action="store_true", help="skip the 50M-row file")
+    parser.add_argument("--no-spark", action="store_true", help="skip Spark even if pyspark is installed")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-limit", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--save", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    if args.repeats is None:
+        args.repeats = settings["repeats"]
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        child(args)
+        return 0
+
+    in_process = args.quick
+    info = machine_info()
+    rows: list[dict] = []
+    out = work / "results"
+    out.mkdir(exist_ok=True)
+    try:
+        import pyspark  # noqa: F401
+
+        spark = not args.no_spark and not args.quick
+    except ImportError:
+        spark = False
+
+    def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None):
+        save_to = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', method)}_{size}.parquet" if save else None
+        print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
+        m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
+                    memory_limit=memory_limit, save=save_to)
+        median = statistics.median(m["times"])
+        row = {"task": task_name, "data": data, "method": method, "median": median, "runs": len(m["times"]),
+               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to}
+        print(f"{fmt_time(median):>9}  peak {fmt_mb(m['peak_mb'])}", flush=True)
+        rows.append(row)
+        return row
+
+    print(f"benchmarks on {info['cores']} cores ({info['cpu']}), load {info['load']}", flush=True)
+    for customers in settings["customers"]:
+        path = log_path(work, customers)
+        import pyarrow.parquet as pq
+
+        n_rows = pq.ParquetFile(path).metadata.num_rows
+        data = f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust." if n_rows >= 1e5 else f"{n_rows} rows / {customers} cust."
+        summary_path(work, customers)
+        ref = run("summary", "crmlib.rfm.summarize", customers, data)
+        group = [ref]
+        group.append(run("summary", "crmlib.scale.summarize_file", customers, data))
+        if spark:
+            group.append(run("summary", "crmlib.scale.summarize_spark", customers, data))
+        group.append(run("summary", "lifetimes.summary_data_from_transaction_data", customers, data))
+        group.append(run("summary", "pandas groupby", customers, data))
+        bare = run("summary", "duckdb bare GROUP BY", customers, data, save=False)
+        for r in group[1:]:
+            r["agree"] = compare_summaries(ref["save"], r["save"])
+        ref["agree"] = "reference"
+        bare["agree"] = "not the summary: no same-day merge, no first-day amount"
+        for r in group[1:] + [bare]:
+            r["ratio"] = f"{r['median'] / ref['median']:.2f}x"
+        ref["ratio"] = "1x"
+        for label, crm, lt in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit"),
+                               ("Gamma-Gamma fit", "crmlib GammaGamma.fit", "lifetimes GammaGammaFitter.fit"),
+                               ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value")):
+            a = run(label, crm, customers, f"{customers // 1000}k customers" if customers >= 1000 else f"{customers} customers")
+            b = run(label, lt, customers, a["data"])
+            a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
+            if "fit" in label:
+                b["agree"] = compare_params(a["save"].with_suffix(".json"), b["save"].with_suffix(".json"))
+            else:
+                b["agree"] = compare_clv(a["save"], b["save"]) + ", same parameters"
+            a["agree"] = "reference"
+
+    if not args.skip_big:
+        path = big_path(work, settings["big_rows"])
+        import pyarrow.parquet as pq
+
+        n_rows = pq.ParquetFile(path).metadata.num_rows
+        size_mb = path.stat().st_size / 1e6
+        data = f"{n_rows / 1e6:.1f}M rows, Parquet {size_mb:,.0f} MB" if n_rows >= 1e5 else f"{n_rows} rows"
+        limit = settings["big_memory_limit"]
+        a = run("big file", "crmlib.scale.summarize_file", -settings["big_rows"], data, save=False,
+                repeats=1, memory_limit=limit)
+        b = run("big file", "duckdb bare GROUP BY", -settings["big_rows"], data, save=False, repeats=1, memory_limit=limit)
+        a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
+        a["agree"] = f"memory_limit={limit!r}, threads={info['cores']}"
+        b["agree"] = f"memory_limit={limit!r}"
+
+    info["load_end"] = os.getloadavg()
+    text = render(rows, info, args)
+    print(text)
+    if not args.no_readme and not args.quick:
+        write_readme(text)
+        print(f"results written to {README}")
+    return 0
+
+
+def render(rows, info, args) -> str:
+    v = info["versions"]
+    lines = [
+        f"Run {info['date']} with `python benchmarks/run.py{' --quick' if args.quick else ''}` on {info['cores']} cores "
+        f"({info['cpu']}), {info['memory']} RAM, Python {info['python']}, {info['os']}.",
+        "",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        f"Load average (1, 5, 15 min) at the start {tuple(round(x, 1) for x in info['load'])}, "
+        f"at the end {tuple(round(x, 1) for x in info['load_end'])}.",
+        "",
+        table(rows),
+        targets(rows),
+    ]
+    return "\n".join(lines)
+
+
+def targets(rows) -> str:
+    """The targets of the issue, measured on the largest log of the run (not asserted anywhere)."""
+    sizes = [r["data"] for r in rows if r["task"] == "summary"]
+    if not sizes:
+        return ""
+    largest = sizes[-1]
+    fits = [r["data"] for r in rows if r["task"] == "BG/NBD fit"]
+    fit_data = fits[-1] if fits else None
+
+    def t(task, method, data):
+        for r in rows:
+            if r["task"] == task and r["method"] == method and r["data"] == data:
+                return r
+        return None
+
+    out = ["| target | measured | met |", "| --- | --- | --- |"]
+
+    def line(text, value, ok):
+        out.append(f"| {text} | {value} | {'yes' if ok else '**no**'} |")
+
+    lt = t("summary", "lifetimes.summary_data_from_transaction_data", largest)
+    bare = t("summary", "duckdb bare GROUP BY", largest)
+    for method in ("crmlib.rfm.summarize", "crmlib.scale.summarize_file"):
+        r = t("summary", method, largest)
+        if r and lt:
+            x = lt["median"] / r["median"]
+            line(f"summary ({largest}): `{method}` ≥ 4x faster than lifetimes", f"{x:.1f}x", x >= 4)
+        if r and bare:
+            x = r["median"] / bare["median"]
+            line(f"summary ({largest}): `{method}` within 3x of a bare DuckDB GROUP BY", f"{x:.1f}x the bare time", x <= 3)
+    for label, crm, lt_name, goal in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit", 3),
+                                      ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value", 10)):
+        a, b = t(label, crm, fit_data), t(label, lt_name, fit_data)
+        if a and b:
+            x = b["median"] / a["median"]
+            line(f"{label} ({fit_data}): crmlib ≥ {goal}x faster than lifetimes", f"{x:.1f}x", x >= goal)
+    big = [r for r in rows if r["task"] == "big file" and r["method"] == "crmlib.scale.summarize_file"]
+    if big and big[0]["peak_mb"] == big[0]["peak_mb"]:
+        line(f"{big[0]['data']}: `summarize_file` peak memory < 2 GB", f"{big[0]['peak_mb']:,.0f} MB "
+             f"in {fmt_time(big[0]['median'])}", big[0]["peak_mb"] < 2048)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
