@@ -169,17 +169,20 @@ def reward_profile_chart(profile: pd.DataFrame, ax=None):
 
 
 def break_even_chart(*, members: float, revenue: float, margin_rate: float, reward_rate: float, running_cost: float,
-                     retention_lifts: Sequence[float] = (0.0, 0.02, 0.05), max_lift: float = 0.3, ax=None):
+                     retention_lifts: Sequence[float] = (0.0, 0.02, 0.05), max_lift: float | None = None, ax=None):
     """Net gain of a loyalty programme against the spend lift, one line per retention lift; break-even marked.
 
     Computed with :func:`crmlib.loyalty.programme_economics` and :func:`crmlib.loyalty.break_even_lift`.
+    ``max_lift`` (default: 0.3, or 1.25 times the largest break-even lift if that is further) ends the x axis.
     """
     from crmlib.loyalty import break_even_lift, programme_economics
 
     ax = get_ax(ax, (7.5, 4.2))
-    lifts = np.linspace(0, max_lift, 61)
     kw = dict(members=members, revenue=revenue, margin_rate=margin_rate, reward_rate=reward_rate,
               running_cost=running_cost)
+    if max_lift is None:
+        max_lift = max(0.3, 1.25 * max(break_even_lift(**kw, retention_lift=dr) for dr in retention_lifts))
+    lifts = np.linspace(0, max_lift, 61)
     palette = ["#4c72b0", "#55a868", "#c44e52", "#8172b2"]
     for j, dr in enumerate(retention_lifts):
         net = [programme_economics(**kw, spend_lift=s, retention_lift=dr)["net_gain"] for s in lifts]

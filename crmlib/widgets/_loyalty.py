@@ -55,7 +55,7 @@ def programme_explorer(*, members: float = 1000, revenue: float = 500, margin_ra
                   running_cost=v["running_cost"])
         account = loyalty.programme_economics(**kw, spend_lift=v["spend_lift"], retention_lift=v["retention_lift"])
         s_star = loyalty.break_even_lift(**kw, retention_lift=v["retention_lift"])
-        plot.break_even_chart(**kw, retention_lifts=(0.0, v["retention_lift"]), max_lift=max(0.3, 1.2 * s_star), ax=ax)
+        plot.break_even_chart(**kw, retention_lifts=(0.0, v["retention_lift"]), ax=ax)
         ax.axvline(v["spend_lift"], color="0.3", ls=":", lw=1)
         table = pd.concat([account, pd.Series({"break_even_spend_lift": s_star})]).to_frame("value")
         html = table.style.format("{:,.2f}").to_html()
