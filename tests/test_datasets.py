@@ -454,3 +454,13 @@ def test_data_readme_documents_every_file_and_column(root):
         assert f"`{csv.name}`" in readme, f"data/README.md does not describe {csv.name}"
         for column in pd.read_csv(csv, nrows=0).columns:
             assert f"`{column}`" in readme, f"data/README.md does not document column {column!r} of {csv.name}"
+
+
+def test_module_entry_point_runs(tmp_path, root):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "crmlib.datasets", str(tmp_path)], capture_output=True, text=True,
+                          cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and (tmp_path / "customers.csv").exists()
