@@ -464,3 +464,12 @@ def test_module_entry_point_runs(tmp_path, root):
                           cwd=root, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout and (tmp_path / "customers.csv").exists()
+
+
+def test_bundled_survey_is_reproduced_from_the_bundled_customers(survey):
+    # the README's recipe: make_survey(load_customers(), **BUNDLED_SURVEY) gives the committed answers
+    again = ds.make_survey(ds.load_customers(), **ds.BUNDLED_SURVEY)
+    items = [c for c in ds.SURVEY_ITEMS if c not in ("bond_most_valued", "deal_driven")]
+    assert (again["customer_id"].to_numpy() == survey["customer_id"].to_numpy()).all()
+    np.testing.assert_array_equal(again[items].to_numpy(float), survey[items].to_numpy(float))
+    assert (again["true_stage"].to_numpy() == survey["true_stage"].to_numpy()).all()
