@@ -169,8 +169,17 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
     return params, data
 
 
-def _out_folder(value: str, *, protected: Sequence[Path] = ()) -> Path:
-    """The output folder; refuses a file, and the folder of the stored chapters (they would be overwritten)."""
+def _written(chapters, *, index: bool) -> set[str]:
+    """The file names a run of these chapters may write into the output folder."""
+    names = {"index.html"} if index else set()
+    for chapter in chapters:
+        names |= {f"{chapter.stem}{suffix}" for suffix in (".ipynb", ".html", ".failed.ipynb", ".partial.ipynb")}
+    return names
+
+
+def _out_folder(value: str, *, data: Path | None = None, written: set[str] = frozenset()) -> Path:
+    """The output folder; refuses a file, the folder of the stored chapters, and a folder where the
+    results would replace the user's data file."""
     from crmlib.course import notebooks_dir
 
     out = Path(value).expanduser()
@@ -181,9 +190,11 @@ def _out_folder(value: str, *, protected: Sequence[Path] = ()) -> Path:
             f"--out {value!r} is the folder of the stored chapters, which would be overwritten; "
             "choose another folder (the default is build/), or use 'crmlib notebooks' to re-execute them in place."
         )
-    for path in protected:
-        if path is not None and path.resolve().parent == out.resolve():
-            raise UsageError(f"--out {value!r} holds your data file {path.name!r}; choose another folder for the results.")
+    if data is not None and data.parent == out.resolve() and data.name in written:
+        raise UsageError(
+            f"the results would replace your data file {data.name!r} in --out {value!r}; "
+            "choose another folder for the results."
+        )
     return out
 
 
@@ -249,7 +260,7 @@ def cmd_run(args) -> int:
     chapter = _find(args.chapter)
     params, data = _chapter_parameters(args)
     _check_known(chapter, params)
-    out = _out_folder(args.out, protected=[data] if data else [])
+    out = _out_folder(args.out, data=data, written=_written([chapter], index=False))
     _say(f"Running {chapter.stem} ({_short_title(chapter)}) ...")
     start = time.perf_counter()
     try:
@@ -282,7 +293,7 @@ def cmd_course(args) -> int:
     strays = [name for name in params if not any(name in k for k in known.values())]
     if strays:
         raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
-    out = _out_folder(args.out, protected=[data] if data else [])
+    out = _out_folder(args.out, data=data, written=_written(selected, index=not args.html_off))
     index = out / "index.html"
     if not args.html_off and index.exists() and _INDEX_MARK not in index.read_text(encoding="utf-8", errors="replace"):
         raise UsageError(

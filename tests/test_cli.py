@@ -204,6 +204,17 @@ def test_out_must_not_be_a_file_or_the_chapters_folder(recorded, course_env, tmp
     assert recorded == []
 
 
+def test_results_never_replace_the_data_file(recorded, tmp_path, capsys):
+    data = tmp_path / "00_tiny.html"  # an unlucky name: the page of chapter 00 would replace it
+    data.write_text("customer_id,date,amount\n", encoding="utf-8")
+    assert cli.main(["run", "0", "--data", "00_tiny.html", "--out", "."]) == 2
+    _assert_one_error_line(_error(capsys)[1], "would replace your data file '00_tiny.html'")
+    assert cli.main(["course", "--data", "00_tiny.html", "--out", "."]) == 2
+    assert recorded == []
+    _user_csv(tmp_path)  # sales.csv beside the results is fine
+    assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 0
+
+
 def test_course_keeps_an_index_html_it_did_not_write(recorded, tmp_path, capsys):
     out = tmp_path / "site"
     out.mkdir()
