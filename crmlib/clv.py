@@ -963,26 +963,36 @@ def equity_by_group(
     margin_rate: float = 0.3,
     discount_rate: float = 0.1,
     unit: str = "Y",
+    window: str = "Y",
     horizon: int | None = None,
     acquisition_cost: pd.Series | None = None,
     observation_end: Any = None,
 ) -> pd.DataFrame:
     r"""Customer equity of the current base per group, with retention and margin estimated from the log.
 
-    For each group :math:`g` (e.g. acquisition channel), :func:`estimate_retention` gives the retention
-    rate :math:`\hat r_g` and the revenue per active customer and period :math:`\bar s_g`; then
+    For each group :math:`g` (e.g. acquisition channel), :func:`estimate_retention` over activity
+    windows of length ``window`` gives the retention rate :math:`\hat r_g` per window and the revenue
+    per active customer and window :math:`\bar s_g`. They are put on the period ``unit`` with
+    :math:`k` = unit / window (:func:`convert_rate`; the margin is assumed to be spread evenly in time),
+    the yearly discount rate :math:`i_Y` likewise, and
 
     .. math::
 
-        m_g = \mu\,\bar s_g, \qquad
-        \text{CLV}_g = m_g\,\frac{\hat r_g}{1+i-\hat r_g}, \qquad
-        \text{CE}_g = N_g\,\text{CLV}_g
+        r = \hat r_g^{\,k}, \quad m_g = k\,\mu\,\bar s_g, \quad i = (1+i_Y)^{u/365.25} - 1, \qquad
+        \text{CLV}_g = m_g\,\frac{r}{1+i-r}, \qquad \text{CE}_g = N_g\,\text{CLV}_g
 
-    with :math:`\mu` the margin rate and :math:`N_g` the group's current customers (active in the last
-    period). The current customers have just been active, so their next margin comes at the end of
-    the next period (the Gupta-Lehmann timing). With ``acquisition_cost`` (per customer), the table
-    also gives the mean cost of winning a customer of the group and the value at acquisition of a new
-    one, :math:`m_g (1+i)/(1+i-\hat r_g) - \overline{AC}_g` (first margin with the first purchase).
+    with :math:`\mu` the margin rate, :math:`u` the length of ``unit`` in days and :math:`N_g` the
+    group's current customers (active in the last window). They have just been active, so their next
+    margin comes at the end of the next period (the Gupta-Lehmann timing). With ``acquisition_cost``
+    (per customer), the table also gives the mean cost of winning a customer of the group and the value
+    at acquisition of a new one, :math:`m_g (1+i)/(1+i-r) - \overline{AC}_g` (first margin with the
+    first purchase).
+
+    Why two lengths: in a non-contractual business an activity window must be long enough that a
+    customer who is still there almost surely buys in it (a year for most retail), or skipping a month
+    is mistaken for leaving. The CLV sum can still run in months (``unit="M"``); then margins arrive
+    monthly and a leaver stops mid-year, so the CLV is higher than with yearly periods, where a customer
+    lost during the year is assumed to bring nothing that year.
 
     Parameters
     ----------
@@ -993,20 +1003,22 @@ def equity_by_group(
     margin_rate : float
         Gross margin as a share of revenue, in [0, 1].
     discount_rate : float
-        Discount rate **per period of** ``unit`` (per year with the default), in [0, 1).
+        Discount rate **per year**, in [0, 1).
     unit : {"Y", "M", "W", "D"}
-        Length of the period used for retention, margin and discounting.
+        Period of the CLV sum (and of ``retention``, ``margin`` and ``horizon`` in the output).
+    window : {"Y", "M", "W", "D"}
+        Length of the activity windows for estimating retention (default a year).
     horizon : int, optional
-        Periods counted (None: no end).
+        Periods of ``unit`` counted (None: no end).
     acquisition_cost : Series, optional
         Cost of acquiring each customer, indexed by ``customer_id``.
     observation_end : date-like, optional
 
     Returns
     -------
-    DataFrame indexed by group, sorted by equity: ``customers``, ``retention``, ``margin`` (per period),
-    ``clv`` (per current customer), ``equity``, ``share``, and with ``acquisition_cost`` also
-    ``acquisition_cost`` and ``value_at_acquisition``.
+    DataFrame indexed by group, sorted by equity: ``customers``, ``retention`` and ``margin`` (per
+    period of ``unit``), ``clv`` (per current customer), ``equity``, ``share``, and with
+    ``acquisition_cost`` also ``acquisition_cost`` and ``value_at_acquisition``.
 
     References
     ----------
@@ -1023,13 +1035,17 @@ def equity_by_group(
     """
     func = "equity_by_group"
     rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
-    i = _discount(discount_rate, func)
+    yearly = _discount(discount_rate, func)
+    unit = check_unit(unit, func=func)
+    window = check_unit(window, "window", func=func)
     horizon = _horizon(horizon, func)
-    est = estimate_retention(transactions, groups=groups, unit=unit, observation_end=observation_end)
+    est = estimate_retention(transactions, groups=groups, unit=window, observation_end=observation_end)
+    k = UNIT_DAYS[unit] / UNIT_DAYS[window]
+    i = convert_rate(yearly, "Y", unit)
     out = pd.DataFrame(index=est.index)
     out["customers"] = est["customers"]
-    out["retention"] = est["retention"]
-    out["margin"] = est["revenue_per_active"] * rate
+    out["retention"] = est["retention"] ** k
+    out["margin"] = est["revenue_per_active"] * rate * k
     r = out["retention"].to_numpy(float)
     m = out["margin"].to_numpy(float)
     out["clv"] = _clv_vector(m, r, i, horizon, "after_one_period")
@@ -1043,10 +1059,13 @@ def equity_by_group(
                 f"Got {type(acquisition_cost).__name__} instead."
             )
         cost = pd.to_numeric(acquisition_cost, errors="coerce")
-        key = "all" if groups is None else groups.reindex(cost.index).fillna("(unknown)")
-        mean_cost = cost.groupby(key).mean() if groups is not None else pd.Series({"all": cost.mean()})
+        if groups is None:
+            mean_cost = pd.Series({"all": cost.mean()})
+        else:
+            mean_cost = cost.groupby(groups.reindex(cost.index).fillna("(unknown)")).mean()
         out["acquisition_cost"] = mean_cost.reindex(out.index)
         out["value_at_acquisition"] = _clv_vector(m, r, i, horizon, "now") - out["acquisition_cost"].to_numpy(float)
+    out.attrs.update({"unit": unit, "window": window, "discount_rate_per_unit": i})
     return out.sort_values("equity", ascending=False)
 
 

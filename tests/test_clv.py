@@ -332,6 +332,11 @@ def test_equity_by_group_by_hand():
     assert out.loc["store", "acquisition_cost"] == pytest.approx(6.0)
     with pytest.raises(ParameterError, match=r"'acquisition_cost' parameter of equity_by_group must be a Series"):
         clv.equity_by_group(tx, groups, acquisition_cost=5.0, observation_end="2023-12-31")
+    # Monthly periods: retention 0.75**(1/12) per month, margin 7/12 per month, 1.1**(1/12) - 1 per month.
+    monthly = clv.equity_by_group(tx, groups, margin_rate=0.5, discount_rate=0.1, unit="M", observation_end="2023-12-31")
+    r_m, i_m = 0.75 ** (1 / 12), 1.1 ** (1 / 12) - 1
+    assert monthly.loc["web", "retention"] == pytest.approx(r_m)
+    assert monthly.loc["web", "clv"] == pytest.approx(7 / 12 * r_m / (1 + i_m - r_m))
 
 
 def test_estimate_retention_drops_partial_first_period():

@@ -168,7 +168,7 @@ def episode_value_lines(grid: pd.DataFrame, *, ax=None):
     return ax
 
 
-def value_distribution(values, *, ax=None, log: bool = False, label: str | None = None, bins: int = 40, color=None):
+def value_distribution(values, *, ax=None, log: bool = False, label: str | None = None, bins: int = 40, color=None, clip: float | None = None):
     """Histogram of one per-customer measure, with its median and mean marked.
 
     Parameters
@@ -178,6 +178,9 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
     log : bool
         Log-scaled x axis (for skewed money measures; non-positive values are left out and counted
         in the legend).
+    clip : float, optional
+        A quantile (e.g. 0.99): the histogram stops there and the customers beyond are counted in the
+        legend. The median and mean always use every value.
 
     Returns
     -------
@@ -188,19 +191,26 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
     x = x[np.isfinite(x)]
     name = label if label is not None else getattr(values, "name", None) or "value"
     note = ""
+    median, mean = (float(np.median(x)), float(np.mean(x))) if x.size else (np.nan, np.nan)
+    if clip is not None and x.size:
+        cut = float(np.quantile(x, clip))
+        beyond = int((x > cut).sum())
+        x = x[x <= cut]
+        if beyond:
+            note = f" ({beyond} above {cut:,.0f} not shown)"
     if log:
         dropped = int((x <= 0).sum())
         x = x[x > 0]
         if dropped:
-            note = f" ({dropped} at 0 not shown)"
+            note += f" ({dropped} at 0 or below not shown)"
         edges = np.geomspace(x.min(), x.max(), bins + 1) if x.size and x.max() > x.min() else bins
         ax.set_xscale("log")
     else:
         edges = bins
     ax.hist(x, bins=edges, color=color or "#4c72b0", alpha=0.85)
-    if x.size:
-        ax.axvline(np.median(x), color="black", lw=1.5, label=f"median {np.median(x):,.2f}")
-        ax.axvline(np.mean(x), color="#c44e52", lw=1.5, ls="--", label=f"mean {np.mean(x):,.2f}")
+    if np.isfinite(median):
+        ax.axvline(median, color="black", lw=1.5, label=f"median {median:,.2f}")
+        ax.axvline(mean, color="#c44e52", lw=1.5, ls="--", label=f"mean {mean:,.2f}")
         ax.legend(fontsize=8, title=note.strip() or None, title_fontsize=7)
     ax.set_xlabel(str(name))
     ax.set_ylabel("customers")
