@@ -170,7 +170,10 @@ class _Source:
     def row(self, position: int) -> str:
         source_pos = int(self.original[position]) if self.original is not None else int(position)
         if self.labels is not None:
-            return f"{self.row_word} {_short(self.labels[source_pos])!r}"
+            label = self.labels[source_pos]
+            if not self.row_word:  # labels that are already text, such as "sheet 'A' row 5"
+                return str(label)
+            return f"{self.row_word} {_short(label)!r}"
         if self.csv is not None:
             lines = self._line_numbers()
             if lines is not False and source_pos < len(lines):
@@ -494,6 +497,8 @@ def _load_parquet(path: Path, wanted, info):
 
 
 def _load_excel(path: Path, wanted, sheet, info, ext):
+    """Read one sheet, or (``sheet=None``) every sheet holding the wanted columns, one after the other."""
+    import numpy as np
     import pandas as pd
 
     name = repr(path.name)
@@ -508,27 +513,69 @@ def _load_excel(path: Path, wanted, sheet, info, ext):
             )
     else:
         engine = "openpyxl"
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet, engine=engine, dtype=object)  # cells as they are: "007" stays text
-    except ValueError as exc:
-        if "not found" in str(exc) or "index" in str(exc).lower():
-            try:
-                sheets = pd.ExcelFile(path, engine=engine).sheet_names
-            except Exception:  # the workbook opened a moment ago; list what we can
-                sheets = []
-            _raise(f"read_transactions: {name} has no sheet {sheet!r}. Sheets: {', '.join(map(repr, sheets))}; pass sheet=<name>.")
-        _raise(f"read_transactions: {name} cannot be read as an Excel workbook ({str(exc)[:150]}).")
-    except Exception as exc:  # openpyxl/zipfile raise many kinds of errors on a broken workbook
+
+    def broken(exc):
         _raise(
             f"read_transactions: {name} cannot be read as an Excel workbook ({type(exc).__name__}: {str(exc)[:150]}). "
             "Check that it is a complete .xlsx file (open and save it again in Excel), or export it as CSV."
         )
-    src = _Source(name, "excel", offset=2, row_word="row", convention=f"spreadsheet row numbers of sheet {sheet!r}, header = row 1")
-    actual = _resolve_columns(wanted, [c for c in frame.columns], src)
+
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+        names = list(book.sheet_names)
+    except Exception as exc:  # openpyxl/zipfile raise many kinds of errors on a broken workbook
+        broken(exc)
+    if sheet is not None:
+        if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
+            chosen = [names[sheet]]
+        elif sheet in names:
+            chosen = [sheet]
+        else:
+            _raise(f"read_transactions: {name} has no sheet {sheet!r}. Sheets: {', '.join(map(repr, names))}; pass sheet=<name>.")
+    else:
+        chosen = names
+    convention = "spreadsheet row numbers, header = row 1"
+    frames, labels, read_sheets = [], [], []
+    first_columns = None
+    for sheet_name in chosen:
+        try:
+            frame = pd.read_excel(book, sheet_name=sheet_name, dtype=object)  # cells as they are: "007" stays text
+        except Exception as exc:  # as above: a broken sheet
+            broken(exc)
+        columns = list(frame.columns)
+        if first_columns is None:
+            first_columns = columns
+        if sheet is None and len(chosen) > 1 and not all(
+            w in columns or any(isinstance(c, str) and c.strip() == w.strip() for c in columns) for w in wanted.values()
+        ):
+            continue  # a sheet of notes or pivots: not part of the data
+        src = _Source(name, "excel", offset=2, row_word="row", convention=convention)
+        actual = _resolve_columns(wanted, columns, src)
+        frames.append(pd.DataFrame({k: frame[c].reset_index(drop=True) for k, c in actual.items()}))
+        labels.append(np.array([f"sheet {sheet_name!r} row {i + 2}" for i in range(len(frame))], dtype=object))
+        read_sheets.append(sheet_name)
+    if not frames:  # no sheet has the columns: the message of the first sheet
+        _resolve_columns(wanted, first_columns or [], _Source(f"{name} (sheet {names[0]!r})", "excel"))
+    overlap = 0
+    if "invoice" in wanted and len(frames) > 1:
+        # consecutive yearly sheets of one export may repeat the invoices around the cut
+        seen: set = set()
+        for k, frame in enumerate(frames):
+            ids = frame["invoice"].map(str)
+            repeat = ids.isin(seen).to_numpy()
+            seen.update(ids.unique())
+            if repeat.any():
+                overlap += int(repeat.sum())
+                frames[k], labels[k] = frame.loc[~repeat].reset_index(drop=True), labels[k][~repeat]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if len(frame) == 0:
-        _raise(f"read_transactions: the sheet {sheet!r} of {name} has a header but no data rows.")
-    info.update(format="excel", sheet=sheet)
-    return pd.DataFrame({k: frame[c].reset_index(drop=True) for k, c in actual.items()}), src, info
+        _raise(f"read_transactions: the sheet {read_sheets[0]!r} of {name} has a header but no data rows.")
+    if len(read_sheets) == 1:
+        src = _Source(name, "excel", offset=2, row_word="row", convention=f"{convention}, sheet {read_sheets[0]!r}")
+    else:
+        src = _Source(name, "excel", labels=np.concatenate(labels), row_word="", convention=convention)
+    info.update(format="excel", sheets=read_sheets, sheet_overlap_rows=overlap)
+    return frame, src, info
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1032,7 +1079,7 @@ def read_transactions(
     invoice: str | None = None,
     returns: str = "net",
     blank_customers: str | None = None,
-    sheet: str | int = 0,
+    sheet: str | int | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
     warn: bool = True,
@@ -1079,8 +1126,11 @@ def read_transactions(
         ``"raise"`` stops with a :class:`DataError` naming the rows; ``"drop"`` leaves them out and
         reports how many and their share of revenue. Default: ``"raise"``, except for line-item
         reads (``quantity``/``price`` given), whose exports always carry guest rows: ``"drop"``.
-    sheet : str or int
-        Sheet of an Excel workbook (name, or position from 0).
+    sheet : str, int or None
+        Sheet of an Excel workbook (name, or position from 0). Default: every sheet that has the
+        named columns, one after the other (exports such as Online Retail II put one year per
+        sheet); with ``invoice``, lines of an invoice already read from an earlier sheet are left
+        out, since consecutive sheets may repeat the invoices around the cut.
     delimiter, encoding : str, optional
         Force the delimiter or the text encoding of a delimited text file instead of recognising them.
     warn : bool
@@ -1202,6 +1252,13 @@ def read_transactions(
     report: dict[str, Any] = {"source": info.get("source", "DataFrame"), **{k: v for k, v in info.items() if k != "source"}}
     report["rows_read"] = int(len(raw))
     notes: list[str] = []
+    if len(info.get("sheets", ())) > 1:
+        notes.append(f"sheets {', '.join(map(repr, info['sheets']))} read one after the other")
+    if info.get("sheet_overlap_rows"):
+        notes.append(
+            f"{_n(info['sheet_overlap_rows'], 'line')} of invoices already read from an earlier sheet left out "
+            "(the sheets overlap)"
+        )
     cols = {k: _column(raw[k]) for k in wanted}
     del raw
 

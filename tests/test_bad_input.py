@@ -368,3 +368,13 @@ def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path):
     )
     # header = line 1, blank line 2, row a on lines 3-4, blank line 5, row b on line 6
     refused(path, r"holds 1 value that is not a number, mixed in with numbers: line 6: 'oops'")
+
+
+def test_messages_name_the_sheet_of_a_row_when_several_are_read(tmp_path):
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1]}).to_excel(book, sheet_name="Jan", index=False)
+        pd.DataFrame({"customer_id": ["b", "c"], "date": ["2024-02-01", "2024-02-02"], "amount": [2, "two"]}).to_excel(
+            book, sheet_name="Feb", index=False
+        )
+    refused(path, r"holds 1 value that is not a number, mixed in with numbers: sheet 'Feb' row 3: 'two'")

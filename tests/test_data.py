@@ -472,3 +472,25 @@ def test_csv_round_trip(tmp_path, log, delimiter, encoding, date_form):
     got = [(c, str(d.date()), round(a * 100)) for c, d, a in tx.itertuples(index=False)]
     assert sorted(got, key=lambda r: (r[0], r[1])) == expected
     assert got == sorted(got, key=lambda r: (r[0], r[1]))  # sorted by id then day
+
+
+def test_workbook_with_one_sheet_per_year_is_read_whole_without_repeated_invoices(tmp_path):
+    raw, truth = make_online_retail()
+    raw = raw.sort_values("InvoiceDate", kind="stable").reset_index(drop=True)
+    cut = pd.Timestamp("2010-01-01")
+    first, second = raw[raw["InvoiceDate"] < cut + pd.Timedelta(days=5)], raw[raw["InvoiceDate"] >= cut]
+    overlap = int(((raw["InvoiceDate"] >= cut) & (raw["InvoiceDate"] < cut + pd.Timedelta(days=5))).sum())
+    assert overlap > 0  # the generator spreads 16 invoices over 60 days from 2009-12-01
+    path = tmp_path / "online_retail_II.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"About": ["notes, not data"]}).to_excel(book, sheet_name="Read me", index=False)
+        first.to_excel(book, sheet_name="Year 2009", index=False)
+        second.to_excel(book, sheet_name="Year 2010", index=False)
+    with pytest.warns(DataWarning, match=rf"sheets 'Year 2009', 'Year 2010' read one after the other; {overlap} line"):
+        tx = read_transactions(path, returns="keep", **RETAIL_KW)
+    known = truth[truth["customer"].notna()]
+    expected = sorted((str(int(c)), str(d.date()), round(t, 6)) for c, _, d, t in known.itertuples(index=False))
+    assert sorted((c, d, round(a, 6)) for c, d, a in rows(tx)) == expected
+    assert tx.attrs["crmlib_read_report"]["sheet_overlap_rows"] == overlap
+    one = read_quiet(path, sheet="Year 2010", returns="keep", **RETAIL_KW)
+    assert len(one) < len(tx)
