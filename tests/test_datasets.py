@@ -104,6 +104,18 @@ def test_alive_share_matches_closed_form(big_retail):
     assert abs(observed - expected) < 4 * sd
 
 
+def test_mean_repeat_purchases_match_bgnbd_expectation(big_retail):
+    # Fader, Hardie and Lee (2005a), eq. 9: the expected number of repeat purchases in (0, t]
+    # E[X(t)] = (a + b - 1)/(a - 1) * [1 - (alpha/(alpha + t))^r * 2F1(r, b; a + b - 1; t/(alpha + t))],
+    # counted on the drawn purchases (true_purchases - 1, before same-day merging); horizon t = T + 1/2 day.
+    prm = big_retail.params
+    r, alpha, a, b = prm["r"], prm["alpha"], prm["a"], prm["b"]
+    t = (big_retail.truth["T"].to_numpy() + 0.5) / 7
+    expected = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    x = big_retail.customers["true_purchases"].to_numpy() - 1
+    assert abs(x.mean() - expected.mean()) < 4 * x.std() / np.sqrt(len(x))
+
+
 def test_first_purchase_spend_matches_gamma_gamma_mean(big_retail):
     # Every amount is Gamma(p, nu) with nu ~ Gamma(q, v): E[z] = p v / (q - 1) = 6 * 15 / 3 = 30.
     # Var[z] = E[p/nu^2] + Var[p/nu] with E[1/nu^2] = v^2 / ((q-1)(q-2)) = 37.5:
