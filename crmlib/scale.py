@@ -383,6 +383,13 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
                     f"{func}: {what} in {path!r} ({detail}). Convert the file, or read it with "
                     "crmlib.data.read_transactions(path, date_format=...) and use crmlib.rfm.summarize."
                 ) from None
+            except duckdb.OutOfMemoryException as exc:
+                detail = str(exc).strip().splitlines()[0]
+                raise MemoryError(
+                    f"{func}: DuckDB ran out of memory with memory_limit={memory_limit!r} ({detail}). Give a larger "
+                    "memory_limit, or free disk space in the temporary folder it spills to "
+                    f"({tempfile.gettempdir()!r}, set TMPDIR to move it)."
+                ) from None
             except duckdb.BinderException as exc:
                 detail = str(exc).strip().splitlines()[0]
                 raise DataError(

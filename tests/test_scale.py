@@ -274,3 +274,9 @@ def test_bad_parameters(tmp_path):
         summarize_file(path, collapse="yes")
     with pytest.raises(ParameterError, match=r"The 'dialect' parameter of summary_sql must be one of 'duckdb', 'spark'"):
         summary_sql("t", dialect="postgres")
+
+
+def test_out_of_memory_says_what_to_do(tmp_path):
+    path = _write(_log(seed=9, n=20000, customers=5000), tmp_path / "log.parquet")
+    with pytest.raises(MemoryError, match=r"DuckDB ran out of memory with memory_limit='1MB' .*Give a larger memory_limit"):
+        summarize_file(path, memory_limit="1MB", threads=1)
