@@ -80,10 +80,11 @@ def retention_gain_chart(gain: pd.DataFrame, ax=None):
     """CLV gain against the points of churn removed (from :func:`crmlib.churn.retention_gain`)."""
     ax = get_ax(ax, (7, 4))
     ax.plot(gain.index, gain["gain_pct"], color="#55a868", lw=2, marker="o")
+    ax.set_ylim(top=float(gain["gain_pct"].max()) * 1.12 if gain["gain_pct"].max() > 0 else None)
     for p, g, v in zip(gain.index, gain["gain_pct"], gain["gain_per_customer"]):
         if p > 0:
-            ax.annotate(f"+{v:,.0f}", (p, g), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
-    ax.yaxis.set_major_formatter(_percent(0))
+            ax.annotate(f"+{v:,.2f}" if abs(v) < 10 else f"+{v:,.0f}", (p, g), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.yaxis.set_major_formatter(_percent(None))
     ax.set_xlabel("churn reduced by (percentage points)")
     ax.set_ylabel("rise of CLV per customer")
     base = gain["retention"].iloc[0] - gain.index[0] / 100
