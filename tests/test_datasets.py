@@ -179,6 +179,8 @@ def test_make_retail_attrs_and_amounts():
         ({"acquisition_end": "2022-01-01"}, r"'acquisition_end' parameter of make_retail must not come before start \(2023-01-01\)"),
         ({"observation_end": "2023-06-01"}, r"'observation_end' parameter of make_retail must come after acquisition_end"),
         ({"regions": {"North": 0.5}}, r"'regions' parameter of make_retail must give shares .* add up to 1"),
+        ({"channels": {"web": {"share": 1.0}}}, r"'channels' parameter of make_retail must be a dict \{name: \{'share': s, 'cost': c\}\}"),
+        ({"channels": {"web": {"share": 1.0, "cost": -5}}}, r"The \"channels\['web'\]\['cost'\]\" parameter of make_retail must be a number in \[0, inf\)"),
     ],
 )
 def test_make_retail_errors(kwargs, match):

@@ -238,6 +238,19 @@ def make_retail(
         )
     channels = DEFAULT_CHANNELS if channels is None else channels
     regions = DEFAULT_REGIONS if regions is None else regions
+    if not isinstance(channels, dict) or not all(
+        isinstance(c, dict) and {"share", "cost"} <= set(c) for c in channels.values()
+    ):
+        raise ParameterError(
+            "The 'channels' parameter of make_retail must be a dict {name: {'share': s, 'cost': c}}, "
+            f"e.g. {{'search': {{'share': 1.0, 'cost': 30.0}}}}. Got {channels!r} instead."
+        )
+    for name, spec in channels.items():
+        check_number(spec["cost"], f"channels[{name!r}]['cost']", func=func, low=0)
+    if not isinstance(regions, dict):
+        raise ParameterError(
+            f"The 'regions' parameter of make_retail must be a dict {{name: share}}. Got {regions!r} instead."
+        )
 
     rng = np.random.default_rng(seed)
     acq_days = (acq_ts - start_ts).days + 1
