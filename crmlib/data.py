@@ -104,6 +104,8 @@ DATE_FORMATS: tuple[str, ...] = tuple(d + t for d in _DATE_PARTS for t in _TIME_
 
 _ISO_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:$|[ T]\d)")
 _TZ_DETECT = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_NS_FIRST_DAY = -106_751 + 1  # days since 1970 that datetime64[ns] can hold (1677-09-22 .. 2262-04-11)
+_NS_LAST_DAY = 106_750 - 1
 _SUPPORTED = ".csv, .csv.gz, .tsv, .txt (delimited text), .parquet, .xlsx, .xls"
 _TZ_SUFFIX = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$")
 _CURRENCY_SYMBOLS = "$€£¥₹₽₩₪₺¢₫₴₦฿"
@@ -694,6 +696,8 @@ def _column(series) -> _Col:
     import numpy as np
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = pd.Series(np.asarray(series, dtype=object), dtype=object)
     if not _is_text(series):
         return _Col(series=series.reset_index(drop=True))
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
@@ -898,7 +902,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             series = series.dt.tz_localize(None)
         if pd.api.types.is_datetime64_any_dtype(series):
-            values = series.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+            values = series.to_numpy().astype("datetime64[D]")
             if np.isnat(values).any():
                 _empty_dates(np.flatnonzero(np.isnat(values)), source, column)
             return values, "dates stored as date cells"
@@ -908,7 +912,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
         nonnull = series.dropna()
         if len(nonnull) and nonnull.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day"))).all():
             values = pd.to_datetime(series.map(lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v))
-            values = values.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+            values = values.to_numpy().astype("datetime64[D]")
             if np.isnat(values).any():
                 _empty_dates(np.flatnonzero(np.isnat(values)), source, column)
             return values, "dates stored as date cells"
@@ -916,7 +920,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
     if date_format is None:
         fast = col.cast(_arrow_timestamp())
         if fast is not None:
-            return fast.astype("datetime64[D]").astype("datetime64[ns]"), (
+            return fast.astype("datetime64[D]"), (
                 "date format ISO 8601 (such as 2024-01-31 or 2024-01-31 14:05), recognised from the column"
             )
     u = _stripped(col.uniques)
@@ -949,7 +953,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
 def _as_days(parsed, codes):
     import numpy as np
 
-    days = parsed.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+    days = parsed.to_numpy().astype("datetime64[D]")
     return np.asarray(days)[codes]
 
 
@@ -973,11 +977,11 @@ def _numeric_dates(numbers, source, column):
                 f"{_n(len(pos), 'value')} {_are(len(pos))} not valid dates: {source.rows(pos, numbers[pos].astype(np.int64))}. "
                 "Correct those values."
             )
-        days = parsed.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")[inverse.ravel()]
+        days = parsed.to_numpy().astype("datetime64[D]")[inverse.ravel()]
         return days, "dates written as YYYYMMDD numbers"
     if numbers.min() >= 1 and numbers.max() < 2958466:
         days = np.floor(numbers).astype(np.int64)
-        values = (np.datetime64("1899-12-30", "D") + days).astype("datetime64[ns]")
+        values = np.datetime64("1899-12-30", "D") + days
         return values, "dates written as spreadsheet serial day numbers (days since 1899-12-30)"
     pos = np.flatnonzero((numbers < 1) | (numbers >= 2958466))
     if len(pos) == 0:
@@ -1352,6 +1356,15 @@ def read_transactions(
     dates, how = _parse_dates(cols["date"], src, date_format, date)
     report["dates"] = how
     day = dates.astype("datetime64[D]").astype(np.int64)
+    outside = (day < _NS_FIRST_DAY) | (day > _NS_LAST_DAY)
+    if outside.any():
+        pos = np.flatnonzero(outside)
+        _raise(
+            f"read_transactions: the date column {date!r} holds {_n(len(pos), 'date')} outside the years 1678 to 2261: "
+            f"{src.rows(pos, [str(d) for d in dates[pos[:_SHOW]].astype('datetime64[D]')])}. "
+            "Correct those values (a year written with two digits, such as 0024?), or pass date_format= if the "
+            "dates were read with the wrong format."
+        )
 
     if line_items:
         report["line_items"] = int(len(id_codes))

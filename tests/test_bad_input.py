@@ -378,3 +378,9 @@ def test_messages_name_the_sheet_of_a_row_when_several_are_read(tmp_path):
             book, sheet_name="Feb", index=False
         )
     refused(path, r"holds 1 value that is not a number, mixed in with numbers: sheet 'Feb' row 3: 'two'")
+
+
+def test_dates_outside_what_a_datetime_can_hold_are_refused_not_wrapped(tmp_path):
+    # year 0024 would silently wrap round to 1777 in datetime64[ns]: it must be named instead
+    path = csv_file(tmp_path, "customer_id,date,amount\na,0024-01-31,1\nb,2024-02-01,2\nc,2999-01-01,3\n")
+    refused(path, r"holds 2 dates outside the years 1678 to 2261: line 2: '0024-01-31', line 4: '2999-01-01'")

@@ -494,3 +494,9 @@ def test_workbook_with_one_sheet_per_year_is_read_whole_without_repeated_invoice
     assert tx.attrs["crmlib_read_report"]["sheet_overlap_rows"] == overlap
     one = read_quiet(path, sheet="Year 2010", returns="keep", **RETAIL_KW)
     assert len(one) < len(tx)
+
+
+def test_categorical_columns_of_a_dataframe():
+    raw = pd.DataFrame({"customer_id": pd.Categorical(["b", "a"]), "date": pd.Categorical(["2024-01-02", "2024-01-01"]),
+                        "amount": [1.0, 2.0]})
+    assert rows(read_quiet(raw)) == [("a", "2024-01-01", 2.0), ("b", "2024-01-02", 1.0)]
