@@ -41,6 +41,11 @@ def clv_retention_chart(curves: pd.DataFrame, *, ax=None, mark: float | None = N
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.clv import clv_curves
+    >>> ax = clv_retention_chart(clv_curves(100, [0.2, 0.5, 0.8, 0.9], [0.05, 0.1]), mark=0.8)
     """
     ax = get_ax(ax)
     r = curves.index.to_numpy(float)
@@ -67,6 +72,11 @@ def clv_terms_chart(table: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.clv import retention_clv_table
+    >>> ax = clv_terms_chart(retention_clv_table(100, 0.8, 0.1, horizon=10))
     """
     ax = get_ax(ax)
     t = table["period"].to_numpy()
@@ -96,6 +106,11 @@ def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax=
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.clv import retention_clv, retention_clv_table
+    >>> ax = clv_horizon_chart(retention_clv_table(100, 0.8, 0.1, horizon=30), infinite=retention_clv(100, 0.8, 0.1))
     """
     ax = get_ax(ax)
     t = table["period"].to_numpy()
@@ -123,6 +138,12 @@ def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = Non
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.clv import break_even_period, cumulative_profit
+    >>> ax = cumulative_profit_chart(cumulative_profit(100, 0.8, 0.1, 150, horizon=8),
+    ...                              break_even=break_even_period(100, 0.8, 0.1, 150))
     """
     ax = get_ax(ax)
     t = table["period"].to_numpy()
@@ -154,6 +175,11 @@ def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.clv import profit_over_time
+    >>> ax = profit_over_time_chart(profit_over_time(5, acquisition_cost=150))
     """
     ax = get_ax(ax, figsize=(7.5, 4.5))
     years = table.index.to_numpy()
@@ -192,6 +218,13 @@ def customer_equity_chart(table: pd.DataFrame, *, ax=None, value: str = "equity"
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib.clv import customer_equity
+    >>> base = pd.DataFrame({"margin": [100.0, 50.0], "retention": [0.8, 0.5], "channel": ["web", "store"]})
+    >>> ax = customer_equity_chart(customer_equity(base, discount_rate=0.1, by="channel"))
     """
     ax = get_ax(ax)
     names = [str(i) for i in table.index]

@@ -50,6 +50,13 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.value import INTERNET_SERVICE_LINKS
+    >>> perf = {"download speed": 9, "uptime guarantee": 5, "upload speed": 4,
+    ...         "business-hours support": 3, "monthly price": 8}
+    >>> ax = value_hierarchy_chart(INTERNET_SERVICE_LINKS, situation="home", performance=perf)
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
@@ -123,6 +130,11 @@ def episode_value_heatmap(grid: pd.DataFrame, *, ax=None, marker: tuple[float, f
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.value import episode_value_grid
+    >>> ax = episode_value_heatmap(episode_value_grid(6, 4), marker=(2, 1))
     """
     from matplotlib.colors import TwoSlopeNorm
 
@@ -155,6 +167,11 @@ def episode_value_lines(grid: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.value import episode_value_grid
+    >>> ax = episode_value_lines(episode_value_grid(6, 4))
     """
     ax = get_ax(ax)
     for s, row in grid.iterrows():
@@ -185,6 +202,11 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = value_distribution(pd.Series([5.0, 20.0, 35.0, 400.0], name="revenue"), log=True)
     """
     ax = get_ax(ax, figsize=(5, 3.5))
     x = np.asarray(values, dtype=float)
@@ -230,6 +252,13 @@ def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, column
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({"historical_value": [10.0, 4.0], "current_value": [20.0, 0.0],
+    ...                      "potential_value": [5.0, 0.0]}, index=["a", "b"])
+    >>> ax = value_components_chart(comp, by=pd.Series({"a": "long-term", "b": "lapsed"}))
     """
     ax = get_ax(ax, figsize=(7, 4))
     cols = list(columns)
@@ -266,6 +295,13 @@ def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib.value import relative_value
+    >>> offers = pd.DataFrame({"quality": [8, 6], "price": [100, 100]}, index=["us", "rival"])
+    >>> ax = value_map_chart(relative_value(offers, "rival"), highlight="us")
     """
     ax = get_ax(ax, figsize=(5.5, 5))
     colors = {"better value": "#55a868", "fair value": "#8c8c8c", "worse value": "#c44e52"}
@@ -300,6 +336,11 @@ def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib.value import layer_criteria
+    >>> ax = layer_criteria_chart(layer_criteria())
     """
     ax = get_ax(ax, figsize=(7, 3.5))
     levels = ["attribute", "consequence", "goal"]
