@@ -44,7 +44,17 @@ class _PurchaseDays:
 
 def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: str) -> _PurchaseDays:
     tx = check_canonical(transactions, func)
-    days = tx["date"].to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    dates = tx["date"]
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)  # the customer's local calendar day, not the UTC day
+    missing = dates.isna().to_numpy()
+    if missing.any():
+        rows = tx.index[missing][:5].tolist()
+        raise DataError(
+            f"{func}: the 'date' column is empty in {int(missing.sum())} rows (first rows: {rows}). "
+            "Drop or fill those rows, or read the file with crmlib.data.read_transactions, which reports them."
+        )
+    days = dates.to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     mask = np.ones(len(days), dtype=bool)
     if start is not None:
         mask &= days > np.datetime64(start, "D").astype(np.int64)
@@ -81,6 +91,17 @@ def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: st
         day=unique_key % span + dmin,
         amount=amount,
     )
+
+
+def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
+    """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day."""
+    dates = tx["date"]
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    day = dates.min() if first else dates.max()
+    if day is pd.NaT:
+        raise DataError("the 'date' column has no dates; there is nothing to summarize.")
+    return day.normalize()
 
 
 def _empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -145,7 +166,7 @@ def summarize(
     if end is None:
         if len(tx) == 0:
             raise DataError("summarize: the transactions are empty; there is nothing to summarize.")
-        end = tx["date"].max().normalize()
+        end = _last_day(tx)
     pdays = _purchase_days(tx, end=end, func=func)
     return _summary_from_days(pdays, end, unit)
 
@@ -231,13 +252,13 @@ def calibration_holdout(
     if len(tx) == 0:
         raise DataError("calibration_holdout: the transactions are empty; there is nothing to summarize.")
     if obs_end is None:
-        obs_end = tx["date"].max().normalize()
+        obs_end = _last_day(tx)
     if obs_end <= cal_end:
         raise ParameterError(
             f"The 'observation_end' parameter of calibration_holdout must come after calibration_end "
             f"({cal_end.date()}). Got {obs_end.date()} instead; choose an earlier calibration_end."
         )
-    first_date = tx["date"].min().normalize()
+    first_date = _last_day(tx, first=True)
     if cal_end < first_date:
         raise ParameterError(
             f"The 'calibration_end' parameter of calibration_holdout ({cal_end.date()}) comes before the "

@@ -363,18 +363,16 @@ def test_bundled_log_quintiles():
 
 
 # ---------------------------------------------------------------------------------------------
-# Known problems of summarize (reported to its owner; strict xfail flips to a failure once fixed)
+# Missing and time-zone-aware dates
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="summarize: a missing date (NaT) ends in a bare AssertionError after an int64 overflow")
 def test_summarize_names_missing_dates():
     tx = _tx([("a", "2024-01-01", 1.0), ("a", None, 2.0), ("b", "2024-01-05", 3.0)])
     with pytest.raises(DataError, match=r"date"):
         rfm.summarize(tx, observation_end="2024-01-10")
 
 
-@pytest.mark.xfail(strict=True, reason="summarize: time-zone-aware dates are cut into UTC days, not local calendar days")
 def test_summarize_uses_local_calendar_days_of_tz_aware_dates():
     # 23:30 on Jan 1 and 00:30 on Jan 2 in New York are two local calendar days (one repeat purchase);
     # in UTC both fall on Jan 2 and merge into one occasion.
