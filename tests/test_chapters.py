@@ -4,8 +4,8 @@ Static checks of the stored notebooks (cheap), then the papermill runs of every 
 remaining chapters are run by tests/test_chapters_odd.py so that ``pytest -n 2 --dist loadfile`` uses
 both cores. A run executes the chapter in a kernel without rendering HTML.
 
-(a) one cell tagged ``parameters``, defining ``data_path = None``, readable by papermill, followed by a code
-    cell that validates every parameter with crmlib.params;
+(a) one cell tagged ``parameters``, defining ``data_path = None``, followed by a code cell that validates
+    every parameter with crmlib.params;
 (b) the stored notebook was executed top to bottom and shows no error;
 (c) it runs with the non-default ``test_parameters`` of its metadata;
 (d) it runs on a user-style CSV (the bundled log with other column names and dd/mm/yyyy dates);
@@ -79,23 +79,6 @@ def test_parameters_cell_then_validation(chapter):
     used = {node.id for node in ast.walk(ast.parse(validation)) if isinstance(node, ast.Name)}
     unchecked = [name for name in assigned if name not in used]
     assert not unchecked, f"{chapter.path.name}: the validation cell does not check {unchecked}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
-def test_papermill_reads_every_parameter(chapter):
-    """papermill skips a line with a second '=' (e.g. in its comment) and then warns 'unknown parameter' on every run."""
-    import papermill
-
-    from crmlib.course import notebook_parameters
-
-    seen = set(papermill.inspect_notebook(str(chapter.path)))
-    unread = [name for name in notebook_parameters(chapter.path) if name not in seen]
-    cell = next(c for c in _read(chapter).cells if "parameters" in c.metadata.get("tags", []))
-    lines = [line for line in cell.source.splitlines() if line.count("=") > 1]
-    assert not unread, (
-        f"{chapter.path.name}: papermill cannot read the parameters {unread}, and warns 'Passed unknown parameter' "
-        f"on every run; write these lines without a second '=' in the comment (e.g. 'or None for the bundled log'): {lines}"
-    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
