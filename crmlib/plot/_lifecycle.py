@@ -55,7 +55,8 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
 
 def cohort_heatmap(matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | None = None, ax=None):
     """Acquisition cohorts (rows) by periods since acquisition (columns), from
-    :func:`crmlib.lifecycle.cohort_matrix`; the cohort size is written next to each row.
+    :func:`crmlib.lifecycle.cohort_matrix`; the cohort size is written next to each row. Period 0
+    (the acquisition period) is labelled but left out of the colour scale.
 
     Parameters
     ----------
@@ -75,8 +76,10 @@ def cohort_heatmap(matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | 
     ax = get_ax(ax, figsize=(min(16, max(6, 0.55 * n_cols + 2.5)), max(3, 0.38 * n_rows + 1.5)))
     values = matrix.to_numpy(dtype=float)
     shown = values.copy()
-    if metric == "retention" and n_cols > 1:
-        shown[:, 0] = np.nan  # period 0 is 1 by definition: leave it out of the colour scale
+    if n_cols > 1:
+        # period 0 holds the acquisition purchase (retention 1 by definition, revenue far above later
+        # periods): it keeps its number but stays out of the colour scale, so later periods are readable
+        shown[:, 0] = np.nan
     image = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, aspect="auto")
     finite = shown[np.isfinite(shown)]
     high = finite.max() if len(finite) else 1.0
