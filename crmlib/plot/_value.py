@@ -275,6 +275,8 @@ def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, column
         left = left + vals
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:,.0f}", va="center", fontsize=8)
+    if len(left) and left.max() > 0:
+        ax.set_xlim(0, float(left.max()) * 1.12)
     ax.set_xlabel("mean value per customer (money)")
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="lower right")
