@@ -24,7 +24,10 @@ import re
 import warnings
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas is imported inside the functions: `import crmlib` stays fast
+    import pandas as pd
 
 CANONICAL_COLUMNS = ("customer_id", "date", "amount")
 
@@ -1087,7 +1090,7 @@ def read_transactions(
     delimiter: str | None = None,
     encoding: str | None = None,
     warn: bool = True,
-):
+) -> pd.DataFrame:
     r"""Read a transaction log (a file or a DataFrame) into the kit's canonical frame.
 
     Parameters
@@ -1507,7 +1510,7 @@ def _sorted(codes, uniques, day, amount):
     )
 
 
-def read_report(frame_or_report) -> str:
+def read_report(frame_or_report: pd.DataFrame | dict) -> str:
     """The read report of :func:`read_transactions` in a few lines, for notebooks and the command line.
 
     Parameters

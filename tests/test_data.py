@@ -500,3 +500,13 @@ def test_categorical_columns_of_a_dataframe():
     raw = pd.DataFrame({"customer_id": pd.Categorical(["b", "a"]), "date": pd.Categorical(["2024-01-02", "2024-01-01"]),
                         "amount": [1.0, 2.0]})
     assert rows(read_quiet(raw)) == [("a", "2024-01-01", 2.0), ("b", "2024-01-02", 1.0)]
+
+
+def test_latin1_bytes_after_a_long_ascii_start_are_still_read(tmp_path):
+    # the first 64 KiB look like UTF-8; the reader must switch to cp1252 when it meets "é" further down
+    body = "".join(f"c{i:05d},2024-01-01,1.00\n" for i in range(4000))
+    path = write(tmp_path / "late.csv", "customer_id,date,amount\n" + body + "Zoé,2024-01-02,2.50\n", encoding="cp1252")
+    tx = read_quiet(path)
+    assert len(tx) == 4001
+    assert rows(tx[tx["customer_id"] == "Zoé"]) == [("Zoé", "2024-01-02", 2.5)]
+    assert tx.attrs["crmlib_read_report"]["encoding"] == "cp1252"
