@@ -25,7 +25,7 @@ Berger, P. D. and Nasr, N. I. (1998). Customer lifetime value: marketing models 
 Reichheld, F. F. and Sasser, W. E. (1990). Zero defections: quality comes to services. *Harvard Business
 Review* 68(5), 105-111.
 Kumar, V. and Reinartz, W. (2018). *Customer Relationship Management: Concept, Strategy, and Tools*
-(3rd ed.), ch. 5 (customer value metrics). Springer.
+(3rd ed.). Springer.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def convert_rate(rate: float, from_period: str, to_period: str, *, kind: str = "
 
     References
     ----------
-    Gupta and Lehmann (2005), ch. 2 (the period of the margin, retention and discount rates must agree).
+    Gupta and Lehmann (2005) (the period of the margin, retention and discount rates must agree).
 
     Examples
     --------
@@ -256,7 +256,7 @@ def expected_lifetime(retention: float) -> float:
 
     References
     ----------
-    Gupta and Lehmann (2005), ch. 2; Berger and Nasr (1998).
+    Gupta and Lehmann (2005); Berger and Nasr (1998).
 
     Examples
     --------
@@ -314,7 +314,7 @@ def retention_clv_table(
 
     References
     ----------
-    Gupta and Lehmann (2003), eq. 1.
+    Gupta and Lehmann (2003).
 
     Examples
     --------
@@ -366,7 +366,7 @@ def retention_clv(
     .. math::
 
         \text{CLV} = \sum_{t=1}^{\infty} \frac{m\,r^t}{(1+i)^t} = m\,\frac{r}{1+i-r}
-        \qquad \text{(Gupta and Lehmann 2003, eq. 2)}
+        \qquad \text{(Gupta and Lehmann 2003)}
 
     **Finite horizon** :math:`H`: :math:`\sum_{t=1}^{H} m\,r^t/(1+i)^t`.
 
@@ -419,7 +419,7 @@ def retention_clv(
 
     References
     ----------
-    Gupta and Lehmann (2003), eq. 2; Gupta, Lehmann and Stuart (2004); Gupta and Lehmann (2005), ch. 2.
+    Gupta and Lehmann (2003); Gupta, Lehmann and Stuart (2004); Gupta and Lehmann (2005).
 
     Examples
     --------
@@ -465,7 +465,7 @@ def clv_curves(
 
     References
     ----------
-    Gupta and Lehmann (2003), fig. 1; Reichheld and Sasser (1990).
+    Gupta and Lehmann (2003); Reichheld and Sasser (1990).
 
     Examples
     --------
@@ -512,7 +512,7 @@ def annual_value(annual_revenue: float | np.ndarray | pd.Series, margin_rate: fl
 
     References
     ----------
-    Kumar and Reinartz (2018), ch. 5 (contribution margin per customer per period).
+    Kumar and Reinartz (2018) (contribution margin per customer per period).
 
     Examples
     --------
@@ -558,7 +558,7 @@ def relationship_npv(annual_margin: float, years: float, discount_rate: float, *
 
     References
     ----------
-    Berger and Nasr (1998), case 1; Kumar and Reinartz (2018), ch. 5.
+    Berger and Nasr (1998); Kumar and Reinartz (2018).
 
     Examples
     --------
@@ -613,7 +613,7 @@ def value_at_acquisition(
 
     References
     ----------
-    Gupta, Lehmann and Stuart (2004), eq. 1; Gupta and Lehmann (2005), ch. 2.
+    Gupta, Lehmann and Stuart (2004); Gupta and Lehmann (2005).
 
     Examples
     --------
@@ -650,7 +650,7 @@ def cumulative_profit(
 
     References
     ----------
-    Gupta and Lehmann (2005), ch. 2; Blattberg, Getz and Thomas (2001), *Customer Equity*, ch. 3.
+    Gupta and Lehmann (2005); Blattberg, Getz and Thomas (2001), *Customer Equity*.
 
     Examples
     --------
@@ -693,7 +693,7 @@ def break_even_period(
 
     References
     ----------
-    Gupta and Lehmann (2005), ch. 2; Blattberg, Getz and Thomas (2001), ch. 3.
+    Gupta and Lehmann (2005); Blattberg, Getz and Thomas (2001).
 
     Examples
     --------
@@ -893,8 +893,8 @@ def estimate_retention(
 
     References
     ----------
-    Gupta and Lehmann (2005), ch. 3 (retention rates from customer counts); Kumar and Reinartz (2018),
-    ch. 5 (retention rate and its period).
+    Gupta and Lehmann (2005) (retention rates from customer counts); Kumar and Reinartz (2018)
+    (retention rate and its period).
 
     Examples
     --------
@@ -1134,7 +1134,7 @@ def profit_over_time(
     References
     ----------
     Reichheld, F. F. and Sasser, W. E. (1990). Zero defections: quality comes to services. *Harvard
-    Business Review* 68(5), 105-111. Reichheld, F. F. (1996). *The Loyalty Effect*, ch. 2.
+    Business Review* 68(5), 105-111. Reichheld, F. F. (1996). *The Loyalty Effect*.
 
     Examples
     --------
@@ -1229,7 +1229,7 @@ def customer_value_measures(
 
     References
     ----------
-    Kumar and Reinartz (2018), ch. 5 (customer-based value metrics: size and share of wallet,
+    Kumar and Reinartz (2018) (customer-based value metrics: size and share of wallet,
     frequency, recency, past customer value); Berger and Nasr (1998).
 
     Examples
@@ -1341,7 +1341,7 @@ def value_components(
 
     References
     ----------
-    Kumar and Reinartz (2018), ch. 5 (past customer value; share of wallet); the historical /
+    Kumar and Reinartz (2018) (past customer value; share of wallet); the historical /
     current / potential split of customer lifetime value follows the course material.
 
     Examples

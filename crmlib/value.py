@@ -184,7 +184,7 @@ def total_episode_value(
 
     An *episode* is one exchange (a purchase, a service call); the *relationship* terms are what the
     ongoing relationship adds (trust, safety, credibility, less search) or costs (the effort of keeping
-    it, the price premium of a known supplier, lock-in). Ravald and Grönroos (1996, p. 23) argue that the
+    it, the price premium of a known supplier, lock-in). Ravald and Grönroos (1996) argue that the
     relationship can raise value by adding benefits *or* by removing sacrifices, e.g. the cost of
     checking a supplier one trusts. Values above 1 mean the customer gets more than they give.
 
@@ -200,7 +200,7 @@ def total_episode_value(
 
     References
     ----------
-    Ravald and Grönroos (1996), p. 23.
+    Ravald and Grönroos (1996).
 
     Examples
     --------
@@ -335,7 +335,7 @@ def hierarchy_levels(links: pd.DataFrame, *, situation: str | None = None) -> pd
     r"""Level of each node of a means-end chain: ``attribute``, ``consequence`` or ``goal``.
 
     Attributes are sources that no link points to; goals are targets that lead nowhere; everything in
-    between is a consequence (Woodruff 1997, fig. 1). A chain must have the three levels in order:
+    between is a consequence (Woodruff 1997). A chain must have the three levels in order:
     every attribute -> consequence -> goal path has exactly two links.
 
     Returns
@@ -344,7 +344,7 @@ def hierarchy_levels(links: pd.DataFrame, *, situation: str | None = None) -> pd
 
     References
     ----------
-    Woodruff (1997), p. 142; Gutman, J. (1982). A means-end chain model based on consumer
+    Woodruff (1997); Gutman, J. (1982). A means-end chain model based on consumer
     categorization processes. *Journal of Marketing* 46(2), 60-72.
 
     Examples
@@ -408,8 +408,8 @@ def hierarchy_value(
 
     References
     ----------
-    Woodruff (1997), fig. 1 and p. 142 (the customer value hierarchy; desired vs received value);
-    Zeithaml (1988), fig. 2 (the means-end model of price, quality and value).
+    Woodruff (1997) (the customer value hierarchy; desired vs received value);
+    Zeithaml (1988) (the means-end model of price, quality and value).
 
     Examples
     --------
@@ -481,7 +481,7 @@ def value_gap(
 
     References
     ----------
-    Woodruff (1997), fig. 2 (customer value determination and satisfaction).
+    Woodruff (1997) (customer value determination and satisfaction).
 
     Examples
     --------
@@ -650,7 +650,7 @@ def relative_value(
 
     References
     ----------
-    Gale (1994), ch. 1 (the customer value map); Zeithaml (1988).
+    Gale (1994) (the customer value map); Zeithaml (1988).
 
     Examples
     --------
@@ -704,7 +704,7 @@ LAYER_WEIGHTS = pd.DataFrame(
 
 Rows add up to 1. They encode the course's claim that criteria move up the hierarchy as the
 relationship matures (a first-time buyer judges attributes, a long-term customer goals), in line with
-Woodruff (1997, p. 146) and Gardial et al. (1994), who found pre-purchase evaluations dominated by
+Woodruff (1997) and Gardial et al. (1994), who found pre-purchase evaluations dominated by
 attributes and post-purchase ones by consequences. The numbers themselves are teaching assumptions,
 not estimates."""
 
@@ -718,7 +718,7 @@ def layer_criteria(weights: pd.DataFrame | None = None) -> pd.DataFrame:
 
     References
     ----------
-    Woodruff (1997), p. 146 (value changes over time); Gardial, S. F., Clemons, D. S., Woodruff, R. B.,
+    Woodruff (1997) (value changes over time); Gardial, S. F., Clemons, D. S., Woodruff, R. B.,
     Schumann, D. W. and Burns, M. J. (1994). Comparing consumers' recall of prepurchase and postpurchase
     product evaluation experiences. *Journal of Consumer Research* 20(4), 548-560.
 
@@ -764,7 +764,7 @@ def value_by_layer(hierarchy: pd.DataFrame, weights: pd.DataFrame | None = None)
 
     References
     ----------
-    Woodruff (1997), p. 146.
+    Woodruff (1997).
 
     Examples
     --------
