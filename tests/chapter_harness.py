@@ -92,10 +92,29 @@ def check_runs_with_test_parameters(chapter: Chapter, out: Path) -> None:
     assert not error_outputs(nb)
 
 
+def checked_outputs(nb) -> list[str]:
+    """The text outputs of the ``# NBVAL_CHECK_OUTPUT`` cells, in order."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("# NBVAL_CHECK_OUTPUT"):
+            found.append("".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs))
+    return found
+
+
 def check_runs_on_a_user_csv(chapter: Chapter, csv: Path, out: Path) -> None:
-    """(d) The chapter runs on the bundled log exported with other column names and day-first dates."""
+    """(d) The chapter runs on the bundled log exported with other column names and day-first dates.
+
+    A chapter whose metadata says ``{"crmlib": {"user_csv_reproduces_checks": true}}`` (every checked number
+    comes from the transaction log alone) must print the very same ``# NBVAL_CHECK_OUTPUT`` outputs on that
+    export as on the bundled data: the analyst path loses nothing in reading.
+    """
     nb = run(chapter, user_parameters(chapter, csv), out)
     assert not error_outputs(nb)
+    meta = json.loads(chapter.path.read_text(encoding="utf-8")).get("metadata", {}).get("crmlib", {})
+    if meta.get("user_csv_reproduces_checks"):
+        stored = checked_outputs(nbformat.read(chapter.path, as_version=4))
+        assert stored, f"{chapter.path.name} has no '# NBVAL_CHECK_OUTPUT' cells to compare"
+        assert checked_outputs(nb) == stored, f"{chapter.path.name}: the key numbers differ on the user-style CSV"
 
 
 def check_stops_on_a_missing_file(chapter: Chapter, out: Path) -> None:
