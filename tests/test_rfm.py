@@ -369,7 +369,7 @@ def test_bundled_log_quintiles():
 
 def test_summarize_names_missing_dates():
     tx = _tx([("a", "2024-01-01", 1.0), ("a", None, 2.0), ("b", "2024-01-05", 3.0)])
-    with pytest.raises(DataError, match=r"date"):
+    with pytest.raises(DataError, match=r"the 'date' column is empty in 1 rows \(first rows: \[1\]\)"):
         rfm.summarize(tx, observation_end="2024-01-10")
 
 
