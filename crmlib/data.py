@@ -1111,8 +1111,10 @@ def read_transactions(
         ``amount`` column is not used.
     invoice : str, optional
         Line-item exports: group the lines of one invoice into one purchase (the customer, the
-        invoice's first date, the summed amount). Invoices whose id starts with ``"C"`` are
-        cancellations.
+        invoice's first date, the summed amount). Cancellations -- invoices whose id starts with
+        ``"C"``, with negative quantities -- then have a negative amount and are returns (below);
+        they are counted in the report. Without ``invoice`` each line is a row and lines with a
+        negative quantity are returns.
     returns : {"net", "drop", "keep"}
         What to do with returns (rows or invoices with a negative amount):
 
