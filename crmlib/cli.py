@@ -264,7 +264,9 @@ def cmd_run(args) -> int:
     _say(f"Running {chapter.stem} ({_short_title(chapter)}) ...")
     start = time.perf_counter()
     try:
-        notebook = run_chapter(chapter.number, parameters=params, out=out, html=not args.html_off)
+        notebook = run_chapter(
+            chapter.number, parameters=params, out=out, html=not args.html_off, progress=sys.stderr.isatty()
+        )
     except ChapterError as exc:
         failed = out / f"{chapter.stem}.failed.ipynb"
         raise _Failure(
