@@ -628,3 +628,34 @@ def rfm_segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
     out = out.drop(columns="revenue")
     out.index = pd.Index([str(i) for i in out.index], name="segment")
     return out
+
+
+def rfm_segment_grid(segment_map: dict[tuple[int, int], str] | None = None, *, bins: int = 5) -> pd.DataFrame:
+    """The segment map drawn as a grid: rows R (best first), columns FM, cells the segment name.
+
+    Parameters
+    ----------
+    segment_map : dict, optional
+        ``{(R, FM): segment name}``; default :data:`DEFAULT_SEGMENT_MAP`.
+    bins : int
+        Number of score levels (the grid is ``bins`` x ``bins``; 5 for the default map).
+
+    Returns
+    -------
+    DataFrame
+        Index ``R`` from ``bins`` down to 1, columns ``FM`` from 1 to ``bins``; cells not in the map
+        are empty strings.
+
+    Examples
+    --------
+    >>> grid = rfm_segment_grid()
+    >>> grid.loc[5, 5], grid.loc[1, 1]
+    ('Champions', 'Lost')
+    """
+    bins = check_number(bins, "bins", func="rfm_segment_grid", low=2, high=20, integer=True)
+    segment_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map
+    rows = range(bins, 0, -1)
+    cols = range(1, bins + 1)
+    grid = pd.DataFrame([[segment_map.get((r, f), "") for f in cols] for r in rows],
+                        index=pd.Index(list(rows), name="R"), columns=pd.Index(list(cols), name="FM"))
+    return grid

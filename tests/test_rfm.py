@@ -382,3 +382,11 @@ def test_summarize_uses_local_calendar_days_of_tz_aware_dates():
         "amount": [1.0, 2.0],
     })
     assert rfm.summarize(tx)["frequency"].tolist() == [1]
+
+
+def test_segment_grid():
+    grid = rfm.rfm_segment_grid()
+    assert grid.shape == (5, 5) and list(grid.index) == [5, 4, 3, 2, 1] and list(grid.columns) == [1, 2, 3, 4, 5]
+    assert grid.loc[1, 5] == "Can't lose them" and grid.loc[5, 1] == "New customers"
+    small = rfm.rfm_segment_grid({(2, 2): "Top"}, bins=2)
+    assert small.to_numpy().tolist() == [["", "Top"], ["", ""]]
