@@ -1413,8 +1413,9 @@ def read_transactions(
             report["returns_moved"] = moved
             report["returns_dropped"] = dropped
             notes.append(
-                f"{total_text} netted against purchases (returns='net'): {moved} moved to the customer's previous "
-                f"purchase day, {dropped} dropped for want of an earlier purchase"
+                f"{total_text} netted against purchases (returns='net'): {int(negative.sum()) - moved - dropped} on a "
+                f"purchase day of the customer, {moved} moved to the customer's previous purchase day, {dropped} "
+                "dropped for want of an earlier purchase"
             )
         else:
             notes.append(
