@@ -244,9 +244,15 @@ def summary_sql(
 # Turning the engine's answer into the kit's frame
 
 
-def _finish(frame: pd.DataFrame, *, collapse: bool, end_given: bool, where: str, columns: dict[str, str]) -> pd.DataFrame:
-    """Check the blank counts, drop them, set index and dtypes like :func:`crmlib.rfm.summarize`."""
-    blanks = {c: int(frame[c].fillna(0).sum()) if len(frame) else 0 for c in _CHECK_COLUMNS}
+def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict[str, str]) -> pd.DataFrame:
+    """Check the blank counts, drop them, set index and dtypes like :func:`crmlib.rfm.summarize`.
+
+    ``table`` is the engine's answer as a pyarrow Table; it is converted column by column (and released
+    as it goes) so that a summary of millions of customers is not held twice.
+    """
+    import pyarrow.compute as pc
+
+    blanks = {c: int(pc.sum(table.column(c)).as_py() or 0) for c in _CHECK_COLUMNS}
     problems = []
     if blanks["_blank_customer"]:
         problems.append(f"the customer column {columns['customer']!r} is empty in {blanks['_blank_customer']} rows")
@@ -259,30 +265,28 @@ def _finish(frame: pd.DataFrame, *, collapse: bool, end_given: bool, where: str,
             f"{where}: {'; '.join(problems)}. Drop or fill those rows first, or read the file with "
             "crmlib.data.read_transactions, which shows the first offending rows."
         )
-    frame = frame.drop(columns=list(_CHECK_COLUMNS))
-    if len(frame) == 0 and not end_given:
+    if table.num_rows == 0 and not end_given:
         raise DataError(f"{where}: the file holds no transactions; there is nothing to summarize.")
+    table = table.drop_columns(list(_CHECK_COLUMNS))
+    index = None
+    if not collapse:
+        index = pd.Index(table.column("customer_id").to_pandas(), dtype="str", name="customer_id")
+        table = table.drop_columns(["customer_id"])
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
     frame["frequency"] = frame["frequency"].astype(np.int64)
     for col in ("recency", "T", "monetary_value"):
         if col in frame:
             frame[col] = frame[col].astype(np.float64)
     if collapse:
         frame["weight"] = frame["weight"].astype(np.int64)
-        return frame.reset_index(drop=True)
-    index = pd.Index(frame["customer_id"], dtype="str", name="customer_id")
-    frame = frame.drop(columns="customer_id")
+        return frame
     frame.index = index
     return frame
 
 
-def _arrow_to_pandas(result) -> pd.DataFrame:
-    table = result.read_all() if hasattr(result, "read_all") else result
-    return table.to_pandas()
-
-
-def _duckdb_to_pandas(relation) -> pd.DataFrame:
-    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB >= 1.4 / older
-    return _arrow_to_pandas(fetch())
+def _arrow_table(result):
+    return result.read_all() if hasattr(result, "read_all") else result
 
 
 # ----------------------------------------------------------------------------------------------
@@ -372,7 +376,10 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
                 observation_end=observation_end, unit=unit, collapse=collapse, dialect="duckdb",
             )
             try:
-                frame = _duckdb_to_pandas(con.sql(sql))
+                relation = con.sql(sql)
+                fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB >= 1.4 / older
+                table = _arrow_table(fetch())
+                del relation
             except duckdb.ConversionException as exc:
                 detail = str(exc).strip().splitlines()[0]
                 if "timestamp" in detail.lower() or "date" in detail.lower():
@@ -397,10 +404,10 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
                     "Dates must be dates, timestamps or ISO text; amounts numbers."
                 ) from None
         finally:
-            con.close()
+            con.close()  # frees DuckDB's memory before the result is converted
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-    return frame
+    return table
 
 
 def summarize_file(
@@ -515,11 +522,11 @@ def summarize_file(
             path, None, customer=customer, date=date, amount=amount,
             observation_end=end, unit=unit, collapse=collapse,
         )
-    frame = _summarize_duckdb(
+    table = _summarize_duckdb(
         path, columns, observation_end=end, unit=unit, memory_limit=memory_limit, threads=threads,
         collapse=collapse, func=func,
     )
-    return _finish(frame, collapse=collapse, end_given=end is not None, where=func, columns=columns)
+    return _finish(table, collapse=collapse, end_given=end is not None, where=func, columns=columns)
 
 
 def _check_names(customer, date, amount, func) -> dict[str, str]:
@@ -660,9 +667,10 @@ def summarize_spark(
     return _finish(result, collapse=collapse, end_given=end is not None, where=where, columns=columns)
 
 
-def _collect(spark_frame) -> pd.DataFrame:
-    """Collect a (small) Spark result as pandas, through Arrow when it is available."""
-    try:
-        return _arrow_to_pandas(spark_frame.toArrow())
-    except AttributeError:  # pyspark < 4: no toArrow
-        return spark_frame.toPandas()
+def _collect(spark_frame):
+    """Collect a (small) Spark result as a pyarrow Table."""
+    if hasattr(spark_frame, "toArrow"):  # pyspark >= 4
+        return spark_frame.toArrow()
+    import pyarrow as pa  # pragma: no cover - pyspark 3
+
+    return pa.Table.from_pandas(spark_frame.toPandas(), preserve_index=False)  # pragma: no cover
