@@ -57,6 +57,7 @@ __all__ = [
     "cumulative_profit",
     "break_even_period",
     "customer_equity",
+    "periods_covered",
     "estimate_retention",
     "equity_by_group",
     "profit_over_time",
@@ -849,6 +850,36 @@ def customer_equity(
     return table.sort_values("equity", ascending=False)
 
 
+def periods_covered(transactions: pd.DataFrame, *, unit: str = "Y", observation_end: Any = None) -> int:
+    r"""Number of whole periods of ``unit``, counted back from ``observation_end``, that the log covers.
+
+    .. math::
+
+        K = \left\lfloor \frac{(\tau - t_{\min}) + 2\text{ days}}{u} \right\rfloor
+
+    with :math:`\tau` the observation end, :math:`t_{\min}` the first purchase day and :math:`u` the
+    unit in days (the two days' slack lets 365.25-day years fit calendar years). :func:`estimate_retention`
+    needs :math:`K \ge 2`.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2022-01-01", "2023-12-31"]),
+    ...                    "amount": [1.0, 1.0]})
+    >>> periods_covered(tx), periods_covered(tx, unit="M")
+    (2, 24)
+    """
+    func = "periods_covered"
+    unit = check_unit(unit, func=func)
+    tx = check_canonical(transactions, func)
+    end = check_date(observation_end, "observation_end", func=func)
+    if len(tx) == 0:
+        return 0
+    if end is None:
+        end = tx["date"].max().normalize()
+    first_day = tx["date"].min().normalize()
+    return max(int(np.floor(((end - first_day).days + 2) / UNIT_DAYS[unit])), 0)
+
+
 def estimate_retention(
     transactions: pd.DataFrame,
     *,
@@ -919,7 +950,7 @@ def estimate_retention(
     period = np.floor(age / length).astype(int)  # 0 = the most recent period
     first_day = tx["date"].min().normalize()
     # periods fully inside the data, to within a day (365.25-day years never align with calendar days)
-    complete = int(np.floor(((end - first_day).days + 2) / length))
+    complete = periods_covered(tx, unit=unit, observation_end=end)
     if complete < 2:
         raise DataError(
             f"{func}: the data cover {(end - first_day).days + 1} days, fewer than two whole periods of "

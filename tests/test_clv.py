@@ -339,6 +339,15 @@ def test_equity_by_group_by_hand():
     assert monthly.loc["web", "clv"] == pytest.approx(7 / 12 * r_m / (1 + i_m - r_m))
 
 
+def test_periods_covered():
+    tx = _log([("a", "2022-01-01", 1), ("b", "2023-12-31", 1)])
+    # 729 days + 2 days' slack = 731 >= 2 * 365.25 = 730.5 ; in months 731 / 30.4375 = 24.02
+    assert clv.periods_covered(tx) == 2
+    assert clv.periods_covered(tx, unit="M") == 24
+    # starting two days later: 727 + 2 = 729 < 730.5
+    assert clv.periods_covered(_log([("a", "2022-01-03", 1), ("b", "2023-12-31", 1)])) == 1
+
+
 def test_estimate_retention_drops_partial_first_period():
     # Data start in mid-2021: 2021 is only half observed, so only the pair (2022, 2023) counts.
     tx = _log([("a", "2021-07-01", 1), ("b", "2022-03-01", 1), ("b", "2023-03-01", 1), ("c", "2022-04-01", 1)])
