@@ -326,7 +326,8 @@ def recency_vs_age(summary, *, unit: str = "D", ax=None, max_frequency: int = 10
     points = ax.scatter(data["T"], data["recency"], c=data["frequency"].clip(upper=max_frequency), cmap="viridis",
                         s=8, alpha=0.7, linewidths=0, vmin=0, vmax=max_frequency)
     low, top = (float(summary["T"].min()), float(summary["T"].max())) if len(summary) else (0.0, 1.0)
-    ax.plot([low, top], [low, top], color="0.4", linewidth=1, linestyle="--", label="recency = T: bought on the last day")
+    ax.plot([low, top], [low, top], color="0.4", linewidth=1, linestyle="--", label="recency = T (bought on the last day)")
+    ax.set_ylim(-0.03 * top, 1.2 * top)  # headroom for the legend above the diagonal
     name = _UNIT_NAMES[unit]
     ax.set_xlabel(f"age T: {name} since the first purchase")
     ax.set_ylabel(f"recency: {name} from first to last purchase")
