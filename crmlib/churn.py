@@ -435,7 +435,7 @@ class ChurnLogit:
         if len(X) != len(y):
             raise DataError(f"{func}: X has {len(X)} rows but y has {len(y)}; give one churn value per row of X.")
         for c in X.columns:
-            if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]) and False:
+            if not pd.api.types.is_numeric_dtype(X[c]):
                 raise DataError(
                     f"{func}: driver {c!r} holds {X[c].dtype}; code it as numbers (0/1 for yes/no, dummies for categories)."
                 )

@@ -128,6 +128,8 @@ def test_logit_errors():
         churn.ChurnLogit().fit(X, np.where(X["b"] == 1, 1, y))
     with pytest.raises(churn.SeparationError, match="run off to infinity"):
         churn.ChurnLogit().fit(X[["a"]], (X["a"] > 0).astype(int))
+    with pytest.raises(DataError, match=r"driver 'c' holds \w+; code it as numbers"):
+        churn.ChurnLogit().fit(X.assign(c=["yes", "no"] * 25), y)
     with pytest.raises(DataError, match="every y is 0"):
         churn.ChurnLogit().fit(X, np.zeros(50))
     with pytest.raises(AttributeError, match="not fitted yet"):
