@@ -154,21 +154,24 @@ class _Source:
         import numpy as np
 
         if self._lines is None:
-            path, enc, delim, gz, n_rows = self.csv
+            path, enc, delim, gz, n_rows, skip = self.csv
             opener = gzip.open if gz else open
             with opener(path, "rb") as fh:
                 data = fh.read()
             n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            if n_lines == n_rows + 1:
-                self._lines = False  # one line per row: position + 2
+            if n_lines == n_rows + 1 + skip:
+                self._lines = False  # one line per row: position + offset
             else:
                 text = data.decode(enc, errors="replace").lstrip("\ufeff")
-                reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-                starts, previous = [], 0
+                body = io.StringIO(text, newline="")
+                for _ in range(skip):
+                    body.readline()
+                reader = csv.reader(body, delimiter=delim)
+                starts, previous = [], skip
                 for record in reader:
                     if record:  # blank lines are skipped, as the reader does
                         starts.append(previous + 1)
-                    previous = reader.line_num
+                    previous = skip + reader.line_num
                 self._lines = np.asarray(starts[1:], dtype=np.int64)  # data records, header left out
         return self._lines
 
@@ -230,6 +233,11 @@ def _suggest(name: str, columns: Sequence[str]) -> str | None:
         return lowered[close[0]]
     close = difflib.get_close_matches(name, texts, n=1, cutoff=0.4)
     return close[0] if close else None
+
+
+def _has_columns(columns: Sequence[Any], wanted: dict[str, str]) -> bool:
+    names = {c.strip() for c in columns if isinstance(c, str)}
+    return all(w in columns or w.strip() in names for w in wanted.values())
 
 
 def _resolve_columns(wanted: dict[str, str], columns: Sequence[Any], source: _Source, single_column_hint: str = "") -> dict[str, Any]:
@@ -403,10 +411,24 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
     lines = text.splitlines()
     if len(head) == (1 << 16) and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut
-    delim = delimiter or (("\t" if path.suffixes and path.suffixes[0].lower() == ".tsv" else None) or _sniff_delimiter(lines))
+    tsv = "\t" if path.suffixes and path.suffixes[0].lower() == ".tsv" else None
+    delim = delimiter or tsv or _sniff_delimiter(lines)
     first = next((ln for ln in lines if ln.strip()), "")
     header = next(csv.reader([first], delimiter=delim))
-    src = _Source(name, "csv", offset=2, row_word="line", convention="line numbers of the file, header = line 1")
+    skip = 0
+    if not _has_columns(header, wanted):
+        # a title or notes above the header: find the header line among the first lines
+        for k in range(1, min(len(lines), 50)):
+            if not lines[k].strip():
+                continue
+            d = delimiter or tsv or _sniff_delimiter(lines[k:])
+            row = next(csv.reader([lines[k]], delimiter=d))
+            if _has_columns(row, wanted):
+                skip, delim, header = k, d, row
+                info["preamble_lines"] = k
+                break
+    convention = "line numbers of the file, header = line 1" if not skip else f"line numbers of the file, header = line {skip + 1}"
+    src = _Source(name, "csv", offset=2 + skip, row_word="line", convention=convention)
     hint = ""
     if len(header) == 1:
         hint = (
@@ -426,7 +448,7 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
         invalid.clear()
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=enc_used, use_threads=threads, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(encoding=enc_used, use_threads=threads, block_size=1 << 24, skip_rows=skip),
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(dict.fromkeys(actual.values())),
@@ -472,7 +494,7 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
         )
     if table.num_rows == 0:
         _raise(f"read_transactions: {name} has a header but no data rows. Export the transactions again.")
-    src.csv = (path, enc, delim, gz, table.num_rows)
+    src.csv = (path, enc, delim, gz, table.num_rows, skip)
     frame = pd.DataFrame({k: table.column(c).to_pandas() for k, c in actual.items()})
     return frame, src, info
 
@@ -1261,6 +1283,8 @@ def read_transactions(
     report: dict[str, Any] = {"source": info.get("source", "DataFrame"), **{k: v for k, v in info.items() if k != "source"}}
     report["rows_read"] = int(len(raw))
     notes: list[str] = []
+    if info.get("preamble_lines"):
+        notes.append(f"{_n(info['preamble_lines'], 'line')} above the header (a title or notes) skipped")
     if len(info.get("sheets", ())) > 1:
         notes.append(f"sheets {', '.join(map(repr, info['sheets']))} read one after the other")
     if info.get("sheet_overlap_rows"):

@@ -384,3 +384,10 @@ def test_dates_outside_what_a_datetime_can_hold_are_refused_not_wrapped(tmp_path
     # year 0024 would silently wrap round to 1777 in datetime64[ns]: it must be named instead
     path = csv_file(tmp_path, "customer_id,date,amount\na,0024-01-31,1\nb,2024-02-01,2\nc,2999-01-01,3\n")
     refused(path, r"holds 2 dates outside the years 1678 to 2261: line 2: '0024-01-31', line 4: '2999-01-01'")
+
+
+@pytest.mark.parametrize("gap", ["", "\n"])
+def test_line_numbers_after_title_lines(tmp_path, gap):
+    path = csv_file(tmp_path, f"Sales report\n\ncustomer_id,date,amount\na,2024-01-01,1\n{gap}b,2024-01-02,bad\n")
+    line = 5 if not gap else 6
+    refused(path, rf"1 value that is not a number, mixed in with numbers: line {line}: 'bad' \(line numbers of the file, header = line 3\)")

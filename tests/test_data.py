@@ -510,3 +510,10 @@ def test_latin1_bytes_after_a_long_ascii_start_are_still_read(tmp_path):
     assert len(tx) == 4001
     assert rows(tx[tx["customer_id"] == "Zoé"]) == [("Zoé", "2024-01-02", 2.5)]
     assert tx.attrs["crmlib_read_report"]["encoding"] == "cp1252"
+
+
+def test_title_lines_above_the_header_are_skipped_and_reported(tmp_path):
+    path = write(tmp_path / "report.csv", "Sales report;;\nGenerated 2024-02-01\n\ncustomer_id;date;amount\na;2024-01-01;1,5\n")
+    with pytest.warns(DataWarning, match=r"3 lines above the header \(a title or notes\) skipped"):
+        tx = read_transactions(path)
+    assert rows(tx) == [("a", "2024-01-01", 1.5)]
