@@ -22,7 +22,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1271,6 +1271,19 @@ def read_transactions(
         from crmlib.params import ParameterError
 
         raise ParameterError(f"The 'delimiter' parameter of read_transactions must be one character such as ';'. Got {delimiter!r} instead.")
+
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            from crmlib.params import ParameterError
+
+            raise ParameterError(
+                f"The 'encoding' parameter of read_transactions must be a text encoding such as 'utf-8' or 'cp1252'. "
+                f"Got {encoding!r} instead."
+            ) from None
 
     wanted = {"customer": customer, "date": date}
     if line_items:

@@ -283,6 +283,8 @@ def test_bad_parameters():
         read_transactions(raw, quantity="q")
     with pytest.raises(ParameterError, match=r"'delimiter' parameter of read_transactions must be one character"):
         read_transactions(raw, delimiter=";;")
+    with pytest.raises(ParameterError, match=r"'encoding' parameter of read_transactions must be a text encoding"):
+        read_transactions(raw, encoding="klingon")
 
 
 def test_blank_invoice_ids(tmp_path):
