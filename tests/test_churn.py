@@ -203,3 +203,33 @@ def test_campaign_explorer_slider_changes_the_result():
     assert w.result.iloc[0]["expected profit"] == pytest.approx(38)
     w.controls["success_rate"].value = 0.0
     assert w.result.iloc[1]["customers targeted"] == 0
+
+
+def test_p_alive_status_fits_a_model_when_none_is_given():
+    rng = np.random.default_rng(0)
+    s = pd.DataFrame({"frequency": rng.poisson(1.0, 500).astype(float)})
+    s["T"] = 30.0
+    s["recency"] = np.where(s["frequency"] > 0, rng.uniform(0, 30, 500), 0.0)
+    out = churn.p_alive_status(s)
+    assert sorted(out.attrs["model"].params_) == ["a", "alpha", "b", "r"]
+    assert ((out["p_alive"] > 0) & (out["p_alive"] <= 1)).all()
+    assert (out.loc[s["frequency"] == 0, "p_alive"] == 1).all()  # no repeat purchase: alive by the model
+
+
+def test_churn_charts_draw_on_the_given_axes():
+    import matplotlib.pyplot as plt
+
+    from crmlib import plot
+
+    x = np.repeat([0, 1], 100)
+    y = np.concatenate([np.repeat([1, 0], [30, 70]), np.repeat([1, 0], [60, 40])])
+    m = churn.ChurnLogit().fit(pd.DataFrame({"x": x}), y)
+    tx = _tx([(1, "2024-01-05"), (1, "2024-03-20"), (2, "2024-01-10"), (2, "2024-03-25"), (2, "2024-04-30"),
+              (2, "2024-05-31")])
+    fig, axes = plt.subplots(1, 4)
+    assert plot.odds_ratio_chart(m.summary(), truth={"x": np.log(3.5)}, ax=axes[0]) is axes[0]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["x"]  # the intercept is left out
+    assert plot.churn_rate_chart(churn.churn_rate(tx, inactive_after=60), ax=axes[1]).lines
+    assert plot.retention_gain_chart(churn.retention_gain(100, 0.8, 0.1, points=[0, 1, 2]), ax=axes[2]).lines
+    curve = churn.campaign_curve([0.5, 0.1], [200, 20], success_rate=0.4, contact_cost=2, incentive_cost=10)
+    assert len(plot.campaign_curve_chart(curve, ax=axes[3]).lines) >= 3

@@ -286,3 +286,31 @@ def test_programme_explorer_slider_changes_the_result():
     assert s.result.iloc[0, 0] == 130
     s.controls["switching_cost"].value = 50
     assert s.result.iloc[0, 0] == 150
+
+
+def test_loyalty_charts_draw_on_the_given_axes():
+    import matplotlib.pyplot as plt
+
+    from crmlib import plot
+
+    scores = pd.DataFrame({s: [6.0, 3.0, 5.5] for s in loyalty.STAGES})
+    stages = loyalty.assign_stage(scores)
+    items = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 3, 4, 5], "c": [1, 3, 3, 5]})
+    behaviour = pd.DataFrame({"customers": [2, 3], "repeat_rate": [0.5, 1.0], "churned": [0.5, 0.0]},
+                             index=["none", "action"])
+    fig, axes = plt.subplots(2, 4)
+    drawn = [
+        plot.stage_profile_chart(scores, stages, threshold=5, ax=axes[0, 0]),
+        plot.item_total_chart(loyalty.item_analysis(items), ax=axes[0, 1]),
+        plot.stage_behaviour_chart(behaviour, ax=axes[0, 2]),
+        plot.value_gap_chart(100, 30, ax=axes[0, 3]),
+        plot.reward_profile_chart(loyalty.reward_profile(pd.DataFrame({"reward_speed": [4, 5, 6]})), ax=axes[1, 0]),
+        plot.break_even_chart(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000,
+                              ax=axes[1, 1]),
+        plot.bond_stage_chart(loyalty.bond_by_stage(pd.Series(["none", "action"]), pd.Series(["financial", "social"])),
+                              ax=axes[1, 2]),
+    ]
+    for ax, expected in zip(drawn, axes.flat):
+        assert ax is expected and (ax.lines or ax.patches or ax.collections)
+    # the break-even axis reaches past the break-even lift of 1/7 and marks it
+    assert axes[1, 1].get_xlim()[1] >= 1 / 7

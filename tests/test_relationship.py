@@ -157,3 +157,17 @@ def test_membership_curve_by_hand_with_censoring():
         rel.membership_curve(tx, min_purchases=1)
     with pytest.raises(DataError, match="missing: amount"):
         rel.membership_curve(tx.drop(columns="amount"))
+
+
+def test_relationship_charts_draw_on_the_given_axes():
+    import matplotlib.pyplot as plt
+
+    from crmlib import plot
+
+    s = make_firm_survey(60, seed=1)
+    c = rel.classify_firms(s)
+    tx = _tx([(1, "2024-01-01", 1), (1, "2024-03-10", 1), (2, "2024-01-05", 1), (2, "2024-06-01", 1)])
+    fig, axes = plt.subplots(1, 3)
+    assert plot.type_scores_chart(c, ax=axes[0]) is axes[0] and axes[0].patches
+    assert plot.classification_chart(s["true_type"], c["type"], ax=axes[1]) is axes[1] and axes[1].images
+    assert plot.membership_chart(rel.membership_curve(tx), ax=axes[2]) is axes[2] and axes[2].lines
