@@ -34,6 +34,11 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
     share : bool
         Shares of the customer base instead of counts.
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = stage_area_chart(lifecycle.stage_counts(datasets.load_transactions()))
     """
     ax = get_ax(ax, figsize=(8, 4.2))
     data = counts.div(counts.sum(axis=1), axis=0) * 100 if share else counts
@@ -66,6 +71,11 @@ def cohort_heatmap(matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | 
         Cell label format; default "{:.0%}" for retention, "{:,.0f}" for revenue, "{:.1f}" otherwise.
     cmap : str, optional
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = cohort_heatmap(lifecycle.cohort_matrix(datasets.load_transactions(), period="Q"))
     """
     metric = matrix.attrs.get("metric", "retention")
     if fmt is None:
@@ -119,6 +129,11 @@ def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None
     unit_label : str
         Name of the tenure unit for the axis.
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = aov_tenure_chart(lifecycle.aov_by_tenure(datasets.load_transactions(), max_tenure=12))
     """
     ax = get_ax(ax, figsize=(8, 4))
     x = table.index.to_numpy()
@@ -140,7 +155,13 @@ def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None
 
 def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
     """Share of customers and share of the last window's revenue per stage, from
-    :func:`crmlib.lifecycle.value_by_stage`."""
+    :func:`crmlib.lifecycle.value_by_stage`.
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = value_by_stage_chart(lifecycle.value_by_stage(datasets.load_transactions(), "2024-03-31"))
+    """
     ax = get_ax(ax, figsize=(7, 4))
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["share_of_customers"] * 100, width=0.4, label="share of customers", color="#a9c6e8")
@@ -155,7 +176,13 @@ def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
 
 def phase_chart(phases: pd.DataFrame, *, ax=None):
     """Customers in each relationship phase (Dwyer, Schurr and Oh 1987), from
-    :func:`crmlib.lifecycle.relationship_phases`."""
+    :func:`crmlib.lifecycle.relationship_phases`.
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = phase_chart(lifecycle.relationship_phases(datasets.load_transactions(), "2024-03-31"))
+    """
     ax = get_ax(ax, figsize=(7, 3.5))
     counts = phases["phase"].value_counts().reindex(phases["phase"].cat.categories, fill_value=0)
     bars = ax.barh([str(c) for c in counts.index][::-1], counts.to_numpy()[::-1], color="#4c72b0")
@@ -170,7 +197,13 @@ def phase_chart(phases: pd.DataFrame, *, ax=None):
 
 
 def value_parts_chart(values: pd.DataFrame, *, ax=None):
-    """Historical, current and potential value summed by stage, from :func:`crmlib.lifecycle.customer_values`."""
+    """Historical, current and potential value summed by stage, from :func:`crmlib.lifecycle.customer_values`.
+
+    Examples
+    --------
+    >>> from crmlib import datasets, lifecycle
+    >>> ax = value_parts_chart(lifecycle.customer_values(datasets.load_transactions(), margin_rate=0.35))
+    """
     ax = get_ax(ax, figsize=(8, 4))
     sums = values.groupby("stage", observed=False)[["historical", "current", "potential"]].sum()
     x = np.arange(len(sums))

@@ -47,6 +47,11 @@ def pareto_chart(curves, *, mark: float = 0.2, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> from crmlib import tiers
+    >>> ax = pareto_chart({"profit": tiers.pareto_curve([90, 30, 5, -25])}, mark=0.25)
     """
     ax = get_ax(ax, figsize=(7, 4.5))
     top = 1.0
@@ -87,6 +92,11 @@ def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
     gini : float, optional
         Shown in the title (from :func:`crmlib.tiers.gini`).
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import tiers
+    >>> ax = lorenz_chart(tiers.lorenz_curve([1, 2, 3, 4]), gini=tiers.gini([1, 2, 3, 4]))
     """
     ax = get_ax(ax, figsize=(5, 5))
     x = curve["share_of_customers"].to_numpy() * 100
@@ -114,6 +124,12 @@ def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
     value_label : str
         What the value is ("revenue", "profit", ...), for the labels.
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import tiers
+    >>> v = [50, 20, 10, 5, 5, 4, 3, 2, 1, 0]
+    >>> ax = pyramid_chart(tiers.tier_table(v, tiers.pyramid(v)), value_label="profit")
     """
     ax = get_ax(ax, figsize=(8, 4.5))
     t = table.drop(index="total", errors="ignore")
@@ -156,6 +172,11 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     strategies : bool
         Write a short strategy in each quadrant.
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> from crmlib import tiers
+    >>> ax = value_potential_chart(tiers.value_potential([0, 5, 20, 80], [30, 2, 4, 60]))
     """
     ax = get_ax(ax, figsize=(8, 6))
     tc = vp.attrs.get("current_threshold", float(vp["current"].median()))
@@ -222,6 +243,11 @@ def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blue
         Colour map.
     title, xlabel, ylabel : str
     ax : matplotlib Axes, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = table_heatmap(pd.DataFrame([[3, 1], [0, 7]], index=["Champions", "Lost"], columns=["VIP", "minor"]))
     """
     ax = get_ax(ax, figsize=(max(5, 0.9 * table.shape[1] + 2.5), max(3, 0.45 * table.shape[0] + 1.5)))
     values = table.to_numpy(dtype=float)
@@ -247,6 +273,13 @@ def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
     """Tier migration between two periods (row shares), from :func:`crmlib.tiers.migration_matrix`.
 
     Pass ``normalize=True`` output (shares, shown as %) or counts (shown as integers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import tiers
+    >>> m = tiers.migration_matrix(pd.Series(["A", "B"], index=[1, 2]), pd.Series(["B"], index=[1]), normalize=True)
+    >>> ax = migration_heatmap(m)
     """
     shares = bool(np.nanmax(matrix.to_numpy(dtype=float)) <= 1.0)
     matrix = matrix.loc[matrix.fillna(0).sum(axis=1) > 0]  # an empty "new" row says nothing
@@ -262,7 +295,16 @@ def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
 
 
 def service_levels_chart(result: pd.DataFrame, *, ax=None):
-    """Value of each tier before and after a service-level change, from :func:`crmlib.tiers.service_levels`."""
+    """Value of each tier before and after a service-level change, from :func:`crmlib.tiers.service_levels`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import tiers
+    >>> econ = pd.DataFrame({"customers": [10, 90], "revenue": [900.0, 50.0], "cost_to_serve": [60.0, 5.0],
+    ...                      "retention": [0.8, 0.4]}, index=["VIP", "minor"])
+    >>> ax = service_levels_chart(tiers.service_levels(econ, margin_rate=0.3, retention_change={"VIP": 0.05}))
+    """
     ax = get_ax(ax, figsize=(7, 4))
     r = result.drop(index="total", errors="ignore")
     x = np.arange(len(r))

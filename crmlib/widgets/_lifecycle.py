@@ -29,6 +29,12 @@ def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M
     -------
     Explorer
         Controls ``"metric"`` and ``"period"``.
+
+    Examples
+    --------
+    >>> from crmlib import datasets
+    >>> w = cohort_explorer(datasets.load_transactions())
+    >>> w.controls["metric"].value = "revenue_per_customer"  # redraws; the new matrix is w.result
     """
     from crmlib import lifecycle, plot
 
@@ -53,6 +59,12 @@ def stage_explorer(transactions, *, lapse_days: int | None = None, long_term_day
     -------
     Explorer
         Controls ``"lapse_days"`` and ``"long_term_days"``.
+
+    Examples
+    --------
+    >>> from crmlib import datasets
+    >>> w = stage_explorer(datasets.load_transactions())
+    >>> w.controls["lapse_days"].value = 90  # redraws; the new counts are w.result
     """
     from crmlib import lifecycle, plot
 

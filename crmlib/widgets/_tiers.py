@@ -110,8 +110,8 @@ def pyramid_explorer(
 
     Examples
     --------
-    >>> w = pyramid_explorer(profit_per_customer, value_label="profit")  # doctest: +SKIP
-    >>> w.controls["vip_share"].value = 0.05  # doctest: +SKIP
+    >>> w = pyramid_explorer([50, 20, 10, 5, 5, 4, 3, 2, 1, 0], value_label="profit")
+    >>> w.controls["vip_share"].value = 0.05  # redraws; the new share table is w.result
     """
     from crmlib import plot, tiers
 
@@ -153,6 +153,11 @@ def matrix_explorer(current, potential, *, current_threshold: float | None = Non
     -------
     Explorer
         Controls ``"current_threshold"`` and ``"potential_threshold"``.
+
+    Examples
+    --------
+    >>> w = matrix_explorer([0, 5, 20, 80], [30, 2, 4, 60])
+    >>> w.controls["current_threshold"].value = 10.0  # redraws; the new quadrant table is w.result
     """
     from crmlib import plot, tiers
 
