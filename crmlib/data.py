@@ -717,9 +717,19 @@ def _with_blank(codes, uniques):
     return codes, uniques
 
 
-def _column(series) -> _Col:
+def _column(series, dates: bool = False) -> _Col:
     import numpy as np
     import pandas as pd
+
+    if dates and series.dtype == object:
+        # date cells of a workbook (datetime objects), dates of Parquet (datetime.date): typed, not text
+        nonnull = series.dropna()
+        if len(nonnull) and nonnull.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day")).all():
+            try:
+                naive = series.map(lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v)
+                return _Col(series=pd.Series(pd.to_datetime(naive).to_numpy()))
+            except (ValueError, TypeError, OverflowError):  # out-of-range years: read as text, refused with their rows
+                pass
 
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = pd.Series(np.asarray(series, dtype=object), dtype=object)
@@ -933,14 +943,7 @@ def _parse_dates(col: _Col, source: _Source, date_format: str | None, column: st
             return values, "dates stored as date cells"
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             return _numeric_dates(series.to_numpy(dtype=float, na_value=np.nan), source, column)
-        # objects: date cells, possibly mixed with texts
-        nonnull = series.dropna()
-        if len(nonnull) and nonnull.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day"))).all():
-            values = pd.to_datetime(series.map(lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v))
-            values = values.to_numpy().astype("datetime64[D]")
-            if np.isnat(values).any():
-                _empty_dates(np.flatnonzero(np.isnat(values)), source, column)
-            return values, "dates stored as date cells"
+        # anything else (booleans...) is read as text, and refused as such
         col = _column(series.map(lambda v: v if isinstance(v, str) else ("" if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else str(v))))
     if date_format is None:
         fast = col.cast(_arrow_timestamp())
@@ -1305,7 +1308,7 @@ def read_transactions(
             f"{_n(info['sheet_overlap_rows'], 'line')} of invoices already read from an earlier sheet left out "
             "(the sheets overlap)"
         )
-    cols = {k: _column(raw[k]) for k in wanted}
+    cols = {k: _column(raw[k], dates=k == "date") for k in wanted}
     del raw
 
     def subset(keep):

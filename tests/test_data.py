@@ -517,3 +517,17 @@ def test_title_lines_above_the_header_are_skipped_and_reported(tmp_path):
     with pytest.warns(DataWarning, match=r"3 lines above the header \(a title or notes\) skipped"):
         tx = read_transactions(path)
     assert rows(tx) == [("a", "2024-01-01", 1.5)]
+
+
+def test_date_objects_of_parquet_and_workbooks_are_used_as_dates(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"customer_id": pa.array([7, 8]), "date": pa.array([datetime.date(2024, 1, 2), datetime.date(2024, 1, 3)]),
+                      "amount": pa.array([12.5, 1.25])})
+    pq.write_table(table, tmp_path / "d.parquet")
+    tx = read_quiet(tmp_path / "d.parquet")
+    assert rows(tx) == [("7", "2024-01-02", 12.5), ("8", "2024-01-03", 1.25)]
+    assert tx.attrs["crmlib_read_report"]["dates"] == "dates stored as date cells"
