@@ -452,8 +452,9 @@ def valid_logs(draw):
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
     date_form=st.sampled_from(["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d"]),
+    decimal_comma=st.booleans(),
 )
-def test_csv_round_trip(tmp_path, log, delimiter, encoding, date_form):
+def test_csv_round_trip(tmp_path, log, delimiter, encoding, date_form, decimal_comma):
     ids, days, cents, hours = log
     base = pd.Timestamp("1990-01-01")
     stamps = [base + pd.Timedelta(days=d, hours=h) for d, h in zip(days, hours)]
@@ -461,7 +462,8 @@ def test_csv_round_trip(tmp_path, log, delimiter, encoding, date_form):
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(["Kunde", "Tag", "Betrag"])
     for i, s, c in zip(ids, stamps, cents):
-        writer.writerow([i, s.strftime(date_form), f"{c / 100:.2f}"])
+        amount = f"{c / 100:.2f}"
+        writer.writerow([i, s.strftime(date_form), amount.replace(".", ",") if decimal_comma else amount])
     path = tmp_path / "roundtrip.csv"
     path.write_bytes(buffer.getvalue().encode(encoding))
     tx = read_quiet(path, customer="Kunde", date="Tag", amount="Betrag", returns="keep")
