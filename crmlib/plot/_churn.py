@@ -29,6 +29,13 @@ def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=Non
         From :meth:`crmlib.churn.ChurnLogit.summary` (``odds_ratio``, ``or_low``, ``or_high``).
     truth : dict, optional
         ``driver -> true coefficient`` (simulated data): drawn as x marks at :math:`e^\\beta`.
+
+    Examples
+    --------
+    >>> from crmlib import churn, datasets
+    >>> d = datasets.make_churn_drivers(2000, seed=0)
+    >>> m = churn.ChurnLogit().fit(d[["price_increase", "bonds"]], d["churned"])
+    >>> ax = odds_ratio_chart(m.summary())
     """
     s = summary.drop(index="intercept", errors="ignore").sort_values("odds_ratio")
     ax = get_ax(ax, (7.5, 0.45 * len(s) + 1.5))
@@ -55,7 +62,13 @@ def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=Non
 
 
 def churn_rate_chart(rates: pd.DataFrame, ax=None):
-    """Churn rate per period (line, left axis) and the active base at the period's start (bars, right axis)."""
+    """Churn rate per period (line, left axis) and the active base at the period's start (bars, right axis).
+
+    Examples
+    --------
+    >>> from crmlib import churn, datasets
+    >>> ax = churn_rate_chart(churn.churn_rate(datasets.load_transactions()))  # doctest: +SKIP
+    """
     ax = get_ax(ax, (8, 4))
     x = rates.index
     ax2 = ax.twinx()
@@ -77,7 +90,13 @@ def churn_rate_chart(rates: pd.DataFrame, ax=None):
 
 
 def retention_gain_chart(gain: pd.DataFrame, ax=None):
-    """CLV gain against the points of churn removed (from :func:`crmlib.churn.retention_gain`)."""
+    """CLV gain against the points of churn removed (from :func:`crmlib.churn.retention_gain`).
+
+    Examples
+    --------
+    >>> from crmlib import churn
+    >>> ax = retention_gain_chart(churn.retention_gain(100, 0.8, 0.1, points=range(0, 6)))
+    """
     ax = get_ax(ax, (7, 4))
     ax.plot(gain.index, gain["gain_pct"], color="#55a868", lw=2, marker="o")
     ax.set_ylim(top=float(gain["gain_pct"].max()) * 1.12 if gain["gain_pct"].max() > 0 else None)
@@ -93,7 +112,14 @@ def retention_gain_chart(gain: pd.DataFrame, ax=None):
 
 
 def campaign_curve_chart(curve: pd.DataFrame, ax=None):
-    """Expected campaign profit against the share of customers targeted, per ranking (from :func:`crmlib.churn.campaign_curve`)."""
+    """Expected campaign profit against the share of customers targeted, per ranking (from :func:`crmlib.churn.campaign_curve`).
+
+    Examples
+    --------
+    >>> from crmlib import churn
+    >>> ax = campaign_curve_chart(churn.campaign_curve([0.5, 0.1, 0.3], [200, 50, 80], success_rate=0.3,
+    ...                                                contact_cost=2, incentive_cost=10))
+    """
     ax = get_ax(ax, (7.5, 4.2))
     styles = {"expected_profit": ("#55a868", "-", "risk x value (expected profit)"),
               "risk": ("#c44e52", "--", "churn risk only"), "value": ("#4c72b0", ":", "customer value only")}

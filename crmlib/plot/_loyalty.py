@@ -39,6 +39,13 @@ def stage_profile_chart(scores: pd.DataFrame, stages: pd.Series | None = None, *
         Assigned stage per respondent (same index); one line per stage group.
     threshold : float, optional
         Drawn as a dashed line (the threshold of the stage rule).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import loyalty
+    >>> s = pd.DataFrame({"cognitive": [6, 4], "affective": [5, 3], "conative": [5, 3], "action": [4, 2]})
+    >>> ax = stage_profile_chart(s, loyalty.assign_stage(s), threshold=5)
     """
     from crmlib.loyalty import STAGE_LABELS, STAGES
 
@@ -77,6 +84,13 @@ def item_total_chart(items: pd.DataFrame, *, stage_of: dict | None = None, floor
         ``item -> stage`` to colour the bars.
     floor : float
         Reference line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import loyalty
+    >>> y = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 3, 4, 5], "c": [1, 3, 3, 5]})
+    >>> ax = item_total_chart(loyalty.item_analysis(y))
     """
     ax = get_ax(ax, (7.5, max(3.0, 0.28 * len(items) + 1)))
     y = np.arange(len(items))[::-1]
@@ -105,6 +119,12 @@ def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("re
         From :func:`crmlib.loyalty.stage_behaviour`.
     columns : sequence of str
         Share columns to draw (values in [0, 1]).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"customers": [10, 12], "repeat_rate": [0.4, 0.9], "churned": [0.8, 0.5]}, index=["none", "action"])
+    >>> ax = stage_behaviour_chart(b)
     """
     ax = get_ax(ax, (7.5, 4.2))
     n = len(columns)
@@ -133,6 +153,10 @@ def value_gap_chart(value_received: float, switching_cost: float, *, alternative
     Draws :math:`M = V - A + C` with and without switching cost as the alternative's value *A* rises;
     the customer stays while *M* > 0. The band between the two break points is where only the switching
     cost holds the customer (spurious loyalty).
+
+    Examples
+    --------
+    >>> ax = value_gap_chart(100, 30)
     """
     from crmlib.loyalty import switching_margin
 
@@ -153,7 +177,14 @@ def value_gap_chart(value_received: float, switching_cost: float, *, alternative
 
 
 def reward_profile_chart(profile: pd.DataFrame, ax=None):
-    """Mean rating of each reward dimension with its 95 % interval (from :func:`crmlib.loyalty.reward_profile`)."""
+    """Mean rating of each reward dimension with its 95 % interval (from :func:`crmlib.loyalty.reward_profile`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import loyalty
+    >>> ax = reward_profile_chart(loyalty.reward_profile(pd.DataFrame({"reward_speed": [4, 5, 6], "reward_choice": [3, 4, 4]})))
+    """
     ax = get_ax(ax, (7.0, 3.8))
     y = np.arange(len(profile))[::-1]
     m = profile["mean"].to_numpy(dtype=float)
@@ -174,6 +205,10 @@ def break_even_chart(*, members: float, revenue: float, margin_rate: float, rewa
 
     Computed with :func:`crmlib.loyalty.programme_economics` and :func:`crmlib.loyalty.break_even_lift`.
     ``max_lift`` (default: 0.3, or 1.25 times the largest break-even lift if that is further) ends the x axis.
+
+    Examples
+    --------
+    >>> ax = break_even_chart(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000)
     """
     from crmlib.loyalty import break_even_lift, programme_economics
 
@@ -202,7 +237,15 @@ def break_even_chart(*, members: float, revenue: float, margin_rate: float, rewa
 
 
 def bond_stage_chart(shares: pd.DataFrame, ax=None):
-    """Stacked bars: which bond the customers of each stage value most (from :func:`crmlib.loyalty.bond_by_stage`)."""
+    """Stacked bars: which bond the customers of each stage value most (from :func:`crmlib.loyalty.bond_by_stage`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import loyalty
+    >>> t = loyalty.bond_by_stage(pd.Series(["none", "none", "action"]), pd.Series(["financial", "social", "structural"]))
+    >>> ax = bond_stage_chart(t)
+    """
     ax = get_ax(ax, (7.5, 4.2))
     x = np.arange(len(shares))
     bottom = np.zeros(len(shares))

@@ -24,6 +24,11 @@ def type_scores_chart(classified: pd.DataFrame, ax=None):
     ----------
     classified : DataFrame
         From :func:`crmlib.relationship.classify_firms` (type score columns, ``type``).
+
+    Examples
+    --------
+    >>> from crmlib import datasets, relationship
+    >>> ax = type_scores_chart(relationship.classify_firms(datasets.make_firm_survey(50, seed=1)))
     """
     ax = get_ax(ax, (8.5, 4.3))
     types = [c for c in classified.columns if c in _TYPE_COLORS and c != "pluralistic"]
@@ -44,7 +49,14 @@ def type_scores_chart(classified: pd.DataFrame, ax=None):
 
 
 def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
-    """Confusion table as a heat map: true type (rows) against assigned class (columns), with counts."""
+    """Confusion table as a heat map: true type (rows) against assigned class (columns), with counts.
+
+    Examples
+    --------
+    >>> from crmlib import datasets, relationship
+    >>> s = datasets.make_firm_survey(50, seed=1)
+    >>> ax = classification_chart(s["true_type"], relationship.classify_firms(s)["type"])
+    """
     ax = get_ax(ax, (6.5, 5))
     table = pd.crosstab(pd.Series(np.asarray(truth), name="true"), pd.Series(np.asarray(predicted), name="assigned"))
     order = [t for t in _TYPE_COLORS if t in table.index or t in table.columns]
@@ -67,7 +79,16 @@ def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
 
 
 def membership_chart(curve: pd.DataFrame, ax=None):
-    """Share of customers who have become repeat 'members', by tenure (from :func:`crmlib.relationship.membership_curve`)."""
+    """Share of customers who have become repeat 'members', by tenure (from :func:`crmlib.relationship.membership_curve`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib import relationship
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [1.0] * 3,
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"])})
+    >>> ax = membership_chart(relationship.membership_curve(tx))
+    """
     ax = get_ax(ax, (7.5, 4))
     unit = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}.get(curve.attrs.get("unit", ""), "")
     k = curve.attrs.get("min_purchases", 2)

@@ -76,6 +76,11 @@ def switching_explorer(*, value_received: float = 100.0, switching_cost: float =
     Explorer
         Controls ``value_received``, ``switching_cost``; ``result`` holds the value of the best
         alternative at which the customer leaves, with and without the switching cost.
+
+    Examples
+    --------
+    >>> w = switching_explorer(value_received=100, switching_cost=30)  # doctest: +SKIP
+    >>> w.controls["switching_cost"].value = 50  # doctest: +SKIP
     """
     from crmlib import loyalty, plot
 
