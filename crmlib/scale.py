@@ -360,8 +360,9 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
             try:
                 present = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
             except duckdb.Error as exc:
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise DataError(
-                    f"{func}: cannot read {path!r} as {kind.upper()} ({type(exc).__name__}: {exc}). "
+                    f"{func}: cannot read {path!r} as {kind.upper()} ({detail}). "
                     "Check that the file is complete and really is that format."
                 ) from None
             _check_columns(present, columns, func, repr(path))
@@ -402,6 +403,12 @@ def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, thr
                 raise DataError(
                     f"{func}: DuckDB cannot use the columns of {path!r} as customer, date and amount ({detail}). "
                     "Dates must be dates, timestamps or ISO text; amounts numbers."
+                ) from None
+            except duckdb.Error as exc:  # e.g. a malformed CSV row found mid-file
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise DataError(
+                    f"{func}: DuckDB could not read {path!r} to the end ({detail}). Check the file at the place "
+                    "named, or read it with crmlib.data.read_transactions, which reports bad rows."
                 ) from None
         finally:
             con.close()  # frees DuckDB's memory before the result is converted

@@ -206,6 +206,11 @@ def test_unreadable_and_missing_files(tmp_path):
     bad.write_bytes(b"this is not parquet at all")
     with pytest.raises(DataError, match=r"cannot read .*broken.parquet.* as PARQUET"):
         summarize_file(bad)
+    ragged = tmp_path / "ragged.csv"
+    good = "".join(f"c{i % 50},2024-01-{i % 28 + 1:02d},{i % 9 + 1}\n" for i in range(3000))
+    ragged.write_text("customer_id,date,amount\n" + good + "x,2024-01-05,1,EXTRA,MORE\n" + good[:200])
+    with pytest.raises(DataError, match=r"cannot read .*ragged.csv.* as CSV .*really is that format"):
+        summarize_file(ragged)
     with pytest.raises(DataError, match=r"no file found at .*nowhere.csv"):
         summarize_file(tmp_path / "nowhere.csv")
     with pytest.raises(DataError, match=r"no file found at .*\*.parquet"):
