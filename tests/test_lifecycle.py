@@ -273,3 +273,17 @@ def test_lifecycle_charts_and_explorers():
     lapsed = s.result["lapsed"].iloc[-1]
     s.controls["lapse_days"].value = 30
     assert s.result["lapsed"].iloc[-1] > lapsed
+
+
+def test_stage_counts_add_up_to_the_customers_acquired():
+    rng = np.random.default_rng(11)
+    n = 200
+    k = rng.integers(1, 4, n)
+    days = rng.integers(0, 500, k.sum())
+    tx = pd.DataFrame({"customer_id": np.repeat(np.arange(n), k),
+                       "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, "D"),
+                       "amount": 1.0})
+    counts = lc.stage_counts(tx)
+    first = tx.groupby("customer_id")["date"].min()
+    acquired = [(first <= end).sum() for end in counts.index]
+    assert counts.sum(axis=1).tolist() == acquired

@@ -287,3 +287,19 @@ def test_pyramid_explorer_redraws_when_a_share_moves():
     assert m.result.loc["gold", "customers"] == 50
     m.controls["current_threshold"].value = 90.0  # now current > 90: 100..91 -> 10 gold
     assert m.result.loc["gold", "customers"] == 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.integers(0, 30), st.sampled_from(["A", "B", "C"]), max_size=20),
+       st.dictionaries(st.integers(0, 30), st.sampled_from(["A", "B", "C"]), max_size=20))
+def test_migration_conserves_customers(before, after):
+    b, a = pd.Series(before, dtype=object), pd.Series(after, dtype=object)
+    if len(b) == 0 or len(a) == 0:
+        return
+    counts = tiers.migration_matrix(b, a)
+    # every customer of the first period is in exactly one cell of its row; every customer of the second
+    # period in exactly one cell of its column
+    assert counts.drop(index="new").sum(axis=1).sum() == len(b)
+    assert counts.drop(columns="gone").sum(axis=0).sum() == len(a)
+    assert counts.loc["new", "gone"] == 0
+    assert counts.to_numpy().sum() == len(set(before) | set(after))
