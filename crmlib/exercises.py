@@ -488,7 +488,7 @@ def grade_one(
         graded.error = graded.error or str(exc)
         return graded
     cache = _expected_cache if _expected_cache is not None else {}
-    key = (source, seed)
+    key = source  # the questions and their points do not depend on the data seed
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         if key not in cache:
             reference = _execute(grading_notebook(source, None, seed=seed), Path(tmp) / "reference", timeout=timeout * 5, kernel_name=kernel_name)
