@@ -10,8 +10,14 @@ and writes into ``DIR``:
 
 Safety: the input file is only read. The report is built in a staging folder beside ``DIR`` and moved into place
 only when it is complete, so an interrupted run leaves no half-written report in place of a good one. A folder
-that already holds other files is refused unless ``force=True`` (then only the report's own files are
-replaced; nothing else in the folder is touched).
+that already holds other files than a previous report is refused unless ``force=True`` (then only the report's
+own files are replaced; nothing else in the folder is touched). The report never writes where the data file is.
+
+``tables/`` holds ``customers.csv`` (one row per customer: ``customer_id``, the summary ``frequency``,
+``recency``, ``T``, ``monetary_value``; ``revenue``, ``margin``; RFM ``R``, ``F``, ``M``, ``FM``, ``segment``;
+pyramid ``tier``; ``current_value``, ``potential_value``, ``quadrant``; ``p_alive``, ``expected_purchases``,
+``clv``; ``at_risk``, ``campaign_expected_profit``, ``campaign_target``), ``tiers.csv``, ``segments.csv``,
+``quadrants.csv`` and ``README.txt`` (settings, and why any column is empty).
 """
 
 from __future__ import annotations
@@ -35,13 +41,27 @@ def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise ReportError(f"The output path {str(out)!r} is a file, not a folder. Choose a folder for the report.")
     if out.is_dir():
-        others = sorted(p.name for p in out.iterdir() if not p.name.startswith(".crmlib-staging"))
+        # A previous report (only the report's own files) is simply replaced; anything else needs --force.
+        others = sorted(
+            p.name for p in out.iterdir() if p.name not in REPORT_FILES and not p.name.startswith(".crmlib-staging")
+        )
         if others and not force:
             shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
             raise ReportError(
                 f"The output folder {str(out)!r} already holds files ({shown}). Choose an empty or new folder, "
                 "or pass --force to replace the report's own files in it (other files are left alone)."
             )
+
+
+def _check_data_outside(data: Path, out: Path) -> None:
+    """Refuse an ``out`` where writing the report would replace or delete the data file."""
+    data, out = data.resolve(), out.resolve()
+    own = [out / name for name in REPORT_FILES]
+    if data in own or any(part in data.parents for part in own):
+        raise ReportError(
+            f"The report would replace your data file {str(data)!r} (report.html, report.ipynb and tables/ in the "
+            "output folder are the report's own). Choose another output folder or move the data file."
+        )
 
 
 def make_report(
@@ -60,7 +80,7 @@ def make_report(
     Parameters
     ----------
     data : the transaction file (CSV, .csv.gz, Parquet, Excel), only read.
-    out : the report folder; created if missing; refused if it holds other files, unless ``force``.
+    out : the report folder; created if missing; refused if it holds files other than a previous report, unless ``force``.
     columns : the file's column names for the chapter's ``customer_col``, ``date_col``, ``amount_col`` (and
         ``quantity_col``, ``price_col``, ``invoice_col``, ``date_format`` where the chapter has them), e.g.
         ``{"customer_col": "Customer ID", "date_col": "InvoiceDate"}``.
@@ -81,6 +101,7 @@ def make_report(
         raise ReportError(f"{str(data)!r} is a folder; give the path of the transaction file inside it.")
     out = Path(out).expanduser()
     _check_out(out, force)
+    _check_data_outside(data, out)
     chapter = find_chapter(REPORT_CHAPTER)
     known = notebook_parameters(chapter.path)
     params = {**(columns or {}), **(parameters or {})}
@@ -91,7 +112,7 @@ def make_report(
         )
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".crmlib-staging-", dir=out))
+    staging = Path(tempfile.mkdtemp(prefix=".crmlib-staging-", dir=out.resolve()))  # absolute: the chapter runs elsewhere
     try:
         tables = staging / "tables"
         tables.mkdir()
@@ -139,7 +160,7 @@ def main_report(argv: list[str]) -> int:
     --invoice COL] [--date-format FMT] [--calibration-end DATE] [--unit W] [-p name=value ...] [--force]``."""
     import sys
 
-    from crmlib.cli import UsageError, _Parser
+    from crmlib.cli import UsageError, _error_lines, _Parser, _quick_notebook_imports, _quiet_papermill
     from crmlib.course import parse_parameter
 
     parser = _Parser(prog="crmlib report", description="The kit's whole analysis of your transaction file: report.html and CSV tables.")
@@ -166,10 +187,27 @@ def main_report(argv: list[str]) -> int:
         except ChapterError as exc:
             raise UsageError(str(exc)) from None
         params[name] = value
+    # Mistakes in the command line are usage errors (exit 2), found before anything runs.
+    data = Path(args.data).expanduser()
+    if data.is_dir():
+        raise UsageError(f"--data {args.data!r} is a folder; give the path of the transaction file inside it.")
+    if not data.exists():
+        raise UsageError(f"--data {args.data!r}: the file does not exist (relative paths start from {Path.cwd()}).")
+    known = notebook_parameters(find_chapter(REPORT_CHAPTER).path)
+    for name in params:
+        if name in ("data_path", "tables_dir"):
+            raise UsageError(f"-p {name}=... is set by the command itself; give the data with --data and the folder with --out.")
+        if name not in known:
+            raise UsageError(f"the report has no parameter {name!r}; its parameters are: {', '.join(known)}.")
+        if name in columns and columns[name] != params[name]:
+            raise UsageError(f"an option and -p {name}=... disagree; give the value once.")
+    _quick_notebook_imports()
+    _quiet_papermill()
     try:
-        page = make_report(args.data, args.out, columns=columns, parameters=params, force=args.force, progress=not args.quiet)
+        page = make_report(args.data, args.out, columns=columns, parameters=params, force=args.force,
+                           progress=not args.quiet and sys.stderr.isatty())
     except ReportError as exc:
-        print(f"crmlib: error: {exc}", file=sys.stderr)
+        print(f"crmlib: error: {_error_lines(exc)}", file=sys.stderr, flush=True)
         return 1
     print(f"report written: {page}")
     print(f"tables:         {page.parent / 'tables'}")
