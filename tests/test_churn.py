@@ -233,3 +233,17 @@ def test_churn_charts_draw_on_the_given_axes():
     assert plot.retention_gain_chart(churn.retention_gain(100, 0.8, 0.1, points=[0, 1, 2]), ax=axes[2]).lines
     curve = churn.campaign_curve([0.5, 0.1], [200, 20], success_rate=0.4, contact_cost=2, incentive_cost=10)
     assert len(plot.campaign_curve_chart(curve, ax=axes[3]).lines) >= 3
+
+
+def test_what_if_by_hand():
+    x = pd.DataFrame({"x": np.repeat([0, 1], 100)})
+    y = np.concatenate([np.repeat([1, 0], [30, 70]), np.repeat([1, 0], [60, 40])])
+    m = churn.ChurnLogit().fit(x, y)
+    # fitted probabilities are the group shares 0.3 and 0.6: mean 0.45; all set to 1 -> 0.6
+    out = churn.what_if(m, x, {"x": 1})
+    assert out["churn_before"] == pytest.approx(0.45) and out["churn_after"] == pytest.approx(0.6)
+    assert out["points"] == pytest.approx(-15)
+    assert churn.what_if(m, x, {"x": lambda f: 1 - f["x"]})["churn_after"] == pytest.approx(0.45)
+    assert x["x"].sum() == 100  # the caller's frame is untouched
+    with pytest.raises(ParameterError, match=r"names drivers the model does not have: \['z'\]"):
+        churn.what_if(m, x, {"z": 0})
