@@ -42,7 +42,7 @@ import pandas as pd
 from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
 from crmlib.datasets._firms import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
-from crmlib.params import check_number, check_unit
+from crmlib.params import ParameterError, check_number, check_unit
 
 __all__ = [
     "MARKETING_TYPES",
@@ -138,8 +138,6 @@ def types_table(types: Sequence[str] = MARKETING_TYPES) -> pd.DataFrame:
     """
     unknown = [t for t in types if t not in TYPE_PROFILES]
     if unknown:
-        from crmlib.params import ParameterError
-
         raise ParameterError(
             f"The 'types' parameter of types_table must list types among {', '.join(TYPE_PROFILES)}. Got {unknown!r} instead."
         )
