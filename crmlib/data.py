@@ -449,7 +449,8 @@ def _load_csv(path: Path, wanted, delimiter, encoding, info, *, gz: bool):
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=enc_used, use_threads=threads, block_size=1 << 24, skip_rows=skip),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
+            # values may span lines (quoted notes): safe at any block boundary
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(dict.fromkeys(actual.values())),
                 column_types={c: pa.string() for c in actual.values()},
