@@ -89,9 +89,10 @@ class _KnownParameterNotes:
 def _quiet_papermill() -> None:
     import logging
 
-    logger = logging.getLogger("papermill")
-    if not any(isinstance(f, _KnownParameterNotes) for f in logger.filters):
-        logger.addFilter(_KnownParameterNotes())
+    for name in ("papermill", "papermill.translators"):  # a logger's filter does not see its children's records
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _KnownParameterNotes) for f in logger.filters):
+            logger.addFilter(_KnownParameterNotes())
 
 
 def _say(text: str = "") -> None:
@@ -198,6 +199,11 @@ def _out_folder(value: str, *, data: Path | None = None, written: set[str] = fro
     return out
 
 
+def _forget_failure(out: Path, chapter) -> None:
+    """After a successful run, remove the ``NN_name.failed.ipynb`` an earlier failed run left (crmlib's own file)."""
+    (out / f"{chapter.stem}.failed.ipynb").unlink(missing_ok=True)
+
+
 def _check_known(chapter, params: dict[str, Any]) -> dict[str, Any]:
     """Refuse parameter names the chapter does not have, listing those it has."""
     from crmlib.course import notebook_parameters
@@ -273,6 +279,7 @@ def cmd_run(args) -> int:
             str(exc).strip()
             + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
         ) from None
+    _forget_failure(out, chapter)
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(notebook)}")
     if not args.html_off:
@@ -317,6 +324,7 @@ def cmd_course(args) -> int:
             first, *_ = _error_lines(exc).splitlines()
             _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
             continue
+        _forget_failure(out, chapter)
         result = notebook.with_suffix(".html") if not args.html_off else notebook
         pages.append((chapter, result))
         _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(result)}")

@@ -292,6 +292,8 @@ def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
 @pytest.mark.slow
 def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(course_env, tmp_path, capsys, caplog):
     _user_csv(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "00_tiny.failed.ipynb").write_text("{}", encoding="utf-8")  # left by an earlier failed run
     code = cli.main(
         ["run", "00", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
          "--amount", "Total", "-p", "n=4", "--out", "out"]
@@ -300,10 +302,12 @@ def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(cour
     assert code == 0, err
     assert err == ""
     assert "Passed unknown parameter" not in caplog.text  # filtered: the command checked the names itself
+    assert "Unable to parse line" not in caplog.text
     executed = nbformat.read(tmp_path / "out" / "00_tiny.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert "twice n: 8" in printed  # n=4 reached the chapter
     assert (tmp_path / "out" / "00_tiny.html").stat().st_size > 1000
+    assert not (tmp_path / "out" / "00_tiny.failed.ipynb").exists()  # the failed run's leftover is gone
     assert "out/00_tiny.ipynb" in out and "out/00_tiny.html" in out
     assert (tmp_path / "sales.csv").read_text(encoding="utf-8").startswith("Customer,Order Date,Total")
 
