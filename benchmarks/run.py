@@ -69,7 +69,8 @@ def log_path(work: Path, customers: int) -> Path:
     path = work / f"retail_{customers}.parquet"
     if not path.exists():
         tx = make_log(customers, seed=customers % 9973)
-        tx.to_parquet(path, index=False, row_group_size=1_000_000)
+        # microsecond timestamps: Spark cannot read pandas' default nanoseconds
+        tx.to_parquet(path, index=False, row_group_size=1_000_000, coerce_timestamps="us")
     return path
 
 
@@ -91,6 +92,7 @@ def big_path(work: Path, rows: int) -> Path:
     while made < customers:
         n = min(chunk, customers - made)
         table = pa.Table.from_pandas(make_log(n, seed=1000 + k, prefix=f"K{k:02d}"), preserve_index=False)
+        table = table.set_column(1, "date", table.column("date").cast(pa.timestamp("us")))
         if writer is None:
             writer = pq.ParquetWriter(tmp, table.schema)
         writer.write_table(table, row_group_size=1_000_000)
@@ -457,6 +459,7 @@ def main(argv=None) -> int:
     in_process = args.quick
     info = machine_info()
     rows: list[dict] = []
+    failures: list[str] = []
     out = work / "results"
     out.mkdir(exist_ok=True)
     try:
@@ -469,14 +472,28 @@ def main(argv=None) -> int:
     def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None):
         save_to = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', method)}_{size}.parquet" if save else None
         print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
-        m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
-                    memory_limit=memory_limit, save=save_to)
+        try:
+            m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
+                        memory_limit=memory_limit, save=save_to)
+        except RuntimeError as exc:  # recorded in the table and in the exit code, never silenced
+            failures.append(str(exc))
+            print("FAILED", flush=True)
+            row = {"task": task_name, "data": data, "method": method, "median": float("nan"), "runs": 0,
+                   "peak_mb": float("nan"), "before_mb": float("nan"), "ratio": "", "save": None,
+                   "agree": "FAILED: " + str(exc).strip().splitlines()[-1][:120]}
+            rows.append(row)
+            return row
         median = statistics.median(m["times"])
         row = {"task": task_name, "data": data, "method": method, "median": median, "runs": len(m["times"]),
                "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to}
         print(f"{fmt_time(median):>9}  peak {fmt_mb(m['peak_mb'])}", flush=True)
         rows.append(row)
         return row
+
+    def agree(fn, a, b):
+        if a is None or b is None:
+            return None
+        return fn(a, b)
 
     print(f"benchmarks on {info['cores']} cores ({info['cpu']}), load {info['load']}", flush=True)
     for customers in settings["customers"]:
@@ -495,8 +512,8 @@ def main(argv=None) -> int:
         group.append(run("summary", "pandas groupby", customers, data))
         bare = run("summary", "duckdb bare GROUP BY", customers, data, save=False)
         for r in group[1:]:
-            r["agree"] = compare_summaries(ref["save"], r["save"])
-        ref["agree"] = "reference"
+            r["agree"] = agree(compare_summaries, ref["save"], r["save"]) or r["agree"]
+        ref["agree"] = ref["agree"] or "reference"
         bare["agree"] = "not the summary: no same-day merge, no first-day amount"
         for r in group[1:] + [bare]:
             r["ratio"] = f"{r['median'] / ref['median']:.2f}x"
@@ -508,10 +525,11 @@ def main(argv=None) -> int:
             b = run(label, lt, customers, a["data"])
             a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
             if "fit" in label:
-                b["agree"] = compare_params(a["save"].with_suffix(".json"), b["save"].with_suffix(".json"))
+                b["agree"] = agree(compare_params, a["save"] and a["save"].with_suffix(".json"),
+                                   b["save"] and b["save"].with_suffix(".json")) or b["agree"]
             else:
-                b["agree"] = compare_clv(a["save"], b["save"]) + ", same parameters"
-            a["agree"] = "reference"
+                b["agree"] = (agree(compare_clv, a["save"], b["save"]) or b["agree"]) + ", same parameters"
+            a["agree"] = a["agree"] or "reference"
 
     if not args.skip_big:
         path = big_path(work, settings["big_rows"])
@@ -531,6 +549,10 @@ def main(argv=None) -> int:
     info["load_end"] = os.getloadavg()
     text = render(rows, info, args)
     print(text)
+    if failures:
+        print("\n\n".join(failures), file=sys.stderr)
+        print(f"{len(failures)} measurement(s) failed; README.md not written", file=sys.stderr)
+        return 1
     if not args.no_readme and not args.quick:
         write_readme(text)
         print(f"results written to {README}")

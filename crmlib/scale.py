@@ -641,9 +641,15 @@ def summarize_spark(
             else:
                 frame = spark.read.parquet(path)
         except (PySparkException, Py4JJavaError) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            hint = (
+                " Spark cannot read nanosecond timestamps (pandas' default): write the file with "
+                "frame.to_parquet(path, coerce_timestamps='us'), or use summarize_file (DuckDB reads them)."
+                if "NANOS" in detail else ""
+            )
             raise DataError(
-                f"{func}: Spark cannot read {path!r}: {str(exc).splitlines()[0]}. Check the path, and that it is "
-                "Parquet (a file or folder) or CSV with a header row."
+                f"{func}: Spark cannot read {path!r}: {detail}. Check the path, and that it is "
+                f"Parquet (a file or folder) or CSV with a header row.{hint}"
             ) from None
         label = repr(path)
     elif isinstance(data, SparkDataFrame):
