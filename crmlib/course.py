@@ -137,7 +137,10 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
 
 
 def _strip_volatile(nb) -> None:
-    """Remove what changes from run to run (timings, papermill's clock) so stored notebooks diff cleanly."""
+    """Remove what changes from run to run (timings, papermill's clock, random widget ids).
+
+    Stored notebooks then diff cleanly: re-executing an unchanged chapter on the seeded data gives the same file.
+    """
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -145,6 +148,66 @@ def _strip_volatile(nb) -> None:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
+    _relabel_widgets(nb)
+
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _relabel_widgets(nb) -> None:
+    """Give the saved widget models ids that depend only on the notebook's content, not on chance.
+
+    The kernel names each widget model with a random id. The ids are renumbered in a canonical order: the
+    views displayed in the outputs (cell by cell), then the models each one refers to (``IPY_MODEL_<id>`` in
+    its state, attributes in sorted order), breadth first; models nobody refers to come last, in the order of
+    their content. Every occurrence of an old id in the notebook is replaced.
+    """
+    import json
+    import uuid
+
+    state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
+    roots = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            view = output.get("data", {}).get(_WIDGET_VIEW)
+            if view and view.get("model_id"):
+                roots.append(view["model_id"])
+    if not roots and not state:
+        return
+    ref = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+
+    def refs(model_id: str) -> list[str]:
+        body = state.get(model_id, {}).get("state", {})
+        found = []
+        for key in sorted(body):
+            found += ref.findall(json.dumps(body[key], sort_keys=True))
+        return found
+
+    order: list[str] = []
+    seen: set[str] = set()
+    queue = list(roots)
+    while queue:
+        model_id = queue.pop(0)
+        if model_id in seen:
+            continue
+        seen.add(model_id)
+        order.append(model_id)
+        queue += refs(model_id)
+    rest = [m for m in state if m not in seen]
+    rest.sort(key=lambda m: json.dumps(state[m], sort_keys=True).replace(m, ""))
+    order += rest
+    mapping = {old: uuid.uuid5(uuid.NAMESPACE_URL, f"crmlib-widget-{i}").hex for i, old in enumerate(order)}
+    if not mapping:
+        return
+    text = json.dumps(nb)
+    pattern = re.compile("|".join(map(re.escape, mapping)))
+    text = pattern.sub(lambda m: mapping[m.group(0)], text)
+    import nbformat
+
+    fresh = nbformat.from_dict(json.loads(text))
+    nb.clear()
+    nb.update(fresh)
 
 
 def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str = "python3") -> Path:
