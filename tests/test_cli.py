@@ -286,6 +286,15 @@ def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
     assert err.splitlines()[1] == "  row 3: 'n/a'"  # details indented under the error line
 
 
+def test_a_usage_error_is_one_line_in_a_real_process(course_env, tmp_path):
+    env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
+    done = subprocess.run([sys.executable, "-m", "crmlib", "run", "99"], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == ["crmlib: error: There is no chapter '99'. The chapters are: 00_tiny, 01_breaks."]
+
+
 # --------------------------------------------------------------------------- real runs (a kernel each)
 
 
