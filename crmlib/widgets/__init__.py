@@ -7,6 +7,7 @@ expression) and exposes its controls as attributes so tests and the browser suit
 
 from __future__ import annotations
 
+from crmlib.widgets._base import *  # noqa: F401,F403  (the shared Explorer)
 from crmlib.widgets._value import *  # noqa: F401,F403
 from crmlib.widgets._clv import *  # noqa: F401,F403
 from crmlib.widgets._models import *  # noqa: F401,F403

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from crmlib.widgets._tiers import Explorer
+from crmlib.widgets._base import Explorer
 
 __all__ = ["campaign_explorer"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from crmlib.widgets._tiers import Explorer
+from crmlib.widgets._base import Explorer
 
 __all__ = ["cohort_explorer", "stage_explorer"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from crmlib.widgets._tiers import Explorer
+from crmlib.widgets._base import Explorer
 
 __all__ = ["programme_explorer", "switching_explorer"]
 
