@@ -525,12 +525,23 @@ def _load_parquet(path: Path, wanted, info):
 
 
 def _load_excel(path: Path, wanted, sheet, info, ext):
-    """Read one sheet, or (``sheet=None``) every sheet holding the wanted columns, one after the other."""
+    """Read one sheet, or (``sheet=None``) every sheet holding the wanted columns, one after the other.
+
+    Cells are taken as they are (text stays text: "007"; dates are datetimes) and every row keeps
+    its spreadsheet row number, so messages point at the right row even past blank rows or title
+    rows above the header (which are skipped and reported).
+    """
     import numpy as np
     import pandas as pd
 
     name = repr(path.name)
-    engine = None
+
+    def broken(exc):
+        _raise(
+            f"read_transactions: {name} cannot be read as an Excel workbook ({type(exc).__name__}: {str(exc)[:150]}). "
+            "Check that it is a complete .xlsx file (open and save it again in Excel), or export it as CSV."
+        )
+
     if ext == ".xls":
         try:
             import xlrd  # noqa: F401
@@ -539,20 +550,28 @@ def _load_excel(path: Path, wanted, sheet, info, ext):
                 f"read_transactions: {name} is an old-style .xls workbook, which needs the xlrd package "
                 "(pip install xlrd). Or save it from Excel as .xlsx or .csv."
             )
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        except Exception as exc:  # xlrd raises its own errors on a broken workbook
+            broken(exc)
+        names = list(sheets)
+
+        def sheet_rows(sheet_name):
+            frame = sheets[sheet_name]
+            return ((i + 1, tuple(row)) for i, row in enumerate(frame.itertuples(index=False)))
+
     else:
-        engine = "openpyxl"
+        try:
+            import openpyxl
 
-    def broken(exc):
-        _raise(
-            f"read_transactions: {name} cannot be read as an Excel workbook ({type(exc).__name__}: {str(exc)[:150]}). "
-            "Check that it is a complete .xlsx file (open and save it again in Excel), or export it as CSV."
-        )
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            names = list(book.sheetnames)
+        except Exception as exc:  # openpyxl/zipfile raise many kinds of errors on a broken workbook
+            broken(exc)
 
-    try:
-        book = pd.ExcelFile(path, engine=engine)
-        names = list(book.sheet_names)
-    except Exception as exc:  # openpyxl/zipfile raise many kinds of errors on a broken workbook
-        broken(exc)
+        def sheet_rows(sheet_name):
+            return enumerate(book[sheet_name].iter_rows(values_only=True), start=1)
+
     if sheet is not None:
         if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
             chosen = [names[sheet]]
@@ -562,28 +581,59 @@ def _load_excel(path: Path, wanted, sheet, info, ext):
             _raise(f"read_transactions: {name} has no sheet {sheet!r}. Sheets: {', '.join(map(repr, names))}; pass sheet=<name>.")
     else:
         chosen = names
-    convention = "spreadsheet row numbers, header = row 1"
-    frames, labels, read_sheets = [], [], []
-    first_columns = None
+
+    def blank(cells) -> bool:
+        return all(v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v) for v in cells)
+
+    def header_of(cells) -> list:
+        return [v if isinstance(v, str) else (f"Unnamed: {j}" if v is None or v != v else str(v)) for j, v in enumerate(cells)]
+
+    frames, labels, read_sheets, preamble = [], [], [], 0
+    first_header = None
     for sheet_name in chosen:
         try:
-            frame = pd.read_excel(book, sheet_name=sheet_name, dtype=object)  # cells as they are: "007" stays text
-        except Exception as exc:  # as above: a broken sheet
+            rows = iter(sheet_rows(sheet_name))
+            header, header_row, skipped = None, None, 0
+            for number, cells in rows:
+                if blank(cells):
+                    continue
+                candidate = header_of(cells)
+                if first_header is None:
+                    first_header = candidate
+                if header is None:
+                    header, header_row = candidate, number  # the first non-blank row, unless a later one fits
+                if _has_columns(candidate, wanted):
+                    header, header_row = candidate, number
+                    break
+                skipped += 1
+                if skipped >= 30:
+                    break
+            if header is None or not _has_columns(header, wanted):
+                if sheet is None and len(chosen) > 1:
+                    continue  # a sheet of notes or pivots: not part of the data
+                if header is None:
+                    _raise(f"read_transactions: the sheet {sheet_name!r} of {name} is empty. Export the transactions again.")
+                src = _Source(f"{name} (sheet {sheet_name!r})", "excel")
+                _resolve_columns(wanted, header or [], src)
+            actual = _resolve_columns(wanted, header, _Source(name, "excel"))
+            position = {k: header.index(c) for k, c in actual.items()}
+            data, numbers = {k: [] for k in actual}, []
+            for number, cells in rows:
+                if blank(cells):
+                    continue
+                numbers.append(number)
+                for k, j in position.items():
+                    data[k].append(cells[j] if j < len(cells) else None)
+        except DataError:
+            raise
+        except Exception as exc:  # a broken sheet inside the archive
             broken(exc)
-        columns = list(frame.columns)
-        if first_columns is None:
-            first_columns = columns
-        if sheet is None and len(chosen) > 1 and not all(
-            w in columns or any(isinstance(c, str) and c.strip() == w.strip() for c in columns) for w in wanted.values()
-        ):
-            continue  # a sheet of notes or pivots: not part of the data
-        src = _Source(name, "excel", offset=2, row_word="row", convention=convention)
-        actual = _resolve_columns(wanted, columns, src)
-        frames.append(pd.DataFrame({k: frame[c].reset_index(drop=True) for k, c in actual.items()}))
-        labels.append(np.array([f"sheet {sheet_name!r} row {i + 2}" for i in range(len(frame))], dtype=object))
+        preamble += header_row - 1
+        frames.append(pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}))
+        labels.append((sheet_name, np.asarray(numbers, dtype=np.int64)))
         read_sheets.append(sheet_name)
     if not frames:  # no sheet has the columns: the message of the first sheet
-        _resolve_columns(wanted, first_columns or [], _Source(f"{name} (sheet {names[0]!r})", "excel"))
+        _resolve_columns(wanted, first_header or [], _Source(f"{name} (sheet {names[0]!r})", "excel"))
     overlap = 0
     if "invoice" in wanted and len(frames) > 1:
         # consecutive yearly sheets of one export may repeat the invoices around the cut
@@ -594,15 +644,20 @@ def _load_excel(path: Path, wanted, sheet, info, ext):
             seen.update(ids.unique())
             if repeat.any():
                 overlap += int(repeat.sum())
-                frames[k], labels[k] = frame.loc[~repeat].reset_index(drop=True), labels[k][~repeat]
+                frames[k] = frame.loc[~repeat].reset_index(drop=True)
+                labels[k] = (labels[k][0], labels[k][1][~repeat])
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if len(frame) == 0:
         _raise(f"read_transactions: the sheet {read_sheets[0]!r} of {name} has a header but no data rows.")
     if len(read_sheets) == 1:
-        src = _Source(name, "excel", offset=2, row_word="row", convention=f"{convention}, sheet {read_sheets[0]!r}")
+        src = _Source(name, "excel", labels=labels[0][1], row_word="row",
+                      convention=f"spreadsheet row numbers of sheet {read_sheets[0]!r}")
     else:
-        src = _Source(name, "excel", labels=np.concatenate(labels), row_word="", convention=convention)
+        text = np.concatenate([[f"sheet {s!r} row {n}" for n in nums] for s, nums in labels])
+        src = _Source(name, "excel", labels=text, row_word="", convention="spreadsheet row numbers")
     info.update(format="excel", sheets=read_sheets, sheet_overlap_rows=overlap)
+    if preamble:
+        info["preamble_lines"] = preamble
     return frame, src, info
 
 
@@ -1301,7 +1356,8 @@ def read_transactions(
     report["rows_read"] = int(len(raw))
     notes: list[str] = []
     if info.get("preamble_lines"):
-        notes.append(f"{_n(info['preamble_lines'], 'line')} above the header (a title or notes) skipped")
+        word = "row" if info.get("format") == "excel" else "line"
+        notes.append(f"{_n(info['preamble_lines'], word)} above the header (a title or notes) skipped")
     if len(info.get("sheets", ())) > 1:
         notes.append(f"sheets {', '.join(map(repr, info['sheets']))} read one after the other")
     if info.get("sheet_overlap_rows"):

@@ -393,3 +393,28 @@ def test_line_numbers_after_title_lines(tmp_path, gap):
     path = csv_file(tmp_path, f"Sales report\n\ncustomer_id,date,amount\na,2024-01-01,1\n{gap}b,2024-01-02,bad\n")
     line = 5 if not gap else 6
     refused(path, rf"1 value that is not a number, mixed in with numbers: line {line}: 'bad' \(line numbers of the file, header = line 3\)")
+
+
+def test_workbook_row_numbers_count_title_and_blank_rows(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sales"
+    sheet.append(["Sales report 2024"])  # row 1
+    sheet.append([])  # row 2
+    sheet.append(["customer_id", "date", "amount"])  # row 3
+    sheet.append(["007", "2024-01-02", 5])  # row 4
+    sheet.append([])  # row 5
+    sheet.append(["008", "2024-01-03", "five"])  # row 6
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    refused(path, r"1 value that is not a number, mixed in with numbers: row 6: 'five' \(spreadsheet row numbers of sheet 'Sales'\)")
+
+
+def test_empty_sheet(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    refused(path, r"the sheet 'Sheet' of 'empty.xlsx' is empty")

@@ -533,3 +533,20 @@ def test_date_objects_of_parquet_and_workbooks_are_used_as_dates(tmp_path):
     tx = read_quiet(tmp_path / "d.parquet")
     assert rows(tx) == [("7", "2024-01-02", 12.5), ("8", "2024-01-03", 1.25)]
     assert tx.attrs["crmlib_read_report"]["dates"] == "dates stored as date cells"
+
+
+def test_workbook_title_rows_are_skipped_and_text_ids_kept(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Customer list", None, None])
+    sheet.append(["Kunde", "Datum", "Betrag"])
+    sheet.append(["007", pd.Timestamp("2024-01-02 10:30").to_pydatetime(), 5])
+    sheet.append([42, pd.Timestamp("2024-01-03").to_pydatetime(), 2.5])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    with pytest.warns(DataWarning, match=r"1 row above the header \(a title or notes\) skipped"):
+        tx = read_transactions(path, customer="Kunde", date="Datum", amount="Betrag")
+    assert rows(tx) == [("007", "2024-01-02", 5.0), ("42", "2024-01-03", 2.5)]
+    assert tx.attrs["crmlib_read_report"]["dates"] == "dates stored as date cells"
