@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "EXTENSIONS", "UsageError"]
+__all__ = ["EXTENSIONS", "UsageError", "main"]
 
 #: Subcommands implemented in other modules: name -> (module, function, one-line help).
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
@@ -55,7 +55,7 @@ class _Failure(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line: ``crmlib: error: ... (see 'crmlib run --help')``."""
 
-    def error(self, message: str):  # noqa: D102  (argparse API)
+    def error(self, message: str):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
@@ -83,7 +83,7 @@ class _KnownParameterNotes:
 
     def filter(self, record) -> bool:
         message = record.getMessage()
-        return not (message.startswith("Passed unknown parameter") or message.startswith("Unable to parse line"))
+        return not message.startswith(("Passed unknown parameter", "Unable to parse line"))
 
 
 def _quiet_papermill() -> None:
@@ -102,7 +102,7 @@ def _say(text: str = "") -> None:
 def _seconds(value: float) -> str:
     if value < 60:
         return f"{value:.1f} s"
-    minutes, sec = divmod(int(round(value)), 60)
+    minutes, sec = divmod(round(value), 60)
     return f"{minutes} min {sec:02d} s"
 
 

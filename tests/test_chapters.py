@@ -18,7 +18,6 @@ import ast
 
 import nbformat
 import pytest
-
 from chapter_harness import (
     CHAPTERS,
     check_runs_on_a_user_csv,

@@ -6,7 +6,6 @@ A separate file so that ``pytest -n 2 --dist loadfile`` runs the two halves on b
 from __future__ import annotations
 
 import pytest
-
 from chapter_harness import (
     check_runs_on_a_user_csv,
     check_runs_with_test_parameters,

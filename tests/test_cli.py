@@ -288,7 +288,7 @@ def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
 
 def test_a_usage_error_is_one_line_in_a_real_process(course_env, tmp_path):
     env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
-    done = subprocess.run([sys.executable, "-m", "crmlib", "run", "99"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "crmlib", "run", "99"], capture_output=True, text=True, check=False,
                           cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 2
     assert done.stdout == ""
@@ -328,7 +328,7 @@ def test_a_chapter_failing_on_bad_data_is_one_line_in_a_real_process(course_env,
     done = subprocess.run(
         [sys.executable, "-m", "crmlib", "run", "0", "--data", "sales.csv", "--customer", "Customer",
          "--date", "Order Date", "--amount", "Total", "--no-html", "--out", "out"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+        capture_output=True, text=True, check=False, cwd=tmp_path, env=env, timeout=300,
     )
     assert done.returncode == 1
     err = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(KERNEL_LOG))
@@ -362,7 +362,7 @@ def test_notebooks_reexecutes_a_chapter_in_place(tiny_course, tmp_path, monkeypa
         (folder / path.name).write_bytes(path.read_bytes())
     monkeypatch.setenv("CRMLIB_NOTEBOOKS", str(folder))
     assert cli.main(["notebooks", "00"]) == 0
-    out, err = _error(capsys)
+    out, _ = _error(capsys)
     assert out.splitlines()[-1].startswith("1 of 1 notebooks re-executed in ")
     executed = nbformat.read(folder / "00_tiny.ipynb", as_version=4)
     code_cells = [c for c in executed.cells if c.cell_type == "code"]

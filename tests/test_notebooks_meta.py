@@ -13,7 +13,6 @@ import re
 
 import nbformat
 import pytest
-
 from chapter_harness import CHAPTERS, ids
 
 SECTIONS = ("The idea", "On the data", "What it means for a manager", "Summary", "Exercises", "References")
@@ -73,7 +72,7 @@ def test_shared_parameters_with_a_comment_each(chapter):
 
 def test_validation_cell_loads_the_data_and_sets_the_style(chapter):
     nb = _nb(chapter)
-    following = [c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code"][0]
+    following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
     source = following.source
     assert LOAD.search(source), (
         f"{chapter.path.name}: the cell after the parameters must load the data with "

@@ -11,12 +11,12 @@ from __future__ import annotations
 from crmlib.plot._base import get_ax
 
 __all__ = [
-    "transactions_per_month",
-    "customers_acquired_per_month",
-    "spend_per_purchase",
-    "purchases_per_customer",
     "acquisition_channels",
+    "customers_acquired_per_month",
+    "purchases_per_customer",
     "recency_vs_age",
+    "spend_per_purchase",
+    "transactions_per_month",
 ]
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
