@@ -171,7 +171,7 @@ def test_tiny_data_gives_a_complete_report_saying_why_the_models_are_missing(tin
     assert customers[MODEL_COLUMNS].isna().all().all()
     assert customers["revenue"].tolist() == [10.5, 20.0, 5.0, 7.25]
     note = (out / "tables" / "README.txt").read_text(encoding="utf-8")
-    assert "Not computed (model)" in note and "columns are empty" in note
+    assert "Not computed (model)" in note and "Empty columns: p_alive, expected_purchases, clv" in note
 
 
 # --------------------------------------------------------------------------- a line-item export
