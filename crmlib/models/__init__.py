@@ -11,10 +11,34 @@ scikit-learn style: settings in ``__init__``, ``fit(...)`` returns ``self``, lea
 
 from __future__ import annotations
 
-from crmlib.models._base import ConvergenceError, ModelError, NotFittedError  # noqa: F401
+from crmlib.models._base import (  # noqa: F401
+    ConvergenceError,
+    ModelError,
+    NotFittedError,
+    expected_purchases_matrix,
+    holdout_comparison,
+    probability_alive_matrix,
+    repeat_frequency_table,
+    tracking,
+)
 from crmlib.models.beta_geo import BetaGeo  # noqa: F401
 from crmlib.models.pareto_nbd import ParetoNBD  # noqa: F401
-from crmlib.models.gamma_gamma import GammaGamma  # noqa: F401
-from crmlib.models.shifted_beta_geo import ShiftedBetaGeo  # noqa: F401
+from crmlib.models.gamma_gamma import GammaGamma, customer_lifetime_value  # noqa: F401
+from crmlib.models.shifted_beta_geo import ShiftedBetaGeo, naive_survival_projections  # noqa: F401
 
-__all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "ShiftedBetaGeo", "ModelError", "ConvergenceError", "NotFittedError"]
+__all__ = [
+    "BetaGeo",
+    "ParetoNBD",
+    "GammaGamma",
+    "ShiftedBetaGeo",
+    "ModelError",
+    "ConvergenceError",
+    "NotFittedError",
+    "customer_lifetime_value",
+    "naive_survival_projections",
+    "holdout_comparison",
+    "tracking",
+    "probability_alive_matrix",
+    "expected_purchases_matrix",
+    "repeat_frequency_table",
+]

@@ -98,14 +98,12 @@ class BetaGeo(BaseModel):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> summary = pd.DataFrame({"frequency": rng.poisson(1.0, 500)})
-    >>> summary["T"] = 30.0
-    >>> summary["recency"] = np.where(summary["frequency"] > 0, rng.uniform(0, 30, 500), 0.0)
+    >>> from crmlib.datasets import load_cdnow
+    >>> from crmlib.rfm import summarize
+    >>> summary = summarize(load_cdnow(), observation_end="1997-09-30", unit="W")
     >>> model = BetaGeo().fit(summary, unit="W")
-    >>> sorted(model.params_)
-    ['a', 'alpha', 'b', 'r']
+    >>> {k: round(v, 3) for k, v in model.params_.items()}
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
     """
 
     _param_names = ("r", "alpha", "a", "b")
@@ -209,7 +207,7 @@ class BetaGeo(BaseModel):
         --------
         >>> m = BetaGeo(); m.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
         >>> round(float(m.expected_purchases(39)), 3)
-        1.46
+        1.197
         """
         r, alpha, a, b = self._p()
         t = _as_array(t, "t")

@@ -156,7 +156,7 @@ class GammaGamma(BaseModel):
         --------
         >>> m = GammaGamma(); m.params_ = {"p": 6.25, "q": 3.74, "v": 15.44}
         >>> round(float(m.conditional_expected_spend(2, 40.0)), 2)
-        39.18
+        39.14
         """
         p, q, v = self._p()
         if q <= 1:

@@ -199,7 +199,7 @@ class ShiftedBetaGeo(BaseModel):
         --------
         >>> m = ShiftedBetaGeo(); m.params_ = {"alpha": 1.0, "beta": 1.0}
         >>> round(m.discounted_expected_residual_lifetime(0.10), 4)
-        1.1865
+        1.8015
         """
         func = "discounted_expected_residual_lifetime"
         d = check_number(discount_rate, "discount_rate", func=func, low=0, low_open=True,
