@@ -17,6 +17,8 @@ from typing import Any
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
 _CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+#: ipykernel warns about local TCP on every start; the kit's kernels run on loopback only.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 
 class ChapterError(ValueError):
@@ -223,7 +225,8 @@ def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str =
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}
+        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=KERNEL_ARGUMENTS,
     )
     try:
         client.execute()
@@ -313,6 +316,7 @@ def run_chapter(
             kernel_name=kernel_name,
             progress_bar=progress,
             execution_timeout=timeout,
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as exc:
         failed = out / f"{chapter.stem}.failed.ipynb"

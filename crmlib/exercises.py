@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from crmlib.course import KIT_ROOT
+from crmlib.course import KERNEL_ARGUMENTS, KIT_ROOT
 
 CHECK_MIME = "application/vnd.crmlib.check+json"
 BEGIN = "### BEGIN SOLUTION"
@@ -453,7 +453,7 @@ def _execute(nb, workdir: Path, *, timeout: int, kernel_name: str):
     try:
         pm.execute_notebook(
             str(src), str(dst), cwd=str(exercises_dir()), kernel_name=kernel_name, progress_bar=False,
-            execution_timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+            execution_timeout=timeout, allow_errors=True, interrupt_on_timeout=True, extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError:
         pass  # errors are allowed: the cells after a failing one still run; the checks tell what scored
