@@ -64,7 +64,7 @@ def test_no_overflow_for_long_histories():
 
 def test_recovers_true_parameters_within_three_standard_errors():
     truth = {"r": 0.6, "alpha": 8.0, "s": 0.8, "beta": 12.0}
-    data = simulate_pareto_nbd(20_000, **truth, seed=8, t_low=30.0, t_high=60.0)
+    data = simulate_pareto_nbd(10_000, **truth, seed=8, t_low=30.0, t_high=60.0)
     model = ParetoNBD().fit(data, unit="W")
     table = model.summary()
     for name, value in truth.items():  # tolerance: 3 standard errors of summary()

@@ -48,7 +48,7 @@ def check_identifiable(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np
     if not np.any(repeat):
         raise ModelError(
             f"{func}: none of the {n:,} customers made a repeat purchase, so the data say nothing about "
-            "purchase rates or drop-out. Use a longer observation window (or an earlier calibration_end is too early)."
+            "purchase rates or drop-out. Use a longer observation window (for a calibration period: a later calibration_end)."
         )
     if np.all(np.isclose(tx[repeat], T[repeat])):
         raise ModelError(
