@@ -50,7 +50,7 @@ def simulate_pareto_nbd(n, r, alpha, s, beta, *, seed=0, t_low=20.0, t_high=40.0
 
 def test_simulators_without_dropout_give_the_nbd_mean():
     # With (almost) no drop-out both processes reduce to gamma-mixed Poisson counts: E[x] = r T / alpha.
-    bg = simulate_bgnbd(200_000, 0.5, 5.0, 0.001, 1000.0, seed=1, t_low=20.0, t_high=20.0)
+    bg = simulate_bgnbd(200_000, 0.5, 5.0, 1.0, 1e7, seed=1, t_low=20.0, t_high=20.0)
     pn = simulate_pareto_nbd(200_000, 0.5, 5.0, 1.0, 1e9, seed=1, t_low=20.0, t_high=20.0)
     for sim in (bg, pn):
         se = sim["frequency"].std() / np.sqrt(len(sim))
