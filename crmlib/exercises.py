@@ -65,8 +65,8 @@ class CheckResult:
     message: str
     hint: str = ""
 
-    def _repr_markdown_(self) -> str:  # pragma: no cover - display only
-        return self.text()
+    def _ipython_display_(self) -> None:
+        """Nothing: the check function has shown the result already (a cell ending in a check shows it once)."""
 
     def text(self) -> str:
         mark = "✅" if self.correct else "❌"
