@@ -133,3 +133,30 @@ def test_clv_parameter_and_unit_messages(fitted):
     with pytest.raises(ModelError, match="the time unit of the data is unknown"):
         customer_lifetime_value(anonymous, gg, s)
     assert customer_lifetime_value(anonymous, gg, s, unit="W")["clv"].gt(0).all()
+
+
+def test_clv_shortcut_equals_the_direct_conditional_expectation(fitted):
+    # customer_lifetime_value evaluates E[Y | alive] once per (x, T) pair; a model without that shortcut
+    # goes through conditional_expected_purchases per row. Both must agree, for both transaction models.
+    from crmlib.models import ParetoNBD
+
+    _, gg, s = fitted
+    pn = ParetoNBD()
+    pn.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    pn.unit_ = "W"
+
+    class Plain:
+        unit_ = "W"
+
+        def _check_fitted(self):
+            pass
+
+        def conditional_expected_purchases(self, *args):
+            return pn.conditional_expected_purchases(*args)
+
+        def probability_alive(self, *args):
+            return pn.probability_alive(*args)
+
+    fast = customer_lifetime_value(pn, gg, s, horizon=6, discount_rate=0.1)
+    slow = customer_lifetime_value(Plain(), gg, s, horizon=6, discount_rate=0.1)
+    np.testing.assert_allclose(fast["clv"], slow["clv"], rtol=1e-12)

@@ -258,16 +258,20 @@ class BetaGeo(BaseModel):
         >>> round(float(m.conditional_expected_purchases(39, 2, 30.43, 38.86)), 3)
         1.226
         """
-        r, alpha, a, b = self._p()
         t = _as_array(t, "t")
         x, tx, T = (_as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
+        value = self._expected_if_alive(t, x, T) * self.probability_alive(x, tx, T)
+        return value if value.ndim else float(value)
+
+    def _expected_if_alive(self, t, x, T) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T]: the numerator of eq. 10 (it does not depend on t_x)."""
+        r, alpha, a, b = self._p()
+        t, x, T = (np.asarray(v, dtype=float) for v in (t, x, T))
         with np.errstate(all="ignore"):
             z = t / (alpha + T + t)
             head = (a + b + x - 1) / (a - 1)
             body = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-            value = head * body * self.probability_alive(x, tx, T)
-        value = np.where(t == 0, 0.0, value)
-        return value if value.ndim else float(value)
+        return np.where(t == 0, 0.0, head * body)
 
     def probability_of_purchases(self, x, t) -> np.ndarray | float:
         r"""Probability that a new customer makes exactly :math:`x` repeat purchases in :math:`(0, t]`.

@@ -205,7 +205,8 @@ def customer_lifetime_value(
     with :math:`t_k` the step boundaries (the last one cut at the horizon), :math:`P` the discount
     period, :math:`E[Y_i(t)]` the transaction model's conditional expected purchases, :math:`E[Z_i]`
     the Gamma-Gamma conditional expected spend and :math:`m` the margin (share of revenue kept).
-    The expectations are computed once per distinct (frequency, recency, T) row.
+    P(alive) is computed once per distinct (frequency, recency, T) row, and the expected purchases of a
+    customer still alive, which do not depend on recency, once per distinct (frequency, T) pair.
 
     Parameters
     ----------
@@ -279,17 +280,22 @@ def customer_lifetime_value(
     (x, tx, T), _, inverse = _collapse(
         summary["frequency"].to_numpy(float), summary["recency"].to_numpy(float), summary["T"].to_numpy(float)
     )
-    cum = transaction_model.conditional_expected_purchases(bounds[:, None], x[None, :], tx[None, :], T[None, :])
-    cum = np.atleast_2d(cum)
+    alive = np.asarray(transaction_model.probability_alive(x, tx, T), dtype=float)
+    if hasattr(transaction_model, "_expected_if_alive"):
+        # E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) * E[Y(t) | alive, x, T]; the second factor does not
+        # depend on t_x, so it is evaluated once per distinct (x, T) pair at each step boundary
+        (xu, Tu), _, pair = _collapse(x, T)
+        cum = np.atleast_2d(transaction_model._expected_if_alive(bounds[:, None], xu[None, :], Tu[None, :]))[:, pair] * alive[None, :]
+    else:
+        cum = np.atleast_2d(transaction_model.conditional_expected_purchases(bounds[:, None], x[None, :], tx[None, :], T[None, :]))
     increments = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
     discounted = (discount[:, None] * increments).sum(axis=0)
-    alive = transaction_model.probability_alive(x, tx, T)
     spend = spend_model.conditional_expected_spend(
         summary["frequency"].to_numpy(float), summary["monetary_value"].to_numpy(float)
     )
     out = pd.DataFrame(
         {
-            "probability_alive": np.asarray(alive)[inverse],
+            "probability_alive": alive[inverse],
             "expected_purchases": cum[-1][inverse],
             "expected_spend": np.asarray(spend, dtype=float),
             "clv": margin * np.asarray(spend, dtype=float) * discounted[inverse],

@@ -225,5 +225,11 @@ class ParetoNBD(BaseModel):
         r, alpha, s, beta = self._p()
         t = _as_array(t, "t")
         x, tx, T = (_as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
-        value = (r + x) / (alpha + T) * (beta + T) * self._growth(t, beta + T) * self.probability_alive(x, tx, T)
+        value = self._expected_if_alive(t, x, T) * self.probability_alive(x, tx, T)
         return value if np.ndim(value) else float(value)
+
+    def _expected_if_alive(self, t, x, T) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] (it does not depend on t_x)."""
+        r, alpha, s, beta = self._p()
+        t, x, T = (np.asarray(v, dtype=float) for v in (t, x, T))
+        return (r + x) / (alpha + T) * (beta + T) * self._growth(t, beta + T)
