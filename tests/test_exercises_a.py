@@ -113,7 +113,7 @@ def test_student_versions_are_in_sync_and_hold_no_solution(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(1, 13))
-def test_solutions_are_right_for_other_seeds(seed, monkeypatch, capsys):
+def test_solutions_are_right_for_other_seeds(seed, monkeypatch):
     # every question must be well defined for any seed: run the sources in-process (fast) on more seeds
     for path in _sources():
         results = []
