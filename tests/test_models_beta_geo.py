@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
+from scipy import integrate
+from test_models_simulators import simulate_bgnbd
 
 from crmlib.data import DataError
 from crmlib.datasets import load_cdnow
 from crmlib.models import BetaGeo, ConvergenceError, ModelError, NotFittedError
 from crmlib.rfm import summarize
-from test_models_simulators import simulate_bgnbd
 
 
 @pytest.fixture(scope="module")

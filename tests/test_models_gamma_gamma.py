@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, stats
+from test_models_simulators import simulate_bgnbd
 
 from crmlib.datasets import load_cdnow
 from crmlib.models import BetaGeo, GammaGamma, ModelError
 from crmlib.models.gamma_gamma import customer_lifetime_value
 from crmlib.params import ParameterError
 from crmlib.rfm import summarize
-from test_models_simulators import simulate_bgnbd
 
 
 def test_cdnow_published_estimates():
@@ -32,7 +32,7 @@ def test_cdnow_published_estimates():
 def test_likelihood_matches_quadrature(x, zbar):
     p, q, v = 4.0, 3.0, 20.0
     # zbar | nu ~ Gamma(shape p x, rate x nu); nu ~ Gamma(shape q, rate v)
-    f = lambda nu: stats.gamma.pdf(zbar, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / v)  # noqa: E731
+    f = lambda nu: stats.gamma.pdf(zbar, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / v)
     slow, _ = integrate.quad(f, 0, np.inf, epsabs=0, epsrel=1e-11, limit=200)
     fast = GammaGamma._loglik(np.array([p, q, v]), (np.array([float(x)]), np.array([zbar])))[0]
     assert fast == pytest.approx(math.log(slow), abs=1e-7)
@@ -53,7 +53,7 @@ def test_conditional_expected_spend_is_posterior_mean():
     p, q, v = 6.25, 3.74, 15.44
     x, zbar = 2, 40.0
     # E[p / nu | data]: posterior of nu proportional to likelihood x prior, integrated numerically
-    like = lambda nu: stats.gamma.pdf(zbar, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / v)  # noqa: E731
+    like = lambda nu: stats.gamma.pdf(zbar, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / v)
     num, _ = integrate.quad(lambda nu: p / nu * like(nu), 0, np.inf, limit=200)
     den, _ = integrate.quad(like, 0, np.inf, limit=200)
     assert model.conditional_expected_spend(x, zbar) == pytest.approx(num / den, rel=1e-7)

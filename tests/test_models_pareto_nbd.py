@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate
+from test_models_simulators import simulate_pareto_nbd
 
 from crmlib.datasets import load_cdnow
 from crmlib.models import ModelError, ParetoNBD
 from crmlib.rfm import summarize
-from test_models_simulators import simulate_pareto_nbd
 
 
 def test_cdnow_published_estimates():

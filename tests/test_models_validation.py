@@ -21,7 +21,7 @@ class LinearModel:
     """A stand-in model whose expectations are easy to do by hand: E[X(t)] = t / 2 (half a purchase per week)."""
 
     unit_ = "W"
-    params_ = {}
+    params_: dict = {}  # noqa: RUF012
 
     def _check_fitted(self):
         pass

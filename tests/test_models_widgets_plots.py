@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib import plot
-from crmlib.models import BetaGeo, holdout_comparison, probability_alive_matrix, repeat_frequency_table, tracking
+from crmlib.models import (
+    BetaGeo,
+    holdout_comparison,
+    probability_alive_matrix,
+    repeat_frequency_table,
+    tracking,
+)
 from crmlib.widgets import AliveExplorer, RetentionProjector
 
 REGULAR_12 = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from crmlib.data import DataError
 
-__all__ = ["load_cdnow", "cdnow_path"]
+__all__ = ["cdnow_path", "load_cdnow"]
 
 
 def cdnow_path(which: str = "sample") -> Path:

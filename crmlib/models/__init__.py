@@ -11,7 +11,7 @@ scikit-learn style: settings in ``__init__``, ``fit(...)`` returns ``self``, lea
 
 from __future__ import annotations
 
-from crmlib.models._base import (  # noqa: F401
+from crmlib.models._base import (
     ConvergenceError,
     ModelError,
     NotFittedError,
@@ -21,24 +21,24 @@ from crmlib.models._base import (  # noqa: F401
     repeat_frequency_table,
     tracking,
 )
-from crmlib.models.beta_geo import BetaGeo  # noqa: F401
-from crmlib.models.pareto_nbd import ParetoNBD  # noqa: F401
-from crmlib.models.gamma_gamma import GammaGamma, customer_lifetime_value  # noqa: F401
-from crmlib.models.shifted_beta_geo import ShiftedBetaGeo, naive_survival_projections  # noqa: F401
+from crmlib.models.beta_geo import BetaGeo
+from crmlib.models.gamma_gamma import GammaGamma, customer_lifetime_value
+from crmlib.models.pareto_nbd import ParetoNBD
+from crmlib.models.shifted_beta_geo import ShiftedBetaGeo, naive_survival_projections
 
 __all__ = [
     "BetaGeo",
-    "ParetoNBD",
-    "GammaGamma",
-    "ShiftedBetaGeo",
-    "ModelError",
     "ConvergenceError",
+    "GammaGamma",
+    "ModelError",
     "NotFittedError",
+    "ParetoNBD",
+    "ShiftedBetaGeo",
     "customer_lifetime_value",
-    "naive_survival_projections",
-    "holdout_comparison",
-    "tracking",
-    "probability_alive_matrix",
     "expected_purchases_matrix",
+    "holdout_comparison",
+    "naive_survival_projections",
+    "probability_alive_matrix",
     "repeat_frequency_table",
+    "tracking",
 ]

@@ -21,14 +21,14 @@ from crmlib.data import DataError
 from crmlib.params import check_number, check_unit
 
 __all__ = [
-    "ModelError",
     "ConvergenceError",
+    "ModelError",
     "NotFittedError",
-    "holdout_comparison",
-    "tracking",
-    "probability_alive_matrix",
     "expected_purchases_matrix",
+    "holdout_comparison",
+    "probability_alive_matrix",
     "repeat_frequency_table",
+    "tracking",
 ]
 
 #: Fewest customers (or cohort members) a model is fitted on; below this the estimates mean nothing.
@@ -259,10 +259,10 @@ class BaseModel:
 
     def _optimise(self, arrays, weights, start: np.ndarray, func: str) -> None:
         total = float(weights.sum())
-        objective = lambda lp: self._neg_mean_loglik(lp, arrays, weights, total)  # noqa: E731
+        objective = lambda lp: self._neg_mean_loglik(lp, arrays, weights, total)
         jac = None
         if hasattr(self, "_grad"):
-            jac = lambda lp: self._neg_mean_grad(lp, arrays, weights, total)  # noqa: E731
+            jac = lambda lp: self._neg_mean_grad(lp, arrays, weights, total)
         x0 = np.log(start)
         if not math.isfinite(objective(x0)) or objective(x0) >= 1e299:
             raise ConvergenceError(
@@ -304,7 +304,7 @@ class BaseModel:
         with np.errstate(all="ignore"):
             ll = self._loglik(np.exp(x), arrays)
         self.log_likelihood_ = float(np.sum(weights * ll))
-        self.n_ = int(round(total))
+        self.n_ = int(round(total))  # noqa: RUF046
         self._arrays, self._weights = arrays, weights
 
     def _covariance(self) -> np.ndarray:

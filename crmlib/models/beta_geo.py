@@ -22,7 +22,6 @@ from crmlib.models._base import (
     _collapse,
     _summary_unit,
 )
-from crmlib.params import check_number
 
 __all__ = ["BetaGeo"]
 
@@ -38,7 +37,7 @@ def _as_array(values, name: str) -> np.ndarray:
 
 def check_identifiable(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np.ndarray, func: str) -> None:
     """Raise ModelError when a repeat-buying model cannot be identified from these customers."""
-    n = int(round(weights.sum()))
+    n = int(round(weights.sum()))  # noqa: RUF046
     if n < MIN_CUSTOMERS:
         raise ModelError(
             f"{func}: only {n} customers; a repeat-buying model needs at least {MIN_CUSTOMERS} (in practice "
@@ -109,7 +108,7 @@ class BetaGeo(BaseModel):
     _param_names = ("r", "alpha", "a", "b")
 
     # -- fitting ---------------------------------------------------------------------------------
-    def fit(self, summary: pd.DataFrame, *, unit: str | None = None) -> "BetaGeo":
+    def fit(self, summary: pd.DataFrame, *, unit: str | None = None) -> BetaGeo:
         """Fit by maximum likelihood to the summary of :func:`crmlib.rfm.summarize`.
 
         Parameters

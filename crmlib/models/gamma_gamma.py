@@ -71,7 +71,7 @@ class GammaGamma(BaseModel):
     _param_names = ("p", "q", "v")
     _what = "repeat customers"
 
-    def fit(self, summary: pd.DataFrame) -> "GammaGamma":
+    def fit(self, summary: pd.DataFrame) -> GammaGamma:
         """Fit to the repeat customers (``frequency > 0``) of the summary of :func:`crmlib.rfm.summarize`.
 
         Parameters
@@ -103,7 +103,7 @@ class GammaGamma(BaseModel):
         self.unit_ = _summary_unit(summary, None, func)
         repeat = summary["frequency"].to_numpy(float) > 0
         (x, m), w, _ = _collapse(summary["frequency"].to_numpy(float)[repeat], summary["monetary_value"].to_numpy(float)[repeat])
-        n = int(round(w.sum()))
+        n = int(round(w.sum()))  # noqa: RUF046
         if n < MIN_CUSTOMERS:
             raise ModelError(
                 f"{func}: only {n} customers with a repeat purchase; the Gamma-Gamma model is fitted on repeat "

@@ -120,7 +120,7 @@ class ParetoNBD(BaseModel):
 
     _param_names = ("r", "alpha", "s", "beta")
 
-    def fit(self, summary: pd.DataFrame, *, unit: str | None = None) -> "ParetoNBD":
+    def fit(self, summary: pd.DataFrame, *, unit: str | None = None) -> ParetoNBD:
         """Fit by maximum likelihood to the summary of :func:`crmlib.rfm.summarize` (see :meth:`BetaGeo.fit`).
 
         Returns
@@ -201,7 +201,7 @@ class ParetoNBD(BaseModel):
         >>> float(m.expected_purchases(0.0))
         0.0
         """
-        r, alpha, s, beta = self._p()
+        r, alpha, _s, beta = self._p()
         t = _as_array(t, "t")
         value = r * beta / alpha * self._growth(t, beta)
         return value if value.ndim else float(value)
@@ -222,7 +222,7 @@ class ParetoNBD(BaseModel):
         >>> float(m.conditional_expected_purchases(0.0, 2, 30.43, 38.86))
         0.0
         """
-        r, alpha, s, beta = self._p()
+        self._check_fitted()
         t = _as_array(t, "t")
         x, tx, T = (_as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
         value = self._expected_if_alive(t, x, T) * self.probability_alive(x, tx, T)
@@ -230,6 +230,6 @@ class ParetoNBD(BaseModel):
 
     def _expected_if_alive(self, t, x, T) -> np.ndarray:
         """E[Y(t) | alive at T, x, T] (it does not depend on t_x)."""
-        r, alpha, s, beta = self._p()
+        r, alpha, _s, beta = self._p()
         t, x, T = (np.asarray(v, dtype=float) for v in (t, x, T))
         return (r + x) / (alpha + T) * (beta + T) * self._growth(t, beta + T)

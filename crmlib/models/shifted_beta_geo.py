@@ -94,7 +94,7 @@ class ShiftedBetaGeo(BaseModel):
     _param_names = ("alpha", "beta")
     _what = "cohort members"
 
-    def fit(self, survivors) -> "ShiftedBetaGeo":
+    def fit(self, survivors) -> ShiftedBetaGeo:
         """Fit to one cohort: the number still active at the start of each period, first value the cohort size.
 
         Returns

@@ -12,12 +12,12 @@ import pandas as pd
 from crmlib.plot._base import get_ax
 
 __all__ = [
-    "holdout_purchases",
-    "tracking_purchases",
     "alive_matrix",
     "frequency_recency_matrix",
+    "holdout_purchases",
     "repeat_frequency_fit",
     "retention_projection",
+    "tracking_purchases",
 ]
 
 _ACTUAL = "#333333"
@@ -75,7 +75,7 @@ def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax=None)
         ax.annotate("end of calibration", (cal, ax.get_ylim()[1]), xytext=(4, -14), textcoords="offset points", color="grey", fontsize=9)
     unit = UNIT_NAMES.get(table.attrs.get("unit", ""), "periods")
     ax.set_xlabel(unit.capitalize())
-    ax.set_ylabel(("Cumulative repeat purchases" if cumulative else f"Repeat purchases per {unit[:-1]}"))
+    ax.set_ylabel("Cumulative repeat purchases" if cumulative else f"Repeat purchases per {unit[:-1]}")
     ax.set_title("Tracking " + ("cumulative" if cumulative else "incremental") + " repeat purchases")
     ax.legend(frameon=False, loc="upper left")
     return ax

@@ -14,7 +14,7 @@ import io
 
 import ipywidgets as widgets
 
-__all__ = ["RetentionProjector", "retention_projector", "AliveExplorer", "alive_explorer"]
+__all__ = ["AliveExplorer", "RetentionProjector", "alive_explorer", "retention_projector"]
 
 
 def _figure_png(draw, figsize=(7.5, 4.0)) -> bytes:
