@@ -293,7 +293,7 @@ def _set_seed(nb, seed: int | None):
         return
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            new, count = re.subn(r"(?m)^seed\s*=\s*[^#\n]*", f"seed = {int(seed)}", cell.source)
+            new, count = re.subn(r"(?m)^seed\s*=\s*[^#\n]*?(?=[ \t]*(#|$))", f"seed = {int(seed)}", cell.source)
             if count == 0:
                 raise ExerciseError("The exercise has no 'seed' parameter to set.")
             cell.source = new

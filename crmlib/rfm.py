@@ -199,6 +199,7 @@ def _summary_from_days(pdays: _PurchaseDays, end, unit: str) -> pd.DataFrame:
         index=pdays.customers,
     )
     summary.index.name = "customer_id"
+    summary.attrs["unit"] = unit
     return summary
 
 
