@@ -150,6 +150,7 @@ REPORT_OPTIONS = {
     "price": "price_col",
     "invoice": "invoice_col",
     "date_format": "date_format",
+    "returns": "returns",
     "calibration_end": "calibration_end",
     "unit": "unit",
 }
@@ -157,7 +158,7 @@ REPORT_OPTIONS = {
 
 def main_report(argv: list[str]) -> int:
     """``crmlib report --data FILE --out DIR [--customer COL --date COL --amount COL] [--quantity COL --price COL
-    --invoice COL] [--date-format FMT] [--calibration-end DATE] [--unit W] [-p name=value ...] [--force]``."""
+    --invoice COL] [--date-format FMT] [--returns net|drop|keep] [--calibration-end DATE] [--unit W] [-p name=value ...] [--force]``."""
     import sys
 
     from crmlib.cli import UsageError, _error_lines, _Parser, _quick_notebook_imports, _quiet_papermill
@@ -173,6 +174,7 @@ def main_report(argv: list[str]) -> int:
     parser.add_argument("--price", metavar="COL", help="line-item exports: column of the unit price")
     parser.add_argument("--invoice", metavar="COL", help="line-item exports: column of the invoice id (lines of one order)")
     parser.add_argument("--date-format", dest="date_format", metavar="FMT", help="strftime format of the dates, e.g. %%d/%%m/%%Y")
+    parser.add_argument("--returns", choices=("net", "drop", "keep"), help="negative amounts (returns): net them against the purchase (default), drop or keep them")
     parser.add_argument("--calibration-end", dest="calibration_end", metavar="DATE", help="end of the model calibration period")
     parser.add_argument("--unit", metavar="U", help="time unit of the models: D, W, M or Y (default W)")
     parser.add_argument("-p", "--parameter", dest="parameters", action="append", metavar="NAME=VALUE", help="another report parameter (repeatable)")

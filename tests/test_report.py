@@ -221,7 +221,10 @@ def test_a_line_item_export_is_read_by_invoice(tmp_path, capsys):
     # Three purchase days each (the cancellation nets against 12346's purchase and is no purchase day).
     assert (customers["frequency"] == 2).all()
     # Customer 12347 (k = 1): qty 3 x 2.55 on each visit plus 1, 2, 3 x 3.39 = 3 * 7.65 + 6 * 3.39.
-    assert customers.set_index("customer_id").loc["12347", "revenue"] == pytest.approx(3 * 7.65 + 6 * 3.39)
+    revenue = customers.set_index("customer_id")["revenue"]
+    assert revenue["12347"] == pytest.approx(3 * 7.65 + 6 * 3.39)
+    # Customer 12346 (k = 0): 3 x (2 x 2.55) + 6 x 3.39, less the cancelled 2 x 2.55 (returns are netted).
+    assert revenue["12346"] == pytest.approx(3 * 5.10 + 6 * 3.39 - 5.10)
 
 
 # --------------------------------------------------------------------------- usage errors (nothing runs)
@@ -235,6 +238,7 @@ def test_a_line_item_export_is_read_by_invoice(tmp_path, capsys):
         (["--data", "{data}", "--out", "{out}", "-p", "novalue"], "novalue"),
         (["--data", "{missing}", "--out", "{out}"], "does not exist"),
         (["--data", "{data}", "--out", "{out}", "-p", "tables_dir=/tmp"], "set by the command"),
+        (["--data", "{data}", "--out", "{out}", "--returns", "maybe"], "--returns"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tiny_csv, tmp_path, capsys, argv, fragment):
