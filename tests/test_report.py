@@ -11,7 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 
-import numpy as np
+import nbformat
 import pandas as pd
 import pytest
 
@@ -165,6 +165,9 @@ def test_tiny_data_gives_a_complete_report_saying_why_the_models_are_missing(tin
     assert "the BG/NBD model could not be fitted" in html
     assert "only 4 customers" in html
     assert "Skipped: the holdout validation" in html and "Skipped: the churn plan" in html
+    notebook = nbformat.read(out / "report.ipynb", as_version=4)
+    assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert "Traceback" not in html
     customers = pd.read_csv(out / "tables" / "customers.csv", dtype={"customer_id": str})
     assert list(customers.columns) == CUSTOMER_COLUMNS
     assert sorted(customers["customer_id"]) == ["A", "B", "C", "D"]
