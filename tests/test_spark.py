@@ -67,7 +67,7 @@ def _log(seed: int = 0, n: int = 1500, customers: int = 150) -> pd.DataFrame:
 def test_spark_parquet_equals_rfm_summarize(spark, tmp_path):
     tx = _log(seed=1)
     path = tmp_path / "log.parquet"
-    tx.to_parquet(path, index=False)
+    tx.to_parquet(path, index=False, coerce_timestamps="us")
     got = summarize_spark(str(path), spark, unit="W", observation_end="2024-01-20")
     pd.testing.assert_frame_equal(got, summarize(tx, unit="W", observation_end="2024-01-20"), check_exact=True)
 
@@ -84,7 +84,7 @@ def test_spark_csv_other_names_collapsed_through_summarize_file(spark, tmp_path)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
-def test_spark_dataframe_and_errors(spark):
+def test_spark_dataframe_and_errors(spark, tmp_path):
     tx = _log(seed=3, n=400, customers=60)
     rows = list(zip(tx["customer_id"], tx["date"].dt.strftime("%Y-%m-%d"), tx["amount"].astype(float)))
     frame = spark.createDataFrame(rows, "customer_id string, date string, amount double")
@@ -95,3 +95,7 @@ def test_spark_dataframe_and_errors(spark):
     bad = spark.createDataFrame([("a", "31/12/2024", 1.0)], "customer_id string, date string, amount double")
     with pytest.raises(DataError, match=r"Spark could not summarize the Spark DataFrame.*ISO 8601"):
         summarize_spark(bad, spark)
+    nanos = tmp_path / "nanos.parquet"
+    tx.assign(date=tx["date"].astype("datetime64[ns]")).to_parquet(nanos, index=False)  # Spark cannot read ns
+    with pytest.raises(DataError, match=r"Spark cannot read .*nanos.parquet.*coerce_timestamps='us'"):
+        summarize_spark(str(nanos), spark)
