@@ -244,7 +244,7 @@ def summary_sql(
 # Turning the engine's answer into the kit's frame
 
 
-def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict[str, str]) -> pd.DataFrame:
+def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict[str, str], unit: str) -> pd.DataFrame:
     """Check the blank counts, drop them, set index and dtypes like :func:`crmlib.rfm.summarize`.
 
     ``table`` is the engine's answer as a pyarrow Table; it is converted column by column (and released
@@ -278,6 +278,7 @@ def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict
     for col in ("recency", "T", "monetary_value"):
         if col in frame:
             frame[col] = frame[col].astype(np.float64)
+    frame.attrs["unit"] = unit  # as crmlib.rfm.summarize: the models read the time unit from here
     if collapse:
         frame["weight"] = frame["weight"].astype(np.int64)
         return frame
@@ -533,7 +534,7 @@ def summarize_file(
         path, columns, observation_end=end, unit=unit, memory_limit=memory_limit, threads=threads,
         collapse=collapse, func=func,
     )
-    return _finish(table, collapse=collapse, end_given=end is not None, where=func, columns=columns)
+    return _finish(table, collapse=collapse, end_given=end is not None, where=func, columns=columns, unit=unit)
 
 
 def _check_names(customer, date, amount, func) -> dict[str, str]:
@@ -677,7 +678,7 @@ def summarize_spark(
             ) from None
     finally:
         spark.catalog.dropTempView(view)
-    return _finish(result, collapse=collapse, end_given=end is not None, where=where, columns=columns)
+    return _finish(result, collapse=collapse, end_given=end is not None, where=where, columns=columns, unit=unit)
 
 
 def _collect(spark_frame):

@@ -74,6 +74,7 @@ def test_hand_computed_example(tmp_path):
     assert got["T"].tolist() == [4.0, 3.0]
     assert got["monetary_value"].tolist() == [15.0, 0.0]
     assert got["frequency"].dtype == np.int64
+    assert got.attrs["unit"] == "W"  # as crmlib.rfm.summarize: the models read the unit from here
     # default end: the last date in the file, Feb 3. a: days Jan 1, 15, 22, Feb 3 -> frequency 3,
     # recency 33 days, T 33, monetary (20 + 10 + 1000) / 3; c: T = 1 day.
     got = summarize_file(path, customer="client", date="day", amount="total")
