@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -34,9 +35,8 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -127,7 +127,6 @@ def _read_log(path):
 
 def task(name: str, work: Path, size: int, memory_limit: str | None):
     """Prepare task ``name``; return (timed callable, label of the input)."""
-    import numpy as np
     import pandas as pd
 
     if name == "crmlib.rfm.summarize":
@@ -314,7 +313,7 @@ def measure(name: str, work: Path, size: int, repeats: int, *, in_process: bool,
     if save:
         cmd += ["--save", str(save)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{name} (size {size}) failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -396,7 +395,7 @@ def machine_info() -> dict:
         except PackageNotFoundError:
             versions[pkg] = "not installed"
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu, "cores": os.cpu_count(), "memory": mem,
         "python": platform.python_version(), "os": platform.platform(terse=True),
         "versions": versions,
@@ -409,7 +408,7 @@ def fmt_time(seconds: float) -> str:
 
 
 def fmt_mb(mb: float) -> str:
-    return "–" if mb != mb else f"{mb:,.0f}"
+    return "–" if math.isnan(mb) else f"{mb:,.0f}"
 
 
 def table(rows: list[dict]) -> str:
@@ -417,7 +416,7 @@ def table(rows: list[dict]) -> str:
     head += "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n"
     lines = []
     for r in rows:
-        delta = "" if r["peak_mb"] != r["peak_mb"] else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
+        delta = "" if math.isnan(r["peak_mb"]) else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
         lines.append(
             f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {r['runs']} | "
             f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {r['agree']} |"
@@ -562,12 +561,16 @@ def main(argv=None) -> int:
 def render(rows, info, args) -> str:
     v = info["versions"]
     lines = [
-        f"Run {info['date']} with `python benchmarks/run.py{' --quick' if args.quick else ''}` on {info['cores']} cores "
-        f"({info['cpu']}), {info['memory']} RAM, Python {info['python']}, {info['os']}.",
+        (
+            f"Run {info['date']} with `python benchmarks/run.py{' --quick' if args.quick else ''}` on {info['cores']} "
+            f"cores ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, {info['os']}."
+        ),
         "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
-        f"Load average (1, 5, 15 min) at the start {tuple(round(x, 1) for x in info['load'])}, "
-        f"at the end {tuple(round(x, 1) for x in info['load_end'])}.",
+        (
+            f"Load average (1, 5, 15 min) at the start {tuple(round(x, 1) for x in info['load'])}, "
+            f"at the end {tuple(round(x, 1) for x in info['load_end'])}."
+        ),
         "",
         table(rows),
         targets(rows),
@@ -612,7 +615,7 @@ def targets(rows) -> str:
             x = b["median"] / a["median"]
             line(f"{label} ({fit_data}): crmlib ≥ {goal}x faster than lifetimes", f"{x:.1f}x", x >= goal)
     big = [r for r in rows if r["task"] == "big file" and r["method"] == "crmlib.scale.summarize_file"]
-    if big and big[0]["peak_mb"] == big[0]["peak_mb"]:
+    if big and not math.isnan(big[0]["peak_mb"]):
         line(f"{big[0]['data']}: `summarize_file` peak memory < 2 GB", f"{big[0]['peak_mb']:,.0f} MB "
              f"in {fmt_time(big[0]['median'])}", big[0]["peak_mb"] < 2048)
     return "\n".join(out) + "\n"

@@ -50,9 +50,15 @@ import pandas as pd
 
 from crmlib._units import unit_days
 from crmlib.data import DataError
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
+from crmlib.params import (
+    ParameterError,
+    check_choice,
+    check_date,
+    check_number,
+    check_unit,
+)
 
-__all__ = ["summary_sql", "summarize_file", "summarize_spark", "ENGINES", "DIALECTS"]
+__all__ = ["DIALECTS", "ENGINES", "summarize_file", "summarize_spark", "summary_sql"]
 
 #: Engines :func:`summarize_file` can run on.
 ENGINES = ("duckdb", "spark")
@@ -216,7 +222,7 @@ def summary_sql(
     for name, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
             raise ParameterError(f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
-    q = lambda name: _quote(name, dialect)  # noqa: E731
+    q = lambda name: _quote(name, dialect)
     names = {f"q_{n}": q(n) for n in ("customer_id", "frequency", "recency", "T", "monetary_value", "weight")}
     names.update({f"q{n}": q(n) for n in _CHECK_COLUMNS})
     final = (_FINAL_COLLAPSED if collapse else _FINAL_SUMMARY).format(**names)
@@ -330,7 +336,7 @@ def _check_columns(present: list[str], columns: dict[str, str], where: str, labe
 def _check_memory_limit(value, func):
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.I):
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
         return value.strip()
     raise ParameterError(
         f"The 'memory_limit' parameter of {func} must be a size such as '2GB' or '500MB', or None for "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -155,9 +156,12 @@ def test_end_before_every_purchase_gives_an_empty_summary(tmp_path):
 
 def test_the_file_is_only_read(tmp_path):
     path = _write(_log(seed=2), tmp_path / "log.csv")
-    before = hashlib.sha256(open(path, "rb").read()).hexdigest(), os.stat(path).st_mtime_ns
+    def fingerprint():
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest(), os.stat(path).st_mtime_ns
+
+    before = fingerprint()
     summarize_file(path)
-    assert (hashlib.sha256(open(path, "rb").read()).hexdigest(), os.stat(path).st_mtime_ns) == before
+    assert fingerprint() == before
     assert sorted(os.listdir(tmp_path)) == ["log.csv"]
 
 
@@ -171,7 +175,7 @@ def test_summary_sql_quotes_identifiers_for_each_dialect():
     spark = summary_sql("t", customer="a`b", date="d", amount="x", dialect="spark")
     assert "`a``b`" in spark and "unix_date(" in spark
     # the two dialects differ only in quoting and the day number
-    norm = lambda s: s.replace("`", '"').replace("unix_date(", "DAYNO(").replace(  # noqa: E731
+    norm = lambda s: s.replace("`", '"').replace("unix_date(", "DAYNO(").replace(
         "date_diff('day', DATE '1970-01-01', ", "DAYNO("
     )
     assert norm(summary_sql("t", dialect="spark")) == norm(summary_sql("t"))

@@ -17,9 +17,9 @@ pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip i
 if shutil.which("java") is None:  # pragma: no cover - depends on the machine
     pytest.skip("Spark needs Java 17 or later on the PATH", allow_module_level=True)
 
-from crmlib.data import DataError  # noqa: E402
-from crmlib.rfm import summarize  # noqa: E402
-from crmlib.scale import summarize_file, summarize_spark  # noqa: E402
+from crmlib.data import DataError
+from crmlib.rfm import summarize
+from crmlib.scale import summarize_file, summarize_spark
 
 pytestmark = [
     pytest.mark.slow,
