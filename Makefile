@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    ?= build
 PYTEST_ARGS ?=
+# Extras installed by `make test`; CI adds spark (.ci/run): make test EXTRAS=test,spark
+EXTRAS ?= test
 
 .PHONY: help course test test-browser lab notebooks data bench exercises clean
 
@@ -28,21 +30,21 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e ".[lab]"
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[test]"
+$(VENV)/.installed-$(EXTRAS): pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e ".[$(EXTRAS)]"
 	touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e ".[test,bench]"
-	touch $@ $(VENV)/.installed-test $(VENV)/.installed-base
+	touch $@ $(VENV)/.installed-base
 
 course: $(VENV)/.installed-base
 	$(BIN)/crmlib course --out $(OUT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-$(EXTRAS)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-browser: $(VENV)/.installed-test
+test-browser: $(VENV)/.installed-$(EXTRAS)
 	CRM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser $(PYTEST_ARGS) tests/browser
 
 lab: $(VENV)/.installed-base

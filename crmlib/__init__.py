@@ -36,6 +36,7 @@ _SUBMODULES = (
     "course",
     "params",
     "report",
+    "scale",
     "cli",
 )
 
