@@ -27,15 +27,15 @@ STUDENTS = {stem: KIT_ROOT / "exercises" / f"{stem}.ipynb" for stem in STEMS}
 MISTAKES = {
     "05_probabilistic_clv": (
         "q7",
-        'equity = models.customer_lifetime_value(bg, gg, summary, horizon=12, horizon_unit="M", discount_rate=0.10,\n'
-        '                                        discount_period="M", step="M", margin=0.30)["clv"].sum()',
+        ('equity = models.customer_lifetime_value(bg, gg, summary, horizon=12, horizon_unit="M", discount_rate=0.10,\n'
+         '                                        discount_period="M", step="M", margin=0.30)["clv"].sum()'),
         "You used 10% as a MONTHLY rate; it is per year",
     ),
     "09_capstone_crm_strategy": (
         "q3",
-        'cal = rfm.calibration_holdout(tx, calibration_end=cal_end, unit="W")\n'
-        'predicted_holdout = bg.conditional_expected_purchases(cal["duration_holdout"], cal["frequency"], '
-        'cal["recency"], cal["T"]).sum()',
+        ('cal = rfm.calibration_holdout(tx, calibration_end=cal_end, unit="W")\n'
+         'predicted_holdout = bg.conditional_expected_purchases(cal["duration_holdout"], cal["frequency"], '
+         'cal["recency"], cal["T"]).sum()'),
         "You predicted with the model fitted on the whole log: it has seen the holdout",
     ),
 }
@@ -69,7 +69,7 @@ def test_source_follows_the_exercise_format(stem):
     assert list(questions) == [f"q{k}" for k in range(1, len(questions) + 1)]  # unique, in order
     assert all(1 <= p <= 3 for p in questions.values())
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    headings = re.findall(r"^### Question (\d+) \((\d+) points?\)", markdown, re.M)
+    headings = re.findall(r"^### Question (\d+) \((\d+) points?\)", markdown, re.MULTILINE)
     assert {f"q{k}": int(p) for k, p in headings} == questions  # the heading states the points the check gives
     answers = [c for c in nb.cells if ex.BEGIN in c.source]
     assert [c.id for c in answers] == [f"{q}-answer" for q in questions]  # stable ids the grader matches
@@ -95,7 +95,7 @@ def _run_in_process(stem, seed):
     for cell in _read(stem).cells:
         if cell.cell_type == "code":
             code = f"seed = {seed}" if "parameters" in cell.metadata.get("tags", []) else cell.source
-            exec(compile(code, f"{stem}:{cell.id}", "exec"), namespace)
+            exec(compile(code, f"{stem}:{cell.id}", "exec"), namespace)  # noqa: S102 - our own source notebooks
     return namespace
 
 
