@@ -282,6 +282,14 @@ class _GGStats:
         )
 
 
+def _distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Distinct (x, T) pairs and the pair of each row: hash each column (few distinct values), then the int64 pair code."""
+    cx, ux = pd.factorize(x)
+    cT, uT = pd.factorize(T)
+    pair, codes = pd.factorize(cx.astype(np.int64) * len(uT) + cT)
+    return (ux[codes // len(uT)], uT[codes % len(uT)]), pair
+
+
 def customer_lifetime_value(
     transaction_model,
     spend_model: GammaGamma,
@@ -315,8 +323,8 @@ def customer_lifetime_value(
     with :math:`t_k` the step boundaries (the last one cut at the horizon), :math:`P` the discount
     period, :math:`E[Y_i(t)]` the transaction model's conditional expected purchases, :math:`E[Z_i]`
     the Gamma-Gamma conditional expected spend and :math:`m` the margin (share of revenue kept).
-    P(alive) is computed once per distinct (frequency, recency, T) row, and the expected purchases of a
-    customer still alive, which do not depend on recency, once per distinct (frequency, T) pair.
+    The expected purchases of a customer still alive, which do not depend on recency, and their
+    discounted sum are computed once per distinct (frequency, T) pair, P(alive) once per customer.
 
     Parameters
     ----------
@@ -387,28 +395,35 @@ def customer_lifetime_value(
     bounds = bounds_days / UNIT_DAYS[data_unit]  # step boundaries in the data unit
     discount = (1 + discount_rate) ** (-bounds_days / UNIT_DAYS[discount_period])
 
-    (x, tx, T), _, inverse = _collapse(
-        summary["frequency"].to_numpy(float), summary["recency"].to_numpy(float), summary["T"].to_numpy(float)
-    )
-    alive = np.asarray(transaction_model.probability_alive(x, tx, T), dtype=float)
+    x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     if hasattr(transaction_model, "_expected_if_alive"):
-        # E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) * E[Y(t) | alive, x, T]; the second factor does not
-        # depend on t_x, so it is evaluated once per distinct (x, T) pair at each step boundary
-        (xu, Tu), _, pair = _collapse(x, T)
-        cum = np.atleast_2d(transaction_model._expected_if_alive(bounds[:, None], xu[None, :], Tu[None, :]))[:, pair] * alive[None, :]
+        # E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) * E[Y(t) | alive, x, T]. The second factor does not
+        # depend on t_x: it is evaluated once per distinct (x, T) pair at each step boundary, and so is its
+        # discounted sum, since sum_k d_k (c_k - c_{k-1}) = sum_k (d_k - d_{k+1}) c_k with d_{K+1} = 0.
+        # P(alive) is one closed-form expression per customer (the (x, t_x, T) rows are mostly distinct).
+        alive = np.asarray(transaction_model.probability_alive(x, tx, T), dtype=float)
+        (xu, Tu), pair = _distinct_pairs(x, T)
+        cum_if_alive = np.atleast_2d(transaction_model._expected_if_alive(bounds[:, None], xu[None, :], Tu[None, :]))
+        weights = discount - np.append(discount[1:], 0.0)
+        discounted = alive * np.sum(weights[:, None] * cum_if_alive, axis=0)[pair]
+        expected = alive * cum_if_alive[-1][pair]
     else:
-        cum = np.atleast_2d(transaction_model.conditional_expected_purchases(bounds[:, None], x[None, :], tx[None, :], T[None, :]))
-    increments = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
-    discounted = (discount[:, None] * increments).sum(axis=0)
+        (xd, txd, Td), _, inverse = _collapse(x, tx, T)
+        alive_d = np.asarray(transaction_model.probability_alive(xd, txd, Td), dtype=float)
+        cum = np.atleast_2d(transaction_model.conditional_expected_purchases(bounds[:, None], xd[None, :], txd[None, :], Td[None, :]))
+        increments = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
+        alive = alive_d[inverse]
+        discounted = (discount[:, None] * increments).sum(axis=0)[inverse]
+        expected = cum[-1][inverse]
     spend = spend_model.conditional_expected_spend(
         summary["frequency"].to_numpy(float), summary["monetary_value"].to_numpy(float)
     )
     out = pd.DataFrame(
         {
-            "probability_alive": alive[inverse],
-            "expected_purchases": cum[-1][inverse],
+            "probability_alive": alive,
+            "expected_purchases": expected,
             "expected_spend": np.asarray(spend, dtype=float),
-            "clv": margin * np.asarray(spend, dtype=float) * discounted[inverse],
+            "clv": margin * np.asarray(spend, dtype=float) * discounted,
         },
         index=summary.index,
     )
