@@ -582,6 +582,7 @@ def grade(
     fb_dir.mkdir(parents=True, exist_ok=True)
     cache: dict = {}
     results = []
+    used: set[str] = set()
     start = time.monotonic()
     for i, sub in enumerate(subs, 1):
         graded = grade_one(sub, seed=seed, timeout=timeout, kernel_name=kernel_name, source_dir=source_dir, _expected_cache=cache)
@@ -590,7 +591,13 @@ def grade(
         if graded.error:
             lines += [f"This submission could not be graded fully: {graded.error}", ""]
         lines += [f"- {line}" for line in graded.feedback]
-        (fb_dir / f"{sub.stem}.feedback.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        name = f"{sub.stem}.feedback.md"
+        k = 2
+        while name in used:  # two submissions with one file name (from different folders) keep both files
+            name = f"{sub.stem}-{k}.feedback.md"
+            k += 1
+        used.add(name)
+        (fb_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         if progress:
             elapsed = time.monotonic() - start
             note = f" ({graded.error})" if graded.error else ""

@@ -31,6 +31,11 @@ from crmlib.params import ParameterError, check_date, check_unit
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
+try:  # pandas' O(n) counting sort (used by its groupby); a stable argsort does the same work more slowly
+    from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
+except ImportError:  # pragma: no cover
+    _groupsort_indexer = None
+
 
 @dataclass(frozen=True)
 class _PurchaseDays:
@@ -65,7 +70,7 @@ def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: st
         ids = ids[mask]
         days = days[mask]
     amounts = tx["amount"].to_numpy(dtype=float, na_value=np.nan)[mask]
-    codes, customers = pd.factorize(ids, sort=True)
+    codes, customers = _factorize_sorted(ids)
     if (codes < 0).any():
         rows = ids.index[codes < 0][:5].tolist()
         raise DataError(
@@ -82,15 +87,56 @@ def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: st
         return _PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     dmin = days.min()
     span = int(days.max() - dmin) + 1
-    key = codes.astype(np.int64) * span + (days - dmin)
-    unique_key, inverse = np.unique(key, return_inverse=True)
-    amount = np.bincount(inverse.ravel(), weights=amounts, minlength=len(unique_key))
+    order = _customer_day_order(codes, days - dmin, len(customers), span)
+    code_s = codes.astype(np.int64)[order]
+    day_s = days[order]
+    new = np.empty(len(order), dtype=bool)
+    new[0] = True
+    np.not_equal(code_s[1:], code_s[:-1], out=new[1:])
+    new[1:] |= day_s[1:] != day_s[:-1]
+    # one amount per (customer, day); the order is stable, so the rows of a day are added in row order,
+    # exactly as a bincount over the rows would (np.add.at is sequential; reduceat is not)
+    amount_s = amounts[order]
+    amount = amount_s[new] + 0.0  # -0.0 becomes 0.0, as in a sum starting from 0
+    more = np.flatnonzero(~new)
+    if len(more):
+        np.add.at(amount, np.searchsorted(np.flatnonzero(new), more, side="right") - 1, amount_s[more])
     return _PurchaseDays(
         customers=pd.Index(customers, name="customer_id"),
-        code=unique_key // span,
-        day=unique_key % span + dmin,
+        code=code_s[new],
+        day=day_s[new],
         amount=amount,
     )
+
+
+def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pandas.factorize(ids, sort=True)``, faster for Arrow-backed strings (pandas' default ``str``).
+
+    pandas hashes the strings, then sorts the distinct ids with Arrow and remaps the codes; for Arrow
+    strings the remapping step is slower than sorting the distinct ids here and ranking them.
+    """
+    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+        return pd.factorize(ids, sort=True)
+    codes, uniques = pd.factorize(ids, sort=False)
+    order = np.asarray(uniques.argsort(), dtype=np.intp)  # the sort pandas' own sort=True uses
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    codes = np.where(codes >= 0, rank[codes], -1) if (codes < 0).any() else rank[codes]
+    return codes, uniques.take(order)
+
+
+def _customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int) -> np.ndarray:
+    """Stable order of the rows by (customer code, day offset): a counting sort by day, then by customer.
+
+    Both passes are O(rows) (pandas' counting sort, the one its groupby uses); rows already in date
+    order need the second pass only. Huge date spans fall back to a stable comparison sort.
+    """
+    if _groupsort_indexer is None or span > 4 * len(codes) + 1_000_000:
+        return np.argsort(codes.astype(np.int64) * span + offsets, kind="stable")
+    if np.all(offsets[1:] >= offsets[:-1]):
+        return _groupsort_indexer(codes.astype(np.intp, copy=False), n)[0]
+    by_day = _groupsort_indexer(offsets.astype(np.intp), span)[0]
+    return by_day[_groupsort_indexer(codes[by_day].astype(np.intp, copy=False), n)[0]]
 
 
 def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:

@@ -490,7 +490,6 @@ def value_gap(
     >>> value_gap(links, {"speed": 9}, {"speed": 6})["gap"].tolist()
     [-3.0, -3.0, -3.0, -3.0]
     """
-    func = "value_gap"
     want = hierarchy_value(links, desired, situation=situation, goal_weights=goal_weights)
     got = hierarchy_value(links, received, situation=situation, goal_weights=goal_weights)
     out = want.rename(columns={"value": "desired"})

@@ -160,7 +160,9 @@ def test_grading_sources_students_and_broken_submissions(source_dir, tmp_path):
     assert len(rows) == 2 * len(subs)
     feedback = (tmp_path / "feedback" / "undiscounted.feedback.md").read_text()
     assert "You did not discount the cash flows." in feedback
-    assert "not answered yet" in (tmp_path / "feedback" / f"{student.stem}.feedback.md").read_text()
+    # the source and the student version share a file name: the second one's feedback gets a suffix
+    assert "Score: 3 / 3" in (tmp_path / "feedback" / f"{student.stem}.feedback.md").read_text()
+    assert "not answered yet" in (tmp_path / "feedback" / f"{student.stem}-2.feedback.md").read_text()
     assert "time limit" in (tmp_path / "feedback" / "loop.feedback.md").read_text()
     assert hashlib.sha256(student.read_bytes()).hexdigest() == before  # submissions are only read
 

@@ -10,9 +10,7 @@ here, not by the computation modules. One file per chapter topic; all names are 
 
 from __future__ import annotations
 
-import matplotlib
-
-from crmlib.plot._base import get_ax, use_course_style
+from crmlib.plot._base import get_ax, use_course_style  # noqa: F401  (shared by every chart)
 
 from crmlib.plot._data import *  # noqa: F401,F403  (chapter 00: the bundled data)
 from crmlib.plot._value import *  # noqa: F401,F403  (customer value)
