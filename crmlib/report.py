@@ -64,6 +64,29 @@ def _check_data_outside(data: Path, out: Path) -> None:
         )
 
 
+def _check_readable(data: Path, settings: dict[str, Any]) -> None:
+    """Read the file in this process first, as the chapter will, so a bad file fails at once with one message.
+
+    The chapter's kernel takes seconds to start; a wrong column or an unreadable file should not wait for it.
+    """
+    import warnings
+
+    from crmlib.data import DataError, read_transactions
+
+    line_items = {k: settings.get(f"{k}_col") for k in ("quantity", "price", "invoice")}
+    line_items = {k: v for k, v in line_items.items() if v is not None}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the chapter prints the read report in full
+            read_transactions(
+                data, customer=settings.get("customer_col", "customer_id"), date=settings.get("date_col", "date"),
+                amount=settings.get("amount_col", "amount"), date_format=settings.get("date_format"),
+                returns=settings.get("returns", "net"), **line_items,
+            )
+    except DataError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def make_report(
     data: Path | str,
     out: Path | str,
@@ -110,6 +133,7 @@ def make_report(
         raise ReportError(
             f"The report has no parameter {', '.join(map(repr, unknown))}. Its parameters are: {', '.join(known)}."
         )
+    _check_readable(data, {**{k: v for k, v in known.items()}, **params})
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".crmlib-staging-", dir=out.resolve()))  # absolute: the chapter runs elsewhere
