@@ -20,6 +20,7 @@ customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,9 +159,19 @@ def _empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def summarize(
-    transactions: pd.DataFrame, *, observation_end=None, unit: str = "D"
+    transactions: pd.DataFrame | str | os.PathLike,
+    *,
+    observation_end=None,
+    unit: str = "D",
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
 ) -> pd.DataFrame:
     r"""One row per customer: frequency, recency, T and monetary value.
+
+    ``transactions`` may also be the path of a CSV or Parquet file (or a glob of them): the aggregation then
+    runs out of core in DuckDB (:func:`crmlib.scale.summarize_file`, with the columns named by ``customer``,
+    ``date`` and ``amount``; ISO dates), so a file larger than memory works, and the result is the same frame.
 
     Parameters
     ----------
@@ -208,6 +219,12 @@ def summarize(
     func = "summarize"
     unit = check_unit(unit, func=func)
     end = check_date(observation_end, "observation_end", func=func)
+    if isinstance(transactions, (str, os.PathLike)):
+        from crmlib.scale import summarize_file
+
+        return summarize_file(
+            transactions, customer=customer, date=date, amount=amount, observation_end=end, unit=unit
+        )
     tx = check_canonical(transactions, func)
     if end is None:
         if len(tx) == 0:

@@ -290,3 +290,25 @@ def test_out_of_memory_says_what_to_do(tmp_path):
     path = _write(_log(seed=9, n=20000, customers=5000), tmp_path / "log.parquet")
     with pytest.raises(MemoryError, match=r"DuckDB ran out of memory with memory_limit='1MB' .*Give a larger memory_limit"):
         summarize_file(path, memory_limit="1MB", threads=1)
+
+
+def test_summarize_takes_a_path_and_gives_the_same_frame(tmp_path):
+    """rfm.summarize(path) runs the DuckDB path and equals rfm.summarize(frame) (issue: summarize takes a path)."""
+    import pandas as pd
+
+    from crmlib import rfm
+
+    tx = pd.DataFrame({
+        "client": ["b", "a", "a", "a", "b"],
+        "day": pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-01", "2024-01-15", "2024-02-01"]),
+        "total": [7.0, 10.0, 5.0, 20.0, 1.5],
+    })
+    path = tmp_path / "log.parquet"
+    tx.to_parquet(path)
+    from_file = rfm.summarize(path, customer="client", date="day", amount="total", unit="W", observation_end="2024-02-05")
+    canonical = tx.rename(columns={"client": "customer_id", "day": "date", "total": "amount"})
+    from_frame = rfm.summarize(canonical, unit="W", observation_end="2024-02-05")
+    pd.testing.assert_frame_equal(from_file, from_frame, check_index_type=False, check_dtype=False)
+    # a by hand: first day 2024-01-01 (15.0), repeat 2024-01-15 (20.0); T = 35 days = 5 weeks
+    assert from_file.loc["a", "frequency"] == 1 and from_file.loc["a", "monetary_value"] == 20.0
+    assert from_file.loc["a", "T"] == 5.0
