@@ -167,6 +167,9 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
             data = _data_file(params.pop("data_path"), "-p data_path")
     if data is not None:
         params["data_path"] = str(data)
+    for name in ("tables_dir",):  # output folders given as relative paths mean the user's current folder too
+        if isinstance(params.get(name), str) and not Path(params[name]).expanduser().is_absolute():
+            params[name] = str(Path(params[name]).expanduser().resolve())
     return params, data
 
 
