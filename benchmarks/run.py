@@ -560,9 +560,10 @@ def main(argv=None) -> int:
 
 def render(rows, info, args) -> str:
     v = info["versions"]
+    flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
     lines = [
         (
-            f"Run {info['date']} with `python benchmarks/run.py{' --quick' if args.quick else ''}` on {info['cores']} "
+            f"Run {info['date']} with `python benchmarks/run.py{flags}` on {info['cores']} "
             f"cores ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, {info['os']}."
         ),
         "",
