@@ -390,3 +390,15 @@ def test_segment_grid():
     assert grid.loc[1, 5] == "Can't lose them" and grid.loc[5, 1] == "New customers"
     small = rfm.rfm_segment_grid({(2, 2): "Top"}, bins=2)
     assert small.to_numpy().tolist() == [["", "Top"], ["", ""]]
+
+
+def test_many_rows_on_one_day_add_up_exactly_in_row_order():
+    """More rows than a vector register holds on one customer-day: the day's amount is the sequential sum."""
+    amounts = [0.1 * k + 0.01 for k in range(1, 21)]
+    rows = [("a", "2024-01-01", 5.0)] + [("a", "2024-01-09", x) for x in amounts]
+    summary = rfm.summarize(_tx(rows), observation_end="2024-01-31")
+    expected = 0.0
+    for x in amounts:  # row order, one addition at a time
+        expected += x
+    assert summary.loc["a", "frequency"] == 1
+    assert summary.loc["a", "monetary_value"] == expected
