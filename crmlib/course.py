@@ -151,6 +151,32 @@ def _strip_volatile(nb) -> None:
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
     _relabel_widgets(nb)
+    _fix_random_output_ids(nb)
+
+
+_STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\\\" {])")
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def _fix_random_output_ids(nb) -> None:
+    """pandas' Styler tables get a random id (``T_1a2b3``) and reprs show memory addresses; make both fixed.
+
+    Applied to the whole notebook (outputs and saved widget state), numbering the ids by first appearance.
+    """
+    import json
+
+    import nbformat
+
+    text = json.dumps(nb, sort_keys=True)
+    mapping: dict[str, str] = {}
+    for match in _STYLER_ID.finditer(text):
+        mapping.setdefault(match.group(1), f"T_{len(mapping):05d}")
+    new = _STYLER_ID.sub(lambda m: mapping[m.group(1)], text) if mapping else text
+    new = _ADDRESS.sub(" at 0x0>", new)
+    if new != text:
+        fresh = nbformat.from_dict(json.loads(new))
+        nb.clear()
+        nb.update(fresh)
 
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
