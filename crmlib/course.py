@@ -150,8 +150,26 @@ def _strip_volatile(nb) -> None:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
+            cell.outputs = _merge_streams(cell.get("outputs", []))
     _relabel_widgets(nb)
     _fix_random_output_ids(nb)
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs: how the kernel chunks printed text depends on timing."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\\\" {])")

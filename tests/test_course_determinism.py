@@ -49,3 +49,12 @@ def test_a_notebook_without_widgets_or_tables_is_unchanged():
     before = copy.deepcopy(nb)
     _strip_volatile(nb)
     assert nb == before
+
+
+def test_printed_text_is_stored_as_one_output_however_the_kernel_chunked_it():
+    cell = new_code_cell("print('a'); print('b')", id="cell-2")
+    cell.outputs = [new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="b\n"),
+                    new_output("stream", name="stderr", text="warning\n")]
+    nb = new_notebook(cells=[cell])
+    _strip_volatile(nb)
+    assert [(o["name"], o["text"]) for o in nb.cells[0].outputs] == [("stdout", "a\nb\n"), ("stderr", "warning\n")]

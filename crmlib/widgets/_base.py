@@ -10,7 +10,7 @@ import pandas as pd
 
 from crmlib.params import ParameterError
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "Calculator", "figure_png"]
 
 
 class Explorer(widgets.VBox):
@@ -65,3 +65,40 @@ class Explorer(widgets.VBox):
         fig.savefig(buffer, format="png", bbox_inches="tight", dpi=80)
         self.image.value = buffer.getvalue()
         self.table.value = html
+
+
+def figure_png(draw: Callable, figsize=(7.5, 4.0)) -> bytes:
+    """Draw with ``draw(ax)`` on a new off-screen figure and return it as PNG bytes (no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=90)
+    ax = fig.add_subplot()
+    draw(ax)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+class Calculator(widgets.VBox):
+    """Controls above a result (HTML) and, optionally, a chart (PNG), recomputed by ``_update`` on every change.
+
+    Subclasses build their controls and call ``super().__init__(controls)``; ``_update`` reads
+    :meth:`values`, calls crmlib and writes ``self.result.value`` (and ``self.chart.value``).
+    """
+
+    def __init__(self, controls: dict, *, chart: bool = True):
+        self.controls = controls
+        self.result = widgets.HTML()
+        self.chart = widgets.Image(format="png") if chart else None
+        for control in controls.values():
+            control.observe(self._update, names="value")
+        super().__init__([*controls.values(), self.result, *([self.chart] if chart else [])])
+        self._update()
+
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _update(self, change=None) -> None:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError

@@ -6,27 +6,14 @@ reads its sliders, calls those functions and shows their results (no computation
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
+
+from crmlib.widgets._base import Calculator, figure_png
 
 __all__ = ["CLVCalculator", "clv_calculator"]
 
 
-def _figure_png(draw, figsize=(6.5, 3.6)) -> bytes:
-    """Draw with ``draw(ax)`` on a new off-screen figure and return it as PNG bytes (no pyplot state)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, dpi=90)
-    ax = fig.add_subplot()
-    draw(ax)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-class CLVCalculator(widgets.VBox):
+class CLVCalculator(Calculator):
     """Interactive retention-based CLV: sliders for margin, retention, discount rate and horizon.
 
     Shows the finite-horizon CLV, the infinite-horizon (Gupta-Lehmann) value, the expected lifetime,
@@ -51,16 +38,7 @@ class CLVCalculator(widgets.VBox):
                 layout=layout,
             ),
         }
-        self.result = widgets.HTML()
-        self.chart = widgets.Image(format="png")
-        for control in self.controls.values():
-            control.observe(self._update, names="value")
-        super().__init__([*self.controls.values(), self.result, self.chart])
-        self._update()
-
-    def values(self) -> dict:
-        """The current settings, as keyword arguments of :func:`crmlib.clv.retention_clv`."""
-        return {name: control.value for name, control in self.controls.items()}
+        super().__init__(self.controls)
 
     def _update(self, change=None) -> None:
         from crmlib import clv
@@ -77,7 +55,7 @@ class CLVCalculator(widgets.VBox):
             f"expected lifetime: {lifetime:,.1f} periods"
         )
         table = clv.retention_clv_table(v["margin"], v["retention"], v["discount_rate"], horizon=max(v["horizon"], 30), **kwargs)
-        self.chart.value = _figure_png(lambda ax: _horizon_with_marker(ax, clv_horizon_chart, table, infinite, v["horizon"]))
+        self.chart.value = figure_png(lambda ax: _horizon_with_marker(ax, clv_horizon_chart, table, infinite, v["horizon"]), figsize=(6.5, 3.6))
 
 
 def _horizon_with_marker(ax, chart, table, infinite, horizon):

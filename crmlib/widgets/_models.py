@@ -10,26 +10,14 @@ Both only read their controls, call :mod:`crmlib.models` and draw with :mod:`crm
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
+
+from crmlib.widgets._base import Calculator, figure_png
 
 __all__ = ["AliveExplorer", "RetentionProjector", "alive_explorer", "retention_projector"]
 
 
-def _figure_png(draw, figsize=(7.5, 4.0)) -> bytes:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, dpi=90)
-    ax = fig.add_subplot()
-    draw(ax)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-class RetentionProjector(widgets.VBox):
+class RetentionProjector(Calculator):
     """Fit the sBG on the first ``k`` periods of a cohort and compare its projection with naive curves.
 
     ``controls["calibration_periods"]`` (slider, 2 .. periods-1) and ``controls["naive"]`` (checkbox);
@@ -49,12 +37,7 @@ class RetentionProjector(widgets.VBox):
             ),
             "naive": widgets.Checkbox(value=True, description="show naive curve fits"),
         }
-        self.result = widgets.HTML()
-        self.chart = widgets.Image(format="png")
-        for control in self.controls.values():
-            control.observe(self._update, names="value")
-        super().__init__([*self.controls.values(), self.result, self.chart])
-        self._update()
+        super().__init__(self.controls)
 
     def _update(self, change=None) -> None:
         from crmlib.models import ShiftedBetaGeo, naive_survival_projections
@@ -71,7 +54,7 @@ class RetentionProjector(widgets.VBox):
             f"Share still active in period {last}: actual {100 * actual:.1f}%, sBG {100 * model.survival(last):.1f}%"
             f"<table><tr><td>naive fits:</td>{rows}</tr></table>"
         )
-        self.chart.value = _figure_png(
+        self.chart.value = figure_png(
             lambda ax: retention_projection(
                 self.survivors, calibration_periods=k, periods=self.periods, model=model,
                 naive=self.controls["naive"].value, period_name=self.period_name, ax=ax,
@@ -84,7 +67,7 @@ def retention_projector(survivors, calibration_periods: int = 4, **kwargs) -> Re
     return RetentionProjector(survivors, calibration_periods=calibration_periods, **kwargs)
 
 
-class AliveExplorer(widgets.VBox):
+class AliveExplorer(Calculator):
     """P(alive) and expected purchases of one customer: sliders for frequency, recency and T.
 
     ``controls["frequency"]``, ``controls["recency"]``, ``controls["T"]``, ``controls["horizon"]``; the numbers
@@ -102,11 +85,7 @@ class AliveExplorer(widgets.VBox):
             "T": widgets.FloatSlider(value=40.0, min=1.0, max=max_T, step=0.5, description=f"observed for T ({unit})", style=style, layout=layout),
             "horizon": widgets.FloatSlider(value=26.0, min=1.0, max=max_T, step=1.0, description=f"forecast horizon ({unit})", style=style, layout=layout),
         }
-        self.result = widgets.HTML()
-        for control in self.controls.values():
-            control.observe(self._update, names="value")
-        super().__init__([*self.controls.values(), self.result])
-        self._update()
+        super().__init__(self.controls, chart=False)
 
     def _update(self, change=None) -> None:
         c = {k: v.value for k, v in self.controls.items()}

@@ -9,12 +9,12 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from crmlib.widgets._clv import _figure_png
+from crmlib.widgets._base import Calculator, figure_png
 
 __all__ = ["EpisodeValueCalculator", "episode_value_calculator"]
 
 
-class EpisodeValueCalculator(widgets.VBox):
+class EpisodeValueCalculator(Calculator):
     """Interactive total episode value: sliders for episode and relationship benefits and sacrifices.
 
     Controls in ``controls`` (``episode_benefits``, ``relationship_benefits``, ``episode_sacrifices``,
@@ -36,16 +36,7 @@ class EpisodeValueCalculator(widgets.VBox):
             "episode_sacrifices": slider(episode_sacrifices, "episode sacrifices"),
             "relationship_sacrifices": slider(relationship_sacrifices, "relationship sacrifices"),
         }
-        self.result = widgets.HTML()
-        self.chart = widgets.Image(format="png")
-        for control in self.controls.values():
-            control.observe(self._update, names="value")
-        super().__init__([*self.controls.values(), self.result, self.chart])
-        self._update()
-
-    def values(self) -> dict:
-        """The current settings, as keyword arguments of :func:`crmlib.value.total_episode_value`."""
-        return {name: control.value for name, control in self.controls.items()}
+        super().__init__(self.controls)
 
     def _update(self, change=None) -> None:
         from crmlib import value
@@ -68,7 +59,7 @@ class EpisodeValueCalculator(widgets.VBox):
             v["episode_benefits"], v["episode_sacrifices"], relationship_benefits=steps, relationship_sacrifices=steps
         )
         point = (min(v["relationship_benefits"], steps[-1]), min(v["relationship_sacrifices"], steps[-1]))
-        self.chart.value = _figure_png(lambda ax: episode_value_heatmap(grid, ax=ax, marker=point), figsize=(6.5, 4.8))
+        self.chart.value = figure_png(lambda ax: episode_value_heatmap(grid, ax=ax, marker=point), figsize=(6.5, 4.8))
 
 
 def episode_value_calculator(episode_benefits: float = 6.0, relationship_benefits: float = 2.0, episode_sacrifices: float = 4.0, relationship_sacrifices: float = 1.0) -> EpisodeValueCalculator:
