@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-KIT_ROOT = Path(__file__).resolve().parents[1]
 _CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 #: ipykernel warns about local TCP on every start; the kit's kernels run on loopback only.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -26,8 +25,11 @@ class ChapterError(ValueError):
 
 
 def notebooks_dir() -> Path:
-    """Folder of the chapters: ``$CRMLIB_NOTEBOOKS`` if set, else ``notebooks/`` beside the package."""
-    return Path(os.environ.get("CRMLIB_NOTEBOOKS", KIT_ROOT / "notebooks"))
+    """Folder of the chapters: ``$CRMLIB_NOTEBOOKS`` if set, else the kit's ``notebooks`` folder."""
+    from crmlib.resources import kit_folder
+
+    override = os.environ.get("CRMLIB_NOTEBOOKS")
+    return Path(override) if override else kit_folder("notebooks")
 
 
 @dataclass(frozen=True)

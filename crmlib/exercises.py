@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from crmlib.course import KERNEL_ARGUMENTS, KIT_ROOT
+from crmlib.course import KERNEL_ARGUMENTS
+from crmlib.resources import kit_folder
 
 CHECK_MIME = "application/vnd.crmlib.check+json"
 BEGIN = "### BEGIN SOLUTION"
@@ -259,7 +260,7 @@ def check_frame(
 
 def exercises_dir() -> Path:
     """The kit's ``exercises/`` folder."""
-    return KIT_ROOT / "exercises"
+    return kit_folder("exercises")
 
 
 def sources(folder: Path | None = None) -> list[Path]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import nbformat
 
-from crmlib.course import KIT_ROOT
+from crmlib.resources import kit_folder
 
-SOURCE_DIR = KIT_ROOT / "exercises" / "source"
-STUDENT_DIR = KIT_ROOT / "exercises"
+SOURCE_DIR = kit_folder("exercises") / "source"
+STUDENT_DIR = kit_folder("exercises")
 ALL_STEMS = sorted(p.stem for p in SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 

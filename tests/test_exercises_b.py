@@ -16,11 +16,11 @@ from exercise_harness import questions as questions_of
 from exercise_harness import read_source, with_answer
 
 from crmlib import exercises as ex
-from crmlib.course import KIT_ROOT
+from crmlib.resources import kit_folder
 
 STEMS = ["02_relationship_marketing", "03_loyalty_stages", "08_churn_and_retention"]
-SOURCES = {stem: KIT_ROOT / "exercises" / "source" / f"{stem}.ipynb" for stem in STEMS}
-STUDENTS = {stem: KIT_ROOT / "exercises" / f"{stem}.ipynb" for stem in STEMS}
+SOURCES = {stem: kit_folder("exercises") / "source" / f"{stem}.ipynb" for stem in STEMS}
+STUDENTS = {stem: kit_folder("exercises") / f"{stem}.ipynb" for stem in STEMS}
 
 # One typical mistake per chapter: (question, the student's wrong code, the hint it must get).
 MISTAKES = {

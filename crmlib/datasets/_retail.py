@@ -378,7 +378,7 @@ def make_retail(
 
 
 def data_dir() -> Path:
-    """The folder of the bundled data: ``$CRMLIB_DATA`` if set, else ``data/`` of the kit's clone.
+    """The folder of the bundled data: ``$CRMLIB_DATA`` if set, else the kit's ``data`` folder.
 
     >>> data_dir().name
     'data'
@@ -386,9 +386,9 @@ def data_dir() -> Path:
     env = os.environ.get("CRMLIB_DATA")
     if env:
         return Path(env)
-    import crmlib
+    from crmlib.resources import kit_folder
 
-    return Path(crmlib.__file__).resolve().parents[1] / "data"
+    return kit_folder("data")
 
 
 def _bundled_path(name: str) -> Path:
