@@ -34,7 +34,8 @@ def test_likelihood_matches_quadrature(x, zbar):
     # zbar | nu ~ Gamma(shape p x, rate x nu); nu ~ Gamma(shape q, rate v)
     f = lambda nu: stats.gamma.pdf(zbar, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / v)
     slow, _ = integrate.quad(f, 0, np.inf, epsabs=0, epsrel=1e-11, limit=200)
-    fast = GammaGamma._loglik(np.array([p, q, v]), (np.array([float(x)]), np.array([zbar])))[0]
+    model = GammaGamma()
+    fast = model._loglik(np.array([p, q, v]), model._design((np.array([float(x)]), np.array([zbar])), np.ones(1)))[0]
     assert fast == pytest.approx(math.log(slow), abs=1e-7)
 
 

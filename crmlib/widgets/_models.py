@@ -10,6 +10,8 @@ Both only read their controls, call :mod:`crmlib.models` and draw with :mod:`crm
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 
 from crmlib.widgets._base import Calculator, figure_png
@@ -20,8 +22,9 @@ __all__ = ["AliveExplorer", "RetentionProjector", "alive_explorer", "retention_p
 class RetentionProjector(Calculator):
     """Fit the sBG on the first ``k`` periods of a cohort and compare its projection with naive curves.
 
-    ``controls["calibration_periods"]`` (slider, 2 .. periods-1) and ``controls["naive"]`` (checkbox);
-    the estimates and the projection error at the last observed period are in ``result``, the chart in ``chart``.
+    ``controls["calibration_periods"]`` (slider, 2 .. periods-1), ``controls["naive"]`` and ``controls["bdw"]``
+    (checkboxes; the beta-discrete-Weibull needs at least 3 periods); the estimates and the projection error at the
+    last observed period are in ``result``, the chart in ``chart``.
     """
 
     def __init__(self, survivors, calibration_periods: int = 4, periods: int | None = None, period_name: str = "Year"):
@@ -36,15 +39,29 @@ class RetentionProjector(Calculator):
                 layout=widgets.Layout(width="480px"),
             ),
             "naive": widgets.Checkbox(value=True, description="show naive curve fits"),
+            "bdw": widgets.Checkbox(value=False, description="also the BdW (churn that changes with tenure)"),
         }
         super().__init__(self.controls)
 
     def _update(self, change=None) -> None:
-        from crmlib.models import ShiftedBetaGeo, naive_survival_projections
+        from crmlib.models import BetaDiscreteWeibull, ModelError, ShiftedBetaGeo, naive_survival_projections
         from crmlib.plot import retention_projection
 
         k = self.controls["calibration_periods"].value
         model = ShiftedBetaGeo().fit(self.survivors[: k + 1])
+        others = {}
+        bdw_note = ""
+        if self.controls["bdw"].value:
+            try:
+                bdw = BetaDiscreteWeibull().fit(self.survivors[: k + 1])
+                others["BdW"] = bdw
+                bdw_note = (
+                    f"<br><b>BdW</b>: c = {bdw.params_['c']:.2f} ({'rising' if bdw.params_['c'] > 1 else 'falling'} individual "
+                    f"churn); share still active in period {len(self.survivors) - 1}: "
+                    f"{100 * bdw.survival(len(self.survivors) - 1):.1f}%"
+                )
+            except ModelError as exc:
+                bdw_note = f"<br>BdW not fitted: {html.escape(str(exc))}"
         last = len(self.survivors) - 1
         actual = self.survivors[last] / self.survivors[0]
         naive = naive_survival_projections(self.survivors[: k + 1], last, calibration_periods=k).loc[last]
@@ -52,12 +69,12 @@ class RetentionProjector(Calculator):
         self.result.value = (
             f"<b>sBG fitted on periods 1-{k}</b>: alpha = {model.params_['alpha']:.3f}, beta = {model.params_['beta']:.3f}. "
             f"Share still active in period {last}: actual {100 * actual:.1f}%, sBG {100 * model.survival(last):.1f}%"
-            f"<table><tr><td>naive fits:</td>{rows}</tr></table>"
+            f"<table><tr><td>naive fits:</td>{rows}</tr></table>{bdw_note}"
         )
         self.chart.value = figure_png(
             lambda ax: retention_projection(
                 self.survivors, calibration_periods=k, periods=self.periods, model=model,
-                naive=self.controls["naive"].value, period_name=self.period_name, ax=ax,
+                naive=self.controls["naive"].value, period_name=self.period_name, ax=ax, other_models=others,
             )
         )
 

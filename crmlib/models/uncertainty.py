@@ -1,0 +1,186 @@
+r"""Intervals on what managers read, from the sampling distribution of the fitted parameters.
+
+The maximum-likelihood estimates on the working scale (the logarithm of each positive parameter) are
+asymptotically normal with the inverse observed information as covariance. Drawing parameter vectors from
+that normal (:meth:`BaseModel.parameter_draws <crmlib.models.BetaGeo.parameter_draws>`) and recomputing a
+prediction under each draw gives its sampling distribution; the central share of the draws is the
+interval. This is the approach of "parameter uncertainty by simulation" (King, Tomz and Wittenberg 2000);
+it is not a parametric bootstrap (no refitting) and it leaves out the randomness of the customers' future
+behaviour: it says how sure the *expected* values are.
+
+Predictions are evaluated for all draws at once (the parameters become arrays with a leading draw axis,
+which the models' formulas broadcast), a chunk of customers at a time, so memory stays bounded
+(about ``draws x chunk`` numbers per intermediate array) and half a million customers take seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlib.models._base import BaseModel, ModelError
+from crmlib.params import check_number
+
+__all__ = ["clv_intervals", "predictive_interval"]
+
+#: Numbers held per intermediate array while draws are evaluated (draws x customers in one chunk).
+CHUNK_CELLS = 1_000_000
+
+_METHOD = (
+    "parameter draws from the asymptotic normal distribution of the log-parameters (mean: the estimates; "
+    "covariance: the inverse observed information); central share of the predictions under the draws"
+)
+
+
+def _vectorised(model: BaseModel, draws: pd.DataFrame) -> BaseModel:
+    """The model with each parameter an array of shape (draws, 1): predictions broadcast to (draws, customers)."""
+    return model._with_params({k: draws[k].to_numpy(dtype=float)[:, None] for k in draws.columns})
+
+
+def _has_covariates(model: Any) -> bool:
+    return bool(getattr(model, "covariates", ()))
+
+
+def predictive_interval(
+    method: Callable[..., Any], *args: Any, level: float = 0.9, draws: int = 200, seed: int | None = 0, **kwargs: Any,
+) -> pd.DataFrame:
+    r"""Point prediction and interval of a fitted model's prediction method, from parameter draws.
+
+    ``method`` is a bound method of a fitted model (``model.probability_alive``,
+    ``model.conditional_expected_purchases``, ``model.survival`` ...), called with ``args`` and ``kwargs``
+    once at the estimates and once per draw of the parameters from their asymptotic normal distribution on
+    the log scale. The interval is the central ``level`` share of the draws' predictions, element by element.
+
+    .. math::
+
+        \hat\theta^{(d)} = \exp(z^{(d)}), \quad z^{(d)} \sim N(\log\hat\theta, \hat\Sigma), \quad
+        [\,q_{(1-\text{level})/2},\ q_{(1+\text{level})/2}\,] \text{ of } f(\hat\theta^{(d)}), \ d = 1..D
+
+    Parameters
+    ----------
+    method : callable
+        A bound prediction method of a fitted model.
+    *args, **kwargs
+        Passed to ``method``. Array arguments are broadcast together and processed in chunks.
+    level : float, default 0.9
+        Coverage of the interval, in (0, 1).
+    draws : int, default 200
+        Number of parameter draws (>= 20; the Monte Carlo error of a 90% bound is a few percent of the
+        interval's width at 200).
+    seed : int or None
+        Seed of the draws.
+
+    Returns
+    -------
+    DataFrame
+        One row per element of the prediction (flattened); columns ``estimate``, ``lower``, ``upper``.
+        ``attrs``: ``level``, ``draws``, ``method``.
+
+    Examples
+    --------
+    >>> from crmlib.models import ShiftedBetaGeo
+    >>> sbg = ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> band = predictive_interval(sbg.survival, [7, 12], level=0.9, draws=400)
+    >>> bool((band["lower"] < band["estimate"]).all() and (band["estimate"] < band["upper"]).all())
+    True
+    """
+    model = getattr(method, "__self__", None)
+    name = getattr(method, "__name__", "")
+    if not isinstance(model, BaseModel):
+        raise ModelError(
+            "predictive_interval: give a bound method of a fitted model, e.g. predictive_interval(model.probability_alive, "
+            "frequency, recency, T)."
+        )
+    func = "predictive_interval"
+    level = check_number(level, "level", func=func, low=0, high=1, low_open=True, high_open=True)
+    draws = check_number(draws, "draws", func=func, low=20, integer=True)
+    estimate = np.asarray(method(*args, **kwargs), dtype=float)
+    shape = estimate.shape
+    size = max(estimate.size, 1)
+    theta = model.parameter_draws(draws, seed=seed)
+    is_array = [np.ndim(a) > 0 for a in args]
+    flat_args = [np.broadcast_to(np.asarray(a, float), shape).ravel() if arr else a for a, arr in zip(args, is_array)]
+    cov = kwargs.get("covariates")
+    chunk = max(1, CHUNK_CELLS // draws)
+    q = (1 - level) / 2
+    lower = np.empty(size)
+    upper = np.empty(size)
+    loop = _has_covariates(model)
+    vec = None if loop else _vectorised(model, theta)
+    for start in range(0, size, chunk):
+        sl = slice(start, min(start + chunk, size))
+        call_args = [a[sl] if arr else a for a, arr in zip(flat_args, is_array)] if shape else list(args)
+        call_kwargs = dict(kwargs)
+        if isinstance(cov, pd.DataFrame) and shape:
+            call_kwargs["covariates"] = cov.iloc[sl]
+        if loop:
+            values = np.vstack(
+                [np.asarray(getattr(model._with_params(dict(row)), name)(*call_args, **call_kwargs), float).ravel()
+                 for _, row in theta.iterrows()]
+            )
+        else:
+            values = np.asarray(getattr(vec, name)(*call_args, **call_kwargs), dtype=float).reshape(draws, -1)
+        lower[sl], upper[sl] = np.quantile(values, [q, 1 - q], axis=0)
+    out = pd.DataFrame({"estimate": estimate.reshape(-1) if shape else [float(estimate)], "lower": lower, "upper": upper})
+    out.attrs.update(level=level, draws=draws, method=_METHOD)
+    return out
+
+
+def clv_intervals(
+    plan: Any, transaction_model: Any, spend_model: Any, x: np.ndarray, monetary_value: np.ndarray, *, margin: float,
+    level: float, draws: int, seed: int | None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-customer bounds of P(alive), expected purchases, expected spend and CLV, and the draws of customer equity.
+
+    Used by :func:`crmlib.models.customer_lifetime_value` (``interval=``). The two models' parameters are drawn
+    independently (they are fitted to different parts of the data). The expected purchases of a customer still
+    alive are computed once per distinct (frequency, T) pair and draw; everything per customer is evaluated for
+    all draws at once, a chunk of customers at a time; equity is summed draw by draw.
+    """
+    rng = np.random.default_rng(seed)
+    seeds = rng.integers(0, 2**32 - 1, size=2)
+    td = transaction_model.parameter_draws(draws, seed=int(seeds[0]))
+    sd = spend_model.parameter_draws(draws, seed=int(seeds[1]))
+    n = len(x)
+    q = (1 - level) / 2
+    cols = ("probability_alive", "expected_purchases", "expected_spend", "clv")
+    out = {f"{c}_{side}": np.empty(n) for c in cols for side in ("lower", "upper")}
+    equity = np.zeros(draws)
+    spend_vec = _vectorised(spend_model, sd)
+    chunk = max(1, CHUNK_CELLS // draws)
+    if plan.per_pair:
+        disc = np.empty((draws, len(plan.xu)))
+        total = np.empty((draws, len(plan.xu)))
+        for d, (_, row) in enumerate(td.iterrows()):
+            disc[d], total[d] = plan.pair_values(transaction_model._with_params(dict(row)))
+        tm_vec = _vectorised(transaction_model, td)
+    for start in range(0, n, chunk):
+        sl = slice(start, min(start + chunk, n))
+        if plan.per_pair:
+            alive = np.asarray(tm_vec.probability_alive(plan.x[sl], plan.tx[sl], plan.T[sl]), float).reshape(draws, -1)
+            pair = plan.pair[sl]
+            expected, discounted = alive * total[:, pair], alive * disc[:, pair]
+        else:
+            sub = _sub_plan(plan, sl)
+            parts = [sub.evaluate(transaction_model._with_params(dict(row))) for _, row in td.iterrows()]
+            alive, expected, discounted = (np.vstack([p[i] for p in parts]) for i in range(3))
+        spend = np.asarray(spend_vec.conditional_expected_spend(x[sl], monetary_value[sl]), float).reshape(draws, -1)
+        clv = margin * spend * discounted
+        equity += clv.sum(axis=1)
+        for c, values in zip(cols, (alive, expected, spend, clv)):
+            out[f"{c}_lower"][sl], out[f"{c}_upper"][sl] = np.quantile(values, [q, 1 - q], axis=0)
+    return pd.DataFrame(out), equity
+
+
+def _sub_plan(plan: Any, sl: slice) -> Any:
+    """The customers ``sl`` of a CLV plan (for the per-customer path of covariate models)."""
+    import copy
+
+    sub = copy.copy(plan)
+    sub.x, sub.tx, sub.T = plan.x[sl], plan.tx[sl], plan.T[sl]
+    if isinstance(plan.covariates, pd.DataFrame):
+        sub.covariates = plan.covariates.iloc[sl]
+    return sub
