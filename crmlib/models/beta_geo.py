@@ -157,6 +157,8 @@ class BetaGeo(BaseModel):
     _dead_shift = -1
     #: whether a customer without repeat purchases can have died (at time 0)
     _dead_at_zero = False
+    #: its expected purchases if alive need a hypergeometric function: intervals on CLV expand it around the estimates
+    _costly_pair_term = True
 
     def __init__(
         self,
@@ -173,6 +175,14 @@ class BetaGeo(BaseModel):
         self.dropout_covariates = dropout_covariates
 
     # -- covariates ------------------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        links = self._links()
+        return {
+            **super()._settings(),
+            "purchase_covariates": list(links[0].columns) or None,
+            "dropout_covariates": list(links[1].columns) or None,
+        }
+
     def _links(self) -> tuple[Link, Link, Link]:
         name = type(self).__name__
         p = check_covariate_names(self.purchase_covariates, "purchase_covariates", name)

@@ -105,6 +105,22 @@ class _Design:
     p_T: np.ndarray
     Zp: np.ndarray
     Zd: np.ndarray
+    _sums: _Sums | None = None
+
+    def cache(self, w: np.ndarray) -> _Sums:
+        """Row weights summed by distinct x and T, and each row's T index (parameter-free): computed once."""
+        if self._sums is None or self._sums.w is not w:
+            self._sums = _Sums(self, w)
+        return self._sums
+
+
+class _Sums:
+    def __init__(self, d: _Design, w: np.ndarray) -> None:
+        self.w = w
+        self.W = float(w.sum())
+        self.W_x = np.bincount(d.xi, weights=w, minlength=len(d.xu))
+        Ti, Tu = pd.factorize(d.T)
+        self.Ti, self.Tu = Ti.astype(np.intp), np.asarray(Tu, dtype=float)
 
 
 class ParetoNBD(BaseModel):
@@ -170,6 +186,14 @@ class ParetoNBD(BaseModel):
         self.dropout_covariates = dropout_covariates
 
     # -- covariates ------------------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        links = self._links()
+        return {
+            **super()._settings(),
+            "purchase_covariates": list(links[0].columns) or None,
+            "dropout_covariates": list(links[1].columns) or None,
+        }
+
     def _links(self) -> tuple[Link, Link]:
         name = type(self).__name__
         p = check_covariate_names(self.purchase_covariates, "purchase_covariates", name)
@@ -310,8 +334,50 @@ class ParetoNBD(BaseModel):
     def _loglik_grad(self, params: np.ndarray, design: _Design, weights: np.ndarray) -> tuple[float, np.ndarray]:
         if design.Zp.shape[1] or design.Zd.shape[1]:
             return super()._loglik_grad(params, design, weights)
-        ll, *g = self._terms(params, design, grad=True)
-        return _dot(weights, ll), np.array([_dot(weights, v) for v in g])
+        return self._fast_loglik_grad(params, design, weights)
+
+    def _fast_loglik_grad(self, params: np.ndarray, d: _Design, w: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""Weighted log-likelihood and gradient without covariates.
+
+        :math:`\log F` and its gradient are computed once per distinct (x, y) pair; every sum over the rows of a
+        per-pair, per-T or per-x quantity is a ``bincount`` of the row weights there, so what remains per row is
+        the mixing of the alive and dead terms (two ``exp``, one ``log1p``).
+        """
+        r, alpha, s, beta = (float(v) for v in params)
+        c = d.cache(w)
+        lf, g_r, g_alpha, g_s, g_beta = log_f(r, alpha, s, beta, d.pair_x, d.pair_y, grad=True)
+        xu = d.xu
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lf1, lf2 = lf[d.p_tx], lf[d.p_T]
+            q = np.exp(np.minimum(lf2 - lf1, 0.0))
+            la_u, lb_u = np.log(alpha + c.Tu), np.log(beta + c.Tu)
+            alive = -(r * la_u)[c.Ti] - d.x * la_u[c.Ti] - (s * lb_u)[c.Ti]
+            dead = (np.log(s) - np.log(r + s + xu))[d.xi] + lf1 + np.log1p(-q)
+            top = np.maximum(alive, dead)
+            e_a, e_d = np.exp(alive - top), np.exp(dead - top)
+            tot = e_a + e_d
+            core = top + np.log(tot)
+            wpd = w * e_d / tot  # weight times the dead term's share
+        wpa = w - wpd
+        live = np.isfinite(dead) & (q < 1)
+        c1 = np.where(live, wpd / np.where(live, 1.0 - q, 1.0), 0.0)
+        n_pairs = len(d.pair_x)
+        pair_w = np.bincount(d.p_tx, weights=c1, minlength=n_pairs) - np.bincount(d.p_T, weights=c1 * q, minlength=n_pairs)
+        A_T = np.bincount(c.Ti, weights=wpa, minlength=len(c.Tu))
+        AX_T = np.bincount(c.Ti, weights=wpa * d.x, minlength=len(c.Tu))
+        D_x = np.bincount(d.xi, weights=wpd, minlength=len(xu))
+        W, Wx = c.W, c.W_x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = _dot(Wx, gammaln(r + xu)) + W * (r * np.log(alpha) + s * np.log(beta) - gammaln(r)) + _dot(w, core)
+            inv_rsx = 1.0 / (r + s + xu)
+            d_r = (
+                _dot(Wx, digamma(r + xu)) - W * digamma(r) + W * np.log(alpha) - _dot(A_T, la_u)
+                + _dot(pair_w, g_r) - _dot(D_x, inv_rsx)
+            )
+            d_alpha = W * r / alpha - _dot(r * A_T + AX_T, 1.0 / (alpha + c.Tu)) + _dot(pair_w, g_alpha)
+            d_s = W * np.log(beta) - _dot(A_T, lb_u) + float(D_x.sum()) / s - _dot(D_x, inv_rsx) + _dot(pair_w, g_s)
+            d_beta = W * s / beta - s * _dot(A_T, 1.0 / (beta + c.Tu)) + _dot(pair_w, g_beta)
+        return float(ll), np.array([d_r, d_alpha, d_s, d_beta])
 
     # -- predictions -----------------------------------------------------------------------------------
     def probability_alive(self, frequency: Any, recency: Any, T: Any, *, covariates: Any = None) -> Any:

@@ -144,7 +144,8 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     Returns
     -------
     DataFrame
-        Index ``period``; columns ``linear``, ``quadratic``, ``exponential`` (share surviving, 0-1).
+        Index ``period``; columns ``linear``, ``quadratic``, ``exponential`` (share surviving, 0-1; ``quadratic`` is
+        NaN when fitted on fewer than three periods).
 
     Examples
     --------
@@ -160,7 +161,8 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     share = values[1 : k + 1] / values[0]
     grid = np.arange(periods + 1, dtype=float)
     linear = np.polyval(np.polyfit(t, share, 1), grid)
-    quadratic = np.polyval(np.polyfit(t, share, 2), grid)
+    # a parabola needs three points: with two periods it is not identified (NaN)
+    quadratic = np.polyval(np.polyfit(t, share, 2), grid) if k >= 3 else np.full_like(grid, np.nan)
     positive = share > 0
     exponential = np.exp(np.polyval(np.polyfit(t[positive], np.log(share[positive]), 1), grid))
     out = pd.DataFrame({"linear": linear, "quadratic": quadratic, "exponential": exponential}, index=pd.Index(grid.astype(int), name="period"))

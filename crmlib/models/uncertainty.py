@@ -29,6 +29,15 @@ __all__ = ["clv_intervals", "predictive_interval"]
 #: Numbers held per intermediate array while draws are evaluated (draws x customers in one chunk).
 CHUNK_CELLS = 1_000_000
 
+#: Above this many evaluations of the BG/NBD family's hypergeometric term (draws x step boundaries x distinct
+#: (frequency, T) pairs), :func:`clv_intervals` carries the draws to that term through the second-order
+#: expansion of its logarithm around the estimates instead of evaluating it under every draw.
+EXACT_PAIR_EVALUATIONS = 2_000_000
+
+#: ... provided the standard errors of the log-parameters are at most this (the expansion's error grows with
+#: the spread of the draws; with larger ones every draw is evaluated, however long it takes).
+EXPANSION_MAX_SE = 0.25
+
 _METHOD = (
     "parameter draws from the asymptotic normal distribution of the log-parameters (mean: the estimates; "
     "covariance: the inverse observed information); central share of the predictions under the draws"
@@ -152,10 +161,12 @@ def clv_intervals(
     spend_vec = _vectorised(spend_model, sd)
     chunk = max(1, CHUNK_CELLS // draws)
     if plan.per_pair:
-        disc = np.empty((draws, len(plan.xu)))
-        total = np.empty((draws, len(plan.xu)))
-        for d, (_, row) in enumerate(td.iterrows()):
-            disc[d], total[d] = plan.pair_values(transaction_model._with_params(dict(row)))
+        costly = getattr(transaction_model, "_costly_pair_term", False)
+        precise = np.all(np.sqrt(np.diag(transaction_model._working_covariance())) <= EXPANSION_MAX_SE)
+        if costly and precise and draws * len(plan.bounds) * len(plan.xu) > EXACT_PAIR_EVALUATIONS:
+            disc, total = _expanded_pair_values(plan, transaction_model, td)
+        else:
+            disc, total = _exact_pair_values(plan, transaction_model, td)
         tm_vec = _vectorised(transaction_model, td)
     for start in range(0, n, chunk):
         sl = slice(start, min(start + chunk, n))
@@ -173,6 +184,66 @@ def clv_intervals(
         for c, values in zip(cols, (alive, expected, spend, clv)):
             out[f"{c}_lower"][sl], out[f"{c}_upper"][sl] = np.quantile(values, [q, 1 - q], axis=0)
     return pd.DataFrame(out), equity
+
+
+def _exact_pair_values(plan: Any, model: Any, td: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Discounted and total expected purchases if alive, per draw and (x, T) pair, each draw evaluated exactly."""
+    draws = len(td)
+    disc = np.empty((draws, len(plan.xu)))
+    total = np.empty((draws, len(plan.xu)))
+    block = max(1, CHUNK_CELLS // max(len(plan.bounds) * len(plan.xu), 1))
+    for start in range(0, draws, block):
+        rows = td.iloc[start : start + block]
+        vec = model._with_params({k: rows[k].to_numpy(dtype=float)[:, None, None] for k in rows.columns})
+        disc[start : start + len(rows)], total[start : start + len(rows)] = plan.pair_values(vec)
+    return disc, total
+
+
+def _expanded_pair_values(plan: Any, model: Any, td: pd.DataFrame, h: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    r"""The same as :func:`_exact_pair_values` through the second-order expansion of its logarithm around the estimates.
+
+    With :math:`z` the working (log) parameters and :math:`\Delta = z^{(d)} - \hat z`,
+    :math:`\log f(z^{(d)}) \approx \log f(\hat z) + g'\Delta + \tfrac12 \Delta' H \Delta`, the gradient and Hessian
+    by central differences (:math:`2k^2 + 1` evaluations instead of one per draw). The error is of third order in
+    the draws' distance from the estimates: on 1,200 simulated customers about 1% of the intervals' width at most,
+    less the larger the base (``tests/test_models_uncertainty.py``). P(alive) and spend are still recomputed exactly
+    under every draw.
+    """
+    names = list(model.param_names)
+    k = len(names)
+    z_hat = model._to_working(np.array([model.params_[n] for n in names], dtype=float))
+
+    def log_values(step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d, t = plan.pair_values(model._with_params(dict(zip(names, model._to_natural(z_hat + step))))) if step.any() else base
+        with np.errstate(divide="ignore"):
+            return np.log(d), np.log(t)
+
+    base = plan.pair_values(model)
+    f0 = log_values(np.zeros(k))
+    eye = np.eye(k) * h
+    plus = [log_values(eye[i]) for i in range(k)]
+    minus = [log_values(-eye[i]) for i in range(k)]
+    corners = {
+        (i, m): [log_values(s * eye[i] + u * eye[m]) for s, u in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+        for i in range(k) for m in range(i)
+    }
+    pos = model._positive()
+    theta = td[names].to_numpy(dtype=float)
+    dz = np.where(pos[None, :], np.log(np.where(pos[None, :], theta, 1.0)), theta) - z_hat  # draws x k
+    out = []
+    for j in range(2):
+        g = np.vstack([(plus[i][j] - minus[i][j]) / (2 * h) for i in range(k)])  # k x pairs
+        expo = dz @ np.nan_to_num(g)
+        for i in range(k):
+            second = (plus[i][j] - 2 * f0[j] + minus[i][j]) / h**2
+            expo += 0.5 * dz[:, [i]] ** 2 * np.nan_to_num(second)[None, :]
+            for m in range(i):
+                pp, pm, mp, mm = (c[j] for c in corners[(i, m)])
+                mixed = (pp - pm - mp + mm) / (4 * h**2)
+                expo += dz[:, [i]] * dz[:, [m]] * np.nan_to_num(mixed)[None, :]
+        with np.errstate(invalid="ignore", over="ignore"):
+            out.append(np.where(base[j] > 0, base[j] * np.exp(expo), 0.0))
+    return out[0], out[1]
 
 
 def _sub_plan(plan: Any, sl: slice) -> Any:

@@ -65,7 +65,10 @@ class RetentionProjector(Calculator):
         last = len(self.survivors) - 1
         actual = self.survivors[last] / self.survivors[0]
         naive = naive_survival_projections(self.survivors[: k + 1], last, calibration_periods=k).loc[last]
-        rows = "".join(f"<td>{name}: {100 * value:.1f}%</td>" for name, value in naive.items())
+        rows = "".join(
+            f"<td>{name}: {100 * value:.1f}%</td>" if value == value else f"<td>{name}: needs 3 periods</td>"
+            for name, value in naive.items()
+        )
         self.result.value = (
             f"<b>sBG fitted on periods 1-{k}</b>: alpha = {model.params_['alpha']:.3f}, beta = {model.params_['beta']:.3f}. "
             f"Share still active in period {last}: actual {100 * actual:.1f}%, sBG {100 * model.survival(last):.1f}%"
