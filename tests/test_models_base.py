@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import digamma, gammaln
 from test_models_simulators import simulate_bgbb, simulate_bgnbd
 
 import crmlib.models as models
@@ -46,9 +45,9 @@ class ExponentialGamma(BaseModel):
     def _grad(self, params, design):
         r, alpha = params
         d, c = design
-        return np.vstack([c / r + np.log(alpha) - np.log(alpha + d), -c / (alpha + d) + r * (1 / alpha - 1 / (alpha + d))])
-
-
+        return np.vstack(
+            [c / r + np.log(alpha) - np.log(alpha + d), -c / (alpha + d) + r * (1 / alpha - 1 / (alpha + d))]
+        )
 
 
 def test_a_new_model_needs_only_its_hooks():
@@ -94,7 +93,8 @@ def test_save_and_load_every_model(fitted, tmp_path):
         pd.testing.assert_frame_equal(back.summary(), model.summary())
     bg = models.load_model(tmp_path / "BetaGeo.json")
     assert bg.conditional_expected_purchases(12, 2, 30.0, 38.0, horizon_unit="M") == pytest.approx(
-        fitted["BetaGeo"].conditional_expected_purchases(12, 2, 30.0, 38.0, horizon_unit="M"))
+        fitted["BetaGeo"].conditional_expected_purchases(12, 2, 30.0, 38.0, horizon_unit="M")
+    )
     assert models.load_model(tmp_path / "ShiftedBetaGeo.json").projected_survivors(3).iloc[0] == 1000
     with pytest.raises(FileExistsError, match="already exists; give another path or overwrite=True"):
         fitted["BetaGeo"].save(tmp_path / "BetaGeo.json")
@@ -114,8 +114,10 @@ def test_covariate_model_saves_its_covariates(tmp_path):
     model = models.BetaGeo(purchase_covariates=["vip"]).fit(data, unit="W")
     back = models.load_model(model.save(tmp_path / "cov.json"))
     assert back.param_names == model.param_names
-    np.testing.assert_allclose(back.probability_alive(data["frequency"], data["recency"], data["T"], covariates=data),
-                               model.probability_alive(data["frequency"], data["recency"], data["T"], covariates=data))
+    np.testing.assert_allclose(
+        back.probability_alive(data["frequency"], data["recency"], data["T"], covariates=data),
+        model.probability_alive(data["frequency"], data["recency"], data["T"], covariates=data),
+    )
 
 
 def test_intervals_are_on_the_log_scale_and_inside_the_parameter_space(fitted):
@@ -153,8 +155,11 @@ def test_gradient_hooks_agree_with_their_likelihoods(fitted):
         p = np.array([model.params_[k] for k in model.param_names])
         analytic = (model._grad(p, design) * w).sum(axis=1)
         h = 1e-6 * p
-        numeric = [((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum()) / (2 * h[i])
-                   for i, e in enumerate(np.eye(len(p)))]
+        numeric = [
+            ((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum())
+            / (2 * h[i])
+            for i, e in enumerate(np.eye(len(p)))
+        ]
         np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6, err_msg=name)
 
 
@@ -162,7 +167,10 @@ def test_not_fitted_and_settings_messages():
     for cls in (models.ModifiedBetaGeo, models.BetaGeoBetaBinom, models.BetaDiscreteWeibull):
         with pytest.raises(models.NotFittedError, match=rf"This {cls.__name__} is not fitted yet"):
             cls().summary()
-    with pytest.raises(models.ModelError, match="The 'initial_params' setting of BetaDiscreteWeibull must be a dict with the keys alpha, beta, c"):
+    with pytest.raises(
+        models.ModelError,
+        match="The 'initial_params' setting of BetaDiscreteWeibull must be a dict with the keys alpha, beta, c",
+    ):
         models.BetaDiscreteWeibull(initial_params={"alpha": 1.0}).fit([1000, 800, 700, 650])
     hand = models.BetaGeo()
     hand.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

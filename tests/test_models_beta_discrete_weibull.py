@@ -25,13 +25,15 @@ def test_c_equal_one_is_the_sbg():
     bdw, sbg = BetaDiscreteWeibull(), ShiftedBetaGeo()
     t, churned = np.array([1, 2, 5, 9, 9]), np.array([1, 1, 1, 1, 0])
     np.testing.assert_allclose(
-        bdw._loglik(np.array([0.7, 1.2, 1.0]), _design(bdw, t, churned)), sbg._loglik(np.array([0.7, 1.2]), _design(sbg, t, churned)),
+        bdw._loglik(np.array([0.7, 1.2, 1.0]), _design(bdw, t, churned)),
+        sbg._loglik(np.array([0.7, 1.2]), _design(sbg, t, churned)),
         rtol=1e-12,
     )
     bdw.params_, sbg.params_ = {"alpha": 0.7, "beta": 1.2, "c": 1.0}, {"alpha": 0.7, "beta": 1.2}
     np.testing.assert_allclose(bdw.survival(np.arange(20)), sbg.survival(np.arange(20)), rtol=1e-12)
     assert bdw.discounted_expected_residual_lifetime(0.1, renewals=3) == pytest.approx(
-        sbg.discounted_expected_residual_lifetime(0.1, renewals=3), rel=1e-10)
+        sbg.discounted_expected_residual_lifetime(0.1, renewals=3), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("t, churned", [(1, True), (4, True), (4, False), (11, True)])
@@ -39,10 +41,15 @@ def test_likelihood_matches_integration_over_theta(t, churned):
     # S(t | theta) = (1 - theta)^(t^c); P(T = t) = S(t-1) - S(t), integrated over theta ~ Beta(alpha, beta)
     alpha, beta, c = 1.3, 2.2, 1.6
     dens = stats.beta(alpha, beta).pdf
-    surv = lambda k: integrate.quad(lambda th: (1 - th) ** (k**c) * dens(th), 0, 1, epsabs=0, epsrel=1e-12)[0]
+
+    def surv(k):
+        return integrate.quad(lambda th: (1 - th) ** (k**c) * dens(th), 0, 1, epsabs=0, epsrel=1e-12)[0]
+
     expected = surv(t - 1) - surv(t) if churned else surv(t)
     model = BetaDiscreteWeibull()
-    assert model._loglik(np.array([alpha, beta, c]), _design(model, [t], [float(churned)]))[0] == pytest.approx(np.log(expected), abs=1e-9)
+    assert model._loglik(np.array([alpha, beta, c]), _design(model, [t], [float(churned)]))[0] == pytest.approx(
+        np.log(expected), abs=1e-9
+    )
 
 
 def test_gradient_matches_finite_differences():
@@ -54,8 +61,10 @@ def test_gradient_matches_finite_differences():
     p = np.array([0.5, 0.8, 1.3])
     analytic = (model._grad(p, d) * w).sum(axis=1)
     h = 1e-6 * p
-    numeric = [((w * model._loglik(p + h[i] * e, d)).sum() - (w * model._loglik(p - h[i] * e, d)).sum()) / (2 * h[i])
-               for i, e in enumerate(np.eye(3))]
+    numeric = [
+        ((w * model._loglik(p + h[i] * e, d)).sum() - (w * model._loglik(p - h[i] * e, d)).sum()) / (2 * h[i])
+        for i, e in enumerate(np.eye(3))
+    ]
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
 
 
@@ -64,7 +73,10 @@ def test_recovers_true_parameters_within_three_standard_errors(truth):
     survivors = simulate_bdw(30_000, *truth, periods=10, seed=21)
     table = BetaDiscreteWeibull().fit(survivors).summary()
     for name, value in zip(("alpha", "beta", "c"), truth):  # tolerance: 3 standard errors
-        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (name, table.loc[name].tolist())
+        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (
+            name,
+            table.loc[name].tolist(),
+        )
 
 
 def test_fader_hardie_2007_cohorts(cohorts):
@@ -77,8 +89,11 @@ def test_fader_hardie_2007_cohorts(cohorts):
     # A public reproduction of the paper quotes its polarisation index phi = 1 / (alpha + beta + 1) on the high-end
     # cohort calibrated on years 1-4: 0.099 under the BG (sBG) and 0.335 under the BdW (not checked against the paper).
     first4 = cohorts["high end"][:5]
-    phi = {cls.__name__: 1 / (m.params_["alpha"] + m.params_["beta"] + 1) for cls in (ShiftedBetaGeo, BetaDiscreteWeibull)
-           for m in [cls().fit(first4)]}
+    phi = {
+        cls.__name__: 1 / (m.params_["alpha"] + m.params_["beta"] + 1)
+        for cls in (ShiftedBetaGeo, BetaDiscreteWeibull)
+        for m in [cls().fit(first4)]
+    }
     assert round(phi["ShiftedBetaGeo"], 3) == 0.099 and round(phi["BetaDiscreteWeibull"], 3) == 0.335
 
 
@@ -95,5 +110,7 @@ def test_retention_curve_can_dip_before_it_rises():
 
 
 def test_needs_three_periods_of_churn():
-    with pytest.raises(ModelError, match="churn is observed in only 2 periods; the BdW's three parameters need at least three"):
+    with pytest.raises(
+        ModelError, match="churn is observed in only 2 periods; the BdW's three parameters need at least three"
+    ):
         BetaDiscreteWeibull().fit([1000, 600, 450])

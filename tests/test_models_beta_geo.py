@@ -64,7 +64,9 @@ def _slow_likelihood(r, alpha, a, b, x, tx, T):
         value = (1 - p) ** x * lam**x * math.exp(-lam * T)
         if x > 0:
             value += p * (1 - p) ** (x - 1) * lam**x * math.exp(-lam * tx)
-        density = math.exp(log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p))
+        density = math.exp(
+            log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p)
+        )
         return value * density
 
     value, _ = integrate.dblquad(individual, 1e-12, 1 - 1e-12, 1e-12, 40.0, epsabs=0, epsrel=1e-9)
@@ -156,7 +158,7 @@ def test_conditional_expectation_matches_simulation_of_survivors():
     p = rng.beta(truth["a"], truth["b"], n)
     alive_part = (1 - p) ** x * lam**x * np.exp(-lam * T)
     dead_part = p * (1 - p) ** (x - 1) * lam**x * np.exp(-lam * tx)
-    # alive at T, expected purchases in (T, T+t] of a BG process: (1/p)(1 - exp(-lam p t))  (FHL 2005 eq. 9 per customer)
+    # alive at T, expected purchases in (T, T+t] of a BG process: (1/p)(1 - exp(-lam p t)) (FHL 2005 eq. 9, per person)
     value = np.sum(alive_part * (1 - np.exp(-lam * p * t)) / p) / np.sum(alive_part + dead_part)
     model = BetaGeo()
     model.params_ = truth
@@ -202,16 +204,20 @@ def test_bad_summary_messages():
         BetaGeo(initial_params={"r": 1}).fit(simulate_bgnbd(100, 0.5, 6, 0.8, 2.5))
 
 
-def test_runaway_estimates_raise_convergence_error():
-    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> b runs away to infinity.
+def test_unidentified_parameters_are_flagged():
+    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> the estimates walk along a ridge
+    # towards a limit of the model; the fit says which parameters the data do not identify.
     rng = np.random.default_rng(2)
     n = 400
     T = np.full(n, 50.0)
     x = rng.poisson(0.2 * 50, n) + 1
     tx = T - rng.exponential(1 / 0.2, n).clip(max=49)
     data = pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
-    with pytest.raises(ConvergenceError, match="ran to the edge of the parameter space"):
-        BetaGeo().fit(data)
+    model = BetaGeo().fit(data)
+    assert "The data do not identify" in model.fit_info_["warning"] and "a" in model.fit_info_["warning"]
+    assert model.summary().attrs["warning"] == model.fit_info_["warning"]
+    # a small penalizer gives readable values
+    assert "warning" not in BetaGeo(penalizer=0.01).fit(data).fit_info_
 
 
 def test_analytic_gradient_matches_finite_differences():
@@ -237,7 +243,9 @@ def _expected_by_integration(r, alpha, a, b, x, T, t, shift=0):
     from scipy.special import betaln
 
     B, m, u = b + x + shift, r + x, t / (alpha + T)
-    f = lambda p: np.exp((a - 1) * np.log(p) + (B - 1) * np.log1p(-p) - betaln(a, B)) * -np.expm1(-m * np.log1p(p * u)) / p
+    f = lambda p: (  # noqa: E731
+        np.exp((a - 1) * np.log(p) + (B - 1) * np.log1p(-p) - betaln(a, B)) * -np.expm1(-m * np.log1p(p * u)) / p
+    )
     value, _ = integrate.quad(f, 0, 1, epsabs=0, epsrel=1e-11, limit=500, points=[1e-6, 1e-4, 1e-2, 0.1, 0.5])
     return value
 
@@ -248,10 +256,14 @@ def test_conditional_expectation_sweep_against_integration(a):
     # agrees with a direct integration over the drop-out probability everywhere (the old form gave NaN or inf).
     model = BetaGeo()
     model.params_ = dict(CDNOW, a=a)
-    grid = [(x, T, t) for x in (0, 1, 12, 300, 1500, 5000) for T in (0.01, 39.0, 500.0) for t in (0.01, 39.0, 520.0, 1000.0)]
+    grid = [
+        (x, T, t) for x in (0, 1, 12, 300, 1500, 5000) for T in (0.01, 39.0, 500.0) for t in (0.01, 39.0, 520.0, 1000.0)
+    ]
     x, T, t = (np.array(v, float) for v in zip(*grid))
     fast = model._expected_if_alive(t, x, T)
-    slow = np.array([_expected_by_integration(CDNOW["r"], CDNOW["alpha"], a, CDNOW["b"], xi, Ti, ti) for xi, Ti, ti in grid])
+    slow = np.array(
+        [_expected_by_integration(CDNOW["r"], CDNOW["alpha"], a, CDNOW["b"], xi, Ti, ti) for xi, Ti, ti in grid]
+    )
     assert np.all(np.isfinite(fast))
     np.testing.assert_allclose(fast, slow, rtol=1e-8)
     # and the full conditional expectation stays finite with P(alive) for any recency
@@ -299,10 +311,16 @@ def test_horizon_unit_converts_and_is_checked():
     weeks = 12 * 30.4375 / 7
     assert model.expected_purchases(12, horizon_unit="M") == pytest.approx(model.expected_purchases(weeks), rel=1e-12)
     assert model.conditional_expected_purchases(1, 2, 30.0, 38.0, horizon_unit="Y") == pytest.approx(
-        model.conditional_expected_purchases(365.25 / 7, 2, 30.0, 38.0), rel=1e-12)
-    with pytest.raises(ParameterError, match=r"The 'horizon_unit' parameter of BetaGeo.expected_purchases must be one of"):
+        model.conditional_expected_purchases(365.25 / 7, 2, 30.0, 38.0), rel=1e-12
+    )
+    with pytest.raises(
+        ParameterError, match=r"The 'horizon_unit' parameter of BetaGeo.expected_purchases must be one of"
+    ):
         model.expected_purchases(12, horizon_unit="months")
-    with pytest.raises(ParameterError, match=r"The 't' argument of BetaGeo.conditional_expected_purchases must hold finite numbers >= 0"):
+    with pytest.raises(
+        ParameterError,
+        match=r"The 't' argument of BetaGeo.conditional_expected_purchases must hold finite numbers >= 0",
+    ):
         model.conditional_expected_purchases(-1, 2, 30.0, 38.0)
     model.unit_ = None
     with pytest.raises(ModelError, match="horizon_unit='M' was given but the model does not know the unit of its data"):
@@ -327,7 +345,9 @@ def test_covariates_recover_known_coefficients_within_their_standard_errors():
     for name, value in truth.items():  # 3 standard errors: each check fails by chance with probability 0.27%
         est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
         assert np.isfinite(se) and abs(est - value) < 3 * se, (name, est, se, value)
-    assert table.loc["purchase:vip", "lower"] < table.loc["purchase:vip", "estimate"] < table.loc["purchase:vip", "upper"]
+    assert (
+        table.loc["purchase:vip", "lower"] < table.loc["purchase:vip", "estimate"] < table.loc["purchase:vip", "upper"]
+    )
     # predictions take the covariates; without them the model says what it needs
     p = model.probability_alive(data["frequency"][:5], data["recency"][:5], data["T"][:5], covariates=data.iloc[:5])
     assert np.all((p > 0) & (p <= 1))

@@ -1,4 +1,4 @@
-"""BG/BB: the donation data of Fader, Hardie and Shang (2010), likelihood by enumeration, recovery, predictions, the log summary."""
+"""BG/BB: Fader, Hardie and Shang's (2010) donations, likelihood by enumeration, recovery, predictions, log summary."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def test_bundled_file_is_lifetimes_donations_csv():
     spec = importlib.util.find_spec("lifetimes")  # the file of lifetimes' wheel, without importing the package
     theirs = pd.read_csv(Path(spec.submodule_search_locations[0]) / "datasets" / "donations.csv")
     ours = load_donations()
-    np.testing.assert_array_equal(ours[["frequency", "recency", "n_periods", "weights"]].to_numpy(),
-                                  theirs[["frequency", "recency", "periods", "weights"]].to_numpy())
+    np.testing.assert_array_equal(
+        ours[["frequency", "recency", "n_periods", "weights"]].to_numpy(),
+        theirs[["frequency", "recency", "periods", "weights"]].to_numpy(),
+    )
 
 
 def _string_probability(alpha, beta, gamma, delta, string):
@@ -61,8 +63,14 @@ def _string_probability(alpha, beta, gamma, delta, string):
             total += alive * p**x * (1 - p) ** (k - x)
         return total * p ** (alpha - 1) * (1 - p) ** (beta - 1) * theta ** (gamma - 1) * (1 - theta) ** (delta - 1)
 
-    norm = math.exp(math.lgamma(alpha) + math.lgamma(beta) - math.lgamma(alpha + beta)
-                    + math.lgamma(gamma) + math.lgamma(delta) - math.lgamma(gamma + delta))
+    norm = math.exp(
+        math.lgamma(alpha)
+        + math.lgamma(beta)
+        - math.lgamma(alpha + beta)
+        + math.lgamma(gamma)
+        + math.lgamma(delta)
+        - math.lgamma(gamma + delta)
+    )
     value, _ = integrate.dblquad(integrand, 0, 1, 0, 1, epsabs=0, epsrel=1e-8)
     return value / norm
 
@@ -73,8 +81,11 @@ def test_likelihood_matches_enumeration_and_integration(x, tx, n):
     params = np.array([1.6, 1.9, 1.5, 2.2])  # no density singularities, so quadrature is exact enough
     model = BetaGeoBetaBinom()
     fast = model._loglik(params, tuple(np.array([v], float) for v in (x, tx, n)))[0]
-    strings = [s for s in itertools.product((0, 1), repeat=n)
-               if sum(s) == x and max((i + 1 for i, v in enumerate(s) if v), default=0) == tx]
+    strings = [
+        s
+        for s in itertools.product((0, 1), repeat=n)
+        if sum(s) == x and max((i + 1 for i, v in enumerate(s) if v), default=0) == tx
+    ]
     for string in strings[: 2 if x == 2 else 1]:
         assert fast == pytest.approx(math.log(_string_probability(*params, string)), abs=1e-7)
 
@@ -87,8 +98,10 @@ def test_gradient_matches_finite_differences():
     p = np.array([1.2, 0.8, 0.7, 2.5])
     analytic = (model._grad(p, design) * w).sum(axis=1)
     h = 1e-6 * p
-    numeric = [((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum()) / (2 * h[i])
-               for i, e in enumerate(np.eye(4))]
+    numeric = [
+        ((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum()) / (2 * h[i])
+        for i, e in enumerate(np.eye(4))
+    ]
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
 
 
@@ -106,9 +119,14 @@ def test_predictions_equal_lifetimes_and_limits(donations_fit):
     theirs = BetaGeoBetaBinomFitter()
     theirs.params_ = pd.Series(donations_fit.params_)
     x, tx, n = np.array([6, 3, 0, 1]), np.array([6, 4, 0, 1]), np.array([6, 6, 6, 6])
-    np.testing.assert_allclose(donations_fit.probability_alive(x, tx, n), theirs.conditional_probability_alive(1, x, tx, n), rtol=1e-10)
-    np.testing.assert_allclose(donations_fit.conditional_expected_purchases(5, x, tx, n),
-                               theirs.conditional_expected_number_of_purchases_up_to_time(5, x, tx, n), rtol=1e-10)
+    np.testing.assert_allclose(
+        donations_fit.probability_alive(x, tx, n), theirs.conditional_probability_alive(1, x, tx, n), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        donations_fit.conditional_expected_purchases(5, x, tx, n),
+        theirs.conditional_expected_number_of_purchases_up_to_time(5, x, tx, n),
+        rtol=1e-10,
+    )
     # P(X(n) = x) sums to 1 and its mean is E[X(n)]; DERT equals the direct discounted sum
     pmf = donations_fit.probability_of_purchases(np.arange(7), 6)
     assert pmf.sum() == pytest.approx(1.0, abs=1e-12)
@@ -130,8 +148,18 @@ def test_summarize_opportunities_by_hand():
     tx = pd.DataFrame(
         {
             "customer_id": ["a", "a", "a", "a", "b", "c", "c", "d"],
-            "date": pd.to_datetime(["2019-05-01", "2019-11-11", "2021-02-01", "2021-03-01", "2020-06-30",
-                                    "2019-01-01", "2023-01-02", "2022-12-31"]),
+            "date": pd.to_datetime(
+                [
+                    "2019-05-01",
+                    "2019-11-11",
+                    "2021-02-01",
+                    "2021-03-01",
+                    "2020-06-30",
+                    "2019-01-01",
+                    "2023-01-02",
+                    "2022-12-31",
+                ]
+            ),
             "amount": 1.0,
         }
     )

@@ -28,7 +28,9 @@ def test_cdnow_estimates_equal_lifetimes_maximum_likelihood():
     model = ModifiedBetaGeo().fit(summary, unit="W")
     for name, value in PARAMS.items():
         assert _sig(model.params_[name]) == _sig(value), (name, model.params_[name])
-    assert model.log_likelihood_ > BetaGeo().fit(summary, unit="W").log_likelihood_ - 1.0  # comparable fit to the BG/NBD
+    assert (
+        model.log_likelihood_ > BetaGeo().fit(summary, unit="W").log_likelihood_ - 1.0
+    )  # comparable fit to the BG/NBD
 
 
 def _slow_likelihood(r, alpha, a, b, x, tx, T):
@@ -37,7 +39,9 @@ def _slow_likelihood(r, alpha, a, b, x, tx, T):
 
     def individual(lam, p):
         value = (1 - p) ** (x + 1) * lam**x * math.exp(-lam * T) + p * (1 - p) ** x * lam**x * math.exp(-lam * tx)
-        density = math.exp(log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p))
+        density = math.exp(
+            log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p)
+        )
         return value * density
 
     value, _ = integrate.dblquad(individual, 1e-12, 1 - 1e-12, 1e-12, 40.0, epsabs=0, epsrel=1e-9)
@@ -68,12 +72,17 @@ def test_predictions_equal_lifetimes_at_the_same_parameters():
     theirs = ModifiedBetaGeoFitter()
     theirs.params_ = pd.Series(PARAMS)
     x, tx, T = np.array([0, 1, 4, 12]), np.array([0.0, 5.0, 30.0, 36.0]), np.array([38.0, 30.0, 38.0, 38.0])
-    np.testing.assert_allclose(ours.probability_alive(x, tx, T), theirs.conditional_probability_alive(x, tx, T), rtol=1e-10)
+    np.testing.assert_allclose(
+        ours.probability_alive(x, tx, T), theirs.conditional_probability_alive(x, tx, T), rtol=1e-10
+    )
     np.testing.assert_allclose(
         ours.conditional_expected_purchases(26.0, x, tx, T),
-        theirs.conditional_expected_number_of_purchases_up_to_time(26.0, x, tx, T), rtol=1e-9,
+        theirs.conditional_expected_number_of_purchases_up_to_time(26.0, x, tx, T),
+        rtol=1e-9,
     )
-    assert ours.expected_purchases(39.0) == pytest.approx(theirs.expected_number_of_purchases_up_to_time(39.0), rel=1e-9)
+    assert ours.expected_purchases(39.0) == pytest.approx(
+        theirs.expected_number_of_purchases_up_to_time(39.0), rel=1e-9
+    )
     # unlike the BG/NBD, a customer without repeat purchases may have dropped out
     assert ours.probability_alive(0, 0.0, 38.0) < 1.0
 

@@ -39,7 +39,9 @@ def _slow_likelihood(r, alpha, s, beta, x, tx, T):
     log_norm = r * math.log(alpha) + s * math.log(beta) - math.lgamma(r) - math.lgamma(s)
 
     def f(mu, lam):
-        ind = lam**x * mu / (lam + mu) * math.exp(-(lam + mu) * tx) + lam ** (x + 1) / (lam + mu) * math.exp(-(lam + mu) * T)
+        ind = lam**x * mu / (lam + mu) * math.exp(-(lam + mu) * tx) + lam ** (x + 1) / (lam + mu) * math.exp(
+            -(lam + mu) * T
+        )
         return ind * math.exp(log_norm + (r - 1) * math.log(lam) - alpha * lam + (s - 1) * math.log(mu) - beta * mu)
 
     value, _ = integrate.dblquad(f, 1e-12, 30.0, 1e-12, 30.0, epsabs=0, epsrel=1e-9)
@@ -84,10 +86,13 @@ def test_analytic_gradient_matches_finite_differences(params):
     p = np.array(params)
     analytic = (model._grad(p, design) * w).sum(axis=1)
     h = 1e-6 * p
-    numeric = np.array([
-        ((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum()) / (2 * h[i])
-        for i, e in enumerate(np.eye(4))
-    ])
+    numeric = np.array(
+        [
+            ((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum())
+            / (2 * h[i])
+            for i, e in enumerate(np.eye(4))
+        ]
+    )
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
     total, grad = model._loglik_grad(p, design, w)
     np.testing.assert_allclose(grad, analytic, rtol=1e-12)
@@ -101,12 +106,20 @@ def test_probability_of_purchases_against_quadrature_and_simulation():
     model.params_ = dict(truth)
     r, alpha, s, beta = truth.values()
     for x, t in [(0, 39.0), (3, 39.0), (40, 300.0)]:
-        nbd = lambda tau, x=x: math.exp(
-            math.lgamma(r + x) - math.lgamma(r) - math.lgamma(x + 1) + r * math.log(alpha / (alpha + tau))
+        nbd = lambda tau, x=x: math.exp(  # noqa: E731
+            math.lgamma(r + x)
+            - math.lgamma(r)
+            - math.lgamma(x + 1)
+            + r * math.log(alpha / (alpha + tau))
             + (x * math.log(tau / (alpha + tau)) if x else 0.0)
         )
         dead, _ = integrate.quad(
-            lambda tau, nbd=nbd: nbd(tau) * s * beta**s / (beta + tau) ** (s + 1), 0, t, epsabs=0, epsrel=1e-12, limit=500
+            lambda tau, nbd=nbd: nbd(tau) * s * beta**s / (beta + tau) ** (s + 1),
+            0,
+            t,
+            epsabs=0,
+            epsrel=1e-12,
+            limit=500,
         )
         slow = nbd(t) * (beta / (beta + t)) ** s + dead
         assert model.probability_of_purchases(x, t) == pytest.approx(slow, rel=1e-8)
@@ -144,7 +157,10 @@ def test_recovers_true_parameters_within_three_standard_errors():
     model = ParetoNBD().fit(data, unit="W")
     table = model.summary()
     for name, value in truth.items():  # tolerance: 3 standard errors of summary()
-        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (name, table.loc[name].tolist())
+        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (
+            name,
+            table.loc[name].tolist(),
+        )
 
 
 def test_predictions_against_simulation_and_posterior():

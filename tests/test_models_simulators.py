@@ -51,7 +51,7 @@ def simulate_pareto_nbd(n, r, alpha, s, beta, *, seed=0, t_low=20.0, t_high=40.0
 
 
 def simulate_bgbb(n, alpha, beta, gamma, delta, *, n_periods=6, seed=0, collapse=True):
-    """BG/BB customers: at each of n_periods opportunities, alive ones transact w.p. p; die before an opportunity w.p. theta."""
+    """BG/BB customers: at each opportunity the alive transact w.p. p; they die before an opportunity w.p. theta."""
     rng = np.random.default_rng(seed)
     p = rng.beta(alpha, beta, n)
     theta = rng.beta(gamma, delta, n)
@@ -62,7 +62,11 @@ def simulate_bgbb(n, alpha, beta, gamma, delta, *, n_periods=6, seed=0, collapse
     tx = np.where(x > 0, n_periods - np.argmax(buys[:, ::-1], axis=1), 0)
     frame = pd.DataFrame({"frequency": x, "recency": tx, "n_periods": n_periods})
     if collapse:
-        frame = frame.groupby(["frequency", "recency", "n_periods"], as_index=False).size().rename(columns={"size": "weights"})
+        frame = (
+            frame.groupby(["frequency", "recency", "n_periods"], as_index=False)
+            .size()
+            .rename(columns={"size": "weights"})
+        )
     return frame
 
 
@@ -101,4 +105,6 @@ def test_bgbb_and_bdw_simulators_match_their_closed_forms():
     bdw = BetaDiscreteWeibull()
     bdw.params_ = {"alpha": 0.8, "beta": 2.0, "c": 1.4}
     survivors = simulate_bdw(200_000, 0.8, 2.0, 1.4, seed=4)
-    np.testing.assert_allclose(np.array(survivors) / 200_000, bdw.survival(np.arange(9)), atol=4 * np.sqrt(0.25 / 200_000))
+    np.testing.assert_allclose(
+        np.array(survivors) / 200_000, bdw.survival(np.arange(9)), atol=4 * np.sqrt(0.25 / 200_000)
+    )

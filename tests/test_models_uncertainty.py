@@ -8,7 +8,15 @@ import pytest
 from test_models_simulators import simulate_bgnbd
 
 import crmlib.models.uncertainty as uncertainty
-from crmlib.models import BetaGeo, GammaGamma, ModelError, ParetoNBD, ShiftedBetaGeo, customer_lifetime_value, predictive_interval
+from crmlib.models import (
+    BetaGeo,
+    GammaGamma,
+    ModelError,
+    ParetoNBD,
+    ShiftedBetaGeo,
+    customer_lifetime_value,
+    predictive_interval,
+)
 
 TRUTH_BG = {"r": 0.5, "alpha": 6.0, "a": 0.8, "b": 2.5}
 TRUTH_GG = {"p": 6.0, "q": 4.0, "v": 15.0}
@@ -32,7 +40,9 @@ def test_intervals_cover_the_truth_in_about_their_nominal_share():
     # CLV, and for the equity of the simulated base. The truth of each is the same quantity at the true parameters
     # (the value the estimate estimates). Counted over REPLICATIONS = 100 replications.
     true_bg, true_gg = _truth_models()
-    fixed = pd.DataFrame({"frequency": [0, 3, 8], "recency": [0.0, 20.0, 35.0], "T": [38.0] * 3, "monetary_value": [0.0, 25.0, 40.0]})
+    fixed = pd.DataFrame(
+        {"frequency": [0, 3, 8], "recency": [0.0, 20.0, 35.0], "T": [38.0] * 3, "monetary_value": [0.0, 25.0, 40.0]}
+    )
     hits = {k: 0 for k in ("probability_alive", "expected_purchases", "clv", "equity")}
     for rep in range(REPLICATIONS):
         base = simulate_bgnbd(800, **TRUTH_BG, seed=5000 + rep, with_spend=tuple(TRUTH_GG.values()))
@@ -72,7 +82,9 @@ def test_chunking_does_not_change_the_intervals(monkeypatch):
     monkeypatch.setattr(uncertainty, "CHUNK_CELLS", 2999)  # 100 customers at a time
     pieces = customer_lifetime_value(pn, gg, data, horizon=3, interval=0.8, draws=30, seed=1)
     pd.testing.assert_frame_equal(whole, pieces, rtol=1e-12)
-    np.testing.assert_allclose(band, predictive_interval(pn.probability_alive, data["frequency"], data["recency"], data["T"], draws=30))
+    np.testing.assert_allclose(
+        band, predictive_interval(pn.probability_alive, data["frequency"], data["recency"], data["T"], draws=30)
+    )
 
 
 def test_predictive_interval_of_any_prediction():

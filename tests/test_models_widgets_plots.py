@@ -32,10 +32,24 @@ def _bg():
 
 def test_charts_return_axes():
     m = _bg()
-    tx = pd.DataFrame({"customer_id": list("aabbc"), "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-03", "2024-02-01", "2024-01-05"]), "amount": 1.0})
+    tx = pd.DataFrame(
+        {
+            "customer_id": list("aabbc"),
+            "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-03", "2024-02-01", "2024-01-05"]),
+            "amount": 1.0,
+        }
+    )
     ax = plot.tracking_purchases(tracking(m, tx, calibration_end="2024-01-21"), cumulative=False)
     assert ax.get_lines()
-    d = pd.DataFrame({"frequency": [0, 1, 3], "recency": [0.0, 2, 9], "T": [10.0] * 3, "frequency_holdout": [0, 1, 2], "duration_holdout": [5.0] * 3})
+    d = pd.DataFrame(
+        {
+            "frequency": [0, 1, 3],
+            "recency": [0.0, 2, 9],
+            "T": [10.0] * 3,
+            "frequency_holdout": [0, 1, 2],
+            "duration_holdout": [5.0] * 3,
+        }
+    )
     assert plot.holdout_purchases(holdout_comparison(m, d, max_frequency=2)).get_lines()
     assert plot.alive_matrix(probability_alive_matrix(m, max_frequency=5, T=39)).images
     assert len(plot.repeat_frequency_fit(repeat_frequency_table(m, d, max_frequency=2)).patches) == 6
@@ -63,9 +77,16 @@ def test_heterogeneity_plots_every_model():
     bb.params_ = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
     sbg, bdw = ShiftedBetaGeo(), BetaDiscreteWeibull()
     sbg.params_, bdw.params_ = {"alpha": 0.704, "beta": 1.182}, {"alpha": 0.46, "beta": 0.78, "c": 1.28}
-    cases = [(bg, "purchase", "per week"), (bg, "dropout", "after a purchase"), (pn, "dropout", "Death rate"),
-             (gg, "spend", "Mean spend"), (bb, "purchase", "per opportunity"), (bb, "dropout", "Death probability"),
-             (sbg, "dropout", "Churn probability"), (bdw, "dropout", "Churn probability")]
+    cases = [
+        (bg, "purchase", "per week"),
+        (bg, "dropout", "after a purchase"),
+        (pn, "dropout", "Death rate"),
+        (gg, "spend", "Mean spend"),
+        (bb, "purchase", "per opportunity"),
+        (bb, "dropout", "Death probability"),
+        (sbg, "dropout", "Churn probability"),
+        (bdw, "dropout", "Churn probability"),
+    ]
     for model, process, word in cases:
         ax = plot.heterogeneity(model, process)
         assert word in ax.get_xlabel() and ax.get_lines()
@@ -76,7 +97,9 @@ def test_heterogeneity_plots_every_model():
 
 
 def test_alive_path_chart_and_bdw_in_the_projector():
-    tx = pd.DataFrame({"customer_id": ["a"] * 3, "amount": 1.0, "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-02-10"])})
+    tx = pd.DataFrame(
+        {"customer_id": ["a"] * 3, "amount": 1.0, "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-02-10"])}
+    )
     ax = plot.alive_path(alive_path(_bg(), tx, "a", observation_end="2024-04-30"))
     assert ax.get_ylabel() == "P(alive)" and "a" in ax.get_title()
     w = RetentionProjector(REGULAR_12, calibration_periods=7)

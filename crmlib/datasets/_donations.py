@@ -31,17 +31,34 @@ _CITATION = (
 
 # (frequency, recency, number of donors): repeat donations in 1996-2001, the year of the last (1995 = 0)
 _COUNTS = [
-    (0, 0, 3464), (1, 1, 1091), (1, 2, 277), (1, 3, 129), (1, 4, 78), (1, 5, 119), (1, 6, 129),
-    (2, 2, 613), (2, 3, 255), (2, 4, 155), (2, 5, 173), (2, 6, 234), (3, 3, 322), (3, 4, 181), (3, 5, 225),
-    (3, 6, 357), (4, 4, 240), (4, 5, 284), (4, 6, 512), (5, 5, 335), (5, 6, 728), (6, 6, 1203),
+    (0, 0, 3464),
+    (1, 1, 1091),
+    (1, 2, 277),
+    (1, 3, 129),
+    (1, 4, 78),
+    (1, 5, 119),
+    (1, 6, 129),
+    (2, 2, 613),
+    (2, 3, 255),
+    (2, 4, 155),
+    (2, 5, 173),
+    (2, 6, 234),
+    (3, 3, 322),
+    (3, 4, 181),
+    (3, 5, 225),
+    (3, 6, 357),
+    (4, 4, 240),
+    (4, 5, 284),
+    (4, 6, 512),
+    (5, 5, 335),
+    (5, 6, 728),
+    (6, 6, 1203),
 ]
 
 
 def _table() -> pd.DataFrame:
     counts = np.array(_COUNTS, dtype=np.int64)
-    return pd.DataFrame(
-        {"frequency": counts[:, 0], "recency": counts[:, 1], "n_periods": 6, "weights": counts[:, 2]}
-    )
+    return pd.DataFrame({"frequency": counts[:, 0], "recency": counts[:, 1], "n_periods": 6, "weights": counts[:, 2]})
 
 
 def load_donations() -> pd.DataFrame:
@@ -77,7 +94,10 @@ def load_donations() -> pd.DataFrame:
 
 def _bundle() -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
     meta = {
-        "description": "Repeat donations of the 1995 cohort of a nonprofit's first-time donors at six yearly opportunities (1996-2001).",
+        "description": (
+            "Repeat donations of the 1995 cohort of a nonprofit's first-time donors at six yearly opportunities "
+            "(1996-2001)."
+        ),
         "generator": None,
         "source": _CITATION,
         "published_estimates": dict(DONATIONS_ESTIMATES),

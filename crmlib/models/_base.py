@@ -40,7 +40,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ MIN_CUSTOMERS = 10
 LOG_BOUND = 18.0
 
 #: A log-parameter beyond e^10 with a standard error above this (a 95% interval spanning a factor of e^20) is
-#: reported as a runaway, like an estimate at the bound: the data do not identify it.
+#: reported (``fit_info_["warning"]``, ``summary().attrs["warning"]``): the data do not identify it.
 SE_BOUND = 5.0
 
 #: Above this many distinct patterns the fit starts from a fit on a random half of this many patterns.
@@ -171,14 +171,17 @@ def weights_column(frame: pd.DataFrame, column: str | None, func: str) -> np.nda
     if column is None:
         return None
     if column not in frame.columns:
-        raise DataError(f"{func}: the weights column {column!r} is not in the data; give weights=None or the name of the column of counts.")
+        raise DataError(
+            f"{func}: the weights column {column!r} is not in the data; give weights=None or the name of the "
+            "column of counts."
+        )
     w = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(w) | (w < 0) | (w != np.round(w))
     if bad.any():
         rows = frame.index[bad][:5].tolist()
         raise DataError(
-            f"{func}: the {column!r} column must hold whole numbers of customers >= 0, but {int(bad.sum())} rows do not "
-            f"(first rows: {rows})."
+            f"{func}: the {column!r} column must hold whole numbers of customers >= 0, but {int(bad.sum())} rows "
+            f"do not (first rows: {rows})."
         )
     return w
 
@@ -208,7 +211,9 @@ def as_nonnegative(values: Any, name: str, func: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"The {name!r} argument of {func} must hold numbers >= 0. Got {values!r} instead.") from None
+        raise ParameterError(
+            f"The {name!r} argument of {func} must hold numbers >= 0. Got {values!r} instead."
+        ) from None
     bad = ~np.isfinite(arr) | (arr < 0)
     if np.any(bad):
         first = arr[bad].ravel()[0]
@@ -240,7 +245,8 @@ def horizon_in_unit(model: Any, t: Any, horizon_unit: str | None, func: str, nam
     if unit is None:
         raise ModelError(
             f"{func}: horizon_unit={horizon_unit!r} was given but the model does not know the unit of its data; fit it "
-            "with fit(summary, unit='W') (the unit given to crmlib.rfm.summarize), or give the horizon in the data's unit."
+            "with fit(summary, unit='W') (the unit given to crmlib.rfm.summarize), or give the horizon in the "
+            "data's unit."
         )
     return values * UNIT_DAYS[horizon_unit] / UNIT_DAYS[unit]
 
@@ -250,10 +256,11 @@ def check_identifiable(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np
 
     Examples
     --------
-    >>> check_identifiable(np.zeros(20), np.zeros(20), np.ones(20), np.ones(20), "f")
-    Traceback (most recent call last):
-    ...
-    crmlib.models._base.ModelError: f: none of the 20 customers made a repeat purchase, so the data say nothing about purchase rates or drop-out. Use a longer observation window (for a calibration period: a later calibration_end).
+    >>> try:
+    ...     check_identifiable(np.zeros(20), np.zeros(20), np.ones(20), np.ones(20), "f")
+    ... except ModelError as error:
+    ...     print(str(error)[:50])
+    f: none of the 20 customers made a repeat purchase
     """
     n = int(round(float(weights.sum())))
     if n < MIN_CUSTOMERS:
@@ -265,7 +272,8 @@ def check_identifiable(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np
     if not np.any(repeat):
         raise ModelError(
             f"{func}: none of the {n:,} customers made a repeat purchase, so the data say nothing about "
-            "purchase rates or drop-out. Use a longer observation window (for a calibration period: a later calibration_end)."
+            "purchase rates or drop-out. Use a longer observation window (for a calibration period: a later "
+            "calibration_end)."
         )
     if np.all(np.isclose(tx[repeat], T[repeat])):
         raise ModelError(
@@ -275,7 +283,9 @@ def check_identifiable(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np
         )
 
 
-def collapse(columns: Sequence[np.ndarray], weights: np.ndarray | None = None) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def collapse(
+    columns: Sequence[np.ndarray], weights: np.ndarray | None = None
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Distinct rows of the columns and the total weight of each (rows of weight 0 dropped).
 
     Each column is hashed once (``pandas.factorize``), the codes combined into one integer per row and
@@ -393,7 +403,16 @@ class BaseModel(abc.ABC):
 
     @abc.abstractmethod
     def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
-        """Check the data and return its columns, weights and unit."""
+        """Check the data and return its columns, weights and unit (``options``: the keywords given to ``fit``)."""
+
+    @staticmethod
+    def _options(options: dict[str, Any], func: str, **defaults: Any) -> dict[str, Any]:
+        """The options of ``fit`` with their defaults; an unknown one is a one-sentence ParameterError."""
+        unknown = [k for k in options if k not in defaults]
+        if unknown:
+            takes = ", ".join(defaults) if defaults else "no options"
+            raise ParameterError(f"{func} got the unknown option {unknown[0]!r}; it takes {takes}.")
+        return {**defaults, **options}
 
     @abc.abstractmethod
     def _initial(self, design: Any, weights: np.ndarray) -> np.ndarray:
@@ -428,11 +447,11 @@ class BaseModel(abc.ABC):
         """Which parameters are positive (optimised on the log scale); the rest are coefficients."""
         return np.ones(len(self.param_names), dtype=bool)
 
-    def _store(self, data: FitData, columns: tuple[np.ndarray, ...], weights: np.ndarray) -> None:
+    def _store(self, data: FitData, columns: tuple[np.ndarray, ...], weights: np.ndarray) -> None:  # noqa: B027
         """Keep model-specific fitted attributes (default: nothing)."""
 
     # -- the shared fit ----------------------------------------------------------------------------------
-    def fit(self, data: Any, **options: Any) -> BaseModel:
+    def fit(self, data: Any, **options: Any) -> Self:
         """Fit by maximum likelihood; the data and the options are described in the class docstring.
 
         Returns
@@ -477,7 +496,10 @@ class BaseModel(abc.ABC):
         try:
             sub = self._design(sub_columns, sub_weights)
             res = optimize.minimize(
-                lambda z: self._objective(z, sub, sub_weights, total), self._to_working(start), jac=True, method="BFGS",
+                lambda z: self._objective(z, sub, sub_weights, total),
+                self._to_working(start),
+                jac=True,
+                method="BFGS",
                 options={"maxiter": self.maxiter, "gtol": 1e-5},
             )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
@@ -557,7 +579,9 @@ class BaseModel(abc.ABC):
         method = "BFGS"
         if not np.all(np.isfinite(res.x)) or res.fun >= 1e299 or res.nit >= self.maxiter:
             nm = optimize.minimize(
-                lambda z: fun(z)[0], res.x if np.all(np.isfinite(res.x)) else z0, method="Nelder-Mead",
+                lambda z: fun(z)[0],
+                res.x if np.all(np.isfinite(res.x)) else z0,
+                method="Nelder-Mead",
                 options={"maxfev": 400 * len(z0), "xatol": 1e-9, "fatol": self.tol * 1e-3},
             )
             if nm.fun <= res.fun:
@@ -579,11 +603,7 @@ class BaseModel(abc.ABC):
         if not (np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)):
             cov = np.full_like(hessian, np.nan)
         se = np.sqrt(np.abs(np.diag(cov)))
-        # a log-parameter at the bound, or far out (beyond e^10) and so uncertain that its 95% interval spans a
-        # factor of e^20 (or with no covariance at all): the optimiser was still walking towards the edge
-        far = np.abs(z) > LOG_BOUND / 1.8
-        runaway = (np.abs(z) > LOG_BOUND) | (far & ~(se <= SE_BOUND))
-        if np.any(pos & runaway):
+        if np.any(pos & (np.abs(z) > LOG_BOUND)):
             edge = ", ".join(f"{k}={v:.3g}" for k, v in zip(names, theta))
             raise ConvergenceError(
                 f"{func}: the estimates ran to the edge of the parameter space ({edge}); the data do not "
@@ -604,9 +624,21 @@ class BaseModel(abc.ABC):
             "gradient_norm": float(np.max(np.abs(grad_z))),
             "penalizer": float(self.penalizer),
         }
+        # far out (beyond e^10) and so uncertain that the 95% interval spans a factor of e^20: a ridge towards a
+        # limit of the model (e.g. a, b -> infinity: the same drop-out probability for everyone); predictions are
+        # stable along it, the parameters are not
+        ridge = [k for k, zi, si, p in zip(names, z, se, pos) if p and abs(zi) > LOG_BOUND / 1.8 and not si <= SE_BOUND]
+        if ridge:
+            self.fit_info_["warning"] = (
+                f"The data do not identify {', '.join(ridge)}: the estimates lie on a ridge of the likelihood towards a "
+                "limit of the model, so their values and standard errors mean little (predictions are stable). Use "
+                "more data or a small penalizer (e.g. penalizer=0.001) for values that can be read."
+            )
 
     @staticmethod
-    def _newton_polish(grad: Callable[[np.ndarray], np.ndarray], z: np.ndarray, steps: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    def _newton_polish(
+        grad: Callable[[np.ndarray], np.ndarray], z: np.ndarray, steps: int = 6
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Newton steps with the analytic gradient; returns the point and the Hessian of the mean objective there.
 
         Quasi-Newton optimisers stop where their gradient tolerance is met; on flat likelihoods (the Pareto/NBD
@@ -726,7 +758,9 @@ class BaseModel(abc.ABC):
         >>> bool((table.loc["alpha", "lower"] > 0) and (table.loc["alpha", "upper"] > table.loc["alpha", "estimate"]))
         True
         """
-        level = check_number(level, "level", func=f"{type(self).__name__}.summary", low=0, high=1, low_open=True, high_open=True)
+        level = check_number(
+            level, "level", func=f"{type(self).__name__}.summary", low=0, high=1, low_open=True, high_open=True
+        )
         self._check_fitted()
         names = list(self.param_names)
         est = np.array([float(self.params_[k]) for k in names])
@@ -765,10 +799,14 @@ class BaseModel(abc.ABC):
         out.attrs.update(stats)
         out.attrs["level"] = level
         out.attrs["interval_method"] = _INTERVAL_METHOD
-        out.columns.name = f"{100 * level:g}% Wald intervals on the log scale" if pos.all() else (
-            f"{100 * level:g}% Wald intervals (log scale for positive parameters)"
+        out.columns.name = (
+            f"{100 * level:g}% Wald intervals on the log scale"
+            if pos.all()
+            else (f"{100 * level:g}% Wald intervals (log scale for positive parameters)")
         )
-        if cov is None or not np.all(np.isfinite(cov_arr)):
+        if "warning" in getattr(self, "fit_info_", {}):
+            out.attrs["warning"] = self.fit_info_["warning"]
+        elif cov is None or not np.all(np.isfinite(cov_arr)):
             out.attrs["warning"] = (
                 "The information matrix is not positive definite at the estimates (or the parameters were set by "
                 "hand), so standard errors and intervals are not available."
@@ -803,12 +841,13 @@ class BaseModel(abc.ABC):
         ((500, 2), True)
         """
         func = f"{type(self).__name__}.parameter_draws"
-        draws = check_number(draws, "draws", func=func, low=2, integer=True)
+        draws = int(check_number(draws, "draws", func=func, low=2, integer=True))
         cov = self._working_covariance()
         if not np.all(np.isfinite(cov)):
             raise ModelError(
                 f"{func}: the covariance of the estimates is not available (the information matrix is not positive "
-                "definite), so the sampling distribution cannot be drawn from; fit on more data or add a small penalizer."
+                "definite), so the sampling distribution cannot be drawn from; fit on more data or add a small "
+                "penalizer."
             )
         names = list(self.param_names)
         est = np.array([float(self.params_[k]) for k in names])
@@ -831,7 +870,7 @@ class BaseModel(abc.ABC):
         """Model-specific fitted attributes to save (JSON-serialisable); restored by ``_restore``."""
         return {}
 
-    def _restore(self, state: dict[str, Any]) -> None:
+    def _restore(self, state: dict[str, Any]) -> None:  # noqa: B027
         """Set the attributes saved by ``_state``."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -877,7 +916,9 @@ class BaseModel(abc.ABC):
         func = f"{type(self).__name__}.save"
         target = Path(path)
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{func}: {str(target)!r} already exists; give another path or overwrite=True to replace it.")
+            raise FileExistsError(
+                f"{func}: {str(target)!r} already exists; give another path or overwrite=True to replace it."
+            )
         if target.parent and not target.parent.exists():
             raise FileNotFoundError(f"{func}: the folder {str(target.parent)!r} does not exist; create it first.")
         text = json.dumps(self.to_dict(), indent=2, allow_nan=True)
@@ -886,7 +927,7 @@ class BaseModel(abc.ABC):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BaseModel:
-        """Rebuild a fitted model from :meth:`to_dict`'s output (``cls`` must match the saved model, or be BaseModel)."""
+        """Rebuild a fitted model from :meth:`to_dict`'s output (``cls``: the saved model's class or BaseModel)."""
         if not isinstance(data, dict) or "model" not in data or "parameters" not in data:
             raise ModelError("load_model: this is not a model saved by crmlib (no 'model' and 'parameters' keys).")
         name = data["model"]
@@ -894,7 +935,9 @@ class BaseModel(abc.ABC):
         if target is None:
             raise ModelError(f"load_model: unknown model {name!r}; it was saved by another version of crmlib.")
         if cls is not BaseModel and not issubclass(target, cls):
-            raise ModelError(f"{cls.__name__}.load: the file holds a {name}, not a {cls.__name__}; use crmlib.models.load_model.")
+            raise ModelError(
+                f"{cls.__name__}.load: the file holds a {name}, not a {cls.__name__}; use crmlib.models.load_model."
+            )
         settings = dict(data.get("settings") or {})
         model = target(**settings)
         model.params_ = {k: float(v) for k, v in data["parameters"].items()}
@@ -918,7 +961,9 @@ class BaseModel(abc.ABC):
 def _read_json(path: str | Path, func: str) -> dict[str, Any]:
     source = Path(path)
     if not source.is_file():
-        raise FileNotFoundError(f"{func}: {str(source)!r} does not exist; give the path of a file written by model.save().")
+        raise FileNotFoundError(
+            f"{func}: {str(source)!r} does not exist; give the path of a file written by model.save()."
+        )
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -82,7 +82,9 @@ def covariate_matrix(frame: Any, columns: Sequence[str], func: str, *, rows: int
         )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{func}: the covariate columns {', '.join(missing)} are missing; add them (one value per customer).")
+        raise DataError(
+            f"{func}: the covariate columns {', '.join(missing)} are missing; add them (one value per customer)."
+        )
     out = np.empty((len(frame), len(columns)))
     for j, col in enumerate(columns):
         values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

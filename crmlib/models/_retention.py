@@ -47,7 +47,9 @@ def check_survivors(survivors: Any, func: str) -> np.ndarray:
             f"active at the start of each later period); got shape {values.shape}."
         )
     if np.any(~np.isfinite(values)) or np.any(values < 0) or np.any(values != np.round(values)):
-        raise ModelError(f"{func}: survivors must be whole numbers >= 0 (head-counts of customers); got {values.tolist()}.")
+        raise ModelError(
+            f"{func}: survivors must be whole numbers >= 0 (head-counts of customers); got {values.tolist()}."
+        )
     rises = np.flatnonzero(np.diff(values) > 0)
     if len(rises):
         k = int(rises[0])
@@ -57,10 +59,13 @@ def check_survivors(survivors: Any, func: str) -> np.ndarray:
             "cohort size), not the number of active customers of all cohorts."
         )
     if values[0] < MIN_CUSTOMERS:
-        raise ModelError(f"{func}: the first value must be the cohort size (at least {MIN_CUSTOMERS}); got {values[0]:g}.")
+        raise ModelError(
+            f"{func}: the first value must be the cohort size (at least {MIN_CUSTOMERS}); got {values[0]:g}."
+        )
     if values[0] == values[-1]:
         raise ModelError(
-            f"{func}: nobody in the cohort of {values[0]:g} ever cancelled, so churn cannot be estimated; observe more periods."
+            f"{func}: nobody in the cohort of {values[0]:g} ever cancelled, so churn cannot be estimated; observe "
+            "more periods."
         )
     if values[-1] == 0 and values[1] == 0:
         raise ModelError(f"{func}: the whole cohort left after one period; there is no retention to model.")
@@ -81,13 +86,13 @@ def survivor_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 class RetentionModel(BaseModel):
-    """Shared data handling and projections of the contractual retention models (sBG, BdW).
+    r"""Shared data handling and projections of the contractual retention models (sBG, BdW).
 
     Subclasses write the survivor function's pieces (``_log_survival`` and its gradient) and the usual hooks;
     the data format and the covariate links on ``alpha`` and ``beta`` are shared:
-    :math:`\\alpha_i = \\alpha \\exp(\\gamma_\\alpha' z_i)`, :math:`\\beta_i = \\beta \\exp(\\gamma_\\beta' z_i)`
+    :math:`\alpha_i = \alpha \exp(\gamma_\alpha' z_i)`, :math:`\beta_i = \beta \exp(\gamma_\beta' z_i)`
     (coefficients ``alpha:<column>``, ``beta:<column>``; the mean churn probability
-    :math:`\\alpha/(\\alpha+\\beta)` rises with the alpha coefficients and falls with the beta ones).
+    :math:`\alpha/(\alpha+\beta)` rises with the alpha coefficients and falls with the beta ones).
     """
 
     _what = "cohort members"
@@ -149,7 +154,8 @@ class RetentionModel(BaseModel):
         return self._row_params(np.array(values, dtype=float), Z)
 
     # -- the data ----------------------------------------------------------------------------------------
-    def _prepare(self, data: Any, func: str) -> FitData:
+    def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
+        self._options(options, func)
         cols = self._columns()
         if isinstance(data, pd.DataFrame):
             t, churned, w = self._individual(data, func)
@@ -169,7 +175,8 @@ class RetentionModel(BaseModel):
         missing = [c for c in ("periods", "churned") if c not in frame.columns]
         if missing:
             raise DataError(
-                f"{func}: a frame of customers needs the columns periods (periods as a customer, 1, 2, ...) and churned "
+                f"{func}: a frame of customers needs the columns periods (periods as a customer, 1, 2, ...) and "
+                "churned "
                 f"(True if she cancelled at the end of the last one); missing: {', '.join(missing)}. For one cohort's "
                 "head-counts give the survivors as a list instead."
             )
@@ -181,7 +188,7 @@ class RetentionModel(BaseModel):
                 f"(first: {frame.index[bad][:5].tolist()})."
             )
         raw = frame["churned"]
-        churned = pd.to_numeric(raw.astype("object").map({True: 1, False: 0, 1: 1, 0: 0}), errors="coerce")
+        churned = pd.to_numeric(raw.astype("object").map({True: 1, False: 0}), errors="coerce")
         c = churned.to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(c)
         if bad.any():
@@ -200,7 +207,9 @@ class RetentionModel(BaseModel):
                 )
         return t, c, w
 
-    def _design(self, columns: tuple[np.ndarray, ...], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _design(
+        self, columns: tuple[np.ndarray, ...], weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t, churned = columns[0], columns[1]
         Z = np.column_stack(columns[2:]) if len(columns) > 2 else np.zeros((len(t), 0))
         return t, churned, Z
@@ -208,7 +217,9 @@ class RetentionModel(BaseModel):
     def _check_data(self, columns: tuple[np.ndarray, ...], weights: np.ndarray, func: str) -> None:
         n = int(round(float(weights.sum())))
         if n < MIN_CUSTOMERS:
-            raise ModelError(f"{func}: only {n} customers; a retention model needs at least {MIN_CUSTOMERS}. Use more data.")
+            raise ModelError(
+                f"{func}: only {n} customers; a retention model needs at least {MIN_CUSTOMERS}. Use more data."
+            )
         if not np.any((columns[1] > 0) & (weights > 0)):
             raise ModelError(f"{func}: nobody cancelled, so churn cannot be estimated; observe more periods.")
 
@@ -236,7 +247,7 @@ class RetentionModel(BaseModel):
 
     # -- the likelihood from the survivor function -----------------------------------------------------
     def _log_survival(self, t: Any, alpha: Any, beta: Any, *rest: Any, grad: bool = False) -> Any:
-        """log S(t) and, with ``grad``, its derivatives in (alpha, beta, *rest) (subclass hook)."""
+        """Log S(t) and, with ``grad``, its derivatives in (alpha, beta, *rest) (subclass hook)."""
         raise NotImplementedError
 
     def _rows(self, params: np.ndarray, design: tuple[np.ndarray, np.ndarray, np.ndarray], grad: bool) -> Any:
@@ -269,8 +280,13 @@ class RetentionModel(BaseModel):
             return np.vstack([g * ones for g in gradients])
         g_alpha, g_beta = gradients[0] * alpha, gradients[1] * beta  # derivatives in log(alpha_i), log(beta_i)
         return np.vstack(
-            [g_alpha / params[0], g_beta / params[1], *[g * ones for g in gradients[2:]], (Z * g_alpha[:, None]).T,
-             (Z * g_beta[:, None]).T]
+            [
+                g_alpha / params[0],
+                g_beta / params[1],
+                *[g * ones for g in gradients[2:]],
+                (Z * g_alpha[:, None]).T,
+                (Z * g_beta[:, None]).T,
+            ]
         )
 
     # -- projections -------------------------------------------------------------------------------------
@@ -294,7 +310,7 @@ class RetentionModel(BaseModel):
         return value if np.ndim(value) else float(value)
 
     def retention_rate(self, t: Any, *, covariates: Any = None) -> Any:
-        r"""Share of those active in period :math:`t-1` who are still active in period :math:`t`: :math:`r(t) = S(t)/S(t-1)`.
+        r"""Share of those active in period :math:`t-1` still active in period :math:`t`: :math:`r(t) = S(t)/S(t-1)`.
 
         ``t`` in periods (>= 1).
 
@@ -308,7 +324,9 @@ class RetentionModel(BaseModel):
         func = f"{type(self).__name__}.retention_rate"
         t = self._periods(t, "t", func)
         if np.any(t < 1):
-            raise ParameterError(f"The 't' argument of {func} must hold periods >= 1 (r(t) compares period t with t - 1).")
+            raise ParameterError(
+                f"The 't' argument of {func} must hold periods >= 1 (r(t) compares period t with t - 1)."
+            )
         params = self._customer_params(covariates, t.size if covariates is not None else None, func)
         value = np.exp(self._log_survival(t, *params) - self._log_survival(t - 1, *params))
         return value if np.ndim(value) else float(value)
@@ -326,7 +344,7 @@ class RetentionModel(BaseModel):
         [100.0, 50.0, 33.33]
         """
         func = f"{type(self).__name__}.projected_survivors"
-        periods = check_number(periods, "periods", func=func, low=0, integer=True)
+        periods = int(check_number(periods, "periods", func=func, low=0, integer=True))
         self._check_fitted()
         if cohort_size is None:
             fitted = getattr(self, "survivors_", None)
@@ -337,7 +355,7 @@ class RetentionModel(BaseModel):
         return pd.Series(size * self.survival(t), index=pd.Index(t, name="period"), name="expected_active")
 
     def discounted_expected_residual_lifetime(self, discount_rate: float, renewals: int = 0) -> float:
-        r"""DERL: expected discounted number of future payments of a customer at her ``renewals + 1``-th renewal decision.
+        r"""DERL: expected discounted future payments of a customer at her ``renewals + 1``-th renewal decision.
 
         For a customer who has made :math:`n - 1` renewals (:math:`n` = ``renewals + 1``) and is about to decide on
         the next one (Fader and Hardie 2010, eq. 6):
@@ -356,9 +374,15 @@ class RetentionModel(BaseModel):
         1.8015
         """
         func = "discounted_expected_residual_lifetime"
-        d = check_number(discount_rate, "discount_rate", func=func, low=0, low_open=True,
-                         hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.")
-        renewals = check_number(renewals, "renewals", func=func, low=0, integer=True)
+        d = check_number(
+            discount_rate,
+            "discount_rate",
+            func=func,
+            low=0,
+            low_open=True,
+            hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.",
+        )
+        renewals = int(check_number(renewals, "renewals", func=func, low=0, integer=True))
         params = self._p()
         n = renewals + 1
         base = self._log_survival(np.array(n - 1.0), *params)
@@ -378,5 +402,7 @@ class RetentionModel(BaseModel):
     def _periods(t: Any, name: str, func: str) -> np.ndarray:
         arr = np.asarray(t, dtype=float)
         if np.any(~np.isfinite(arr)) or np.any(arr < 0):
-            raise ParameterError(f"The {name!r} argument of {func} must hold numbers of periods >= 0. Got {t!r} instead.")
+            raise ParameterError(
+                f"The {name!r} argument of {func} must hold numbers of periods >= 0. Got {t!r} instead."
+            )
         return arr

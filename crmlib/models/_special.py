@@ -12,6 +12,8 @@ These are computation helpers without validation: the models check their inputs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import hyp2f1
 
@@ -24,7 +26,7 @@ BLOCK = 32
 MAX_TERMS = 200_000
 
 
-def hyp2f1_one(b, c, z, *, derivatives: bool = False):
+def hyp2f1_one(b: Any, c: Any, z: Any, *, derivatives: bool = False) -> Any:
     r"""Gauss hypergeometric :math:`H = {}_2F_1(1, b; c; z)` for :math:`b, c > 0` and :math:`0 \le z < 1`.
 
     .. math::
@@ -89,7 +91,7 @@ def hyp2f1_one(b, c, z, *, derivatives: bool = False):
     return tuple(v.reshape(shape) for v in (total, d_b, d_c, d_z))
 
 
-def _g_series(delta, c2, C, v):
+def _g_series(delta: Any, c2: Any, C: Any, v: Any) -> np.ndarray:
     r"""``C * (F - 1) / delta`` with :math:`F = {}_2F_1(\delta, c_2; C; v)`, by its series (finite at delta = 0, C = 0).
 
     .. math:: \frac{C (F - 1)}{\delta} = \sum_{k \ge 1} \frac{(\delta+1)_{k-1} (c_2)_k}{(C+1)_{k-1}\, k!} v^k
@@ -116,7 +118,7 @@ def _g_series(delta, c2, C, v):
     return total
 
 
-def bg_expected_if_alive(m, a, B, u):
+def bg_expected_if_alive(m: Any, a: Any, B: Any, u: Any) -> np.ndarray:
     r"""Expected purchases in the next :math:`t` units of a BG/NBD-type customer who is alive now.
 
     With the purchase rate's posterior :math:`\lambda \sim \text{Gamma}(m, \alpha + T)` and the drop-out

@@ -200,7 +200,7 @@ class BetaGeo(BaseModel):
     @property
     def param_names(self) -> tuple[str, ...]:
         """``r, alpha, a, b``, then the coefficients ``purchase:<col>``, ``a:<col>``, ``b:<col>``."""
-        names = self._param_names
+        names: tuple[str, ...] = self._param_names
         for link in self._links():
             names += link.coefficient_names
         return names
@@ -218,7 +218,12 @@ class BetaGeo(BaseModel):
     def _row_params(self, params: np.ndarray, Zp: np.ndarray, Zd: np.ndarray) -> tuple[Any, Any, Any, Any]:
         r, alpha, a, b, ca, cb_a, cb_b = self._split(params)
         la, laa, lab = self._links()
-        return r, link_values(alpha, ca, Zp, la.sign), link_values(a, cb_a, Zd, laa.sign), link_values(b, cb_b, Zd, lab.sign)
+        return (
+            r,
+            link_values(alpha, ca, Zp, la.sign),
+            link_values(a, cb_a, Zd, laa.sign),
+            link_values(b, cb_b, Zd, lab.sign),
+        )
 
     def _customer_params(self, covariates: Any, n: int | None, func: str) -> tuple[Any, Any, Any, Any]:
         """Each customer's (r, alpha, a, b): scalars without covariates, arrays with them."""
@@ -239,7 +244,9 @@ class BetaGeo(BaseModel):
         return self._row_params(params.astype(float), Zp, Zd)
 
     # -- the hooks of the shared fit -------------------------------------------------------------------
-    def _prepare(self, data: Any, func: str, *, unit: str | None = None, weights: str | None = None) -> FitData:
+    def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
+        opts = self._options(options, func, unit=None, weights=None)
+        unit, weights = opts["unit"], opts["weights"]
         covs = self.covariates
         check_summary(data, _COLUMNS, func)
         cov = covariate_matrix(data, covs, func)
@@ -270,7 +277,9 @@ class BetaGeo(BaseModel):
         self.fit_info_["max_T"] = float(np.max(columns[2]))
 
     # -- the likelihood --------------------------------------------------------------------------------
-    def _rows(self, r: Any, alpha: Any, a: Any, b: Any, x: np.ndarray, tx: np.ndarray, T: np.ndarray, grad: bool) -> tuple:
+    def _rows(
+        self, r: Any, alpha: Any, a: Any, b: Any, x: np.ndarray, tx: np.ndarray, T: np.ndarray, grad: bool
+    ) -> tuple:
         """Log-likelihood of each row and, with ``grad``, its derivatives in (r, alpha, a, b) (parameters per row)."""
         s1, s2, dead0 = self._alive_shift, self._dead_shift, self._dead_at_zero
         can_die = np.ones_like(x, dtype=bool) if dead0 else x > 0
@@ -293,7 +302,11 @@ class BetaGeo(BaseModel):
             d_a = pi1 * (digamma(a) - digamma(a + b + x + s1)) + pi2 * (digamma(a + 1) - digamma(a + safe + 1))
             d_a = d_a - (digamma(a) - digamma(a + b))
             d_b = pi1 * (digamma(b + x + s1) - digamma(a + b + x + s1))
-            d_b = d_b + np.where(can_die, pi2 * (digamma(safe) - digamma(a + safe + 1)), 0.0) - (digamma(b) - digamma(a + b))
+            d_b = (
+                d_b
+                + np.where(can_die, pi2 * (digamma(safe) - digamma(a + safe + 1)), 0.0)
+                - (digamma(b) - digamma(a + b))
+            )
         return ll, d_r, d_alpha, d_a, d_b
 
     def _loglik(self, params: np.ndarray, design: _Design) -> np.ndarray:
@@ -310,8 +323,15 @@ class BetaGeo(BaseModel):
         ones = np.ones_like(design.x)
         ga, gaa, gab = d_alpha * alpha * ones, d_a * a * ones, d_b * b * ones  # derivatives in log(alpha_i) etc.
         return np.vstack(
-            [d_r * ones, ga / alpha0, gaa / a0, gab / b0, -(design.Zp * ga[:, None]).T, (design.Zd * gaa[:, None]).T,
-             (design.Zd * gab[:, None]).T]
+            [
+                d_r * ones,
+                ga / alpha0,
+                gaa / a0,
+                gab / b0,
+                -(design.Zp * ga[:, None]).T,
+                (design.Zd * gaa[:, None]).T,
+                (design.Zd * gab[:, None]).T,
+            ]
         )
 
     def _loglik_grad(self, params: np.ndarray, design: _Design, weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -355,10 +375,17 @@ class BetaGeo(BaseModel):
         P2tx, P2Xtx = c.W_tx - P1tx, c.WX_tx - P1Xtx  # the dead term's share, by t_x
         Wx, W = c.W_x, c.W
         with np.errstate(divide="ignore", invalid="ignore"):
-            ll = _dot(Wx, gammaln(r + xu) - gammaln(r) + a1) + W * r * np.log(alpha) - _dot(r * c.W_T + c.WX_T, lT_u) + soft
+            ll = (
+                _dot(Wx, gammaln(r + xu) - gammaln(r) + a1)
+                + W * r * np.log(alpha)
+                - _dot(r * c.W_T + c.WX_T, lT_u)
+                + soft
+            )
             d_r = _dot(Wx, digamma(r + xu) - digamma(r)) + W * np.log(alpha) - _dot(P1T, lT_u) - _dot(P2tx, ltx_u)
             d_alpha = (
-                W * r / alpha - _dot(r * P1T + P1XT, 1.0 / (alpha + d.Tu)) - _dot(r * P2tx + P2Xtx, 1.0 / (alpha + d.txu))
+                W * r / alpha
+                - _dot(r * P1T + P1XT, 1.0 / (alpha + d.Tu))
+                - _dot(r * P2tx + P2Xtx, 1.0 / (alpha + d.txu))
             )
             P2x = Wx - P1x
             psi_a, psi_b, psi_ab = digamma(a), digamma(b), digamma(a + b)
@@ -391,7 +418,9 @@ class BetaGeo(BaseModel):
         """
         func = f"{type(self).__name__}.probability_alive"
         x, tx, T = (as_nonnegative(v, n, func) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
-        r, alpha, a, b = self._customer_params(covariates, np.broadcast(x, tx, T).size if covariates is not None else None, func)
+        r, alpha, a, b = self._customer_params(
+            covariates, np.broadcast(x, tx, T).size if covariates is not None else None, func
+        )
         value = self._alive(r, alpha, a, b, x, tx, T)
         return value if np.ndim(value) else float(value)
 
@@ -400,9 +429,7 @@ class BetaGeo(BaseModel):
         can_die = np.ones(np.shape(x), dtype=bool) if self._dead_at_zero else np.asarray(x) > 0
         with np.errstate(all="ignore"):
             safe = np.where(can_die, b + x + s2, 1.0)
-            log_ratio = (
-                betaln(a + 1, safe) - betaln(a, b + x + s1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-            )
+            log_ratio = betaln(a + 1, safe) - betaln(a, b + x + s1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
             return np.where(can_die, np.exp(-np.logaddexp(0.0, log_ratio)), 1.0)
 
     def expected_purchases(self, t: Any, *, horizon_unit: str | None = None, covariates: Any = None) -> Any:
@@ -433,7 +460,14 @@ class BetaGeo(BaseModel):
         return value if np.ndim(value) else float(value)
 
     def conditional_expected_purchases(
-        self, t: Any, frequency: Any, recency: Any, T: Any, *, horizon_unit: str | None = None, covariates: Any = None,
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        *,
+        horizon_unit: str | None = None,
+        covariates: Any = None,
     ) -> Any:
         r"""Expected purchases in the next :math:`t` time units of a customer with history :math:`(x, t_x, T)`.
 
@@ -461,7 +495,9 @@ class BetaGeo(BaseModel):
         value = self._conditional(t, x, tx, T, covariates, func)
         return value if np.ndim(value) else float(value)
 
-    def _conditional(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, covariates: Any, func: str) -> np.ndarray:
+    def _conditional(
+        self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, covariates: Any, func: str
+    ) -> np.ndarray:
         n = np.broadcast(t, x, tx, T).size if covariates is not None else None
         r, alpha, a, b = self._customer_params(covariates, n, func)
         alive = self._alive(r, alpha, a, b, x, tx, T)

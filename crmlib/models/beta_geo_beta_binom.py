@@ -33,7 +33,11 @@ _FREQ = {"D": "D", "W": "W", "M": "M", "Y": "Y"}
 
 
 def summarize_opportunities(
-    transactions: pd.DataFrame, *, period: str = "Y", observation_end: Any = None, collapse: bool = False,
+    transactions: pd.DataFrame,
+    *,
+    period: str = "Y",
+    observation_end: Any = None,
+    collapse: bool = False,
 ) -> pd.DataFrame:
     r"""Per-customer discrete-time summary (frequency, recency, opportunities) of a transaction log, for the BG/BB.
 
@@ -83,7 +87,9 @@ def summarize_opportunities(
         end = dates.max().normalize()
     keep = (dates <= end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)).to_numpy()
     if not keep.any():
-        raise DataError(f"{func}: no transaction falls on or before observation_end={end.date()}; give a later observation_end.")
+        raise DataError(
+            f"{func}: no transaction falls on or before observation_end={end.date()}; give a later observation_end."
+        )
     freq = _FREQ[period]
     ordinal = np.asarray(dates[keep].dt.to_period(freq).array.asi8, dtype=np.int64)
     last = pd.Period(end, freq=freq).ordinal
@@ -102,7 +108,11 @@ def summarize_opportunities(
     last_c[cust] = latest
     recency = np.where(frequency > 0, last_c - first_c, 0)
     out = pd.DataFrame(
-        {"frequency": frequency.astype(np.int64), "recency": recency.astype(np.int64), "n_periods": (last - first_c).astype(np.int64)},
+        {
+            "frequency": frequency.astype(np.int64),
+            "recency": recency.astype(np.int64),
+            "n_periods": (last - first_c).astype(np.int64),
+        },
         index=pd.Index(ids, name="customer_id"),
     ).sort_index()
     if collapse:
@@ -129,9 +139,9 @@ class BetaGeoBetaBinom(BaseModel):
 
     Notes
     -----
-    ``fit(frame, *, weights="weights")``: columns ``frequency`` (:math:`x`, transactions in the opportunities after the first),
-    ``recency`` (:math:`t_x`, the last such opportunity, 0 if none) and ``n_periods`` (:math:`n`), whole numbers
-    with :math:`0 \le x \le t_x \le n`; an optional ``weights`` column counts the customers with that pattern
+    ``fit(frame, *, weights="weights")``: columns ``frequency`` (:math:`x`, transactions in the opportunities after
+    the first), ``recency`` (:math:`t_x`, the last such opportunity, 0 if none) and ``n_periods`` (:math:`n`), whole
+    numbers with :math:`0 \le x \le t_x \le n`; an optional ``weights`` column counts the customers with that pattern
     (``weights=`` names another column, or None to ignore it; :func:`summarize_opportunities` builds the frame
     from a log).
 
@@ -154,7 +164,8 @@ class BetaGeoBetaBinom(BaseModel):
     _param_names = ("alpha", "beta", "gamma", "delta")
 
     # -- the hooks of the shared fit -------------------------------------------------------------------
-    def _prepare(self, data: Any, func: str, *, weights: str | None = "weights") -> FitData:
+    def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
+        weights = self._options(options, func, weights="weights")["weights"]
         columns = _check_frame(data, func)
         if weights == "weights" and "weights" not in data.columns:
             weights = None  # the default column is optional; a column named by the user is not
@@ -164,7 +175,9 @@ class BetaGeoBetaBinom(BaseModel):
         x, tx, n = columns
         total = int(round(float(weights.sum())))
         if total < MIN_CUSTOMERS:
-            raise ModelError(f"{func}: only {total} customers; the BG/BB needs at least {MIN_CUSTOMERS} (in practice hundreds).")
+            raise ModelError(
+                f"{func}: only {total} customers; the BG/BB needs at least {MIN_CUSTOMERS} (in practice hundreds)."
+            )
         informative = (n > 0) & (weights > 0)
         if not np.any(informative & (x > 0)):
             raise ModelError(
@@ -173,8 +186,8 @@ class BetaGeoBetaBinom(BaseModel):
             )
         if np.all(tx[informative & (x > 0)] == n[informative & (x > 0)]) and np.all(x[informative] > 0):
             raise ModelError(
-                f"{func}: every customer transacted at the last opportunity, so nobody looks inactive and death cannot be "
-                "estimated; observe more opportunities."
+                f"{func}: every customer transacted at the last opportunity, so nobody looks inactive and death "
+                "cannot be estimated; observe more opportunities."
             )
 
     def _initial(self, design: Any, weights: np.ndarray) -> np.ndarray:
@@ -229,8 +242,16 @@ class BetaGeoBetaBinom(BaseModel):
         x, tx, n = (np.asarray(v, dtype=float) for v in (frequency, recency, n_periods))
         x, tx, n = np.broadcast_arrays(x, tx, n)
         bad = (
-            ~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(n) | (x < 0) | (x > tx) | (tx > n)
-            | (x != np.round(x)) | (tx != np.round(tx)) | (n != np.round(n)) | ((x == 0) & (tx > 0))
+            ~np.isfinite(x)
+            | ~np.isfinite(tx)
+            | ~np.isfinite(n)
+            | (x < 0)
+            | (x > tx)
+            | (tx > n)
+            | (x != np.round(x))
+            | (tx != np.round(tx))
+            | (n != np.round(n))
+            | ((x == 0) & (tx > 0))
         )
         if np.any(bad):
             raise ParameterError(
@@ -265,12 +286,18 @@ class BetaGeoBetaBinom(BaseModel):
         x, tx, n = self._history(frequency, recency, n_periods, func)
         ll = self._log_likelihood_of(x, tx, n)
         value = np.exp(
-            betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta) - ll
+            betaln(alpha + x, beta + n - x)
+            - betaln(alpha, beta)
+            + betaln(gamma, delta + n + 1)
+            - betaln(gamma, delta)
+            - ll
         )
         return value if value.ndim else float(value)
 
     def _alive_sum(self, start: np.ndarray, length: np.ndarray) -> np.ndarray:
-        r""":math:`\sum_{j=s}^{s+\ell-1} q(j)/(\gamma+\delta+j)` with :math:`q(j) = \frac{\Gamma(\gamma+\delta)\Gamma(1+\delta+j)}{\Gamma(1+\delta)\Gamma(\gamma+\delta+j)}`.
+        r"""The sum :math:`\sum_{j=s}^{s+\ell-1} q(j)/(\gamma+\delta+j)` of the expected purchases' formulas.
+
+        Here :math:`q(j) = \frac{\Gamma(\gamma+\delta)\Gamma(1+\delta+j)}{\Gamma(1+\delta)\Gamma(\gamma+\delta+j)}`.
 
         It equals :math:`\frac{q(s) - q(s+\ell)}{\gamma - 1}`, the bracket of FHS (2010, eqs. 9, 13) divided by
         :math:`\gamma - 1`; that closed form is used when :math:`|\gamma - 1| \ge 10^{-3}` and the sum (finite at
@@ -301,7 +328,8 @@ class BetaGeoBetaBinom(BaseModel):
 
             E[X(n, n+n^*) \mid x, t_x, n] = \frac{1}{L} \frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha, \beta)}
             \frac{\delta}{\gamma-1} \frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}
-            \left[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)} - \frac{\Gamma(1+\delta+n+n^*)}{\Gamma(\gamma+\delta+n+n^*)}\right]
+            \left[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)}
+            - \frac{\Gamma(1+\delta+n+n^*)}{\Gamma(\gamma+\delta+n+n^*)}\right]
 
         (FHS 2010, eq. 13), with the limit at :math:`\gamma = 1` filled in. ``n_future`` in opportunities.
 
@@ -329,7 +357,8 @@ class BetaGeoBetaBinom(BaseModel):
         .. math::
 
             E[X(n)] = \frac{\alpha}{\alpha+\beta} \frac{\delta}{\gamma-1}
-            \left[1 - \frac{\Gamma(\gamma+\delta)}{\Gamma(\gamma+\delta+n)}\frac{\Gamma(1+\delta+n)}{\Gamma(1+\delta)}\right]
+            \left[1 - \frac{\Gamma(\gamma+\delta)}{\Gamma(\gamma+\delta+n)}
+            \frac{\Gamma(1+\delta+n)}{\Gamma(1+\delta)}\right]
 
         (FHS 2010, eq. 9; the limit at :math:`\gamma = 1` filled in).
 
@@ -353,8 +382,10 @@ class BetaGeoBetaBinom(BaseModel):
 
         .. math::
 
-            P(X(n) = x) = \binom{n}{x}\frac{B(\alpha+x, \beta+n-x)}{B(\alpha, \beta)}\frac{B(\gamma, \delta+n)}{B(\gamma, \delta)}
-            + \sum_{i=x}^{n-1} \binom{i}{x}\frac{B(\alpha+x, \beta+i-x)}{B(\alpha, \beta)}\frac{B(\gamma+1, \delta+i)}{B(\gamma, \delta)}
+            P(X(n) = x) = \binom{n}{x}\frac{B(\alpha+x, \beta+n-x)}{B(\alpha, \beta)}
+            \frac{B(\gamma, \delta+n)}{B(\gamma, \delta)}
+            + \sum_{i=x}^{n-1} \binom{i}{x}\frac{B(\alpha+x, \beta+i-x)}{B(\alpha, \beta)}
+            \frac{B(\gamma+1, \delta+i)}{B(\gamma, \delta)}
 
         (FHS 2010, eq. 8).
 
@@ -377,19 +408,31 @@ class BetaGeoBetaBinom(BaseModel):
         lab, lgd = betaln(alpha, beta), betaln(gamma, delta)
         with np.errstate(all="ignore"):
             first = np.where(
-                xs <= n, np.exp(log_binom(n, xs) + betaln(alpha + xs, beta + n - xs) - lab + betaln(gamma, delta + n) - lgd), 0.0
+                xs <= n,
+                np.exp(log_binom(n, xs) + betaln(alpha + xs, beta + n - xs) - lab + betaln(gamma, delta + n) - lgd),
+                0.0,
             )
             second = np.zeros(xs.shape)
             top = int(np.max(n)) if n.size else 0
             for i in range(top):
                 use = (i >= xs) & (i < n)
-                term = np.exp(log_binom(float(i), xs) + betaln(alpha + xs, beta + i - xs) - lab + betaln(gamma + 1, delta + i) - lgd)
+                term = np.exp(
+                    log_binom(float(i), xs)
+                    + betaln(alpha + xs, beta + i - xs)
+                    - lab
+                    + betaln(gamma + 1, delta + i)
+                    - lgd
+                )
                 second += np.where(use, term, 0.0)
         value = first + second
         return value if value.ndim else float(value)
 
     def discounted_expected_residual_transactions(
-        self, discount_rate: float, frequency: Any, recency: Any, n_periods: Any,
+        self,
+        discount_rate: float,
+        frequency: Any,
+        recency: Any,
+        n_periods: Any,
     ) -> Any:
         r"""DERT: expected discounted number of future transactions of a customer with history :math:`(x, t_x, n)`.
 
@@ -397,7 +440,8 @@ class BetaGeoBetaBinom(BaseModel):
 
             \text{DERT}(d \mid x, t_x, n) = \frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha, \beta)}
             \frac{B(\gamma, \delta+n+1)}{B(\gamma, \delta)(1+d)}
-            \frac{{}_2F_1\!\left(1, \delta+n+1; \gamma+\delta+n+1; \frac{1}{1+d}\right)}{L(\alpha, \beta, \gamma, \delta \mid x, t_x, n)}
+            \frac{{}_2F_1\!\left(1, \delta+n+1; \gamma+\delta+n+1; \frac{1}{1+d}\right)}
+            {L(\alpha, \beta, \gamma, \delta \mid x, t_x, n)}
 
         (FHS 2010, eq. 14): transactions at opportunities :math:`n+1, n+2, \ldots` discounted to opportunity
         :math:`n` at ``discount_rate`` :math:`d` per opportunity. Multiply by the value of a transaction.
@@ -409,14 +453,24 @@ class BetaGeoBetaBinom(BaseModel):
         5.909
         """
         func = f"{type(self).__name__}.discounted_expected_residual_transactions"
-        d = check_number(discount_rate, "discount_rate", func=func, low=0, low_open=True,
-                         hint="It is a rate per opportunity (the period of the data); DERT is infinite at 0.")
+        d = check_number(
+            discount_rate,
+            "discount_rate",
+            func=func,
+            low=0,
+            low_open=True,
+            hint="It is a rate per opportunity (the period of the data); DERT is infinite at 0.",
+        )
         alpha, beta, gamma, delta = self._p()
         x, tx, n = self._history(frequency, recency, n_periods, func)
         ll = self._log_likelihood_of(x, tx, n)
         log_head = (
-            betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta)
-            - np.log1p(d) - ll
+            betaln(alpha + x + 1, beta + n - x)
+            - betaln(alpha, beta)
+            + betaln(gamma, delta + n + 1)
+            - betaln(gamma, delta)
+            - np.log1p(d)
+            - ll
         )
         value = np.exp(log_head) * hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, 1.0 / (1.0 + d))
         return value if value.ndim else float(value)
@@ -432,7 +486,8 @@ def _check_frame(data: Any, func: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     missing = [c for c in _COLUMNS if c not in data.columns]
     if missing:
         raise DataError(
-            f"{func} needs the columns frequency, recency and n_periods; missing: {', '.join(missing)}. Build the frame "
+            f"{func} needs the columns frequency, recency and n_periods; missing: {', '.join(missing)}. Build the "
+            "frame "
             "with crmlib.models.summarize_opportunities(transactions, period='Y')."
         )
     arrays = []
@@ -449,7 +504,8 @@ def _check_frame(data: Any, func: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     bad = (x > tx) | (tx > n) | ((x == 0) & (tx > 0))
     if bad.any():
         raise DataError(
-            f"{func}: {int(bad.sum())} rows break 0 <= frequency <= recency <= n_periods (recency 0 without transactions) "
+            f"{func}: {int(bad.sum())} rows break 0 <= frequency <= recency <= n_periods (recency 0 without "
+            "transactions) "
             f"(first: {data.index[bad][:5].tolist()}); recency is the opportunity of the last transaction."
         )
     return x, tx, n

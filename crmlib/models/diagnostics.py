@@ -74,22 +74,28 @@ def holdout_comparison(model: Any, data: pd.DataFrame, *, max_frequency: int = 7
     ['0', '1', '2+']
     """
     func = "holdout_comparison"
-    max_frequency = check_number(max_frequency, "max_frequency", func=func, low=1, integer=True)
+    max_frequency = int(check_number(max_frequency, "max_frequency", func=func, low=1, integer=True))
     check_summary(data, ("frequency", "recency", "T", "frequency_holdout", "duration_holdout"), func)
     model._check_fitted()
     pred = model.conditional_expected_purchases(
-        data["duration_holdout"].to_numpy(float), data["frequency"].to_numpy(float),
-        data["recency"].to_numpy(float), data["T"].to_numpy(float),
+        data["duration_holdout"].to_numpy(float),
+        data["frequency"].to_numpy(float),
+        data["recency"].to_numpy(float),
+        data["T"].to_numpy(float),
     )
     group = np.minimum(data["frequency"].to_numpy(int), max_frequency)
     frame = pd.DataFrame({"group": group, "actual": data["frequency_holdout"].to_numpy(float), "predicted": pred})
-    table = frame.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
+    table = frame.groupby("group").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+    )
     table.index = [f"{g}+" if g == max_frequency else str(g) for g in table.index]
     table.index.name = "frequency"
     return table
 
 
-def tracking(model: Any, transactions: pd.DataFrame, *, calibration_end: Any, observation_end: Any = None) -> pd.DataFrame:
+def tracking(
+    model: Any, transactions: pd.DataFrame, *, calibration_end: Any, observation_end: Any = None
+) -> pd.DataFrame:
     r"""Actual and expected repeat purchases of the whole customer base, period by period (FHL 2005a, figure 2).
 
     Customers enter at their first purchase day :math:`d_i` (only those who started by
@@ -177,7 +183,9 @@ def _grid_defaults(model: Any, max_frequency: int | None, T: float | None) -> tu
         max_frequency = int(info.get("max_frequency", 20))
     if T is None:
         if "max_T" not in info:
-            raise ModelError("Give T (the length of observation, in the model's unit): the model was not fitted on data here.")
+            raise ModelError(
+                "Give T (the length of observation, in the model's unit): the model was not fitted on data here."
+            )
         T = float(info["max_T"])
     return int(max_frequency), float(T)
 
@@ -206,16 +214,18 @@ def probability_alive_matrix(
     model._check_fitted()
     max_frequency, T = _grid_defaults(model, max_frequency, T)
     x = np.arange(max_frequency + 1, dtype=float)
-    rec = np.linspace(0, T, check_number(points, "points", func="probability_alive_matrix", low=2, integer=True))
+    rec = np.linspace(0, T, int(check_number(points, "points", func="probability_alive_matrix", low=2, integer=True)))
     values = model.probability_alive(x[:, None], rec[None, :], np.full((1, len(rec)), T))
     values = np.where((x[:, None] == 0) & (rec[None, :] > 0), np.nan, values)
-    return pd.DataFrame(values, index=pd.Index(x.astype(int), name="frequency"), columns=pd.Index(rec.round(3), name="recency"))
+    return pd.DataFrame(
+        values, index=pd.Index(x.astype(int), name="frequency"), columns=pd.Index(rec.round(3), name="recency")
+    )
 
 
 def expected_purchases_matrix(
     model: Any, t: float, *, max_frequency: int | None = None, T: float | None = None, points: int = 40
 ) -> pd.DataFrame:
-    r"""Expected purchases in the next ``t`` units over a grid of frequency and recency, for customers observed for ``T``.
+    r"""Expected purchases in the next ``t`` units over a frequency x recency grid, for customers observed for ``T``.
 
     Cells are :math:`E[Y(t) \mid x, t_x, T]`; NaN where :math:`x = 0` and :math:`t_x > 0`.
 
@@ -230,10 +240,12 @@ def expected_purchases_matrix(
     t = check_number(t, "t", func="expected_purchases_matrix", low=0, low_open=True)
     max_frequency, T = _grid_defaults(model, max_frequency, T)
     x = np.arange(max_frequency + 1, dtype=float)
-    rec = np.linspace(0, T, check_number(points, "points", func="expected_purchases_matrix", low=2, integer=True))
+    rec = np.linspace(0, T, int(check_number(points, "points", func="expected_purchases_matrix", low=2, integer=True)))
     values = model.conditional_expected_purchases(t, x[:, None], rec[None, :], np.full((1, len(rec)), T))
     values = np.where((x[:, None] == 0) & (rec[None, :] > 0), np.nan, values)
-    return pd.DataFrame(values, index=pd.Index(x.astype(int), name="frequency"), columns=pd.Index(rec.round(3), name="recency"))
+    return pd.DataFrame(
+        values, index=pd.Index(x.astype(int), name="frequency"), columns=pd.Index(rec.round(3), name="recency")
+    )
 
 
 def repeat_frequency_table(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
@@ -253,7 +265,7 @@ def repeat_frequency_table(model: Any, summary: pd.DataFrame, *, max_frequency: 
     3.0
     """
     func = "repeat_frequency_table"
-    max_frequency = check_number(max_frequency, "max_frequency", func=func, low=1, integer=True)
+    max_frequency = int(check_number(max_frequency, "max_frequency", func=func, low=1, integer=True))
     check_summary(summary, ("frequency", "T"), func)
     model._check_fitted()
     if not hasattr(model, "probability_of_purchases"):
@@ -265,10 +277,14 @@ def repeat_frequency_table(model: Any, summary: pd.DataFrame, *, max_frequency: 
     expected = np.r_[expected, counts.sum() - expected.sum()]
     actual = np.bincount(np.minimum(summary["frequency"].to_numpy(int), max_frequency), minlength=max_frequency + 1)
     labels = [str(k) for k in ks] + [f"{max_frequency}+"]
-    return pd.DataFrame({"actual": actual.astype(float), "expected": expected}, index=pd.Index(labels, name="frequency"))
+    return pd.DataFrame(
+        {"actual": actual.astype(float), "expected": expected}, index=pd.Index(labels, name="frequency")
+    )
 
 
-def alive_path(model: Any, transactions: pd.DataFrame, customer_id: Any, *, observation_end: Any = None) -> pd.DataFrame:
+def alive_path(
+    model: Any, transactions: pd.DataFrame, customer_id: Any, *, observation_end: Any = None
+) -> pd.DataFrame:
     r"""P(alive) of one customer day by day, from her first purchase to ``observation_end``.
 
     On each day :math:`d` the customer's history so far is :math:`x(d)` repeat purchase days, the last at
@@ -339,7 +355,9 @@ def alive_path(model: Any, transactions: pd.DataFrame, customer_id: Any, *, obse
         index=pd.Index(pd.to_datetime(grid), name="date"),
     )
     out["probability_alive"] = np.asarray(
-        model.probability_alive(out["frequency"].to_numpy(float), out["recency"].to_numpy(float), out["T"].to_numpy(float)),
+        model.probability_alive(
+            out["frequency"].to_numpy(float), out["recency"].to_numpy(float), out["T"].to_numpy(float)
+        ),
         dtype=float,
     )
     out.attrs.update(customer_id=customer_id, unit=unit)

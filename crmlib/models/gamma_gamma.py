@@ -24,7 +24,6 @@ from crmlib.models._base import (
     FitData,
     ModelError,
     check_summary,
-    collapse,
     summary_unit,
 )
 from crmlib.params import check_number, check_unit
@@ -80,7 +79,8 @@ class GammaGamma(BaseModel):
     _param_names = ("p", "q", "v")
     _what = "repeat customers"
 
-    def _prepare(self, data: Any, func: str) -> FitData:
+    def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
+        self._options(options, func)
         if isinstance(data, pd.DataFrame) and "monetary_value" in data.columns and "frequency" in data.columns:
             mv = pd.to_numeric(data["monetary_value"], errors="coerce")
             fq = pd.to_numeric(data["frequency"], errors="coerce")
@@ -137,12 +137,17 @@ class GammaGamma(BaseModel):
         p, q, v = params
         x, m = design.x, design.m
         return (
-            gammaln(p * x + q) - gammaln(p * x) - gammaln(q)
-            + q * np.log(v) + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(v + x * m)
+            gammaln(p * x + q)
+            - gammaln(p * x)
+            - gammaln(q)
+            + q * np.log(v)
+            + (p * x - 1) * np.log(m)
+            + p * x * np.log(x)
+            - (p * x + q) * np.log(v + x * m)
         )
 
     def mean_spend(self) -> Any:
-        r"""Expected spend per transaction of a randomly chosen customer, :math:`E[Z] = p\gamma/(q-1)` (needs :math:`q > 1`).
+        r"""Expected spend per transaction of a random customer, :math:`E[Z] = p\gamma/(q-1)` (needs :math:`q > 1`).
 
         Examples
         --------
@@ -154,7 +159,8 @@ class GammaGamma(BaseModel):
         if np.any(np.asarray(q) <= 1):
             low = float(np.min(q))
             raise ModelError(
-                f"GammaGamma: q = {low:.3g} <= 1, so the population mean spend is infinite; the spend data are too heavy-tailed."
+                f"GammaGamma: q = {low:.3g} <= 1, so the population mean spend is infinite; the spend data are too "
+                "heavy-tailed."
             )
         return p * v / (q - 1)
 
@@ -195,7 +201,7 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _collapse_sorted(x: np.ndarray, m: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Distinct (x, m) rows, sorted, with their counts (the mean spends are mostly distinct: a sort is cheaper than hashing)."""
+    """Distinct (x, m) rows, sorted, with their counts (mean spends are mostly distinct: sorting beats hashing)."""
     order = np.lexsort((m, x))
     xs, ms = x[order], m[order]
     new = np.ones(len(xs), dtype=bool)
@@ -236,8 +242,13 @@ class _GGStats:
         L = np.log(v + self.x * self.m)
         px = p * self.xu
         return float(
-            _dot(self.Wx, gammaln(px + q) - gammaln(px)) - self.W * gammaln(q) + self.W * q * np.log(v)
-            + p * (self.B + self.C) - self.A - p * _dot(self.wx, L) - q * _dot(self.w, L)
+            _dot(self.Wx, gammaln(px + q) - gammaln(px))
+            - self.W * gammaln(q)
+            + self.W * q * np.log(v)
+            + p * (self.B + self.C)
+            - self.A
+            - p * _dot(self.wx, L)
+            - q * _dot(self.w, L)
         )
 
     def grad(self, params: np.ndarray) -> np.ndarray:
@@ -257,7 +268,7 @@ class _GGStats:
 
 
 def _distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Distinct (x, T) pairs and the pair of each row: hash each column (few distinct values), then the int64 pair code."""
+    """Distinct (x, T) pairs and the pair of each row: hash each column (few distinct values), then the pair code."""
     cx, ux = pd.factorize(x)
     cT, uT = pd.factorize(T)
     pair, codes = pd.factorize(cx.astype(np.int64) * len(uT) + cT)
@@ -369,14 +380,27 @@ def customer_lifetime_value(
     discount_period = check_unit(discount_period, "discount_period", func=func)
     step = check_unit(step, "step", func=func)
     discount_rate = check_number(
-        discount_rate, "discount_rate", func=func, low=0, high=1, high_open=True,
+        discount_rate,
+        "discount_rate",
+        func=func,
+        low=0,
+        high=1,
+        high_open=True,
         hint=f"It is a rate per {UNIT_NAMES[discount_period][:-1]} (discount_period), e.g. 0.10 for 10%.",
     )
     margin = check_number(margin, "margin", func=func, low=0, high=1, low_open=True)
     if interval is not None:
-        interval = check_number(interval, "interval", func=func, low=0, high=1, low_open=True, high_open=True,
-                                hint="It is the coverage of the intervals, e.g. 0.9 for 90%.")
-        draws = check_number(draws, "draws", func=func, low=20, integer=True)
+        interval = check_number(
+            interval,
+            "interval",
+            func=func,
+            low=0,
+            high=1,
+            low_open=True,
+            high_open=True,
+            hint="It is the coverage of the intervals, e.g. 0.9 for 90%.",
+        )
+        draws = int(check_number(draws, "draws", func=func, low=20, integer=True))
     transaction_model._check_fitted()
     spend_model._check_fitted()
     check_summary(summary, ("frequency", "recency", "T", "monetary_value"), func)
@@ -422,7 +446,9 @@ def customer_lifetime_value(
             out[f"{col}_upper"] = bounds_table[f"{col}_upper"]
         q = (1 - interval) / 2
         equity.update(
-            lower=float(np.quantile(equity_draws, q)), upper=float(np.quantile(equity_draws, 1 - q)), level=interval,
+            lower=float(np.quantile(equity_draws, q)),
+            upper=float(np.quantile(equity_draws, 1 - q)),
+            level=interval,
             draws=draws,
             method=(
                 "parameter draws from the asymptotic normal of the log-parameters (inverse observed information) of "
@@ -453,8 +479,16 @@ class _ClvPlan:
     closed-form expression per customer. Otherwise each customer is evaluated at every boundary.
     """
 
-    def __init__(self, model: Any, x: np.ndarray, tx: np.ndarray, T: np.ndarray, bounds: np.ndarray,
-                 discount: np.ndarray, covariates: Any) -> None:
+    def __init__(
+        self,
+        model: Any,
+        x: np.ndarray,
+        tx: np.ndarray,
+        T: np.ndarray,
+        bounds: np.ndarray,
+        discount: np.ndarray,
+        covariates: Any,
+    ) -> None:
         self.x, self.tx, self.T, self.bounds, self.discount = x, tx, T, bounds, discount
         self.covariates = covariates
         self.per_pair = hasattr(model, "_expected_if_alive") and covariates is None
@@ -467,7 +501,9 @@ class _ClvPlan:
 
         The model's parameters may be arrays of shape (draws, 1, 1): the results are then (draws, pairs).
         """
-        cum = np.asarray(model._expected_if_alive(self.bounds[:, None], self.xu[None, :], self.Tu[None, :]), dtype=float)
+        cum = np.asarray(
+            model._expected_if_alive(self.bounds[:, None], self.xu[None, :], self.Tu[None, :]), dtype=float
+        )
         cum = cum.reshape(cum.shape[:-2] + (len(self.bounds), len(self.xu)))
         return np.sum(self.weights[:, None] * cum, axis=-2), cum[..., -1, :]
 
@@ -481,8 +517,12 @@ class _ClvPlan:
         kw = {"covariates": self.covariates} if self.covariates is not None else {}
         alive = np.asarray(model.probability_alive(x, tx, T, **kw), dtype=float)
         if self.covariates is not None:
-            cum = np.vstack([np.asarray(model.conditional_expected_purchases(b, x, tx, T, **kw), float) for b in self.bounds])
+            cum = np.vstack(
+                [np.asarray(model.conditional_expected_purchases(b, x, tx, T, **kw), float) for b in self.bounds]
+            )
         else:
-            cum = np.atleast_2d(model.conditional_expected_purchases(self.bounds[:, None], x[None, :], tx[None, :], T[None, :]))
+            cum = np.atleast_2d(
+                model.conditional_expected_purchases(self.bounds[:, None], x[None, :], tx[None, :], T[None, :])
+            )
         increments = np.diff(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
         return alive, cum[-1], (self.discount[:, None] * increments).sum(axis=0)

@@ -44,7 +44,7 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def log_f(r: Any, alpha: Any, s: Any, beta: Any, x: Any, y: Any, *, grad: bool = False) -> Any:
-    r""":math:`\log F(y)` with :math:`F(y) = (r+s+x)\int_y^\infty (\alpha+\tau)^{-(r+x)}(\beta+\tau)^{-(s+1)}\,d\tau`, and its gradient.
+    r"""Log of :math:`F(y) = (r+s+x)\int_y^\infty (\alpha+\tau)^{-(r+x)}(\beta+\tau)^{-(s+1)}d\tau`, and its gradient.
 
     :math:`A_0 = F(t_x) - F(T)` of Fader and Hardie's note (eq. 19/20). In the branch where the
     hypergeometric argument lies in [0, 1) and after Euler's transformation,
@@ -84,7 +84,9 @@ def log_f(r: Any, alpha: Any, s: Any, beta: Any, x: Any, y: Any, *, grad: bool =
         d_r = -la + hc + np.where(big_alpha, hb, 0.0)
         d_s = -lb + hc + np.where(big_alpha, 0.0, hb)
         d_alpha = np.where(
-            big_alpha, -(r + x) / (alpha + y) + hz * (beta + y) / (alpha + y) ** 2, (1.0 - r - x) / (alpha + y) - hz / (beta + y)
+            big_alpha,
+            -(r + x) / (alpha + y) + hz * (beta + y) / (alpha + y) ** 2,
+            (1.0 - r - x) / (alpha + y) - hz / (beta + y),
         )
         d_beta = np.where(
             big_alpha, -s / (beta + y) - hz / (alpha + y), -(s + 1.0) / (beta + y) + hz * (alpha + y) / (beta + y) ** 2
@@ -222,7 +224,10 @@ class ParetoNBD(BaseModel):
         k1 = len(la.columns)
         r, alpha, s, beta = params[:4]
         return (
-            r, link_values(alpha, params[4 : 4 + k1], Zp, la.sign), s, link_values(beta, params[4 + k1 :], Zd, ld.sign)
+            r,
+            link_values(alpha, params[4 : 4 + k1], Zp, la.sign),
+            s,
+            link_values(beta, params[4 + k1 :], Zd, ld.sign),
         )
 
     def _customer_params(self, covariates: Any, n: int | None, func: str) -> tuple[Any, Any, Any, Any]:
@@ -240,11 +245,15 @@ class ParetoNBD(BaseModel):
             raise ParameterError(f"{func}: intervals of covariate models are not available per customer.")
         params = np.array(values, dtype=float)
         return self._row_params(
-            params, covariate_matrix(covariates, la.columns, func, rows=n), covariate_matrix(covariates, ld.columns, func, rows=n)
+            params,
+            covariate_matrix(covariates, la.columns, func, rows=n),
+            covariate_matrix(covariates, ld.columns, func, rows=n),
         )
 
     # -- the hooks of the shared fit -------------------------------------------------------------------
-    def _prepare(self, data: Any, func: str, *, unit: str | None = None, weights: str | None = None) -> FitData:
+    def _prepare(self, data: Any, func: str, **options: Any) -> FitData:
+        opts = self._options(options, func, unit=None, weights=None)
+        unit, weights = opts["unit"], opts["weights"]
         check_summary(data, _COLUMNS, func)
         cov = covariate_matrix(data, self.covariates, func)
         cols = tuple(data[c].to_numpy(dtype=float) for c in _COLUMNS) + tuple(cov.T)
@@ -310,7 +319,13 @@ class ParetoNBD(BaseModel):
             live = pd_ > 0
             rsx = r + s + x
             g_a0 = [np.where(live, (g[d.p_tx] - q * g[d.p_T]) / (1.0 - q), 0.0) for g in lf[1:]]
-            d_r = digamma(r + d.xu)[d.xi] - digamma(r) + np.log(alpha) - pa_ * np.log(alpha + T) + pd_ * (g_a0[0] - 1.0 / rsx)
+            d_r = (
+                digamma(r + d.xu)[d.xi]
+                - digamma(r)
+                + np.log(alpha)
+                - pa_ * np.log(alpha + T)
+                + pd_ * (g_a0[0] - 1.0 / rsx)
+            )
             d_alpha = r / alpha - pa_ * (r + x) / (alpha + T) + pd_ * g_a0[1]
             d_s = np.log(beta) - pa_ * np.log(beta + T) + pd_ * (1.0 / s - 1.0 / rsx + g_a0[2])
             d_beta = s / beta - pa_ * s / (beta + T) + pd_ * g_a0[3]
@@ -328,7 +343,14 @@ class ParetoNBD(BaseModel):
         _, alpha, _, beta = self._row_params(params, design.Zp, design.Zd)
         ga, gb = d_alpha * alpha * ones, d_beta * beta * ones  # derivatives in log(alpha_i), log(beta_i)
         return np.vstack(
-            [d_r * ones, ga / params[1], d_s * ones, gb / params[3], -(design.Zp * ga[:, None]).T, -(design.Zd * gb[:, None]).T]
+            [
+                d_r * ones,
+                ga / params[1],
+                d_s * ones,
+                gb / params[3],
+                -(design.Zp * ga[:, None]).T,
+                -(design.Zd * gb[:, None]).T,
+            ]
         )
 
     def _loglik_grad(self, params: np.ndarray, design: _Design, weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -362,7 +384,9 @@ class ParetoNBD(BaseModel):
         live = np.isfinite(dead) & (q < 1)
         c1 = np.where(live, wpd / np.where(live, 1.0 - q, 1.0), 0.0)
         n_pairs = len(d.pair_x)
-        pair_w = np.bincount(d.p_tx, weights=c1, minlength=n_pairs) - np.bincount(d.p_T, weights=c1 * q, minlength=n_pairs)
+        pair_w = np.bincount(d.p_tx, weights=c1, minlength=n_pairs) - np.bincount(
+            d.p_T, weights=c1 * q, minlength=n_pairs
+        )
         A_T = np.bincount(c.Ti, weights=wpa, minlength=len(c.Tu))
         AX_T = np.bincount(c.Ti, weights=wpa * d.x, minlength=len(c.Tu))
         D_x = np.bincount(d.xi, weights=wpd, minlength=len(xu))
@@ -371,8 +395,12 @@ class ParetoNBD(BaseModel):
             ll = _dot(Wx, gammaln(r + xu)) + W * (r * np.log(alpha) + s * np.log(beta) - gammaln(r)) + _dot(w, core)
             inv_rsx = 1.0 / (r + s + xu)
             d_r = (
-                _dot(Wx, digamma(r + xu)) - W * digamma(r) + W * np.log(alpha) - _dot(A_T, la_u)
-                + _dot(pair_w, g_r) - _dot(D_x, inv_rsx)
+                _dot(Wx, digamma(r + xu))
+                - W * digamma(r)
+                + W * np.log(alpha)
+                - _dot(A_T, la_u)
+                + _dot(pair_w, g_r)
+                - _dot(D_x, inv_rsx)
             )
             d_alpha = W * r / alpha - _dot(r * A_T + AX_T, 1.0 / (alpha + c.Tu)) + _dot(pair_w, g_alpha)
             d_s = W * np.log(beta) - _dot(A_T, lb_u) + float(D_x.sum()) / s - _dot(D_x, inv_rsx) + _dot(pair_w, g_s)
@@ -442,7 +470,14 @@ class ParetoNBD(BaseModel):
         return value if np.ndim(value) else float(value)
 
     def conditional_expected_purchases(
-        self, t: Any, frequency: Any, recency: Any, T: Any, *, horizon_unit: str | None = None, covariates: Any = None,
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        *,
+        horizon_unit: str | None = None,
+        covariates: Any = None,
     ) -> Any:
         r"""Expected purchases in the next :math:`t` time units of a customer with history :math:`(x, t_x, T)`.
 
@@ -519,10 +554,18 @@ class ParetoNBD(BaseModel):
             tt = flat_t[idx][:, None]
             with np.errstate(all="ignore"):
                 W = tt / (alpha + tt)
-                J = np.sum(wts * np.exp((r + s - 1) * np.log1p(-W * v) - (s + 1) * np.log(beta + (alpha - beta) * W * v)), axis=1)
+                J = np.sum(
+                    wts * np.exp((r + s - 1) * np.log1p(-W * v) - (s + 1) * np.log(beta + (alpha - beta) * W * v)),
+                    axis=1,
+                )
                 log_c = gammaln(r + xv) - gammaln(r) - gammaln(xv + 1)
                 lW = np.log(W[:, 0])
-                alive = np.exp(log_c + r * np.log(alpha / (alpha + tt[:, 0])) + (xv * lW if xv else 0.0) + s * np.log(beta / (beta + tt[:, 0])))
+                alive = np.exp(
+                    log_c
+                    + r * np.log(alpha / (alpha + tt[:, 0]))
+                    + (xv * lW if xv else 0.0)
+                    + s * np.log(beta / (beta + tt[:, 0]))
+                )
                 dead = np.exp(log_c + np.log(s) + s * np.log(beta) + np.log(alpha) + (xv + 1) * lW + np.log(J))
             flat_out[idx] = np.where(flat_t[idx] == 0, float(xv == 0), alive + dead)
         return out if out.ndim else float(out)

@@ -58,7 +58,8 @@ class ShiftedBetaGeo(RetentionModel):
     .. math::
 
         LL = \sum_{t=1}^{k} (n_{t-1} - n_t)\log P(T = t) + n_k \log S(k), \quad
-        P(T=t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha, \beta)}, \quad S(t) = \frac{B(\alpha, \beta+t)}{B(\alpha, \beta)}
+        P(T=t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha, \beta)}, \quad
+        S(t) = \frac{B(\alpha, \beta+t)}{B(\alpha, \beta)}
 
     Examples
     --------
@@ -94,7 +95,7 @@ class ShiftedBetaGeo(RetentionModel):
         return super().retention_rate(t, covariates=covariates)
 
     def discounted_expected_residual_lifetime(self, discount_rate: float, renewals: int = 0) -> float:
-        r"""DERL: expected discounted number of future payments of a customer at her ``renewals + 1``-th renewal decision.
+        r"""DERL: expected discounted future payments of a customer at her ``renewals + 1``-th renewal decision.
 
         For a customer who has made :math:`n - 1` renewals (:math:`n` = ``renewals + 1``) and is about
         to decide on the next one (Fader and Hardie 2010, eq. 6):
@@ -116,17 +117,27 @@ class ShiftedBetaGeo(RetentionModel):
         1.8015
         """
         func = "discounted_expected_residual_lifetime"
-        d = check_number(discount_rate, "discount_rate", func=func, low=0, low_open=True,
-                         hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.")
-        renewals = check_number(renewals, "renewals", func=func, low=0, integer=True)
+        d = check_number(
+            discount_rate,
+            "discount_rate",
+            func=func,
+            low=0,
+            low_open=True,
+            hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.",
+        )
+        renewals = int(check_number(renewals, "renewals", func=func, low=0, integer=True))
         alpha, beta = self._p()
         n = renewals + 1
-        return float(np.exp(betaln(alpha, beta + n) - betaln(alpha, beta + n - 1)) * hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + d)))
+        return float(
+            np.exp(betaln(alpha, beta + n) - betaln(alpha, beta + n - 1))
+            * hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + d))
+        )
 
 
-def naive_survival_projections(survivors, periods: int, *, calibration_periods: int | None = None) -> pd.DataFrame:
-    r"""Straight-line, quadratic and exponential curves fitted to a survival curve and extended -- the projections
-    Fader and Hardie (2007, figure 2) show to mislead.
+def naive_survival_projections(survivors: Any, periods: int, *, calibration_periods: int | None = None) -> pd.DataFrame:
+    r"""Straight-line, quadratic and exponential curves fitted to a survival curve and extended.
+
+    These are the projections Fader and Hardie (2007, figure 2) show to mislead.
 
     The share surviving :math:`S_t = n_t / n_0` of periods :math:`1..k` is fitted by least squares:
     linear :math:`S_t = c_0 + c_1 t`, quadratic :math:`S_t = c_0 + c_1 t + c_2 t^2` and exponential
@@ -154,9 +165,14 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     """
     func = "naive_survival_projections"
     values = check_survivors(survivors, func)
-    k = len(values) - 1 if calibration_periods is None else check_number(
-        calibration_periods, "calibration_periods", func=func, low=2, high=len(values) - 1, integer=True)
-    periods = check_number(periods, "periods", func=func, low=1, integer=True)
+    k = (
+        len(values) - 1
+        if calibration_periods is None
+        else check_number(
+            calibration_periods, "calibration_periods", func=func, low=2, high=len(values) - 1, integer=True
+        )
+    )
+    periods = int(check_number(periods, "periods", func=func, low=1, integer=True))
     t = np.arange(1, k + 1, dtype=float)
     share = values[1 : k + 1] / values[0]
     grid = np.arange(periods + 1, dtype=float)
@@ -165,6 +181,9 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     quadratic = np.polyval(np.polyfit(t, share, 2), grid) if k >= 3 else np.full_like(grid, np.nan)
     positive = share > 0
     exponential = np.exp(np.polyval(np.polyfit(t[positive], np.log(share[positive]), 1), grid))
-    out = pd.DataFrame({"linear": linear, "quadratic": quadratic, "exponential": exponential}, index=pd.Index(grid.astype(int), name="period"))
+    out = pd.DataFrame(
+        {"linear": linear, "quadratic": quadratic, "exponential": exponential},
+        index=pd.Index(grid.astype(int), name="period"),
+    )
     out.iloc[0] = 1.0
     return out.clip(0.0, 1.0)

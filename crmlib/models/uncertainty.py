@@ -44,7 +44,7 @@ _METHOD = (
 )
 
 
-def _vectorised(model: BaseModel, draws: pd.DataFrame) -> BaseModel:
+def _vectorised(model: BaseModel, draws: pd.DataFrame) -> Any:
     """The model with each parameter an array of shape (draws, 1): predictions broadcast to (draws, customers)."""
     return model._with_params({k: draws[k].to_numpy(dtype=float)[:, None] for k in draws.columns})
 
@@ -54,7 +54,12 @@ def _has_covariates(model: Any) -> bool:
 
 
 def predictive_interval(
-    method: Callable[..., Any], *args: Any, level: float = 0.9, draws: int = 200, seed: int | None = 0, **kwargs: Any,
+    method: Callable[..., Any],
+    *args: Any,
+    level: float = 0.9,
+    draws: int = 200,
+    seed: int | None = 0,
+    **kwargs: Any,
 ) -> pd.DataFrame:
     r"""Point prediction and interval of a fitted model's prediction method, from parameter draws.
 
@@ -100,12 +105,12 @@ def predictive_interval(
     name = getattr(method, "__name__", "")
     if not isinstance(model, BaseModel):
         raise ModelError(
-            "predictive_interval: give a bound method of a fitted model, e.g. predictive_interval(model.probability_alive, "
-            "frequency, recency, T)."
+            "predictive_interval: give a bound method of a fitted model, e.g. "
+            "predictive_interval(model.probability_alive, frequency, recency, T)."
         )
     func = "predictive_interval"
     level = check_number(level, "level", func=func, low=0, high=1, low_open=True, high_open=True)
-    draws = check_number(draws, "draws", func=func, low=20, integer=True)
+    draws = int(check_number(draws, "draws", func=func, low=20, integer=True))
     estimate = np.asarray(method(*args, **kwargs), dtype=float)
     shape = estimate.shape
     size = max(estimate.size, 1)
@@ -127,20 +132,32 @@ def predictive_interval(
             call_kwargs["covariates"] = cov.iloc[sl]
         if loop:
             values = np.vstack(
-                [np.asarray(getattr(model._with_params(dict(row)), name)(*call_args, **call_kwargs), float).ravel()
-                 for _, row in theta.iterrows()]
+                [
+                    np.asarray(getattr(model._with_params(dict(row)), name)(*call_args, **call_kwargs), float).ravel()
+                    for _, row in theta.iterrows()
+                ]
             )
         else:
             values = np.asarray(getattr(vec, name)(*call_args, **call_kwargs), dtype=float).reshape(draws, -1)
         lower[sl], upper[sl] = np.quantile(values, [q, 1 - q], axis=0)
-    out = pd.DataFrame({"estimate": estimate.reshape(-1) if shape else [float(estimate)], "lower": lower, "upper": upper})
+    out = pd.DataFrame(
+        {"estimate": estimate.reshape(-1) if shape else [float(estimate)], "lower": lower, "upper": upper}
+    )
     out.attrs.update(level=level, draws=draws, method=_METHOD)
     return out
 
 
 def clv_intervals(
-    plan: Any, transaction_model: Any, spend_model: Any, x: np.ndarray, monetary_value: np.ndarray, *, margin: float,
-    level: float, draws: int, seed: int | None,
+    plan: Any,
+    transaction_model: Any,
+    spend_model: Any,
+    x: np.ndarray,
+    monetary_value: np.ndarray,
+    *,
+    margin: float,
+    level: float,
+    draws: int,
+    seed: int | None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per-customer bounds of P(alive), expected purchases, expected spend and CLV, and the draws of customer equity.
 
@@ -214,7 +231,11 @@ def _expanded_pair_values(plan: Any, model: Any, td: pd.DataFrame, h: float = 1e
     z_hat = model._to_working(np.array([model.params_[n] for n in names], dtype=float))
 
     def log_values(step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d, t = plan.pair_values(model._with_params(dict(zip(names, model._to_natural(z_hat + step))))) if step.any() else base
+        d, t = (
+            plan.pair_values(model._with_params(dict(zip(names, model._to_natural(z_hat + step)))))
+            if step.any()
+            else base
+        )
         with np.errstate(divide="ignore"):
             return np.log(d), np.log(t)
 
@@ -225,7 +246,8 @@ def _expanded_pair_values(plan: Any, model: Any, td: pd.DataFrame, h: float = 1e
     minus = [log_values(-eye[i]) for i in range(k)]
     corners = {
         (i, m): [log_values(s * eye[i] + u * eye[m]) for s, u in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
-        for i in range(k) for m in range(i)
+        for i in range(k)
+        for m in range(i)
     }
     pos = model._positive()
     theta = td[names].to_numpy(dtype=float)

@@ -28,7 +28,7 @@ _ACTUAL = "#333333"
 _MODEL = "#c44e52"
 
 
-def holdout_purchases(table: pd.DataFrame, *, ax=None, unit_name: str = "holdout period"):
+def holdout_purchases(table: pd.DataFrame, *, ax: Any = None, unit_name: str = "holdout period") -> Any:
     """Mean holdout purchases, actual vs predicted, by calibration frequency (FHL 2005a, figure 4).
 
     ``table`` is :func:`crmlib.models.holdout_comparison`.
@@ -53,7 +53,7 @@ def holdout_purchases(table: pd.DataFrame, *, ax=None, unit_name: str = "holdout
     return ax
 
 
-def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax=None):
+def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax: Any = None) -> Any:
     """Repeat purchases of the customer base over time, actual vs model (FHL 2005a, figures 2 and 3).
 
     ``table`` is :func:`crmlib.models.tracking`; a dotted line marks the end of calibration.
@@ -76,7 +76,14 @@ def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax=None)
     cal = table.attrs.get("calibration_period")
     if cal is not None:
         ax.axvline(cal, color="grey", linestyle=":", linewidth=1)
-        ax.annotate("end of calibration", (cal, ax.get_ylim()[1]), xytext=(4, -14), textcoords="offset points", color="grey", fontsize=9)
+        ax.annotate(
+            "end of calibration",
+            (cal, ax.get_ylim()[1]),
+            xytext=(4, -14),
+            textcoords="offset points",
+            color="grey",
+            fontsize=9,
+        )
     unit = UNIT_NAMES.get(table.attrs.get("unit", ""), "periods")
     ax.set_xlabel(unit.capitalize())
     ax.set_ylabel("Cumulative repeat purchases" if cumulative else f"Repeat purchases per {unit[:-1]}")
@@ -85,13 +92,19 @@ def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax=None)
     return ax
 
 
-def _matrix(matrix: pd.DataFrame, *, ax, title: str, label: str, cmap: str, vmin=None, vmax=None):
+def _matrix(matrix: pd.DataFrame, *, ax, title: str, label: str, cmap: str, vmin=None, vmax: Any = None) -> Any:
     ax = get_ax(ax, (7, 5))
     rec = matrix.columns.to_numpy(float)
     freq = matrix.index.to_numpy(float)
     image = ax.imshow(
-        matrix.to_numpy(float), origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
-        extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5), interpolation="nearest",
+        matrix.to_numpy(float),
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5),
+        interpolation="nearest",
     )
     ax.figure.colorbar(image, ax=ax, label=label)
     ax.set_xlabel(f"Recency (time of last purchase, {matrix.attrs.get('unit_name', 'model unit')})")
@@ -101,7 +114,7 @@ def _matrix(matrix: pd.DataFrame, *, ax, title: str, label: str, cmap: str, vmin
     return ax
 
 
-def alive_matrix(matrix: pd.DataFrame, *, ax=None):
+def alive_matrix(matrix: pd.DataFrame, *, ax: Any = None) -> Any:
     """Heatmap of :func:`crmlib.models.probability_alive_matrix`: recency across, frequency up.
 
     Examples
@@ -111,10 +124,12 @@ def alive_matrix(matrix: pd.DataFrame, *, ax=None):
     >>> alive_matrix(m).get_title()
     'Probability a customer is still alive'
     """
-    return _matrix(matrix, ax=ax, title="Probability a customer is still alive", label="P(alive)", cmap="viridis", vmin=0, vmax=1)
+    return _matrix(
+        matrix, ax=ax, title="Probability a customer is still alive", label="P(alive)", cmap="viridis", vmin=0, vmax=1
+    )
 
 
-def frequency_recency_matrix(matrix: pd.DataFrame, *, t: float | None = None, ax=None):
+def frequency_recency_matrix(matrix: pd.DataFrame, *, t: float | None = None, ax: Any = None) -> Any:
     """Heatmap of :func:`crmlib.models.expected_purchases_matrix` (expected purchases in the next ``t`` units).
 
     Examples
@@ -125,10 +140,12 @@ def frequency_recency_matrix(matrix: pd.DataFrame, *, t: float | None = None, ax
     'Expected purchases in the next 4 periods'
     """
     horizon = f"{t:g} {matrix.attrs.get('unit_name', 'periods')}" if t is not None else "next period"
-    return _matrix(matrix, ax=ax, title=f"Expected purchases in the next {horizon}", label="Expected purchases", cmap="magma")
+    return _matrix(
+        matrix, ax=ax, title=f"Expected purchases in the next {horizon}", label="Expected purchases", cmap="magma"
+    )
 
 
-def repeat_frequency_fit(table: pd.DataFrame, *, ax=None):
+def repeat_frequency_fit(table: pd.DataFrame, *, ax: Any = None) -> Any:
     """Customers by number of repeat purchases in calibration, actual bars vs model (FHL 2005a, figure 1).
 
     ``table`` is :func:`crmlib.models.repeat_frequency_table`.
@@ -154,10 +171,17 @@ def repeat_frequency_fit(table: pd.DataFrame, *, ax=None):
 
 
 def retention_projection(
-    survivors, *, calibration_periods: int | None = None, periods: int | None = None, model=None, naive: bool = True,
-    period_name: str = "Year", ax=None, other_models: dict[str, Any] | None = None,
-):
-    """Share of a cohort still active: the data, the sBG projection and the naive curve fits (Fader and Hardie 2007, figure 2).
+    survivors: Any,
+    *,
+    calibration_periods: int | None = None,
+    periods: int | None = None,
+    model: Any = None,
+    naive: bool = True,
+    period_name: str = "Year",
+    ax: Any = None,
+    other_models: dict[str, Any] | None = None,
+) -> Any:
+    """Share of a cohort still active: data, sBG (or BdW) projection, naive curve fits (Fader and Hardie 2007, fig. 2).
 
     Parameters
     ----------
@@ -192,7 +216,14 @@ def retention_projection(
     share = values / values[0]
     ax.plot(np.arange(k + 1), share[: k + 1], "o", color=_ACTUAL, label="Data used for fitting")
     if len(values) > k + 1:
-        ax.plot(np.arange(k + 1, len(values)), share[k + 1 :], "o", mfc="white", color=_ACTUAL, label="Later data (not used)")
+        ax.plot(
+            np.arange(k + 1, len(values)),
+            share[k + 1 :],
+            "o",
+            mfc="white",
+            color=_ACTUAL,
+            label="Later data (not used)",
+        )
     label = "BdW" if type(model).__name__ == "BetaDiscreteWeibull" else "sBG"
     ax.plot(grid, model.survival(grid), color=_MODEL, linewidth=2, label=label)
     for (name, other), color in zip((other_models or {}).items(), ("#dd8452", "#937860", "#da8bc3")):
@@ -206,7 +237,9 @@ def retention_projection(
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(period_name)
     ax.set_ylabel("Share of the cohort still active")
-    ax.set_title(f"Projecting retention: the {label} against naive curve fits" if naive else f"Projecting retention: the {label}")
+    ax.set_title(
+        f"Projecting retention: the {label} against naive curve fits" if naive else f"Projecting retention: the {label}"
+    )
     ax.legend(frameon=False, fontsize=9, ncol=2)
     return ax
 
@@ -251,7 +284,7 @@ def heterogeneity(model: Any, process: str = "purchase", *, ax: Any = None) -> A
       the death rate :math:`\mu \sim \text{Gamma}(s, \beta)` (Pareto/NBD), the churn probability per period
       :math:`\theta \sim \text{Beta}(\alpha, \beta)` (sBG, BdW) or the death probability per opportunity
       :math:`\theta \sim \text{Beta}(\gamma, \delta)` (BG/BB);
-    * ``"spend"`` -- the mean spend per transaction :math:`p/\nu` with :math:`\nu \sim \text{Gamma}(q, v)` (Gamma-Gamma).
+    * ``"spend"`` -- the mean spend per transaction :math:`p/\nu`, :math:`\nu \sim \text{Gamma}(q, v)` (Gamma-Gamma).
 
     The mean is marked. For covariate models the baseline customer (covariates 0) is drawn.
 
@@ -281,7 +314,10 @@ def heterogeneity(model: Any, process: str = "purchase", *, ax: Any = None) -> A
     elif process == "dropout" and name == "BetaGeoBetaBinom":
         dist, label = stats.beta(p["gamma"], p["delta"]), "Death probability per opportunity, theta"
     elif process == "spend" and name == "GammaGamma":
-        dist, label = stats.invgamma(p["q"], scale=p["p"] * p["v"]), "Mean spend per transaction, p / nu"  # nu ~ Gamma(q, v)
+        dist, label = (
+            stats.invgamma(p["q"], scale=p["p"] * p["v"]),
+            "Mean spend per transaction, p / nu",
+        )  # nu ~ Gamma(q, v)
     else:
         raise ValueError(
             f"heterogeneity: {name} has no {process!r} distribution; use process='purchase' or 'dropout' for the "
@@ -295,8 +331,13 @@ def heterogeneity(model: Any, process: str = "purchase", *, ax: Any = None) -> A
     mean = float(dist.mean())
     if np.isfinite(mean):
         ax.axvline(mean, color=_ACTUAL, linestyle="--", linewidth=1)
-        ax.annotate(f"mean {mean:.3g}", (mean, float(np.nanmax(dens[np.isfinite(dens)])) * 0.9), xytext=(4, 0),
-                    textcoords="offset points", fontsize=9)
+        ax.annotate(
+            f"mean {mean:.3g}",
+            (mean, float(np.nanmax(dens[np.isfinite(dens)])) * 0.9),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=9,
+        )
     top = float(np.nanquantile(dens[np.isfinite(dens)], 0.98))
     ax.set_ylim(0, top * 1.1 if top > 0 else None)
     ax.set_xlabel(label)

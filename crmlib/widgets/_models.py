@@ -11,6 +11,7 @@ Both only read their controls, call :mod:`crmlib.models` and draw with :mod:`crm
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -35,7 +36,11 @@ class RetentionProjector(Calculator):
         style = {"description_width": "170px"}
         self.controls = {
             "calibration_periods": widgets.IntSlider(
-                value=min(max(calibration_periods, 2), last), min=2, max=last, description="periods used for fitting", style=style,
+                value=min(max(calibration_periods, 2), last),
+                min=2,
+                max=last,
+                description="periods used for fitting",
+                style=style,
                 layout=widgets.Layout(width="480px"),
             ),
             "naive": widgets.Checkbox(value=True, description="show naive curve fits"),
@@ -56,8 +61,9 @@ class RetentionProjector(Calculator):
                 bdw = BetaDiscreteWeibull().fit(self.survivors[: k + 1])
                 others["BdW"] = bdw
                 bdw_note = (
-                    f"<br><b>BdW</b>: c = {bdw.params_['c']:.2f} ({'rising' if bdw.params_['c'] > 1 else 'falling'} individual "
-                    f"churn); share still active in period {len(self.survivors) - 1}: "
+                    f"<br><b>BdW</b>: c = {bdw.params_['c']:.2f} "
+                    f"({'rising' if bdw.params_['c'] > 1 else 'falling'} individual churn); "
+                    f"share still active in period {len(self.survivors) - 1}: "
                     f"{100 * bdw.survival(len(self.survivors) - 1):.1f}%"
                 )
             except ModelError as exc:
@@ -70,19 +76,27 @@ class RetentionProjector(Calculator):
             for name, value in naive.items()
         )
         self.result.value = (
-            f"<b>sBG fitted on periods 1-{k}</b>: alpha = {model.params_['alpha']:.3f}, beta = {model.params_['beta']:.3f}. "
+            f"<b>sBG fitted on periods 1-{k}</b>: alpha = {model.params_['alpha']:.3f}, "
+            f"beta = {model.params_['beta']:.3f}. "
             f"Share still active in period {last}: actual {100 * actual:.1f}%, sBG {100 * model.survival(last):.1f}%"
             f"<table><tr><td>naive fits:</td>{rows}</tr></table>{bdw_note}"
         )
+        assert self.chart is not None  # this explorer is built with a chart
         self.chart.value = figure_png(
             lambda ax: retention_projection(
-                self.survivors, calibration_periods=k, periods=self.periods, model=model,
-                naive=self.controls["naive"].value, period_name=self.period_name, ax=ax, other_models=others,
+                self.survivors,
+                calibration_periods=k,
+                periods=self.periods,
+                model=model,
+                naive=self.controls["naive"].value,
+                period_name=self.period_name,
+                ax=ax,
+                other_models=others,
             )
         )
 
 
-def retention_projector(survivors, calibration_periods: int = 4, **kwargs) -> RetentionProjector:
+def retention_projector(survivors: Any, calibration_periods: int = 4, **kwargs: Any) -> RetentionProjector:
     """Return a :class:`RetentionProjector` for a cohort's survivors (first value the cohort size)."""
     return RetentionProjector(survivors, calibration_periods=calibration_periods, **kwargs)
 
@@ -100,10 +114,36 @@ class AliveExplorer(Calculator):
         style = {"description_width": "190px"}
         layout = widgets.Layout(width="500px")
         self.controls = {
-            "frequency": widgets.IntSlider(value=3, min=0, max=max_frequency, description="repeat purchases (x)", style=style, layout=layout),
-            "recency": widgets.FloatSlider(value=20.0, min=0.0, max=max_T, step=0.5, description=f"last purchase at ({unit})", style=style, layout=layout),
-            "T": widgets.FloatSlider(value=40.0, min=1.0, max=max_T, step=0.5, description=f"observed for T ({unit})", style=style, layout=layout),
-            "horizon": widgets.FloatSlider(value=26.0, min=1.0, max=max_T, step=1.0, description=f"forecast horizon ({unit})", style=style, layout=layout),
+            "frequency": widgets.IntSlider(
+                value=3, min=0, max=max_frequency, description="repeat purchases (x)", style=style, layout=layout
+            ),
+            "recency": widgets.FloatSlider(
+                value=20.0,
+                min=0.0,
+                max=max_T,
+                step=0.5,
+                description=f"last purchase at ({unit})",
+                style=style,
+                layout=layout,
+            ),
+            "T": widgets.FloatSlider(
+                value=40.0,
+                min=1.0,
+                max=max_T,
+                step=0.5,
+                description=f"observed for T ({unit})",
+                style=style,
+                layout=layout,
+            ),
+            "horizon": widgets.FloatSlider(
+                value=26.0,
+                min=1.0,
+                max=max_T,
+                step=1.0,
+                description=f"forecast horizon ({unit})",
+                style=style,
+                layout=layout,
+            ),
         }
         super().__init__(self.controls, chart=False)
 
@@ -113,13 +153,17 @@ class AliveExplorer(Calculator):
         recency = 0.0 if c["frequency"] == 0 else min(c["recency"], T)
         alive = self.model.probability_alive(c["frequency"], recency, T)
         expected = self.model.conditional_expected_purchases(c["horizon"], c["frequency"], recency, T)
-        note = " (recency set to 0: no repeat purchase)" if c["frequency"] == 0 else (" (recency capped at T)" if c["recency"] > T else "")
+        note = (
+            " (recency set to 0: no repeat purchase)"
+            if c["frequency"] == 0
+            else (" (recency capped at T)" if c["recency"] > T else "")
+        )
         self.result.value = (
             f"<b>P(alive) = {alive:.3f}</b> &nbsp;|&nbsp; expected purchases in the next {c['horizon']:g} "
             f"{self.model.unit_name}: <b>{expected:.2f}</b>{note}"
         )
 
 
-def alive_explorer(model, **kwargs) -> AliveExplorer:
+def alive_explorer(model: Any, **kwargs: Any) -> AliveExplorer:
     """Return an :class:`AliveExplorer` for a fitted BetaGeo or ParetoNBD."""
     return AliveExplorer(model, **kwargs)
