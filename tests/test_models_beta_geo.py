@@ -12,7 +12,7 @@ from test_models_simulators import simulate_bgnbd
 
 from crmlib.data import DataError
 from crmlib.datasets import load_cdnow
-from crmlib.models import BetaGeo, ConvergenceError, ModelError, NotFittedError
+from crmlib.models import BetaGeo, ModelError, NotFittedError
 from crmlib.params import ParameterError
 from crmlib.rfm import summarize
 
