@@ -627,13 +627,11 @@ class BaseModel(abc.ABC):
         # far out (beyond e^10) and so uncertain that the 95% interval spans a factor of e^20: a ridge towards a
         # limit of the model (e.g. a, b -> infinity: the same drop-out probability for everyone); predictions are
         # stable along it, the parameters are not
-        ridge = [
-            k for k, zi, si, p in zip(names, z, se, pos) if p and abs(zi) > LOG_BOUND / 1.8 and not si <= SE_BOUND
-        ]
+        ridge = [k for k, zi, si, p in zip(names, z, se, pos) if p and abs(zi) > LOG_BOUND / 1.8 and not si <= SE_BOUND]
         if ridge:
             self.fit_info_["warning"] = (
-                f"The data do not identify {', '.join(ridge)}: the estimates lie on a ridge of the likelihood towards a "
-                "limit of the model, so their values and standard errors mean little (predictions are stable). Use "
+                f"The data do not identify {', '.join(ridge)}: the estimates lie on a ridge of the likelihood towards "
+                "a limit of the model, so their values and standard errors mean little (predictions are stable). Use "
                 "more data or a small penalizer (e.g. penalizer=0.001) for values that can be read."
             )
 
