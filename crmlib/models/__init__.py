@@ -25,45 +25,19 @@ BG/NBD, Pareto/NBD and sBG take time-invariant covariates.
 
 from __future__ import annotations
 
-from crmlib.models._base import BaseModel, ConvergenceError, ModelError, NotFittedError, load_model
-from crmlib.models.beta_discrete_weibull import BetaDiscreteWeibull
-from crmlib.models.beta_geo import BetaGeo
-from crmlib.models.beta_geo_beta_binom import BetaGeoBetaBinom, summarize_opportunities
-from crmlib.models.diagnostics import (
-    alive_path,
-    expected_purchases_matrix,
-    holdout_comparison,
-    probability_alive_matrix,
-    repeat_frequency_table,
-    tracking,
-)
-from crmlib.models.gamma_gamma import GammaGamma, customer_lifetime_value
-from crmlib.models.modified_beta_geo import ModifiedBetaGeo
-from crmlib.models.pareto_nbd import ParetoNBD
-from crmlib.models.shifted_beta_geo import ShiftedBetaGeo, naive_survival_projections
-from crmlib.models.uncertainty import predictive_interval
+from crmlib.models._base import BaseModel as BaseModel
+from crmlib.models._base import ConvergenceError as ConvergenceError
+from crmlib.models._base import ModelError as ModelError
+from crmlib.models._base import NotFittedError as NotFittedError
+from crmlib.models._base import load_model as load_model
 
-__all__ = [
-    "BaseModel",
-    "BetaDiscreteWeibull",
-    "BetaGeo",
-    "BetaGeoBetaBinom",
-    "ConvergenceError",
-    "GammaGamma",
-    "ModelError",
-    "ModifiedBetaGeo",
-    "NotFittedError",
-    "ParetoNBD",
-    "ShiftedBetaGeo",
-    "alive_path",
-    "customer_lifetime_value",
-    "expected_purchases_matrix",
-    "holdout_comparison",
-    "load_model",
-    "naive_survival_projections",
-    "predictive_interval",
-    "probability_alive_matrix",
-    "repeat_frequency_table",
-    "summarize_opportunities",
-    "tracking",
-]
+# one line per model: each module's __all__ says what it adds
+from crmlib.models.beta_discrete_weibull import *  # noqa: F403  (BdW)
+from crmlib.models.beta_geo import *  # noqa: F403  (BG/NBD)
+from crmlib.models.beta_geo_beta_binom import *  # noqa: F403  (BG/BB and its summary of a log)
+from crmlib.models.diagnostics import *  # noqa: F403  (holdout, tracking, matrices, P(alive) path)
+from crmlib.models.gamma_gamma import *  # noqa: F403  (Gamma-Gamma spend and CLV)
+from crmlib.models.modified_beta_geo import *  # noqa: F403  (MBG/NBD)
+from crmlib.models.pareto_nbd import *  # noqa: F403  (Pareto/NBD)
+from crmlib.models.shifted_beta_geo import *  # noqa: F403  (sBG)
+from crmlib.models.uncertainty import *  # noqa: F403  (intervals from parameter draws)

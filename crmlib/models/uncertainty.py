@@ -24,7 +24,7 @@ import pandas as pd
 from crmlib.models._base import BaseModel, ModelError
 from crmlib.params import check_number
 
-__all__ = ["clv_intervals", "predictive_interval"]
+__all__ = ["predictive_interval"]
 
 #: Numbers held per intermediate array while draws are evaluated (draws x customers in one chunk).
 CHUNK_CELLS = 1_000_000
