@@ -51,6 +51,7 @@ Unicode Consortium. Unicode Standard Annex #9, Unicode Bidirectional Algorithm (
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import html
 import json
@@ -381,6 +382,10 @@ class OutputFolder:
     protect : files that must never be replaced or removed (the input data), whatever the manifest says.
     replaces : other commands whose files this command may replace (``run`` and ``course`` write the same
         chapter pages).
+    scope : the files of the manifest this run answers for (names or :mod:`fnmatch` patterns, relative to the
+        folder). Files of the previous run inside the scope that this run does not write again are removed;
+        default: every file the same command wrote (``crmlib run 04`` passes its chapter's files only, so the
+        pages of other chapters stay).
     option : how the caller names ``force`` in messages (``"--force"`` on the command line, ``"force=True"``
         in Python).
 
@@ -400,6 +405,7 @@ class OutputFolder:
         force: bool = False,
         protect: Iterable[str | os.PathLike[str]] = (),
         replaces: Sequence[str] = (),
+        scope: Iterable[str] | None = None,
         option: str = "force=True",
     ) -> None:
         self.root = Path(path).expanduser()
@@ -407,6 +413,7 @@ class OutputFolder:
         self.force = bool(force)
         self.protect = {Path(p).expanduser().resolve() for p in protect}
         self.replaces = {command, *replaces}
+        self.scope = None if scope is None else [str(p) for p in scope]
         self.option = option
         self.written: list[Path] = []
         self.removed: list[Path] = []
@@ -532,7 +539,7 @@ class OutputFolder:
             final[name] = {"command": self.command, "sha256": digest, "written": now}
         self.removed = []
         for name, entry in manifest.items():
-            if name in new or entry.get("command") != self.command:
+            if name in new or entry.get("command") != self.command or not self._in_scope(name):
                 continue
             target = self.root / name
             if target.resolve() in self.protect:
@@ -546,6 +553,11 @@ class OutputFolder:
         _write_manifest(self.root, final)
         self.discard()
         return self.written
+
+    def _in_scope(self, name: str) -> bool:
+        if self.scope is None:
+            return True
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.scope)
 
     def discard(self) -> None:
         """Remove the staging folder (and the output folder, if this run created it and it is empty)."""

@@ -22,6 +22,9 @@ __all__ = ["MAX_ATTRIBUTES", "MAX_COLUMNS_CONSIDERED", "customer_attributes"]
 MAX_COLUMNS_CONSIDERED = 200
 #: Per-customer columns kept at most.
 MAX_ATTRIBUTES = 30
+#: A column still counts as per-customer when it changes within at most this share of the customers with several
+#: rows (a customer who moved country); the first value is shown then, with a note.
+MAX_VARYING_SHARE = 0.02
 #: Longest text kept in a per-customer column (longer values are cut, with a note).
 MAX_TEXT = 200
 
@@ -105,8 +108,9 @@ def customer_attributes(
 
     Notes
     -----
-    A column is kept when, for every customer with two or more rows, all its values are equal (empty cells
-    count as a value). A log where no customer has two rows cannot show that, so nothing is kept then.
+    A column is kept when, for the customers with two or more rows, all its values are equal (empty cells count as
+    a value), allowing :data:`MAX_VARYING_SHARE` of them to differ (their first value is shown, and a note says how
+    many). A log where no customer has two rows cannot show that, so nothing is kept then.
     """
     from crmlib.data import DataError, read_transactions
 
@@ -151,8 +155,12 @@ def customer_attributes(
     kept = []
     for column in others:
         values = several[column].astype(object).where(several[column].notna(), "\x00missing")
-        if values.astype(str).groupby(several["__id"].to_numpy(), sort=False).nunique().max() <= 1:
+        varying = int((values.astype(str).groupby(several["__id"].to_numpy(), sort=False).nunique() > 1).sum())
+        if varying <= MAX_VARYING_SHARE * len(multi):
             kept.append(column)
+            if varying:
+                notes.append(f"The column {column!r} changes within {varying:,} of {len(multi):,} customers with "
+                             "several rows; the customers table shows each customer's first value.")
     if len(kept) > MAX_ATTRIBUTES:
         notes.append(f"{len(kept)} columns are constant per customer; the first {MAX_ATTRIBUTES} are kept.")
         kept = kept[:MAX_ATTRIBUTES]

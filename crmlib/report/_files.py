@@ -149,8 +149,8 @@ def write_workbook(report: Report, path: Path, *, neutralise: bool = True) -> li
             for k, name in enumerate(columns):
                 width = min(max(len(name) + 2, 10), 60)
                 if len(table) and table.iloc[:, k].dtype == object:
-                    sample = table.iloc[: min(len(table), 200), k].astype(str).str.len()
-                    width = min(max(width, int(sample.max()) + 2), 60)
+                    sample = table.iloc[: min(len(table), 200), k].map(lambda v: len(str(v)) if v is not None else 0)
+                    width = min(max(width, int(sample.max() or 0) + 2), 60)
                 sheet.set_column(k, k, width)
                 sheet.write_string(0, k, neutralise_cell(name) if neutralise else name, header)
             sheet.freeze_panes(1, 1)

@@ -43,6 +43,11 @@ ACTIONS: dict[str, str] = {
 }
 
 TOP_TIERS = 3  # VIP, major, common: the tiers whose loss hurts
+#: Names of the customers table's own columns; an input column of the same name is renamed "<name> (input)".
+RESERVED = {"customer_id", "frequency", "recency", "T", "monetary_value", "purchases", "first_purchase",
+            "last_purchase", "days_since_last_purchase", "revenue", "historical_value", "current_value",
+            "potential_value", "tier", "quadrant", "segment", "p_alive", "expected_purchases", "clv", "clv_lower_95",
+            "clv_upper_95", "at_risk", "at_risk_rule", "campaign_expected_profit", "campaign_target", "action"}
 NEW_CUSTOMER_DAYS = 90
 
 
@@ -180,8 +185,9 @@ def fit_purchase_model(tx: pd.DataFrame, summary: pd.DataFrame, s: ReportSetting
     holdout: dict[str, Any] = {}
     repeat = int((summary["frequency"] > 0).sum())
     if len(summary) < 30:
-        return status.skip(f"only {len(summary):,} customers; a purchase model needs dozens at least (in practice "
-                           "hundreds)", "A log with hundreds of customers would fix it."), holdout
+        n = len(summary)
+        return status.skip(f"only {n:,} customer{'s' if n != 1 else ''}; a purchase model needs dozens at least (in "
+                           "practice hundreds)", "A log with hundreds of customers would fix it."), holdout
     if repeat == 0:
         return status.skip("no customer bought on more than one day, so the data say nothing about purchase rates "
                            "or drop-out", "A longer log, in which customers come back, would fix it."), holdout
@@ -372,6 +378,24 @@ def build_report(
         for column in ("frequency", "recency", "T", "monetary_value"):
             customers[column] = summary[column]
         customers["revenue"] = revenue if money_ok else np.nan
+        # the input's per-customer columns
+        attributes: list[str] = []
+        extra_columns: dict[str, pd.Series] = {}
+        say("collecting the file's per-customer columns")
+        extra, extra_notes = customer_attributes(source, reader, rr, customers.index)
+        notes.extend(extra_notes)
+        for column in extra.columns:
+            target = column if column not in RESERVED else f"{column} (input)"
+            extra_columns[target] = extra[column]
+            attributes.append(target)
+
+        if by is not None and by not in attributes:
+            from crmlib.params import ParameterError as _PE
+
+            listed = ", ".join(repr(a) for a in attributes) or "none (no column of the file is constant per customer)"
+            raise _PE(f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
+                      f"are: {listed}.")
+
 
         # values: historical / current / potential, one definition (crmlib.clv.value_components)
         values = None
@@ -530,23 +554,9 @@ def build_report(
         )
         customers["action"] = action
 
-        # the input's per-customer columns
-        attributes: list[str] = []
-        say("collecting the file's per-customer columns")
-        extra, extra_notes = customer_attributes(source, reader, rr, customers.index)
-        notes.extend(extra_notes)
-        for column in extra.columns:
-            target = column if column not in customers.columns else f"{column} (input)"
-            customers[target] = extra[column]
-            attributes.append(target)
+        for column, values_ in extra_columns.items():
+            customers[column] = values_
         customers.index.name = "customer_id"
-
-        if by is not None and by not in attributes:
-            from crmlib.params import ParameterError as _PE
-
-            listed = ", ".join(repr(a) for a in attributes) or "none (no column of the file is constant per customer)"
-            raise _PE(f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
-                      f"are: {listed}.")
 
         # cohorts and retention
         try:
