@@ -359,6 +359,8 @@ def cmd_report(args) -> int:
 
     data = _data_file(args.data, "--data")
     assert data is not None
+    if Path(args.out).expanduser().exists() and not Path(args.out).expanduser().is_dir():
+        raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the report.")
     settings = _parse_parameters(args.parameters)
     for name in ReportSettings.__dataclass_fields__:
         value = getattr(args, f"setting_{name}", None)
@@ -421,6 +423,8 @@ def cmd_run(args) -> int:
     params, data = _chapter_parameters(args)
     _check_known(chapter, params)
     out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
     _not_the_chapters(out, args.out)
     protect = [data] if data is not None else []
     own = [f"{chapter.stem}.ipynb", f"{chapter.stem}.html", f"{chapter.stem}.failed.ipynb"]
@@ -455,7 +459,7 @@ def cmd_run(args) -> int:
             other.discard()
     if failure is not None:
         failed = out / f"{chapter.stem}.failed.ipynb"
-        raise Failure(str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else ""))
+        raise Failure(cli_hint(str(failure).strip()) + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else ""))
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
@@ -705,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:  # crmlib's ChapterError/ParameterError/DataError, missing files, permissions
         if os.environ.get("CRMLIB_DEBUG"):
             raise
-        return _fail(cli_hint(str(exc)), 1)
+        return _fail(error_lines(cli_hint(str(exc))), 1)
     except Exception as exc:  # a bug: say so in one line; CRMLIB_DEBUG=1 shows the traceback
         if os.environ.get("CRMLIB_DEBUG"):
             raise

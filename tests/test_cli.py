@@ -20,6 +20,7 @@ import pytest
 import crmlib
 import crmlib.course
 from crmlib import cli
+from crmlib.outputs import MANIFEST_NAME, STAGING_PREFIX
 
 KERNEL_LOG = "[IPKernelApp]"  # ipykernel 7 logs a line to the inherited stderr when it starts (not crmlib's)
 
@@ -150,7 +151,10 @@ def test_run_maps_data_and_column_options_to_chapter_parameters(recorded, tmp_pa
     (call,) = recorded
     assert call["key"] == "00"
     assert call["html"] is False
-    assert call["out"] == Path("results")
+    # The chapter runs into a staging folder inside --out; its files are moved into place when it is done.
+    assert call["out"].parent == Path("results") and call["out"].name.startswith(STAGING_PREFIX)
+    assert (tmp_path / "results" / "00_tiny.ipynb").is_file()
+    assert not [p for p in (tmp_path / "results").iterdir() if p.name.startswith(STAGING_PREFIX)]
     assert call["parameters"] == {
         "n": 5,
         "customer_col": "Customer",
@@ -208,10 +212,15 @@ def test_results_never_replace_the_data_file(recorded, tmp_path, capsys):
     data = tmp_path / "00_tiny.html"  # an unlucky name: the page of chapter 00 would replace it
     data.write_text("customer_id,date,amount\n", encoding="utf-8")
     assert cli.main(["run", "0", "--data", "00_tiny.html", "--out", "."]) == 2
-    _assert_one_error_line(_error(capsys)[1], "would replace your data file '00_tiny.html'")
+    _assert_one_error_line(_error(capsys)[1], "would replace your input file '00_tiny.html'")
     assert cli.main(["course", "--data", "00_tiny.html", "--out", "."]) == 2
+    _error(capsys)
     assert recorded == []
-    _user_csv(tmp_path)  # sales.csv beside the results is fine
+    _user_csv(tmp_path)  # sales.csv beside the results is fine, but 00_tiny.html is still the user's own file
+    assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 2
+    _assert_one_error_line(_error(capsys)[1], "00_tiny.html in '.' was not written by crmlib run")
+    assert data.read_text(encoding="utf-8") == "customer_id,date,amount\n"
+    data.unlink()
     assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 0
 
 

@@ -554,6 +554,9 @@ def build_report(
         )
         customers["action"] = action
 
+        from crmlib.report import CUSTOMER_COLUMNS
+
+        customers = customers[list(CUSTOMER_COLUMNS)]
         for column, values_ in extra_columns.items():
             customers[column] = values_
         customers.index.name = "customer_id"
