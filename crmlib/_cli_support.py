@@ -40,17 +40,17 @@ class Failure(Exception):
 class CommandParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line: ``crmlib: error: ... (see 'crmlib run --help')``."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         """Raise :class:`UsageError` instead of printing the usage and exiting."""
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def error_lines(exc: BaseException | str) -> str:
-    """The message of an error: the first line as it is, further lines (e.g. offending rows) indented.
+    r"""The message of an error: the first line as it is, further lines (e.g. offending rows) indented.
 
     Examples
     --------
-    >>> print(error_lines(ValueError("The column 'Total' holds text.\\nrow 3: 'n/a'")))
+    >>> print(error_lines(ValueError("The column 'Total' holds text.\nrow 3: 'n/a'")))
     The column 'Total' holds text.
       row 3: 'n/a'
     """

@@ -53,8 +53,16 @@ from crmlib._cli_support import (
     quiet_papermill,
 )
 
-__all__ = ["EXTENSIONS", "READER_OPTIONS", "ReaderOption", "UsageError", "add_reader_options", "cli_hint", "main",
-           "reader_options"]
+__all__ = [
+    "EXTENSIONS",
+    "READER_OPTIONS",
+    "ReaderOption",
+    "UsageError",
+    "add_reader_options",
+    "cli_hint",
+    "main",
+    "reader_options",
+]
 
 #: Subcommands implemented in other modules: name -> (module, function, one-line help).
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
@@ -88,16 +96,64 @@ class ReaderOption:
 READER_OPTIONS: tuple[ReaderOption, ...] = (
     ReaderOption("customer", "--customer", "customer_col", "COL", "column of the customer id (default customer_id)"),
     ReaderOption("date", "--date", "date_col", "COL", "column of the purchase date or timestamp (default date)"),
-    ReaderOption("amount", "--amount", "amount_col", "COL", "column of the amount (default amount; or give --quantity and --price)"),
-    ReaderOption("quantity", "--quantity", "quantity_col", "COL", "line-item exports: column of the quantity (amount = quantity x price)"),
+    ReaderOption(
+        "amount",
+        "--amount",
+        "amount_col",
+        "COL",
+        "column of the amount (default amount; or give --quantity and --price)",
+    ),
+    ReaderOption(
+        "quantity",
+        "--quantity",
+        "quantity_col",
+        "COL",
+        "line-item exports: column of the quantity (amount = quantity x price)",
+    ),
     ReaderOption("price", "--price", "price_col", "COL", "line-item exports: column of the unit price"),
-    ReaderOption("invoice", "--invoice", "invoice_col", "COL", "line-item exports: column of the invoice id (the lines of one invoice are one purchase)"),
-    ReaderOption("date_format", "--date-format", "date_format", "FMT", "strftime format of the dates, e.g. %%d/%%m/%%Y (default: recognised)"),
-    ReaderOption("returns", "--returns", "returns", "HOW", "negative amounts (returns): net them against the purchase (default), drop or keep them", ("net", "drop", "keep")),
-    ReaderOption("blank_customers", "--blank-customers", "blank_customers", "HOW", "rows without a customer id: raise an error (default; drop for line items) or drop them", ("raise", "drop")),
-    ReaderOption("sheet", "--sheet", "sheet", "SHEET", "Excel: the sheet to read, by name or position from 0 (default: every sheet with the columns)"),
-    ReaderOption("delimiter", "--delimiter", "delimiter", "CHAR", "text files: the field delimiter (default: recognised)"),
-    ReaderOption("encoding", "--encoding", "encoding", "NAME", "text files: the encoding, e.g. cp1252 (default: recognised)"),
+    ReaderOption(
+        "invoice",
+        "--invoice",
+        "invoice_col",
+        "COL",
+        "line-item exports: column of the invoice id (the lines of one invoice are one purchase)",
+    ),
+    ReaderOption(
+        "date_format",
+        "--date-format",
+        "date_format",
+        "FMT",
+        "strftime format of the dates, e.g. %%d/%%m/%%Y (default: recognised)",
+    ),
+    ReaderOption(
+        "returns",
+        "--returns",
+        "returns",
+        "HOW",
+        "negative amounts (returns): net them against the purchase (default), drop or keep them",
+        ("net", "drop", "keep"),
+    ),
+    ReaderOption(
+        "blank_customers",
+        "--blank-customers",
+        "blank_customers",
+        "HOW",
+        "rows without a customer id: raise an error (default; drop for line items) or drop them",
+        ("raise", "drop"),
+    ),
+    ReaderOption(
+        "sheet",
+        "--sheet",
+        "sheet",
+        "SHEET",
+        "Excel: the sheet to read, by name or position from 0 (default: every sheet with the columns)",
+    ),
+    ReaderOption(
+        "delimiter", "--delimiter", "delimiter", "CHAR", "text files: the field delimiter (default: recognised)"
+    ),
+    ReaderOption(
+        "encoding", "--encoding", "encoding", "NAME", "text files: the encoding, e.g. cp1252 (default: recognised)"
+    ),
 )
 
 
@@ -105,8 +161,13 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     """Add the reader's flags (:data:`READER_OPTIONS`) to ``parser``, in one argument group."""
     group = parser.add_argument_group("reading the file")
     for option in READER_OPTIONS:
-        group.add_argument(option.flag, dest=f"reader_{option.argument}", metavar=option.metavar, help=option.help,
-                           choices=option.choices)
+        group.add_argument(
+            option.flag,
+            dest=f"reader_{option.argument}",
+            metavar=option.metavar,
+            help=option.help,
+            choices=option.choices,
+        )
 
 
 def reader_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -199,7 +260,9 @@ def _data_file(value: str | os.PathLike | None, option: str) -> Path | None:
     if not path.exists():
         raise UsageError(f"{option} {str(value)!r}: the file does not exist (relative paths start from {os.getcwd()}).")
     if not path.is_file():
-        raise UsageError(f"{option} {str(value)!r} is not a regular file (a pipe or a device); save the data to a file first.")
+        raise UsageError(
+            f"{option} {str(value)!r} is not a regular file (a pipe or a device); save the data to a file first."
+        )
     return path.resolve()
 
 
@@ -240,32 +303,11 @@ def _written(chapters, *, index: bool) -> set[str]:
     return names
 
 
-def _out_folder(value: str, *, data: Path | None = None, written: set[str] = frozenset()) -> Path:
-    """The output folder; refuses a file, the folder of the stored chapters, and a folder where the
-    results would replace the user's data file."""
-    from crmlib.course import notebooks_dir
+def _out_folder(value: str, *, data: Path | None = None, written: frozenset[str] | set[str] = frozenset()) -> Path:
+    """The output folder of ``course``.
 
-    out = Path(value).expanduser()
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {value!r} is a file, not a folder; choose a folder for the results.")
-    if out.resolve() == notebooks_dir().resolve():
-        raise UsageError(
-            f"--out {value!r} is the folder of the stored chapters, which would be overwritten; "
-            "choose another folder (the default is build/), or use 'crmlib notebooks' to re-execute them in place."
-        )
-    if data is not None and data.parent == out.resolve() and data.name in written:
-        raise UsageError(
-            f"the results would replace your data file {data.name!r} in --out {value!r}; "
-            "choose another folder for the results."
-        )
-    return out
-
-
-def _out_folder(value: str, *, data: Path | None = None, written: set[str] = frozenset()) -> Path:
-    """The output folder of ``course``; refuses a file, the folder of the stored chapters, and a folder where the
-    results would replace the user's data file."""
-    from crmlib.course import notebooks_dir
-
+    Refuses a file, the folder of the stored chapters, and a folder where the results would replace the data file.
+    """
     out = Path(value).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {value!r} is a file, not a folder; choose a folder for the results.")
@@ -429,11 +471,15 @@ def cmd_run(args) -> int:
     protect = [data] if data is not None else []
     own = [f"{chapter.stem}.ipynb", f"{chapter.stem}.html", f"{chapter.stem}.failed.ipynb"]
     try:
-        folder = OutputFolder(out, "run", force=args.force, protect=protect, replaces=("course",), scope=own,
-                              option="--force")
+        folder = OutputFolder(
+            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
+        )
         folder.check(own if not args.html_off else own[::2])
-        extra = {name: OutputFolder(value, "run", force=args.force, protect=protect, option="--force")
-                 for name, value in params.items() if name.endswith("_dir") and isinstance(value, str)}
+        extra = {
+            name: OutputFolder(value, "run", force=args.force, protect=protect, option="--force")
+            for name, value in params.items()
+            if name.endswith("_dir") and isinstance(value, str)
+        }
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     _say(f"Running {chapter.stem} ({_short_title(chapter)}) ...")
@@ -444,8 +490,13 @@ def cmd_run(args) -> int:
             for name, other in extra.items():
                 params[name] = str(other.staging)
             try:
-                notebook = run_chapter(chapter.number, parameters=params, out=folder.staging, html=not args.html_off,
-                                       progress=sys.stderr.isatty())
+                notebook = run_chapter(
+                    chapter.number,
+                    parameters=params,
+                    out=folder.staging,
+                    html=not args.html_off,
+                    progress=sys.stderr.isatty(),
+                )
             except ChapterError as exc:
                 failure = exc
                 folder.scope = [f"{chapter.stem}.failed.ipynb"]  # keep the previous good results as they were
@@ -459,7 +510,10 @@ def cmd_run(args) -> int:
             other.discard()
     if failure is not None:
         failed = out / f"{chapter.stem}.failed.ipynb"
-        raise Failure(cli_hint(str(failure).strip()) + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else ""))
+        raise Failure(
+            cli_hint(str(failure).strip())
+            + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
+        )
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
@@ -470,6 +524,7 @@ def cmd_run(args) -> int:
 def cmd_course(args) -> int:
     """``crmlib course``: every chapter (or ``--only``) in order into ``--out``, with HTML and an index page."""
     from crmlib.course import ChapterError, run_chapter, write_index
+    from crmlib.outputs import record_files
 
     selected = _selected(args.only)
     if not selected:
@@ -505,6 +560,7 @@ def cmd_course(args) -> int:
             _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
             continue
         _forget_failure(out, chapter)
+        record_files(out, "course", [p.name for p in (notebook, notebook.with_suffix(".html")) if p.is_file()])
         result = notebook.with_suffix(".html") if not args.html_off else notebook
         pages.append((chapter, result))
         _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(result)}")
@@ -512,6 +568,7 @@ def cmd_course(args) -> int:
     total = _seconds(time.perf_counter() - start_all)
     if pages and not args.html_off:
         _say(f"Contents page: {_shown(write_index(out, pages))}")
+        record_files(out, "course", ["index.html"])
     summary = f"{len(pages)} of {len(selected)} chapters ran in {total}"
     if failures:
         names = ", ".join(c.stem for c in failures)
@@ -571,7 +628,9 @@ def _run_extension(name: str, argv: list[str]) -> int:
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel); default: the bundled data")
+    parser.add_argument(
+        "--data", metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel); default: the bundled data"
+    )
     add_reader_options(parser)
     parser.add_argument(
         "-p",
@@ -586,25 +645,52 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 def _add_report_parser(sub) -> None:
     from crmlib.report._settings import SETTINGS_HELP
 
-    p = sub.add_parser("report", help="the whole analysis of your transaction file: report.html, report.xlsx, "
-                                      "report.json and tables/",
-                       description="The whole analysis of one transaction file, for a manager: a page (report.html), "
-                                   "a workbook (report.xlsx), the key figures and each model's status (report.json) "
-                                   "and the tables (tables/*.csv). Nothing is fetched; the file is only read.")
+    p = sub.add_parser(
+        "report",
+        help="the whole analysis of your transaction file: report.html, report.xlsx, report.json and tables/",
+        description="The whole analysis of one transaction file, for a manager: a page (report.html), "
+        "a workbook (report.xlsx), the key figures and each model's status (report.json) "
+        "and the tables (tables/*.csv). Nothing is fetched; the file is only read.",
+    )
     p.add_argument("--data", required=True, metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report (created if missing)")
     add_reader_options(p)
     group = p.add_argument_group("the analysis")
-    group.add_argument("--by", metavar="COLUMN", help="split the headline tables by a per-customer column of the file (Country, channel)")
-    group.add_argument("--compare", metavar="PREVIOUS_DIR", help="the folder of an earlier report: add new and lost customers, tier moves, newly at risk, change in equity")
+    group.add_argument(
+        "--by",
+        metavar="COLUMN",
+        help="split the headline tables by a per-customer column of the file (Country, channel)",
+    )
+    group.add_argument(
+        "--compare",
+        metavar="PREVIOUS_DIR",
+        help="the folder of an earlier report: add new and lost customers, tier moves, newly at risk, change in equity",
+    )
     for name, text in SETTINGS_HELP.items():
-        group.add_argument(f"--{name.replace('_', '-')}", dest=f"setting_{name}", metavar="VALUE",
-                           help=text, type=_setting_type(name))
-    group.add_argument("-p", "--parameter", dest="parameters", action="append", metavar="NAME=VALUE",
-                       help="a setting as NAME=VALUE (the same as its flag), repeatable")
+        group.add_argument(
+            f"--{name.replace('_', '-')}", dest=f"setting_{name}", metavar="VALUE", help=text, type=_setting_type(name)
+        )
+    group.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a setting as NAME=VALUE (the same as its flag), repeatable",
+    )
     out = p.add_argument_group("the output")
-    out.add_argument("--force", action="store_true", help="also replace files of an earlier report that were changed since (files crmlib did not write are never replaced)")
-    out.add_argument("--raw-cells", action="store_true", help="write text cells as they are (by default cells a spreadsheet would evaluate, starting with = + - @, get a leading apostrophe)")
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace files of an earlier report that were changed since "
+        "(files crmlib did not write are never replaced)",
+    )
+    out.add_argument(
+        "--raw-cells",
+        action="store_true",
+        help="write text cells as they are (by default cells a spreadsheet would evaluate, starting with "
+        "= + - @, get a leading apostrophe)",
+    )
     out.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(handler=cmd_report)
 
@@ -623,6 +709,7 @@ def _number(name: str):
             return float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a number, got {text!r}") from None
+
     parse.__name__ = "number"
     return parse
 
@@ -632,7 +719,10 @@ def _whole(name: str):
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"--{name.replace('_', '-')} must be a whole number, got {text!r}"
+            ) from None
+
     parse.__name__ = "whole number"
     return parse
 
@@ -642,7 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = CommandParser(
         prog="crmlib",
         description="The CRM course kit: a report on your own transaction file, and the course's chapters.",
-        epilog="Example: crmlib report --data sales.csv --out report --customer Customer --date 'Order Date' --amount Total",
+        epilog="Example: crmlib report --data sales.csv --out report --customer Customer --date 'Order Date' "
+        "--amount Total",
     )
     from crmlib import __version__
 
@@ -657,16 +748,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one chapter (on the bundled data or your file) into --out")
     p.add_argument("chapter", metavar="CHAPTER", help="chapter number or name, e.g. 04 or clv_npv (see 'crmlib list')")
     _add_data_options(p)
-    p.add_argument("--out", default="build", metavar="DIR", help="folder for NN_name.ipynb and NN_name.html (default: build)")
+    p.add_argument(
+        "--out", default="build", metavar="DIR", help="folder for NN_name.ipynb and NN_name.html (default: build)"
+    )
     p.add_argument("--no-html", dest="html_off", action="store_true", help="write the executed notebook only")
-    p.add_argument("--force", action="store_true", help="also replace files crmlib wrote before that were changed since")
+    p.add_argument(
+        "--force", action="store_true", help="also replace files crmlib wrote before that were changed since"
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("course", help="run every chapter in order into --out, with HTML pages and index.html")
     _add_data_options(p)
-    p.add_argument("--out", default="build", metavar="DIR", help="folder for the notebooks, pages and index.html (default: build)")
-    p.add_argument("--only", action="append", metavar="CHAPTERS", help="only these chapters, e.g. --only 00,04 (repeatable)")
-    p.add_argument("--no-html", dest="html_off", action="store_true", help="write the executed notebooks only (no pages, no index)")
+    p.add_argument(
+        "--out", default="build", metavar="DIR", help="folder for the notebooks, pages and index.html (default: build)"
+    )
+    p.add_argument(
+        "--only", action="append", metavar="CHAPTERS", help="only these chapters, e.g. --only 00,04 (repeatable)"
+    )
+    p.add_argument(
+        "--no-html", dest="html_off", action="store_true", help="write the executed notebooks only (no pages, no index)"
+    )
     p.set_defaults(handler=cmd_course)
 
     p = sub.add_parser("notebooks", help="re-execute the stored chapters in place (make notebooks)")
@@ -713,7 +814,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line; CRMLIB_DEBUG=1 shows the traceback
         if os.environ.get("CRMLIB_DEBUG"):
             raise
-        message = f"unexpected {type(exc).__name__}: {error_lines(exc)}\n  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
+        message = (
+            f"unexpected {type(exc).__name__}: {error_lines(exc)}\n"
+            "  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
+        )
         return _fail(message, 1)
 
 

@@ -58,7 +58,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,7 @@ __all__ = [
     "neutralise_cell",
     "neutralise_frame",
     "read_manifest",
+    "record_files",
     "restore_cell",
     "write_csv",
 ]
@@ -106,7 +107,7 @@ class OutputError(ValueError):
 
 
 def display_text(value: Any) -> str:
-    """The text of ``value`` with invisible direction and control characters shown as ``[U+XXXX]`` marks.
+    r"""The text of ``value`` with invisible direction and control characters shown as ``[U+XXXX]`` marks.
 
     Parameters
     ----------
@@ -121,7 +122,7 @@ def display_text(value: Any) -> str:
 
     Examples
     --------
-    >>> display_text("invoice\\u202etxt.exe")
+    >>> display_text("invoice\u202etxt.exe")
     'invoice[U+202E]txt.exe'
     >>> display_text(12.5)
     '12.5'
@@ -155,7 +156,7 @@ def escape_html(value: Any) -> str:
 
 
 def neutralise_cell(value: Any) -> Any:
-    """A spreadsheet cell that shows ``value`` as text instead of evaluating it (OWASP's rule for CSV injection).
+    r"""A spreadsheet cell that shows ``value`` as text instead of evaluating it (OWASP's rule for CSV injection).
 
     A string starting with one of :data:`FORMULA_STARTS` (``=``, ``+``, ``-``, ``@``, tab, carriage return) or
     with an apostrophe gets a leading apostrophe; anything else, and every non-string value (numbers, dates,
@@ -172,10 +173,10 @@ def neutralise_cell(value: Any) -> Any:
 
     Examples
     --------
-    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> neutralise_cell("\\t=2+2"), neutralise_cell("C-1001"), neutralise_cell(-3.5)
-    ("'\\t=2+2", 'C-1001', -3.5)
+    >>> neutralise_cell("=HYPERLINK(\"http://x\")")
+    '\'=HYPERLINK("http://x")'
+    >>> neutralise_cell("\t=2+2"), neutralise_cell("C-1001"), neutralise_cell(-3.5)
+    ("'\t=2+2", 'C-1001', -3.5)
     """
     if isinstance(value, str) and value and (value[0] in FORMULA_STARTS or value[0] == "'"):
         return "'" + value
@@ -253,7 +254,9 @@ def _fixed_index(index: pd.Index, fix) -> pd.Index:
     return index.rename(fix(index.name)) if isinstance(index.name, str) else index
 
 
-def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, neutralise: bool = True, index: bool = True) -> Path:
+def write_csv(
+    frame: pd.DataFrame, path: str | os.PathLike[str], *, neutralise: bool = True, index: bool = True
+) -> Path:
     """Write ``frame`` as UTF-8 CSV with every text cell neutralised (:func:`neutralise_cell`).
 
     Parameters
@@ -330,6 +333,38 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     }
 
 
+def record_files(folder: str | os.PathLike[str], command: str, names: Iterable[str | os.PathLike[str]]) -> None:
+    """Add files a command wrote directly (not through :class:`OutputFolder`) to ``folder``'s manifest.
+
+    For commands that still write in place (``crmlib course``): their files then count as the kit's, so a later
+    ``crmlib run`` may replace them.
+
+    Parameters
+    ----------
+    folder : the output folder.
+    command : the command that wrote them.
+    names : paths relative to ``folder`` of existing files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (out / "index.html").write_text("<html></html>")
+    >>> record_files(out, "course", ["index.html"])
+    >>> read_manifest(out)["index.html"]["command"]
+    'course'
+    """
+    root = Path(folder)
+    manifest = read_manifest(root)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for raw in names:
+        name = _relative(raw)
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            manifest[name] = {"command": command, "sha256": _sha256(path), "written": now}
+    _write_manifest(root, manifest)
+
+
 def _write_manifest(folder: Path, files: dict[str, dict[str, Any]]) -> None:
     payload = {"format": "crmlib output manifest", "version": 1, "files": dict(sorted(files.items()))}
     tmp = folder / (MANIFEST_NAME + f".{os.getpid()}.tmp")
@@ -338,7 +373,7 @@ def _write_manifest(folder: Path, files: dict[str, dict[str, Any]]) -> None:
 
 
 def _hashes(entry: dict[str, Any]) -> set[str]:
-    value = entry.get("sha256")
+    value = entry.get("sha256") or []
     return {value} if isinstance(value, str) else {v for v in value if isinstance(v, str)}
 
 
@@ -420,7 +455,9 @@ class OutputFolder:
         self._staging: Path | None = None
         self._created_root = False
         if self.root.exists() and not self.root.is_dir():
-            raise OutputError(f"The output path {str(self.root)!r} is a file, not a folder; choose a folder for the results.")
+            raise OutputError(
+                f"The output path {str(self.root)!r} is a file, not a folder; choose a folder for the results."
+            )
 
     # -- checks ------------------------------------------------------------------------------------
     def check(self, names: Iterable[str | os.PathLike[str]]) -> None:
@@ -460,13 +497,15 @@ class OutputFolder:
             )
         if foreign:
             raise OutputError(
-                f"{_listed(foreign)} in {str(self.root)!r} {'was' if len(foreign) == 1 else 'were'} not written by crmlib "
+                f"{_listed(foreign)} in {str(self.root)!r} {'was' if len(foreign) == 1 else 'were'} not written by "
+                "crmlib "
                 f"{self.command}, and the kit never replaces files it did not write; move "
                 f"{'it' if len(foreign) == 1 else 'them'} away or choose another output folder."
             )
         if changed:
             raise OutputError(
-                f"{_listed(changed)} in {str(self.root)!r} {'was' if len(changed) == 1 else 'were'} changed since crmlib "
+                f"{_listed(changed)} in {str(self.root)!r} {'was' if len(changed) == 1 else 'were'} changed since "
+                "crmlib "
                 f"{self.command} wrote {'it' if len(changed) == 1 else 'them'}; pass {self.option} to replace "
                 f"{'it' if len(changed) == 1 else 'them'} (only files the kit wrote are ever replaced), or choose "
                 "another output folder."
@@ -520,7 +559,7 @@ class OutputFolder:
         names = self.staged()
         self.check(names)
         manifest = read_manifest(self.root)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         new = {name: _sha256(self.staging / name) for name in names}
         # First record old and new hashes, so that an interruption while moving leaves every file recognised.
         interim = dict(manifest)

@@ -32,8 +32,9 @@ def report_json(out: Path) -> dict:
 def customers_csv(out: Path) -> pd.DataFrame:
     from crmlib.outputs import neutralise_frame
 
-    frame = pd.read_csv(Path(out) / "tables" / "customers.csv", dtype={"customer_id": str}, keep_default_na=False,
-                        na_values=[""])
+    frame = pd.read_csv(
+        Path(out) / "tables" / "customers.csv", dtype={"customer_id": str}, keep_default_na=False, na_values=[""]
+    )
     return neutralise_frame(frame, restore=True).set_index("customer_id")
 
 
@@ -47,8 +48,15 @@ def numeric_ids(data) -> dict[str, str]:
     return {cid: f"{12345 + k}.0" for k, cid in enumerate(ids, start=1)}
 
 
-def line_item_export(path: Path, data, *, date_format: str = "%Y-%m-%d %H:%M:%S", blank_rows: int = 40,
-                     cancel_every: int = 25, sep: str = ",") -> pd.Series:
+def line_item_export(
+    path: Path,
+    data,
+    *,
+    date_format: str = "%Y-%m-%d %H:%M:%S",
+    blank_rows: int = 40,
+    cancel_every: int = 25,
+    sep: str = ",",
+) -> pd.Series:
     """An Online-Retail-II-shaped CSV: two lines per invoice (quantity x price), C-invoices cancelling one line,
     guest lines without a customer id, and the customer's Country on every line.
 
@@ -80,8 +88,9 @@ def line_item_export(path: Path, data, *, date_format: str = "%Y-%m-%d %H:%M:%S"
     for j in range(blank_rows):  # guests: no customer id
         day = tx["date"].iloc[int(rng.integers(len(tx)))]
         rows.append((str(900000 + j), "22111", 3, day.strftime(date_format), 4.25, "", "United Kingdom"))
-    frame = pd.DataFrame(rows, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID",
-                                        "Country"])
+    frame = pd.DataFrame(
+        rows, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+    )
     frame.to_csv(path, index=False, sep=sep)
     return pd.Series(revenue).sort_index()
 
@@ -89,8 +98,9 @@ def line_item_export(path: Path, data, *, date_format: str = "%Y-%m-%d %H:%M:%S"
 def simple_export(path: Path, data, *, date_format: str = "%Y-%m-%d", with_region: bool = True) -> pd.Series:
     """One row per purchase: Customer, Date (in ``date_format``), Total, and the customer's Region."""
     tx = data.transactions
-    frame = pd.DataFrame({"Customer": tx["customer_id"], "Date": tx["date"].dt.strftime(date_format),
-                          "Total": tx["amount"]})
+    frame = pd.DataFrame(
+        {"Customer": tx["customer_id"], "Date": tx["date"].dt.strftime(date_format), "Total": tx["amount"]}
+    )
     if with_region:
         frame["Region"] = tx["customer_id"].map(data.customers.set_index("customer_id")["region"])
     frame.to_csv(path, index=False)
@@ -100,8 +110,14 @@ def simple_export(path: Path, data, *, date_format: str = "%Y-%m-%d", with_regio
 def two_sheet_workbook(path: Path, data) -> pd.Series:
     """An Online-Retail-II-shaped workbook: the purchases of 2023 on one sheet and of later years on another."""
     tx = data.transactions
-    frame = pd.DataFrame({"Customer ID": tx["customer_id"], "InvoiceDate": tx["date"], "Total": tx["amount"],
-                          "Channel": tx["customer_id"].map(data.customers.set_index("customer_id")["channel"])})
+    frame = pd.DataFrame(
+        {
+            "Customer ID": tx["customer_id"],
+            "InvoiceDate": tx["date"],
+            "Total": tx["amount"],
+            "Channel": tx["customer_id"].map(data.customers.set_index("customer_id")["channel"]),
+        }
+    )
     first = frame["InvoiceDate"] < pd.Timestamp("2024-01-01")
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         frame[first].to_excel(writer, sheet_name="Year 2023", index=False)

@@ -39,9 +39,15 @@ def frame(truth):
     """The log as a user's frame: other column names, and two per-customer columns."""
     info = truth.customers.set_index("customer_id")
     tx = truth.transactions
-    return pd.DataFrame({"Client": tx["customer_id"], "Day": tx["date"], "Sales": tx["amount"],
-                         "Region": tx["customer_id"].map(info["region"]),
-                         "Channel": tx["customer_id"].map(info["channel"])})
+    return pd.DataFrame(
+        {
+            "Client": tx["customer_id"],
+            "Day": tx["date"],
+            "Sales": tx["amount"],
+            "Region": tx["customer_id"].map(info["region"]),
+            "Channel": tx["customer_id"].map(info["channel"]),
+        }
+    )
 
 
 READER = {"customer": "Client", "date": "Day", "amount": "Sales"}
@@ -139,8 +145,11 @@ def test_without_out_nothing_is_written_and_with_out_every_file(frame, tmp_path,
 
 
 def test_the_by_column_must_be_per_customer(frame):
-    with pytest.raises(ParameterError, match="The 'by' column 'Sales' is not a per-customer column of the file; "
-                                             "the per-customer columns are: 'Region', 'Channel'"):
+    with pytest.raises(
+        ParameterError,
+        match="The 'by' column 'Sales' is not a per-customer column of the file; "
+        "the per-customer columns are: 'Region', 'Channel'",
+    ):
         make_report(frame.head(3000), reader=READER, by="Sales", interval_draws=0)
 
 
@@ -160,8 +169,9 @@ def test_compare_counts_new_customers_moves_and_the_change_in_equity(frame, tmp_
     both = len(set(may.customers.index) & set(june.customers.index))
     assert comp.tier_migration.drop(index="new").drop(columns="gone").to_numpy().sum() == both
     assert comp.tier_migration.loc["new"].sum() == len(comp.new_customers)
-    expected = june.customers.index[june.customers["at_risk"] & ~june.customers.index.map(
-        lambda i: bool(may.customers["at_risk"].get(i, False)))]
+    expected = june.customers.index[
+        june.customers["at_risk"] & ~june.customers.index.map(lambda i: bool(may.customers["at_risk"].get(i, False)))
+    ]
     assert sorted(comp.newly_at_risk) == sorted(expected)
     meta = json.loads((tmp_path / "june" / "report.json").read_text(encoding="utf-8"))
     assert meta["comparison"]["new_customers"] == len(comp.new_customers)
@@ -178,15 +188,21 @@ def test_compare_with_a_folder_that_holds_no_report(frame, tmp_path):
 
 
 def _estimates(**params) -> pd.DataFrame:
-    rows = {name: {"estimate": v, "std_error": se, "lower_95": v - 1.96 * se, "upper_95": v + 1.96 * se}
-            for name, (v, se) in params.items()}
+    rows = {
+        name: {"estimate": v, "std_error": se, "lower_95": v - 1.96 * se, "upper_95": v + 1.96 * se}
+        for name, (v, se) in params.items()
+    }
     return pd.DataFrame(rows).T
 
 
 def test_boundary_parameters_are_not_trusted():
     status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
-    check_shapes(status, _estimates(r=(0.3, 0.01), alpha=(5.0, 0.2), a=(7e-07, 1e-3), b=(11_487.0, 900.0)),
-                 ("r", "a", "b"), "a longer log")
+    check_shapes(
+        status,
+        _estimates(r=(0.3, 0.01), alpha=(5.0, 0.2), a=(7e-07, 1e-3), b=(11_487.0, 900.0)),
+        ("r", "a", "b"),
+        "a longer log",
+    )
     assert status.status == "not trusted"
     assert "a = 7e-07, b = 1.1e+04" in status.reasons[0] and status.fixes == ["a longer log"]
 
@@ -209,8 +225,9 @@ def test_a_short_calibration_period_is_not_trusted():
     assert "fewer than 2 typical gaps" in long_gaps.reasons[0]
 
 
-@pytest.mark.parametrize("predicted, actual, trusted", [(110, 100, True), (130, 100, False), (70, 100, False),
-                                                        (5, 10, False)])
+@pytest.mark.parametrize(
+    "predicted, actual, trusted", [(110, 100, True), (130, 100, False), (70, 100, False), (5, 10, False)]
+)
 def test_the_holdout_bound(predicted, actual, trusted):
     status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
     check_holdout(status, predicted, actual, 0.25, "")
@@ -229,8 +246,11 @@ def test_status_as_json_names_the_reason_of_a_skip():
 
 def test_settings_have_one_default_each_and_ranges():
     assert check_settings({}) == ReportSettings()
-    with pytest.raises(ParameterError, match=r"The 'horizon_months' argument of make_report must be a number in "
-                                             r"\(0, 120\] \(months\)\. Got 1000000000\.0 instead\."):
+    with pytest.raises(
+        ParameterError,
+        match=r"The 'horizon_months' argument of make_report must be a number in "
+        r"\(0, 120\] \(months\)\. Got 1000000000\.0 instead\.",
+    ):
         check_settings({"horizon_months": 1e9})
     with pytest.raises(ParameterError, match="'margin' argument of make_report is not a setting of the report"):
         check_settings({"margin": 0.3})

@@ -18,7 +18,10 @@ CASES = {
     "binary": (b"\x00\x01\x02\xff" * 64, r"not a text table"),
     "wrong column": (b"client,date,amount\nA,2024-01-02,3.5\n", r"customer.*'client'"),
     "ambiguous dates": (b"customer_id,date,amount\nA,01/02/2024,3\nB,03/04/2024,4\n", r"date_format|--date-format"),
-    "letters in amounts": (b"customer_id,date,amount\nA,2024-01-02,abc\nB,2024-01-03,4\nC,2024-01-04,5\n", r"not a number"),
+    "letters in amounts": (
+        b"customer_id,date,amount\nA,2024-01-02,abc\nB,2024-01-03,4\nC,2024-01-04,5\n",
+        r"not a number",
+    ),
     "blank ids": (b"customer_id,date,amount\n,2024-01-02,3\nB,2024-01-03,4\n", r"blank"),
 }
 
@@ -59,8 +62,10 @@ def test_an_existing_report_folder_survives_a_bad_file(tmp_path, capsys):
     "content, settings",
     [
         (b"customer_id;date;amount\nA;02/01/2024;12,50\nB;31/01/2024;3,00\n", {}),  # semicolons, decimal commas
-        ("Kunde\tDatum\tBetrag\nJürgen\t2024-01-02\t3.5\n".encode("latin-1"),
-         {"customer": "Kunde", "date": "Datum", "amount": "Betrag"}),  # tabs, Latin-1
+        (
+            "Kunde\tDatum\tBetrag\nJürgen\t2024-01-02\t3.5\n".encode("latin-1"),
+            {"customer": "Kunde", "date": "Datum", "amount": "Betrag"},
+        ),  # tabs, Latin-1
         (b"customer_id,date,amount,extra\nA,2024-01-02,3.5,x\nA,2024-01-05,-1.0,y\n", {}),  # a return, an extra column
     ],
 )
@@ -75,9 +80,12 @@ def test_unusual_but_valid_files_give_a_report(tmp_path, content, settings):
 def test_the_command_line_process_prints_no_traceback(tmp_path):
     data = tmp_path / "export.csv"
     data.write_bytes(b"\x00\x01binary")
-    proc = subprocess.run([sys.executable, "-m", "crmlib", "report", "--data", str(data), "--out", str(tmp_path / "r"),
-                           "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crmlib", "report", "--data", str(data), "--out", str(tmp_path / "r"), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("crmlib: error: ") and "not a text table" in proc.stderr

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from crmlib import cli
 from report_harness import (
     customers_csv,
     line_item_export,
@@ -22,6 +20,8 @@ from report_harness import (
     simple_export,
     two_sheet_workbook,
 )
+
+from crmlib import cli
 
 FAST = ["--interval-draws", "0", "--quiet"]
 
@@ -48,9 +48,28 @@ def line_items(base, tmp_path_factory):
     revenue = line_item_export(data, base)
     before = sha(data)
     out = folder / "report"
-    code = cli.main(["report", "--data", str(data), "--out", str(out), "--customer", "Customer ID",
-                     "--date", "InvoiceDate", "--quantity", "Quantity", "--price", "Price", "--invoice", "Invoice",
-                     "--interval-draws", "10", "--quiet"])
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--customer",
+            "Customer ID",
+            "--date",
+            "InvoiceDate",
+            "--quantity",
+            "Quantity",
+            "--price",
+            "Price",
+            "--invoice",
+            "Invoice",
+            "--interval-draws",
+            "10",
+            "--quiet",
+        ]
+    )
     return {"data": data, "before": before, "out": out, "code": code, "revenue": revenue, "truth": base}
 
 
@@ -121,8 +140,23 @@ def test_two_sheet_workbook_reads_both_sheets(base, tmp_path, capsys):
     data = tmp_path / "orders.xlsx"
     revenue = two_sheet_workbook(data, base)
     out = tmp_path / "report"
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--customer", "Customer ID",
-                            "--date", "InvoiceDate", "--amount", "Total", "--by", "Channel"], capsys)
+    code, _, err = _report(
+        [
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--customer",
+            "Customer ID",
+            "--date",
+            "InvoiceDate",
+            "--amount",
+            "Total",
+            "--by",
+            "Channel",
+        ],
+        capsys,
+    )
     assert code == 0, err
     customers = customers_csv(out)
     assert customers["revenue"].sort_index().to_numpy() == pytest.approx(revenue.sort_index().to_numpy())
@@ -137,26 +171,35 @@ def test_day_first_and_month_first_dates(base, tmp_path, capsys, fmt):
     data = tmp_path / "export.csv"
     revenue = simple_export(data, base, date_format=fmt)
     out = tmp_path / "report"
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                            "--amount", "Total"], capsys)
+    code, _, err = _report(
+        ["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date", "--amount", "Total"],
+        capsys,
+    )
     assert code == 0, err
     meta = report_json(out)
     tx = base.transactions
-    assert (meta["period"]["first_day"], meta["period"]["last_day"]) == (str(tx["date"].min().date()),
-                                                                          str(tx["date"].max().date()))
+    assert (meta["period"]["first_day"], meta["period"]["last_day"]) == (
+        str(tx["date"].min().date()),
+        str(tx["date"].max().date()),
+    )
     assert customers_csv(out)["revenue"].sort_index().to_numpy() == pytest.approx(revenue.sort_index().to_numpy())
 
 
-@pytest.mark.xfail(reason="a column mixing two date formats is read once the reader's rework (issue 14 item 6) "
-                          "lands; until then the reader refuses it with the rows", strict=False)
+@pytest.mark.xfail(
+    reason="a column mixing two date formats is read once the reader's rework (issue 14 item 6) "
+    "lands; until then the reader refuses it with the rows",
+    strict=False,
+)
 def test_mixed_date_formats_are_read(base, tmp_path, capsys):
     data = tmp_path / "mixed.csv"
     tx = base.transactions
     dates = [d.strftime("%Y-%m-%d") if k % 2 else d.strftime("%d.%m.%Y") for k, d in enumerate(tx["date"])]
     pd.DataFrame({"Customer": tx["customer_id"], "Date": dates, "Total": tx["amount"]}).to_csv(data, index=False)
     out = tmp_path / "report"
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                            "--amount", "Total"], capsys)
+    code, _, err = _report(
+        ["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date", "--amount", "Total"],
+        capsys,
+    )
     assert code == 0, err
     assert report_json(out)["key_figures"]["rows_kept"] == len(tx)
 
@@ -168,8 +211,10 @@ def test_mixed_date_formats_today_fail_with_one_actionable_line(base, tmp_path, 
     dates = [d.strftime("%Y-%m-%d") if k % 2 else d.strftime("%d.%m.%Y") for k, d in enumerate(tx["date"])]
     pd.DataFrame({"Customer": tx["customer_id"], "Date": dates, "Total": tx["amount"]}).to_csv(data, index=False)
     out = tmp_path / "report"
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                            "--amount", "Total"], capsys)
+    code, _, err = _report(
+        ["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date", "--amount", "Total"],
+        capsys,
+    )
     if code == 0:
         pytest.skip("the reader reads mixed date layouts now (see the test above)")
     assert code == 1 and err.startswith("crmlib: error:") and "Traceback" not in err
@@ -188,8 +233,22 @@ def short_log(tmp_path_factory):
     path = folder / "short.csv"
     simple_export(path, data)
     out = folder / "report"
-    code = cli.main(["report", "--data", str(path), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                     "--amount", "Total", *FAST])
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(path),
+            "--out",
+            str(out),
+            "--customer",
+            "Customer",
+            "--date",
+            "Date",
+            "--amount",
+            "Total",
+            *FAST,
+        ]
+    )
     return {"out": out, "code": code, "data": data}
 
 
@@ -220,13 +279,28 @@ def test_short_log_numbers_of_an_untrusted_model_make_no_decision(short_log):
 def idle_log(tmp_path_factory):
     """Customers acquired in one quarter of 2022 and watched until the end of 2024, most of them long gone."""
     folder = tmp_path_factory.mktemp("idle")
-    data = retail(1500, seed=5, start="2022-01-01", acquisition_end="2022-03-31", observation_end="2024-12-31",
-                  a=2.0, b=3.0)
+    data = retail(
+        1500, seed=5, start="2022-01-01", acquisition_end="2022-03-31", observation_end="2024-12-31", a=2.0, b=3.0
+    )
     path = folder / "idle.csv"
     simple_export(path, data)
     out = folder / "report"
-    code = cli.main(["report", "--data", str(path), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                     "--amount", "Total", *FAST])
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(path),
+            "--out",
+            str(out),
+            "--customer",
+            "Customer",
+            "--date",
+            "Date",
+            "--amount",
+            "Total",
+            *FAST,
+        ]
+    )
     return {"out": out, "code": code, "data": data}
 
 
@@ -248,15 +322,35 @@ def test_idle_log_report_completes_and_states_the_matrix_rule(idle_log):
 # --------------------------------------------------------------------------- crmlib run, every chapter
 
 
-CHAPTER_PHASE = ("waits for the chapter phase: the chapters take the reader's parameters (quantity_col, price_col, "
-                 "invoice_col, date_format, returns, blank_customers, sheet) and run on any log")
+CHAPTER_PHASE = (
+    "waits for the chapter phase: the chapters take the reader's parameters (quantity_col, price_col, "
+    "invoice_col, date_format, returns, blank_customers, sheet) and run on any log"
+)
 
 
 @pytest.mark.slow
 @pytest.mark.skip(reason=CHAPTER_PHASE)
 @pytest.mark.parametrize("chapter", ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"])
 def test_every_chapter_runs_on_the_line_item_export(line_items, chapter, tmp_path, capsys):
-    code = cli.main(["run", chapter, "--data", str(line_items["data"]), "--customer", "Customer ID",
-                     "--date", "InvoiceDate", "--quantity", "Quantity", "--price", "Price", "--invoice", "Invoice",
-                     "--out", str(tmp_path / "out"), "--no-html"])
+    code = cli.main(
+        [
+            "run",
+            chapter,
+            "--data",
+            str(line_items["data"]),
+            "--customer",
+            "Customer ID",
+            "--date",
+            "InvoiceDate",
+            "--quantity",
+            "Quantity",
+            "--price",
+            "Price",
+            "--invoice",
+            "Invoice",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-html",
+        ]
+    )
     assert code == 0, capsys.readouterr().err

@@ -41,7 +41,7 @@ HOSTILE_IDS = [
     "\t=2+2",
     "\r=3+3",
     "'=quoted",
-    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+    '=HYPERLINK("http://example.invalid","x")',
 ]
 HOSTILE_COLUMN = "<b onmouseover=alert(5)>Region</b>"
 
@@ -69,13 +69,67 @@ class _Elements(HTMLParser):
 
 #: Every element and attribute the report's template writes (MathML included); anything else came from the data.
 TEMPLATE_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "header", "div", "h1", "h2", "h3", "h4", "p", "nav", "ol", "ul",
-    "li", "a", "main", "section", "strong", "em", "small", "span", "table", "thead", "tbody", "tr", "th", "td",
-    "figure", "img", "figcaption", "code", "sub", "footer", "math", "mrow", "msub", "mi", "mo", "munderover", "mn",
-    "mfrac", "msup",
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "header",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "nav",
+    "ol",
+    "ul",
+    "li",
+    "a",
+    "main",
+    "section",
+    "strong",
+    "em",
+    "small",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
+    "img",
+    "figcaption",
+    "code",
+    "sub",
+    "footer",
+    "math",
+    "mrow",
+    "msub",
+    "mi",
+    "mo",
+    "munderover",
+    "mn",
+    "mfrac",
+    "msup",
 }
-TEMPLATE_ATTRIBUTES = {"lang", "charset", "name", "content", "http-equiv", "class", "id", "href", "aria-label",
-                       "src", "alt", "role", "display"}
+TEMPLATE_ATTRIBUTES = {
+    "lang",
+    "charset",
+    "name",
+    "content",
+    "http-equiv",
+    "class",
+    "id",
+    "href",
+    "aria-label",
+    "src",
+    "alt",
+    "role",
+    "display",
+}
 
 
 def _hostile_csv(path: Path) -> None:
@@ -86,8 +140,14 @@ def _hostile_csv(path: Path) -> None:
     best = tx.groupby("customer_id")["amount"].sum().sort_values(ascending=False).index[: len(HOSTILE_IDS)]
     rename = dict(zip(best, HOSTILE_IDS))
     tx["customer_id"] = tx["customer_id"].map(lambda c: rename.get(c, c))
-    frame = pd.DataFrame({"Customer": tx["customer_id"], "Date": tx["date"].dt.strftime("%Y-%m-%d"),
-                          "Total": tx["amount"], HOSTILE_COLUMN: region.map(lambda r: f"<i>{r}</i>")})
+    frame = pd.DataFrame(
+        {
+            "Customer": tx["customer_id"],
+            "Date": tx["date"].dt.strftime("%Y-%m-%d"),
+            "Total": tx["amount"],
+            HOSTILE_COLUMN: region.map(lambda r: f"<i>{r}</i>"),
+        }
+    )
     frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
 
 
@@ -171,8 +231,13 @@ def test_raw_cells_writes_the_ids_as_they_are(tmp_path, capsys):
 def small_csv(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("small") / "sales.csv"
     data = retail(300, seed=2)
-    pd.DataFrame({"Customer": data.transactions["customer_id"], "Date": data.transactions["date"].dt.date,
-                  "Total": data.transactions["amount"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "Customer": data.transactions["customer_id"],
+            "Date": data.transactions["date"].dt.date,
+            "Total": data.transactions["amount"],
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -270,14 +335,34 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(small_csv, tmp_
 @pytest.mark.slow
 def test_ctrl_c_in_a_real_process_prints_one_line(tmp_path):
     data = retail(1200, seed=8)
-    path = _log(tmp_path / "sales.csv", data.transactions["customer_id"], data.transactions["date"].dt.date,
-                data.transactions["amount"])
+    path = _log(
+        tmp_path / "sales.csv",
+        data.transactions["customer_id"],
+        data.transactions["date"].dt.date,
+        data.transactions["amount"],
+    )
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crmlib", "report", "--data", str(path), "--out", str(out), *COLUMNS,
-         "--interval-draws", "200"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal (a test runner may ignore it)
+        [
+            sys.executable,
+            "-m",
+            "crmlib",
+            "report",
+            "--data",
+            str(path),
+            "--out",
+            str(out),
+            *COLUMNS,
+            "--interval-draws",
+            "200",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(
+            signal.SIGINT, signal.SIG_DFL
+        ),  # as in a terminal (a test runner may ignore it)
     )
     lines = []
     for line in proc.stderr:  # wait until the refits run, then press Ctrl-C
@@ -304,8 +389,10 @@ def _log(path: Path, customers, dates, amounts, **extra) -> Path:
 def test_mixed_currencies_complete_with_spend_model_not_trusted(tmp_path, capsys):
     data = retail(400, seed=4).transactions
     marks = np.array(["$", "EUR ", "JPY "])[np.arange(len(data)) % 3]
-    amounts = [f"{m}{a:.2f}" if m == "$" else f"{m}{a * (150 if m == 'JPY ' else 0.9):.2f}"
-               for m, a in zip(marks, data["amount"])]
+    amounts = [
+        f"{m}{a:.2f}" if m == "$" else f"{m}{a * (150 if m == 'JPY ' else 0.9):.2f}"
+        for m, a in zip(marks, data["amount"])
+    ]
     path = _log(tmp_path / "currencies.csv", data["customer_id"], data["date"].dt.date, amounts)
     before = sha(path)
     out = tmp_path / "out"
@@ -323,8 +410,7 @@ def test_heavy_tailed_spend_completes_without_a_clv(tmp_path, capsys):
     rng = np.random.default_rng(1)
     amounts = (rng.pareto(0.7, len(data)) + 1) * 10  # infinite mean
     out = tmp_path / "out"
-    code, _, err = _run(_log(tmp_path / "heavy.csv", data["customer_id"], data["date"].dt.date, amounts), out,
-                        capsys)
+    code, _, err = _run(_log(tmp_path / "heavy.csv", data["customer_id"], data["date"].dt.date, amounts), out, capsys)
     assert code == 0, err
     meta = report_json(out)
     assert meta["models"]["gamma_gamma"]["status"] in ("not trusted", "skipped")

@@ -76,19 +76,41 @@ __all__ = [
 #: The columns of ``tables/customers.csv`` (after ``customer_id``), in order; the input's per-customer columns
 #: (Country, channel, ...) follow them.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "frequency", "recency", "T", "monetary_value",  # the summary (Fader, Hardie and Lee 2005), recency and T in `unit`
-    "purchases", "first_purchase", "last_purchase", "days_since_last_purchase",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",  # the summary (Fader, Hardie and Lee 2005), recency and T in `unit`
+    "purchases",
+    "first_purchase",
+    "last_purchase",
+    "days_since_last_purchase",
     "revenue",  # total amount over the period (money)
-    "historical_value", "current_value", "potential_value",  # crmlib.clv.value_components (margin, money)
-    "tier", "quadrant", "segment",  # pyramid by revenue; value-potential quadrant; RFM segment
-    "p_alive", "expected_purchases",  # BG/NBD, empty when the model is not trusted
-    "clv", "clv_lower_95", "clv_upper_95",  # margin over horizon_months, discounted; empty when not trusted
-    "at_risk", "at_risk_rule", "campaign_expected_profit", "campaign_target", "action",
+    "historical_value",
+    "current_value",
+    "potential_value",  # crmlib.clv.value_components (margin, money)
+    "tier",
+    "quadrant",
+    "segment",  # pyramid by revenue; value-potential quadrant; RFM segment
+    "p_alive",
+    "expected_purchases",  # BG/NBD, empty when the model is not trusted
+    "clv",
+    "clv_lower_95",
+    "clv_upper_95",  # margin over horizon_months, discounted; empty when not trusted
+    "at_risk",
+    "at_risk_rule",
+    "campaign_expected_profit",
+    "campaign_target",
+    "action",
 )
 
 #: The files every report writes (plus one ``tables/<name>.csv`` per table).
-REPORT_FILES: tuple[str, ...] = ("report.html", "report.xlsx", "report.json", "tables/customers.csv",
-                                 "tables/README.txt")
+REPORT_FILES: tuple[str, ...] = (
+    "report.html",
+    "report.xlsx",
+    "report.json",
+    "tables/customers.csv",
+    "tables/README.txt",
+)
 
 
 class ReportError(ValueError):
@@ -175,8 +197,7 @@ def make_report(
     if out is not None:
         from crmlib.outputs import OutputFolder
 
-        folder = OutputFolder(out, "report", force=force, protect=[data_path] if data_path else [],
-                              option="force=True")
+        folder = OutputFolder(out, "report", force=force, protect=[data_path] if data_path else [], option="force=True")
         folder.check(REPORT_FILES)
     if compare is not None:
         try:
@@ -197,8 +218,9 @@ def make_report(
     return report
 
 
-def write_report(report: Report, folder, *, raw_cells: bool = False,
-                 progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+def write_report(
+    report: Report, folder, *, raw_cells: bool = False, progress: Callable[[str], None] | None = None
+) -> dict[str, Path]:
     """Write the report's files into ``folder`` (a :class:`crmlib.outputs.OutputFolder`); returns their paths."""
     from crmlib.report._files import report_json, write_json, write_tables, write_workbook
     from crmlib.report._html import render_html

@@ -41,16 +41,26 @@ def _raw_table(source: Any, read_report: Mapping[str, Any], columns_in_use: set[
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        read_options = pacsv.ReadOptions(encoding=read_report.get("encoding") or "utf-8",
-                                         skip_rows=int(read_report.get("preamble_lines") or 0), block_size=1 << 24)
-        parse = pacsv.ParseOptions(delimiter=read_report.get("delimiter") or ",", newlines_in_values=True,
-                                   invalid_row_handler=lambda row: "skip")
+        read_options = pacsv.ReadOptions(
+            encoding=read_report.get("encoding") or "utf-8",
+            skip_rows=int(read_report.get("preamble_lines") or 0),
+            block_size=1 << 24,
+        )
+        parse = pacsv.ParseOptions(
+            delimiter=read_report.get("delimiter") or ",",
+            newlines_in_values=True,
+            invalid_row_handler=lambda row: "skip",
+        )
         header = pacsv.open_csv(path, read_options=read_options, parse_options=parse).schema.names
         table = pacsv.read_csv(
-            path, read_options=read_options, parse_options=parse,
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                 include_columns=header[:MAX_COLUMNS_CONSIDERED] + [
-                                                     c for c in header[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use]),
+            path,
+            read_options=read_options,
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                include_columns=header[:MAX_COLUMNS_CONSIDERED]
+                + [c for c in header[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use],
+            ),
         )
         return table.to_pandas()
     if fmt == "parquet":
@@ -70,7 +80,7 @@ def _raw_table(source: Any, read_report: Mapping[str, Any], columns_in_use: set[
             if header_row is None:
                 continue
             names = [str(c) for c in raw.iloc[header_row]]
-            body = raw.iloc[header_row + 1:, :MAX_COLUMNS_CONSIDERED].copy()
+            body = raw.iloc[header_row + 1 :, :MAX_COLUMNS_CONSIDERED].copy()
             body.columns = names[: body.shape[1]]
             frames.append(body.loc[:, ~pd.Index(body.columns).duplicated()])
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -115,27 +125,35 @@ def customer_attributes(
     from crmlib.data import DataError, read_transactions
 
     notes: list[str] = []
-    in_use = {str(reader.get(k, d)) for k, d in zip(_READER_COLUMNS, ("customer_id", "date", "amount", None, None, None))
-              if reader.get(k, d) is not None}
+    in_use = {
+        str(reader.get(k, d))
+        for k, d in zip(_READER_COLUMNS, ("customer_id", "date", "amount", None, None, None))
+        if reader.get(k, d) is not None
+    }
     customer_col = str(reader.get("customer", "customer_id"))
     try:
         raw = _raw_table(source, read_report, in_use)
     except (OSError, ValueError, ImportError) as exc:
-        notes.append(f"The file's other columns could not be read again ({str(exc).splitlines()[0][:120]}), so the "
-                     "customers table has none of them.")
+        notes.append(
+            f"The file's other columns could not be read again ({str(exc).splitlines()[0][:120]}), so the "
+            "customers table has none of them."
+        )
         return pd.DataFrame(index=customers), notes
     if customer_col not in raw.columns or len(raw) == 0:
         return pd.DataFrame(index=customers), notes
     others = [c for c in raw.columns if str(c) not in in_use]
     if len(others) > MAX_COLUMNS_CONSIDERED:
-        notes.append(f"Only the first {MAX_COLUMNS_CONSIDERED} of the file's {len(others)} other columns were looked "
-                     "at for per-customer values.")
+        notes.append(
+            f"Only the first {MAX_COLUMNS_CONSIDERED} of the file's {len(others)} other columns were looked "
+            "at for per-customer values."
+        )
         others = others[:MAX_COLUMNS_CONSIDERED]
     if not others:
         return pd.DataFrame(index=customers), notes
     # The reader's own id rules, applied to the raw id column: the row number rides along as the amount.
-    probe = pd.DataFrame({"id": raw[customer_col].to_numpy(), "day": "2000-01-01",
-                          "row": np.arange(1, len(raw) + 1, dtype=float)})
+    probe = pd.DataFrame(
+        {"id": raw[customer_col].to_numpy(), "day": "2000-01-01", "row": np.arange(1, len(raw) + 1, dtype=float)}
+    )
     try:
         ids = read_transactions(probe, customer="id", date="day", amount="row", blank_customers="drop", warn=False)
     except DataError:
@@ -148,8 +166,10 @@ def customer_attributes(
     multi = counts.index[counts.to_numpy() > 1]
     if len(multi) == 0:
         if len(others):
-            notes.append("No customer has two rows in the file, so no other column can be shown to be constant per "
-                         "customer; the customers table has none of them.")
+            notes.append(
+                "No customer has two rows in the file, so no other column can be shown to be constant per "
+                "customer; the customers table has none of them."
+            )
         return pd.DataFrame(index=customers), notes
     several = frame.loc[frame["__id"].isin(multi)]
     kept = []
@@ -159,8 +179,10 @@ def customer_attributes(
         if varying <= MAX_VARYING_SHARE * len(multi):
             kept.append(column)
             if varying:
-                notes.append(f"The column {column!r} changes within {varying:,} of {len(multi):,} customers with "
-                             "several rows; the customers table shows each customer's first value.")
+                notes.append(
+                    f"The column {column!r} changes within {varying:,} of {len(multi):,} customers with "
+                    "several rows; the customers table shows each customer's first value."
+                )
     if len(kept) > MAX_ATTRIBUTES:
         notes.append(f"{len(kept)} columns are constant per customer; the first {MAX_ATTRIBUTES} are kept.")
         kept = kept[:MAX_ATTRIBUTES]

@@ -68,25 +68,51 @@ class Comparison:
     def view(self, *, money, count, table, share) -> dict[str, Any]:
         """The comparison for the page."""
         cards = [
-            {"label": "New customers", "value": count(len(self.new_customers)), "detail": "in this report, not in the previous one"},
-            {"label": "Lost customers", "value": count(len(self.lost_customers)), "detail": "in the previous report, no longer in the data"},
-            {"label": "Newly at risk", "value": count(len(self.newly_at_risk)), "detail": "at risk now, not at risk before"},
+            {
+                "label": "New customers",
+                "value": count(len(self.new_customers)),
+                "detail": "in this report, not in the previous one",
+            },
+            {
+                "label": "Lost customers",
+                "value": count(len(self.lost_customers)),
+                "detail": "in the previous report, no longer in the data",
+            },
+            {
+                "label": "Newly at risk",
+                "value": count(len(self.newly_at_risk)),
+                "detail": "at risk now, not at risk before",
+            },
         ]
         if self.equity_change is not None:
-            cards.append({"label": "Change in customer equity", "value": f"{self.equity_change:+,.0f}",
-                          "detail": f"from {money(self.equity_before)} to {money(self.equity_after)}"})
+            cards.append(
+                {
+                    "label": "Change in customer equity",
+                    "value": f"{self.equity_change:+,.0f}",
+                    "detail": f"from {money(self.equity_before)} to {money(self.equity_after)}",
+                }
+            )
         else:
-            cards.append({"label": "Change in customer equity", "value": "not computed",
-                          "detail": "the customer equity is missing from one of the two reports"})
-        out: dict[str, Any] = {"previous_source": self.previous_source, "previous_period": self.previous_period,
-                               "cards": cards, "notes": self.notes}
+            cards.append(
+                {
+                    "label": "Change in customer equity",
+                    "value": "not computed",
+                    "detail": "the customer equity is missing from one of the two reports",
+                }
+            )
+        out: dict[str, Any] = {
+            "previous_source": self.previous_source,
+            "previous_period": self.previous_period,
+            "cards": cards,
+            "notes": self.notes,
+        }
         fmt = {c: count for c in (self.tier_migration.columns if self.tier_migration is not None else [])}
         if self.tier_migration is not None:
             out["tier_migration"] = table(self.tier_migration, fmt, index="before \\ after")
         if self.quadrant_migration is not None:
-            out["quadrant_migration"] = table(self.quadrant_migration,
-                                              {c: count for c in self.quadrant_migration.columns},
-                                              index="before \\ after")
+            out["quadrant_migration"] = table(
+                self.quadrant_migration, {c: count for c in self.quadrant_migration.columns}, index="before \\ after"
+            )
         if self.newly_at_risk:
             rows = self.changes.loc[self.changes["change"].str.contains("newly at risk")].head(20)
             out["newly_at_risk"] = table(rows[["tier_after", "quadrant_after"]], {}, index="customer")
@@ -106,8 +132,9 @@ def read_previous(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     folder = Path(folder).expanduser()
     page, table = folder / "report.json", folder / "tables" / "customers.csv"
     if not folder.is_dir():
-        raise PreviousReportError(f"The previous report {str(folder)!r} is not a folder; give the folder of an "
-                                  "earlier crmlib report.")
+        raise PreviousReportError(
+            f"The previous report {str(folder)!r} is not a folder; give the folder of an earlier crmlib report."
+        )
     if not page.is_file() or not table.is_file():
         raise PreviousReportError(
             f"{str(folder)!r} holds no crmlib report (report.json and tables/customers.csv are missing); give the "
@@ -118,8 +145,9 @@ def read_previous(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     except (OSError, ValueError) as exc:
         raise PreviousReportError(f"The previous report's report.json cannot be read ({exc}).") from None
     if not isinstance(meta, dict) or meta.get("format") != "crmlib customer report":
-        raise PreviousReportError(f"{str(page)!r} was not written by crmlib report; give the folder of an earlier "
-                                  "crmlib report.")
+        raise PreviousReportError(
+            f"{str(page)!r} was not written by crmlib report; give the folder of an earlier crmlib report."
+        )
     customers = pd.read_csv(table, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     if meta.get("cells", "neutralised") == "neutralised":
         customers = neutralise_frame(customers, restore=True)
@@ -151,21 +179,31 @@ def compare_reports(report: Report, folder: Path) -> Comparison:
         order = ["platinum", "gold", "iron", "lead"]
         b = before["quadrant"].dropna()
         a = after["quadrant"].dropna().astype(str)
-        quad_m = migration_matrix(pd.Series(pd.Categorical(b, categories=order, ordered=True), index=b.index),
-                                  pd.Series(pd.Categorical(a, categories=order, ordered=True), index=a.index))
+        quad_m = migration_matrix(
+            pd.Series(pd.Categorical(b, categories=order, ordered=True), index=b.index),
+            pd.Series(pd.Categorical(a, categories=order, ordered=True), index=a.index),
+        )
     was_risk = before["at_risk"].map(lambda v: str(v).strip().lower() == "true") if "at_risk" in before else None
     now_risk = after["at_risk"].astype(bool)
-    newly = sorted(i for i in now_risk.index[now_risk.to_numpy()]
-                   if was_risk is None or not bool(was_risk.get(i, False)))
+    newly = sorted(
+        i for i in now_risk.index[now_risk.to_numpy()] if was_risk is None or not bool(was_risk.get(i, False))
+    )
     kf_before = meta.get("key_figures") or {}
     e_before = kf_before.get("customer_equity")
     e_after = report.key_figures.get("customer_equity")
     change = float(e_after) - float(e_before) if e_before is not None and e_after is not None else None
     if change is None:
-        notes.append("The customer equity is missing from "
-                     + ("both reports" if e_before is None and e_after is None else
-                        "the previous report" if e_before is None else "this report")
-                     + " (a model not trusted), so its change is not computed.")
+        notes.append(
+            "The customer equity is missing from "
+            + (
+                "both reports"
+                if e_before is None and e_after is None
+                else "the previous report"
+                if e_before is None
+                else "this report"
+            )
+            + " (a model not trusted), so its change is not computed."
+        )
     rows = []
     tier_b = before["tier"] if "tier" in before else pd.Series(dtype=object)
     quad_b = before["quadrant"] if "quadrant" in before else pd.Series(dtype=object)
@@ -186,17 +224,26 @@ def compare_reports(report: Report, folder: Path) -> Comparison:
             what.append("newly at risk")
         if what:
             rows.append((cid, ", ".join(what), tb, ta, qb, qa))
-    changes = pd.DataFrame(rows, columns=["customer_id", "change", "tier_before", "tier_after", "quadrant_before",
-                                          "quadrant_after"]).set_index("customer_id")
+    changes = pd.DataFrame(
+        rows, columns=["customer_id", "change", "tier_before", "tier_after", "quadrant_before", "quadrant_after"]
+    ).set_index("customer_id")
     period = meta.get("period") or {}
     revenue_before = (meta.get("key_figures") or {}).get("revenue")
     return Comparison(
         previous_source=str(meta.get("source", "")),
         previous_period=f"{period.get('first_day', '?')} to {period.get('last_day', '?')}",
-        new_customers=new, lost_customers=lost, newly_at_risk=newly,
-        equity_change=change, equity_before=e_before, equity_after=e_after,
-        revenue_before=revenue_before, revenue_after=report.key_figures.get("revenue"),
-        tier_migration=tier_m, quadrant_migration=quad_m, changes=changes, notes=notes,
+        new_customers=new,
+        lost_customers=lost,
+        newly_at_risk=newly,
+        equity_change=change,
+        equity_before=e_before,
+        equity_after=e_after,
+        revenue_before=revenue_before,
+        revenue_after=report.key_figures.get("revenue"),
+        tier_migration=tier_m,
+        quadrant_migration=quad_m,
+        changes=changes,
+        notes=notes,
     )
 
 

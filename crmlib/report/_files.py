@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,14 +78,17 @@ def write_tables(report: Report, folder, *, neutralise: bool = True) -> list[str
         name = f"tables/{_file_stem(stem)}.csv"
         write_csv(frame, folder.path(name), neutralise=neutralise)
         names.append(name)
-    lines = ["Tables of the customer report written by crmlib (report.html describes them; report.json has the key "
-             "figures).",
-             "Text cells that a spreadsheet would evaluate (starting with = + - @, a tab or a carriage return) and "
-             "cells starting with an apostrophe have one apostrophe added in front; remove it to get the raw value "
-             "(crmlib.outputs.restore_cell), or write the report with --raw-cells."
-             if neutralise else "Cells are written exactly as they are (--raw-cells): a spreadsheet may evaluate "
-             "cells that start with = + - or @.",
-             ""]
+    lines = [
+        "Tables of the customer report written by crmlib (report.html describes them; report.json has the key "
+        "figures).",
+        "Text cells that a spreadsheet would evaluate (starting with = + - @, a tab or a carriage return) and "
+        "cells starting with an apostrophe have one apostrophe added in front; remove it to get the raw value "
+        "(crmlib.outputs.restore_cell), or write the report with --raw-cells."
+        if neutralise
+        else "Cells are written exactly as they are (--raw-cells): a spreadsheet may evaluate "
+        "cells that start with = + - or @.",
+        "",
+    ]
     for name in names:
         stem = Path(name).stem
         lines.append(f"{name}: {TABLE_NOTES.get(stem, _by_note(stem))}")
@@ -129,11 +132,19 @@ def write_workbook(report: Report, path: Path, *, neutralise: bool = True) -> li
     import xlsxwriter
 
     notes = []
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False,
-                                           "nan_inf_to_errors": False})
-    header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#2F4F6F", "text_wrap": True,
-                              "valign": "top", "border": 0})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": False,
+        },
+    )
+    header = book.add_format(
+        {"bold": True, "font_color": "#FFFFFF", "bg_color": "#2F4F6F", "text_wrap": True, "valign": "top", "border": 0}
+    )
     formats = {code: book.add_format({"num_format": code}) for code in ("0.0%", "#,##0", "#,##0.00")}
     used: set[str] = set()
     try:
@@ -141,8 +152,10 @@ def write_workbook(report: Report, path: Path, *, neutralise: bool = True) -> li
             table = neutralise_frame(frame) if neutralise else frame
             table = table.reset_index()
             if len(table) > EXCEL_MAX_ROWS:
-                notes.append(f"The {stem} sheet of report.xlsx holds the first {EXCEL_MAX_ROWS:,} of {len(table):,} "
-                             f"rows (Excel's limit); tables/{_file_stem(stem)}.csv has them all.")
+                notes.append(
+                    f"The {stem} sheet of report.xlsx holds the first {EXCEL_MAX_ROWS:,} of {len(table):,} "
+                    f"rows (Excel's limit); tables/{_file_stem(stem)}.csv has them all."
+                )
                 table = table.iloc[:EXCEL_MAX_ROWS]
             sheet = book.add_worksheet(_sheet_title(stem, used))
             columns = [str(c) for c in table.columns]
@@ -215,19 +228,36 @@ def report_json(report: Report, *, files: list[str] | None = None, neutralise: b
         "format": "crmlib customer report",
         "version": 1,
         "crmlib_version": __version__,
-        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": report.source,
         "title": report.title,
         "period": {"first_day": str(report.first_day.date()), "last_day": str(report.last_day.date())},
         "settings": report.settings.as_dict(),
-        "read": {k: report.read_report.get(k) for k in ("rows_read", "rows_kept", "customers", "first_date",
-                                                        "last_date", "returns", "blank_customers_dropped", "notes")},
+        "read": {
+            k: report.read_report.get(k)
+            for k in (
+                "rows_read",
+                "rows_kept",
+                "customers",
+                "first_date",
+                "last_date",
+                "returns",
+                "blank_customers_dropped",
+                "notes",
+            )
+        },
         "key_figures": report.key_figures,
         "models": {key: status.as_dict() for key, status in report.models.items()},
         "holdout": {k: v for k, v in report.holdout.items() if k not in ("table", "model")},
         "decisions": [
-            {"title": d.title, "evidence": d.evidence, "action": d.action, "money": d.money,
-             "money_label": d.money_label, "illustrative": d.illustrative}
+            {
+                "title": d.title,
+                "evidence": d.evidence,
+                "action": d.action,
+                "money": d.money,
+                "money_label": d.money_label,
+                "illustrative": d.illustrative,
+            }
             for d in report.decisions
         ],
         "sections_skipped": {k: v.reason for k, v in report.sections.items() if not v.done},

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,13 +68,20 @@ def number(value: Any, digits: int = 3) -> str:
     return f"{v:,.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}g}"
 
 
-def _table(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]], *, index: str | None = None,
-           limit: int | None = None, index_format: Callable[[Any], str] = str) -> dict[str, Any]:
+def _table(
+    frame: pd.DataFrame,
+    formats: Mapping[Any, Callable[[Any], str]],
+    *,
+    index: str | None = None,
+    limit: int | None = None,
+    index_format: Callable[[Any], str] = str,
+) -> dict[str, Any]:
     """A table for the template: headers, rows of text, which columns are numbers."""
     shown = frame if limit is None else frame.head(limit)
     headers = ([index] if index is not None else []) + [str(c).replace("_", " ") for c in shown.columns]
     numeric = ([False] if index is not None else []) + [
-        c in formats and formats[c] not in (str,) for c in shown.columns]
+        c in formats and formats[c] not in (str,) for c in shown.columns
+    ]
     rows = []
     for key, row in zip(shown.index, shown.itertuples(index=False)):
         cells = [index_format(key)] if index is not None else []
@@ -137,8 +144,7 @@ def _figures(report: Report) -> dict[str, str]:
     table = report.holdout.get("table")
     if table is not None:
         days = report.holdout.get("holdout_days", 0)
-        figures["holdout"] = _png(lambda ax: plot.holdout_purchases(table, ax=ax,
-                                                                    unit_name=f"holdout ({days} days)"))
+        figures["holdout"] = _png(lambda ax: plot.holdout_purchases(table, ax=ax, unit_name=f"holdout ({days} days)"))
     return figures
 
 
@@ -147,8 +153,13 @@ def _figures(report: Report) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------------
 
 CUSTOMER_FORMATS: dict[str, Callable[[Any], str]] = {
-    "revenue": money2, "purchases": count, "p_alive": lambda v: number(v, 2), "clv": money2,
-    "clv_lower_95": money2, "clv_upper_95": money2, "days_since_last_purchase": count,
+    "revenue": money2,
+    "purchases": count,
+    "p_alive": lambda v: number(v, 2),
+    "clv": money2,
+    "clv_lower_95": money2,
+    "clv_upper_95": money2,
+    "days_since_last_purchase": count,
 }
 
 
@@ -164,7 +175,7 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
     view: dict[str, Any] = {
         "title": report.title,
         "source": report.source,
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "period": f"{report.first_day:%d %b %Y} to {report.last_day:%d %b %Y} ({kf['days']:,} days)",
         "kf": kf,
         "settings": s,
@@ -176,50 +187,96 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
         "has_xlsx": "report.xlsx" in files,
         "has_json": "report.json" in files,
         "decisions": [
-            {"title": d.title, "evidence": d.evidence, "action": d.action,
-             "money": money(d.money) if d.money is not None else None, "money_label": d.money_label,
-             "illustrative": d.illustrative}
+            {
+                "title": d.title,
+                "evidence": d.evidence,
+                "action": d.action,
+                "money": money(d.money) if d.money is not None else None,
+                "money_label": d.money_label,
+                "illustrative": d.illustrative,
+            }
             for d in report.decisions
         ],
         "skipped": [(v.title, v.reason) for v in report.sections.values() if not v.done],
     }
     cards = [
-        {"label": "Customers", "value": count(kf["customers"]),
-         "detail": f"{share(kf['repeat_share'])} bought on more than one day; "
-                   f"{count(kf['active_last_365_days'])} bought in the last 365 days"},
-        {"label": "Revenue", "value": money(kf.get("revenue")),
-         "detail": f"{count(kf['purchase_days'])} purchase days; margin at {s.margin_rate:.0%}: {money(kf.get('margin'))}"},
+        {
+            "label": "Customers",
+            "value": count(kf["customers"]),
+            "detail": f"{share(kf['repeat_share'])} bought on more than one day; "
+            f"{count(kf['active_last_365_days'])} bought in the last 365 days",
+        },
+        {
+            "label": "Revenue",
+            "value": money(kf.get("revenue")),
+            "detail": f"{count(kf['purchase_days'])} purchase days; margin at {s.margin_rate:.0%}: "
+            f"{money(kf.get('margin'))}",
+        },
     ]
     if kf.get("customer_equity") is not None:
         interval = ""
         if kf.get("customer_equity_lower_95") is not None:
-            interval = (f"95% interval {money(kf['customer_equity_lower_95'])} to "
-                        f"{money(kf['customer_equity_upper_95'])} (from {kf['interval_draws']} refits); ")
-        cards.append({"label": f"Customer equity, next {s.horizon_months:g} months", "value": money(kf["customer_equity"]),
-                      "detail": f"{interval}expected margin of today's customers, discounted at {s.discount_rate:.0%} "
-                                "per year"})
+            interval = (
+                f"95% interval {money(kf['customer_equity_lower_95'])} to "
+                f"{money(kf['customer_equity_upper_95'])} (from {kf['interval_draws']} refits); "
+            )
+        cards.append(
+            {
+                "label": f"Customer equity, next {s.horizon_months:g} months",
+                "value": money(kf["customer_equity"]),
+                "detail": f"{interval}expected margin of today's customers, discounted at {s.discount_rate:.0%} "
+                "per year",
+            }
+        )
     else:
-        cards.append({"label": f"Customer equity, next {s.horizon_months:g} months", "value": "not computed",
-                      "detail": kf.get("customer_equity_missing_because", "")})
-    cards.append({"label": "Valuable customers at risk", "value": count(kf["at_risk_customers"]),
-                  "detail": f"they brought {money(kf.get('at_risk_revenue'))} of revenue"})
+        cards.append(
+            {
+                "label": f"Customer equity, next {s.horizon_months:g} months",
+                "value": "not computed",
+                "detail": kf.get("customer_equity_missing_because", ""),
+            }
+        )
+    cards.append(
+        {
+            "label": "Valuable customers at risk",
+            "value": count(kf["at_risk_customers"]),
+            "detail": f"they brought {money(kf.get('at_risk_revenue'))} of revenue",
+        }
+    )
     view["cards"] = cards
 
     # best customers
     best = c.sort_values("revenue", ascending=False) if c["revenue"].notna().any() else c
-    view["best"] = _customer_rows(best, ["revenue", "purchases", "last_purchase", "tier", "p_alive", "clv", "action"],
-                                  s.top)
+    view["best"] = _customer_rows(
+        best, ["revenue", "purchases", "last_purchase", "tier", "p_alive", "clv", "action"], s.top
+    )
     if "tiers" in t:
-        view["tiers"] = _table(t["tiers"], {"customers": count, "share_of_customers": share, "revenue": money,
-                                            "share_of_revenue": share, "revenue_per_customer": money2,
-                                            "min_revenue": money2, "margin": money}, index="tier")
+        view["tiers"] = _table(
+            t["tiers"],
+            {
+                "customers": count,
+                "share_of_customers": share,
+                "revenue": money,
+                "share_of_revenue": share,
+                "revenue_per_customer": money2,
+                "min_revenue": money2,
+                "margin": money,
+            },
+            index="tier",
+        )
     if "pareto" in t:
-        view["pareto"] = _table(t["pareto"], {"customers": count, "revenue": money, "share_of_revenue": share,
-                                              "revenue_per_customer": money2}, index="customers")
+        view["pareto"] = _table(
+            t["pareto"],
+            {"customers": count, "revenue": money, "share_of_revenue": share, "revenue_per_customer": money2},
+            index="customers",
+        )
     # at risk
     risk = c[c["at_risk"]].sort_values("revenue", ascending=False)
-    view["at_risk"] = _customer_rows(risk, ["revenue", "purchases", "last_purchase", "days_since_last_purchase",
-                                            "tier", "p_alive", "clv", "action"], s.top)
+    view["at_risk"] = _customer_rows(
+        risk,
+        ["revenue", "purchases", "last_purchase", "days_since_last_purchase", "tier", "p_alive", "clv", "action"],
+        s.top,
+    )
     view["at_risk_rule"] = kf.get("at_risk_rule") or _default_rule(report)
     view["one_time_buyers"] = int((c["frequency"] == 0).sum())
     view["p_alive_shown"] = bool(c["p_alive"].notna().any())
@@ -243,8 +300,10 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
         view["thresholds"] = (money2(q.attrs.get("current_threshold")), money2(q.attrs.get("potential_threshold")))
     if "segments" in t:
         seg = t["segments"]
-        fm = {col: (share if "share" in col else money if col in ("revenue", "monetary") else
-                    (lambda v: number(v, 3))) for col in seg.columns}
+        fm: dict[Any, Callable[[Any], str]] = {
+            col: (share if "share" in col else money if col in ("revenue", "monetary") else (lambda v: number(v, 3)))
+            for col in seg.columns
+        }
         fm["customers"] = count
         view["segments"] = _table(seg, fm, index="segment")
     if "cohorts" in t:
@@ -258,27 +317,49 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
     # models
     models = []
     for status in report.models.values():
-        entry = {"name": status.name, "status": status.status, "reasons": status.reasons, "fixes": status.fixes,
-                 "checks": status.checks}
+        entry: dict[str, Any] = {
+            "name": status.name,
+            "status": status.status,
+            "reasons": status.reasons,
+            "fixes": status.fixes,
+            "checks": status.checks,
+        }
         if status.estimates is not None:
-            entry["estimates"] = _table(status.estimates, {k: number for k in status.estimates.columns},
-                                        index="parameter")
+            entry["estimates"] = _table(
+                status.estimates, {k: number for k in status.estimates.columns}, index="parameter"
+            )
         models.append(entry)
     view["models"] = models
     h = report.holdout
     if h.get("table") is not None:
         view["holdout"] = {
-            "calibration_end": f"{h['calibration_end']:%d %b %Y}", "rule": h["rule"],
-            "calibration_days": h["calibration_days"], "holdout_days": h["holdout_days"],
-            "actual": count(h["actual"]), "predicted": count(h["predicted"]), "error": f"{h['error']:+.1%}"
-            if _ok(h.get("error")) else "–",
-            "table": _table(h["table"], {"customers": count, "actual": lambda v: number(v, 3),
-                                         "predicted": lambda v: number(v, 3)}, index="repeat purchases"),
+            "calibration_end": f"{h['calibration_end']:%d %b %Y}",
+            "rule": h["rule"],
+            "calibration_days": h["calibration_days"],
+            "holdout_days": h["holdout_days"],
+            "actual": count(h["actual"]),
+            "predicted": count(h["predicted"]),
+            "error": f"{h['error']:+.1%}" if _ok(h.get("error")) else "–",
+            "table": _table(
+                h["table"],
+                {"customers": count, "actual": lambda v: number(v, 3), "predicted": lambda v: number(v, 3)},
+                index="repeat purchases",
+            ),
         }
     if report.by is not None and f"by_{report.by}" in t:
         bt = t[f"by_{report.by}"]
-        fm = {col: (share if "share" in col else money if col in ("revenue", "customer_equity") else
-                    money2 if col == "clv_mean" else count) for col in bt.columns}
+        fm = {
+            col: (
+                share
+                if "share" in col
+                else money
+                if col in ("revenue", "customer_equity")
+                else money2
+                if col == "clv_mean"
+                else count
+            )
+            for col in bt.columns
+        }
         view["by"] = {"column": report.by, "table": _table(bt, fm, index=report.by, limit=50)}
     if report.comparison is not None:
         view["comparison"] = report.comparison.view(money=money, count=count, table=_table, share=share)
@@ -290,8 +371,10 @@ def _default_rule(report: Report) -> str:
     s = report.settings
     if report.models["bg_nbd"].trusted:
         return f"P(alive) below {s.p_alive_risk:g}, a repeat buyer of the VIP, major or common tier"
-    return ("no purchase for more than twice the customer's usual time between purchases (and 30 days), a repeat "
-            "buyer of the VIP, major or common tier")
+    return (
+        "no purchase for more than twice the customer's usual time between purchases (and 30 days), a repeat "
+        "buyer of the VIP, major or common tier"
+    )
 
 
 def _environment():

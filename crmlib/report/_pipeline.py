@@ -1,5 +1,7 @@
-"""The report's pipeline: reader -> summary -> models with trust checks -> values, tiers, quadrants, at-risk list,
-actions -> tables. Each step is a function of the step before; the result is a :class:`Report`."""
+"""The report's pipeline, each step a function of the step before; the result is a :class:`Report`.
+
+reader -> summary -> models with trust checks -> values, tiers, quadrants, at-risk list, actions -> tables.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +46,34 @@ ACTIONS: dict[str, str] = {
 
 TOP_TIERS = 3  # VIP, major, common: the tiers whose loss hurts
 #: Names of the customers table's own columns; an input column of the same name is renamed "<name> (input)".
-RESERVED = {"customer_id", "frequency", "recency", "T", "monetary_value", "purchases", "first_purchase",
-            "last_purchase", "days_since_last_purchase", "revenue", "historical_value", "current_value",
-            "potential_value", "tier", "quadrant", "segment", "p_alive", "expected_purchases", "clv", "clv_lower_95",
-            "clv_upper_95", "at_risk", "at_risk_rule", "campaign_expected_profit", "campaign_target", "action"}
+RESERVED = {
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "purchases",
+    "first_purchase",
+    "last_purchase",
+    "days_since_last_purchase",
+    "revenue",
+    "historical_value",
+    "current_value",
+    "potential_value",
+    "tier",
+    "quadrant",
+    "segment",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+    "clv_lower_95",
+    "clv_upper_95",
+    "at_risk",
+    "at_risk_rule",
+    "campaign_expected_profit",
+    "campaign_target",
+    "action",
+}
 NEW_CUSTOMER_DAYS = 90
 
 
@@ -162,8 +188,9 @@ def _days(value: float, unit: str) -> float:
 # the models
 # ----------------------------------------------------------------------------------------------
 
-BG_FIX = ("A longer log (a year or more, several purchase cycles) with more customers who bought more than once "
-          "would fix it.")
+BG_FIX = (
+    "A longer log (a year or more, several purchase cycles) with more customers who bought more than once would fix it."
+)
 GG_FIX = "More repeat buyers, with their amounts in one currency and returns netted, would fix it."
 
 
@@ -175,8 +202,14 @@ def _median_gap_days(summary: pd.DataFrame, unit: str) -> float | None:
     return float(np.median(gaps))
 
 
-def fit_purchase_model(tx: pd.DataFrame, summary: pd.DataFrame, s: ReportSettings, first: pd.Timestamp,
-                       last: pd.Timestamp, progress: Progress) -> tuple[ModelStatus, dict[str, Any]]:
+def fit_purchase_model(
+    tx: pd.DataFrame,
+    summary: pd.DataFrame,
+    s: ReportSettings,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    progress: Progress,
+) -> tuple[ModelStatus, dict[str, Any]]:
     """Fit BG/NBD on the whole log and check it (parameters, intervals, calibration period, holdout)."""
     from crmlib import rfm
     from crmlib.models import BetaGeo, ConvergenceError, ModelError, holdout_comparison
@@ -186,11 +219,16 @@ def fit_purchase_model(tx: pd.DataFrame, summary: pd.DataFrame, s: ReportSetting
     repeat = int((summary["frequency"] > 0).sum())
     if len(summary) < 30:
         n = len(summary)
-        return status.skip(f"only {n:,} customer{'s' if n != 1 else ''}; a purchase model needs dozens at least (in "
-                           "practice hundreds)", "A log with hundreds of customers would fix it."), holdout
+        return status.skip(
+            f"only {n:,} customer{'s' if n != 1 else ''}; a purchase model needs dozens at least (in "
+            "practice hundreds)",
+            "A log with hundreds of customers would fix it.",
+        ), holdout
     if repeat == 0:
-        return status.skip("no customer bought on more than one day, so the data say nothing about purchase rates "
-                           "or drop-out", "A longer log, in which customers come back, would fix it."), holdout
+        return status.skip(
+            "no customer bought on more than one day, so the data say nothing about purchase rates or drop-out",
+            "A longer log, in which customers come back, would fix it.",
+        ), holdout
     progress("fitting BG/NBD")
     try:
         model = BetaGeo(penalizer=s.penalizer).fit(summary, unit=s.unit)
@@ -209,12 +247,22 @@ def fit_purchase_model(tx: pd.DataFrame, summary: pd.DataFrame, s: ReportSetting
     cal_end = s.calibration_end if s.calibration_end is not None else first + pd.Timedelta(days=round(2 * span / 3))
     calibration_days = int((cal_end - first).days)
     holdout_days = int((last - cal_end).days)
-    holdout.update(calibration_end=cal_end, calibration_days=calibration_days, holdout_days=holdout_days,
-                   rule="the calibration_end setting" if s.calibration_end is not None
-                   else "the first two thirds of the log; the last third is the holdout")
-    if not check_calibration(status, calibration_days, holdout_days, _median_gap_days(summary, s.unit),
-                             "A log of a year or more (several purchase cycles) would fix it; at least "
-                             f"{MIN_CALIBRATION_DAYS + MIN_HOLDOUT_DAYS} days are needed for the check."):
+    holdout.update(
+        calibration_end=cal_end,
+        calibration_days=calibration_days,
+        holdout_days=holdout_days,
+        rule="the calibration_end setting"
+        if s.calibration_end is not None
+        else "the first two thirds of the log; the last third is the holdout",
+    )
+    if not check_calibration(
+        status,
+        calibration_days,
+        holdout_days,
+        _median_gap_days(summary, s.unit),
+        "A log of a year or more (several purchase cycles) would fix it; at least "
+        f"{MIN_CALIBRATION_DAYS + MIN_HOLDOUT_DAYS} days are needed for the check.",
+    ):
         return status, holdout
     progress("checking BG/NBD on the holdout period")
     try:
@@ -222,20 +270,35 @@ def fit_purchase_model(tx: pd.DataFrame, summary: pd.DataFrame, s: ReportSetting
         cal_model = BetaGeo(penalizer=s.penalizer, initial_params=model.params_).fit(cal, unit=s.unit)
         table = holdout_comparison(cal_model, cal)
     except (ModelError, ValueError) as exc:
-        status.record("holdout forecast within bound", False,
-                      f"the model could not be fitted on the calibration period alone ({_sentence(exc)})", BG_FIX)
+        status.record(
+            "holdout forecast within bound",
+            False,
+            f"the model could not be fitted on the calibration period alone ({_sentence(exc)})",
+            BG_FIX,
+        )
         return status, holdout
     actual = float((table["actual"] * table["customers"]).sum())
     predicted = float((table["predicted"] * table["customers"]).sum())
-    holdout.update(table=table, actual=actual, predicted=predicted, model=cal_model,
-                   error=predicted / actual - 1 if actual > 0 else float("nan"))
-    check_holdout(status, predicted, actual, s.holdout_tolerance,
-                  "A longer log, or another unit or calibration_end, would show whether the forecast can be trusted.")
+    holdout.update(
+        table=table,
+        actual=actual,
+        predicted=predicted,
+        model=cal_model,
+        error=predicted / actual - 1 if actual > 0 else float("nan"),
+    )
+    check_holdout(
+        status,
+        predicted,
+        actual,
+        s.holdout_tolerance,
+        "A longer log, or another unit or calibration_end, would show whether the forecast can be trusted.",
+    )
     return status, holdout
 
 
-def fit_spend_model(summary: pd.DataFrame, s: ReportSettings, mixed_currencies: list[str],
-                    progress: Progress) -> tuple[ModelStatus, pd.DataFrame]:
+def fit_spend_model(
+    summary: pd.DataFrame, s: ReportSettings, mixed_currencies: list[str], progress: Progress
+) -> tuple[ModelStatus, pd.DataFrame]:
     """Fit Gamma-Gamma on the repeat buyers with a positive mean spend, and check it."""
     from crmlib.models import ConvergenceError, GammaGamma, ModelError
 
@@ -243,11 +306,16 @@ def fit_spend_model(summary: pd.DataFrame, s: ReportSettings, mixed_currencies: 
     positive = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     finite = np.isfinite(positive["monetary_value"].to_numpy(dtype=float))
     if not finite.all():
-        return status.skip("some amounts are too large to compute with (their mean spend overflows)",
-                           "Amounts in a sensible unit (not 1e308) would fix it."), positive
+        return status.skip(
+            "some amounts are too large to compute with (their mean spend overflows)",
+            "Amounts in a sensible unit (not 1e308) would fix it.",
+        ), positive
     if len(positive) < 30:
-        return status.skip(f"only {len(positive):,} customers bought more than once with a positive spend; the "
-                           "spend model needs dozens at least", GG_FIX), positive
+        return status.skip(
+            f"only {len(positive):,} customers bought more than once with a positive spend; the "
+            "spend model needs dozens at least",
+            GG_FIX,
+        ), positive
     progress("fitting Gamma-Gamma")
     try:
         model = GammaGamma(penalizer=s.penalizer).fit(positive)
@@ -260,18 +328,26 @@ def fit_spend_model(summary: pd.DataFrame, s: ReportSettings, mixed_currencies: 
     status.model = model
     status.estimates = estimates_table(model)
     q = model.params_["q"]
-    status.record("finite mean spend", q > 1,
-                  f"q = {q:.3g}" + (" is above 1, so the mean spend is finite" if q > 1 else
-                                     " is not above 1: the spend is so heavy-tailed that the model's mean spend is "
-                                     "infinite"),
-                  "Amounts without extreme outliers (check for wholesale orders or amounts in the wrong unit) "
-                  "would fix it.")
+    status.record(
+        "finite mean spend",
+        q > 1,
+        f"q = {q:.3g}"
+        + (
+            " is above 1, so the mean spend is finite"
+            if q > 1
+            else " is not above 1: the spend is so heavy-tailed that the model's mean spend is infinite"
+        ),
+        "Amounts without extreme outliers (check for wholesale orders or amounts in the wrong unit) would fix it.",
+    )
     check_shapes(status, status.estimates, ("p", "q"), GG_FIX)
     check_intervals(status, status.estimates, GG_FIX)
     if mixed_currencies:
-        status.record("one currency", False,
-                      f"the amounts mix currencies ({', '.join(mixed_currencies)}), so spend per purchase adds up "
-                      "unlike units", "Amounts converted to one currency would fix it.")
+        status.record(
+            "one currency",
+            False,
+            f"the amounts mix currencies ({', '.join(mixed_currencies)}), so spend per purchase adds up unlike units",
+            "Amounts converted to one currency would fix it.",
+        )
     return status, positive
 
 
@@ -300,9 +376,17 @@ def bootstrap_clv(summary: pd.DataFrame, bg, gg, s: ReportSettings, progress: Pr
             gg_b = GammaGamma(penalizer=s.penalizer, initial_params=gg.params_).fit(spend)
             if gg_b.params_["q"] <= 1:
                 continue
-            value = customer_lifetime_value(bg_b, gg_b, clv_input, horizon=s.horizon_months, horizon_unit="M",
-                                            discount_rate=s.discount_rate, discount_period="Y", step="M",
-                                            margin=s.margin_rate)["clv"].to_numpy(dtype=float)
+            value = customer_lifetime_value(
+                bg_b,
+                gg_b,
+                clv_input,
+                horizon=s.horizon_months,
+                horizon_unit="M",
+                discount_rate=s.discount_rate,
+                discount_period="Y",
+                step="M",
+                margin=s.margin_rate,
+            )["clv"].to_numpy(dtype=float)
         except (ModelError, ValueError):
             continue
         draws.append(value)
@@ -347,8 +431,10 @@ def build_report(
         warnings.simplefilter("ignore")
         tx = read_transactions(source, **{**reader, "warn": False})
     rr = dict(tx.attrs.get("crmlib_read_report") or {})
-    say(f"read {rr.get('rows_read', len(tx)):,} rows: {len(tx):,} kept, {rr.get('customers', 0):,} customers, "
-        f"{rr.get('first_date', '')} to {rr.get('last_date', '')}")
+    say(
+        f"read {rr.get('rows_read', len(tx)):,} rows: {len(tx):,} kept, {rr.get('customers', 0):,} customers, "
+        f"{rr.get('first_date', '')} to {rr.get('last_date', '')}"
+    )
     first, last = tx["date"].min().normalize(), tx["date"].max().normalize()
     span = int((last - first).days) + 1
     title = f"Customer report: {name}, {first:%d %b %Y} to {last:%d %b %Y}"
@@ -361,12 +447,16 @@ def build_report(
         revenue = tx.groupby("customer_id", sort=True)["amount"].sum().reindex(summary.index)
         money_ok = bool(np.isfinite(revenue.to_numpy(dtype=float)).all() and math.isfinite(_finite_sum(revenue)))
         if not money_ok:
-            notes.append("Some amounts are so large that their sums overflow (they add up to infinity): every money "
-                         "figure is left out; the purchase counts and the purchase model still run.")
+            notes.append(
+                "Some amounts are so large that their sums overflow (they add up to infinity): every money "
+                "figure is left out; the purchase counts and the purchase model still run."
+            )
         currencies = _mixed_currencies(rr)
         if currencies:
-            notes.append(f"The amounts mix currencies ({', '.join(currencies)}) and are added as they are: money "
-                         "figures add unlike units. Convert the amounts to one currency for figures you can use.")
+            notes.append(
+                f"The amounts mix currencies ({', '.join(currencies)}) and are added as they are: money "
+                "figures add unlike units. Convert the amounts to one currency for figures you can use."
+            )
         say("computing values, tiers and segments")
         days_first = (last - tx.groupby("customer_id", sort=True)["date"].min()).dt.days.reindex(summary.index)
         days_last = (last - tx.groupby("customer_id", sort=True)["date"].max()).dt.days.reindex(summary.index)
@@ -393,9 +483,10 @@ def build_report(
             from crmlib.params import ParameterError as _PE
 
             listed = ", ".join(repr(a) for a in attributes) or "none (no column of the file is constant per customer)"
-            raise _PE(f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
-                      f"are: {listed}.")
-
+            raise _PE(
+                f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
+                f"are: {listed}."
+            )
 
         # values: historical / current / potential, one definition (crmlib.clv.value_components)
         values = None
@@ -417,21 +508,33 @@ def build_report(
         if money_ok:
             tier = tiers.pyramid(revenue, shares=shares)
             customers["tier"] = tier.astype(str)
-            tier_tab = tiers.tier_table(revenue, tier).rename(columns={
-                "value": "revenue", "share_of_value": "share_of_revenue", "value_per_customer": "revenue_per_customer",
-                "min_value": "min_revenue"})
+            tier_tab = tiers.tier_table(revenue, tier).rename(
+                columns={
+                    "value": "revenue",
+                    "share_of_value": "share_of_revenue",
+                    "value_per_customer": "revenue_per_customer",
+                    "min_value": "min_revenue",
+                }
+            )
             tier_tab["margin"] = tier_tab["revenue"] * s.margin_rate
             tables["tiers"] = tier_tab
             try:
                 pareto = tiers.pareto_table(revenue)
                 pareto.index = pd.Index([f"top {c:.0%}" for c in pareto.index], name="top")
-                tables["pareto"] = pareto.rename(columns={"value": "revenue", "share_of_value": "share_of_revenue",
-                                                          "value_per_customer": "revenue_per_customer"})
+                tables["pareto"] = pareto.rename(
+                    columns={
+                        "value": "revenue",
+                        "share_of_value": "share_of_revenue",
+                        "value_per_customer": "revenue_per_customer",
+                    }
+                )
             except (ParameterError, DataError, ValueError) as exc:
                 sections["pareto"] = Section("80/20", False, f"the 80/20 table cannot be computed: {_sentence(exc)}")
         else:
             customers["tier"] = None
-            sections["tiers"] = Section("tiers", False, "the amounts overflow, so customers cannot be ranked by revenue")
+            sections["tiers"] = Section(
+                "tiers", False, "the amounts overflow, so customers cannot be ranked by revenue"
+            )
 
         # the value x potential matrix (crmlib.tiers.value_potential)
         vp = None
@@ -439,22 +542,35 @@ def build_report(
             try:
                 vp = tiers.value_potential(customers["current_value"], customers["potential_value"])
             except (ParameterError, ValueError) as exc:
-                sections["matrix"] = Section("matrix", False, f"the value-potential matrix cannot be computed: "
-                                             f"{_sentence(exc)}")
+                sections["matrix"] = Section(
+                    "matrix", False, f"the value-potential matrix cannot be computed: {_sentence(exc)}"
+                )
         customers["quadrant"] = vp["quadrant"].astype(str) if vp is not None else None
         if vp is not None:
             quad = vp.groupby("quadrant", observed=False).agg(
-                customers=("current", "size"), current_value=("current", "sum"), potential_value=("potential", "sum"))
+                customers=("current", "size"), current_value=("current", "sum"), potential_value=("potential", "sum")
+            )
             quad["share_of_customers"] = quad["customers"] / max(len(vp), 1)
             total_current, total_potential = quad["current_value"].sum(), quad["potential_value"].sum()
             quad["share_of_current_value"] = quad["current_value"] / total_current if total_current else np.nan
             quad["share_of_potential_value"] = quad["potential_value"] / total_potential if total_potential else np.nan
             quad["strategy"] = [tiers.QUADRANT_STRATEGIES.get(str(q), "") for q in quad.index]
             quad.index = pd.Index([str(q) for q in quad.index], name="quadrant")
-            quad.attrs.update(current_threshold=vp.attrs.get("current_threshold"),
-                              potential_threshold=vp.attrs.get("potential_threshold"))
-            tables["quadrants"] = quad[["customers", "share_of_customers", "current_value", "share_of_current_value",
-                                        "potential_value", "share_of_potential_value", "strategy"]]
+            quad.attrs.update(
+                current_threshold=vp.attrs.get("current_threshold"),
+                potential_threshold=vp.attrs.get("potential_threshold"),
+            )
+            tables["quadrants"] = quad[
+                [
+                    "customers",
+                    "share_of_customers",
+                    "current_value",
+                    "share_of_current_value",
+                    "potential_value",
+                    "share_of_potential_value",
+                    "strategy",
+                ]
+            ]
 
         # RFM segments
         try:
@@ -469,10 +585,17 @@ def build_report(
 
         # the models, each checked
         bg_status, holdout = fit_purchase_model(tx, summary, s, first, last, say)
-        gg_status, _ = fit_spend_model(summary, s, currencies, say) if money_ok else (
-            ModelStatus("gamma_gamma", "Gamma-Gamma").skip(
-                "the amounts overflow, so spend per purchase cannot be modelled",
-                "Amounts in a sensible unit would fix it."), None)
+        gg_status, _ = (
+            fit_spend_model(summary, s, currencies, say)
+            if money_ok
+            else (
+                ModelStatus("gamma_gamma", "Gamma-Gamma").skip(
+                    "the amounts overflow, so spend per purchase cannot be modelled",
+                    "Amounts in a sensible unit would fix it.",
+                ),
+                None,
+            )
+        )
         models = {"bg_nbd": bg_status, "gamma_gamma": gg_status}
         horizon_units = s.horizon_months * UNIT_DAYS["M"] / UNIT_DAYS[s.unit]
         bg = bg_status.model if bg_status.trusted else None
@@ -494,9 +617,16 @@ def build_report(
             say("computing CLV")
             try:
                 clv = customer_lifetime_value(
-                    bg, gg, summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
-                    horizon=s.horizon_months, horizon_unit="M", discount_rate=s.discount_rate, discount_period="Y",
-                    step="M", margin=s.margin_rate)
+                    bg,
+                    gg,
+                    summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
+                    horizon=s.horizon_months,
+                    horizon_unit="M",
+                    discount_rate=s.discount_rate,
+                    discount_period="Y",
+                    step="M",
+                    margin=s.margin_rate,
+                )
                 customers["clv"] = clv["clv"]
             except (ModelError, ValueError, ArithmeticError) as exc:
                 sections["clv"] = Section("CLV", False, f"the CLV cannot be computed: {_sentence(exc)}")
@@ -508,8 +638,10 @@ def build_report(
                     totals = draws.sum(axis=0)
                     equity_interval = (float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5)))
                 elif s.interval_draws:
-                    notes.append("The intervals of the CLV could not be computed: too few refits on resampled "
-                                 "customers succeeded.")
+                    notes.append(
+                        "The intervals of the CLV could not be computed: too few refits on resampled "
+                        "customers succeeded."
+                    )
         if not bg_status.trusted:
             sections["forecast"] = Section("forecast", False, _not_trusted_sentence(bg_status))
         elif not gg_status.trusted:
@@ -517,20 +649,27 @@ def build_report(
 
         # at risk, campaign, actions
         say("choosing actions")
-        top = customers["tier"].isin(list(tiers.PYRAMID_LABELS[:TOP_TIERS])) if money_ok else pd.Series(
-            False, index=customers.index)
+        top = (
+            customers["tier"].isin(list(tiers.PYRAMID_LABELS[:TOP_TIERS]))
+            if money_ok
+            else pd.Series(False, index=customers.index)
+        )
         repeat = customers["frequency"] > 0
         if bg is not None:
             at_risk = top & repeat & (customers["p_alive"] < s.p_alive_risk)
-            rule = (f"P(alive) below {s.p_alive_risk:g}, a repeat buyer of the "
-                    f"{', '.join(tiers.PYRAMID_LABELS[:TOP_TIERS - 1])} or {tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier")
+            rule = (
+                f"P(alive) below {s.p_alive_risk:g}, a repeat buyer of the "
+                f"{', '.join(tiers.PYRAMID_LABELS[: TOP_TIERS - 1])} or {tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier"
+            )
         else:
             usual = _days(customers["recency"], s.unit) / customers["frequency"].where(repeat)
             at_risk = top & repeat & (customers["days_since_last_purchase"] > np.maximum(2 * usual, 30))
-            rule = ("no purchase for more than twice the customer's usual time between purchases (and 30 days), a "
-                    f"repeat buyer of the {', '.join(tiers.PYRAMID_LABELS[:TOP_TIERS - 1])} or "
-                    f"{tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier (the purchase model is not trusted, so P(alive) "
-                    "is not used)")
+            rule = (
+                "no purchase for more than twice the customer's usual time between purchases (and 30 days), a "
+                f"repeat buyer of the {', '.join(tiers.PYRAMID_LABELS[: TOP_TIERS - 1])} or "
+                f"{tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier (the purchase model is not trusted, so P(alive) "
+                "is not used)"
+            )
         customers["at_risk"] = at_risk.fillna(False).astype(bool)
         customers["at_risk_rule"] = np.where(customers["at_risk"], rule, "")
         customers["campaign_expected_profit"] = np.nan
@@ -541,8 +680,13 @@ def build_report(
 
             p_alive = customers["p_alive"]
             kept_value = (customers["clv"] / p_alive.where(p_alive > 0)).fillna(0.0)
-            campaign = campaign_value(1 - p_alive, kept_value, success_rate=s.success_rate,
-                                      contact_cost=s.contact_cost, incentive_cost=s.incentive_cost)
+            campaign = campaign_value(
+                1 - p_alive,
+                kept_value,
+                success_rate=s.success_rate,
+                contact_cost=s.contact_cost,
+                incentive_cost=s.incentive_cost,
+            )
             customers["campaign_expected_profit"] = campaign["expected_profit"]
             customers["campaign_target"] = campaign["targeted"].astype(bool)
         new = (customers["frequency"] == 0) & (customers["days_since_last_purchase"] < NEW_CUSTOMER_DAYS)
@@ -569,17 +713,34 @@ def build_report(
             cohorts = cohort_matrix(tx, period=period, metric="retention")
             sizes = cohorts.attrs.get("cohort_size")
             cohorts.index = pd.Index([str(p) for p in cohorts.index], name="cohort")
-            cohorts.columns = pd.Index([int(c) for c in cohorts.columns],
-                                       name=f"{'months' if period == 'M' else 'quarters'} since the first purchase")
+            cohorts.columns = pd.Index(
+                [int(c) for c in cohorts.columns],
+                name=f"{'months' if period == 'M' else 'quarters'} since the first purchase",
+            )
             if sizes is not None:
                 cohorts.insert(0, "customers", sizes.to_numpy())
             tables["cohorts"] = cohorts
         except (DataError, ParameterError, ValueError) as exc:
             sections["cohorts"] = Section("cohorts", False, f"the cohort table cannot be computed: {_sentence(exc)}")
 
-    report = Report(source=name, title=title, first_day=first, last_day=last, settings=s, read_report=rr,
-                    transactions=tx, customers=customers, models=models, tables=tables, sections=sections,
-                    notes=notes, attributes=attributes, by=by, clv_draws=draws_used, holdout=holdout)
+    report = Report(
+        source=name,
+        title=title,
+        first_day=first,
+        last_day=last,
+        settings=s,
+        read_report=rr,
+        transactions=tx,
+        customers=customers,
+        models=models,
+        tables=tables,
+        sections=sections,
+        notes=notes,
+        attributes=attributes,
+        by=by,
+        clv_draws=draws_used,
+        holdout=holdout,
+    )
     _headline_tables(report, campaign)
     _key_figures(report, span, equity_interval, campaign, money_ok)
     _decisions(report, campaign, money_ok)
@@ -605,8 +766,9 @@ def _headline_tables(report: Report, campaign) -> None:
             est.index = pd.Index([f"{status.name} {n}" for n in est.index], name="parameter")
             tables["parameters"] = pd.concat([tables["parameters"], est]) if "parameters" in tables else est
     if report.holdout.get("table") is not None:
-        tables["holdout"] = report.holdout["table"].rename(columns={
-            "actual": "actual_purchases_per_customer", "predicted": "predicted_purchases_per_customer"})
+        tables["holdout"] = report.holdout["table"].rename(
+            columns={"actual": "actual_purchases_per_customer", "predicted": "predicted_purchases_per_customer"}
+        )
     if report.by is not None:
         tables[f"by_{report.by}"] = split_by(c, report.by, report.models)
 
@@ -680,53 +842,86 @@ def _decisions(report: Report, campaign, money_ok: bool) -> None:
         n_best = int(best["customers"].sum())
         rev_best = float(best["revenue"].sum())
         share = rev_best / float(tt.loc["total", "revenue"]) if float(tt.loc["total", "revenue"]) else float("nan")
-        out.append(Decision(
-            "Look after the best customers",
-            f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
-            f"{_money(rev_best)} of revenue ({share:.0%}).",
-            "Serve them personally: a named contact, priority service, offers made for them.",
-            rev_best, "revenue so far"))
+        out.append(
+            Decision(
+                "Look after the best customers",
+                f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
+                f"{_money(rev_best)} of revenue ({share:.0%}).",
+                "Serve them personally: a named contact, priority service, offers made for them.",
+                rev_best,
+                "revenue so far",
+            )
+        )
     if c["at_risk"].any():
         risk = c[c["at_risk"]]
         rev = float(risk["revenue"].sum()) if money_ok else None
         kept = float(risk["clv"].sum() / risk["p_alive"].clip(lower=1e-9).mean()) if report.trusted else None
-        evidence = (f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
-                    f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue.")
-        out.append(Decision("Win back the valuable customers at risk", evidence,
-                            "Contact them personally, starting with the largest (the at-risk table), and ask why "
-                            "they stopped.", rev, "revenue they brought"))
+        evidence = (
+            f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
+            f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
+        )
+        out.append(
+            Decision(
+                "Win back the valuable customers at risk",
+                evidence,
+                "Contact them personally, starting with the largest (the at-risk table), and ask why they stopped.",
+                rev,
+                "revenue they brought",
+            )
+        )
         del kept
     if campaign is not None and campaign.attrs["n_targeted"] > 0:
-        out.append(Decision(
-            "Run the retention campaign",
-            f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
-            f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
-            f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
-            "customer: settings, not measured).",
-            "Run it on the customers marked campaign_target, and keep a control group to measure it.",
-            float(campaign.attrs["total"]), "expected profit (assumptions)", illustrative=True))
+        out.append(
+            Decision(
+                "Run the retention campaign",
+                f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
+                f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
+                f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
+                "customer: settings, not measured).",
+                "Run it on the customers marked campaign_target, and keep a control group to measure it.",
+                float(campaign.attrs["total"]),
+                "expected profit (assumptions)",
+                illustrative=True,
+            )
+        )
     if "quadrants" in t:
         q = t["quadrants"]
         iron = q.loc["iron"] if "iron" in q.index else None
         if iron is not None and iron["customers"] > 0:
-            out.append(Decision(
-                "Develop the iron customers",
-                f"{int(iron['customers']):,} customers have low value now but high potential "
-                f"({_money(iron['potential_value'])} of potential value).",
-                ACTIONS["iron"], float(iron["potential_value"]), "potential value"))
+            out.append(
+                Decision(
+                    "Develop the iron customers",
+                    f"{int(iron['customers']):,} customers have low value now but high potential "
+                    f"({_money(iron['potential_value'])} of potential value).",
+                    ACTIONS["iron"],
+                    float(iron["potential_value"]),
+                    "potential value",
+                )
+            )
         lead = q.loc["lead"] if "lead" in q.index else None
         if lead is not None and lead["customers"] > 0:
-            out.append(Decision(
-                "Spend little on the lead customers",
-                f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
-                f"{lead['share_of_current_value']:.0%} of the current value.",
-                ACTIONS["lead"], float(lead["current_value"]), "current value"))
+            out.append(
+                Decision(
+                    "Spend little on the lead customers",
+                    f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
+                    f"{lead['share_of_current_value']:.0%} of the current value.",
+                    ACTIONS["lead"],
+                    float(lead["current_value"]),
+                    "current value",
+                )
+            )
     if not report.trusted:
         why = [m for m in report.models.values() if not m.trusted]
-        out.insert(0, Decision(
-            "Do not budget on forecasts yet",
-            " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
-            " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.", None, ""))
+        out.insert(
+            0,
+            Decision(
+                "Do not budget on forecasts yet",
+                " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
+                " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.",
+                None,
+                "",
+            ),
+        )
     report.decisions = out
 
 

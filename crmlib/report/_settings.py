@@ -1,4 +1,4 @@
-"""The report's settings: one documented default each, checked once, named the same in Python and on the command line."""
+"""The report's settings: one documented default each, checked once, named alike in Python and on the command line."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ SETTINGS_HELP: dict[str, str] = {
     "p_alive_risk": "at risk below this P(alive), in (0, 1)",
     "success_rate": "retention campaign: share of contacted would-be churners kept, in [0, 1] (an assumption)",
     "contact_cost": "retention campaign: cost of one contact (money, 0 or more; an assumption)",
-    "incentive_cost": "retention campaign: cost of the offer to a customer who takes it (money, 0 or more; an assumption)",
+    "incentive_cost": "retention campaign: cost of the offer to a customer who takes it (money, 0 or more; "
+    "an assumption)",
     "holdout_tolerance": "largest relative error of the holdout forecast for a trusted model, in (0, 1]",
     "interval_draws": "refits on resampled customers for the CLV and equity intervals, 0 (none) or 10 to 500",
     "seed": "seed of the resampling (a whole number), so a report can be reproduced",
@@ -106,10 +107,10 @@ def check_settings(values: Mapping[str, Any], *, label: Callable[[str], str] = _
     --------
     >>> check_settings({"horizon_months": 6}).horizon_months
     6.0
-    >>> check_settings({"horizon_months": 1e9})
+    >>> check_settings({"horizon_months": 1e9})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crmlib.params.ParameterError: The 'horizon_months' argument of make_report must be a number in (0, 120] (months). Got 1000000000.0 instead.
+    crmlib.params.ParameterError: The 'horizon_months' argument of make_report must be a number in (0, 120] ...
     """
     known = {f.name for f in fields(ReportSettings)}
     unknown = sorted(set(values) - known)
@@ -120,12 +121,21 @@ def check_settings(values: Mapping[str, Any], *, label: Callable[[str], str] = _
     merged = {f.name: f.default for f in fields(ReportSettings)}
     merged.update(values)
 
-    def number(name: str, low: float | None, high: float | None, *, low_open=False, high_open=False,
-               integer=False, what: str = "") -> float | int:
+    def number(
+        name: str,
+        low: float | None,
+        high: float | None,
+        *,
+        low_open=False,
+        high_open=False,
+        integer=False,
+        what: str = "",
+    ) -> float | int:
         value = merged[name]
         try:
-            return check_number(value, name, low=low, high=high, low_open=low_open, high_open=high_open,
-                                integer=integer)
+            return check_number(
+                value, name, low=low, high=high, low_open=low_open, high_open=high_open, integer=integer
+            )
         except ParameterError:
             left = "(" if low_open else "["
             right = ")" if high_open else "]"
@@ -147,7 +157,8 @@ def check_settings(values: Mapping[str, Any], *, label: Callable[[str], str] = _
         calibration_end = check_date(merged["calibration_end"], "calibration_end")
     except ParameterError:
         raise ParameterError(
-            f"{label('calibration_end')} must be a date such as '2024-06-30'. Got {merged['calibration_end']!r} instead."
+            f"{label('calibration_end')} must be a date such as '2024-06-30'. "
+            f"Got {merged['calibration_end']!r} instead."
         ) from None
     out = {
         "unit": unit,

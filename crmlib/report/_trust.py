@@ -147,19 +147,26 @@ def estimates_table(model) -> pd.DataFrame:
 def check_shapes(status: ModelStatus, estimates: pd.DataFrame, shapes: tuple[str, ...], fix: str) -> None:
     """Check 1: every shape parameter inside :data:`SHAPE_BOUNDS`."""
     low, high = SHAPE_BOUNDS
-    bad = [(name, float(estimates.loc[name, "estimate"])) for name in shapes
-           if not low <= float(estimates.loc[name, "estimate"]) <= high]
+    bad = [
+        (name, float(estimates.loc[name, "estimate"]))
+        for name in shapes
+        if not low <= float(estimates.loc[name, "estimate"]) <= high
+    ]
     if bad:
         listed = ", ".join(f"{name} = {_g(value)}" for name, value in bad)
         status.record(
-            "parameters inside bounds", False,
+            "parameters inside bounds",
+            False,
             f"the estimates ran to the edge of what the data can say ({listed}; the kit trusts shape parameters "
             f"between {low:g} and {high:g}), so the model's forecasts are artefacts of the data's shortness",
             fix,
         )
     else:
-        status.record("parameters inside bounds", True,
-                       f"every shape parameter ({', '.join(shapes)}) is between {low:g} and {high:g}")
+        status.record(
+            "parameters inside bounds",
+            True,
+            f"every shape parameter ({', '.join(shapes)}) is between {low:g} and {high:g}",
+        )
 
 
 def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> None:
@@ -168,7 +175,8 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
     spans = [(str(n), row) for n, row in estimates.iterrows() if np.isfinite(row["std_error"]) and row["lower_95"] <= 0]
     if missing:
         status.record(
-            "parameters determined by the data", False,
+            "parameters determined by the data",
+            False,
             f"the standard errors of {', '.join(missing)} cannot be computed (the likelihood is flat there): the "
             "data do not determine the model",
             fix,
@@ -176,7 +184,8 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
     elif spans:
         listed = "; ".join(f"{name} from {_g(row['lower_95'])} to {_g(row['upper_95'])}" for name, row in spans)
         status.record(
-            "parameters determined by the data", False,
+            "parameters determined by the data",
+            False,
             f"the 95% interval of {listed} includes zero: the data hardly determine "
             f"{'this parameter' if len(spans) == 1 else 'these parameters'}",
             fix,
@@ -185,26 +194,41 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
         status.record("parameters determined by the data", True, "every 95% interval lies above zero")
 
 
-def check_calibration(status: ModelStatus, calibration_days: int, holdout_days: int, median_gap: float | None,
-                      fix: str) -> bool:
+def check_calibration(
+    status: ModelStatus, calibration_days: int, holdout_days: int, median_gap: float | None, fix: str
+) -> bool:
     """Check 3: the calibration and holdout periods are long enough. Returns whether they are."""
     problems = []
     if calibration_days < MIN_CALIBRATION_DAYS:
-        problems.append(f"the calibration period covers {calibration_days} days, fewer than the "
-                        f"{MIN_CALIBRATION_DAYS} the kit needs")
+        problems.append(
+            f"the calibration period covers {calibration_days} days, fewer than the "
+            f"{MIN_CALIBRATION_DAYS} the kit needs"
+        )
     elif median_gap is not None and np.isfinite(median_gap) and calibration_days < MIN_CYCLES * median_gap:
-        problems.append(f"the calibration period ({calibration_days} days) spans fewer than {MIN_CYCLES:g} typical "
-                        f"gaps between purchases ({median_gap:.0f} days)")
+        problems.append(
+            f"the calibration period ({calibration_days} days) spans fewer than {MIN_CYCLES:g} typical "
+            f"gaps between purchases ({median_gap:.0f} days)"
+        )
     if holdout_days < MIN_HOLDOUT_DAYS:
         problems.append(f"the holdout period covers {holdout_days} days, fewer than {MIN_HOLDOUT_DAYS}")
     if problems:
-        status.record("long enough calibration period", False,
-                      " and ".join(problems) + ", so the model cannot be checked on purchases it has not seen", fix)
+        status.record(
+            "long enough calibration period",
+            False,
+            " and ".join(problems) + ", so the model cannot be checked on purchases it has not seen",
+            fix,
+        )
         return False
-    status.record("long enough calibration period", True,
-                  f"calibration {calibration_days} days, holdout {holdout_days} days"
-                  + (f", typical gap between purchases {median_gap:.0f} days" if median_gap is not None
-                     and np.isfinite(median_gap) else ""))
+    status.record(
+        "long enough calibration period",
+        True,
+        f"calibration {calibration_days} days, holdout {holdout_days} days"
+        + (
+            f", typical gap between purchases {median_gap:.0f} days"
+            if median_gap is not None and np.isfinite(median_gap)
+            else ""
+        ),
+    )
     return True
 
 
@@ -212,13 +236,16 @@ def check_holdout(status: ModelStatus, predicted: float, actual: float, toleranc
     """Check 4: the holdout forecast of the repeat purchases within ``tolerance``."""
     if actual < MIN_HOLDOUT_PURCHASES:
         status.record(
-            "holdout forecast within bound", False,
+            "holdout forecast within bound",
+            False,
             f"the holdout period holds only {actual:,.0f} repeat purchases, too few (under {MIN_HOLDOUT_PURCHASES}) "
             "to check the forecast",
             fix,
         )
         return
     error = predicted / actual - 1
-    detail = (f"fitted on the calibration period, the model forecast {predicted:,.0f} repeat purchases in the holdout "
-              f"period against {actual:,.0f} that happened ({error:+.1%}; the bound is {tolerance:.0%})")
+    detail = (
+        f"fitted on the calibration period, the model forecast {predicted:,.0f} repeat purchases in the holdout "
+        f"period against {actual:,.0f} that happened ({error:+.1%}; the bound is {tolerance:.0%})"
+    )
     status.record("holdout forecast within bound", abs(error) <= tolerance, detail, fix)

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from report_harness import retail  # noqa: E402
+from report_harness import retail
 
-from crmlib import cli  # noqa: E402
+from crmlib import cli
 
 XSS_IDS = [
     "<script>alert(1)</script>",
@@ -40,9 +40,14 @@ def _write_export(path: Path, *, xss: bool) -> None:
         rename = dict(zip(best, XSS_IDS))
         tx["customer_id"] = tx["customer_id"].map(lambda c: rename.get(c, c))
     region = tx["customer_id"].map(data.customers.set_index("customer_id")["region"]).fillna("North")
-    pd.DataFrame({"Customer": tx["customer_id"], "Date": tx["date"].dt.strftime("%d/%m/%Y"), "Total": tx["amount"],
-                  "Region": region.map(lambda r: f"<b onmouseover=alert(8)>{r}</b>" if xss else r)}).to_csv(
-        path, index=False)
+    pd.DataFrame(
+        {
+            "Customer": tx["customer_id"],
+            "Date": tx["date"].dt.strftime("%d/%m/%Y"),
+            "Total": tx["amount"],
+            "Region": region.map(lambda r: f"<b onmouseover=alert(8)>{r}</b>" if xss else r),
+        }
+    ).to_csv(path, index=False)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +58,26 @@ def pages(tmp_path_factory):
         data = folder / f"{name}.csv"
         _write_export(data, xss=xss)
         out = folder / name
-        code = cli.main(["report", "--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date",
-                         "--amount", "Total", "--by", "Region", "--interval-draws", "10", "--quiet"])
+        code = cli.main(
+            [
+                "report",
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--customer",
+                "Customer",
+                "--date",
+                "Date",
+                "--amount",
+                "Total",
+                "--by",
+                "Region",
+                "--interval-draws",
+                "10",
+                "--quiet",
+            ]
+        )
         assert code == 0
         made[name] = out / "report.html"
     return made
