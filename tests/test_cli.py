@@ -342,6 +342,7 @@ def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(cour
     _user_csv(tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "00_tiny.failed.ipynb").write_text("{}", encoding="utf-8")  # left by an earlier failed run
+    crmlib.outputs.record_files(tmp_path / "out", "run", ["00_tiny.failed.ipynb"])  # as that run recorded it
     code = cli.main(
         [
             "run",
