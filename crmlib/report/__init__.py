@@ -35,21 +35,48 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from crmlib.report._compare import Comparison, PreviousReportError, compare_reports, read_previous
-from crmlib.report._pipeline import ACTIONS, Decision, Report, Section, build_report, timed
 from crmlib.report._settings import SETTINGS_HELP, ReportSettings, check_settings
-from crmlib.report._trust import (
-    MIN_CALIBRATION_DAYS,
-    MIN_CYCLES,
-    MIN_HOLDOUT_DAYS,
-    MIN_HOLDOUT_PURCHASES,
-    SHAPE_BOUNDS,
-    ModelStatus,
-)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from crmlib.report._compare import Comparison, PreviousReportError
+    from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
+    from crmlib.report._trust import (
+        MIN_CALIBRATION_DAYS,
+        MIN_CYCLES,
+        MIN_HOLDOUT_DAYS,
+        MIN_HOLDOUT_PURCHASES,
+        SHAPE_BOUNDS,
+        ModelStatus,
+    )
+
+# Names loaded on first use, so that importing this package (e.g. for ``crmlib report --help``) stays light.
+_LAZY = {
+    "ACTIONS": "crmlib.report._pipeline",
+    "Decision": "crmlib.report._pipeline",
+    "Report": "crmlib.report._pipeline",
+    "Section": "crmlib.report._pipeline",
+    "Comparison": "crmlib.report._compare",
+    "PreviousReportError": "crmlib.report._compare",
+    "MIN_CALIBRATION_DAYS": "crmlib.report._trust",
+    "MIN_CYCLES": "crmlib.report._trust",
+    "MIN_HOLDOUT_DAYS": "crmlib.report._trust",
+    "MIN_HOLDOUT_PURCHASES": "crmlib.report._trust",
+    "SHAPE_BOUNDS": "crmlib.report._trust",
+    "ModelStatus": "crmlib.report._trust",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'crmlib.report' has no attribute {name!r}")
+
 
 __all__ = [
     "ACTIONS",
@@ -69,6 +96,7 @@ __all__ = [
     "ReportError",
     "ReportSettings",
     "Section",
+    "check_settings",
     "make_report",
     "write_report",
 ]
@@ -118,6 +146,8 @@ class ReportError(ValueError):
 
 
 def _progress(progress: bool | Callable[[str], None] | None) -> Callable[[str], None] | None:
+    from crmlib.report._pipeline import timed
+
     if progress is None or progress is False:
         return None
     if progress is True:
@@ -190,6 +220,11 @@ def make_report(
     >>> sorted(report.customers.columns[:4])
     ['T', 'frequency', 'monetary_value', 'recency']
     """
+    import pandas as pd
+
+    from crmlib.report._compare import PreviousReportError, compare_reports, read_previous
+    from crmlib.report._pipeline import build_report
+
     say = _progress(progress)
     s = check_settings(settings)
     folder = None
