@@ -9,6 +9,8 @@ written below and skipped, with the reason, until then.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from report_harness import (
@@ -171,11 +173,17 @@ def test_day_first_and_month_first_dates(base, tmp_path, capsys, fmt):
     data = tmp_path / "export.csv"
     revenue = simple_export(data, base, date_format=fmt)
     out = tmp_path / "report"
-    code, _, err = _report(
-        ["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date", "--amount", "Total"],
-        capsys,
-    )
+    code = cli.main(["report", "--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date",
+                     "--amount", "Total", "--interval-draws", "0"])
+    err = capsys.readouterr().err
     assert code == 0, err
+    # Progress an analyst can read, and nothing else on stderr (no warning from a library).
+    lines = err.splitlines()
+    assert all(re.match(r"\[ *\d+\.\d s\] [a-z]", line) for line in lines), err
+    steps = " | ".join(lines)
+    assert re.search(rf"read {len(base.transactions):,} rows: .* {len(base.customers):,} customers", steps), steps
+    for step in ("reading export.csv", "fitting BG/NBD", "writing tables", "writing report.html"):
+        assert step in steps, step
     meta = report_json(out)
     tx = base.transactions
     assert (meta["period"]["first_day"], meta["period"]["last_day"]) == (

@@ -167,24 +167,35 @@ def write_workbook(report: Report, path: Path, *, neutralise: bool = True) -> li
                 sheet.set_column(k, k, width)
                 sheet.write_string(0, k, neutralise_cell(name) if neutralise else name, header)
             sheet.freeze_panes(1, 1)
-            kinds = [_number_format(name, table[col].dtype) for name, col in zip(columns, table.columns)]
-            arrays = [table[col].to_numpy(dtype=object) for col in table.columns]
+            writers = [_column_writer(sheet, table[col], formats.get(_number_format(name, table[col].dtype) or ""))
+                       for name, col in zip(columns, table.columns)]
+            columns_values = [values for values, _ in writers]
+            methods = [method for _, method in writers]
             for r in range(len(table)):
-                for k, code in enumerate(kinds):
-                    value = _cell_value(arrays[k][r])
-                    if value is None:
-                        continue
-                    if isinstance(value, bool):
-                        sheet.write_boolean(r + 1, k, value)
-                    elif isinstance(value, (int, float)):
-                        sheet.write_number(r + 1, k, value, formats[code] if code else None)
-                    elif isinstance(value, (datetime, date)):
-                        sheet.write_string(r + 1, k, value.isoformat()[:10])
-                    else:
-                        sheet.write_string(r + 1, k, str(value))
+                row = r + 1
+                for k, method in enumerate(methods):
+                    value = columns_values[k][r]
+                    if value is not None:
+                        method(row, k, value)
     finally:
         book.close()
     return notes
+
+
+def _column_writer(sheet, series: pd.Series, fmt) -> tuple[list, Any]:
+    """The column's cell values as plain Python objects (None for missing) and the sheet method that writes them."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [None if pd.isna(v) else bool(v) for v in series.tolist()], sheet.write_boolean
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=float)
+        plain = [None if not math.isfinite(v) else v for v in values.tolist()]
+        if fmt is None:
+            return plain, sheet.write_number
+        return plain, lambda row, col, value: sheet.write_number(row, col, value, fmt)
+    values = [_cell_value(v) for v in series.to_numpy(dtype=object)]
+    text = [None if v is None else (v.isoformat()[:10] if isinstance(v, (datetime, date)) else
+                                    v if isinstance(v, str) else str(v)) for v in values]
+    return text, sheet.write_string
 
 
 def _number_format(name: str, dtype) -> str | None:
