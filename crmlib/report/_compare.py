@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from crmlib.outputs import neutralise_frame
@@ -21,7 +20,7 @@ from crmlib.outputs import neutralise_frame
 if TYPE_CHECKING:  # pragma: no cover
     from crmlib.report._pipeline import Report
 
-__all__ = ["Comparison", "compare_reports", "read_previous"]
+__all__ = ["Comparison", "PreviousReportError", "compare_reports", "read_previous"]
 
 
 class PreviousReportError(ValueError):
@@ -246,5 +245,3 @@ def compare_reports(report: Report, folder: Path) -> Comparison:
         notes=notes,
     )
 
-
-__all__ += ["PreviousReportError", "np"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import UNIT_DAYS, UNIT_NAMES
+from crmlib._units import UNIT_DAYS
 from crmlib.report._settings import ReportSettings
 from crmlib.report._trust import (
     MIN_CALIBRATION_DAYS,
@@ -424,7 +424,9 @@ def build_report(
 
     say = progress or _quiet
     s = settings
-    reader = dict(reader or {})
+    # A mapping of read_transactions keywords, or a reader options object (anything with ``changed()``).
+    options: Any = reader
+    reader = dict(options.changed()) if hasattr(options, "changed") else dict(options or {})
     name = "DataFrame" if isinstance(source, pd.DataFrame) else Path(os.fspath(source)).name
     say(f"reading {name}")
     with warnings.catch_warnings():
@@ -457,7 +459,6 @@ def build_report(
                 f"The amounts mix currencies ({', '.join(currencies)}) and are added as they are: money "
                 "figures add unlike units. Convert the amounts to one currency for figures you can use."
             )
-        say("computing values, tiers and segments")
         days_first = (last - tx.groupby("customer_id", sort=True)["date"].min()).dt.days.reindex(summary.index)
         days_last = (last - tx.groupby("customer_id", sort=True)["date"].max()).dt.days.reindex(summary.index)
         customers = pd.DataFrame(index=summary.index)
@@ -488,6 +489,7 @@ def build_report(
                 f"are: {listed}."
             )
 
+        say("computing values, tiers and segments")
         # values: historical / current / potential, one definition (crmlib.clv.value_components)
         values = None
         if money_ok:
@@ -855,11 +857,14 @@ def _decisions(report: Report, campaign, money_ok: bool) -> None:
     if c["at_risk"].any():
         risk = c[c["at_risk"]]
         rev = float(risk["revenue"].sum()) if money_ok else None
-        kept = float(risk["clv"].sum() / risk["p_alive"].clip(lower=1e-9).mean()) if report.trusted else None
         evidence = (
             f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
             f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
         )
+        if report.trusted and risk["clv"].notna().all():
+            stay = float((risk["clv"] / risk["p_alive"].clip(lower=1e-9)).sum())
+            evidence += (f" If they stay, they are worth {_money(stay)} of margin over the next "
+                         f"{s.horizon_months:g} months.")
         out.append(
             Decision(
                 "Win back the valuable customers at risk",
@@ -869,7 +874,6 @@ def _decisions(report: Report, campaign, money_ok: bool) -> None:
                 "revenue they brought",
             )
         )
-        del kept
     if campaign is not None and campaign.attrs["n_targeted"] > 0:
         out.append(
             Decision(
@@ -934,5 +938,3 @@ def timed(progress: Progress) -> Progress:
 
     return say
 
-
-__all__ += ["UNIT_NAMES"]
