@@ -132,8 +132,9 @@ def test_intervals_are_on_the_log_scale_and_inside_the_parameter_space(fitted):
     for model in fitted.values():
         t = model.summary(level=0.9)
         params = t.loc[list(model.param_names)]
-        assert (params["lower"] > 0).all() and (params["lower"] < params["estimate"]).all()
-        assert (params["estimate"] < params["upper"]).all()
+        assert (params["lower_90"] > 0).all() and (params["lower_90"] < params["estimate"]).all()
+        assert (params["estimate"] < params["upper_90"]).all()
+        assert list(t.columns) == ["estimate", "std_error", "lower_90", "upper_90"]
 
 
 def test_summary_standard_errors_agree_with_the_delta_method(fitted):

@@ -346,7 +346,9 @@ def test_covariates_recover_known_coefficients_within_their_standard_errors():
         est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
         assert np.isfinite(se) and abs(est - value) < 3 * se, (name, est, se, value)
     assert (
-        table.loc["purchase:vip", "lower"] < table.loc["purchase:vip", "estimate"] < table.loc["purchase:vip", "upper"]
+        table.loc["purchase:vip", "lower_95"]
+        < table.loc["purchase:vip", "estimate"]
+        < table.loc["purchase:vip", "upper_95"]
     )
     # predictions take the covariates; without them the model says what it needs
     p = model.probability_alive(data["frequency"][:5], data["recency"][:5], data["T"][:5], covariates=data.iloc[:5])

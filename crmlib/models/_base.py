@@ -745,17 +745,18 @@ class BaseModel(abc.ABC):
         Returns
         -------
         DataFrame
-            Index ``parameter``; columns ``estimate``, ``std_error``, ``lower``, ``upper`` (at ``level``); the
+            Index ``parameter``; columns ``estimate``, ``std_error``, ``lower_<level>``, ``upper_<level>``; the
             columns' name states the method (shown above the index in a notebook). Extra rows
             ``log_likelihood``, ``AIC`` (:math:`2k - 2\log L`), ``BIC`` and ``n`` carry the value in
             ``estimate``. ``attrs`` has the same statistics, ``level`` and ``interval_method`` (the method in words).
-            With ``level=0.95`` the bounds are also in ``lower_95`` and ``upper_95``.
+            The bound columns are named by the level: ``lower_95``, ``upper_95`` at 0.95, ``lower_90`` at 0.9.
 
         Examples
         --------
         >>> from crmlib.models import ShiftedBetaGeo
         >>> table = ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241]).summary()
-        >>> bool((table.loc["alpha", "lower"] > 0) and (table.loc["alpha", "upper"] > table.loc["alpha", "estimate"]))
+        >>> low, high = table.loc["alpha", ["lower_95", "upper_95"]]
+        >>> bool(0 < low < table.loc["alpha", "estimate"] < high)
         True
         """
         level = check_number(
@@ -778,13 +779,11 @@ class BaseModel(abc.ABC):
             {
                 "estimate": est,
                 "std_error": se,
-                "lower": lower,
-                "upper": upper,
+                f"lower_{100 * level:g}": lower,
+                f"upper_{100 * level:g}": upper,
             },
             index=pd.Index(names, name="parameter"),
         )
-        if abs(level - 0.95) < 1e-12:
-            table["lower_95"], table["upper_95"] = lower, upper
         k = len(est)
         ll = float(getattr(self, "log_likelihood_", np.nan))
         n = int(getattr(self, "n_", 0))
