@@ -371,7 +371,8 @@ def save_result(name: str, result, out: Path) -> None:
             cols = tuple(frame[c].to_numpy(float) for c in ("frequency", "recency", "n_periods"))
             w = frame["weights"].to_numpy(float)
             p = np.array([saved[k] for k in ("alpha", "beta", "gamma", "delta")])
-            saved["_log_likelihood_per_customer"] = float(np.sum(w * BetaGeoBetaBinom()._loglik(p, cols)) / w.sum())
+            model = BetaGeoBetaBinom()
+            saved["_log_likelihood_per_customer"] = float(np.sum(w * model._loglik(p, model._design(cols, w))) / w.sum())
         out.with_suffix(".json").write_text(json.dumps(saved))
     elif isinstance(result, pd.Series):
         result.rename("clv").to_frame().to_parquet(out)

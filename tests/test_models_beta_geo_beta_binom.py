@@ -80,7 +80,7 @@ def test_likelihood_matches_enumeration_and_integration(x, tx, n):
     # FHS (2010) eq. 5 is the probability of any one purchase string with these (x, t_x): (x, t_x, n) suffice
     params = np.array([1.6, 1.9, 1.5, 2.2])  # no density singularities, so quadrature is exact enough
     model = BetaGeoBetaBinom()
-    fast = model._loglik(params, tuple(np.array([v], float) for v in (x, tx, n)))[0]
+    fast = model._loglik(params, model._design(tuple(np.array([v], float) for v in (x, tx, n)), np.ones(1)))[0]
     strings = [
         s
         for s in itertools.product((0, 1), repeat=n)
@@ -93,8 +93,8 @@ def test_likelihood_matches_enumeration_and_integration(x, tx, n):
 def test_gradient_matches_finite_differences():
     d = load_donations()
     model = BetaGeoBetaBinom()
-    design = tuple(d[c].to_numpy(float) for c in ("frequency", "recency", "n_periods"))
     w = d["weights"].to_numpy(float)
+    design = model._design(tuple(d[c].to_numpy(float) for c in ("frequency", "recency", "n_periods")), w)
     p = np.array([1.2, 0.8, 0.7, 2.5])
     analytic = (model._grad(p, design) * w).sum(axis=1)
     h = 1e-6 * p

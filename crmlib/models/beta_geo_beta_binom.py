@@ -197,45 +197,72 @@ class BetaGeoBetaBinom(BaseModel):
         self.fit_info_["max_periods"] = int(np.max(columns[2]))
 
     # -- the likelihood --------------------------------------------------------------------------------
-    @staticmethod
-    def _terms(params: np.ndarray, design: tuple[np.ndarray, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Log of each term of the likelihood (rows x terms, -inf where absent) and its gradient pieces."""
+    def _design(self, columns: tuple[np.ndarray, ...], weights: np.ndarray) -> _Cells:
+        return _Cells(*columns)
+
+    def _tables(self, params: np.ndarray, d: _Cells, grad: bool) -> tuple:
+        r"""Every log term of the likelihood (rows x terms; -inf where absent) from two small lookup tables.
+
+        The beta functions depend on the data through whole numbers only: :math:`B(\alpha+x, \beta+m)` for
+        :math:`x, m \le n_{max}` and :math:`B(\gamma, \delta+j)`, :math:`B(\gamma+1, \delta+j)` for
+        :math:`j \le n_{max}`; they are computed once per evaluation and gathered into the cells.
+        """
         alpha, beta, gamma, delta = (float(v) for v in params)
-        x, tx, n = design
+        k = np.arange(d.top + 1, dtype=float)
         lab, lgd = betaln(alpha, beta), betaln(gamma, delta)
-        width = int(np.max(n - tx)) + 1 if len(n) else 1
-        i = np.arange(width - 1, dtype=float)[None, :]
-        valid = i < (n - tx)[:, None]
-        b_arg = np.concatenate([(beta + n - x)[:, None], beta + (tx - x)[:, None] + i], axis=1)
-        d_arg = np.concatenate([(delta + n)[:, None], delta + tx[:, None] + i], axis=1)
-        g_arg = np.concatenate([np.full((len(x), 1), gamma), np.full((len(x), width - 1), gamma + 1.0)], axis=1)
-        a_arg = (alpha + x)[:, None]
-        mask = np.concatenate([np.ones((len(x), 1), dtype=bool), valid], axis=1)
+        A = betaln(alpha + k[:, None], beta + k[None, :]).ravel()
+        G = np.r_[betaln(gamma, delta + k), betaln(gamma + 1.0, delta + k)]
         with np.errstate(all="ignore"):
-            logs = betaln(a_arg, b_arg) - lab + betaln(g_arg, d_arg) - lgd
-            logs = np.where(mask, logs, -np.inf)
-        return logs, [a_arg, b_arg, g_arg, d_arg, mask]
+            logs = np.where(d.mask, A[d.a_idx] + G[d.g_idx] - lab - lgd, -np.inf)
+        if not grad:
+            return (logs,)
+        psi_abxm = digamma(alpha + beta + k[:, None] + k[None, :])
+        dA_alpha = (digamma(alpha + k)[:, None] - psi_abxm).ravel() - (digamma(alpha) - digamma(alpha + beta))
+        dA_beta = (digamma(beta + k)[None, :] - psi_abxm).ravel() - (digamma(beta) - digamma(alpha + beta))
+        psi_gd = digamma(gamma + delta + k)
+        psi_gd1 = digamma(gamma + delta + 1.0 + k)
+        dG_gamma = np.r_[digamma(gamma) - psi_gd, digamma(gamma + 1.0) - psi_gd1] - (
+            digamma(gamma) - digamma(gamma + delta)
+        )
+        dG_delta = np.r_[digamma(delta + k) - psi_gd, digamma(delta + k) - psi_gd1] - (
+            digamma(delta) - digamma(gamma + delta)
+        )
+        return logs, (dA_alpha, dA_beta, dG_gamma, dG_delta)
 
-    def _loglik(self, params: np.ndarray, design: tuple[np.ndarray, ...]) -> np.ndarray:
-        logs, _ = self._terms(params, design)
+    @staticmethod
+    def _mix(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row log-likelihood (log of the sum of the terms) and each term's share."""
         top = np.max(logs, axis=1)
-        return top + np.log(np.sum(np.exp(logs - top[:, None]), axis=1))
+        e = np.exp(logs - top[:, None])
+        total = e.sum(axis=1)
+        return top + np.log(total), e / total[:, None]
 
-    def _grad(self, params: np.ndarray, design: tuple[np.ndarray, ...]) -> np.ndarray:
-        alpha, beta, gamma, delta = (float(v) for v in params)
-        logs, (a_arg, b_arg, g_arg, d_arg, mask) = self._terms(params, design)
-        top = np.max(logs, axis=1)
-        share = np.exp(logs - top[:, None])
-        share = np.where(mask, share, 0.0)
-        share /= share.sum(axis=1, keepdims=True)
-        with np.errstate(all="ignore"):
-            psi_ab = digamma(a_arg + b_arg)
-            psi_gd = digamma(g_arg + d_arg)
-            d_alpha = digamma(a_arg) - psi_ab - (digamma(alpha) - digamma(alpha + beta))
-            d_beta = digamma(b_arg) - psi_ab - (digamma(beta) - digamma(alpha + beta))
-            d_gamma = digamma(g_arg) - psi_gd - (digamma(gamma) - digamma(gamma + delta))
-            d_delta = digamma(d_arg) - psi_gd - (digamma(delta) - digamma(gamma + delta))
-        return np.vstack([np.sum(share * np.where(mask, g, 0.0), axis=1) for g in (d_alpha, d_beta, d_gamma, d_delta)])
+    def _loglik(self, params: np.ndarray, design: _Cells) -> np.ndarray:
+        return self._mix(self._tables(params, design, grad=False)[0])[0]
+
+    def _grad(self, params: np.ndarray, design: _Cells) -> np.ndarray:
+        logs, (dA_alpha, dA_beta, dG_gamma, dG_delta) = self._tables(params, design, grad=True)
+        _, share = self._mix(logs)
+        d = design
+        return np.vstack(
+            [
+                np.sum(share * dA_alpha[d.a_idx], axis=1),
+                np.sum(share * dA_beta[d.a_idx], axis=1),
+                np.sum(share * dG_gamma[d.g_idx], axis=1),
+                np.sum(share * dG_delta[d.g_idx], axis=1),
+            ]
+        )
+
+    def _loglik_grad(self, params: np.ndarray, design: _Cells, weights: np.ndarray) -> tuple[float, np.ndarray]:
+        logs, (dA_alpha, dA_beta, dG_gamma, dG_delta) = self._tables(params, design, grad=True)
+        ll, share = self._mix(logs)
+        ws = share * weights[:, None]
+        d = design
+        grad = [
+            float(np.sum(ws * table[idx]))
+            for table, idx in ((dA_alpha, d.a_idx), (dA_beta, d.a_idx), (dG_gamma, d.g_idx), (dG_delta, d.g_idx))
+        ]
+        return float(np.sum(weights * ll)), np.array(grad)
 
     # -- predictions -----------------------------------------------------------------------------------
     def _history(self, frequency: Any, recency: Any, n_periods: Any, func: str) -> tuple[np.ndarray, ...]:
@@ -262,8 +289,8 @@ class BetaGeoBetaBinom(BaseModel):
 
     def _log_likelihood_of(self, x: np.ndarray, tx: np.ndarray, n: np.ndarray) -> np.ndarray:
         params = np.array(self._p(), dtype=float)
-        flat = tuple(v.ravel() for v in (x, tx, n))
-        return self._loglik(params, flat).reshape(x.shape)
+        cells = _Cells(*(v.ravel() for v in (x, tx, n)))
+        return self._loglik(params, cells).reshape(x.shape)
 
     def probability_alive(self, frequency: Any, recency: Any, n_periods: Any) -> Any:
         r"""Probability that a customer with history :math:`(x, t_x, n)` is alive at opportunity :math:`n + 1`.
@@ -474,6 +501,31 @@ class BetaGeoBetaBinom(BaseModel):
         )
         value = np.exp(log_head) * hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, 1.0 / (1.0 + d))
         return value if value.ndim else float(value)
+
+
+class _Cells:
+    r"""The terms of each row's likelihood as indices into the lookup tables (parameter-free, built once).
+
+    Column 0 is the "alive at the end" term, :math:`B(\alpha+x, \beta+n-x) B(\gamma, \delta+n)`; column
+    :math:`1+i` the "died after opportunity :math:`t_x+i`" term, :math:`B(\alpha+x, \beta+t_x-x+i)
+    B(\gamma+1, \delta+t_x+i)` for :math:`i < n - t_x`.
+    """
+
+    def __init__(self, x: np.ndarray, tx: np.ndarray, n: np.ndarray) -> None:
+        xi, ti, ni = (np.asarray(v, dtype=float).astype(np.int64) for v in (x, tx, n))
+        self.top = int(ni.max()) if ni.size else 0
+        width = int((ni - ti).max()) + 1 if ni.size else 1
+        i = np.arange(width - 1)[None, :]
+        self.mask = np.concatenate([np.ones((len(xi), 1), dtype=bool), i < (ni - ti)[:, None]], axis=1)
+        m = np.concatenate([(ni - xi)[:, None], (ti - xi)[:, None] + i], axis=1)
+        j = np.concatenate([ni[:, None], ti[:, None] + i], axis=1)
+        kind = np.concatenate(
+            [np.zeros((len(xi), 1), dtype=np.int64), np.ones((len(xi), width - 1), dtype=np.int64)], axis=1
+        )
+        m = np.where(self.mask, m, 0)
+        j = np.where(self.mask, j, 0)
+        self.a_idx = xi[:, None] * (self.top + 1) + np.minimum(m, self.top)
+        self.g_idx = kind * (self.top + 1) + np.minimum(j, self.top)
 
 
 def _check_frame(data: Any, func: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
