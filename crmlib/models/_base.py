@@ -19,12 +19,15 @@ A model is a subclass of :class:`BaseModel` that writes five hooks and nothing e
 Optional hooks: ``_design`` (precompute what the likelihood needs from the collapsed columns, e.g. the
 distinct frequencies), ``_loglik_grad`` (the weighted sums of both at once, sharing the special-function
 terms; the default adds up ``_loglik`` and ``_grad``), ``_check_data`` (identifiability),
-``_positive`` (which parameters are positive; coefficients are not) and ``_store`` (extra fitted attributes).
+``_positive`` (which parameters are positive; coefficients are not), ``_store`` / ``_state`` / ``_restore``
+(extra fitted attributes, and what :meth:`BaseModel.save` keeps of them). ``fit`` passes its keyword options
+to ``_prepare``, which reads them with :meth:`BaseModel._options` (an unknown option is a clear error).
 
 :meth:`BaseModel.fit` does the rest, the same for every model: validation of the settings, the data
 hook, collapse of identical rows into distinct patterns with their counts as weights, maximisation of
 the log-likelihood over the logarithms of the positive parameters (BFGS with the analytic gradient,
-Nelder-Mead if it fails), Newton steps that settle the last digits, the covariance of the estimates
+started from a fit on a random subset of the patterns when there are more than 50,000 of them; Nelder-Mead
+if BFGS fails), Newton steps that settle the last digits, the covariance of the estimates
 (inverse observed information, the Hessian as central differences of the analytic gradient), and the
 fitted attributes ``params_``, ``log_likelihood_``, ``n_``, ``unit_``, ``covariance_``, ``fit_info_``.
 :meth:`BaseModel.summary`, :meth:`BaseModel.save` / :func:`load_model` and

@@ -223,11 +223,18 @@ def probability_alive_matrix(
 
 
 def expected_purchases_matrix(
-    model: Any, t: float, *, max_frequency: int | None = None, T: float | None = None, points: int = 40
+    model: Any,
+    t: float,
+    *,
+    max_frequency: int | None = None,
+    T: float | None = None,
+    points: int = 40,
+    horizon_unit: str | None = None,
 ) -> pd.DataFrame:
     r"""Expected purchases in the next ``t`` units over a frequency x recency grid, for customers observed for ``T``.
 
-    Cells are :math:`E[Y(t) \mid x, t_x, T]`; NaN where :math:`x = 0` and :math:`t_x > 0`.
+    Cells are :math:`E[Y(t) \mid x, t_x, T]`; NaN where :math:`x = 0` and :math:`t_x > 0`. ``t`` and ``T`` are
+    in the model's unit, or ``t`` in ``horizon_unit`` ("D", "W", "M", "Y") when given.
 
     Examples
     --------
@@ -241,7 +248,9 @@ def expected_purchases_matrix(
     max_frequency, T = _grid_defaults(model, max_frequency, T)
     x = np.arange(max_frequency + 1, dtype=float)
     rec = np.linspace(0, T, int(check_number(points, "points", func="expected_purchases_matrix", low=2, integer=True)))
-    values = model.conditional_expected_purchases(t, x[:, None], rec[None, :], np.full((1, len(rec)), T))
+    values = model.conditional_expected_purchases(
+        t, x[:, None], rec[None, :], np.full((1, len(rec)), T), horizon_unit=horizon_unit
+    )
     values = np.where((x[:, None] == 0) & (rec[None, :] > 0), np.nan, values)
     return pd.DataFrame(
         values, index=pd.Index(x.astype(int), name="frequency"), columns=pd.Index(rec.round(3), name="recency")
