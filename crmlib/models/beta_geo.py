@@ -425,12 +425,32 @@ class BetaGeo(BaseModel):
         return value if np.ndim(value) else float(value)
 
     def _alive(self, r: Any, alpha: Any, a: Any, b: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
-        s1, s2 = self._alive_shift, self._dead_shift
-        can_die = np.ones(np.shape(x), dtype=bool) if self._dead_at_zero else np.asarray(x) > 0
+        r"""P(alive) = 1 / (1 + dead term / alive term).
+
+        The ratio is :math:`\frac{a}{b+x+s}\left(\frac{\alpha+T}{\alpha+t_x}\right)^{r+x}` (:math:`s = -1` for the
+        BG/NBD, 0 for the MBG/NBD, since :math:`B(a+1, b+x+s)/B(a, b+x+s+1) = a/(b+x+s)`). Many
+        customers with parameters that are arrays (one row per parameter draw) are evaluated per distinct x, T and
+        :math:`t_x` and gathered, so the logarithms are not taken once per customer and draw.
+        """
+        s2 = self._dead_shift
+        x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T)))
+        can_die = np.ones(x.shape, dtype=bool) if self._dead_at_zero else x > 0
+        drawn = np.ndim(alpha) == 2 and x.ndim == 1 and x.size > 1000
         with np.errstate(all="ignore"):
-            safe = np.where(can_die, b + x + s2, 1.0)
-            log_ratio = betaln(a + 1, safe) - betaln(a, b + x + s1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-            return np.where(can_die, np.exp(-np.logaddexp(0.0, log_ratio)), 1.0)
+            if drawn:  # parameters (draws, 1) against customers (n,): logs per distinct value, then gathered
+                xi, xu = pd.factorize(x)
+                Ti, Tu = pd.factorize(T)
+                ti, tu = pd.factorize(tx)
+                log_b = np.log(b + np.asarray(xu, float)[None, :] + s2)[:, xi]
+                gap = (
+                    np.log(alpha + np.asarray(Tu, float)[None, :])[:, Ti]
+                    - np.log(alpha + np.asarray(tu, float)[None, :])[:, ti]
+                )
+                log_ratio = np.log(a) - log_b + (r + x) * gap
+            else:
+                safe = np.where(can_die, b + x + s2, 1.0)
+                log_ratio = np.log(a) - np.log(safe) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+            return np.where(can_die, 1.0 / (1.0 + np.exp(log_ratio)), 1.0)
 
     def expected_purchases(self, t: Any, *, horizon_unit: str | None = None, covariates: Any = None) -> Any:
         r"""Expected number of repeat purchases in :math:`(0, t]` of a customer who has just made a first purchase.
