@@ -63,7 +63,7 @@ def test_clv_intervals_bracket_the_estimates_and_equity_is_a_range():
     data = simulate_bgnbd(1500, **TRUTH_BG, seed=3, with_spend=tuple(TRUTH_GG.values()))
     bg, gg = BetaGeo().fit(data, unit="W"), GammaGamma().fit(data)
     out = customer_lifetime_value(bg, gg, data, horizon=12, interval=0.9, draws=100, seed=7)
-    for col in ("probability_alive", "expected_purchases", "expected_spend", "clv"):
+    for col in ("probability_alive", "expected_purchases", "clv"):
         assert (out[f"{col}_lower"] <= out[col] + 1e-12).all() and (out[col] <= out[f"{col}_upper"] + 1e-12).all()
     eq = out.attrs["equity"]
     assert eq["lower"] < eq["estimate"] < eq["upper"] and eq["level"] == 0.9 and "asymptotic normal" in eq["method"]
@@ -116,3 +116,15 @@ def test_large_bases_expand_the_hypergeometric_term_and_agree_with_exact_draws(m
             assert np.max(ratio) < 0.02 and np.median(ratio) < 0.005, (col, side, np.max(ratio), np.median(ratio))
     e, x = exact.attrs["equity"], expanded.attrs["equity"]
     assert abs(e["lower"] - x["lower"]) < 0.01 * (e["upper"] - e["lower"])
+
+
+def test_bounds_follow_the_customers_of_an_indexed_summary():
+    # a summary indexed by customer ids: each customer's bounds must be hers (assigned by position, not aligned)
+    data = simulate_bgnbd(300, **TRUTH_BG, seed=6, with_spend=tuple(TRUTH_GG.values()))
+    data.index = pd.Index([f"C{i:04d}" for i in range(len(data))][::-1], name="customer_id")
+    bg, gg = BetaGeo().fit(data, unit="W"), GammaGamma().fit(data)
+    out = customer_lifetime_value(bg, gg, data, horizon=6, interval=0.9, draws=50, seed=3)
+    assert out.index.equals(data.index) and out.notna().all().all()
+    assert ((out["clv_lower"] <= out["clv"]) & (out["clv"] <= out["clv_upper"])).all()
+    draws = np.random.default_rng(0).normal(size=(201, 5))  # ranks 10 and 190 of 201 are the 5% and 95% quantiles
+    np.testing.assert_allclose(uncertainty._bounds(draws, 0.05), np.quantile(draws, [0.05, 0.95], axis=0))

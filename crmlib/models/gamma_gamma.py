@@ -356,8 +356,8 @@ def customer_lifetime_value(
     DataFrame
         Index as ``summary``; columns ``probability_alive``, ``expected_purchases`` (over the horizon),
         ``expected_spend`` (per purchase) and ``clv`` (discounted, times margin); with ``interval`` also
-        ``<column>_lower`` and ``<column>_upper`` for each. ``attrs`` records the units, the per-step rate
-        and ``equity`` (``estimate``, and with ``interval`` ``lower``, ``upper``, ``level``, ``draws``, ``method``).
+        ``<column>_lower`` and ``<column>_upper`` for P(alive), expected purchases and CLV. ``attrs`` records the
+        units, the per-step rate and ``equity`` (``estimate``, and with ``interval`` ``lower``, ``upper``, ``level``, ``draws``, ``method``).
 
     References
     ----------
@@ -441,9 +441,10 @@ def customer_lifetime_value(
         bounds_table, equity_draws = clv_intervals(
             plan, transaction_model, spend_model, x, mv, margin=margin, level=interval, draws=draws, seed=seed
         )
-        for col in ("probability_alive", "expected_purchases", "expected_spend", "clv"):
-            out[f"{col}_lower"] = bounds_table[f"{col}_lower"]
-            out[f"{col}_upper"] = bounds_table[f"{col}_upper"]
+        for col in ("probability_alive", "expected_purchases", "clv"):
+            # by position: the bounds come in the summary's row order (its index may be customer ids)
+            out[f"{col}_lower"] = bounds_table[f"{col}_lower"].to_numpy()
+            out[f"{col}_upper"] = bounds_table[f"{col}_upper"].to_numpy()
         q = (1 - interval) / 2
         equity.update(
             lower=float(np.quantile(equity_draws, q)),

@@ -139,7 +139,7 @@ def predictive_interval(
             )
         else:
             values = np.asarray(getattr(vec, name)(*call_args, **call_kwargs), dtype=float).reshape(draws, -1)
-        lower[sl], upper[sl] = np.quantile(values, [q, 1 - q], axis=0)
+        lower[sl], upper[sl] = _bounds(values, q)
     out = pd.DataFrame(
         {"estimate": estimate.reshape(-1) if shape else [float(estimate)], "lower": lower, "upper": upper}
     )
@@ -159,7 +159,7 @@ def clv_intervals(
     draws: int,
     seed: int | None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per-customer bounds of P(alive), expected purchases, expected spend and CLV, and the draws of customer equity.
+    """Per-customer bounds of P(alive), expected purchases and CLV, and the draws of customer equity.
 
     Used by :func:`crmlib.models.customer_lifetime_value` (``interval=``). The two models' parameters are drawn
     independently (they are fitted to different parts of the data). The expected purchases of a customer still
@@ -172,7 +172,7 @@ def clv_intervals(
     sd = spend_model.parameter_draws(draws, seed=int(seeds[1]))
     n = len(x)
     q = (1 - level) / 2
-    cols = ("probability_alive", "expected_purchases", "expected_spend", "clv")
+    cols = ("probability_alive", "expected_purchases", "clv")
     out = {f"{c}_{side}": np.empty(n) for c in cols for side in ("lower", "upper")}
     equity = np.zeros(draws)
     spend_vec = _vectorised(spend_model, sd)
@@ -198,8 +198,8 @@ def clv_intervals(
         spend = np.asarray(spend_vec.conditional_expected_spend(x[sl], monetary_value[sl]), float).reshape(draws, -1)
         clv = margin * spend * discounted
         equity += clv.sum(axis=1)
-        for c, values in zip(cols, (alive, expected, spend, clv)):
-            out[f"{c}_lower"][sl], out[f"{c}_upper"][sl] = np.quantile(values, [q, 1 - q], axis=0)
+        for c, values in zip(cols, (alive, expected, clv)):
+            out[f"{c}_lower"][sl], out[f"{c}_upper"][sl] = _bounds(values, q)
     return pd.DataFrame(out), equity
 
 
@@ -266,6 +266,19 @@ def _expanded_pair_values(plan: Any, model: Any, td: pd.DataFrame, h: float = 1e
         with np.errstate(invalid="ignore", over="ignore"):
             out.append(np.where(base[j] > 0, base[j] * np.exp(expo), 0.0))
     return out[0], out[1]
+
+
+def _bounds(values: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """The draws' order statistics nearest the q and 1 - q quantiles, per customer, of a (draws, customers) array.
+
+    Ranks ``round(q (D - 1))`` and ``round((1 - q)(D - 1))`` of the D draws (no interpolation between neighbours:
+    its effect is far below the Monte Carlo error of D draws), found by one partition of the transposed (contiguous)
+    array: several times faster than ``np.quantile`` on half a million customers.
+    """
+    draws = values.shape[0]
+    lo, hi = int(round(q * (draws - 1))), int(round((1 - q) * (draws - 1)))
+    part = np.partition(np.ascontiguousarray(values.T), [lo, hi], axis=1)
+    return part[:, lo], part[:, hi]
 
 
 def _sub_plan(plan: Any, sl: slice) -> Any:
