@@ -357,7 +357,8 @@ def customer_lifetime_value(
         Index as ``summary``; columns ``probability_alive``, ``expected_purchases`` (over the horizon),
         ``expected_spend`` (per purchase) and ``clv`` (discounted, times margin); with ``interval`` also
         ``<column>_lower`` and ``<column>_upper`` for P(alive), expected purchases and CLV. ``attrs`` records the
-        units, the per-step rate and ``equity`` (``estimate``, and with ``interval`` ``lower``, ``upper``, ``level``, ``draws``, ``method``).
+        units, the per-step rate and ``equity`` (``estimate``, and with ``interval`` ``lower``, ``upper``,
+        ``level``, ``draws``, ``method``).
 
     References
     ----------
