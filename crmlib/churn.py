@@ -34,9 +34,8 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_number, check_unit
+from crmlib.params import ParameterError, check_choice, check_number, check_unit, unit_days
 
 __all__ = [
     "RETENTION_STRATEGIES",

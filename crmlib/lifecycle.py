@@ -33,10 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
+from crmlib._days import purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
-from crmlib.rfm import _purchase_days
+from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit, unit_days
 
 __all__ = [
     "LAPSE_DAYS",
@@ -92,7 +91,7 @@ def _log(transactions, func: str) -> _Log:
     tx = check_canonical(transactions, func)
     if len(tx) == 0:
         raise DataError(f"{func}: the transactions are empty; there is nothing to analyse.")
-    p = _purchase_days(tx, func=func)
+    p = purchase_days(tx, func=func)
     starts = np.flatnonzero(np.r_[True, p.code[1:] != p.code[:-1]])
     dmin = int(p.day.min())
     span = int(p.day.max()) - dmin + 2

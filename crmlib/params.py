@@ -6,6 +6,10 @@ scikit-learn: which parameter, of what, what it must be, what it got, e.g.
 
 The chapters call these right after their ``parameters`` cell, so a bad value given through
 papermill or ``crmlib run -p name=value`` stops the chapter with that sentence.
+
+The time units every duration and rate of the kit is expressed in live here too, with the check of the ``unit``
+parameter: ``"D"`` days, ``"W"`` weeks (days / 7), ``"M"`` months (days / 30.4375, the mean Gregorian month) and
+``"Y"`` years (days / 365.25); see :data:`UNIT_DAYS`, :func:`unit_days` and :func:`periods_per_year`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,25 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from crmlib._units import UNIT_DAYS
+__all__ = [
+    "UNIT_DAYS",
+    "UNIT_NAMES",
+    "ParameterError",
+    "check_choice",
+    "check_date",
+    "check_number",
+    "check_path",
+    "check_text",
+    "check_unit",
+    "periods_per_year",
+    "unit_days",
+]
+
+#: Length of one time unit in days: ``"D"`` days, ``"W"`` weeks, ``"M"`` months (the mean Gregorian month,
+#: 365.25 / 12 days) and ``"Y"`` years (365.25 days).
+UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375, "Y": 365.25}
+#: The name of each time unit, for labels and messages.
+UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 
 
 class ParameterError(ValueError):
@@ -169,3 +191,61 @@ def check_text(value: Any, name: str, *, func: str | None = None) -> str:
     if isinstance(value, str) and value.strip():
         return value
     raise ParameterError(f"The {name!r} parameter{_where(func)} must be a non-empty text. Got {value!r} instead.")
+
+
+def unit_days(unit: str) -> float:
+    r"""Length of one ``unit`` in days.
+
+    .. math:: d(\text{D}) = 1,\; d(\text{W}) = 7,\; d(\text{M}) = 365.25 / 12 = 30.4375,\;
+              d(\text{Y}) = 365.25
+
+    A duration of ``n`` days is ``n / unit_days(unit)`` units (the kit's convention, see the README).
+
+    Parameters
+    ----------
+    unit : str
+        ``"D"``, ``"W"``, ``"M"`` or ``"Y"`` (either case).
+
+    Returns
+    -------
+    float
+        Days per unit.
+
+    Raises
+    ------
+    ParameterError
+        If ``unit`` is not one of the four.
+
+    Examples
+    --------
+    >>> unit_days("W")
+    7.0
+    >>> 61 / unit_days("M")  # 61 days in months
+    2.004106776180698
+    """
+    return UNIT_DAYS[check_unit(unit)]
+
+
+def periods_per_year(unit: str) -> float:
+    r"""How many ``unit`` periods make one year of 365.25 days.
+
+    .. math:: n(\text{unit}) = 365.25 / d(\text{unit})
+
+    Parameters
+    ----------
+    unit : str
+        ``"D"``, ``"W"``, ``"M"`` or ``"Y"`` (either case).
+
+    Returns
+    -------
+    float
+        Periods per year (12 for months, about 52.18 for weeks).
+
+    Examples
+    --------
+    >>> round(periods_per_year("W"), 4)
+    52.1786
+    >>> periods_per_year("M")
+    12.0
+    """
+    return 365.25 / unit_days(unit)

@@ -39,10 +39,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
 from crmlib.datasets._firms import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
-from crmlib.params import ParameterError, check_number, check_unit
+from crmlib.params import ParameterError, check_number, check_unit, unit_days
 
 __all__ = [
     "MARKETING_TYPES",

@@ -21,124 +21,14 @@ customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
+from crmlib._days import PurchaseDays, purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_date, check_unit
+from crmlib.params import ParameterError, check_choice, check_date, check_number, check_text, check_unit, unit_days
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-try:  # pandas' O(n) counting sort (used by its groupby); a stable argsort does the same work more slowly
-    from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
-except ImportError:  # pragma: no cover
-    _groupsort_indexer = None
-
-
-@dataclass(frozen=True)
-class _PurchaseDays:
-    """Transactions collapsed to one row per customer and day, sorted by customer then day."""
-
-    customers: pd.Index  # sorted unique customer ids
-    code: np.ndarray  # customer position for each purchase day
-    day: np.ndarray  # days since 1970-01-01 (int64)
-    amount: np.ndarray  # summed amount of the day (float64)
-
-
-def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: str) -> _PurchaseDays:
-    tx = check_canonical(transactions, func)
-    dates = tx["date"]
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)  # the customer's local calendar day, not the UTC day
-    missing = dates.isna().to_numpy()
-    if missing.any():
-        rows = tx.index[missing][:5].tolist()
-        raise DataError(
-            f"{func}: the 'date' column is empty in {int(missing.sum())} rows (first rows: {rows}). "
-            "Drop or fill those rows, or read the file with crmlib.data.read_transactions, which reports them."
-        )
-    days = dates.to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    mask = np.ones(len(days), dtype=bool)
-    if start is not None:
-        mask &= days > np.datetime64(start, "D").astype(np.int64)
-    if end is not None:
-        mask &= days <= np.datetime64(end, "D").astype(np.int64)
-    ids = tx["customer_id"]
-    if not mask.all():
-        ids = ids[mask]
-        days = days[mask]
-    amounts = tx["amount"].to_numpy(dtype=float, na_value=np.nan)[mask]
-    codes, customers = _factorize_sorted(ids)
-    if (codes < 0).any():
-        rows = ids.index[codes < 0][:5].tolist()
-        raise DataError(
-            f"{func}: the 'customer_id' column is blank in {int((codes < 0).sum())} rows (first rows: {rows}). "
-            "Drop or fill those rows, or read the file with crmlib.data.read_transactions, which reports them."
-        )
-    if np.isnan(amounts).any():
-        rows = ids.index[np.isnan(amounts)][:5].tolist()
-        raise DataError(
-            f"{func}: the 'amount' column is empty in {int(np.isnan(amounts).sum())} rows (first rows: {rows}). "
-            "Fill or drop them before summarizing."
-        )
-    if len(days) == 0:
-        return _PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    dmin = days.min()
-    span = int(days.max() - dmin) + 1
-    order = _customer_day_order(codes, days - dmin, len(customers), span)
-    code_s = codes.astype(np.int64)[order]
-    day_s = days[order]
-    new = np.empty(len(order), dtype=bool)
-    new[0] = True
-    np.not_equal(code_s[1:], code_s[:-1], out=new[1:])
-    new[1:] |= day_s[1:] != day_s[:-1]
-    # one amount per (customer, day); the order is stable, so the rows of a day are added in row order,
-    # exactly as a bincount over the rows would (np.add.at is sequential; reduceat is not)
-    amount_s = amounts[order]
-    amount = amount_s[new] + 0.0  # -0.0 becomes 0.0, as in a sum starting from 0
-    more = np.flatnonzero(~new)
-    if len(more):
-        np.add.at(amount, np.searchsorted(np.flatnonzero(new), more, side="right") - 1, amount_s[more])
-    return _PurchaseDays(
-        customers=pd.Index(customers, name="customer_id"),
-        code=code_s[new],
-        day=day_s[new],
-        amount=amount,
-    )
-
-
-def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pandas.factorize(ids, sort=True)``, faster for Arrow-backed strings (pandas' default ``str``).
-
-    pandas hashes the strings, then sorts the distinct ids with Arrow and remaps the codes; for Arrow
-    strings the remapping step is slower than sorting the distinct ids here and ranking them.
-    """
-    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
-        return pd.factorize(ids, sort=True)
-    codes, uniques = pd.factorize(ids, sort=False)
-    order = np.asarray(uniques.argsort(), dtype=np.intp)  # the sort pandas' own sort=True uses
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    codes = np.where(codes >= 0, rank[codes], -1) if (codes < 0).any() else rank[codes]
-    return codes, uniques.take(order)
-
-
-def _customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int) -> np.ndarray:
-    """Stable order of the rows by (customer code, day offset): a counting sort by day, then by customer.
-
-    Both passes are O(rows) (pandas' counting sort, the one its groupby uses); rows already in date
-    order need the second pass only. Huge date spans fall back to a stable comparison sort.
-    """
-    if _groupsort_indexer is None or span > 4 * len(codes) + 1_000_000:
-        return np.argsort(codes.astype(np.int64) * span + offsets, kind="stable")
-    if np.all(offsets[1:] >= offsets[:-1]):
-        return _groupsort_indexer(codes.astype(np.intp, copy=False), n)[0]
-    by_day = _groupsort_indexer(offsets.astype(np.intp), span)[0]
-    return by_day[_groupsort_indexer(codes[by_day].astype(np.intp, copy=False), n)[0]]
-
 
 def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
     """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day."""
@@ -230,11 +120,11 @@ def summarize(
         if len(tx) == 0:
             raise DataError("summarize: the transactions are empty; there is nothing to summarize.")
         end = _last_day(tx)
-    pdays = _purchase_days(tx, end=end, func=func)
+    pdays = purchase_days(tx, end=end, func=func)
     return _summary_from_days(pdays, end, unit)
 
 
-def _summary_from_days(pdays: _PurchaseDays, end, unit: str) -> pd.DataFrame:
+def _summary_from_days(pdays: PurchaseDays, end, unit: str) -> pd.DataFrame:
     if len(pdays.code) == 0:
         return _empty_summary()
     n = len(pdays.customers)
@@ -328,8 +218,8 @@ def calibration_holdout(
             f"The 'calibration_end' parameter of calibration_holdout ({cal_end.date()}) comes before the "
             f"first transaction ({first_date.date()}); no customer is in the calibration period."
         )
-    summary = _summary_from_days(_purchase_days(tx, end=cal_end, func=func), cal_end, unit)
-    hold = _purchase_days(tx, start=cal_end, end=obs_end, func=func)
+    summary = _summary_from_days(purchase_days(tx, end=cal_end, func=func), cal_end, unit)
+    hold = purchase_days(tx, start=cal_end, end=obs_end, func=func)
     if len(hold.code):
         counts = pd.Series(np.bincount(hold.code, minlength=len(hold.customers)), index=hold.customers)
         sums = pd.Series(np.bincount(hold.code, weights=hold.amount, minlength=len(hold.customers)), index=hold.customers)
@@ -347,8 +237,6 @@ def calibration_holdout(
 # ---------------------------------------------------------------------------------------------
 # RFM scores and segments
 # ---------------------------------------------------------------------------------------------
-
-from crmlib.params import check_choice, check_number, check_text  # noqa: E402  (used below only)
 
 #: The default segment of every (R, FM) cell of the 5 x 5 RFM grid (R = recency score, FM = the
 #: combined frequency-monetary score, both 1..5, 5 = best). The eleven segment names are those commonly
@@ -514,7 +402,7 @@ def rfm_scores(
             raise DataError(f"{func}: the transactions are empty; there is no customer to score.")
         if end is None:
             end = tx["date"].max().normalize()
-        pdays = _purchase_days(tx, end=end, func=func)
+        pdays = purchase_days(tx, end=end, func=func)
         if len(pdays.code) == 0:
             raise DataError(f"{func}: no transaction on or before observation_end ({end.date()}); nothing to score.")
         n = len(pdays.customers)

@@ -43,6 +43,7 @@ __all__ = [
     "perceived_value",
     "total_episode_value",
     "episode_value_grid",
+    "hierarchy_links",
     "hierarchy_levels",
     "hierarchy_value",
     "value_gap",
@@ -302,7 +303,46 @@ in that ``situation``. At work reliability and support carry the value; at home 
 the same attributes, a different hierarchy."""
 
 
-def _links(links: pd.DataFrame, situation: str | None, func: str) -> pd.DataFrame:
+def hierarchy_links(links: pd.DataFrame, *, situation: str | None = None, func: str = "hierarchy_links") -> pd.DataFrame:
+    """The links of a means-end chain for one use situation, checked: ``source``, ``target``, ``weight`` (float).
+
+    The first step of :func:`hierarchy_levels`, :func:`hierarchy_value` and
+    :func:`crmlib.plot.value_hierarchy_chart` (Woodruff 1997): the rows of ``situation`` when the table has a
+    ``situation`` column, weights as floats >= 0.
+
+    Parameters
+    ----------
+    links : pandas.DataFrame
+        One row per link: ``source`` (lower level), ``target`` (higher level), ``weight`` (>= 0) and optionally
+        ``situation``, as :data:`INTERNET_SERVICE_LINKS`.
+    situation : str, optional
+        The use situation; required when the table describes more than one.
+    func : str
+        The function named in the error messages (the caller's name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The links of the situation, a new frame.
+
+    Raises
+    ------
+    crmlib.data.DataError
+        If a column is missing or a weight is not a number >= 0.
+    crmlib.params.ParameterError
+        If ``situation`` is missing or unknown.
+
+    References
+    ----------
+    Woodruff, R. B. (1997). Customer value: the next source for competitive advantage. *Journal of the Academy
+    of Marketing Science* 25(2), 139-153.
+
+    Examples
+    --------
+    >>> home = hierarchy_links(INTERNET_SERVICE_LINKS, situation="home")
+    >>> sorted(home.columns) == sorted(INTERNET_SERVICE_LINKS.columns)
+    True
+    """
     if not isinstance(links, pd.DataFrame):
         raise DataError(f"{func} needs a DataFrame of links (columns source, target, weight); got {type(links).__name__}.")
     missing = [c for c in ("source", "target", "weight") if c not in links.columns]
@@ -353,7 +393,7 @@ def hierarchy_levels(links: pd.DataFrame, *, situation: str | None = None) -> pd
     {'attribute': 5, 'consequence': 4, 'goal': 3}
     """
     func = "hierarchy_levels"
-    lk = _links(links, situation, func)
+    lk = hierarchy_links(links, situation=situation, func=func)
     sources, targets = set(lk["source"]), set(lk["target"])
     nodes = list(dict.fromkeys([*lk["source"], *lk["target"]]))
     level = {}
@@ -424,7 +464,7 @@ def hierarchy_value(
     4     overall     overall    7.0
     """
     func = "hierarchy_value"
-    lk = _links(links, situation, func)
+    lk = hierarchy_links(links, situation=situation, func=func)
     levels = hierarchy_levels(lk)
     perf = _scores(performance, "performance", func)
     if isinstance(perf, pd.DataFrame):

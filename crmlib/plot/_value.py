@@ -62,10 +62,10 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
     from matplotlib.colors import Normalize
     from matplotlib.patches import FancyBboxPatch
 
-    from crmlib.value import _links, hierarchy_levels, hierarchy_value
+    from crmlib.value import hierarchy_levels, hierarchy_links, hierarchy_value
 
     ax = get_ax(ax, figsize=(10, 5.5))
-    lk = _links(links, situation, "value_hierarchy_chart")
+    lk = hierarchy_links(links, situation=situation, func="value_hierarchy_chart")
     levels = hierarchy_levels(lk)
     values = None
     if performance is not None:
