@@ -80,7 +80,7 @@ def check_number(
     >>> check_number(1.5, "discount_rate", func="retention_clv", low=0, high=1, high_open=True)
     Traceback (most recent call last):
     ...
-    crmlib.params.ParameterError: The 'discount_rate' parameter of retention_clv must be a number in [0, 1). Got 1.5 instead.
+    crmlib.params.ParameterError: The 'discount_rate' parameter of retention_clv must be a number in [0, 1). Got 1.5 ...
     """
     kind = "an integer" if integer else "a number"
     rng = "" if low is None and high is None else f" in {_interval(low, high, low_open, high_open)}"
@@ -111,9 +111,7 @@ def check_choice(value: Any, name: str, choices: Iterable[Any], *, func: str | N
     if value in choices:
         return value
     listed = ", ".join(repr(c) for c in choices)
-    raise ParameterError(
-        f"The {name!r} parameter{_where(func)} must be one of {listed}. Got {value!r} instead."
-    )
+    raise ParameterError(f"The {name!r} parameter{_where(func)} must be one of {listed}. Got {value!r} instead.")
 
 
 def check_unit(value: Any, name: str = "unit", *, func: str | None = None) -> str:
@@ -170,7 +168,9 @@ def check_date(value: Any, name: str, *, func: str | None = None, allow_none: bo
     if value is None:
         if allow_none:
             return None
-        raise ParameterError(f"The {name!r} parameter{_where(func)} must be a date such as '2024-01-31'. Got None instead.")
+        raise ParameterError(
+            f"The {name!r} parameter{_where(func)} must be a date such as '2024-01-31'. Got None instead."
+        )
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):

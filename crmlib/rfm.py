@@ -21,6 +21,7 @@ customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
 from __future__ import annotations
 
 import os
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +30,7 @@ from crmlib.data import DataError, check_canonical
 from crmlib.params import ParameterError, check_choice, check_date, check_number, check_text, check_unit, unit_days
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
 
 def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
     """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day."""
@@ -112,9 +114,7 @@ def summarize(
     if isinstance(transactions, (str, os.PathLike)):
         from crmlib.scale import summarize_file
 
-        return summarize_file(
-            transactions, customer=customer, date=date, amount=amount, observation_end=end, unit=unit
-        )
+        return summarize_file(transactions, customer=customer, date=date, amount=amount, observation_end=end, unit=unit)
     tx = check_canonical(transactions, func)
     if end is None:
         if len(tx) == 0:
@@ -222,7 +222,9 @@ def calibration_holdout(
     hold = purchase_days(tx, start=cal_end, end=obs_end, func=func)
     if len(hold.code):
         counts = pd.Series(np.bincount(hold.code, minlength=len(hold.customers)), index=hold.customers)
-        sums = pd.Series(np.bincount(hold.code, weights=hold.amount, minlength=len(hold.customers)), index=hold.customers)
+        sums = pd.Series(
+            np.bincount(hold.code, weights=hold.amount, minlength=len(hold.customers)), index=hold.customers
+        )
     else:
         counts = pd.Series(dtype=np.int64)
         sums = pd.Series(dtype=float)
@@ -244,20 +246,35 @@ def calibration_holdout(
 #: of the grid so every customer gets exactly one segment. Replace it with your own mapping.
 DEFAULT_SEGMENT_MAP: dict[tuple[int, int], str] = {
     # R = 5 (bought most recently)
-    (5, 1): "New customers", (5, 2): "Potential loyalists", (5, 3): "Potential loyalists",
-    (5, 4): "Champions", (5, 5): "Champions",
+    (5, 1): "New customers",
+    (5, 2): "Potential loyalists",
+    (5, 3): "Potential loyalists",
+    (5, 4): "Champions",
+    (5, 5): "Champions",
     # R = 4
-    (4, 1): "Promising", (4, 2): "Potential loyalists", (4, 3): "Loyal customers",
-    (4, 4): "Champions", (4, 5): "Champions",
+    (4, 1): "Promising",
+    (4, 2): "Potential loyalists",
+    (4, 3): "Loyal customers",
+    (4, 4): "Champions",
+    (4, 5): "Champions",
     # R = 3
-    (3, 1): "Promising", (3, 2): "Need attention", (3, 3): "Need attention",
-    (3, 4): "Loyal customers", (3, 5): "Loyal customers",
+    (3, 1): "Promising",
+    (3, 2): "Need attention",
+    (3, 3): "Need attention",
+    (3, 4): "Loyal customers",
+    (3, 5): "Loyal customers",
     # R = 2
-    (2, 1): "Hibernating", (2, 2): "About to sleep", (2, 3): "At risk",
-    (2, 4): "At risk", (2, 5): "At risk",
+    (2, 1): "Hibernating",
+    (2, 2): "About to sleep",
+    (2, 3): "At risk",
+    (2, 4): "At risk",
+    (2, 5): "At risk",
     # R = 1 (longest since the last purchase)
-    (1, 1): "Lost", (1, 2): "Hibernating", (1, 3): "At risk",
-    (1, 4): "Can't lose them", (1, 5): "Can't lose them",
+    (1, 1): "Lost",
+    (1, 2): "Hibernating",
+    (1, 3): "At risk",
+    (1, 4): "Can't lose them",
+    (1, 5): "Can't lose them",
 }
 
 #: The segments of :data:`DEFAULT_SEGMENT_MAP` from best to worst, with who they are and what to do.
@@ -270,7 +287,8 @@ SEGMENT_DESCRIPTIONS: dict[str, str] = {
     "Need attention": "middling recency, frequency and spend: limited-time offers, recommendations from their history",
     "About to sleep": "below-average recency, frequency and spend: reactivate with relevant offers before they lapse",
     "At risk": "spent and bought well but not for a while: personal win-back messages, renewals, helpful content",
-    "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do not lose them to a rival",
+    "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do "
+        "not lose them to a rival",
     "Hibernating": "last purchase long ago, little spend or few orders: a relevant offer, otherwise low priority",
     "Lost": "lowest recency, frequency and spend: revive only if it is cheap, otherwise let go",
 }
@@ -438,7 +456,13 @@ def rfm_scores(
     if bins <= 9:
         out["rfm"] = pd.Series(r_score * 100 + f_score * 10 + m_score, index=index).astype(str)
     else:
-        out["rfm"] = pd.Series(r_score, index=index).astype(str) + "-" + pd.Series(f_score, index=index).astype(str) + "-" + pd.Series(m_score, index=index).astype(str)
+        out["rfm"] = (
+            pd.Series(r_score, index=index).astype(str)
+            + "-"
+            + pd.Series(f_score, index=index).astype(str)
+            + "-"
+            + pd.Series(m_score, index=index).astype(str)
+        )
     out.attrs["bins"] = bins
     out.attrs["monetary"] = monetary
     return out
@@ -608,6 +632,9 @@ def rfm_segment_grid(segment_map: dict[tuple[int, int], str] | None = None, *, b
     segment_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map
     rows = range(bins, 0, -1)
     cols = range(1, bins + 1)
-    grid = pd.DataFrame([[segment_map.get((r, f), "") for f in cols] for r in rows],
-                        index=pd.Index(list(rows), name="R"), columns=pd.Index(list(cols), name="FM"))
+    grid = pd.DataFrame(
+        [[segment_map.get((r, f), "") for f in cols] for r in rows],
+        index=pd.Index(list(rows), name="R"),
+        columns=pd.Index(list(cols), name="FM"),
+    )
     return grid

@@ -133,7 +133,9 @@ def _walk(body: list[ast.stmt], lazy: bool = False) -> Iterator[tuple[ast.AST, b
                     yield node, inner
 
 
-def uses(tree: ast.Module, importer: str, known: set[str], root: str, where: str, is_package: bool = False) -> list[Use]:
+def uses(
+    tree: ast.Module, importer: str, known: set[str], root: str, where: str, is_package: bool = False
+) -> list[Use]:
     """The uses of modules under ``root`` in ``tree``: imports, and attribute paths of names bound to modules."""
     found: list[Use] = []
     bound: dict[str, str] = {}  # local name -> module it is bound to
@@ -208,7 +210,9 @@ def private_violations(found: list[Use]) -> dict[str, str]:
             if _private(part):
                 owner = ".".join(parts[:i])  # the package the private module belongs to
                 if not (use.importer == owner or use.importer.startswith(owner + ".")):
-                    out[f"private module: {use.importer} imports {'.'.join(parts[: i + 1])}"] = f"{use.where}:{use.line}"
+                    out[f"private module: {use.importer} imports {'.'.join(parts[: i + 1])}"] = (
+                        f"{use.where}:{use.line}"
+                    )
                 break
         if use.name is not None and _private(use.name) and use.module != use.importer:
             out[f"private name: {use.importer} imports {use.module}.{use.name}"] = f"{use.where}:{use.line}"
@@ -396,7 +400,8 @@ PLANTED = {
     "_units.py": "DAYS = 1\n",
     "plot/__init__.py": "from pkg.plot._base import chart\n",
     "plot/_base.py": "def chart():\n    pass\n",
-    "datasets/__init__.py": "from pkg.plot._base import chart\n\ndef load():\n    import pkg.value\n    return pkg.value._secret\n",
+    "datasets/__init__.py": "from pkg.plot._base import chart\n\ndef load():\n    import pkg.value\n    "
+        "return pkg.value._secret\n",
 }
 
 

@@ -155,7 +155,15 @@ def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = Non
     ax.axhline(-acquisition, color="#c44e52", ls="--", lw=1, label=f"acquisition cost {acquisition:,.2f}")
     if break_even is not None and break_even in set(t):
         y = profit[list(t).index(break_even)]
-        ax.scatter([break_even], [y], s=140, color="#55a868", edgecolor="black", zorder=4, label=f"break-even: period {break_even}")
+        ax.scatter(
+            [break_even],
+            [y],
+            s=140,
+            color="#55a868",
+            edgecolor="black",
+            zorder=4,
+            label=f"break-even: period {break_even}",
+        )
     ax.set_xlabel("period after acquisition")
     ax.set_ylabel("money (present value)")
     ax.set_xticks(t)
@@ -188,7 +196,14 @@ def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
     for source in table.columns:
         vals = table[source].to_numpy(float)
         bottom = np.where(vals >= 0, pos, neg)
-        ax.bar(years, vals, bottom=bottom, color=_SOURCE_COLORS.get(source), label=source.replace("_", " "), edgecolor="white")
+        ax.bar(
+            years,
+            vals,
+            bottom=bottom,
+            color=_SOURCE_COLORS.get(source),
+            label=source.replace("_", " "),
+            edgecolor="white",
+        )
         pos = pos + np.where(vals >= 0, vals, 0)
         neg = neg + np.where(vals < 0, vals, 0)
     total = table.sum(axis=1).to_numpy(float)
@@ -230,7 +245,9 @@ def customer_equity_chart(table: pd.DataFrame, *, ax=None, value: str = "equity"
     names = [str(i) for i in table.index]
     vals = table[value].to_numpy(float)
     ax.barh(names, vals, color="#4c72b0")
-    for y, (v, share, n) in enumerate(zip(vals, table.get("share", pd.Series(np.nan, index=table.index)), table["customers"])):
+    for y, (v, share, n) in enumerate(
+        zip(vals, table.get("share", pd.Series(np.nan, index=table.index)), table["customers"])
+    ):
         text = f" {v:,.0f}"
         if value == "equity" and np.isfinite(share):
             text += f" ({share:.0%}, {n:,} customers)"

@@ -1,5 +1,7 @@
-"""Charts: tiering (chapter 06) -- Pareto/Lorenz curves, the customer pyramid, the value-by-potential
-matrix, crosstab and migration heatmaps, service levels.
+"""Charts: tiering (chapter 06).
+
+Pareto/Lorenz curves, the customer pyramid, the value-by-potential matrix, crosstab and migration heatmaps, service
+levels.
 
 Each function takes the output of a :mod:`crmlib.tiers` function, draws on ``ax`` (a new figure when
 None) and returns the Axes.
@@ -140,8 +142,16 @@ def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
         w0, w1 = (i + 1) / k, i / k  # half-widths at the bottom and the top of the band
         color = palette[min(i, len(palette) - 1)]
         ax.fill([-w0, w0, w1, -w1], [y0, y0, y1, y1], color=color, ec="white", lw=2)
-        ax.text(0, y0 + 0.35, str(tier), ha="center", va="center", fontsize=9 if i else 8,
-                color="white" if i < 2 else "black", fontweight="bold")
+        ax.text(
+            0,
+            y0 + 0.35,
+            str(tier),
+            ha="center",
+            va="center",
+            fontsize=9 if i else 8,
+            color="white" if i < 2 else "black",
+            fontweight="bold",
+        )
         share_v = row["share_of_value"]
         ax.plot([w0 * 0.5 + w1 * 0.5 + 0.03, 1.12], [y0 + 0.5, y0 + 0.5], color="grey", lw=0.8)
         ax.text(
@@ -193,6 +203,7 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     ax.axvline(tc, color="black", lw=1)
     ax.axhline(tp, color="black", lw=1)
     if log:
+
         def linthresh(values):  # linear near zero, up to a small but typical positive value
             positive = values[values > 0]
             return float(np.quantile(positive, 0.05)) if len(positive) else 1.0
@@ -229,8 +240,16 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     return ax
 
 
-def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blues", title: str = "",
-                  xlabel: str | None = None, ylabel: str | None = None, ax=None):
+def table_heatmap(
+    table: pd.DataFrame,
+    *,
+    fmt: str = "{:.0f}",
+    cmap: str = "Blues",
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax=None,
+):
     """A table drawn as a heatmap with its numbers in the cells (e.g. RFM segment x tier crosstab).
 
     Parameters
@@ -257,8 +276,9 @@ def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blue
     high = finite.max() if len(finite) else 1
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * high else "black")
+            ax.text(
+                j, i, fmt.format(v), ha="center", va="center", fontsize=8, color="white" if v > 0.6 * high else "black"
+            )
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
     ax.grid(False)

@@ -31,7 +31,9 @@ def _wrap(text: str, width: int = 16) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
-def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, performance=None, ax=None, title: str | None = None):
+def value_hierarchy_chart(
+    links: pd.DataFrame, *, situation: str | None = None, performance=None, ax=None, title: str | None = None
+):
     """Woodruff's customer value hierarchy as a diagram: attributes -> consequences -> goals.
 
     Boxes are placed in three rows (goals at the top); an arrow joins each linked pair and its width
@@ -87,7 +89,14 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
             "",
             xy=(x1, y1 - 0.22),
             xytext=(x0, y0 + 0.22),
-            arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 0.6 + 3.4 * row["weight"] / wmax, "shrinkA": 0, "shrinkB": 0, "alpha": 0.8},
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "0.45",
+                "lw": 0.6 + 3.4 * row["weight"] / wmax,
+                "shrinkA": 0,
+                "shrinkB": 0,
+                "alpha": 0.8,
+            },
         )
     cmap = colormaps["RdYlGn"]
     norm = None
@@ -96,7 +105,9 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
         norm = Normalize(vmin=min(lo, hi - 1e-9), vmax=hi)
     for n, (x, y) in pos.items():
         face = "#e8eef6" if values is None else cmap(0.15 + 0.7 * norm(values[n]))
-        box = FancyBboxPatch((x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8)
+        box = FancyBboxPatch(
+            (x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8
+        )
         ax.add_patch(box)
         label = _wrap(n)
         if values is not None:
@@ -117,7 +128,9 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
     return ax
 
 
-def episode_value_heatmap(grid: pd.DataFrame, *, ax=None, marker: tuple[float, float] | None = None, annotate: bool = True):
+def episode_value_heatmap(
+    grid: pd.DataFrame, *, ax=None, marker: tuple[float, float] | None = None, annotate: bool = True
+):
     """Ravald-Grönroos sensitivity: total episode value over relationship benefits x sacrifices.
 
     Parameters
@@ -180,12 +193,23 @@ def episode_value_lines(grid: pd.DataFrame, *, ax=None):
     ax.text(grid.columns.to_numpy(float)[0], 1.0, " gets = gives", va="bottom", fontsize=8, color="0.3")
     ax.set_xlabel("relationship benefits")
     ax.set_ylabel("total episode value")
-    ax.legend(title="relationship\nsacrifices", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(
+        title="relationship\nsacrifices", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1)
+    )
     ax.set_title("Relationship benefits raise value; relationship sacrifices lower it")
     return ax
 
 
-def value_distribution(values, *, ax=None, log: bool = False, label: str | None = None, bins: int = 40, color=None, clip: float | None = None):
+def value_distribution(
+    values,
+    *,
+    ax=None,
+    log: bool = False,
+    label: str | None = None,
+    bins: int = 40,
+    color=None,
+    clip: float | None = None,
+):
     """Histogram of one per-customer measure, with its median and mean marked.
 
     Parameters
@@ -239,7 +263,9 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
     return ax
 
 
-def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, columns=("historical_value", "current_value", "potential_value")):
+def value_components_chart(
+    components: pd.DataFrame, *, by=None, ax=None, columns=("historical_value", "current_value", "potential_value")
+):
     """Mean historical, current and potential value per customer, by group (stacked bars).
 
     Parameters
@@ -271,7 +297,9 @@ def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, column
     colors = ["#8c8c8c", "#4c72b0", "#55a868", "#dd8452"]
     for k, c in enumerate(cols):
         vals = means[c].to_numpy(float)
-        ax.barh([str(i) for i in means.index], vals, left=left, label=c.replace("_", " "), color=colors[k % len(colors)])
+        ax.barh(
+            [str(i) for i in means.index], vals, left=left, label=c.replace("_", " "), color=colors[k % len(colors)]
+        )
         left = left + vals
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:,.0f}", va="center", fontsize=8)
@@ -315,8 +343,21 @@ def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
     ax.text(hi, hi, "fair-value line ", ha="right", va="bottom", fontsize=8, color="0.3", rotation=0)
     for name, row in relative.iterrows():
         size = 160 if name == highlight else 70
-        ax.scatter(row["relative_price"], row["relative_quality"], s=size, color=colors.get(row["position"], "#4c72b0"), edgecolor="black", zorder=3)
-        ax.annotate(str(name), (row["relative_price"], row["relative_quality"]), xytext=(6, 4), textcoords="offset points", fontsize=9)
+        ax.scatter(
+            row["relative_price"],
+            row["relative_quality"],
+            s=size,
+            color=colors.get(row["position"], "#4c72b0"),
+            edgecolor="black",
+            zorder=3,
+        )
+        ax.annotate(
+            str(name),
+            (row["relative_price"], row["relative_quality"]),
+            xytext=(6, 4),
+            textcoords="offset points",
+            fontsize=9,
+        )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("relative price (reference = 1)")
@@ -354,7 +395,15 @@ def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
         ax.barh(names, vals, left=left, color=color, label=level + "s", edgecolor="white")
         for yi, (l0, v) in enumerate(zip(left, vals)):
             if v >= 0.08:
-                ax.text(l0 + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=8, color="white" if level == "goal" else "black")
+                ax.text(
+                    l0 + v / 2,
+                    yi,
+                    f"{v:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if level == "goal" else "black",
+                )
         left = left + vals
     ax.invert_yaxis()
     ax.set_xlim(0, 1)

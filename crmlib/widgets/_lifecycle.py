@@ -40,8 +40,9 @@ def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M
 
     controls = {
         "metric": widgets.Dropdown(options=list(lifecycle.COHORT_METRICS), value=metric, description="metric"),
-        "period": widgets.Dropdown(options=[("month", "M"), ("quarter", "Q"), ("year", "Y")], value=period,
-                                   description="period"),
+        "period": widgets.Dropdown(
+            options=[("month", "M"), ("quarter", "Q"), ("year", "Y")], value=period, description="period"
+        ),
     }
 
     def compute(v, ax):
@@ -69,13 +70,21 @@ def stage_explorer(transactions, *, lapse_days: int | None = None, long_term_day
     from crmlib import lifecycle, plot
 
     def slider(name, value):
-        return widgets.IntSlider(value=value, min=30, max=730, step=15, description=name,
-                                 continuous_update=False, style={"description_width": "initial"})
+        return widgets.IntSlider(
+            value=value,
+            min=30,
+            max=730,
+            step=15,
+            description=name,
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
 
     controls = {
         "lapse_days": slider("lapse_days", lifecycle.LAPSE_DAYS if lapse_days is None else lapse_days),
-        "long_term_days": slider("long_term_days",
-                                 lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days),
+        "long_term_days": slider(
+            "long_term_days", lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days
+        ),
     }
 
     def compute(v, ax):
