@@ -28,14 +28,20 @@ Review* 68(5), 105-111.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.special import expit
 
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_number, check_unit, unit_days
+
+if TYPE_CHECKING:
+    from crmlib.models import BetaGeo
+
+from crmlib.params import DateLike, ParameterError, check_choice, check_number, check_unit, unit_days
 
 __all__ = [
     "RETENTION_STRATEGIES",
@@ -61,7 +67,7 @@ RETENTION_STRATEGIES: dict[str, dict[str, str]] = {
     },
     "switching barriers": {
         "does": "raise the cost of leaving with bonds customers value: integration, personal contacts, "
-            "stored preferences",
+        "stored preferences",
         "answers": "competitor_offer, price_increase",
         "bond": "structural, social, customisation",
     },
@@ -118,7 +124,7 @@ class SeparationError(ValueError):
 
 
 def churn_status(
-    transactions: pd.DataFrame, *, inactive_after: float = 180, observation_end=None, unit: str = "D"
+    transactions: pd.DataFrame, *, inactive_after: float = 180, observation_end: DateLike | None = None, unit: str = "D"
 ) -> pd.DataFrame:
     r"""Churned or active, per customer, by a stated inactivity rule.
 
@@ -174,7 +180,7 @@ def churn_status(
     return out
 
 
-def p_alive_status(summary: pd.DataFrame, model=None, *, threshold: float = 0.5) -> pd.DataFrame:
+def p_alive_status(summary: pd.DataFrame, model: BetaGeo | None = None, *, threshold: float = 0.5) -> pd.DataFrame:
     r"""Churned or active by the BG/NBD probability of being alive: churned when :math:`P(\text{alive}) < \theta`.
 
     .. math::  P(\text{alive}\mid x, t_x, T) = \Big[1 + \delta_{x>0}\tfrac{a}{b+x-1}
@@ -371,7 +377,7 @@ class ChurnLogit:
         self.tol = tol
 
     # -- fitting --------------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y) -> ChurnLogit:
+    def fit(self, X: pd.DataFrame, y: ArrayLike) -> ChurnLogit:
         """Fit to drivers ``X`` (one numeric column per driver; an intercept is added) and 0/1 churn ``y``.
 
         Raises
@@ -717,8 +723,8 @@ def _campaign_args(func, churn_probability, value, success_rate, contact_cost, i
 
 
 def campaign_value(
-    churn_probability,
-    value,
+    churn_probability: ArrayLike,
+    value: ArrayLike,
     *,
     success_rate: float,
     contact_cost: float,
@@ -789,8 +795,8 @@ def campaign_value(
 
 
 def campaign_curve(
-    churn_probability,
-    value,
+    churn_probability: ArrayLike,
+    value: ArrayLike,
     *,
     success_rate: float,
     contact_cost: float,
@@ -825,17 +831,17 @@ def campaign_curve(
     func = "campaign_curve"
     p, v, gamma, c, delta = _campaign_args(func, churn_probability, value, success_rate, contact_cost, incentive_cost)
     ep = p * gamma * (v - delta) - (1 - p) * delta - c
-    shares = np.linspace(0, 1, 51) if shares is None else np.asarray(shares, dtype=float)
-    if np.any((shares < 0) | (shares > 1)):
+    grid = np.linspace(0, 1, 51) if shares is None else np.asarray(shares, dtype=float)
+    if np.any((grid < 0) | (grid > 1)):
         raise ParameterError(
-            f"The 'shares' parameter of {func} must hold shares in [0, 1]. Got {shares.tolist()} instead."
+            f"The 'shares' parameter of {func} must hold shares in [0, 1]. Got {grid.tolist()} instead."
         )
     n = len(ep)
     out = {}
     for name, key in (("risk", -p), ("value", -v), ("expected_profit", -ep)):
         cum = np.concatenate([[0.0], np.cumsum(ep[np.argsort(key, kind="stable")])])
-        out[name] = cum[np.round(shares * n).astype(int)]
-    return pd.DataFrame(out, index=pd.Index(shares, name="share"))
+        out[name] = cum[np.round(grid * n).astype(int)]
+    return pd.DataFrame(out, index=pd.Index(grid, name="share"))
 
 
 # --------------------------------------------------------------------------------------- act

@@ -30,6 +30,7 @@ Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of Interactiv
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,7 @@ import pandas as pd
 
 from crmlib._days import purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit, unit_days
+from crmlib.params import DateLike, ParameterError, check_choice, check_date, check_number, check_unit, unit_days
 
 __all__ = [
     "LAPSE_DAYS",
@@ -160,7 +161,7 @@ def _at(log: _Log, at, func) -> int:
 
 def stages_at(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
@@ -252,8 +253,8 @@ def stage_panel(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
@@ -336,8 +337,8 @@ def stage_counts(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
@@ -385,7 +386,7 @@ def stage_counts(
 
 def value_by_stage(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = 365,
     lapse_days: int = LAPSE_DAYS,
@@ -480,7 +481,7 @@ def cohort_matrix(
     *,
     period: str = "M",
     metric: str = "retention",
-    observation_end=None,
+    observation_end: DateLike | None = None,
 ) -> pd.DataFrame:
     r"""Acquisition cohorts (rows) by periods since acquisition (columns).
 
@@ -653,13 +654,13 @@ def aov_by_tenure(transactions: pd.DataFrame, *, unit: str = "M", max_tenure: fl
 
 def relationship_phases(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     exploration_purchases: int = 2,
     decline_ratio: float = 0.5,
-    prospects=None,
+    prospects: Iterable[Hashable] | None = None,
 ) -> pd.DataFrame:
     r"""Dwyer, Schurr and Oh's (1987) relationship phases, read off the log with stated proxy rules.
 
@@ -748,7 +749,7 @@ def relationship_phases(
 # ----------------------------------------------------------------------------------------------
 
 
-def annual_retention(transactions: pd.DataFrame, at=None) -> float:
+def annual_retention(transactions: pd.DataFrame, at: DateLike | None = None) -> float:
     r"""Share of the customers who bought in the year before last who also bought in the last year.
 
     .. math::
@@ -784,7 +785,7 @@ def annual_retention(transactions: pd.DataFrame, at=None) -> float:
 
 def customer_values(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     margin_rate: float = 1.0,
     retention: float = 0.6,
@@ -793,7 +794,7 @@ def customer_values(
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     horizon_years: float | None = None,
-    current_value=None,
+    current_value: pd.Series | None = None,
 ) -> pd.DataFrame:
     r"""Historical, current and potential value of each customer.
 

@@ -43,9 +43,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crmlib.data import DataError
 from crmlib.params import ParameterError, check_choice, check_number
@@ -648,7 +650,9 @@ def stage_behaviour(stages: pd.Series, summary: pd.DataFrame, *, inactive_after:
 # ------------------------------------------------------------------------------ value gap, bonds
 
 
-def switching_margin(value_received, value_alternative, switching_cost):
+def switching_margin(
+    value_received: ArrayLike, value_alternative: ArrayLike, switching_cost: ArrayLike
+) -> float | np.ndarray:
     r"""How far a customer is from switching: value received minus the best alternative plus switching cost.
 
     .. math::  M = V_{\text{received}} - V_{\text{alternative}} + C_{\text{switch}}
@@ -708,8 +712,9 @@ def bonds_table(bonds: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
     rows = {}
     for name, b in bonds.items():
         row = {k: v for k, v in b.items() if k != "stages"}
+        stages: Any = b.get("stages", ())
         for s in STAGES:
-            row[s] = s in b.get("stages", ())
+            row[s] = s in stages
         rows[name] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "bond"
@@ -888,7 +893,12 @@ def bond_by_stage(stages: pd.Series, bonds: pd.Series) -> pd.DataFrame:
 
 
 def classify_loyalty(
-    attitude, repeat, *, attitude_threshold: float = 5.0, repeat_threshold: float = 0.5, deal_driven=None
+    attitude: ArrayLike,
+    repeat: ArrayLike,
+    *,
+    attitude_threshold: float = 5.0,
+    repeat_threshold: float = 0.5,
+    deal_driven: ArrayLike | None = None,
 ) -> pd.Series:
     r"""Brand loyalty versus deal loyalty: attitude crossed with repeat behaviour (Dick and Basu 1994).
 

@@ -18,9 +18,20 @@ import math
 import numbers
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+
+if TYPE_CHECKING:  # pandas is imported inside check_date: `import crmlib.params` stays light
+    import datetime
+
+    import numpy as np
+    import pandas as pd
+
+#: What a date parameter accepts: text such as ``"2024-01-31"``, a ``datetime.date`` or ``datetime``, a
+#: ``numpy.datetime64`` or a ``pandas.Timestamp`` (read by :func:`check_date`, kept to the calendar day).
+DateLike: TypeAlias = "str | datetime.date | np.datetime64 | pd.Timestamp"
 
 __all__ = [
+    "DateLike",
     "UNIT_DAYS",
     "UNIT_NAMES",
     "ParameterError",
@@ -49,7 +60,7 @@ def _where(func: str | None) -> str:
     return f" of {func}" if func else ""
 
 
-def _interval(low, high, low_open, high_open) -> str:
+def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     left = "(" if low_open else "["
     right = ")" if high_open else "]"
     lo = "-inf" if low is None else f"{low:g}"
@@ -61,6 +72,45 @@ def _interval(low, high, low_open, high_open) -> str:
     return f"{left}{lo}, {hi}{right}"
 
 
+@overload
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    func: str | None = ...,
+    low: float | None = ...,
+    high: float | None = ...,
+    low_open: bool = ...,
+    high_open: bool = ...,
+    integer: Literal[False] = ...,
+    hint: str = ...,
+) -> float: ...
+@overload
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    func: str | None = ...,
+    low: float | None = ...,
+    high: float | None = ...,
+    low_open: bool = ...,
+    high_open: bool = ...,
+    integer: Literal[True],
+    hint: str = ...,
+) -> int: ...
+@overload
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    func: str | None = ...,
+    low: float | None = ...,
+    high: float | None = ...,
+    low_open: bool = ...,
+    high_open: bool = ...,
+    integer: bool,
+    hint: str = ...,
+) -> float | int: ...
 def check_number(
     value: Any,
     name: str,
@@ -157,7 +207,11 @@ def check_path(value: Any, name: str = "data_path", *, func: str | None = None, 
     return path
 
 
-def check_date(value: Any, name: str, *, func: str | None = None, allow_none: bool = True):
+@overload
+def check_date(value: Any, name: str, *, func: str | None = ..., allow_none: Literal[False]) -> pd.Timestamp: ...
+@overload
+def check_date(value: Any, name: str, *, func: str | None = ..., allow_none: bool = ...) -> pd.Timestamp | None: ...
+def check_date(value: Any, name: str, *, func: str | None = None, allow_none: bool = True) -> pd.Timestamp | None:
     """Return ``value`` as a ``pandas.Timestamp`` (day resolution), or ``None`` when allowed.
 
     >>> check_date("2024-01-31", "calibration_end")

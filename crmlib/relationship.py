@@ -41,7 +41,7 @@ import pandas as pd
 
 from crmlib.data import DataError, check_canonical
 from crmlib.datasets._firms import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
-from crmlib.params import ParameterError, check_number, check_unit, unit_days
+from crmlib.params import DateLike, ParameterError, check_number, check_unit, unit_days
 
 __all__ = [
     "MARKETING_TYPES",
@@ -343,7 +343,7 @@ def transactional_view(transactions: pd.DataFrame) -> pd.Series:
 
 
 def database_view(
-    transactions: pd.DataFrame, *, observation_end=None, unit: str = "D", top_share: float = 0.2
+    transactions: pd.DataFrame, *, observation_end: DateLike | None = None, unit: str = "D", top_share: float = 0.2
 ) -> pd.DataFrame:
     r"""The database lens: one row per identified customer, with RFM and total spend.
 
@@ -399,7 +399,11 @@ def database_view(
 
 
 def interaction_view(
-    transactions: pd.DataFrame, *, min_purchases: int = 4, min_tenure_days: float = 365.0, observation_end=None
+    transactions: pd.DataFrame,
+    *,
+    min_purchases: int = 4,
+    min_tenure_days: float = 365.0,
+    observation_end: DateLike | None = None,
 ) -> pd.Series:
     """The interaction lens, as far as a purchase log shows it: repeated contacts and long relationships.
 

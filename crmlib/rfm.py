@@ -27,7 +27,16 @@ import pandas as pd
 
 from crmlib._days import PurchaseDays, purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_text, check_unit, unit_days
+from crmlib.params import (
+    DateLike,
+    ParameterError,
+    check_choice,
+    check_date,
+    check_number,
+    check_text,
+    check_unit,
+    unit_days,
+)
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
@@ -53,7 +62,7 @@ def _empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
 def summarize(
     transactions: pd.DataFrame | str | os.PathLike,
     *,
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     customer: str = "customer_id",
     date: str = "date",
@@ -157,7 +166,7 @@ def _summary_from_days(pdays: PurchaseDays, end, unit: str) -> pd.DataFrame:
 
 
 def calibration_holdout(
-    transactions: pd.DataFrame, *, calibration_end, observation_end=None, unit: str = "D"
+    transactions: pd.DataFrame, *, calibration_end: DateLike, observation_end: DateLike | None = None, unit: str = "D"
 ) -> pd.DataFrame:
     r"""Summary of a calibration period plus what each customer did in the holdout period.
 
@@ -288,7 +297,7 @@ SEGMENT_DESCRIPTIONS: dict[str, str] = {
     "About to sleep": "below-average recency, frequency and spend: reactivate with relevant offers before they lapse",
     "At risk": "spent and bought well but not for a while: personal win-back messages, renewals, helpful content",
     "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do "
-        "not lose them to a rival",
+    "not lose them to a rival",
     "Hibernating": "last purchase long ago, little spend or few orders: a relevant offer, otherwise low priority",
     "Lost": "lowest recency, frequency and spend: revive only if it is cheap, otherwise let go",
 }
@@ -312,7 +321,7 @@ def rfm_scores(
     data: pd.DataFrame,
     *,
     bins: int = 5,
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     monetary: str = "mean",
 ) -> pd.DataFrame:
@@ -545,7 +554,9 @@ def rfm_segments(
     if unmapped in cell_labels and unmapped not in order:
         order.append(unmapped)
     position = {name: i for i, name in enumerate(order)}
-    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()] if len(r) else []
+    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()]
+    if not len(r):
+        codes = np.empty(0, np.int64)
     out = scores.copy()
     out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
     return out

@@ -112,7 +112,7 @@ def perceived_value(
     benefit_weights: Mapping[str, float] | None = None,
     cost_weights: Mapping[str, float] | None = None,
     form: str = "difference",
-):
+) -> float | pd.Series:
     r"""Customer perceived value: what the customer gets against what they give up.
 
     .. math::
@@ -177,7 +177,7 @@ def total_episode_value(
     relationship_benefits: float | np.ndarray,
     episode_sacrifices: float | np.ndarray,
     relationship_sacrifices: float | np.ndarray,
-):
+) -> float | np.ndarray:
     r"""Total episode value of Ravald and Grönroos (1996).
 
     .. math::
@@ -212,7 +212,7 @@ def total_episode_value(
     """
     func = "total_episode_value"
     names = ("episode_benefits", "relationship_benefits", "episode_sacrifices", "relationship_sacrifices")
-    arrays = []
+    arrays: list[float | np.ndarray] = []
     for name, value in zip(
         names, (episode_benefits, relationship_benefits, episode_sacrifices, relationship_sacrifices)
     ):
@@ -241,8 +241,8 @@ def episode_value_grid(
     episode_benefits: float,
     episode_sacrifices: float,
     *,
-    relationship_benefits: Sequence[float] = (0, 1, 2, 3, 4),
-    relationship_sacrifices: Sequence[float] = (0, 1, 2, 3, 4),
+    relationship_benefits: Sequence[float] | np.ndarray = (0, 1, 2, 3, 4),
+    relationship_sacrifices: Sequence[float] | np.ndarray = (0, 1, 2, 3, 4),
 ) -> pd.DataFrame:
     r"""Sensitivity of the total episode value to the relationship terms (a grid for a heatmap).
 

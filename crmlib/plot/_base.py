@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["get_ax", "use_course_style"]
 
 
-def get_ax(ax=None, figsize=(7, 4)):
+def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (7, 4)) -> Axes:
     """Return ``ax``, or the Axes of a new figure of ``figsize`` inches (no pyplot global state used)."""
     if ax is not None:
         return ax

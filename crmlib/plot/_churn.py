@@ -6,6 +6,11 @@ Each function takes what :mod:`crmlib.churn` computed, draws on ``ax`` (a new fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +25,7 @@ def _percent(decimals=0):
     return PercentFormatter(1.0, decimals=decimals)
 
 
-def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=None):
+def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax: Axes | None = None) -> Axes:
     r"""Forest plot of odds ratios with their confidence intervals (log scale), drivers sorted by effect.
 
     Parameters
@@ -61,7 +66,7 @@ def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=Non
     return ax
 
 
-def churn_rate_chart(rates: pd.DataFrame, ax=None):
+def churn_rate_chart(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Churn rate per period (line, left axis) and the active base at the period's start (bars, right axis).
 
     Examples
@@ -89,7 +94,7 @@ def churn_rate_chart(rates: pd.DataFrame, ax=None):
     return ax
 
 
-def retention_gain_chart(gain: pd.DataFrame, ax=None):
+def retention_gain_chart(gain: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """CLV gain against the points of churn removed (from :func:`crmlib.churn.retention_gain`).
 
     Examples
@@ -118,7 +123,7 @@ def retention_gain_chart(gain: pd.DataFrame, ax=None):
     return ax
 
 
-def campaign_curve_chart(curve: pd.DataFrame, ax=None):
+def campaign_curve_chart(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Expected campaign profit against the share of customers targeted, per ranking.
 
     From :func:`crmlib.churn.campaign_curve`.

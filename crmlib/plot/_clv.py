@@ -5,6 +5,11 @@ Every function takes data computed by :mod:`crmlib.clv`, draws through ``ax.*`` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +33,7 @@ _SOURCE_COLORS = {
 }
 
 
-def clv_retention_chart(curves: pd.DataFrame, *, ax=None, mark: float | None = None):
+def clv_retention_chart(curves: pd.DataFrame, *, ax: Axes | None = None, mark: float | None = None) -> Axes:
     """CLV against the retention rate, one line per discount rate.
 
     Parameters
@@ -61,7 +66,7 @@ def clv_retention_chart(curves: pd.DataFrame, *, ax=None, mark: float | None = N
     return ax
 
 
-def clv_terms_chart(table: pd.DataFrame, *, ax=None):
+def clv_terms_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Margin, expected margin (after retention) and discounted expected margin, period by period.
 
     Parameters
@@ -93,7 +98,7 @@ def clv_terms_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax=None):
+def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax: Axes | None = None) -> Axes:
     """Running CLV as the horizon grows, with the infinite-horizon value as a ceiling.
 
     Parameters
@@ -125,7 +130,7 @@ def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax=
     return ax
 
 
-def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = None, ax=None):
+def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = None, ax: Axes | None = None) -> Axes:
     """Cumulative discounted profit of one acquired customer, with the acquisition cost and break-even.
 
     Parameters
@@ -172,7 +177,7 @@ def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = Non
     return ax
 
 
-def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
+def profit_over_time_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Profit per customer by year and source, stacked (Reichheld and Sasser 1990, illustrative numbers).
 
     Parameters
@@ -220,7 +225,7 @@ def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def customer_equity_chart(table: pd.DataFrame, *, ax=None, value: str = "equity"):
+def customer_equity_chart(table: pd.DataFrame, *, ax: Axes | None = None, value: str = "equity") -> Axes:
     """Customer equity by group (e.g. acquisition channel), with each group's share.
 
     Parameters

@@ -8,7 +8,14 @@ month, per customer) is the chart's own binning, like a histogram's; they never 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from crmlib.params import UNIT_NAMES
 from crmlib.plot._base import get_ax
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = [
     "acquisition_channels",
@@ -19,8 +26,6 @@ __all__ = [
     "transactions_per_month",
 ]
 
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
-
 
 def _canonical(transactions, func: str):
     from crmlib.data import check_canonical
@@ -28,7 +33,7 @@ def _canonical(transactions, func: str):
     return check_canonical(transactions, func)
 
 
-def _monthly_bars(ax, counts, color, ylabel: str, title: str):
+def _monthly_bars(ax: Axes, counts: pd.Series, color: str, ylabel: str, title: str) -> Axes:
     """Bars of a monthly Series (PeriodIndex) with readable date ticks."""
     import matplotlib.dates as mdates
 
@@ -43,7 +48,7 @@ def _monthly_bars(ax, counts, color, ylabel: str, title: str):
     return ax
 
 
-def transactions_per_month(transactions, *, ax=None, color="C0"):
+def transactions_per_month(transactions: pd.DataFrame, *, ax: Axes | None = None, color: str = "C0") -> Axes:
     """Bar chart of the number of transactions (rows of the log) in each calendar month.
 
     Parameters
@@ -75,7 +80,7 @@ def transactions_per_month(transactions, *, ax=None, color="C0"):
     return _monthly_bars(ax, counts, color, "transactions", "Transactions per month")
 
 
-def customers_acquired_per_month(transactions, *, ax=None, color="C2"):
+def customers_acquired_per_month(transactions: pd.DataFrame, *, ax: Axes | None = None, color: str = "C2") -> Axes:
     """Bar chart of new customers per calendar month: the month of each customer's first purchase.
 
     A customer is *acquired* on the day of the first purchase in the log. Customers whose first purchase
@@ -118,7 +123,14 @@ def _all_months(index):
     return pd.period_range(index.min(), index.max(), freq="M")
 
 
-def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile: float = 0.995, color="C0"):
+def spend_per_purchase(
+    transactions: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    bins: int = 60,
+    upper_quantile: float = 0.995,
+    color: str = "C0",
+) -> Axes:
     """Histogram of the amount of each transaction, with its mean and median marked.
 
     Spend is right-skewed (a few large baskets), so the x axis stops at the ``upper_quantile`` of the
@@ -187,7 +199,9 @@ def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile:
     return ax
 
 
-def purchases_per_customer(summary, *, ax=None, max_count: int = 15, color="C4"):
+def purchases_per_customer(
+    summary: pd.DataFrame, *, ax: Axes | None = None, max_count: int = 15, color: str = "C4"
+) -> Axes:
     """Bar chart of how many customers made 1, 2, 3, ... purchase days (``frequency + 1``).
 
     Parameters
@@ -246,7 +260,7 @@ def purchases_per_customer(summary, *, ax=None, max_count: int = 15, color="C4")
     return ax
 
 
-def acquisition_channels(customers, *, ax=None, color="C0"):
+def acquisition_channels(customers: pd.DataFrame, *, ax: Axes | None = None, color: str = "C0") -> Axes:
     """Horizontal bars of customers per acquisition channel, each labelled with its cost per customer.
 
     Parameters
@@ -302,8 +316,14 @@ def acquisition_channels(customers, *, ax=None, color="C0"):
 
 
 def recency_vs_age(
-    summary, *, unit: str = "D", ax=None, max_frequency: int = 10, sample: int | None = 3000, seed: int = 0
-):
+    summary: pd.DataFrame,
+    *,
+    unit: str = "D",
+    ax: Axes | None = None,
+    max_frequency: int = 10,
+    sample: int | None = 3000,
+    seed: int = 0,
+) -> Axes:
     """Scatter of each customer's recency against age ``T``, coloured by frequency.
 
     A customer on the diagonal (``recency == T``) bought on the last day of the log; far below it, a
@@ -368,7 +388,7 @@ def recency_vs_age(
         [low, top], [low, top], color="0.4", linewidth=1, linestyle="--", label="recency = T (bought on the last day)"
     )
     ax.set_ylim(-0.03 * top, 1.2 * top)  # headroom for the legend above the diagonal
-    name = _UNIT_NAMES[unit]
+    name = UNIT_NAMES[unit]
     ax.set_xlabel(f"age T: {name} since the first purchase")
     ax.set_ylabel(f"recency: {name} from first to last purchase")
     ax.set_title(

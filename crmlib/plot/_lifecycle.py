@@ -9,6 +9,11 @@ when None) and returns the Axes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +31,7 @@ __all__ = [
 _STAGE_COLORS = {"first-time": "#8fbbd9", "short-term": "#4c72b0", "long-term": "#1f3b73", "lapsed": "#c9c9c9"}
 
 
-def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
+def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax: Axes | None = None) -> Axes:
     """Customers in each lifecycle stage at each period end, stacked.
 
     Parameters
@@ -44,7 +49,7 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
     """
     ax = get_ax(ax, figsize=(8, 4.2))
     data = counts.div(counts.sum(axis=1), axis=0) * 100 if share else counts
-    colors = [_STAGE_COLORS.get(str(c), None) for c in data.columns]
+    colors = [_STAGE_COLORS.get(str(c), f"C{i}") for i, c in enumerate(data.columns)]
     ax.stackplot(
         data.index,
         *[data[c].to_numpy() for c in data.columns],
@@ -65,7 +70,9 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
     return ax
 
 
-def cohort_heatmap(matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | None = None, ax=None):
+def cohort_heatmap(
+    matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | None = None, ax: Axes | None = None
+) -> Axes:
     """Acquisition cohorts (rows) by periods since acquisition (columns).
 
     From :func:`crmlib.lifecycle.cohort_matrix`; the cohort size is written next to each row. Period 0
@@ -134,7 +141,7 @@ def cohort_heatmap(matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | 
     return ax
 
 
-def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None):
+def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax: Axes | None = None) -> Axes:
     """Average (and median) order value by tenure, with the number of customers behind each point.
 
     Parameters
@@ -168,7 +175,7 @@ def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None
     return ax
 
 
-def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
+def value_by_stage_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of customers and share of the last window's revenue per stage.
 
     From :func:`crmlib.lifecycle.value_by_stage`.
@@ -195,7 +202,7 @@ def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def phase_chart(phases: pd.DataFrame, *, ax=None):
+def phase_chart(phases: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Customers in each relationship phase (Dwyer, Schurr and Oh 1987).
 
     From :func:`crmlib.lifecycle.relationship_phases`.
@@ -224,7 +231,7 @@ def phase_chart(phases: pd.DataFrame, *, ax=None):
     return ax
 
 
-def value_parts_chart(values: pd.DataFrame, *, ax=None):
+def value_parts_chart(values: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Historical, current and potential value summed by stage, from :func:`crmlib.lifecycle.customer_values`.
 
     Examples

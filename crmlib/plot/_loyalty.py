@@ -6,6 +6,11 @@ Each function takes what :mod:`crmlib.loyalty` computed, draws on ``ax`` (a new 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,8 +38,8 @@ _STAGE_COLORS = {
 
 
 def stage_profile_chart(
-    scores: pd.DataFrame, stages: pd.Series | None = None, *, threshold: float | None = None, ax=None
-):
+    scores: pd.DataFrame, stages: pd.Series | None = None, *, threshold: float | None = None, ax: Axes | None = None
+) -> Axes:
     """Mean score on each of Oliver's four stages, one line per assigned stage (or one line overall).
 
     Parameters
@@ -91,7 +96,9 @@ def stage_profile_chart(
     return ax
 
 
-def item_total_chart(items: pd.DataFrame, *, stage_of: dict | None = None, floor: float = 0.3, ax=None):
+def item_total_chart(
+    items: pd.DataFrame, *, stage_of: dict | None = None, floor: float = 0.3, ax: Axes | None = None
+) -> Axes:
     """Corrected item-total correlation of each item (bars), with the usual 0.3 floor.
 
     Parameters
@@ -130,7 +137,9 @@ def item_total_chart(items: pd.DataFrame, *, stage_of: dict | None = None, floor
     return ax
 
 
-def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("repeat_rate", "churned"), ax=None):
+def stage_behaviour_chart(
+    behaviour: pd.DataFrame, columns: Sequence[str] = ("repeat_rate", "churned"), ax: Axes | None = None
+) -> Axes:
     """Grouped bars: behaviour by loyalty stage (shares such as repeat rate and churned).
 
     Parameters
@@ -168,8 +177,8 @@ def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("re
 
 
 def value_gap_chart(
-    value_received: float, switching_cost: float, *, alternatives: Sequence[float] | None = None, ax=None
-):
+    value_received: float, switching_cost: float, *, alternatives: Sequence[float] | None = None, ax: Axes | None = None
+) -> Axes:
     """The value gap: the switching margin against the value of the best alternative.
 
     Draws :math:`M = V - A + C` with and without switching cost as the alternative's value *A* rises;
@@ -198,7 +207,7 @@ def value_gap_chart(
     return ax
 
 
-def reward_profile_chart(profile: pd.DataFrame, ax=None):
+def reward_profile_chart(profile: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean rating of each reward dimension with its 95 % interval (from :func:`crmlib.loyalty.reward_profile`).
 
     Examples
@@ -232,8 +241,8 @@ def break_even_chart(
     running_cost: float,
     retention_lifts: Sequence[float] = (0.0, 0.02, 0.05),
     max_lift: float | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Net gain of a loyalty programme against the spend lift, one line per retention lift; break-even marked.
 
     Computed with :func:`crmlib.loyalty.programme_economics` and :func:`crmlib.loyalty.break_even_lift`.
@@ -276,7 +285,7 @@ def break_even_chart(
     return ax
 
 
-def bond_stage_chart(shares: pd.DataFrame, ax=None):
+def bond_stage_chart(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stacked bars: which bond the customers of each stage value most (from :func:`crmlib.loyalty.bond_by_stage`).
 
     Examples

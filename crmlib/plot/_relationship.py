@@ -6,6 +6,11 @@ through ``ax.*`` only and returns the Axes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +28,7 @@ _TYPE_COLORS = {
 }
 
 
-def type_scores_chart(classified: pd.DataFrame, ax=None):
+def type_scores_chart(classified: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean type scores of the firms in each class: grouped bars, one group per assigned class.
 
     Parameters
@@ -54,7 +59,7 @@ def type_scores_chart(classified: pd.DataFrame, ax=None):
     return ax
 
 
-def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
+def classification_chart(truth: pd.Series, predicted: pd.Series, ax: Axes | None = None) -> Axes:
     """Confusion table as a heat map: true type (rows) against assigned class (columns), with counts.
 
     Examples
@@ -86,7 +91,7 @@ def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
     return ax
 
 
-def membership_chart(curve: pd.DataFrame, ax=None):
+def membership_chart(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Share of customers who have become repeat 'members', by tenure.
 
     From :func:`crmlib.relationship.membership_curve`.

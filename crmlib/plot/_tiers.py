@@ -9,6 +9,12 @@ None) and returns the Axes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import textwrap
 
 import numpy as np
@@ -35,7 +41,9 @@ def _curves(curves) -> dict[str, pd.DataFrame]:
     return dict(curves)
 
 
-def pareto_chart(curves, *, mark: float = 0.2, ax=None):
+def pareto_chart(
+    curves: pd.DataFrame | Mapping[str, pd.DataFrame], *, mark: float = 0.2, ax: Axes | None = None
+) -> Axes:
     """The Pareto (whale) curve: share of value brought by the top x% of customers, x marked.
 
     Parameters
@@ -84,7 +92,7 @@ def pareto_chart(curves, *, mark: float = 0.2, ax=None):
     return ax
 
 
-def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
+def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax: Axes | None = None) -> Axes:
     """The Lorenz curve (customers from lowest to highest value) against the line of equality.
 
     Parameters
@@ -113,7 +121,7 @@ def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
     return ax
 
 
-def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
+def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax: Axes | None = None) -> Axes:
     """The customer pyramid: one band per tier, top tier at the apex, with its share of customers and of value.
 
     Bands have equal height (so every tier is readable, even the 1% at the top); the text in each band
@@ -170,7 +178,9 @@ def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
     return ax
 
 
-def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategies: bool = True, ax=None):
+def value_potential_chart(
+    vp: pd.DataFrame, *, log: bool | None = None, strategies: bool = True, ax: Axes | None = None
+) -> Axes:
     """Current value against potential value, one dot per customer, quadrants named with their strategy.
 
     Parameters
@@ -248,8 +258,8 @@ def table_heatmap(
     title: str = "",
     xlabel: str | None = None,
     ylabel: str | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """A table drawn as a heatmap with its numbers in the cells (e.g. RFM segment x tier crosstab).
 
     Parameters
@@ -289,7 +299,7 @@ def table_heatmap(
     return ax
 
 
-def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
+def migration_heatmap(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Tier migration between two periods (row shares), from :func:`crmlib.tiers.migration_matrix`.
 
     Pass ``normalize=True`` output (shares, shown as %) or counts (shown as integers).
@@ -314,7 +324,7 @@ def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
     )
 
 
-def service_levels_chart(result: pd.DataFrame, *, ax=None):
+def service_levels_chart(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Value of each tier before and after a service-level change, from :func:`crmlib.tiers.service_levels`.
 
     Examples

@@ -6,6 +6,12 @@ Every function takes data computed by :mod:`crmlib.value` or :mod:`crmlib.clv`, 
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -32,8 +38,13 @@ def _wrap(text: str, width: int = 16) -> str:
 
 
 def value_hierarchy_chart(
-    links: pd.DataFrame, *, situation: str | None = None, performance=None, ax=None, title: str | None = None
-):
+    links: pd.DataFrame,
+    *,
+    situation: str | None = None,
+    performance: Mapping[str, float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
     """Woodruff's customer value hierarchy as a diagram: attributes -> consequences -> goals.
 
     Boxes are placed in three rows (goals at the top); an arrow joins each linked pair and its width
@@ -77,7 +88,7 @@ def value_hierarchy_chart(
         nodes = [n for n in levels.index if levels[n] == level]
         if level == "attribute":
             nodes = sorted(nodes)
-        xs = np.linspace(0, 1, len(nodes) + 2)[1:-1] if nodes else []
+        xs = np.linspace(0, 1, len(nodes) + 2)[1:-1]
         for n, x in zip(nodes, xs):
             pos[n] = (float(x), y)
     wmax = float(lk["weight"].max()) or 1.0
@@ -104,7 +115,7 @@ def value_hierarchy_chart(
         lo, hi = float(values.min()), float(values.max())
         norm = Normalize(vmin=min(lo, hi - 1e-9), vmax=hi)
     for n, (x, y) in pos.items():
-        face = "#e8eef6" if values is None else cmap(0.15 + 0.7 * norm(values[n]))
+        face = "#e8eef6" if values is None or norm is None else cmap(0.15 + 0.7 * norm(values[n]))
         box = FancyBboxPatch(
             (x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8
         )
@@ -129,8 +140,8 @@ def value_hierarchy_chart(
 
 
 def episode_value_heatmap(
-    grid: pd.DataFrame, *, ax=None, marker: tuple[float, float] | None = None, annotate: bool = True
-):
+    grid: pd.DataFrame, *, ax: Axes | None = None, marker: tuple[float, float] | None = None, annotate: bool = True
+) -> Axes:
     """Ravald-Grönroos sensitivity: total episode value over relationship benefits x sacrifices.
 
     Parameters
@@ -174,7 +185,7 @@ def episode_value_heatmap(
     return ax
 
 
-def episode_value_lines(grid: pd.DataFrame, *, ax=None):
+def episode_value_lines(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Total episode value against relationship benefits, one line per level of relationship sacrifices.
 
     Returns
@@ -201,15 +212,15 @@ def episode_value_lines(grid: pd.DataFrame, *, ax=None):
 
 
 def value_distribution(
-    values,
+    values: pd.Series | np.ndarray | Sequence[float],
     *,
-    ax=None,
+    ax: Axes | None = None,
     log: bool = False,
     label: str | None = None,
     bins: int = 40,
-    color=None,
+    color: str | None = None,
     clip: float | None = None,
-):
+) -> Axes:
     """Histogram of one per-customer measure, with its median and mean marked.
 
     Parameters
@@ -249,7 +260,9 @@ def value_distribution(
         x = x[x > 0]
         if dropped:
             note += f" ({dropped} at 0 or below not shown)"
-        edges = np.geomspace(x.min(), x.max(), bins + 1) if x.size and x.max() > x.min() else bins
+        edges: int | list[float] = (
+            np.geomspace(x.min(), x.max(), bins + 1).tolist() if x.size and x.max() > x.min() else bins
+        )
         ax.set_xscale("log")
     else:
         edges = bins
@@ -264,8 +277,12 @@ def value_distribution(
 
 
 def value_components_chart(
-    components: pd.DataFrame, *, by=None, ax=None, columns=("historical_value", "current_value", "potential_value")
-):
+    components: pd.DataFrame,
+    *,
+    by: pd.Series | None = None,
+    ax: Axes | None = None,
+    columns: Sequence[str] = ("historical_value", "current_value", "potential_value"),
+) -> Axes:
     """Mean historical, current and potential value per customer, by group (stacked bars).
 
     Parameters
@@ -312,7 +329,7 @@ def value_components_chart(
     return ax
 
 
-def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
+def value_map_chart(relative: pd.DataFrame, *, ax: Axes | None = None, highlight: Hashable | None = None) -> Axes:
     """Customer value map (Gale 1994): relative quality against relative price, with the fair-value line.
 
     Parameters
@@ -368,7 +385,7 @@ def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
     return ax
 
 
-def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
+def layer_criteria_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """How the weight of attributes, consequences and goals moves across the customer layers.
 
     Parameters

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crmlib.widgets._base import Explorer
 
@@ -29,8 +30,8 @@ def _slider(name, value, low, high, step, fmt):
 
 
 def campaign_explorer(
-    churn_probability,
-    value,
+    churn_probability: ArrayLike,
+    value: ArrayLike,
     *,
     success_rate: float = 0.3,
     contact_cost: float = 3.0,

@@ -94,9 +94,11 @@ class CLVCalculator(Calculator):
         table = clv.retention_clv_table(
             v["margin"], v["retention"], v["discount_rate"], horizon=max(v["horizon"], 30), **kwargs
         )
-        self.chart.value = figure_png(
-            lambda ax: _horizon_with_marker(ax, clv_horizon_chart, table, infinite, v["horizon"]), figsize=(6.5, 3.6)
-        )
+        if self.chart is not None:
+            self.chart.value = figure_png(
+                lambda ax: _horizon_with_marker(ax, clv_horizon_chart, table, infinite, v["horizon"]),
+                figsize=(6.5, 3.6),
+            )
 
 
 def _horizon_with_marker(ax, chart, table, infinite, horizon):

@@ -7,13 +7,14 @@ Built on :func:`crmlib.lifecycle.cohort_matrix` and :func:`crmlib.lifecycle.stag
 from __future__ import annotations
 
 import ipywidgets as widgets
+import pandas as pd
 
 from crmlib.widgets._base import Explorer
 
 __all__ = ["cohort_explorer", "stage_explorer"]
 
 
-def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M") -> Explorer:
+def cohort_explorer(transactions: pd.DataFrame, *, metric: str = "retention", period: str = "M") -> Explorer:
     """Cohort heatmap with a dropdown for the metric and one for the period length.
 
     Parameters
@@ -53,7 +54,9 @@ def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M
     return Explorer(controls, compute, figsize=(11, 5.5))
 
 
-def stage_explorer(transactions, *, lapse_days: int | None = None, long_term_days: int | None = None) -> Explorer:
+def stage_explorer(
+    transactions: pd.DataFrame, *, lapse_days: int | None = None, long_term_days: int | None = None
+) -> Explorer:
     """Stage counts over time with sliders for the lapse and long-term thresholds (days).
 
     Returns

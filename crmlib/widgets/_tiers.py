@@ -10,6 +10,8 @@ The explorers compute nothing themselves: every change of a control calls :func:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ipywidgets as widgets
 import pandas as pd
 
@@ -33,11 +35,11 @@ def _percent_slider(name: str, value: float, high: float = 0.5) -> widgets.Float
 
 
 def pyramid_explorer(
-    values,
+    values: pd.Series,
     *,
     value_label: str = "value",
-    shares=None,
-    labels=None,
+    shares: Sequence[float] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> Explorer:
     """The customer pyramid with one slider per tier share (the last tier takes the rest).
 
@@ -97,7 +99,11 @@ def pyramid_explorer(
 
 
 def matrix_explorer(
-    current, potential, *, current_threshold: float | None = None, potential_threshold: float | None = None
+    current: pd.Series,
+    potential: pd.Series,
+    *,
+    current_threshold: float | None = None,
+    potential_threshold: float | None = None,
 ) -> Explorer:
     """The current-value x potential-value matrix with a slider per threshold.
 

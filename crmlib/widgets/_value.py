@@ -73,7 +73,10 @@ class EpisodeValueCalculator(Calculator):
             v["episode_benefits"], v["episode_sacrifices"], relationship_benefits=steps, relationship_sacrifices=steps
         )
         point = (min(v["relationship_benefits"], steps[-1]), min(v["relationship_sacrifices"], steps[-1]))
-        self.chart.value = figure_png(lambda ax: episode_value_heatmap(grid, ax=ax, marker=point), figsize=(6.5, 4.8))
+        if self.chart is not None:
+            self.chart.value = figure_png(
+                lambda ax: episode_value_heatmap(grid, ax=ax, marker=point), figsize=(6.5, 4.8)
+            )
 
 
 def episode_value_calculator(
