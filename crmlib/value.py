@@ -663,7 +663,7 @@ def value_by_definition(
     >>> offers = pd.DataFrame({"price": [10, 20], "quality": [5, 12], "fit": [6, 8],
     ...                        "benefits": [7, 12], "sacrifices": [5, 10]}, index=["basic", "premium"])
     >>> ranks = ["rank_low_price", "rank_what_i_want", "rank_quality_for_price", "rank_get_for_give"]
-    >>> value_by_definition(offers)[ranks]
+    >>> print(value_by_definition(offers)[ranks].to_string())
              rank_low_price  rank_what_i_want  rank_quality_for_price  rank_get_for_give
     basic                 1                 2                       2                  1
     premium               2                 1                       1                  2

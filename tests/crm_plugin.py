@@ -10,6 +10,8 @@
   marked ``spread`` (one chapter run, one installed wheel), which pytest-xdist hands out one by one to whichever
   worker is free. No file is split by hand to keep the workers busy.
 * **Figures** are closed after every test and doctest, and drawn off-screen.
+* **Doctests** print frames at a fixed width (pandas otherwise follows the terminal's, so a docstring's table would
+  pass in a wide terminal and fail in CI).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if isinstance(item, pytest.DoctestItem):
+        import pandas as pd
+
+        pd.set_option("display.width", 120)
+        pd.set_option("display.max_columns", 20)
     # Off-screen figures in this process only (an MPLBACKEND variable would reach the notebook kernels and take
     # their inline figures away). matplotlib is not imported here for tests that do not use it.
     matplotlib = sys.modules.get("matplotlib")
@@ -38,6 +45,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if isinstance(item, pytest.DoctestItem) and "pandas" in sys.modules:
+        sys.modules["pandas"].reset_option("display.width")
+        sys.modules["pandas"].reset_option("display.max_columns")
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")

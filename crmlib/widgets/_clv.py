@@ -118,8 +118,10 @@ def clv_calculator(
 
     Examples
     --------
-    >>> w = clv_calculator(retention=0.7)       # doctest: +SKIP
+    >>> w = clv_calculator(retention=0.7)
     >>> w.controls["retention"].value = 0.9      # the displayed CLV updates
+    >>> "with no horizon: 450.00" in w.result.value  # 100 * 0.9 / (1 + 0.1 - 0.9)
+    True
     """
     return CLVCalculator(
         margin=margin, retention=retention, discount_rate=discount_rate, horizon=horizon, first_margin=first_margin

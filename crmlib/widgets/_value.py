@@ -89,7 +89,9 @@ def episode_value_calculator(
 
     Examples
     --------
-    >>> w = episode_value_calculator()                       # doctest: +SKIP
+    >>> w = episode_value_calculator()
     >>> w.controls["relationship_sacrifices"].value = 3.0     # the displayed value updates
+    >>> "Total episode value: 1.14" in w.result.value          # (6 + 2) / (4 + 3)
+    True
     """
     return EpisodeValueCalculator(episode_benefits, relationship_benefits, episode_sacrifices, relationship_sacrifices)
