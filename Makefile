@@ -51,7 +51,7 @@ course: $(VENV)/.installed-course
 # ruff, mypy and the doctests run inside pytest (tests/test_tooling.py, --doctest-modules), scheduled by xdist
 # with everything else.
 test: $(VENV)/.installed-$(EXTRAS)
-	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-$(EXTRAS)
 	$(BIN)/ruff check .
