@@ -130,6 +130,12 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
     pandas hashes the strings, then sorts the distinct ids with Arrow and remaps the codes; for Arrow
     strings the remapping step is slower than sorting the distinct ids here and ranking them.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_sorted(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), list(uniques)
+    ([1, 0, 1], ['a', 'b'])
     """
     if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
         return pd.factorize(ids, sort=True)
@@ -146,6 +152,11 @@ def customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int
 
     Both passes are O(rows) (pandas' counting sort, the one its groupby uses); rows already in date
     order need the second pass only. Huge date spans fall back to a stable comparison sort.
+
+    Examples
+    --------
+    >>> customer_day_order(np.array([1, 0, 1, 0]), np.array([2, 1, 0, 0]), n=2, span=3).tolist()
+    [3, 1, 2, 0]
     """
     if _groupsort_indexer is None or span > 4 * len(codes) + 1_000_000:
         return np.argsort(codes.astype(np.int64) * span + offsets, kind="stable")
