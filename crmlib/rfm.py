@@ -527,8 +527,30 @@ def rfm_segments(
     if not isinstance(scores, pd.DataFrame) or not {"R", "FM"} <= set(scores.columns):
         raise DataError(f"{func} needs the scores of crmlib.rfm.rfm_scores (columns R and FM).")
     unmapped = check_text(unmapped, "unmapped", func=func)
+    segment_map = _checked_segment_map(scores, segment_map, func)
+    r = scores["R"].to_numpy(dtype=np.int64)
+    fm = scores["FM"].to_numpy(dtype=np.int64)
+    width = int(fm.max()) + 1 if len(fm) else 1
+    cells, inverse = np.unique(r * width + fm, return_inverse=True)
+    cell_labels = [segment_map.get((int(c // width), int(c % width)), unmapped) for c in cells]
+    # the order of the categories: best to worst for the default map, else the map's order; then `unmapped`
+    order = (
+        list(SEGMENT_DESCRIPTIONS) if segment_map is DEFAULT_SEGMENT_MAP else list(dict.fromkeys(segment_map.values()))
+    )
+    if unmapped in cell_labels and unmapped not in order:
+        order.append(unmapped)
+    position = {name: i for i, name in enumerate(order)}
+    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()]
+    out = scores.copy()
+    out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
+    return out
+
+
+def _checked_segment_map(
+    scores: pd.DataFrame, segment_map: dict[tuple[int, int], str] | None, func: str
+) -> dict[tuple[int, int], str]:
+    """The segment map to use: the default (only for 5-bin scores) or the user's, checked."""
     if segment_map is None:
-        segment_map = DEFAULT_SEGMENT_MAP
         top = int(max(scores["R"].max(), scores["FM"].max())) if len(scores) else 5
         bins = scores.attrs.get("bins", top)
         if bins != 5 or top > 5:
@@ -536,6 +558,7 @@ def rfm_segments(
                 f"The default segment map of {func} is for 5 bins (quintile scores); these scores use "
                 f"{bins} bins. Score with rfm_scores(..., bins=5) or pass your own segment_map={{(R, FM): name}}."
             )
+        return DEFAULT_SEGMENT_MAP
     if not isinstance(segment_map, dict) or not all(
         isinstance(k, tuple) and len(k) == 2 and isinstance(v, str) for k, v in segment_map.items()
     ):
@@ -543,23 +566,7 @@ def rfm_segments(
             f"The 'segment_map' parameter of {func} must be a dict {{(R, FM): segment name}}, e.g. "
             f"{{(5, 5): 'Champions'}}. Got {segment_map!r} instead."
         )
-    r = scores["R"].to_numpy(dtype=np.int64)
-    fm = scores["FM"].to_numpy(dtype=np.int64)
-    width = int(fm.max()) + 1 if len(fm) else 1
-    cells, inverse = np.unique(r * width + fm, return_inverse=True)
-    cell_labels = [segment_map.get((int(c // width), int(c % width)), unmapped) for c in cells]
-    order = list(dict.fromkeys(segment_map.values()))
-    if segment_map is DEFAULT_SEGMENT_MAP:
-        order = list(SEGMENT_DESCRIPTIONS)  # best to worst
-    if unmapped in cell_labels and unmapped not in order:
-        order.append(unmapped)
-    position = {name: i for i, name in enumerate(order)}
-    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()]
-    if not len(r):
-        codes = np.empty(0, np.int64)
-    out = scores.copy()
-    out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
-    return out
+    return segment_map
 
 
 def rfm_segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@
 * **Scheduling** (``make test`` runs ``pytest -n 2 --dist loadgroup``). The tests of one file stay on one worker
   (module-scoped fixtures are computed once; nbval runs a notebook's cells in order in one kernel), except the tests
   marked ``spread`` (one chapter run, one installed wheel), which pytest-xdist hands out one by one to whichever
-  worker is free. No file is split by hand to keep the workers busy.
+  worker is free, costliest first (``spread(cost=...)``). No file is split by hand to keep the workers busy.
 * **Figures** are closed after every test and doctest, and drawn off-screen.
 * **Doctests** print frames at a fixed width (pandas otherwise follows the terminal's, so a docstring's table would
   pass in a wide terminal and fail in CI).
@@ -24,11 +24,20 @@ import pytest
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  (see above)
 
 
+def _cost(item: pytest.Item) -> float:
+    """The ``cost`` of a ``spread`` test (``@pytest.mark.spread(cost=10)``; default 1); other tests 0."""
+    marker = item.get_closest_marker("spread")
+    return 0.0 if marker is None else float(marker.kwargs.get("cost", 1))
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns xdist_group marks into scheduling groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("spread") is None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(os.path.relpath(item.path, config.rootpath)))
+    # The long independent tests first, costliest first: the workers finish together instead of one waiting for
+    # a wheel test that started last. The order of everything else is kept (sort is stable).
+    items.sort(key=lambda item: -_cost(item))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.spread]  # the two artifacts on both workers
+pytestmark = [pytest.mark.slow, pytest.mark.spread(cost=10)]  # the two artifacts on both workers, first
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -71,44 +71,51 @@ def value_hierarchy_chart(
     ...         "business-hours support": 3, "monthly price": 8}
     >>> ax = value_hierarchy_chart(INTERNET_SERVICE_LINKS, situation="home", performance=perf)
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize
-    from matplotlib.patches import FancyBboxPatch
-
     from crmlib.value import hierarchy_levels, hierarchy_links, hierarchy_value
 
     ax = get_ax(ax, figsize=(10, 5.5))
     lk = hierarchy_links(links, situation=situation, func="value_hierarchy_chart")
-    levels = hierarchy_levels(lk)
-    values = None
-    if performance is not None:
-        values = hierarchy_value(lk, performance).set_index("node")["value"]
+    values = None if performance is None else hierarchy_value(lk, performance).set_index("node")["value"]
+    pos = _hierarchy_positions(hierarchy_levels(lk))
+    _draw_links(ax, lk, pos)
+    _draw_boxes(ax, pos, values)
+    for level, y in _LEVEL_Y.items():
+        ax.text(-0.02, y, _LEVEL_LABEL[level], ha="right", va="center", fontsize=10, fontweight="bold")
+    ax.set_xlim(-0.2, 1.02)
+    ax.set_ylim(-0.35, 2.35)
+    ax.set_axis_off()
+    ax.set_title(title if title is not None else _hierarchy_title(situation, values))
+    return ax
+
+
+def _hierarchy_positions(levels: pd.Series) -> dict[str, tuple[float, float]]:
+    """The centre of each node's box: one row per level (goals at the top), spread evenly, attributes sorted."""
     pos: dict[str, tuple[float, float]] = {}
     for level, y in _LEVEL_Y.items():
         nodes = [n for n in levels.index if levels[n] == level]
         if level == "attribute":
             nodes = sorted(nodes)
-        xs = np.linspace(0, 1, len(nodes) + 2)[1:-1]
-        for n, x in zip(nodes, xs):
+        for n, x in zip(nodes, np.linspace(0, 1, len(nodes) + 2)[1:-1]):
             pos[n] = (float(x), y)
-    wmax = float(lk["weight"].max()) or 1.0
-    for _, row in lk.iterrows():
-        if row["weight"] <= 0:
-            continue
+    return pos
+
+
+def _draw_links(ax: Axes, links: pd.DataFrame, pos: dict[str, tuple[float, float]]) -> None:
+    """An arrow per link of positive weight, as wide as its weight (relative to the largest)."""
+    wmax = float(links["weight"].max()) or 1.0
+    for _, row in links[links["weight"] > 0].iterrows():
         (x0, y0), (x1, y1) = pos[row["source"]], pos[row["target"]]
-        ax.annotate(
-            "",
-            xy=(x1, y1 - 0.22),
-            xytext=(x0, y0 + 0.22),
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": "0.45",
-                "lw": 0.6 + 3.4 * row["weight"] / wmax,
-                "shrinkA": 0,
-                "shrinkB": 0,
-                "alpha": 0.8,
-            },
-        )
+        width = 0.6 + 3.4 * row["weight"] / wmax
+        style = {"arrowstyle": "-|>", "color": "0.45", "lw": width, "shrinkA": 0, "shrinkB": 0, "alpha": 0.8}
+        ax.annotate("", xy=(x1, y1 - 0.22), xytext=(x0, y0 + 0.22), arrowprops=style)
+
+
+def _draw_boxes(ax: Axes, pos: dict[str, tuple[float, float]], values: pd.Series | None) -> None:
+    """A box per node, labelled (with its value and shaded by it when there are values)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import FancyBboxPatch
+
     cmap = colormaps["RdYlGn"]
     norm = None
     if values is not None:
@@ -116,27 +123,16 @@ def value_hierarchy_chart(
         norm = Normalize(vmin=min(lo, hi - 1e-9), vmax=hi)
     for n, (x, y) in pos.items():
         face = "#e8eef6" if values is None or norm is None else cmap(0.15 + 0.7 * norm(values[n]))
-        box = FancyBboxPatch(
-            (x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8
-        )
-        ax.add_patch(box)
-        label = _wrap(n)
-        if values is not None:
-            label += f"\n{values[n]:.1f}"
+        style = "round,pad=0.01,rounding_size=0.03"
+        ax.add_patch(FancyBboxPatch((x - 0.07, y - 0.2), 0.14, 0.4, boxstyle=style, fc=face, ec="0.3", lw=0.8))
+        label = _wrap(n) if values is None else f"{_wrap(n)}\n{values[n]:.1f}"
         ax.text(x, y, label, ha="center", va="center", fontsize=8)
-    for level, y in _LEVEL_Y.items():
-        ax.text(-0.02, y, _LEVEL_LABEL[level], ha="right", va="center", fontsize=10, fontweight="bold")
-    ax.set_xlim(-0.2, 1.02)
-    ax.set_ylim(-0.35, 2.35)
-    ax.set_axis_off()
-    if title is None:
-        title = "Customer value hierarchy (Woodruff 1997)" + (f": use situation '{situation}'" if situation else "")
-        if values is not None:
-            overall = values.get("overall")
-            if overall is not None:
-                title += f", overall value {overall:.1f}"
-    ax.set_title(title)
-    return ax
+
+
+def _hierarchy_title(situation: str | None, values: pd.Series | None) -> str:
+    title = "Customer value hierarchy (Woodruff 1997)" + (f": use situation '{situation}'" if situation else "")
+    overall = None if values is None else values.get("overall")
+    return title if overall is None else f"{title}, overall value {overall:.1f}"
 
 
 def episode_value_heatmap(
