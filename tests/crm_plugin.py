@@ -4,7 +4,9 @@
   is installed (JupyterLab's dependencies bring it) only to check the rarely used ``iri`` string formats; that package
   builds 38 grammars at import, 2 to 8 s of every pytest start, the collection of a single unit-test file included.
   Notebook schemas use no ``iri`` format, so it is marked absent before the entry-point plugins load (the same cut
-  ``crmlib run`` makes, ``crmlib.cli._quick_notebook_imports``).
+  ``crmlib run`` makes, ``crmlib.cli._quick_notebook_imports``). Likewise hypothesis' plugin imports all of
+  hypothesis (about 2 s) in its end-of-session summary only to read a set of observation files that this process
+  wrote; when no hypothesis test ran here, that set is empty by construction and an empty one is given instead.
 * **Scheduling** (``make test`` runs ``pytest -n 2 --dist loadgroup``). The tests of one file stay on one worker
   (module-scoped fixtures are computed once; nbval runs a notebook's cells in order in one kernel), except the tests
   marked ``spread`` (one chapter run, one installed wheel), which pytest-xdist hands out one by one to whichever
@@ -18,10 +20,19 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 
 import pytest
 
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  (see above)
+
+
+@pytest.hookimpl(tryfirst=True)  # before hypothesis' own summary
+def pytest_terminal_summary() -> None:
+    if "hypothesis" not in sys.modules:  # no hypothesis test ran in this process: nothing was observed
+        observability = types.ModuleType("hypothesis.internal.observability")
+        observability._WROTE_TO = set()  # type: ignore[attr-defined]
+        sys.modules.setdefault("hypothesis.internal.observability", observability)
 
 
 def _cost(item: pytest.Item) -> float:
