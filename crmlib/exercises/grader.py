@@ -32,7 +32,7 @@ from typing import Any
 
 from crmlib.exercises.model import ExerciseError, ExerciseSet, Given, Key
 from crmlib.exercises.notebooks import Student, cell_role, exercises_dir, read_roster, sources, student_version
-from crmlib.exercises.sandbox import ChildRun, Limits, resolve_isolation, run_child
+from crmlib.exercises.sandbox import ChildRun, Limits, UidPool, resolve_isolation, run_child
 from crmlib.exercises.scoring import Outcome, evaluate
 
 #: Largest submission file read (bytes).
@@ -52,6 +52,7 @@ class Graded:
     file: str
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    contexts: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seed: int | None = None
@@ -254,6 +255,7 @@ class Settings:
     variant_seed: int = 0
     hidden: dict[tuple[str, str], list[Callable[[Any, Given], str | None]]] = field(default_factory=dict)
     hide: list[str] = field(default_factory=list)
+    uids: UidPool = field(default_factory=lambda: UidPool(1))
 
 
 def load_hidden_checks(path: Path | str) -> dict[tuple[str, str], list[Callable[[Any, Given], str | None]]]:
@@ -308,8 +310,12 @@ def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude
         if left < limits.wall_seconds:
             limits = _L(**{**limits.__dict__, "wall_seconds": int(left)})
         job = {"exercise": exercise, "passes": passes, "prelude": prelude, "plan": plan, "skip": sorted(killed)}
-        run = run_child(job, limits=limits, isolation=settings.isolation, hide=settings.hide,
-                        blocked_modules=["crmlib.exercises.sets"])
+        uid = settings.uids.take()
+        try:
+            run = run_child(job, limits=limits, isolation=settings.isolation, hide=settings.hide,
+                            blocked_modules=["crmlib.exercises.sets"], uid=uid)
+        finally:
+            settings.uids.give(uid)
         runs.append(run)
         if any(e["e"] == "done" for e in run.events) or any(e["e"] in ("fatal", "sandbox-failed") for e in run.events):
             break
@@ -492,6 +498,7 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
         graded.outcomes[q.id] = outcome
     texts, by_position = text_answers(nb, exercise)
     graded.answers = texts
+    graded.contexts = {q.id: own_keys[q.id].context for q in exercise if q.kind == "text"}
     for q in exercise:
         if q.kind == "text" and not texts.get(q.id):
             has_cell = any(cell_role(c) == ("answer", q.id) for c in nb["cells"])
@@ -580,7 +587,7 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
     hide = sorted({str(p.resolve()) for p in [*hidden_paths, *([source_dir] if source_dir is not None else [])]})
     settings = Settings(limits=limits or Limits(), isolation=chosen, variant=variant,
                         variant_seed=variant_seed if variant_seed is not None else secrets.randbelow(10**9),
-                        hidden=hidden_checks, hide=hide)
+                        hidden=hidden_checks, hide=hide, uids=UidPool(jobs))
     roster_by_id = {s.student_id: s for s in students}
     seeds = {s.seed: s.student_id for s in students}
     keys = KeyCache()

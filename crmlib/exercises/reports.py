@@ -68,7 +68,7 @@ def to_json(result: Any) -> dict[str, Any]:
         rows.append({
             "student_id": g.student_id, "name": g.name, "notebook": g.notebook, "file": g.file, "seed": g.seed,
             "flags": g.flags, "notes": g.notes, "failed": g.failed, "seconds": round(g.seconds, 2),
-            "answers": g.answers, "outcomes": [o.__dict__ for o in g.outcomes.values()],
+            "answers": g.answers, "contexts": g.contexts, "outcomes": [o.__dict__ for o in g.outcomes.values()],
         })
     return {"format": "crmlib-grades-1", "isolation": result.isolation, "variant_seed": result.variant_seed,
             "seconds": round(result.seconds, 1), "jobs": result.jobs, "settings": result.settings,
@@ -242,8 +242,7 @@ def write_feedback(data: dict[str, Any], folder: Path) -> list[Path]:
     return written
 
 
-def write_marking(data: dict[str, Any], folder: Path, contexts: dict[tuple[str, str, str], str],
-                  questions: dict[str, list[dict[str, Any]]]) -> list[Path]:
+def write_marking(data: dict[str, Any], folder: Path, questions: dict[str, list[dict[str, Any]]]) -> list[Path]:
     """``marking/<notebook>.csv`` (fill in ``points`` and ``comment``) and ``.html`` (to read) per notebook."""
     out = folder / "marking"
     written = []
@@ -274,7 +273,7 @@ def write_marking(data: dict[str, Any], folder: Path, contexts: dict[tuple[str, 
         for q in qs:
             page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
             for r in rows:
-                context = contexts.get((notebook, r["student_id"], q["id"]), "")
+                context = r.get("contexts", {}).get(q["id"], "")
                 page.append(f"<h3>{e(r['name'])} ({e(r['student_id'])})</h3>"
                             f"<blockquote>{e(r['answers'].get(q['id'], '') or '(no answer)')}</blockquote>"
                             f"<details><summary>this student's data</summary><pre>{e(context)}</pre></details>")
@@ -332,23 +331,6 @@ def _text_questions(exercises: list[str]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _contexts(data: dict[str, Any]) -> dict[tuple[str, str, str], str]:
-    from crmlib.exercises.sets import get_set
-
-    out = {}
-    for r in data["rows"]:
-        if r["notebook"] not in data["exercises"] or not r["file"] or r["seed"] is None:
-            continue
-        s = get_set(r["notebook"])
-        texts = [q for q in s if q.kind == "text"]
-        if not texts:
-            continue
-        given = s.data(int(r["seed"]))
-        for q in texts:
-            out[(r["notebook"], r["student_id"], q.id)] = q.key(given).context
-    return out
-
-
 def write_reports(data: dict[str, Any], folder: Path, *, marking: bool = True) -> None:
     """Write every file of a grades folder from the results data."""
     folder = Path(folder)
@@ -357,7 +339,7 @@ def write_reports(data: dict[str, Any], folder: Path, *, marking: bool = True) -
     write_lms(data, folder)
     write_feedback(data, folder)
     if marking:
-        write_marking(data, folder, _contexts(data), _text_questions(data["exercises"]))
+        write_marking(data, folder, _text_questions(data["exercises"]))
     write_log(data, folder)
 
 

@@ -139,9 +139,10 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
     _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
     if root_user:
+        uid = int(cfg.get("uid") or NOBODY)
         os.setgroups([])
-        os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # cleared by the change of user
     else:  # lock the mounts: a less privileged user namespace cannot take them apart
         _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare (lock)")
@@ -166,17 +167,17 @@ def _others_can_read(path: str) -> bool:
         path = parent
 
 
-def drop_to_nobody(workdir: str, keep: list[str]) -> bool:
-    """Without namespaces, as root: become ``nobody`` in the submission's own folder.
+def drop_to_nobody(workdir: str, keep: list[str], uid: int = NOBODY) -> bool:
+    """Without namespaces, as root: become an unprivileged user (``uid``) in the submission's own folder.
 
     Returns False (and stays root) when ``nobody`` could not read this Python (e.g. one installed under ``/root``).
     """
     if not all(_others_can_read(p) for p in keep if os.path.isdir(p)):
         return False
-    os.chown(workdir, NOBODY, NOBODY)
+    os.chown(workdir, uid, uid)
     os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
     return True
 
 
@@ -202,8 +203,12 @@ class Channel:
         self._fd = fd
         self._dumps = json.dumps
         self._write = os.write
+        self._getpid = os.getpid
+        self.pid = os.getpid()
 
     def send(self, **event: Any) -> None:
+        if self._getpid() != self.pid:  # a process the submission forked does not speak for it
+            return
         data = (self._dumps(event, default=str) + "\n").encode()
         try:
             while data:
@@ -261,6 +266,7 @@ class _Alarm(KeyboardInterrupt):
 def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
     """Run the prelude and the plan for each pass, reporting as it goes."""
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
     from crmlib.exercises import student
     from crmlib.exercises.scoring import answer_record
@@ -269,7 +275,11 @@ def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
         raise _Alarm()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    shell = InteractiveShell.instance()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the processes a submission starts are reaped, not left as zombies
+    config = Config()
+    config.HistoryManager.enabled = False  # no history file, no history thread
+    shell = InteractiveShell.instance(config=config)
+    main_pid, leave = os.getpid(), os._exit
     shell.showtraceback = lambda *a, **k: None  # type: ignore[method-assign]
     cell_seconds = int(cfg["cell_seconds"])
     skip = set(job["skip"])
@@ -282,6 +292,8 @@ def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
             result = shell.run_cell(code, store_history=False, silent=False)
         finally:
             signal.alarm(0)
+            if os.getpid() != main_pid:  # a forked copy of this process that got here stops at once
+                leave(0)
         error = result.error_before_exec or result.error_in_exec
         if isinstance(error, _Alarm):
             detail = ["Timeout", f"the cell ran longer than {cell_seconds} s"]
@@ -322,10 +334,12 @@ def main() -> None:
     try:
         if header["isolation"] == "namespaces":
             enter_namespaces(header)
+            channel.pid = os.getpid()  # the isolated process (PID 1 of its namespace) speaks from here on
         else:
             os.chdir(header["workdir"])
             if os.getuid() == 0:
-                drop_to_nobody(header["workdir"], [sys.prefix, sys.base_prefix, os.path.dirname(__file__)])
+                drop_to_nobody(header["workdir"], [sys.prefix, sys.base_prefix, os.path.dirname(__file__)],
+                               int(header.get("uid") or NOBODY))
         home = os.getcwd()
         os.environ.update(HOME=home, IPYTHONDIR=os.path.join(home, ".ipython"),
                           MPLCONFIGDIR=os.path.join(home, ".matplotlib"), TMPDIR="/tmp" if

@@ -148,8 +148,32 @@ def _clean_env() -> dict[str, str]:
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "agg"}
 
 
+#: As root, each run at once gets its own user id from this range (no account uses them), so that the process
+#: limit of one run (counted per user by the kernel) is not shared with another.
+FIRST_UID = 1_900_000_000
+
+
+class UidPool:
+    """User ids for the runs in progress: one each, given back when the run ends."""
+
+    def __init__(self, size: int) -> None:
+        self._free = list(range(FIRST_UID, FIRST_UID + max(1, size)))
+        self._lock = threading.Lock()
+
+    def take(self) -> int:
+        """A free user id."""
+        with self._lock:
+            return self._free.pop() if self._free else FIRST_UID + 10_000 + threading.get_ident() % 10_000
+
+    def give(self, uid: int) -> None:
+        """Return a user id."""
+        with self._lock:
+            if uid < FIRST_UID + 10_000:
+                self._free.append(uid)
+
+
 def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list[str],
-              blocked_modules: list[str]) -> ChildRun:
+              blocked_modules: list[str], uid: int = 65534) -> ChildRun:
     """Run one job (see :mod:`crmlib.exercises.runner`) in an isolated child and collect what it reports.
 
     Parameters
@@ -160,6 +184,7 @@ def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list
     isolation : ``"namespaces"`` or ``"rlimits"`` (see :func:`resolve_isolation`).
     hide : paths the submission must not see (sources, answer keys, submissions, outputs).
     blocked_modules : modules the submission may not import.
+    uid : the user id the child takes when the grader runs as root.
 
     Returns
     -------
@@ -169,11 +194,12 @@ def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list
     start = time.monotonic()
     result = ChildRun(isolation=isolation)
     with tempfile.TemporaryDirectory(prefix="crmlib-grade-") as tmp:
+        os.chmod(tmp, 0o711)  # the child, another user when the grader is root, reaches its folder but lists nothing
         workdir = os.path.join(tmp, "work")
         os.mkdir(workdir, 0o700)
         read_fd, write_fd = os.pipe()
-        header = {**asdict(limits), "isolation": isolation, "channel_fd": write_fd, "workdir": workdir,
-                  "keep": keep_paths(), "hide": hide, "denied_paths": hide, "blocked_modules": blocked_modules}
+        header = {**asdict(limits), "processes": limits.processes + _processes_of_this_user(), "isolation": isolation, "channel_fd": write_fd, "workdir": workdir,
+                  "keep": keep_paths(), "hide": hide, "uid": uid, "denied_paths": hide, "blocked_modules": blocked_modules}
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         chunks: list[bytes] = []
 
@@ -224,6 +250,22 @@ def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list
         shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.monotonic() - start
     return result
+
+
+def _processes_of_this_user() -> int:
+    """Processes (and threads) of the grader's user, when it is not root: the kernel's process limit counts them too."""
+    uid = os.getuid()
+    if uid == 0:
+        return 0
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return count
 
 
 def _kill_group(pid: int) -> None:
