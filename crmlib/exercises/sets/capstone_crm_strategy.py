@@ -44,7 +44,7 @@ def given(seed: int) -> dict:
             "other": other, "other_values": other_values}
 
 
-SET = ExerciseSet("09_capstone_crm_strategy", "Capstone: a CRM strategy from the log", given)
+SET = ExerciseSet("09_capstone_crm_strategy", "Capstone: a CRM strategy from one transaction log", given)
 
 
 def _by(tx, revenue):
