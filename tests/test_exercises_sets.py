@@ -13,8 +13,7 @@ import math
 import re
 
 import pytest
-from exercise_harness import ALL_STEMS, SETS, SOURCE_DIR, STUDENT_DIR, answered, numbers_in, read_source, \
-    run_in_process
+from exercise_harness import ALL_STEMS, SETS, SOURCE_DIR, STUDENT_DIR, answered, numbers_in, read_source, run_in_process
 
 from crmlib.course import chapters
 from crmlib.exercises import notebooks as nbm

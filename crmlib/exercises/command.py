@@ -56,10 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="notebooks graded at once (default 1)")
     g.add_argument("--timeout", type=_positive, default=120, metavar="S",
                    help="wall-clock limit of one notebook's run in seconds (default 120)")
-    g.add_argument("--cell-timeout", type=_positive, default=30, metavar="S", help="limit of one cell (default 30)")
+    g.add_argument("--cell-timeout", type=_positive, default=30, metavar="S",
+                   help="CPU seconds of one cell (default 30)")
     g.add_argument("--cpu", type=_positive, default=60, metavar="S", help="CPU seconds of one run (default 60)")
-    g.add_argument("--memory", type=_positive, default=2048, metavar="MB", help="memory of one process (default 2048)")
+    g.add_argument("--memory", type=_positive, default=4096, metavar="MB",
+                   help="address space of one process (default 4096)")
     g.add_argument("--processes", type=_positive, default=64, metavar="N", help="processes at once (default 64)")
+    g.add_argument("--output", type=_positive, default=32, metavar="MB",
+                   help="largest file or printed output of one run (default 32)")
     g.add_argument("--isolation", choices=["auto", "namespaces", "rlimits"], default="auto",
                    help="namespaces (file system, network and processes isolated) or rlimits only; auto: namespaces "
                         "when available")
@@ -105,7 +109,8 @@ def main(argv: list[str]) -> int:
             from crmlib.exercises.sandbox import Limits
 
             limits = Limits(memory_mb=args.memory, cpu_seconds=args.cpu, wall_seconds=args.timeout,
-                            cell_seconds=min(args.cell_timeout, args.timeout), processes=args.processes)
+                            cell_seconds=min(args.cell_timeout, args.timeout), processes=args.processes,
+                            output_mb=args.output)
             result = grade_class(args.submissions, args.roster, args.out, jobs=args.jobs, limits=limits,
                                  isolation=args.isolation, variant=args.variant, variant_seed=args.variant_seed,
                                  hidden=args.hidden, force=args.force,

@@ -166,7 +166,8 @@ def read_submission(path: Path) -> dict[str, Any]:
         cells.append({"cell_type": str(cell.get("cell_type", "")), "source": _source_text(cell.get("source")),
                       "metadata": meta, "id": str(cell.get("id", ""))})
     meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    return {"cells": cells, "metadata": meta, "nbformat": raw.get("nbformat"), "nbformat_minor": raw.get("nbformat_minor")}
+    return {"cells": cells, "metadata": meta, "nbformat": raw.get("nbformat"),
+            "nbformat_minor": raw.get("nbformat_minor")}
 
 
 def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -287,9 +288,11 @@ def _describe_error(error: list[str] | None, limits: Limits) -> str:
     if ename == "NotImplementedError":
         return "not answered yet (the answer cell still raises NotImplementedError)"
     if ename == "Timeout":
-        return f"stopped: the cell ran longer than {limits.cell_seconds} s"
+        return f"stopped: the cell ran longer than {limits.cell_seconds} s of computing time"
     if ename == "MemoryError":
         return f"the cell ran out of memory (the limit is {limits.memory_mb} MB)"
+    if "File too large" in evalue:
+        return f"the cell wrote more than the output limit of {limits.output_mb} MB"
     if ename == "SyntaxError":
         return f"the answer cell has a syntax error: {evalue}"
     return f"the answer cell raised {ename}: {evalue}"
@@ -324,7 +327,9 @@ def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude
         open_steps = [e["i"] for e in started if (e.get("p"), e["i"]) not in ended]
         if not open_steps or open_steps[-1] in killed:
             break
-        killed[open_steps[-1]] = run.ended or "the process stopped"
+        last_line = next((line.strip() for line in reversed(run.output_tail.splitlines()) if line.strip()), "")
+        killed[open_steps[-1]] = (run.ended or "the process stopped") + (f"; its last output: {last_line[:160]}"
+                                                                         if last_line else "")
     return runs, killed
 
 
@@ -350,7 +355,8 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
             graded.flag("missing-metadata")
         exercise_name = guess[0] if len(guess) == 1 else None
     meta_id = meta.get("student_id") if isinstance(meta.get("student_id"), str) else None
-    meta_seed = meta.get("seed") if isinstance(meta.get("seed"), int) and not isinstance(meta.get("seed"), bool) else None
+    raw_seed = meta.get("seed")
+    meta_seed = raw_seed if isinstance(raw_seed, int) and not isinstance(raw_seed, bool) else None
     if not graded.student_id:
         if meta_id in roster:
             graded.student_id = meta_id  # an LMS layout: the folder does not name the student
@@ -428,25 +434,27 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
         graded.notes.append(f"the run did not finish: {last.ended if last else 'out of time'}")
         graded.flag("incomplete")
     for step, why in killed.items():
-        q = plan[step].get("q") or "?"
-        graded.flag(f"killed({q})")
-        graded.notes.append(f"a cell of {q} stopped the whole run ({why}); it was skipped on a re-run")
+        where = plan[step].get("q") or "?"
+        graded.flag(f"killed({where})")
+        graded.notes.append(f"a cell of {where} stopped the whole run ({why}); it was skipped on a re-run")
     for step, err in errors.items():
-        q = plan[step].get("q") or "?"
+        where = plan[step].get("q") or "?"
         if err[0] == "Timeout":
-            graded.flag(f"timeout({q})")
+            graded.flag(f"timeout({where})")
         elif err[0] == "MemoryError":
-            graded.flag(f"memory({q})")
+            graded.flag(f"memory({where})")
+        elif "File too large" in err[1]:
+            graded.flag(f"output({where})")
     step_errors: dict[str, str] = {}
     for step, item in enumerate(plan):
-        q = item.get("q")
-        if q is None or item["kind"] != "code":
+        owner = item.get("q")
+        if owner is None or item["kind"] != "code":
             continue
         if step in killed:
-            step_errors.setdefault(q, f"a cell of this question stopped the whole run ({killed[step]}), so it was "
+            step_errors.setdefault(owner, f"a cell of this question stopped the whole run ({killed[step]}), so it was "
                                       "skipped")
-        elif step in errors and q not in step_errors:
-            step_errors[q] = _describe_error(errors[step], settings.limits)
+        elif step in errors and owner not in step_errors:
+            step_errors[owner] = _describe_error(errors[step], settings.limits)
     unmatched = []
     for q in exercise:
         if q.kind == "text":

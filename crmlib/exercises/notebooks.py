@@ -69,9 +69,9 @@ def cell_role(cell: Any) -> tuple[str | None, str | None]:
 
 
 def strip_solutions(text: str) -> str:
-    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by the student stub.
+    r"""Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by the student stub.
 
-    >>> print(strip_solutions("x = 1\\n### BEGIN SOLUTION\\ny = x + 1\\n### END SOLUTION\\n"))
+    >>> print(strip_solutions("x = 1\n### BEGIN SOLUTION\ny = x + 1\n### END SOLUTION\n"))
     x = 1
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -88,13 +88,13 @@ def strip_solutions(text: str) -> str:
 
 
 def markdown_escape(text: str) -> str:
-    r"""A user's text (a name) safe inside Markdown: HTML escaped and Markdown's special characters quoted.
+    r"""A user's text (a name, an answer) safe inside Markdown: HTML escaped, emphasis, links and tables quoted.
 
-    >>> markdown_escape("<b>Ann*</b>")
-    '&lt;b&gt;Ann\\*&lt;/b&gt;'
+    >>> markdown_escape("<b>Ann*</b> (=1+1)")
+    '&lt;b&gt;Ann\\*&lt;/b&gt; (=1+1)'
     """
-    text = html.escape(" ".join(str(text).split()), quote=True)
-    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    text = html.escape(str(text), quote=False)
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
 
 
 def _set_seed(nb: Any, seed: int) -> None:
@@ -208,7 +208,8 @@ def student_version(source_path: Path | str, *, seed: int | None = None, student
         meta["student_id"] = student.student_id
         title = nb.cells[0]
         first, _, rest = title.source.partition("\n")
-        title.source = (f"{first}\n\n**Student:** {markdown_escape(student.name)} ({student.student_id}) · "
+        name = markdown_escape(" ".join(student.name.split()))
+        title.source = (f"{first}\n\n**Student:** {name} ({student.student_id}) · "
                         f"data seed {student.seed}\n{rest}")
     return nb
 

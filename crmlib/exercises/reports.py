@@ -3,7 +3,7 @@
 ``grades/`` after ``crmlib exercises grade``::
 
     gradebook.csv         one row per student and notebook: student_id, name, notebook, q1..qN, total, max, flags
-    canvas.csv            Canvas gradebook import (Student, ID, SIS User ID, SIS Login ID, Section, one column per notebook)
+    canvas.csv            Canvas gradebook import (Student, ID, SIS User ID, SIS Login ID, Section, the notebooks)
     moodle.csv            Moodle grade import (ID number, Full name, one column per notebook and its feedback)
     feedback/<id>.md      the student's feedback, every notebook and question (also feedback/<id>.html)
     marking/<nb>.csv      the free-text answers to mark: fill in points and comment, then `crmlib exercises marks`
@@ -182,7 +182,8 @@ def feedback_markdown(student: dict[str, Any], rows: list[dict[str, Any]]) -> st
         if row["failed"]:
             lines += [f"This notebook could not be graded fully: {markdown_escape(row['failed'])}.", ""]
         for o in _outcomes(row):
-            line = f"- {_mark(o)} **{o.question}** ({_fmt(o.points)}/{_fmt(o.max_points)}): {markdown_escape(o.message)}"
+            line = (f"- {_mark(o)} **{o.question}** ({_fmt(o.points)}/{_fmt(o.max_points)}): "
+                    f"{markdown_escape(o.message)}")
             if o.hint:
                 line += f" Hint: {markdown_escape(o.hint)}"
             lines.append(line)
@@ -268,7 +269,8 @@ def write_marking(data: dict[str, Any], folder: Path, questions: dict[str, list[
         e = html.escape
         page = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Marking {e(notebook)}</title>"
                 f"<style>{_STYLE}</style></head><body><h1>Marking: {e(notebook)}</h1>"
-                f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, then run "
+                f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, "
+                f"then run "
                 f"<code>crmlib exercises marks {e(str(folder))}</code>.</p>"]
         for q in qs:
             page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
@@ -295,7 +297,7 @@ def write_log(data: dict[str, Any], folder: Path) -> Path:
              f"({time.strftime('%Y-%m-%d %H:%M:%S')})",
              f"isolation: {data['isolation']}: {ENFORCED[data['isolation']]}",
              f"limits: {json.dumps(data['settings'].get('limits', {}))}",
-             f"hidden variant check: " + (f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None
+             "hidden variant check: " + (f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None
                                           else "off"),
              f"hidden checks file: {data['settings'].get('hidden') or 'none'}", ""]
     lines.append(f"Notebooks that failed or were flagged: {len(problems)}")

@@ -34,7 +34,8 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
@@ -207,6 +208,7 @@ class Channel:
         self.pid = os.getpid()
 
     def send(self, **event: Any) -> None:
+        """Write one event as a JSON line (nothing from a forked copy of this process)."""
         if self._getpid() != self.pid:  # a process the submission forked does not speak for it
             return
         data = (self._dumps(event, default=str) + "\n").encode()
@@ -230,6 +232,7 @@ def guard(cfg: dict[str, Any], channel: Channel) -> None:
 
     class Blocker:
         def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+            """Refuse the answer keys; leave every other import to the usual finders."""
             if name in blocked or name.startswith(tuple(b + "." for b in blocked)):
                 report("answer-key", name)
                 raise ImportError(f"{name} is not available while grading")
@@ -275,6 +278,7 @@ def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
         raise _Alarm()
 
     signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGPROF, on_alarm)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the processes a submission starts are reaped, not left as zombies
     config = Config()
     config.HistoryManager.enabled = False  # no history file, no history thread
@@ -287,16 +291,20 @@ def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
 
     def execute(code: str, step: int, p: int) -> None:
         channel.send(e="start", p=p, i=step)
-        signal.alarm(cell_seconds)
+        # the limit counts the CPU time of the cell (a busy machine does not cut an honest cell short); a cell that
+        # waits without computing meets the wall-clock alarm, four times longer
+        signal.setitimer(signal.ITIMER_PROF, cell_seconds)
+        signal.alarm(4 * cell_seconds)
         try:
             result = shell.run_cell(code, store_history=False, silent=False)
         finally:
             signal.alarm(0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             if os.getpid() != main_pid:  # a forked copy of this process that got here stops at once
                 leave(0)
         error = result.error_before_exec or result.error_in_exec
         if isinstance(error, _Alarm):
-            detail = ["Timeout", f"the cell ran longer than {cell_seconds} s"]
+            detail = ["Timeout", f"the cell ran longer than {cell_seconds} s of computing time"]
         elif error is not None:
             detail = [type(error).__name__, str(error)[:300]]
         else:

@@ -54,16 +54,18 @@ class Limits:
 
     Parameters
     ----------
-    memory_mb : address space of each process (MB); a larger allocation fails with ``MemoryError``.
-    cpu_seconds : CPU time of the process (s); past it the process is killed.
+    memory_mb : address space of each process (MB); a larger allocation fails with ``MemoryError``. Numerical
+        libraries reserve address space they never use (OpenBLAS fails below about 2 GB), hence the default.
+    cpu_seconds : CPU time of the whole run (s); past it the process is killed.
     wall_seconds : wall-clock time of the whole run (s); past it every process of the run is killed.
-    cell_seconds : time of one cell (s); past it the cell is interrupted and the next one runs.
+    cell_seconds : CPU time of one cell (s); past it the cell is interrupted and the next one runs (a cell that
+        waits without computing is interrupted after four times as long on the clock).
     processes : processes the submission may run at once (per user: shared by the parallel runs).
     output_mb : largest file, printed output included (MB); past it the process is killed.
     disk_mb : size of the writable ``/work`` and ``/tmp`` with namespaces (MB).
     """
 
-    memory_mb: int = 2048
+    memory_mb: int = 4096
     cpu_seconds: int = 60
     wall_seconds: int = 120
     cell_seconds: int = 30
@@ -97,8 +99,10 @@ if libc.unshare(flags) != 0:
 
 @cache
 def namespaces_available() -> bool:
-    """Whether this kernel lets the grader create mount, PID and network namespaces (as root or through user
-    namespaces)."""
+    """Whether this kernel lets the grader create mount, PID and network namespaces.
+
+    As root, or through unprivileged user namespaces.
+    """
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -198,8 +202,9 @@ def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list
         workdir = os.path.join(tmp, "work")
         os.mkdir(workdir, 0o700)
         read_fd, write_fd = os.pipe()
-        header = {**asdict(limits), "processes": limits.processes + _processes_of_this_user(), "isolation": isolation, "channel_fd": write_fd, "workdir": workdir,
-                  "keep": keep_paths(), "hide": hide, "uid": uid, "denied_paths": hide, "blocked_modules": blocked_modules}
+        header = {**asdict(limits), "processes": limits.processes + _processes_of_this_user(),
+                  "isolation": isolation, "channel_fd": write_fd, "workdir": workdir, "keep": keep_paths(),
+                  "hide": hide, "uid": uid, "denied_paths": hide, "blocked_modules": blocked_modules}
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         chunks: list[bytes] = []
 

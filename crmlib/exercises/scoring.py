@@ -152,7 +152,8 @@ def evaluate(question: Question, key: Key, record: dict[str, Any] | None) -> Out
                 hint = "Off by a factor of 100: a percentage where a share (0-1) was expected, or the other way round."
             else:
                 hint = "Recompute step by step and compare with the formula in the chapter."
-        return Outcome(question.id, "wrong", 0.0, top, f"not yet: {value:,.6g}{suffix} is not the expected value.", hint)
+        message = f"not yet: {value:,.6g}{suffix} is not the expected value."
+        return Outcome(question.id, "wrong", 0.0, top, message, hint)
     if question.kind == "choice":
         options = key.choices if key.choices is not None else question.choices
         if record.get("type") == "number" and options and any(isinstance(o, (int, float)) for o in options):

@@ -68,7 +68,8 @@ def load(exercise: str, seed: int) -> Given:
         except ImportError:  # pragma: no cover
             ok = False
         if not ok:
-            raise ExerciseError(f"The seed must be a whole number; got {seed!r}. Keep the seed cell as it was handed out.")
+            raise ExerciseError(f"The seed must be a whole number; got {seed!r}. Keep the seed cell as it was "
+                                "handed out.")
     from crmlib.exercises.sets import get_set
 
     exercise_set = get_set(exercise)
@@ -84,7 +85,7 @@ def _show(outcome: Outcome) -> None:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython is a dependency
-        get_ipython = None  # type: ignore[assignment]
+        get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
         display({"text/markdown": outcome.text(), "text/plain": outcome.text()}, raw=True)
     else:
@@ -110,8 +111,8 @@ def check(question: str, answer: Any) -> Outcome | None:
     >>> from crmlib import clv
     >>> result = check("q2", clv.expected_lifetime(data.retention))  # doctest: +ELLIPSIS
     ✅ **q2** (1/1 points): correct (...
-    >>> result = check("q2", 1 / data.retention)  # doctest: +ELLIPSIS
-    ❌ **q2** (0/1 points): not yet: ... is not the expected value.  
+    >>> result = check("q2", 1 / data.retention)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    ❌ **q2** (0/1 points): not yet: ... is not the expected value.
     Hint: You divided by the retention rate; ...
     """
     if _served:

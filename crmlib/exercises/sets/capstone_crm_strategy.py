@@ -192,7 +192,8 @@ def q9(tx, revenue, margin_rate, last_day, value, cal_end):
     bg_cal = models.BetaGeo().fit(cal, unit="W")
     h = models.holdout_comparison(bg_cal, cal)
     vp = tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"])
-    facts = pd.Series({"top 20% revenue share": tiers.pareto_table(revenue, cut_points=[0.2]).loc[0.2, "share_of_value"],
+    top = tiers.pareto_table(revenue, cut_points=[0.2]).loc[0.2, "share_of_value"]
+    facts = pd.Series({"top 20% revenue share": top,
                        "customer equity, 12 months": value["clv"].sum(),
                        "holdout predicted": (h["predicted"] * h["customers"]).sum(),
                        "holdout actual": cal["frequency_holdout"].sum(),

@@ -108,8 +108,8 @@ def q5(p, value, success_rate, contact_cost, incentive_cost):
 @SET.number("q6", variable="odds_unresolved", points=2)
 def q6(drivers, driver_names):
     table = churn.ChurnLogit().fit(drivers[driver_names], drivers["churned"]).summary()
-    return Key(table.loc["complaint_unresolved", "odds_ratio"], explain="Compare it with the odds ratio of a resolved "
-                                                                        "complaint: how a complaint is handled matters.",
+    return Key(table.loc["complaint_unresolved", "odds_ratio"],
+               explain="Compare it with the odds ratio of a resolved complaint: how a complaint is handled matters.",
                mistakes={
         "That is the coefficient (the change of the LOG-odds); the odds ratio is exp(coefficient).":
             table.loc["complaint_unresolved", "coef"],

@@ -122,7 +122,8 @@ def q7(tx, reading_day, lapse_days, long_term_days, customer_x):
     hints = {
         "awareness": "Awareness is before any exchange; a customer in the log has already bought.",
         "commitment": "Commitment needs a long tenure (long_term_days or more) with steady buying.",
-        "dissolution": "Dissolution means no purchase in the last window, or buying fallen below half the window before.",
+        "dissolution": "Dissolution means no purchase in the last window, or buying fallen below half the window "
+                       "before.",
         "exploration": "Exploration is at most two purchase days so far (trial buying).",
         "expansion": "Expansion is an active repeat buyer (more than two purchase days) with a short tenure."}
     hints.pop(right, None)

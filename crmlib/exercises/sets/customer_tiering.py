@@ -43,10 +43,12 @@ def q1(tx, acquisition_cost, margin_rate, cost_per_order):
                explain="Profit is what is left of the margin after serving and acquiring the customers.", mistakes={
         "You used revenue instead of margin: multiply each customer's revenue by margin_rate first.":
             (revenue - cost_per_order * orders - acq).sum(),
-        "You left out the acquisition cost A_i of each customer.": (margin_rate * revenue - cost_per_order * orders).sum(),
+        "You left out the acquisition cost A_i of each customer.":
+            (margin_rate * revenue - cost_per_order * orders).sum(),
         "You counted transactions (rows) as orders: several purchases of one customer on one day are one order.":
             (margin_rate * revenue - cost_per_order * rows - acq).sum(),
-        "You left out the cost to serve (cost_per_order times the number of orders).": (margin_rate * revenue - acq).sum()})
+        "You left out the cost to serve (cost_per_order times the number of orders).":
+            (margin_rate * revenue - acq).sum()})
 
 
 @SET.number("q2", variable="share_losing")
@@ -56,7 +58,8 @@ def q2(profit, revenue, orders, margin_rate, cost_per_order):
                mistakes={
         "You counted customers whose profit before acquisition cost is negative; profit includes A_i.":
             (before_acq < 0).mean(),
-        "That is the share of customers who make money; the question asks for those who lose it.": (profit >= 0).mean()})
+        "That is the share of customers who make money; the question asks for those who lose it.":
+            (profit >= 0).mean()})
 
 
 @SET.number("q3", variable="gini_revenue", points=2)
@@ -104,7 +107,8 @@ def q6(current, potential):
         "You counted a value equal to the median as high; 'high' is strictly above the threshold (many customers have "
         "a current value of exactly 0).": (~c_high & p_high).mean(),
         "You used the means as thresholds; the question asks for the medians.": (~c_mean & p_mean).mean(),
-        "You swapped the axes: that is high current value with low potential (gold).": (vp["quadrant"] == "gold").mean()})
+        "You swapped the axes: that is high current value with low potential (gold).":
+            (vp["quadrant"] == "gold").mean()})
 
 
 @SET.choice("q7", variable="iron_strategy", choices=STRATEGIES)

@@ -123,7 +123,8 @@ def q6(tx, margin_rate, discount_rate, horizon_years, customer_x):
         "You received the first margin now (t = 0 to H - 1); in the chapter it comes at the end of year 1.":
             clv.npv([a] * horizon_years, discount_rate, when="begin"),
         "You used revenue instead of margin: multiply by margin_rate.": right / margin_rate,
-        "That is the historical value (margin so far), not the current value.": comp.loc[customer_x, "historical_value"]})
+        "That is the historical value (margin so far), not the current value.":
+            comp.loc[customer_x, "historical_value"]})
 
 
 @SET.number("q7", variable="goal_value", points=2)

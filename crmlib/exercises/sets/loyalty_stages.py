@@ -85,10 +85,11 @@ def q3(survey, items, respondent):
     if strict != right:
         hints[strict] = "A score exactly at the threshold reaches the stage (>= 5, not > 5)."
     if reached and reached[-1] != right:
-        hints[reached[-1]] = ("That is the last stage scoring 5 or more, but an earlier stage is below 5: the cumulative "
-                              "rule does not skip phases.")
+        hints[reached[-1]] = ("That is the last stage scoring 5 or more, but an earlier stage is below 5: the "
+                              "cumulative rule does not skip phases.")
     if highest != right:
-        hints[highest] = "That is the highest-scoring stage (the other rule); the cumulative rule stops at the first gap."
+        hints[highest] = ("That is the highest-scoring stage (the other rule); the cumulative rule stops at the "
+                          "first gap.")
     return Key(str(right), hints, explain="Oliver's phases build on each other, so the rule walks them in order.")
 
 

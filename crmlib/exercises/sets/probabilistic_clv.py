@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -65,8 +67,8 @@ def q2(tx, customer):
 @SET.number("q3", variable="rate_per_year", points=2)
 def q3(bg):
     r, alpha = bg.params_["r"], bg.params_["alpha"]
-    return Key(r / alpha * 365.25 / 7, explain="alpha carries the model's time unit: fitted in days it would be 7 times "
-                                               "larger, and r/alpha 7 times smaller.", mistakes={
+    return Key(r / alpha * 365.25 / 7, explain="alpha carries the model's time unit: fitted in days it would be 7 "
+                                               "times larger, and r/alpha 7 times smaller.", mistakes={
         "That is the rate per WEEK (the model's unit); multiply by the weeks in a year, 365.25/7.": r / alpha,
         "A year is 365.25/7 = 52.18 weeks, not 52.": r / alpha * 52,
         "That is alpha / r, the mean time between purchases in weeks; the mean rate is r / alpha.": alpha / r,
@@ -118,7 +120,8 @@ def q6(bg, two):
 
 
 def _equity(bg, gg, summary, **change) -> float:
-    settings = dict(horizon=12, horizon_unit="M", discount_rate=0.10, discount_period="Y", step="M", margin=0.30)
+    settings: dict[str, Any] = dict(horizon=12, horizon_unit="M", discount_rate=0.10, discount_period="Y", step="M",
+                                    margin=0.30)
     settings.update(change)
     return float(models.customer_lifetime_value(bg, gg, summary, **settings)["clv"].sum())
 
@@ -143,8 +146,8 @@ def q8(survivors):
     sbg = models.ShiftedBetaGeo().fit(survivors)
     naive = models.naive_survival_projections(survivors, 12).loc[12]
     last_rate = survivors[7] / survivors[6]
-    return Key(sbg.survival(12), explain="Every subscriber keeps her own churn probability; the cohort's retention rises "
-                                         "only because the likely churners leave first.", mistakes={
+    return Key(sbg.survival(12), explain="Every subscriber keeps her own churn probability; the cohort's retention "
+                                         "rises only because the likely churners leave first.", mistakes={
         "That is the exponential curve fitted to the survival shares: it assumes a constant retention rate and so "
         "misses the rise of retention with tenure.": naive["exponential"],
         "You extended year 7's retention rate unchanged to year 12; retention keeps rising as the disloyal leave "

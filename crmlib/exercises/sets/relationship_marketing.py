@@ -11,8 +11,8 @@ from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 SCENARIOS = {
     "transactional": "A petrol-station chain cuts its price per litre to win the drivers passing by; its tills record "
                      "sales by station and day, not who bought.",
-    "database": "A supermarket chain uses its loyalty-card records to mail each cardholder coupons matched to what they "
-                "buy, and tracks each cardholder's acquisition cost and lifetime value.",
+    "database": "A supermarket chain uses its loyalty-card records to mail each cardholder coupons matched to what "
+                "they buy, and tracks each cardholder's acquisition cost and lifetime value.",
     "interaction": "An industrial supplier gives each large client a key-account manager who meets the client's buyers "
                    "in person and adapts the offer to them over the years.",
     "network": "A car maker builds long-term partnerships with its parts suppliers and dealers: they share forecasts "
