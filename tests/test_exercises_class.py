@@ -1,6 +1,6 @@
 """A class graded in one run, as an instructor would: honest, careless, hostile and broken submissions together.
 
-One ``crmlib exercises grade`` run (module-scoped: it is the expensive part) over 18 students: one hands in every
+One ``crmlib exercises grade`` run (module-scoped: it is the expensive part) over 19 students: one hands in every
 exercise set answered with the model solutions (so every set goes through the sandbox), the others hand in exercise
 04 in every way the issue lists. The tests assert each score, flag and feedback file, the LMS files, the run log,
 the refusal to overwrite, and the merge of the instructor's marks for the free-text answers.
@@ -66,7 +66,22 @@ CASES: dict[str, tuple[dict[str, str], float, str]] = {
     "s16": (None, 0, "unreadable"),  # type: ignore[dict-item]  # not JSON
     "s17": ({}, AUTO, "missing-metadata"),  # notebook metadata stripped
     "s18": ({}, AUTO - 2, "variant(q1)"),  # q1 typed in as a number
+    "s19": ({"q7": "r_month = clv.convert_rate(retention, 'Y', 'M', kind='retention')\n"
+                   "i_month = clv.convert_rate(discount_rate, 'Y', 'M')\n"
+                   "clv_monthly = round(clv.retention_clv(monthly_margin, r_month, i_month), 1)"}, AUTO - 2,
+            "hidden(q7)"),  # right to 0.1%, but rounded: the instructor's hidden check wants it unrounded
+    "s20": ({}, AUTO, ""),  # in a Moodle download's folder, which does not name the student id
 }
+
+# The instructor's own hidden check, kept outside the handout (--hidden).
+HIDDEN = """
+def unrounded(answer, data):
+    if abs(answer * 10 - round(answer * 10)) < 1e-9:
+        return "Give the value unrounded: rounding is for the report, not for the computation."
+    return None
+
+HIDDEN_CHECKS = {("04_clv_npv", "q7"): [unrounded]}
+"""
 
 
 def _roster(path):
@@ -87,6 +102,8 @@ def _submissions(folder, roster):
         if sid == "s01":
             continue
         path = folder / sid / f"{NB}.ipynb"
+        if sid == "s20":
+            path = folder / "Student 20_777_assignsubmission_file_" / f"{NB}.ipynb"
         who = roster[sid]
         if sid == "s03":
             write(nbm.student_version(kit_folder("exercises") / "source" / f"{NB}.ipynb", student=who), path)
@@ -121,9 +138,10 @@ def graded(tmp_path_factory):
     subs = base / "submissions"
     _submissions(subs, roster)
     out = base / "grades"
+    (base / "hidden_checks.py").write_text(HIDDEN, encoding="utf-8")
     argv = ["exercises", "grade", str(subs), "--roster", str(base / "roster.csv"), "--out", str(out), "-j", "2",
             "--timeout", "90", "--cell-timeout", "4", "--cpu", "40", "--memory", "3000", "--processes", "48",
-            "--variant-seed", "4242"]
+            "--variant-seed", "4242", "--hidden", str(base / "hidden_checks.py")]
     code = main(argv)
     rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
     return {"base": base, "out": out, "argv": argv, "code": code, "rows": rows, "roster": roster}
@@ -182,6 +200,7 @@ def test_feedback_per_student_says_what_happened(graded):
     assert "out of memory" in _feedback(graded, "s09")
     assert "not valid JSON" in _feedback(graded, "s16")
     assert "more than the output limit" in _feedback(graded, "s15")
+    assert "Give the value unrounded" in _feedback(graded, "s19")
     assert "wrong answer on other data" in _feedback(graded, "s18")
     assert "700" not in _feedback(graded, "s06")
     page = _feedback(graded, "s01", ".html")

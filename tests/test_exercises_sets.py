@@ -19,7 +19,7 @@ from crmlib.course import chapters
 from crmlib.exercises import notebooks as nbm
 from crmlib.exercises.scoring import answer_record, evaluate
 
-SEEDS = [0, 1, 2, nbm.seed_for("s001")]
+SEEDS = [0, 1, nbm.seed_for("s001")]
 
 
 def test_every_chapter_after_00_has_an_exercise_set_and_a_source():
@@ -130,7 +130,7 @@ def test_solutions_are_right_for_several_seeds(stem):
 @pytest.mark.parametrize("stem", ALL_STEMS)
 def test_hints_name_the_mistake_never_the_answer(stem):
     exercise = SETS[stem]
-    for seed in SEEDS[:3]:
+    for seed in SEEDS[:2]:
         data = exercise.data(seed)
         for q in exercise:
             if q.kind == "text":

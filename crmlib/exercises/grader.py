@@ -18,6 +18,7 @@ For each submitted notebook the grader
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import re
@@ -301,8 +302,6 @@ def _describe_error(error: list[str] | None, limits: Limits) -> str:
 def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude: list[str], settings: Settings,
          deadline: float) -> tuple[list[ChildRun], dict[int, str]]:
     """Run the plan, re-running without a step that killed the process; the runs and the killed steps."""
-    from crmlib.exercises.sandbox import Limits as _L
-
     runs: list[ChildRun] = []
     killed: dict[int, str] = {}
     for _ in range(MAX_RUNS):
@@ -311,7 +310,7 @@ def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude
             break
         limits = settings.limits
         if left < limits.wall_seconds:
-            limits = _L(**{**limits.__dict__, "wall_seconds": int(left)})
+            limits = dataclasses.replace(limits, wall_seconds=int(left))
         job = {"exercise": exercise, "passes": passes, "prelude": prelude, "plan": plan, "skip": sorted(killed)}
         uid = settings.uids.take()
         try:

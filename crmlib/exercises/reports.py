@@ -387,6 +387,8 @@ def merge_marks(folder: Path | str) -> dict[str, int]:
                 if comment[:2] in {"'" + c for c in "=+-@"}:
                     comment = comment[1:]
                 if not text:
+                    if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
+                        outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
                     continue
                 try:
                     points = float(text.replace(",", "."))
