@@ -91,7 +91,7 @@ def test_a_loop_that_ignores_interrupts_is_killed_and_the_run_returns():
     code = ("import signal\nsignal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
             "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass")
     start = time.monotonic()
-    run = _run([{"kind": "code", "source": code, "q": "q1"}], cpu_seconds=4, wall_seconds=20, cell_seconds=2)
+    run = _run([{"kind": "code", "source": code, "q": "q1"}], cpu_seconds=3, wall_seconds=30, cell_seconds=1)
     assert time.monotonic() - start < 60
     assert "CPU time limit" in run.ended or "time limit" in run.ended
     assert not any(e["e"] == "done" for e in run.events)
