@@ -31,6 +31,7 @@ def test_build_writes_one_folder_per_student_with_id_seed_and_name(roster, tmp_p
     students = {s.student_id: s for s in nbm.read_roster(roster)}
     assert students["s001"].seed != students["s002"].seed
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["s001", "s002"]
+    assert not [p for p in out.rglob("*") if ".crmlib-incomplete" in str(p)]  # the staging folder is gone
     for sid, who in students.items():
         folder = out / sid
         assert sorted(p.name for p in folder.iterdir()) == sorted([f"{s}.ipynb" for s in ALL_STEMS] + ["README.md"])
@@ -48,9 +49,12 @@ def test_build_writes_one_folder_per_student_with_id_seed_and_name(roster, tmp_p
     # a second build into the same folder is refused; --force replaces it
     assert main(["exercises", "build", "--roster", str(roster), "--out", str(out)]) == 1
     assert "already holds files" in capsys.readouterr().err
-    (out / "s001" / "stale.txt").write_text("old")
+    (out / "s001" / "notes.txt").write_text("the instructor's own notes")
+    (out / "s002" / f"{ALL_STEMS[0]}.ipynb").write_text("changed by hand")
     assert main(["exercises", "build", "--roster", str(roster), "--out", str(out), "--force"]) == 0
-    assert not (out / "s001" / "stale.txt").exists()
+    assert (out / "s001" / "notes.txt").read_text() == "the instructor's own notes"  # never the kit's to replace
+    assert nbm.BEGIN not in (out / "s002" / f"{ALL_STEMS[0]}.ipynb").read_text()  # the kit's file, rewritten
+    assert "student_id" in (out / "s002" / f"{ALL_STEMS[0]}.ipynb").read_text()
 
 
 def test_release_packs_a_zip_per_student(roster, tmp_path):

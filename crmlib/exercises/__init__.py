@@ -44,7 +44,7 @@ def __getattr__(name: str) -> Any:
     # The heavier parts load on first use, so a student's ``from crmlib import exercises`` stays light.
     import importlib
 
-    for module in ("notebooks", "grader", "reports", "sandbox", "sets", "command", "folders"):
+    for module in ("notebooks", "grader", "reports", "sandbox", "sets", "command", "folders", "runner"):
         if name == module:
             return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="replace the results of an earlier run in --out")
     m = sub.add_parser("marks", help="merge the marks typed into GRADES/marking/*.csv into gradebook and feedback")
     m.add_argument("grades", metavar="GRADES", help="the --out folder of a grading run")
+    m.add_argument("--force", action="store_true", help="replace a gradebook or feedback changed by hand since")
     return parser
 
 
@@ -122,7 +123,7 @@ def main(argv: list[str]) -> int:
             return 0
         from crmlib.exercises.reports import merge_marks
 
-        counts = merge_marks(args.grades)
+        counts = merge_marks(args.grades, force=args.force)
         print(f"{counts['marked']} marks merged into {args.grades}; {counts['unmarked']} answers still unmarked")
         return 0
     except ExerciseError as exc:

@@ -1,49 +1,46 @@
-"""The one place that decides whether an output folder may be written (``--out`` of build, release and grade).
+"""The one place that decides whether an output folder of ``crmlib exercises`` may be written.
 
-An existing folder that holds files is never written into unless the user says ``--force``; a folder this kit wrote
-carries a marker file, and ``--force`` empties such a folder first (so no stale feedback survives a re-run), while it
-only writes over the same-named files in a folder the kit did not write.
+Writing goes through :class:`crmlib.outputs.OutputFolder` (staging, a manifest of what the kit wrote, never replacing a
+file the kit did not write). On top of it, the exercises' own rule: a folder that already holds the results of an
+earlier run of the same command is refused unless ``--force``, so an earlier grading is never overwritten by accident.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from crmlib.exercises.model import ExerciseError
+from crmlib.outputs import OutputFolder, read_manifest
 
-MARKER = ".crmlib-output.json"
 
-
-def prepare_output(path: Path | str, *, force: bool, option: str = "out", what: str = "exercises") -> Path:
-    """Create the output folder ``path``, or refuse an existing non-empty one unless ``force``.
+def output_folder(path: Path | str, command: str, *, force: bool, replaces: Sequence[str] = (),
+                  expected: Sequence[str] = ()) -> OutputFolder:
+    """The output folder of one ``crmlib exercises`` command, checked before any work starts.
 
     Parameters
     ----------
-    path : the folder.
-    force : write into an existing folder (emptied first when this kit wrote it).
-    option : how the caller names the folder in an error (``"--out"`` on the command line).
-    what : what writes the folder, recorded in the marker file.
+    path : the folder (``--out``).
+    command : the writing command, ``"exercises grade"``.
+    force : replace the results of an earlier run (and files of them changed since).
+    replaces : other commands whose files this one replaces (``marks`` and ``grade`` write the same gradebook).
+    expected : files the run will write, checked now against files the kit did not write.
 
     Returns
     -------
-    pathlib.Path
-        The folder, existing and ready.
+    crmlib.outputs.OutputFolder
+        Use it as a context manager and write into ``folder.staging``.
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ExerciseError(f"{option} {path} is a file; give a folder.")
-    if path.is_dir() and any(path.iterdir()):
-        if not force:
-            raise ExerciseError(f"{option} {path} already holds files (an earlier run?); give a new folder, or add "
-                                "--force to replace them.")
-        if (path / MARKER).is_file():
-            for child in path.iterdir():
-                if child.is_dir() and not child.is_symlink():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
-    path.mkdir(parents=True, exist_ok=True)
-    (path / MARKER).write_text(json.dumps({"written_by": f"crmlib exercises {what}"}) + "\n", encoding="utf-8")
-    return path
+    root = Path(path)
+    name, others = command.replace(" ", "-"), [r.replace(" ", "-") for r in replaces]
+    if root.exists() and not root.is_dir():
+        raise ExerciseError(f"--out {root} is a file; give a folder.")
+    if root.is_dir() and not force:
+        earlier = [n for n, e in read_manifest(root).items() if e.get("command") in {name, *others}]
+        if earlier:
+            raise ExerciseError(f"--out {root} already holds files of an earlier 'crmlib {command}' run "
+                                f"({len(earlier)} files); give a new folder, or add --force to replace them.")
+    folder = OutputFolder(root, name, force=force, replaces=others, option="--force")
+    if expected:
+        folder.check(expected)
+    return folder

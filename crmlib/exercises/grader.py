@@ -570,8 +570,8 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
     ClassResult
         Also written to ``out`` (see :func:`crmlib.exercises.reports.write_all`).
     """
-    from crmlib.exercises.folders import prepare_output
-    from crmlib.exercises.reports import write_all
+    from crmlib.exercises.folders import output_folder
+    from crmlib.exercises.reports import GRADEBOOK, LOG, RESULTS, write_all
 
     start = time.monotonic()
     submissions = Path(submissions)
@@ -583,7 +583,9 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
         raise ExerciseError(f"-j must be 1 or more; got {jobs}.")
     chosen = resolve_isolation(isolation)
     hidden_checks = load_hidden_checks(hidden) if hidden is not None else {}
-    out = prepare_output(out, force=force, option="--out", what="grade")
+    folder = output_folder(out, "exercises grade", force=force, replaces=["exercises marks"],
+                           expected=[GRADEBOOK, RESULTS, LOG, "canvas.csv", "moodle.csv"])
+    out = Path(out)
     files = find_submissions(submissions)
     if not files:
         raise ExerciseError(f"There are no notebooks (.ipynb) in {submissions}.")
@@ -627,7 +629,8 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
                          seconds=time.monotonic() - start, jobs=jobs,
                          settings={"limits": settings.limits.__dict__, "variant": variant,
                                    "hidden": str(hidden) if hidden else None})
-    write_all(result, out)
+    with folder:
+        write_all(result, folder.staging)
     return result
 
 

@@ -276,42 +276,41 @@ def build_handouts(roster: Path | str, out: Path | str, *, force: bool = False,
 
     Each notebook carries the student's id and seed in its metadata, the seed in its parameters cell and the name in
     its title cell. The handout holds the student notebooks and a short README, nothing else: no sources, no
-    solutions. An existing non-empty ``out`` is refused unless ``force``.
+    solutions. A folder holding an earlier handout is refused unless ``force``; files the kit did not write are never
+    replaced.
 
     Returns
     -------
     list of pathlib.Path
         The students' folders.
     """
-    from crmlib.exercises.folders import prepare_output
+    from crmlib.exercises.folders import output_folder
 
     students = read_roster(roster)
     srcs = sources(source_dir)
     if not srcs:
         raise ExerciseError(f"There are no exercise sources in {source_dir or exercises_dir() / 'source'}.")
-    out = prepare_output(out, force=force, option="--out")
-    folders = []
-    for student in students:
-        folder = out / student.student_id
-        folder.mkdir()
-        for src in srcs:
-            (folder / src.name).write_text(dumps(student_version(src, student=student)), encoding="utf-8")
-        (folder / "README.md").write_text(
-            f"# Exercises for {student.name} ({student.student_id})\n\n"
-            f"Open the notebooks in JupyterLab with the course kit installed and run them from the top. Your data "
-            f"seed is {student.seed}; keep it, and keep the notebooks' names. Hand back the notebooks as they are "
-            f"(File > Save), without renaming them.\n", encoding="utf-8")
-        folders.append(folder)
-    return folders
+    folder = output_folder(out, "exercises build", force=force)
+    with folder:
+        for student in students:
+            for src in srcs:
+                path = folder.path(f"{student.student_id}/{src.name}")
+                path.write_text(dumps(student_version(src, student=student)), encoding="utf-8")
+            folder.path(f"{student.student_id}/README.md").write_text(
+                f"# Exercises for {student.name} ({student.student_id})\n\n"
+                f"Open the notebooks in JupyterLab with the course kit installed and run them from the top. Your data "
+                f"seed is {student.seed}; keep it, and keep the notebooks' names. Hand back the notebooks as they are "
+                f"(File > Save), without renaming them.\n", encoding="utf-8")
+    return [Path(out) / s.student_id for s in students]
 
 
 def release(handout: Path | str, out: Path | str, *, force: bool = False) -> list[Path]:
     """Pack every student folder of a handout into ``out/<student_id>.zip`` for an LMS upload.
 
-    Only the notebooks and README of each student folder go in (no hidden files, no sources). An existing non-empty
-    ``out`` is refused unless ``force``.
+    Only the notebooks and README of each student folder go in (no hidden files, no sources). A folder holding an
+    earlier release is refused unless ``force``.
     """
-    from crmlib.exercises.folders import prepare_output
+    from crmlib.exercises.folders import output_folder
 
     handout = Path(handout)
     if not handout.is_dir():
@@ -320,13 +319,11 @@ def release(handout: Path | str, out: Path | str, *, force: bool = False) -> lis
     folders = sorted(p for p in handout.iterdir() if p.is_dir() and _ID_RE.match(p.name))
     if not folders:
         raise ExerciseError(f"The handout folder {handout} has no student folders.")
-    out = prepare_output(out, force=force, option="--out")
-    archives = []
-    for folder in folders:
-        archive = out / f"{folder.name}.zip"
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(folder.iterdir()):
-                if path.is_file() and not path.name.startswith(".") and path.suffix in (".ipynb", ".md"):
-                    zf.write(path, f"{folder.name}/{path.name}")
-        archives.append(archive)
-    return archives
+    target = output_folder(out, "exercises release", force=force)
+    with target:
+        for folder in folders:
+            with zipfile.ZipFile(target.path(f"{folder.name}.zip"), "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(folder.iterdir()):
+                    if path.is_file() and not path.name.startswith(".") and path.suffix in (".ipynb", ".md"):
+                        zf.write(path, f"{folder.name}/{path.name}")
+    return [Path(out) / f"{folder.name}.zip" for folder in folders]

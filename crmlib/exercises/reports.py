@@ -350,16 +350,19 @@ def write_all(result: Any, folder: Path) -> None:
     write_reports(to_json(result), folder)
 
 
-def merge_marks(folder: Path | str) -> dict[str, int]:
+def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     """Merge the marks and comments typed into ``marking/*.csv`` into the gradebook, LMS files and feedback.
 
     Empty ``points`` leave an answer unmarked. Every problem raises :class:`ExerciseError` naming the file and line.
+    A gradebook, LMS file or feedback changed by hand since the kit wrote it is replaced only with ``force``.
 
     Returns
     -------
     dict
         ``{"marked": n, "unmarked": m}``.
     """
+    from crmlib.outputs import OutputFolder
+
     folder = Path(folder)
     data = read_results(folder)
     rows = {(r["student_id"], r["notebook"]): r for r in data["rows"] if r["file"]}
@@ -384,7 +387,7 @@ def merge_marks(folder: Path | str) -> dict[str, int]:
                     raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
                 text = (rec.get("points") or "").strip()
                 comment = (rec.get("comment") or "").strip()
-                if comment[:2] in {"'" + c for c in "=+-@"}:
+                if comment[:2] in {"'" + c for c in "=+-@'"}:
                     comment = comment[1:]
                 if not text:
                     if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
@@ -400,8 +403,11 @@ def merge_marks(folder: Path | str) -> dict[str, int]:
                 outcome.update(status="marked", points=points, message=comment or "marked by your instructor.", hint="")
                 marked += 1
     unmarked = sum(1 for r in rows.values() for o in r["outcomes"] if o["status"] == "unmarked")
-    write_reports(data, folder, marking=False)
-    with (folder / LOG).open("a", encoding="utf-8") as fh:
-        fh.write(f"\nmarks merged ({time.strftime('%Y-%m-%d %H:%M:%S')}): {marked} answers marked, {unmarked} "
-                 "still unmarked.\n")
+    target = OutputFolder(folder, "exercises-marks", force=force, replaces=["exercises-grade"], option="--force",
+                          scope=[RESULTS, GRADEBOOK, LOG, "canvas.csv", "moodle.csv", "feedback/*"])
+    with target:
+        write_reports(data, target.staging, marking=False)
+        with (target.staging / LOG).open("a", encoding="utf-8") as fh:
+            fh.write(f"\nmarks merged ({time.strftime('%Y-%m-%d %H:%M:%S')}): {marked} answers marked, {unmarked} "
+                     "still unmarked.\n")
     return {"marked": marked, "unmarked": unmarked}
