@@ -114,3 +114,33 @@ def test_a_students_own_checks_use_their_seed_and_never_show_the_answer(capsys):
     assert check("q1", right).correct
     with pytest.raises(ExerciseError, match="has no question 'q99'"):
         check("q99", 1)
+
+
+def _as_dict(nb, *, ids=True, metadata=True):
+    cells = []
+    for c in nb.cells:
+        cells.append({"cell_type": c.cell_type, "source": c.source, "id": c.get("id", "") if ids else "",
+                      "metadata": dict(c.metadata) if metadata else {}})
+    return {"cells": cells, "metadata": {}}
+
+
+def test_the_plan_finds_answers_by_question_id_not_by_cell_id():
+    from crmlib.exercises.grader import load_references, plan_cells
+
+    ref = load_references()["04_clv_npv"]
+    questions = [q.id for q in SETS["04_clv_npv"] if q.kind != "text"]
+    nb = answered("04_clv_npv")
+    for variant in (_as_dict(nb), _as_dict(nb, ids=False), _as_dict(nb, ids=False, metadata=False)):
+        plan, found = plan_cells(variant, ref)
+        assert [i["q"] for i in plan if i["kind"] == "capture"] == questions
+        assert set(found.values()) <= {"metadata", "check call"}
+        assert not any("ex.load" in i.get("source", "") for i in plan)  # trusted cells come from the kit
+        answers = [i for i in plan if i["kind"] == "code"]
+        assert [i["q"] for i in answers] == questions  # each answer cell belongs to its question
+    # an answer typed into the check cell itself (no metadata): the code runs, the answer is read at the end
+    merged = _as_dict(nb, metadata=False)
+    check = next(c for c in merged["cells"] if c["source"] == 'ex.check("q2", expected_years)')
+    check["source"] = "expected_years = 1 / (1 - retention)\nex.check('q2', expected_years)"
+    plan, found = plan_cells(merged, ref)
+    assert found["q2"] == "end" and plan[-1] == {"kind": "capture", "q": "q2", "var": "expected_years"}
+    assert any(i["kind"] == "code" and i["source"].startswith("expected_years = 1 / (1 - retention)") for i in plan)

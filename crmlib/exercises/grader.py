@@ -40,7 +40,7 @@ from crmlib.exercises.scoring import Outcome, evaluate
 MAX_FILE = 20 * 1024 * 1024
 #: Runs of one submission at most (the first, and re-runs that skip a cell which killed the process).
 MAX_RUNS = 3
-_CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](q\d+)["']""")
+_CHECK_CALL = re.compile(r"""\s*(?:\w+\.)?check\(\s*["'](q\d+)["']\s*,\s*[A-Za-z_]\w*\s*\)\s*;?\s*""")
 
 
 @dataclass
@@ -190,8 +190,8 @@ def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]]
         if role is None:
             role, question = ref.trusted_sources.get(_normal(source), (None, None))
         if role is None:
-            match = _CHECK_CALL.search(source)
-            if match and match.group(1) in questions and len(source) < 400:
+            match = _CHECK_CALL.fullmatch(source)  # a cell that is only a check call; anything more is the student's
+            if match and match.group(1) in questions:
                 role, question = "check", match.group(1)
         if role in ("parameters", "setup", "given"):
             continue

@@ -12,7 +12,8 @@
     results.json          everything above in one file (what `marks` reads and rewrites)
 
 Every value a student or roster supplies is escaped in HTML and neutralised in CSV (a cell starting with ``=``,
-``+``, ``-``, ``@`` or a control character gets a leading ``'``, so a spreadsheet shows it as text).
+``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so a spreadsheet shows it as text; the rule of
+:mod:`crmlib.outputs`).
 """
 
 from __future__ import annotations
@@ -34,19 +35,18 @@ LOG = "grading-log.txt"
 
 
 def csv_safe(value: Any) -> str:
-    """A cell value a spreadsheet shows as text, never runs as a formula.
+    """A cell value a spreadsheet shows as text, never runs as a formula (:func:`crmlib.outputs.neutralise_cell`).
 
     Examples
     --------
     >>> csv_safe("=HYPERLINK(1)"), csv_safe("Ann"), csv_safe(2.0)
     ("'=HYPERLINK(1)", 'Ann', '2')
     """
+    from crmlib.outputs import neutralise_cell
+
     if isinstance(value, float):
         return f"{value:g}"
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r\n|%":
-        return "'" + text
-    return text
+    return str(neutralise_cell("" if value is None else str(value)))
 
 
 def _fmt(x: float) -> str:
@@ -361,7 +361,7 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     dict
         ``{"marked": n, "unmarked": m}``.
     """
-    from crmlib.outputs import OutputFolder
+    from crmlib.outputs import OutputFolder, restore_cell
 
     folder = Path(folder)
     data = read_results(folder)
@@ -386,9 +386,7 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
                 if outcome is None:
                     raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
                 text = (rec.get("points") or "").strip()
-                comment = (rec.get("comment") or "").strip()
-                if comment[:2] in {"'" + c for c in "=+-@'"}:
-                    comment = comment[1:]
+                comment = str(restore_cell((rec.get("comment") or "").strip()))
                 if not text:
                     if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
                         outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
