@@ -225,11 +225,21 @@ def test_course_keeps_an_index_html_it_did_not_write(recorded, tmp_path, capsys)
     assert recorded == []
 
 
-def test_course_passes_each_parameter_only_to_the_chapters_that_have_it(recorded, monkeypatch, capsys):
+def test_course_passes_each_parameter_only_to_the_chapters_that_have_it(course_env, monkeypatch, capsys):
     known = {"00_tiny": ["data_path", "n"], "01_breaks": ["data_path"]}
     monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known[Path(path).stem])
+    seen = []
+
+    def fake_run_course(selected, *, parameters, site, on_chapter, **kwargs):
+        seen.append((parameters, site))
+        runs = [crmlib.course.ChapterRun(c, Path(f"{c.stem}.ipynb"), None, 0.1) for c in selected]
+        for run in runs:
+            on_chapter(run)
+        return crmlib.course.CourseResult(runs, None)
+
+    monkeypatch.setattr(crmlib.course, "run_course", fake_run_course)
     assert cli.main(["course", "-p", "n=4", "--no-html"]) == 0, _error(capsys)
-    assert [(c["key"], c["parameters"]) for c in recorded] == [("00", {"n": 4}), ("01", {})]
+    assert seen == [({"00_tiny": {"n": 4}, "01_breaks": {}}, False)]
 
 
 def test_keyboard_interrupt_exits_130_without_traceback(recorded, monkeypatch, capsys):
@@ -344,13 +354,13 @@ def test_course_runs_the_rest_after_a_failure_and_exits_1(course_env, tmp_path, 
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "Running 2 chapters into site/"
-    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1] and lines[1].endswith("site/00_tiny.html")
+    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1] and lines[1].endswith("site/notebooks/00_tiny.ipynb")
     assert lines[2].startswith("01  Breaks") and "FAILED" in lines[2] and "ValueError: broken on purpose" in lines[2]
-    assert lines[3] == "Contents page: site/index.html"
-    assert lines[4].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[4]
+    assert lines[-2] == "Contents page: site/index.html"
+    assert lines[-1].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[-1]
     _assert_one_error_line(err, "1 chapter failed: 01_breaks")
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert '<a href="00_tiny.html">' in index and "01_breaks" not in index
+    assert 'href="notebooks/00_tiny.html"' in index and "01_breaks" not in index
 
 
 
@@ -388,10 +398,17 @@ def test_notebooks_goes_on_after_a_failure_and_exits_1(course_env, monkeypatch, 
     _assert_one_error_line(err, "1 notebook failed: 00_tiny (left unchanged)")
 
 
-def test_course_may_replace_its_own_index_page(recorded, tmp_path, capsys):
+def test_course_may_replace_its_own_index_page(course_env, monkeypatch, tmp_path, capsys):
     out = tmp_path / "site"
     out.mkdir()
-    crmlib.course.write_index(out, [])
+    (out / "index.html").write_text(f"<html><head>{crmlib.course.SITE_MARK}</head></html>", encoding="utf-8")
+
+    def fake_run_course(selected, *, out, on_chapter, **kwargs):
+        runs = [crmlib.course.ChapterRun(c, out / "notebooks" / c.path.name, None, 0.1) for c in selected]
+        (out / "index.html").write_text(f"<html><head>{crmlib.course.SITE_MARK}</head>new</html>", encoding="utf-8")
+        return crmlib.course.CourseResult(runs, out / "index.html")
+
+    monkeypatch.setattr(crmlib.course, "run_course", fake_run_course)
     assert cli.main(["course", "--only", "00", "--out", "site"]) == 0, _error(capsys)
-    assert '<a href="00_tiny.html">' in (out / "index.html").read_text(encoding="utf-8")
+    assert "new" in (out / "index.html").read_text(encoding="utf-8")
     assert "1 of 1 chapters ran" in _error(capsys)[0]
