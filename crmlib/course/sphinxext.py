@@ -136,6 +136,14 @@ class SanitizeHTML(SphinxPostTransform):
                 logger.warning("link target removed (scheme not allowed): %s", uri[:80], location=ref,
                                type="crmlib", subtype="link")
                 del ref["refuri"]
+        ids = {i for node in self.document.findall(nodes.Element) for i in node.get("ids", [])}
+        for ref in list(self.document.findall(nodes.reference)):
+            uri = ref.get("refuri", "")
+            target = ref.get("refid") or (uri[1:] if uri.startswith("#") else "")
+            if target and target not in ids:  # a link whose page or anchor is not in the site (MyST leaves "#path")
+                logger.warning("link to a page that is not in the site, shown as text: %s", target,
+                               location=ref, type="crmlib", subtype="link")
+                ref.replace_self(nodes.inline("", "", *ref.children, classes=["crm-missing-link"]))
         for image in list(self.document.findall(nodes.image)):
             uri = image.get("uri", "")
             if "://" in uri or uri.startswith("//") or uri.lower().startswith("data:"):
