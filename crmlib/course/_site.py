@@ -49,6 +49,7 @@ __all__ = [
     "CHECK_TAG",
     "SITE_MARK",
     "CourseResult",
+    "SiteError",
     "SiteResult",
     "build_site",
     "prepare_notebook",

@@ -20,7 +20,10 @@ import pytest
 from crmlib.course import build_site, chapters
 
 #: In a page's visible text (outside code), what unrendered math looks like: a TeX command or a $...$ span.
-RAW_TEX = r"\\(frac|sum|text|begin|end|mathrm|alpha|beta|gamma|lambda|mu|left|right|cdot|times|tag|le|ge|infty)\b|\$[^\s$][^$]{0,300}\$"
+RAW_TEX = (
+    r"\\(frac|sum|text|begin|end|mathrm|alpha|beta|gamma|lambda|mu|left|right|cdot|times|tag|le|ge|infty)\b"
+    r"|\$[^\s$][^$]{0,300}\$"
+)
 
 PAGE_FACTS = """(rawTex) => {
   const main = document.querySelector('main') || document.body;
@@ -44,7 +47,7 @@ PAGE_FACTS = """(rawTex) => {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    result = build_site(out)
+    build_site(out)
     assert (out / "index.html").is_file()
     return out
 
@@ -64,7 +67,7 @@ def server(site):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -165,8 +168,10 @@ def test_previous_and_next_walk_the_chapters_in_order(site, offline):
 def _search_results(page) -> list[str]:
     page.wait_for_function("() => document.querySelector('#search-results') && "
                            "!document.querySelector('#search-progress')?.innerText.includes('Preparing')")
-    page.wait_for_function("() => document.querySelectorAll('#search-results li a, ul.search li a').length > 0 || "
-                           "/did not match|no results|nothing/i.test(document.querySelector('#search-results').innerText)")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#search-results li a, ul.search li a').length > 0 || "
+        "/did not match|no results|nothing/i.test(document.querySelector('#search-results').innerText)"
+    )
     return page.eval_on_selector_all("#search-results li a, ul.search li a", "els => els.map(e => e.href)")
 
 
