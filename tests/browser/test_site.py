@@ -196,3 +196,24 @@ def test_search_on_a_web_server(server, offline):
     page.goto(f"{server}/search.html?q=customer+equity")
     assert any("glossary" in h or "04_clv_npv" in h for h in _search_results(page))
     assert not problems, problems
+
+
+def test_a_glossary_link_of_a_chapter_opens_the_term_in_jupyterlab(browser, lab):
+    """The same link works in JupyterLab: it opens glossary.md rendered, scrolled to the term."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# Links\n\nThe [whale curve](glossary.md#whale-curve) of chapter 06.")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab["root"] / "notebooks" / "zz_glossary_link.ipynb")
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{lab['base']}/lab/tree/notebooks/zz_glossary_link.ipynb?token={lab['token']}&reset")
+        page.locator("a[href*='glossary.md'][href*='whale-curve']").first.click()
+        page.wait_for_function("() => window.jupyterapp.shell.currentWidget.title.label === 'glossary.md'")
+        # JupyterLab keeps an anchor's id as data-jupyter-id; headings get "Whale-curve", so the explicit anchor matters
+        page.wait_for_function("""() => { const e = document.querySelector('[data-jupyter-id="whale-curve"]');
+            if (!e) return false; const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }""")
+    finally:
+        context.close()
