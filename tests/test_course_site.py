@@ -218,7 +218,8 @@ def test_a_widget_without_saved_state_still_gets_its_note():
     nb = new_notebook(cells=[_widget_cell()])
     page = prepare_notebook(nb, where="notebooks/04_clv_npv.ipynb")
     (output,) = page.cells[0].outputs
-    assert VIEW not in output.data and "open <code>notebooks/04_clv_npv.ipynb</code>" in output.data["text/html"].lower()
+    assert VIEW not in output.data
+    assert "open <code>notebooks/04_clv_npv.ipynb</code>" in output.data["text/html"].lower()
 
 
 def test_without_the_course_extra_the_error_says_how_to_install_it(tmp_path, monkeypatch):
