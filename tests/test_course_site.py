@@ -226,3 +226,18 @@ def test_without_the_course_extra_the_error_says_how_to_install_it(tmp_path, mon
     monkeypatch.setitem(sys.modules, "myst_nb", None)
     with pytest.raises(crmlib.course.SiteError, match=r"needs the 'course' extra .*pip install 'crmlib\[course\]'"):
         build_site(tmp_path / "site")
+
+
+def test_the_page_of_crmlib_run_is_sanitized_too(tmp_path):
+    from crmlib.course import render_html
+
+    nbformat.write(_hostile_chapter(), tmp_path / "00_hostile.ipynb")
+    path = render_html(tmp_path / "00_hostile.ipynb")
+    page = _parse(path)
+    for tag, attrs in page.tags:
+        assert not [a for a in attrs if a.lower().startswith("on")], (tag, attrs)
+        assert not (attrs.get("href") or "").lower().startswith("javascript:"), attrs
+        assert tag not in ("iframe", "bdo", "form"), tag
+    assert not any("alert(" in s for s in page.scripts)
+    text = path.read_text(encoding="utf-8")
+    assert "C[U+202E]007" in text and "KEYNUMBER" not in text and "retention per year: 0.8" in text

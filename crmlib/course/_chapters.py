@@ -306,16 +306,48 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
 
-def render_html(notebook: Path | str, html: Path | str | None = None) -> Path:
-    """Render an executed notebook to a self-contained HTML page (figures embedded)."""
+def render_html(notebook: Path | str, html: Path | str | None = None, *, sanitize: bool = True) -> Path:
+    """Render an executed notebook to a self-contained HTML page (figures embedded).
+
+    With ``sanitize`` (the default) the page is made safe for outputs computed from a user's file: HTML and
+    Markdown outputs go through :func:`crmlib.course.clean_html` (no script, event handler, style sheet or
+    remote image survives), bidirectional controls are made visible, widgets are replaced by their saved
+    figure (see :func:`crmlib.course.prepare_notebook`), and cells tagged ``remove-cell``, ``remove-input`` or
+    ``remove-output`` (and the tests' key-number cells) are left out. Formulas are still typeset by MathJax
+    from its CDN on this single page; the course site (:func:`crmlib.course.build_site`) needs no network.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     notebook = Path(notebook)
     html = Path(html) if html is not None else notebook.with_suffix(".html")
+    nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="lab")
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    if sanitize:
+        from crmlib.course._sanitize import clean_html
+        from crmlib.course._site import prepare_notebook
+
+        nb = prepare_notebook(nb, where=notebook.name)
+        from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+        for cell in nb.cells:
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = output.get("data", {})
+                if "text/markdown" in data:  # rendered here, so that its links and images are cleaned too
+                    markdown = "".join(data.pop("text/markdown"))
+                    data.setdefault("text/html", markdown2html_mistune(markdown))
+                if "text/html" in data:
+                    data["text/html"] = clean_html("".join(data["text/html"]))
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(
+                remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
+                remove_all_outputs_tags={"remove-output"},
+            ),
+            enabled=True,
+        )
+    body, _ = exporter.from_notebook_node(nb)
     tmp = html.with_name(html.name + ".partial")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(html)
