@@ -48,7 +48,9 @@ def _trivial_chapters(folder: Path) -> None:
     for chapter in chapters():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.cells = [nbformat.v4.new_markdown_cell(f"# {chapter.number} · Floor"), nbformat.v4.new_code_cell(TRIVIAL)]
+        params = nbformat.v4.new_code_cell("data_path = None")
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {chapter.number} · Floor"), params, nbformat.v4.new_code_cell(TRIVIAL)]
         nbformat.write(nb, folder / chapter.path.name)
 
 

@@ -20,7 +20,7 @@ How the pages treat cells (cell tags, set in JupyterLab's property inspector):
 - ``remove-cell``, ``remove-input``, ``remove-output``: left out of the page (myst-nb);
 - ``hide-input``, ``hide-output``, ``hide-cell``: folded behind a "Show" toggle (myst-nb);
 - ``nbval-check-output`` (nbval's own tag for cells whose output the tests compare), and any code cell
-  whose first line is ``# NBVAL_CHECK_OUTPUT``: key numbers for the tests, left out of the page;
+  with nbval's comment marker ``# NBVAL_CHECK_OUTPUT``: key numbers for the tests, left out of the page;
 - ``parameters`` and papermill's ``injected-parameters``: folded (the code is shown on demand).
 
 Widgets: the page shows what the widget showed when the chapter ran (its figure, its result text and the
@@ -62,7 +62,7 @@ __all__ = [
 SITE_MARK = '<meta name="generator" content="crmlib course site">'
 #: The tag of key-number cells, which the tests check (nbval) and the site leaves out.
 CHECK_TAG = "nbval-check-output"
-_CHECK_COMMENT = "# NBVAL_CHECK_OUTPUT"
+_CHECK_COMMENT = "NBVAL_CHECK_OUTPUT"
 _FOLDED_TAGS = ("parameters", "injected-parameters")
 _REMOVE_TAGS = {"remove-cell", "remove-input"}
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -241,8 +241,9 @@ def prepare_notebook(nb, *, where: str, note: str | None = None):
         cell.source = neutralise_bidi(_text(cell.source))
         tags = list(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "code":
-            first = cell.source.lstrip().splitlines()[0].strip() if cell.source.strip() else ""
-            if CHECK_TAG in tags or first.upper().startswith(_CHECK_COMMENT):
+            lines = [line.strip() for line in cell.source.splitlines()]
+            comments = [line.lstrip("#").strip() for line in lines if line.startswith("#")]
+            if CHECK_TAG in tags or _CHECK_COMMENT in comments:  # nbval's tag, or its comment marker (any line)
                 tags.append("remove-cell")
             if any(t in tags for t in _FOLDED_TAGS) and not _REMOVE_TAGS & set(tags):
                 tags.append("hide-input")
