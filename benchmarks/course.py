@@ -50,7 +50,8 @@ def _trivial_chapters(folder: Path) -> None:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         params = nbformat.v4.new_code_cell("data_path = None")
         params.metadata["tags"] = ["parameters"]
-        nb.cells = [nbformat.v4.new_markdown_cell(f"# {chapter.number} · Floor"), params, nbformat.v4.new_code_cell(TRIVIAL)]
+        title = nbformat.v4.new_markdown_cell(f"# {chapter.number} · Floor")
+        nb.cells = [title, params, nbformat.v4.new_code_cell(TRIVIAL)]
         nbformat.write(nb, folder / chapter.path.name)
 
 

@@ -83,7 +83,14 @@ async def _execute_one(
     if params:
         from papermill.parameterize import parameterize_notebook
 
+        untagged = [cell for cell in nb.cells if "tags" not in cell.metadata]
+        for cell in untagged:  # papermill reads every cell's tags, and writes into its own metadata
+            cell.metadata["tags"] = []
+        nb.metadata.setdefault("papermill", {})
         nb = parameterize_notebook(nb, params, kernel_name=kernel_name, language="python")
+        for cell in nb.cells:
+            if "tags" in cell.metadata and not cell.metadata["tags"]:
+                del cell.metadata["tags"]
     client = NotebookClient(
         nb,
         timeout=timeout,
