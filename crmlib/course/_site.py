@@ -304,9 +304,19 @@ def _first_goal(nb) -> str:
         text = _text(cell.source)
         if "learning goals" in text.lower():
             after = text.lower().index("learning goals")
+            goal: list[str] = []
             for line in text[after:].splitlines():
-                if line.lstrip().startswith(("- ", "* ")):
-                    return line.lstrip()[2:].strip()
+                stripped = line.strip()
+                if stripped.startswith(("- ", "* ")):
+                    if goal:
+                        break
+                    goal.append(stripped[2:])
+                elif goal and stripped and line.startswith(" "):  # the bullet goes on over several lines
+                    goal.append(stripped)
+                elif goal:
+                    break
+            if goal:
+                return " ".join(goal)
     return ""
 
 
