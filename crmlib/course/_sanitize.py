@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BIDI_CONTROLS", "clean_html", "neutralise_bidi"]
+from crmlib.outputs import BIDI_CONTROLS
 
-#: Characters that change the direction of the text around them (Unicode's explicit formatting
-#: characters and marks): LRM, RLM, ALM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI.
-BIDI_CONTROLS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+__all__ = ["clean_html", "neutralise_bidi"]
+
 _BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
 
 #: Tags a notebook output may use: text, lists, tables, figures (nh3's defaults without bdo/bdi, which set
@@ -67,7 +66,11 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 def neutralise_bidi(text: str) -> str:
-    r"""Replace every bidirectional control character by a visible ``[U+XXXX]``.
+    r"""Replace every bidirectional control character (:data:`crmlib.outputs.BIDI_CONTROLS`) by a visible ``[U+XXXX]``.
+
+    Only these: notebook outputs keep their other control characters (the colour codes of a traceback), which
+    the page renders as colours. For a single value from a user's file, :func:`crmlib.outputs.display_text`
+    also shows the other control characters.
 
     >>> neutralise_bidi("invoice\u202egpj.exe")
     'invoice[U+202E]gpj.exe'

@@ -36,6 +36,7 @@ import io
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,20 +82,25 @@ class SiteError(ChapterError):
 
 @dataclass(frozen=True)
 class SiteResult:
-    """What :func:`build_site` wrote."""
+    """What :func:`build_site` wrote: the front page, the pages, every file, and the builder's warnings."""
 
     index: Path
     pages: list[Path]
     warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class CourseResult:
-    """What :func:`run_course` did: one run per chapter, and the site's front page (None without a site)."""
+    """What :func:`run_course` did: the chapters' runs, the front page, the warnings, every file written.
+
+    ``index`` is None without a site; ``written`` is for the output folder's manifest.
+    """
 
     runs: list[ChapterRun]
     index: Path | None
     warnings: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- notebooks as pages
@@ -444,6 +450,7 @@ def build_site(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    started = time.time() - 1
     stored = notebooks_dir()
     if notebooks is None:
         notebooks = [c.path for c in chapters()]
@@ -516,7 +523,10 @@ def build_site(
             shutil.rmtree(target)
     pages = sorted(p for p in out.rglob("*.html") if "_static" not in p.relative_to(out).parts)
     warnings += _missing_links(out, pages)
-    return SiteResult(out / "index.html", pages, warnings)
+    files = sorted(
+        p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".") and p.stat().st_mtime >= started
+    )
+    return SiteResult(out / "index.html", pages, warnings, files)
 
 
 _HREF = re.compile(r"""(?:href|src)="([^"#?]*)[^"]*\"""")
@@ -565,7 +575,9 @@ def run_course(
     runs = execute_chapters(selected, out=out / "notebooks", parameters=parameters, workers=workers,
                             on_done=on_chapter)
     done = [r.notebook for r in runs if r.ok and r.notebook is not None]
+    failed = [out / "notebooks" / f"{r.chapter.stem}.failed.ipynb" for r in runs if not r.ok]
+    written = done + [p for p in failed if p.is_file()]
     if not site or not done:
-        return CourseResult(runs, None)
+        return CourseResult(runs, None, [], written)
     result = build_site(out, done, data_note=data_note, workers=workers)
-    return CourseResult(runs, result.index, result.warnings)
+    return CourseResult(runs, result.index, result.warnings, sorted(set(written) | set(result.files)))
