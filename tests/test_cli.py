@@ -429,7 +429,8 @@ def test_course_runs_the_rest_after_a_failure_and_exits_1(course_env, tmp_path, 
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "Running 2 chapters into site/"
-    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1] and lines[1].endswith("site/notebooks/00_tiny.ipynb")
+    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1]
+    assert lines[1].endswith("site/notebooks/00_tiny.ipynb")
     assert lines[2].startswith("01  Breaks") and "FAILED" in lines[2] and "ValueError: broken on purpose" in lines[2]
     assert lines[-2] == "Contents page: site/index.html"
     assert lines[-1].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[-1]
