@@ -37,6 +37,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings as warnings_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -495,12 +496,15 @@ def build_site(
 
         status, warning = io.StringIO(), io.StringIO()
         try:
-            app = Sphinx(
-                str(src), None, str(out), str(Path(tmp) / "doctrees"), "html",
-                confoverrides=_config(templates, workers), status=status, warning=warning,
-                freshenv=True, parallel=workers if workers > 1 else 0, keep_going=True,
-            )
-            app.build()
+            with warnings_module.catch_warnings():  # the theme's and myst's notices about Sphinx's future API
+                warnings_module.simplefilter("ignore", DeprecationWarning)
+                warnings_module.simplefilter("ignore", PendingDeprecationWarning)
+                app = Sphinx(
+                    str(src), None, str(out), str(Path(tmp) / "doctrees"), "html",
+                    confoverrides=_config(templates, workers), status=status, warning=warning,
+                    freshenv=True, parallel=workers if workers > 1 else 0, keep_going=True,
+                )
+                app.build()
         except Exception as exc:  # Sphinx's own errors carry the page and the reason
             raise SiteError(f"The course site could not be built: {type(exc).__name__}: {exc}") from None
         warnings += [_clean_warning(w, src) for w in warning.getvalue().splitlines() if "WARNING" in w or "ERROR" in w]
