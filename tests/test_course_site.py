@@ -198,6 +198,7 @@ def test_links_between_chapters_and_to_the_glossary_are_pages(built):
     assert 'href="00_hostile.html"' in (out / "notebooks" / "01_links.html").read_text(encoding="utf-8")
     assert not re.search(r'href="[^"]*07_gone', page)  # a chapter that is not there is text, not a dead link
     assert any("07_gone" in w for w in result.warnings), result.warnings
+    assert re.search(r'<a class="crm-download" href="00_hostile.ipynb"[^>]*>Download the executed notebook</a>', page)
     assert (out / "notebooks" / "00_hostile.ipynb").is_file()  # the download link's target
     assert (out / "index.html").read_text(encoding="utf-8").count(crmlib.course.SITE_MARK) == 1
 

@@ -273,21 +273,29 @@ def prepare_notebook(nb, *, where: str, note: str | None = None):
     return page
 
 
-def _chapter_note(chapter: Chapter, data_note: str) -> str:
-    stem = chapter.stem
+def _note(text: str, stem: str, label: str) -> str:
+    """A note as one HTML block (a Markdown cell holding only it), so that its link survives as a whole."""
     return (
-        f'<div class="crm-run-note">\n\n**Run it yourself.** {data_note} To change its parameters or move its '
-        f"sliders, open `notebooks/{stem}.ipynb` in JupyterLab (`make lab` in the kit's folder). "
-        f'<a class="crm-download" href="{stem}.ipynb">Download the executed notebook</a>.\n\n</div>'
+        f'<div class="crm-run-note"><p>{text} <a class="crm-download" href="{html.escape(stem)}.ipynb">{label}</a>.'
+        "</p></div>"
+    )
+
+
+def _chapter_note(chapter: Chapter, data_note: str) -> str:
+    stem = html.escape(chapter.stem)
+    return _note(
+        f"<strong>Run it yourself.</strong> {html.escape(data_note)} To change its parameters or move its sliders, "
+        f"open <code>notebooks/{stem}.ipynb</code> in JupyterLab (<code>make lab</code> in the kit's folder).",
+        chapter.stem, "Download the executed notebook",
     )
 
 
 def _exercise_note(stem: str) -> str:
-    return (
-        '<div class="crm-run-note">\n\n**Do it in JupyterLab.** This page shows the questions. Open '
-        f"`exercises/{stem}.ipynb`, run the cells from the top and answer where a cell says "
-        "`# YOUR CODE HERE`: each check cell says what is right, or gives a hint. "
-        f'<a class="crm-download" href="{stem}.ipynb">Download the exercise notebook</a>.\n\n</div>'
+    return _note(
+        "<strong>Do it in JupyterLab.</strong> This page shows the questions. Open "
+        f"<code>exercises/{html.escape(stem)}.ipynb</code>, run the cells from the top and answer where a cell says "
+        "<code># YOUR CODE HERE</code>: each check cell says what is right, or gives a hint.",
+        stem, "Download the exercise notebook",
     )
 
 
