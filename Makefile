@@ -14,7 +14,7 @@ EXTRAS ?= test
 .PHONY: help course test lint test-browser lab notebooks data bench exercises clean
 
 help:
-	@echo "make course        set up, then run every chapter on the bundled data into $(OUT)/ (notebooks + HTML)"
+	@echo "make course        set up, then run every chapter on the bundled data and build the course site in $(OUT)/"
 	@echo "make test          set up, then run every test (lint, types, doctests, unit, notebooks, wheel, CLI, browser)"
 	@echo "make lint          only ruff and mypy (part of make test)"
 	@echo "make lab           open JupyterLab on the course"
