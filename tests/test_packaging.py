@@ -154,6 +154,8 @@ def test_every_package_of_crmlib_is_in_the_wheel_list():
     }
     assert found <= listed, f"missing from [tool.setuptools] packages: {sorted(found - listed)}"
     mapped = _pyproject()["tool"]["setuptools"]["package-dir"]
+    unknown = sorted(listed - found - set(mapped))
+    assert not unknown, f"[tool.setuptools] packages lists what is no package of crmlib: {unknown}"
     for package, folder in mapped.items():
         assert package in listed and (ROOT / folder).is_dir(), (package, folder)
 

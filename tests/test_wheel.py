@@ -43,8 +43,8 @@ NOTEBOOK_STACK = ("nbformat", "nbclient", "nbconvert", "papermill", "ipykernel",
 # the installed kit expects from it, not details of today's implementation).
 # - crmlib report: computed by crmlib without a notebook, so it runs on the core install (CORE_REPORT); the
 #   report's new outputs (report.xlsx, report.json) are checked as they are part of the contract.
-# - crmlib course: the offline course site is being rebuilt (index, a page per chapter, glossary, search); one
-#   chapter (--only 00) keeps the test short while it executes chapters.
+# - crmlib course: the offline course site (Sphinx: index, a page per chapter, glossary, search) has just been
+#   rebuilt; one chapter (--only 00) keeps the test short, since it executes the chapters it builds.
 # - crmlib exercises build: the exercises and their builder are being rewritten.
 # - load_cdnow(): the CDNOW files are being bundled with the kit (today they come from the lifetimes package, not
 #   installed here); the test fails when it starts to work, so this line is deleted then.
@@ -271,13 +271,20 @@ def _course_step(env: Env) -> None:
 
     site = env.work / "site"
     env.crmlib("course", "--only", "00", "--out", site)
-    assert (site / "index.html").is_file() and (site / "00_start_here.html").is_file()
+    assert (site / "index.html").is_file(), sorted(p.name for p in site.iterdir())
+    assert list(site.rglob("00_start_here.html")), "the site has no page for chapter 00"
 
     handout = env.work / "handout"
     env.crmlib("exercises", "build", "--out", handout)
     student = sorted(handout.rglob("*.ipynb"))
     assert len(student) >= 9, student
     assert not any("### BEGIN SOLUTION" in p.read_text(encoding="utf-8") for p in student)
+
+    roster = env.work / "roster.csv"
+    roster.write_text("student_id,name\ns1,Ada\ns2,Ben\n", encoding="utf-8")
+    env.crmlib("exercises", "build", "--roster", roster, "--out", env.work / "class")
+    for student_id in ("s1", "s2"):
+        assert len(list((env.work / "class" / student_id).rglob("*.ipynb"))) >= 9, student_id
 
 
 @pytest.mark.parametrize("artifact", ["wheel", "sdist"])
