@@ -1,0 +1,265 @@
+"""Byte streams of a text file: bounded decompression, the encoding of the whole file, whitespace fields.
+
+* :func:`open_bytes` gives the file's bytes, decompressed for ``.gz``; a compressed file may expand to
+  at most ``max_expansion`` times its size (:class:`ExpansionLimit` is raised past it), so a small
+  compression bomb cannot fill the memory.
+* :func:`classify_encoding` reads the whole file once and says how it is encoded: UTF-8, a one-byte
+  code page (cp1252, or Latin-1 where cp1252 has holes), or *mixed* -- lines of UTF-8 and lines of a
+  code page, as when two exports are pasted together. :class:`PerLineDecoder` then decodes each line in
+  its own encoding.
+* :class:`WhitespaceFields` turns fields separated by runs of spaces (the original CDNOW files) into
+  comma-separated ones, line by line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from crmlib.data.paths import FileSource
+
+__all__ = [
+    "EncodingReport",
+    "ExpansionLimit",
+    "PerLineDecoder",
+    "WhitespaceFields",
+    "classify_encoding",
+    "open_bytes",
+]
+
+_CHUNK = 1 << 20
+# bytes cp1252 leaves undefined: a file holding them is Latin-1
+_CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_NON_ASCII_LINE = re.compile(rb"^[^\n]*[\x80-\xff]", re.MULTILINE)
+
+
+class ExpansionLimit(Exception):
+    """A compressed file expanded past its limit; ``read`` bytes were produced before reading stopped."""
+
+    def __init__(self, read: int, limit: int) -> None:
+        super().__init__(f"expanded past {limit} bytes")
+        self.read = read
+        self.limit = limit
+
+
+class _Limited(io.RawIOBase):
+    """A readable stream that raises :class:`ExpansionLimit` once more than ``limit`` bytes came out."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self.inner.read(len(buffer))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise ExpansionLimit(self.count, self.limit)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def open_bytes(src: FileSource, max_expansion: float) -> BinaryIO:
+    """The bytes of ``src`` as a stream: decompressed (bounded by ``max_expansion``) for a gzip file."""
+    if src.compression == "gzip":
+        limit = int(max(src.size * max_expansion, 1 << 20))
+        return io.BufferedReader(_Limited(gzip.open(src.path, "rb"), limit), buffer_size=_CHUNK)  # type: ignore[arg-type]
+    return open(src.path, "rb")
+
+
+def read_head(stream: BinaryIO, *, minimum: int = 1 << 16, cap: int = 1 << 24) -> tuple[bytes, bool]:
+    """The first bytes of a stream: at least ``minimum``, more until three line ends (up to ``cap``).
+
+    Returns the bytes and whether the stream ended within them.
+    """
+    head = stream.read(minimum)
+    ended = len(head) < minimum
+    while not ended and head.count(b"\n") < 3 and len(head) < cap:
+        more = stream.read(len(head))
+        ended = len(more) < len(head)
+        head += more
+    return head, ended
+
+
+@dataclass
+class EncodingReport:
+    """How a whole file is encoded: ``encoding`` is a codec name, or ``"mixed"``."""
+
+    encoding: str
+    fallback: str = "cp1252"
+    utf8_lines: int = 0
+    other_lines: int = 0
+    first_utf8_line: int = 0
+    first_other_line: int = 0
+    examples: list[bytes] = field(default_factory=list)
+
+
+def classify_encoding(stream: BinaryIO) -> EncodingReport:
+    """Read the whole stream (in chunks) and say how it is encoded.
+
+    A line that is valid UTF-8 and holds non-ASCII characters counts as UTF-8; a line that is not
+    valid UTF-8 as a code page. Both kinds in one file: ``"mixed"``.
+    """
+    report = EncodingReport(encoding="utf-8")
+    holes = False
+    line_no = 0
+    rest = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        data = rest + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut:]
+        else:
+            rest = b""
+        if not data:
+            break
+        try:
+            data.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        if valid:
+            lines = _NON_ASCII_LINE.findall(data)
+            if lines:
+                report.utf8_lines += len(lines)
+                first = _NON_ASCII_LINE.search(data).start()  # type: ignore[union-attr]
+                report.first_utf8_line = report.first_utf8_line or line_no + data.count(b"\n", 0, first) + 1
+        else:
+            for k, line in enumerate(data.split(b"\n")):
+                if not _NON_ASCII.search(line):
+                    continue
+                try:
+                    line.decode("utf-8")
+                    report.utf8_lines += 1
+                    report.first_utf8_line = report.first_utf8_line or line_no + k + 1
+                except UnicodeDecodeError:
+                    report.other_lines += 1
+                    report.first_other_line = report.first_other_line or line_no + k + 1
+                    holes = holes or _CP1252_HOLES.search(line) is not None
+                    if len(report.examples) < 3:
+                        report.examples.append(line[:80])
+        line_no += data.count(b"\n")
+        if not chunk:
+            break
+    report.fallback = "latin-1" if holes else "cp1252"
+    if report.other_lines == 0:
+        report.encoding = "utf-8"
+    elif report.utf8_lines == 0:
+        report.encoding = report.fallback
+    else:
+        report.encoding = "mixed"
+    return report
+
+
+class _Transform(io.RawIOBase):
+    """A readable stream of ``transform(lines)`` over whole lines of ``inner``."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+        self._out = b""
+        self._rest = b""
+        self._done = False
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def transform(self, data: bytes, first: bool) -> bytes:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _fill(self, size: int) -> None:
+        while len(self._out) < size and not self._done:
+            chunk = self.inner.read(_CHUNK)
+            data = self._rest + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                data, self._rest = data[:cut], data[cut:]
+            else:
+                self._done, self._rest = True, b""
+            if data:
+                self._out += self.transform(data, self._first)
+                self._first = False
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        self._fill(len(buffer))
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class PerLineDecoder(_Transform):
+    """UTF-8 bytes of a file whose lines are UTF-8 or ``fallback`` (each line decoded in its own)."""
+
+    def __init__(self, inner: BinaryIO, fallback: str) -> None:
+        super().__init__(inner)
+        self.fallback = fallback
+
+    def transform(self, data: bytes, first: bool) -> bytes:
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError:
+            pass
+        out = []
+        for line in data.splitlines(keepends=True):
+            try:
+                line.decode("utf-8")
+                out.append(line)
+            except UnicodeDecodeError:
+                out.append(line.decode(self.fallback, errors="replace").encode("utf-8"))
+        return b"".join(out)
+
+
+class Transcoder(_Transform):
+    """UTF-8 bytes of a file in another encoding (UTF-16, cp1252...), decoded incrementally."""
+
+    def __init__(self, inner: BinaryIO, encoding: str) -> None:
+        super().__init__(inner)
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+
+    def _fill(self, size: int) -> None:
+        while len(self._out) < size and not self._done:
+            chunk = self.inner.read(_CHUNK)
+            if not chunk:
+                self._done = True
+            self._out += self.decoder.decode(chunk, final=not chunk).encode("utf-8")
+
+
+_SPACES_AROUND_EOL = re.compile(rb"[ \t]*(\r?\n)[ \t]*")
+_SPACES = re.compile(rb"[ \t]+")
+
+
+class WhitespaceFields(_Transform):
+    """Comma-separated lines from lines whose fields are separated by runs of spaces or tabs."""
+
+    def transform(self, data: bytes, first: bool) -> bytes:
+        if first:
+            data = data.lstrip(b" \t")
+        data = _SPACES_AROUND_EOL.sub(b"\n", data)
+        return _SPACES.sub(b",", data)
+
+
+def whitespace_lines(lines: list[str]) -> list[str]:
+    """Text lines with runs of spaces or tabs turned into commas (for sniffing a head)."""
+    return [re.sub(r"[ \t]+", ",", ln.strip()) for ln in lines]
