@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,10 +27,12 @@ import pyarrow.compute as pc
 from crmlib.data.columns import Column
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.ids import ID_SPACES
+from crmlib.data.names import role_hint
 from crmlib.data.rows import RowLocator, are, plural
 
-__all__ = ["PLAIN_NUMBER", "NumberResult", "check_amounts", "decimal_separator", "parse_numbers", "parse_texts",
-           "repair_amount", "sql_plain_number"]
+__all__ = ["PLAIN_NUMBER", "NumberResult", "check_amounts", "check_size", "decimal_separator", "empty_error",
+           "fast_numbers", "not_numbers_error", "overflow_error", "parse_numbers", "parse_texts", "repair_amount",
+           "too_large_error"]
 
 #: A plain number: digits with an optional sign, decimal point and exponent (RE2 and Python syntax).
 PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -173,6 +174,20 @@ def parse_texts(texts: pa.Array, delimiter: str | None) -> TextNumbers:
                        decimal=decimal)
 
 
+def fast_numbers(texts: pa.Array) -> np.ndarray | None:
+    """Numbers of plain-number texts read by Arrow's own parser (the fast path), or None if some text is not one.
+
+    Both readers call it on the same texts (the whole column, or each batch of it).
+    """
+    if len(texts) == 0 or texts.null_count:
+        return None
+    try:
+        values = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return values if np.isfinite(values).all() else None
+
+
 def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
     """The amount rule on a column: float64 values, rows that are not numbers, empty rows, repairs."""
     n = len(col)
@@ -183,9 +198,9 @@ def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
         values = series.to_numpy(dtype=float, na_value=np.nan)  # type: ignore[union-attr]
         blank = np.isnan(values)
         return NumberResult(values, np.zeros(n, bool), blank, Repairs())
-    fast = col.cast(pa.float64())
-    if fast is not None and np.isfinite(fast).all():
-        return NumberResult(fast.astype(np.float64), np.zeros(n, bool), np.zeros(n, bool), Repairs())
+    fast = fast_numbers(col.arrow) if col.arrow is not None else None
+    if fast is not None:
+        return NumberResult(fast, np.zeros(n, bool), np.zeros(n, bool), Repairs())
     parsed = parse_texts(pa.array(col.uniques, type=pa.string()), delimiter)
     codes = col.codes
     repairs = Repairs(decimal=parsed.decimal, currencies=parsed.currencies)
@@ -199,22 +214,31 @@ def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
 def check_amounts(kw: str, column: str, result: NumberResult, col: Column, locator: RowLocator) -> None:
     """DataError for empty cells or values that are not numbers in column ``column`` (role ``kw``)."""
     if result.blank.any():
-        pos = np.flatnonzero(result.blank)
-        raise DataError(
-            f"read_transactions: the {kw} column {column!r} is empty in {plural(len(pos), 'row')}: "
-            f"{locator.rows(pos)}. Fill in those values or remove the rows."
-        )
+        raise empty_error(kw, column, np.flatnonzero(result.blank), locator)
     if result.bad.any():
         pos = np.flatnonzero(result.bad)
-        numeric = int(len(result.bad) - result.bad.sum())
-        mixed = ", mixed in with numbers" if numeric else ""
-        what = "a number" if len(pos) == 1 else "numbers"
-        fix = "." if numeric else f", or check that {Hint(kw, column)} names the {kw} column."
-        raise DataError(
-            f"read_transactions: the {kw} column {column!r} holds {plural(len(pos), 'value')} that {are(len(pos))} "
-            f"not {what}{mixed}: {locator.rows(pos, col.values(pos), listing='values')}. Correct or remove those "
-            f"rows{fix}"
-        )
+        raise not_numbers_error(kw, column, pos, col.values(pos), len(pos) < len(result.bad), locator)
+
+
+def empty_error(kw: str, column: str, positions: np.ndarray, locator: RowLocator) -> DataError:
+    """The message for empty cells in the ``kw`` column (amount, quantity or price)."""
+    return DataError(
+        f"read_transactions: the {kw} column {column!r} is empty in {plural(len(positions), 'row')}: "
+        f"{locator.rows(positions)}. Fill in those values or remove the rows."
+    )
+
+
+def not_numbers_error(kw: str, column: str, positions: np.ndarray, values: np.ndarray, some_numbers: bool,
+                      locator: RowLocator) -> DataError:
+    """The message for values that are not numbers (``some_numbers``: the other rows are numbers)."""
+    n = len(positions)
+    mixed = ", mixed in with numbers" if some_numbers else ""
+    what = "a number" if n == 1 else "numbers"
+    fix = "." if some_numbers else f", or check that {role_hint(kw, column)} names the {kw} column."
+    return DataError(
+        f"read_transactions: the {kw} column {column!r} holds {plural(n, 'value')} that {are(n)} not {what}{mixed}: "
+        f"{locator.rows(positions, values, listing='values')}. Correct or remove those rows{fix}"
+    )
 
 
 def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: float) -> None:
@@ -223,21 +247,30 @@ def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: floa
         large = ~(np.abs(values) <= limit)
     if large.any():
         pos = np.flatnonzero(large)
-        biggest = float(np.nanmax(np.abs(values[pos])))
-        raise_to = f"{Hint('max_amount', biggest)}" if np.isfinite(biggest) and biggest <= 1e300 else None
-        fix = (f"if they are real, pass {raise_to}" if raise_to else
-               "such amounts cannot be added up, so they must be corrected")
-        raise DataError(
-            f"read_transactions: the amount column {column!r} holds {plural(len(pos), 'amount')} larger than "
-            f"{limit:g} in absolute value: {locator.rows(pos, [f'{v:g}' for v in values[pos[:5]]])}. No single "
-            f"purchase is that large: correct those values (is {column!r} the amount column?), or {fix}."
-        )
-    total = float(np.abs(values).sum())
-    if not np.isfinite(total):
-        raise DataError(
-            f"read_transactions: the amounts of column {column!r} add up to more than a number can hold. "
-            f"Correct the largest values, or lower {Hint('max_amount', name_only=True)}."
-        )
+        raise too_large_error(column, pos, values[pos], limit, locator)
+    if not np.isfinite(float(np.abs(values).sum())):
+        raise overflow_error(column)
+
+
+def too_large_error(column: str, positions: np.ndarray, values: np.ndarray, limit: float,
+                    locator: RowLocator) -> DataError:
+    """The message for amounts past ``max_amount`` (``values``: the amounts at ``positions``)."""
+    biggest = float(np.nanmax(np.abs(values))) if len(values) else float("inf")
+    fix = (f"if they are real, pass {Hint('max_amount', biggest)}" if np.isfinite(biggest) and biggest <= 1e300 else
+           "such amounts cannot be added up, so they must be corrected")
+    return DataError(
+        f"read_transactions: the amount column {column!r} holds {plural(len(positions), 'amount')} larger than "
+        f"{limit:g} in absolute value: {locator.rows(positions, [f'{v:g}' for v in values[:5]])}. No single "
+        f"purchase is that large: correct those values (is {column!r} the amount column?), or {fix}."
+    )
+
+
+def overflow_error(column: str) -> DataError:
+    """The message for amounts whose total is beyond what a float holds."""
+    return DataError(
+        f"read_transactions: the amounts of column {column!r} add up to more than a number can hold. "
+        f"Correct the largest values, or lower {Hint('max_amount', name_only=True)}."
+    )
 
 
 def sql_plain_number(expr: str) -> str:
@@ -259,7 +292,3 @@ def repair_report(kw: str, repairs: Repairs) -> list[str]:
         notes.append(f"the {kw} column mixes currencies ({', '.join(repairs.currencies)}); the amounts are added as "
                      "they are")
     return notes
-
-
-def _unused(*_: Any) -> None:  # pragma: no cover - keeps the names above listed for the SQL twin
-    return None

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Column", "column_of", "is_text"]
+__all__ = ["Column", "arrow_column", "column_of", "is_text", "repeated_header_rows", "stripped"]
 
 
 def is_text(series: pd.Series) -> bool:
@@ -164,3 +164,16 @@ def arrow_column(array: pa.Array | pa.ChunkedArray) -> Column:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return Column(arrow=array)
+
+
+def repeated_header_rows(cols: dict[str, Column], wanted: dict[str, str]) -> np.ndarray | None:
+    """Rows that repeat the header (every column holds its own name): concatenated exports. None if none."""
+    if not all(c.text for c in cols.values()):
+        return None
+    dup = cols["customer"].equals(wanted["customer"].strip())
+    for role, col in cols.items():
+        if not dup.any():
+            return None
+        if role != "customer":
+            dup &= col.equals(wanted[role].strip())
+    return dup if dup.any() else None

@@ -32,7 +32,8 @@ from crmlib.data.errors import DataError, Hint
 from crmlib.data.ids import ID_SPACES
 from crmlib.data.rows import SHOW, RowLocator, are, plural
 
-__all__ = ["DATE_FORMATS", "FIRST_DAY", "LAST_DAY", "DateResult", "check_range", "parse_dates", "parse_texts"]
+__all__ = ["DATE_FORMATS", "FIRST_DAY", "LAST_DAY", "DateProblem", "DateResult", "check_range", "empty_dates_error",
+           "fast_days", "numeric_days", "parse_dates", "parse_texts", "range_error"]
 
 _DATE_PARTS = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d",
@@ -83,7 +84,8 @@ def _parse(values: np.ndarray, fmt: str) -> np.ndarray:
     return days
 
 
-def _empty(positions: np.ndarray, locator: RowLocator, column: str) -> DataError:
+def empty_dates_error(positions: np.ndarray, locator: RowLocator, column: str) -> DataError:
+    """The message for empty date cells."""
     return DataError(
         f"read_transactions: the date column {column!r} is empty in {plural(len(positions), 'row')}: "
         f"{locator.rows(positions)}. Fill in the dates or remove those rows."
@@ -98,7 +100,7 @@ def _typed_days(col: Column, locator: RowLocator, column: str) -> DateResult | C
     if pd.api.types.is_datetime64_any_dtype(series):
         values = series.to_numpy().astype("datetime64[D]")  # type: ignore[union-attr]
         if np.isnat(values).any():
-            raise _empty(np.flatnonzero(np.isnat(values)), locator, column)
+            raise empty_dates_error(np.flatnonzero(np.isnat(values)), locator, column)
         return DateResult(values.astype(np.int64), "dates stored as date cells")
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return _numeric_days(series.to_numpy(dtype=float, na_value=np.nan), locator, column)  # type: ignore[union-attr]
@@ -107,36 +109,61 @@ def _typed_days(col: Column, locator: RowLocator, column: str) -> DateResult | C
         "" if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else str(v))))
 
 
-def _numeric_days(numbers: np.ndarray, locator: RowLocator, column: str) -> DateResult:
-    """YYYYMMDD integers (like CDNOW's) or spreadsheet serial day numbers."""
-    blank = np.isnan(numbers)
-    if blank.any():
-        raise _empty(np.flatnonzero(blank), locator, column)
+def numeric_days(numbers: np.ndarray) -> TextDates:
+    """The date rule on numbers (none blank): ``YYYYMMDD`` (like CDNOW's) or spreadsheet serial days.
+
+    The decision is taken over the whole set of numbers: ``YYYYMMDD`` when every one is a whole number in
+    its range, else serial days when every one is in theirs; otherwise the problem names the numbers
+    that are neither.
+    """
+    n = len(numbers)
+    out = TextDates(days=np.full(n, _NAT), blank=np.zeros(n, bool))
+    if n == 0:
+        return out
     integral = bool(np.all(numbers == np.round(numbers)))
     if integral and numbers.min() >= 10000101 and numbers.max() <= 99991231:
         distinct, inverse = np.unique(numbers.astype(np.int64), return_inverse=True)
-        days_u = _parse(distinct.astype(str).astype(object), "%Y%m%d")
-        days = days_u[inverse.ravel()]
-        failed = days == _NAT
-        if failed.any():
-            pos = np.flatnonzero(failed)
-            raise DataError(
-                f"read_transactions: the date column {column!r} holds numbers like YYYYMMDD (20240131), but "
-                f"{plural(len(pos), 'value')} {are(len(pos))} not valid dates: "
-                f"{locator.rows(pos, numbers[pos].astype(np.int64))}. Correct those values."
-            )
-        return DateResult(days, "dates written as YYYYMMDD numbers")
+        days = _parse(distinct.astype(str).astype(object), "%Y%m%d")[inverse.ravel()]
+        if (days == _NAT).any():
+            out.error = DateProblem("yyyymmdd", days == _NAT)
+            return out
+        out.days, out.how = days, "dates written as YYYYMMDD numbers"
+        return out
     if numbers.min() >= 1 and numbers.max() < 2958466:
-        days = np.floor(numbers).astype(np.int64) + np.datetime64("1899-12-30", "D").astype(np.int64)
-        return DateResult(days, "dates written as spreadsheet serial day numbers (days since 1899-12-30)")
-    pos = np.flatnonzero((numbers < 1) | (numbers >= 2958466))
-    if len(pos) == 0:
-        pos = np.arange(min(len(numbers), SHOW))
-    raise DataError(
-        f"read_transactions: the date column {column!r} holds numbers that are neither YYYYMMDD dates nor "
-        f"spreadsheet day numbers: {locator.rows(pos, numbers[pos])}. Check that {Hint('date', column)} names the "
-        "date column."
-    )
+        out.days = np.floor(numbers).astype(np.int64) + np.datetime64("1899-12-30", "D").astype(np.int64)
+        out.how = "dates written as spreadsheet serial day numbers (days since 1899-12-30)"
+        return out
+    out.error = DateProblem("numbers", (numbers < 1) | (numbers >= 2958466))
+    return out
+
+
+def _numeric_days(numbers: np.ndarray, locator: RowLocator, column: str) -> DateResult:
+    blank = np.isnan(numbers)
+    if blank.any():
+        raise empty_dates_error(np.flatnonzero(blank), locator, column)
+    result = numeric_days(numbers)
+    if result.error is not None:
+        problem = result.error
+        pos = np.flatnonzero(problem.mask) if problem.names_rows else np.arange(min(len(numbers), SHOW))
+        raise problem.error(pos, numbers[pos], locator, column)
+    return DateResult(result.days, result.how)
+
+
+def fast_days(texts: pa.Array) -> np.ndarray | None:
+    """Days of ISO 8601 texts read by Arrow's own parser (the fast path), or None if some text is not one.
+
+    Both readers call it on the same texts (the whole column, or each batch of it), so a column goes the
+    fast way, or the way of :func:`parse_texts`, in both.
+    """
+    if len(texts) == 0 or texts.null_count:
+        return None
+    for unit in ("ns", "s"):
+        try:
+            stamps = pc.cast(texts, pa.timestamp(unit))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype(np.int64)
+    return None
 
 
 def parse_dates(col: Column, locator: RowLocator, formats: tuple[str, ...], column: str) -> DateResult:
@@ -146,23 +173,19 @@ def parse_dates(col: Column, locator: RowLocator, formats: tuple[str, ...], colu
         if isinstance(typed, DateResult):
             return typed
         col = typed
-    if not formats:
-        for unit in ("ns", "s"):
-            fast = col.cast(pa.timestamp(unit))
-            if fast is not None:
-                days = fast.astype("datetime64[D]").astype(np.int64)
-                return DateResult(days, f"date format {_ISO_TEXT}, recognised from the column")
+    if not formats and col.arrow is not None:
+        fast = fast_days(col.arrow)
+        if fast is not None:
+            return DateResult(fast, f"date format {_ISO_TEXT}, recognised from the column")
     texts = pa.array(col.uniques, type=pa.string())
     result = parse_texts(texts, formats)
     codes = col.codes
     if result.blank[codes].any():
-        raise _empty(np.flatnonzero(result.blank[codes]), locator, column)
-    if result.numbers is not None:
-        numbers = np.full(len(texts), np.nan)
-        numbers[~result.blank] = result.numbers
-        return _numeric_days(numbers[codes], locator, column)
+        raise empty_dates_error(np.flatnonzero(result.blank[codes]), locator, column)
     if result.error is not None:
-        raise result.error.error(col, locator, column)
+        problem = result.error
+        pos = np.flatnonzero(problem.mask[codes]) if problem.names_rows else np.arange(min(len(col), SHOW))
+        raise problem.error(pos, col.values(pos), locator, column)
     notes = [n.note(codes, col, locator) for n in result.notes]
     return DateResult(result.days[codes], result.how, [n for n in notes if n])
 
@@ -172,23 +195,44 @@ def parse_dates(col: Column, locator: RowLocator, formats: tuple[str, ...], colu
 
 
 @dataclass
-class _Problem:
-    """A date problem found on the distinct texts; turned into a DataError naming the rows."""
+class DateProblem:
+    """A date problem found on the distinct texts; turned into a DataError naming the rows.
+
+    ``mask`` marks the offending distinct texts; for ``kind`` "unknown" the message shows the first rows of
+    the column instead, for "day-month" no rows.
+    """
 
     kind: str
     mask: np.ndarray  # over distinct texts
     formats: tuple[str, ...] = ()
     example: str = ""
 
-    def error(self, col: Column, locator: RowLocator, column: str) -> DataError:
-        pos = np.flatnonzero(self.mask[col.codes])
-        rows = locator.rows(pos, col.values(pos), listing="dates")
-        n = len(pos)
+    @property
+    def names_rows(self) -> bool:
+        """True when the message lists the rows of the masked texts (else the first rows of the column)."""
+        if self.kind == "numbers":
+            return bool(self.mask.any())
+        return self.kind not in ("unknown", "day-month")
+
+    def error(self, positions: np.ndarray, values: np.ndarray, locator: RowLocator, column: str) -> DataError:
+        """The DataError, for the offending rows at ``positions`` (or the column's first rows) and their values."""
+        n = len(positions)
+        if self.kind == "yyyymmdd":
+            return DataError(
+                f"read_transactions: the date column {column!r} holds numbers like YYYYMMDD (20240131), but "
+                f"{plural(n, 'value')} {are(n)} not valid dates: "
+                f"{locator.rows(positions, np.asarray(values, dtype=float).astype(np.int64))}. Correct those values."
+            )
+        if self.kind == "numbers":
+            return DataError(
+                f"read_transactions: the date column {column!r} holds numbers that are neither YYYYMMDD dates nor "
+                f"spreadsheet day numbers: {locator.rows(positions, values)}. Check that {Hint('date', column)} names "
+                "the date column."
+            )
         if self.kind == "unknown":
-            first = np.arange(min(len(col), SHOW))
             return DataError(
                 f"read_transactions: the date column {column!r} does not hold dates in a form I know: "
-                f"{locator.rows(first, col.values(first))}. Check that {Hint('date', column)} names the date "
+                f"{locator.rows(positions, values)}. Check that {Hint('date', column)} names the date "
                 f"column; if it does, pass {Hint('date_format')} with the format of its values (e.g. "
                 f"{Hint('date_format', '%d/%m/%Y %H:%M')})."
             )
@@ -199,6 +243,7 @@ class _Problem:
                 f"(such as {self.example!r}) fits both {a!r} and {b!r}, since no day is above 12. "
                 f"Say which with {Hint('date_format', a)} or {Hint('date_format', b)}."
             )
+        rows = locator.rows(positions, values, listing="dates")
         if self.kind == "given":
             given = self.formats[0] if len(self.formats) == 1 else self.formats
             return DataError(
@@ -246,8 +291,7 @@ class TextDates:
     days: np.ndarray
     blank: np.ndarray
     how: str = ""
-    numbers: np.ndarray | None = None
-    error: _Problem | None = None
+    error: DateProblem | None = None
     notes: list[_Note] = field(default_factory=list)
 
 
@@ -269,7 +313,12 @@ def parse_texts(texts: pa.Array, formats: tuple[str, ...] = ()) -> TextDates:
     if formats:
         return _given(out, values, used, formats)
     if all(re.fullmatch(r"\d+(?:\.\d+)?", v) for v in values):
-        out.numbers = np.asarray(values, dtype=float)
+        numeric = numeric_days(np.asarray(values, dtype=float))
+        out.days[used], out.how = numeric.days, numeric.how
+        if numeric.error is not None:
+            mask = np.zeros(len(out.days), bool)
+            mask[used] = numeric.error.mask
+            out.error = DateProblem(numeric.error.kind, mask)
         return out
     if all(_ISO_START.match(v) for v in values):
         days = _parse(values, _ISO)
@@ -295,7 +344,7 @@ def _given(out: TextDates, values: np.ndarray, used: np.ndarray, formats: tuple[
     if failed.any():
         mask = np.zeros(len(out.days), bool)
         mask[used[failed]] = True
-        out.error = _Problem("given", mask, formats)
+        out.error = DateProblem("given", mask, formats)
         return out
     out.days[used] = days
     given = ", ".join(map(repr, formats))
@@ -366,7 +415,7 @@ def _detected(out: TextDates, values: np.ndarray, used: np.ndarray) -> TextDates
     """Recognise the format(s) of a text column."""
     fits = _candidates(values)
     if not fits:
-        out.error = _Problem("unknown", np.zeros(len(out.days), bool))
+        out.error = DateProblem("unknown", np.zeros(len(out.days), bool))
         return out
     # one format reads every value: the column's format (any other that reads them all gives the same days)
     whole = [fmt for fmt, days in fits.items() if (days != _NAT).all()]
@@ -380,7 +429,7 @@ def _detected(out: TextDates, values: np.ndarray, used: np.ndarray) -> TextDates
             out.how = f"date format {_shown(distinct[0])}, recognised from the column"
             return out
         a, b = distinct[:2]
-        out.error = _Problem("day-month", np.zeros(len(out.days), bool), (a, b), example=values[0])
+        out.error = DateProblem("day-month", np.zeros(len(out.days), bool), (a, b), example=values[0])
         return out
     # several formats: a date form is dropped when its day/month twin reads all it reads and more
     reads: dict[str, np.ndarray] = {}
@@ -408,14 +457,14 @@ def _mixed(out: TextDates, values: np.ndarray, used: np.ndarray, kept: dict[str,
         mask = np.zeros(len(out.days), bool)
         mask[used[unfit]] = True
         example = values[np.flatnonzero(kept[best] != _NAT)[0]]
-        out.error = _Problem("unfit", mask, (best,), example=example)
+        out.error = DateProblem("unfit", mask, (best,), example=example)
         return out
     if not agree.all():
         mask = np.zeros(len(out.days), bool)
         mask[used[~agree]] = True
         clash = np.flatnonzero(~agree)[0]
         pair = tuple(names[k] for k in np.flatnonzero(fit[:, clash]))
-        out.error = _Problem("ambiguous", mask, pair)
+        out.error = DateProblem("ambiguous", mask, pair)
         return out
     out.days[used] = first
     # the formats that each read some value no other format reads: the column's formats
@@ -432,9 +481,14 @@ def check_range(days: np.ndarray, locator: RowLocator, column: str) -> None:
     outside = (days < FIRST_DAY) | (days > LAST_DAY)
     if outside.any():
         pos = np.flatnonzero(outside)
-        shown = [str(d) for d in days[pos[:SHOW]].astype("datetime64[D]")]
-        raise DataError(
-            f"read_transactions: the date column {column!r} holds {plural(len(pos), 'date')} outside the years 1678 "
-            f"to 2261: {locator.rows(pos, shown)}. Correct those values (a year written with two digits, such as "
-            f"0024?), or pass {Hint('date_format')} if the dates were read with the wrong format."
-        )
+        raise range_error(pos, days[pos[:SHOW]], locator, column)
+
+
+def range_error(positions: np.ndarray, days: np.ndarray, locator: RowLocator, column: str) -> DataError:
+    """The message for days outside the years 1678 to 2261 (``days``: those of the first rows)."""
+    shown = [str(d) for d in np.asarray(days[:SHOW], dtype=np.int64).astype("datetime64[D]")]
+    return DataError(
+        f"read_transactions: the date column {column!r} holds {plural(len(positions), 'date')} outside the years 1678 "
+        f"to 2261: {locator.rows(positions, shown)}. Correct those values (a year written with two digits, such as "
+        f"0024?), or pass {Hint('date_format')} if the dates were read with the wrong format."
+    )

@@ -26,7 +26,8 @@ from crmlib.data.columns import Column
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import RowLocator, plural, short
 
-__all__ = ["BLANK_ID_TEXTS", "ID_SPACES", "IdResult", "check_id_length", "clean_ids", "sql_clean_id"]
+__all__ = ["BLANK_ID_TEXTS", "ID_SPACES", "IdResult", "blank_ids_error", "check_id_length", "clean_ids", "clean_texts",
+           "long_ids_error", "sql_clean_id"]
 
 #: Customer-id texts that count as blank (compared after stripping spaces, case-insensitive).
 BLANK_ID_TEXTS = frozenset({"", "nan", "null", "none", "n/a", "#n/a", "na", "<na>"})
@@ -110,21 +111,35 @@ def clean_ids(col: Column) -> IdResult:
     return IdResult(codes=codes, distinct=distinct, blank=blank_distinct[codes], note=note)
 
 
-def check_id_length(ids: IdResult, values: Column, locator: RowLocator, column: str, limit: int) -> None:
+def check_id_length(ids: IdResult, locator: RowLocator, column: str, limit: int) -> None:
     """DataError naming the rows whose id is longer than ``limit`` characters."""
     lengths = pc.utf8_length(_arrow_text(ids.distinct)).to_numpy(zero_copy_only=False)
     long_ids = lengths > limit
-    if not long_ids.any():
-        return
-    pos = np.flatnonzero(long_ids[ids.codes])
-    shown = [f"{short(v)!r} ({len(v):,} characters)" for v in ids.distinct[ids.codes[pos[:3]]]]
-    where = ", ".join(locator.number(int(p)) for p in locator.source_positions(pos[:3]))
+    if long_ids.any():
+        pos = np.flatnonzero(long_ids[ids.codes])
+        raise long_ids_error(column, limit, pos, ids.distinct[ids.codes[pos[:3]]], int(lengths.max()), locator)
+
+
+def long_ids_error(column: str, limit: int, positions: np.ndarray, values: np.ndarray, longest: int,
+                   locator: RowLocator) -> DataError:
+    """The message for ids longer than ``limit`` (``values``: the ids of the first rows)."""
+    shown = [f"{short(v)!r} ({len(v):,} characters)" for v in values[:3]]
+    where = ", ".join(locator.number(int(p)) for p in locator.source_positions(positions[:3]))
     example = f": {where}" + (f" ({'; '.join(shown)})" if locator.quote else "")
-    raise DataError(
-        f"read_transactions: the customer-id column {column!r} holds {plural(len(pos), 'id')} longer than "
+    return DataError(
+        f"read_transactions: the customer-id column {column!r} holds {plural(len(positions), 'id')} longer than "
         f"{limit:,} characters{example}. A customer id is a short code: check that "
         f"{Hint('customer', column)} names the id column, or if such ids are real pass "
-        f"{Hint('max_id_length', int(lengths.max()))}."
+        f"{Hint('max_id_length', longest)}."
+    )
+
+
+def blank_ids_error(column: str, positions: np.ndarray, n_rows: int, locator: RowLocator) -> DataError:
+    """The message for rows without a customer id (``blank_customers="raise"``)."""
+    return DataError(
+        f"read_transactions: the customer-id column {column!r} is blank in {len(positions):,} of "
+        f"{n_rows:,} rows: {locator.rows(positions)}. Fill in the ids, or pass {Hint('blank_customers', 'drop')} to "
+        "leave those rows out (they are counted in the report)."
     )
 
 

@@ -24,7 +24,7 @@ from crmlib.data.errors import DataError, Hint
 from crmlib.data.ids import IdResult
 from crmlib.data.rows import RowLocator, plural
 
-__all__ = ["Invoices", "group_invoices", "line_amounts"]
+__all__ = ["Invoices", "blank_invoice_error", "group_invoices", "line_amounts"]
 
 
 def line_amounts(quantity: NumberResult, price: NumberResult) -> np.ndarray:
@@ -44,16 +44,20 @@ class Invoices:
     cancellations: int
 
 
+def blank_invoice_error(positions: np.ndarray, locator: RowLocator, column: str) -> DataError:
+    """The message for lines without an invoice id."""
+    return DataError(
+        f"read_transactions: the invoice column {column!r} is blank in {plural(len(positions), 'row')}: "
+        f"{locator.rows(positions)}. Fill in the invoice ids, or read without {Hint('invoice', keyword=True)} (one row "
+        "per line)."
+    )
+
+
 def group_invoices(ids: np.ndarray, days: np.ndarray, amounts: np.ndarray, invoice: IdResult,
                    locator: RowLocator, column: str) -> Invoices:
     """One purchase per (customer, invoice): its first day and summed amount; DataError for blank invoice ids."""
     if invoice.blank.any():
-        pos = np.flatnonzero(invoice.blank)
-        raise DataError(
-            f"read_transactions: the invoice column {column!r} is blank in {plural(len(pos), 'row')}: "
-            f"{locator.rows(pos)}. Fill in the invoice ids, or read without {Hint('invoice', keyword=True)} (one row "
-            "per line)."
-        )
+        raise blank_invoice_error(np.flatnonzero(invoice.blank), locator, column)
     n_inv = np.int64(len(invoice.distinct))
     key = ids.astype(np.int64) * n_inv + invoice.codes
     group_keys, inverse = np.unique(key, return_inverse=True)

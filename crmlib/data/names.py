@@ -8,11 +8,28 @@ from typing import Any
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import suggest
 
-__all__ = ["ROLE_WORDS", "has_columns", "resolve_columns"]
+__all__ = ["ROLE_WORDS", "has_columns", "resolve_columns", "role_hint"]
 
 #: How messages name the column of each role.
 ROLE_WORDS = {"customer": "customer-id", "date": "date", "amount": "amount", "quantity": "quantity",
               "price": "price", "invoice": "invoice"}
+
+
+def role_hint(role: str, value: Any) -> Hint:
+    """The hint ``role=value`` for the column option of a role (customer, date, amount, quantity, price, invoice)."""
+    if role == "customer":
+        return Hint("customer", value)
+    if role == "date":
+        return Hint("date", value)
+    if role == "amount":
+        return Hint("amount", value)
+    if role == "quantity":
+        return Hint("quantity", value)
+    if role == "price":
+        return Hint("price", value)
+    if role == "invoice":
+        return Hint("invoice", value)
+    raise ValueError(f"role_hint: no column option for {role!r}")
 
 
 def has_columns(columns: Sequence[Any], wanted: dict[str, str]) -> bool:
@@ -64,9 +81,9 @@ def _missing(role: str, name: str, columns: Sequence[Any], actual: dict[str, Any
     else:
         message += "(It is reached through a link, so its columns are not shown.) "
     if guess is not None:
-        message += f"Did you mean {guess!r}? Pass {Hint(role, guess)}."
+        message += f"Did you mean {guess!r}? Pass {role_hint(role, guess)}."
     else:
-        message += f"Name the {what} column with {Hint(role, '<column name>')}."
+        message += f"Name the {what} column with {role_hint(role, '<column name>')}."
     if role == "amount":
         message += (f" For line items (quantity and unit price), pass {Hint('quantity')} and {Hint('price')} "
                     "instead.")

@@ -197,7 +197,7 @@ def make_options(func: str, options: ReadOptions | None = None, /, **keywords: A
     """
     if options is not None and not isinstance(options, ReadOptions):
         raise OptionError(
-            f"The {Hint('options', name_only=True)} parameter of {func} must be a crmlib.data.ReadOptions. "
+            f"The 'options' parameter of {func} must be a crmlib.data.ReadOptions. "
             f"Got {type(options).__name__} instead."
         )
     unknown = sorted(set(keywords) - set(OPTION_NAMES))
@@ -274,9 +274,10 @@ def _checked(values: dict[str, Any], func: str) -> dict[str, Any]:
     for name in ("quantity", "price", "invoice"):
         _text(values, name, func, optional=True)
     if (values["quantity"] is None) != (values["price"] is None):
+        given = Hint("quantity", name_only=True) if values["price"] is None else Hint("price", name_only=True)
         raise OptionError(
             f"{func} needs both {Hint('quantity', keyword=True)} and {Hint('price', keyword=True)} for line items "
-            f"(amount = quantity * price); got quantity={values['quantity']!r} and price={values['price']!r}."
+            f"(amount = quantity * price); only {given} was given."
         )
     if values["quantity"] is None:
         _text(values, "amount", func, optional=False)

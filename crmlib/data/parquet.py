@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crmlib.data.errors import DataError, Hint
-from crmlib.data.names import ROLE_WORDS, resolve_columns
+from crmlib.data.names import ROLE_WORDS, resolve_columns, role_hint
 from crmlib.data.options import ReadOptions
 from crmlib.data.paths import FileSource
 from crmlib.data.rows import RowLocator
@@ -24,7 +24,7 @@ def check_flat(schema: pa.Schema, actual: dict[str, Any], name: str) -> None:
         if pa.types.is_nested(kind):
             raise DataError(
                 f"read_transactions: the {ROLE_WORDS[role]} column {column!r} of {name} holds nested values "
-                f"({kind}), not one value per row. Name a column of plain values with {Hint(role, '<column name>')}, "
+                f"({kind}), not one value per row. Name a column of plain values with {role_hint(role, '<column name>')}, "
                 "or flatten the column before exporting."
             )
 

@@ -19,18 +19,18 @@ import pandas as pd
 import pyarrow as pa
 
 from crmlib.data.amounts import NumberResult, check_amounts, check_size, parse_numbers, repair_report
-from crmlib.data.columns import Column, arrow_column, column_of
+from crmlib.data.columns import Column, arrow_column, column_of, repeated_header_rows
 from crmlib.data.dates import check_range, parse_dates
 from crmlib.data.errors import DataError, DataWarning, Hint, render_text
 from crmlib.data.excel import read_excel
 from crmlib.data.frame import read_frame
-from crmlib.data.ids import IdResult, check_id_length, clean_ids
+from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, clean_ids
 from crmlib.data.line_items import group_invoices, line_amounts
 from crmlib.data.options import ReadOptions, make_options
 from crmlib.data.parquet import read_parquet
 from crmlib.data.paths import SUPPORTED, file_source
 from crmlib.data.report import REPORT_KEY
-from crmlib.data.returns import apply_returns
+from crmlib.data.returns import all_returns_error, apply_returns
 from crmlib.data.rows import RowLocator, plural
 from crmlib.data.text import read_text
 
@@ -103,16 +103,8 @@ def load(source: Any, options: ReadOptions) -> Reading:
 def drop_repeated_headers(r: Reading) -> Reading:
     """Step 2: header lines repeated inside the data (concatenated exports) are dropped and reported."""
     r = r.noted(duplicated_headers=0)
-    if not all(c.text for c in r.cols.values()):
-        return r
-    wanted = r.options.columns()
-    dup = r.cols["customer"].equals(wanted["customer"].strip())
-    for k, c in r.cols.items():
-        if not dup.any():
-            return r
-        if k != "customer":
-            dup &= c.equals(wanted[k].strip())
-    if not dup.any():
+    dup = repeated_header_rows(r.cols, r.options.columns())
+    if dup is None:
         return r
     pos = np.flatnonzero(dup)
     note = f"{plural(len(pos), 'repeated header row')} inside the data dropped ({r.locator.rows(pos, bare=True)})"
@@ -125,7 +117,7 @@ def drop_repeated_headers(r: Reading) -> Reading:
 def clean_customer_ids(r: Reading) -> Reading:
     """Step 3: the id rule (spaces stripped, blanks found, decimal-written whole numbers repaired)."""
     ids = clean_ids(r.cols["customer"])
-    check_id_length(ids, r.cols["customer"], r.locator, r.options.customer, r.options.max_id_length)
+    check_id_length(ids, r.locator, r.options.customer, r.options.max_id_length)
     return dataclasses.replace(r, ids=ids).noted(ids.note)
 
 
@@ -148,11 +140,7 @@ def drop_blank_customers(r: Reading) -> Reading:
         return r.noted(blank_customers_dropped=0)
     pos = np.flatnonzero(blank)
     if r.options.blank_policy == "raise":
-        raise DataError(
-            f"read_transactions: the customer-id column {r.options.customer!r} is blank in {len(pos):,} of "
-            f"{len(blank):,} rows: {r.locator.rows(pos)}. Fill in the ids, or pass {Hint('blank_customers', 'drop')} to "
-            "leave those rows out (they are counted in the report)."
-        )
+        raise blank_ids_error(r.options.customer, pos, len(blank), r.locator)
     values = r.amounts
     revenue = np.where(np.isfinite(values) & (values > 0), values, 0.0)  # type: ignore[arg-type]
     total = revenue.sum()
@@ -205,11 +193,7 @@ def apply_returns_policy(r: Reading) -> Reading:
     word = "return invoice" if (r.options.line_items and r.options.invoice is not None) else "return row"
     out = apply_returns(r.options.returns, r.codes, r.days, r.amounts, word)  # type: ignore[arg-type]
     if len(out.codes) == 0:
-        raise DataError(
-            f"read_transactions: every row of {r.locator.name} is a return (negative amount) with no purchase to net "
-            f"it against, so no purchases remain ({Hint('returns', r.options.returns)}). Pass {Hint('returns', 'keep')} "
-            "to read the rows as they are."
-        )
+        raise all_returns_error(r.locator.name, r.options.returns)
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 

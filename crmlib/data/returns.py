@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from crmlib.data.errors import Hint
+from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import plural
 
-__all__ = ["Returns", "apply_returns", "net_returns", "sql_net_returns"]
+__all__ = ["Returns", "all_returns_error", "apply_returns", "net_returns"]
 
 
 @dataclass
@@ -88,26 +88,10 @@ def apply_returns(policy: str, codes: np.ndarray, days: np.ndarray, amounts: np.
     return out
 
 
-def sql_net_returns(rows: str) -> str:
-    """DuckDB SQL netting returns over ``rows`` (a relation with ``cid, day_no, amt``), as :func:`net_returns`.
-
-    The result has the same columns: a return on a day without a purchase of its customer gets the
-    customer's latest earlier purchase day, or is left out when there is none.
-    """
-    return f"""
-    SELECT cid,
-           CASE WHEN has_purchase THEN day_no ELSE previous_purchase END AS day_no,
-           amt
-    FROM (
-        SELECT r.cid, r.day_no, r.amt, d.has_purchase, d.previous_purchase
-        FROM {rows} AS r
-        JOIN (
-            SELECT cid, day_no, has_purchase,
-                   max(CASE WHEN has_purchase THEN day_no END) OVER (
-                       PARTITION BY cid ORDER BY day_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                   ) AS previous_purchase
-            FROM (SELECT cid, day_no, bool_or(amt >= 0) AS has_purchase FROM {rows} GROUP BY cid, day_no)
-        ) AS d USING (cid, day_no)
+def all_returns_error(name: str, policy: str) -> DataError:
+    """The message for a source whose every row is a return, with ``policy`` "net" or "drop"."""
+    return DataError(
+        f"read_transactions: every row of {name} is a return (negative amount) with no purchase to net it against, "
+        f"so no purchases remain ({Hint('returns', policy)}). Pass {Hint('returns', 'keep')} to read the rows as they "
+        "are."
     )
-    WHERE has_purchase OR previous_purchase IS NOT NULL
-    """

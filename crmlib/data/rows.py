@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SHOW", "RowLocator", "are", "plural", "short", "suggest"]
+__all__ = ["SHOW", "PartsLocator", "RowLocator", "are", "plural", "short", "suggest"]
 
 #: Offending rows shown in a message.
 SHOW = 5
@@ -190,3 +190,26 @@ class RowLocator:
         except OSError:
             return None
         return path
+
+
+class PartsLocator(RowLocator):
+    """The rows of several files read one after the other (a pattern): each row named with its file.
+
+    Parameters
+    ----------
+    parts : list of (int, RowLocator)
+        The position of each file's first row, and the file's own locator.
+    """
+
+    def __init__(self, parts: list[tuple[int, RowLocator]]) -> None:
+        first = parts[0][1]
+        super().__init__(", ".join(p.name for _, p in parts[:3]) + (" ..." if len(parts) > 3 else ""), first.kind,
+                         row_word=first.row_word, convention=first.convention, quote=all(p.quote for _, p in parts))
+        self.starts = np.asarray([start for start, _ in parts], dtype=np.int64)
+        self.parts = [p for _, p in parts]
+
+    def number(self, source_pos: int) -> str:
+        """The row as ``file 'a.csv' line 3``."""
+        k = int(np.searchsorted(self.starts, source_pos, side="right") - 1)
+        part = self.parts[k]
+        return f"file {part.name} {part.number(source_pos - int(self.starts[k]))}"

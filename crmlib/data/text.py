@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from crmlib.data.columns import Column, repeated_header_rows
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.names import has_columns, resolve_columns
 from crmlib.data.options import WHITESPACE, ReadOptions
@@ -37,7 +38,8 @@ from crmlib.data.streams import (
     whitespace_lines,
 )
 
-__all__ = ["CDNOW_COLUMNS", "TextLayout", "read_text", "sniff_layout", "text_batches"]
+__all__ = ["CDNOW_COLUMNS", "TextLayout", "drop_header_rows", "invalid_rows_error", "locator_of", "open_text", "read_text",
+           "sniff_layout"]
 
 #: Column names given to the original CDNOW files, which have no header: 4 fields (the master file)
 #: or 5 (the sample file, which adds the customer's id in the master file).
@@ -297,7 +299,6 @@ def _is_utf8_error(exc: Exception) -> bool:
 def read_text(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, pa.Array], RowLocator, dict[str, Any]]:
     """The wanted columns of a text file as Arrow text, the row locator, and what was recognised."""
     layout = sniff_layout(src, options, wanted)
-    locator = _locator(src, layout)
     hint = ""
     if len(layout.header) == 1:
         single = f" {layout.header[0]!r}" if src.quote else ""
@@ -308,7 +309,7 @@ def read_text(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> 
     table = _read_table(src, layout, options, names)
     if table.num_rows == 0:
         raise DataError(f"read_transactions: {src.name} has a header but no data rows. Export the transactions again.")
-    locator.lines = lambda: record_lines(src, layout, options, table.num_rows)
+    locator = locator_of(src, layout, options, table.num_rows)
     columns = {role: table.column(c).combine_chunks() for role, c in actual.items()}
     info = {"format": "csv", "encoding": _encoding_name(layout), "delimiter": layout.delimiter, "notes": layout.notes,
             "preamble_lines": layout.skip}
@@ -321,11 +322,14 @@ def _encoding_name(layout: TextLayout) -> str:
     return layout.encoding
 
 
-def _locator(src: FileSource, layout: TextLayout) -> RowLocator:
+def locator_of(src: FileSource, layout: TextLayout, options: ReadOptions, n_rows: int) -> RowLocator:
+    """The row locator of a text file of ``n_rows`` data records (line numbers worked out when needed)."""
     header_line = layout.skip + 1
     convention = f"line numbers of the file, header = line {header_line}" if layout.has_header else "line numbers of the file"
     offset = layout.skip + (2 if layout.has_header else 1)
-    return RowLocator(src.name, "text", offset=offset, row_word="line", convention=convention, quote=src.quote)
+    locator = RowLocator(src.name, "text", offset=offset, row_word="line", convention=convention, quote=src.quote)
+    locator.lines = lambda: record_lines(src, layout, options, n_rows)
+    return locator
 
 
 def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> pa.Table:
@@ -353,6 +357,15 @@ def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names
     if invalid:
         raise _invalid_rows(src, layout, invalid)
     return table
+
+
+def invalid_rows_error(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> DataError:
+    """The message for rows with too many or too few fields, their line numbers found by a numbered read."""
+    invalid: list = []
+    with pacsv.open_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid)) as rd:
+        for _ in rd:
+            pass
+    return _invalid_rows(src, layout, invalid)
 
 
 def _reclassify(src: FileSource, layout: TextLayout, options: ReadOptions) -> None:
@@ -418,16 +431,17 @@ def record_lines(src: FileSource, layout: TextLayout, options: ReadOptions, n_ro
     return lines[1:] if layout.has_header else lines
 
 
-def text_batches(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[pa.RecordBatchReader, dict[str, str], TextLayout]:
-    """The wanted columns of a text file as a stream of Arrow batches (text), for a database to scan.
+def open_text(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> tuple[pa.RecordBatchReader, list]:
+    """The columns ``names`` of a text file as a stream of Arrow batches (text), read as :func:`read_text` reads.
 
-    Returns the reader, the role -> column mapping, and the layout (whose notes say what was recognised).
-    The file is read as :func:`read_text` reads it; invalid rows stop the stream with a DataError.
+    Returns the stream and the list that collects rows with a wrong number of fields (skipped in the
+    stream; :func:`invalid_rows_error` names them).
     """
-    layout = sniff_layout(src, options, wanted)
-    actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote)
-    names = list(dict.fromkeys(actual.values()))
     invalid: list = []
-    opts = _pyarrow_options(layout, names, threads=True, invalid=invalid)
-    reader = pacsv.open_csv(_input(src, layout, options), **opts)
-    return reader, actual, layout
+    return pacsv.open_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid)), invalid
+
+
+def drop_header_rows(columns: dict[str, pa.Array], wanted: dict[str, str]) -> pa.BooleanArray | None:
+    """The rows of a batch to keep when some repeat the header (concatenated exports); None if none do."""
+    dup = repeated_header_rows({role: Column(arrow=values) for role, values in columns.items()}, wanted)
+    return None if dup is None else pa.array(~dup)
