@@ -248,7 +248,9 @@ def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: floa
     if large.any():
         pos = np.flatnonzero(large)
         raise too_large_error(column, pos, values[pos], limit, locator)
-    if not np.isfinite(float(np.abs(values).sum())):
+    with np.errstate(over="ignore"):
+        total = float(np.abs(values).sum())
+    if not np.isfinite(total):
         raise overflow_error(column)
 
 

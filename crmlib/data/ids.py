@@ -27,7 +27,7 @@ from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import RowLocator, plural, short
 
 __all__ = ["BLANK_ID_TEXTS", "ID_SPACES", "IdResult", "blank_ids_error", "check_id_length", "clean_ids", "clean_texts",
-           "long_ids_error", "sql_clean_id"]
+           "long_ids_error", "no_ids_error", "sql_clean_id"]
 
 #: Customer-id texts that count as blank (compared after stripping spaces, case-insensitive).
 BLANK_ID_TEXTS = frozenset({"", "nan", "null", "none", "n/a", "#n/a", "na", "<na>"})
@@ -141,6 +141,12 @@ def blank_ids_error(column: str, positions: np.ndarray, n_rows: int, locator: Ro
         f"{n_rows:,} rows: {locator.rows(positions)}. Fill in the ids, or pass {Hint('blank_customers', 'drop')} to "
         "leave those rows out (they are counted in the report)."
     )
+
+
+def no_ids_error(name: str) -> DataError:
+    """The message for a source whose every row is without a customer id (with ``blank_customers="drop"``)."""
+    return DataError(f"read_transactions: every row of {name} is without a customer id; there are no transactions "
+                     "to read.")
 
 
 def sql_clean_id(expr: str) -> str:

@@ -24,7 +24,7 @@ from crmlib.data.dates import check_range, parse_dates
 from crmlib.data.errors import DataError, DataWarning, Hint, render_text
 from crmlib.data.excel import read_excel
 from crmlib.data.frame import read_frame
-from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, clean_ids
+from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, clean_ids, no_ids_error
 from crmlib.data.line_items import group_invoices, line_amounts
 from crmlib.data.options import ReadOptions, make_options
 from crmlib.data.parquet import read_parquet
@@ -143,14 +143,14 @@ def drop_blank_customers(r: Reading) -> Reading:
         raise blank_ids_error(r.options.customer, pos, len(blank), r.locator)
     values = r.amounts
     revenue = np.where(np.isfinite(values) & (values > 0), values, 0.0)  # type: ignore[arg-type]
-    total = revenue.sum()
-    share = float(revenue[blank].sum() / total) if total > 0 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = revenue.sum()
+        share = float(revenue[blank].sum() / total) if 0 < total < np.inf else 0.0
     note = (f"{plural(len(pos), 'row')} without a customer id left out ({share:.1%} of revenue; "
             f"first {r.locator.rows(pos, limit=3, bare=True)})")
     r = r.keep(~blank).noted(note, blank_customers_dropped=len(pos), blank_customers_revenue_share=share)
     if len(r.cols["customer"]) == 0:
-        raise DataError(f"read_transactions: every row of {r.locator.name} is without a customer id; there are no "
-                        "transactions to read.")
+        raise no_ids_error(r.locator.name)
     return r
 
 

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from crmlib.data import amounts, dates
 from crmlib.data.columns import arrow_column, column_of
 from crmlib.data.errors import DataError
-from crmlib.data.ids import BLANK_ID_TEXTS, ID_SPACES, blank_ids_error, blank_mask, clean_ids, long_ids_error
+from crmlib.data.ids import BLANK_ID_TEXTS, ID_SPACES, blank_ids_error, blank_mask, clean_ids, long_ids_error, no_ids_error
 from crmlib.data.line_items import blank_invoice_error
 from crmlib.data.names import resolve_columns
 from crmlib.data.options import ReadOptions
@@ -177,7 +177,7 @@ class _Batches:
         if kind == "int":
             return pc.cast(values, pa.string())
         if kind in ("float", "number", "numbers"):
-            if pa.types.is_string(values.type):  # text of a number column: the reader's fast path, or slow
+            if _is_string(values.type):  # text of a number column: the reader's fast path, or slow
                 fast = amounts.fast_numbers(values)
                 return None if fast is None else pa.array(fast, pa.float64())
             return pc.cast(values, pa.float64())
@@ -234,6 +234,10 @@ class _Batches:
         self.parts.append((start, locator))
 
 
+def _is_string(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _typed_days(values: pa.Array) -> np.ndarray:
     """Days of typed dates or timestamps (the local day of a zoned timestamp), as the reader takes them."""
     if pa.types.is_timestamp(values.type):
@@ -259,7 +263,8 @@ def ingest(con: Any, sources: list[FileSource], options: ReadOptions) -> RowSour
         if any(k != kinds for _, k in columns[1:]):
             raise DataError("summarize_file: the files of the pattern do not all have the same column types; "
                             "convert them to one layout.")
-        plain = all(k in ("text", "int", "number", "timestamp") for k in kinds.values())
+        plain = all(k == {"customer": k if k in ("text", "int") else "", "invoice": k if k in ("text", "int") else "",
+                          "date": "timestamp"}.get(r, "number") for r, k in kinds.items())
         if plain and not any(_GLOB.search(str(s.path)) for s in sources):
             n_rows, locator = _native(con, sources, columns[0][0])
             if n_rows == 0:
@@ -528,7 +533,9 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
     scope = "true"
     if _count(con, "cid IS NULL"):
         if options.blank_policy == "raise":
-            return blank_ids_error(options.customer, _rows(con, "cid IS NULL")[0], source.n_rows, locator)
+            return blank_ids_error(options.customer, _rows(con, "cid IS NULL")[0], _count(con, "true"), locator)
+        if not _count(con, "cid IS NOT NULL"):
+            return no_ids_error(locator.name)
         scope = "cid IS NOT NULL"
     for role in _NUMBERS:
         if f"{role}_blank" not in plan.flags:
