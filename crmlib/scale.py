@@ -437,6 +437,9 @@ def _summarize_duckdb(sources, options, *, end_day: int | None, unit: str, colla
     try:
         try:
             source = sql.ingest(con, sources, options)
+            error = sql.long_ids(con, source)  # before any grouping: such ids would cost their length per customer
+            if error is not None:
+                raise error
             plan, stats = _run(con, source, options, end_day, mapped=False)
             ids = sql.check_ids(con, "customers")
             problems = stats["bad"] or not np.isfinite(stats["abs_total"] or 0.0) or plan.date_problem is not None

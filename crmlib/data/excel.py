@@ -28,7 +28,7 @@ __all__ = ["check_archive", "read_excel"]
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_SI = re.compile(rb"<(/?)(?:\w+:)?si[ >/]")
+_TEXT = re.compile(rb"<(/?)(?:\w+:)?t[ >/]")
 Rows = Callable[[str], Iterator[tuple[int, tuple]]]
 
 
@@ -49,8 +49,8 @@ def _ole_kind(src: FileSource) -> str | None:
     return "encrypted" if _ENCRYPTED in data else "xls"
 
 
-def _longest_shared_text(book: zipfile.ZipFile, member: str, limit: int) -> bool:
-    """True if a shared string of ``member`` is longer than ``limit`` bytes (streamed, never held whole)."""
+def _long_text(book: zipfile.ZipFile, member: str, limit: int) -> bool:
+    """True if a text element (``<t>``) of ``member`` is longer than ``limit`` bytes (streamed, never held whole)."""
     open_at = None
     offset = 0
     tail = b""
@@ -58,7 +58,7 @@ def _longest_shared_text(book: zipfile.ZipFile, member: str, limit: int) -> bool
         while chunk := fh.read(1 << 20):
             data = tail + chunk
             base = offset - len(tail)
-            for m in _SI.finditer(data):
+            for m in _TEXT.finditer(data):
                 at = base + m.start()
                 if m.group(1):
                     if open_at is not None and at - open_at > limit:
@@ -93,20 +93,23 @@ def check_archive(src: FileSource, options: ReadOptions) -> None:
     try:
         with zipfile.ZipFile(src.path) as book:
             expanded = sum(info.file_size for info in book.infolist())
-            if expanded > max(src.size * options.max_expansion, 1 << 20):
+            if expanded > max(src.size * options.max_expansion, 1 << 24):  # 16 MB expanded is harmless
                 raise DataError(
                     f"read_transactions: {name} expands to {expanded / 1e6:,.0f} MB, more than "
                     f"{options.max_expansion:g} times its size ({src.size / 1e6:,.1f} MB), so it may be a compression "
                     f"bomb. If the workbook is genuine, pass {Hint('max_expansion', 10 * max(expanded / src.size, 1))}."
                 )
-            shared = [n for n in book.namelist() if n.lower().endswith("sharedstrings.xml")]
+            texts = [n for n in book.namelist() if n.lower().endswith("sharedstrings.xml")
+                     or (n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml"))]
             limit = 6 * options.max_cell_chars + 64  # bytes of XML for that many characters, at most
-            if shared and _longest_shared_text(book, shared[0], limit):
+            if any(_long_text(book, member, limit) for member in texts):
                 raise DataError(
                     f"read_transactions: a cell of {name} holds a text longer than {options.max_cell_chars:,} "
                     f"characters (Excel's own limit is 32,767), so it is not read. If such cells are real, pass "
                     f"{Hint('max_cell_chars', options.max_cell_chars * 100)}; otherwise export the sheet as CSV."
                 )
+    except DataError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise _broken(name, exc) from None
 

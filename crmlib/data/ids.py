@@ -27,7 +27,7 @@ from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import RowLocator, plural, short
 
 __all__ = ["BLANK_ID_TEXTS", "ID_SPACES", "IdResult", "blank_ids_error", "check_id_length", "clean_ids", "clean_texts",
-           "long_ids_error", "no_ids_error", "sql_clean_id"]
+           "check_raw_length", "long_ids_error", "no_ids_error", "sql_clean_id"]
 
 #: Customer-id texts that count as blank (compared after stripping spaces, case-insensitive).
 BLANK_ID_TEXTS = frozenset({"", "nan", "null", "none", "n/a", "#n/a", "na", "<na>"})
@@ -118,6 +118,26 @@ def check_id_length(ids: IdResult, locator: RowLocator, column: str, limit: int)
     if long_ids.any():
         pos = np.flatnonzero(long_ids[ids.codes])
         raise long_ids_error(column, limit, pos, ids.distinct[ids.codes[pos[:3]]], int(lengths.max()), locator)
+
+
+def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) -> None:
+    """DataError for ids past ``limit`` found on the raw text, before any copy of the column is made.
+
+    A raw text is at least as long as its id (spaces are stripped), so only rows longer than ``limit`` as
+    written are looked at, and named when their stripped id is still too long.
+    """
+    if col.arrow is None or len(col.arrow) == 0:
+        return
+    lengths = pc.utf8_length(col.arrow.fill_null(""))
+    if (pc.max(lengths).as_py() or 0) <= limit:
+        return
+    candidates = np.flatnonzero(pc.greater(lengths, limit).to_numpy(zero_copy_only=False))
+    trimmed = pc.utf8_trim(col.arrow.take(pa.array(candidates)), characters=ID_SPACES)
+    clean_lengths = pc.utf8_length(trimmed).to_numpy(zero_copy_only=False)
+    long_rows = candidates[clean_lengths > limit]
+    if len(long_rows):
+        values = np.asarray(trimmed.filter(pa.array(clean_lengths > limit)).slice(0, 3).to_pylist(), dtype=object)
+        raise long_ids_error(column, limit, long_rows, values, int(clean_lengths.max()), locator)
 
 
 def long_ids_error(column: str, limit: int, positions: np.ndarray, values: np.ndarray, longest: int,

@@ -24,7 +24,7 @@ from crmlib.data.dates import check_range, parse_dates
 from crmlib.data.errors import DataError, DataWarning, Hint, render_text
 from crmlib.data.excel import read_excel
 from crmlib.data.frame import read_frame
-from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, clean_ids, no_ids_error
+from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, check_raw_length, clean_ids, no_ids_error
 from crmlib.data.line_items import group_invoices, line_amounts
 from crmlib.data.options import ReadOptions, make_options
 from crmlib.data.parquet import read_parquet
@@ -116,6 +116,7 @@ def drop_repeated_headers(r: Reading) -> Reading:
 
 def clean_customer_ids(r: Reading) -> Reading:
     """Step 3: the id rule (spaces stripped, blanks found, decimal-written whole numbers repaired)."""
+    check_raw_length(r.cols["customer"], r.locator, r.options.customer, r.options.max_id_length)
     ids = clean_ids(r.cols["customer"])
     check_id_length(ids, r.locator, r.options.customer, r.options.max_id_length)
     return dataclasses.replace(r, ids=ids).noted(ids.note)

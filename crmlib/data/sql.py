@@ -43,10 +43,22 @@ from crmlib.data.options import ReadOptions
 from crmlib.data.parquet import check_flat
 from crmlib.data.paths import FileSource
 from crmlib.data.rows import SHOW, PartsLocator, RowLocator
-from crmlib.data.text import drop_header_rows, invalid_rows_error, locator_of, open_text, sniff_layout
+from crmlib.data.streams import ExpansionLimit
+from crmlib.data.text import (
+    TextLayout,
+    drop_header_rows,
+    expansion_error,
+    header_hint,
+    invalid_rows_error,
+    is_utf8_error,
+    locator_of,
+    open_text,
+    reclassify,
+    sniff_layout,
+)
 
-__all__ = ["IdCheck", "NeedsMemory", "Plan", "RowSource", "check_ids", "first_error", "id_map", "ingest", "plan_clean",
-           "quote", "string_literal"]
+__all__ = ["IdCheck", "NeedsMemory", "Plan", "RowSource", "check_ids", "first_error", "id_map", "ingest", "long_ids",
+           "plan_clean", "quote", "string_literal"]
 
 _GLOB = re.compile(r"[*?\[\]{}]")
 _NAT = int(np.iinfo(np.int64).min)
@@ -164,6 +176,8 @@ class _Batches:
     notes: list[str] = field(default_factory=list)
     n_rows: int = 0
     delimiter: str | None = None
+    layouts: dict[str, TextLayout] = field(default_factory=dict)
+    retry: bool = False
 
     def schema(self) -> pa.Schema:
         types = {"text": pa.string(), "slow": pa.string(), "int": pa.string(), "float": pa.float64(),
@@ -191,19 +205,27 @@ class _Batches:
         try:
             for src in self.sources:
                 yield from self._one(src, schema)
+                if self.retry or self.failed:
+                    return
         except Exception as exc:  # raised after the scan: DuckDB would wrap it
             self.error = exc
 
     def _one(self, src: FileSource, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         start, layout, invalid = self.n_rows, None, []
         if src.kind == "text":
-            layout = sniff_layout(src, self.options, self.wanted)
-            actual = resolve_columns(self.wanted, layout.header, src.name, quote=src.quote)
+            layout = self.layouts.get(str(src.path)) or sniff_layout(src, self.options, self.wanted)
+            self.layouts[str(src.path)] = layout
+            actual = resolve_columns(self.wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
             names = list(dict.fromkeys(actual.values()))
-            reader, invalid = open_text(src, layout, self.options, names)
-            self.notes.extend(n for n in layout.notes if n not in self.notes)
+            invalid = []
+
+            def stream() -> Iterator[pa.RecordBatch]:
+                reader, found = open_text(src, layout, self.options, names)  # type: ignore[arg-type]
+                invalid.append(found)
+                return iter(reader)
+
             self.delimiter = layout.delimiter
-            batches: Iterator[pa.RecordBatch] = iter(reader)
+            batches: Iterator[pa.RecordBatch] = self._guarded(src, layout, stream)
         else:
             actual, _ = _parquet_columns(src, self.options, self.wanted)
             names = list(dict.fromkeys(actual.values()))
@@ -224,7 +246,11 @@ class _Batches:
                     return
                 out.append(converted)
             yield pa.RecordBatch.from_arrays(out, schema=schema)
-        if invalid:
+        if self.retry:
+            return
+        if layout is not None:
+            self.notes.extend(n for n in layout.notes if n not in self.notes)
+        if invalid and invalid[0]:
             raise invalid_rows_error(src, layout, self.options, names)  # type: ignore[arg-type]
         if self.n_rows == start:
             raise DataError(f"read_transactions: {src.name} has a header but no data rows. Export the transactions again."
@@ -232,6 +258,23 @@ class _Batches:
                             f"read_transactions: the Parquet file {src.name} has no rows; there are no transactions to read.")
         locator = locator_of(src, layout, self.options, self.n_rows - start) if layout else _parquet_locator(src)
         self.parts.append((start, locator))
+
+
+    def _guarded(self, src: FileSource, layout: TextLayout, stream: Any) -> Iterator[pa.RecordBatch]:
+        """The batches; a text found not to be UTF-8 mid-way is read again as the reader reads it (whole-file encoding)."""
+        try:
+            yield from stream()
+        except ExpansionLimit as exc:
+            raise expansion_error(src, self.options, exc) from None
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if self.options.encoding is not None or layout.encoding != "utf-8" or not is_utf8_error(exc):
+                raise DataError(
+                    f"read_transactions: cannot read {src.name} as a table with delimiter {layout.delimiter!r}: "
+                    f"{str(exc).splitlines()[0][:200] if src.quote else type(exc).__name__}. Check that the file is a "
+                    "complete delimited text export (quotes balanced)."
+                ) from None
+            reclassify(src, layout, self.options)
+            self.retry = True
 
 
 def _is_string(kind: pa.DataType) -> bool:
@@ -292,8 +335,9 @@ def _batch_kind(role: str, kind: str, options: ReadOptions) -> str:
 
 def _ingest_batches(con: Any, sources: list[FileSource], options: ReadOptions, wanted: dict[str, str],
                     kinds: dict[str, str]) -> RowSource:
+    layouts: dict[str, TextLayout] = {}
     while True:
-        batches = _Batches(sources, options, wanted, dict(kinds))
+        batches = _Batches(sources, options, wanted, dict(kinds), layouts=layouts)
         reader = pa.RecordBatchReader.from_batches(batches.schema(), iter(batches))
         con.register("crmlib_batches", reader)
         try:
@@ -302,6 +346,9 @@ def _ingest_batches(con: Any, sources: list[FileSource], options: ReadOptions, w
             con.unregister("crmlib_batches")
         if batches.error is not None:
             raise batches.error
+        layouts = batches.layouts
+        if batches.retry:  # the file's encoding decided over the whole file: read again
+            continue
         if batches.failed is None:
             break
         kinds[batches.failed] = "slow"  # a batch failed the fast path: the whole column goes the reader's slow way
@@ -520,6 +567,26 @@ def _rows(con: Any, where: str, value: str = "NULL", limit: int | None = None) -
 
 def _count(con: Any, where: str) -> int:
     return int(con.sql(f"SELECT count(*) FROM clean WHERE {where}").fetchall()[0][0])
+
+
+def long_ids(con: Any, source: RowSource) -> DataError | None:
+    """The reader's message for ids past ``max_id_length``, found on the raw ids before any grouping."""
+    limit = int(source.options.max_id_length)
+    kind = source.kinds["customer"]
+    if kind not in ("text", "int"):
+        return None
+    raw = "CAST(src.id AS VARCHAR)" if kind == "int" else "src.id"
+    if not con.sql(f"SELECT count(*) FROM src WHERE length({raw}) > {limit}").fetchall()[0][0]:
+        return None
+    trimmed = f"trim({raw}, {string_literal(ID_SPACES)})"
+    where = f"length({trimmed}) > {limit}"
+    n, longest = con.sql(f"SELECT count(*), max(length({trimmed})) FROM src WHERE {where}").fetchall()[0]
+    if not n:
+        return None
+    table = con.sql(f"SELECT pos, {trimmed} AS v FROM src WHERE {where} ORDER BY pos").to_arrow_table()
+    values = np.asarray(table.column("v").slice(0, 3).to_pylist(), dtype=object)
+    return long_ids_error(source.options.customer, limit, table.column("pos").to_numpy(), values, int(longest),
+                          source.locator)
 
 
 def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> DataError | None:

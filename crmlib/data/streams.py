@@ -74,7 +74,7 @@ class _Limited(io.RawIOBase):
 def open_bytes(src: FileSource, max_expansion: float) -> BinaryIO:
     """The bytes of ``src`` as a stream: decompressed (bounded by ``max_expansion``) for a gzip file."""
     if src.compression == "gzip":
-        limit = int(max(src.size * max_expansion, 1 << 20))
+        limit = int(max(src.size * max_expansion, 1 << 24))  # 16 MB expanded is harmless
         return io.BufferedReader(_Limited(gzip.open(src.path, "rb"), limit), buffer_size=_CHUNK)  # type: ignore[arg-type]
     return open(src.path, "rb")
 

@@ -38,8 +38,8 @@ from crmlib.data.streams import (
     whitespace_lines,
 )
 
-__all__ = ["CDNOW_COLUMNS", "TextLayout", "drop_header_rows", "invalid_rows_error", "locator_of", "open_text", "read_text",
-           "sniff_layout"]
+__all__ = ["CDNOW_COLUMNS", "TextLayout", "drop_header_rows", "expansion_error", "header_hint", "invalid_rows_error",
+           "is_utf8_error", "locator_of", "open_text", "read_text", "reclassify", "sniff_layout"]
 
 #: Column names given to the original CDNOW files, which have no header: 4 fields (the master file)
 #: or 5 (the sample file, which adds the customer's id in the master file).
@@ -175,6 +175,10 @@ def sniff_layout(src: FileSource, options: ReadOptions, wanted: dict[str, str]) 
     name = src.name
     cap = max(1 << 20, options.max_columns * 64)
     try:
+        if src.compression is not None:  # the whole expanded size first, in bounded memory
+            with open_bytes(src, options.max_expansion) as stream:
+                while stream.read(1 << 20):
+                    pass
         with open_bytes(src, options.max_expansion) as stream:
             head, ended = read_head(stream, cap=cap)
     except ExpansionLimit as exc:
@@ -263,7 +267,7 @@ def expansion_error(src: FileSource, options: ReadOptions, exc: ExpansionLimit) 
 
 def _input(src: FileSource, layout: TextLayout, options: ReadOptions) -> Any:
     """What pyarrow reads: the path itself, or a stream that decompresses / decodes / splits fields."""
-    plain = layout.encoding in ("utf-8", "utf-8-sig") and layout.delimiter != WHITESPACE
+    plain = layout.encoding in ("utf-8", "utf-8-sig") and layout.delimiter != WHITESPACE and not layout.mixed_fallback
     if plain and src.compression is None:
         return str(src.path)
     stream: BinaryIO = open_bytes(src, options.max_expansion)
@@ -292,19 +296,24 @@ def _pyarrow_options(layout: TextLayout, names: list[str], *, threads: bool, inv
     return {"read_options": read, "parse_options": parse, "convert_options": convert}
 
 
-def _is_utf8_error(exc: Exception) -> bool:
+def is_utf8_error(exc: BaseException) -> bool:
+    """True for the error of a text that is not valid UTF-8."""
     return isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc) or "utf-8" in str(exc).lower()
+
+
+def header_hint(src: FileSource, layout: TextLayout) -> str:
+    """A sentence for the message of a missing column when the header is one column: the delimiter may be another."""
+    if len(layout.header) != 1:
+        return ""
+    single = f" {layout.header[0]!r}" if src.quote else ""
+    return (f" The file seems to have a single column{single}: if its fields are separated by another "
+            f"character, pass {Hint('delimiter')} (e.g. {Hint('delimiter', ';')}).")
 
 
 def read_text(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, pa.Array], RowLocator, dict[str, Any]]:
     """The wanted columns of a text file as Arrow text, the row locator, and what was recognised."""
     layout = sniff_layout(src, options, wanted)
-    hint = ""
-    if len(layout.header) == 1:
-        single = f" {layout.header[0]!r}" if src.quote else ""
-        hint = (f" The file seems to have a single column{single}: if its fields are separated by another "
-                f"character, pass {Hint('delimiter')} (e.g. {Hint('delimiter', ';')}).")
-    actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote, hint=hint)
+    actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
     names = list(dict.fromkeys(actual.values()))
     table = _read_table(src, layout, options, names)
     if table.num_rows == 0:
@@ -338,9 +347,9 @@ def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names
         try:
             table = pacsv.read_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid))
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            if options.encoding is not None or layout.encoding != "utf-8" or not _is_utf8_error(exc):
+            if options.encoding is not None or layout.encoding != "utf-8" or not is_utf8_error(exc):
                 raise
-            _reclassify(src, layout, options)
+            reclassify(src, layout, options)
             invalid.clear()
             table = pacsv.read_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid))
         if invalid:  # once more, in order, to know the line numbers
@@ -368,7 +377,7 @@ def invalid_rows_error(src: FileSource, layout: TextLayout, options: ReadOptions
     return _invalid_rows(src, layout, invalid)
 
 
-def _reclassify(src: FileSource, layout: TextLayout, options: ReadOptions) -> None:
+def reclassify(src: FileSource, layout: TextLayout, options: ReadOptions) -> None:
     """The head looked like UTF-8 but the file is not: decide its encoding over the whole file."""
     with open_bytes(src, options.max_expansion) as stream:
         report = classify_encoding(stream)
