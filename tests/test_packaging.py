@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Tools only the test suite needs: in pyproject's `test` extra, deliberately not in environment.yml
 # (Binder and conda users run the course, not the tests). Anything else must be in both lists.
-TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "hypothesis", "playwright", "lifetimes"}
+TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "hypothesis", "playwright", "lifetimes", "msoffcrypto-tool"}
 # Entries of environment.yml that are not Python packages of pyproject.
 CONDA_ONLY = {"python", "pip"}
 # conda-forge names that differ from the PyPI names (conda name -> PyPI name).
