@@ -254,8 +254,8 @@ class WhitespaceFields(_Transform):
     """Comma-separated lines from lines whose fields are separated by runs of spaces or tabs."""
 
     def transform(self, data: bytes, first: bool) -> bytes:
-        if first:
-            data = data.lstrip(b" \t")
+        """Whole lines: spaces at both ends dropped, runs of spaces inside made one comma."""
+        data = data.lstrip(b" \t")  # every chunk starts at the start of a line
         data = _SPACES_AROUND_EOL.sub(b"\n", data)
         return _SPACES.sub(b",", data)
 
