@@ -56,10 +56,17 @@ class Column:
         return self._codes is not None or self.arrow is not None
 
     def _encode(self) -> None:
-        enc = pc.dictionary_encode(self.arrow)
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        uniques = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        codes, dictionary = self.dictionary_codes()
+        uniques = np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object)
         self._codes, self._uniques = _with_blank(codes, uniques)
+
+    def dictionary_codes(self) -> tuple[np.ndarray, pa.Array]:
+        """Codes (int64, -1 for a null) and the distinct texts as Arrow, hashed once and kept."""
+        if getattr(self, "_dictionary", None) is None:
+            enc = pc.dictionary_encode(self.arrow)
+            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            self._dictionary = (codes, enc.dictionary)
+        return self._dictionary
 
     @property
     def codes(self) -> np.ndarray:

@@ -43,10 +43,10 @@ _NOTE_TYPED = "customer ids stored as decimal numbers (such as 13085.0) were rea
 
 @dataclass
 class IdResult:
-    """Customer ids: a code per row into ``distinct`` (clean text), the blank rows, and a note."""
+    """Customer ids: a code per row into ``distinct`` (clean ids, Arrow text), the blank rows, and a note."""
 
     codes: np.ndarray
-    distinct: np.ndarray
+    distinct: pa.Array
     blank: np.ndarray
     note: str | None
 
@@ -94,30 +94,44 @@ def _typed_texts(series: pd.Series) -> tuple[np.ndarray, str | None]:
 
 
 def clean_ids(col: Column) -> IdResult:
-    """Apply the id rule to a column: codes into the distinct clean ids, the blank rows, a note."""
-    if col.text:
-        codes, texts = col.codes, col.uniques
-        clean, note = clean_texts(_arrow_text(texts))
+    """Apply the id rule to a column: codes into the distinct clean ids, the blank rows, a note.
+
+    Text read by pyarrow is hashed once; the rule runs on its distinct values, and the ids are hashed
+    again only when the rule changed some (spaces stripped, decimals repaired).
+    """
+    if col.arrow is not None:
+        codes, texts = col.dictionary_codes()
+        if (codes < 0).any():  # nulls are blank ids: give them the text ""
+            codes = np.where(codes < 0, len(texts), codes)
+            texts = pa.concat_arrays([texts, pa.array([""], pa.string())])
+    elif col.text:
+        codes, texts = col.codes, _arrow_text(col.uniques)
+        note_typed = None
     else:
-        per_row, note = _typed_texts(col.series)  # type: ignore[arg-type]
-        codes, texts = pd.factorize(pd.Series(per_row, dtype=object))
-        clean, _ = clean_texts(_arrow_text(np.asarray(texts, dtype=object)))
-    # distinct ids after stripping and repairs
-    enc = pc.dictionary_encode(clean)
-    remap = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    distinct = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    codes = remap[np.asarray(codes, dtype=np.int64)]
-    blank_distinct = blank_mask(enc.dictionary).to_numpy(zero_copy_only=False)
+        per_row, note_typed = _typed_texts(col.series)  # type: ignore[arg-type]
+        codes, uniques = pd.factorize(pd.Series(per_row, dtype=object))
+        texts = _arrow_text(np.asarray(uniques, dtype=object))
+    clean, note = clean_texts(texts)
+    if not col.text:
+        note = note_typed
+    if pc.all(pc.equal(clean, texts)).as_py() is not False and len(clean) == len(pc.unique(clean)):
+        distinct, remap = clean, None
+    else:  # distinct ids after stripping and repairs
+        enc = pc.dictionary_encode(clean)
+        distinct, remap = enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.asarray(codes, dtype=np.int64) if remap is None else remap[np.asarray(codes, dtype=np.int64)]
+    blank_distinct = blank_mask(distinct).to_numpy(zero_copy_only=False)
     return IdResult(codes=codes, distinct=distinct, blank=blank_distinct[codes], note=note)
 
 
 def check_id_length(ids: IdResult, locator: RowLocator, column: str, limit: int) -> None:
     """DataError naming the rows whose id is longer than ``limit`` characters."""
-    lengths = pc.utf8_length(_arrow_text(ids.distinct)).to_numpy(zero_copy_only=False)
+    lengths = pc.utf8_length(ids.distinct).to_numpy(zero_copy_only=False)
     long_ids = lengths > limit
     if long_ids.any():
         pos = np.flatnonzero(long_ids[ids.codes])
-        raise long_ids_error(column, limit, pos, ids.distinct[ids.codes[pos[:3]]], int(lengths.max()), locator)
+        values = np.asarray(ids.distinct.take(pa.array(ids.codes[pos[:3]])).to_pylist(), dtype=object)
+        raise long_ids_error(column, limit, pos, values, int(lengths.max()), locator)
 
 
 def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) -> None:

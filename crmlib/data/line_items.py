@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmlib.data.amounts import NumberResult
@@ -65,7 +64,7 @@ def group_invoices(ids: np.ndarray, days: np.ndarray, amounts: np.ndarray, invoi
     first_day = np.full(len(group_keys), np.iinfo(np.int64).max)
     np.minimum.at(first_day, inverse, days)
     totals = np.bincount(inverse, weights=amounts, minlength=len(group_keys))
-    is_c = pc.starts_with(pc.utf8_upper(pa.array(invoice.distinct, type=pa.string())), "C").to_numpy(zero_copy_only=False)
+    is_c = pc.starts_with(pc.utf8_upper(invoice.distinct), "C").to_numpy(zero_copy_only=False)
     cancel = is_c[group_keys % n_inv]
     return Invoices(codes=group_keys // n_inv, days=first_day, amounts=totals, invoices=int(len(group_keys)),
                     cancellations=int(cancel.sum()))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crmlib.data.amounts import NumberResult, check_amounts, check_size, parse_numbers, repair_report
 from crmlib.data.columns import Column, arrow_column, column_of, repeated_header_rows
@@ -51,7 +52,7 @@ class Reading:
     codes: np.ndarray | None = None
     days: np.ndarray | None = None
     amounts: np.ndarray | None = None
-    distinct: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    distinct: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
 
     def noted(self, *notes: str | None, **report: Any) -> Reading:
         """The same reading with ``notes`` added and ``report`` entries set."""
@@ -198,15 +199,39 @@ def apply_returns_policy(r: Reading) -> Reading:
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 
-def canonical_frame(codes: np.ndarray, distinct: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> pd.DataFrame:
+def _row_order(rank: np.ndarray, days: np.ndarray, n_ranks: int) -> np.ndarray:
+    """Stable order of the rows by (rank, day): two counting sorts, O(rows), ties in the file's order."""
+    if not len(days):
+        return np.zeros(0, dtype=np.intp)
+    first = int(days.min())
+    span = int(days.max()) - first + 1
+    if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
+        return np.argsort(rank.astype(np.int64) * span + (days - first), kind="stable")
+    offsets = (days - first).astype(np.intp)
+    if len(offsets) > 1 and np.all(offsets[1:] >= offsets[:-1]):  # already in date order: one sort
+        return _counting_order(rank.astype(np.intp), n_ranks)
+    by_day = _counting_order(offsets, span)
+    return by_day[_counting_order(rank.astype(np.intp)[by_day], n_ranks)]
+
+
+def _counting_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows)."""
+    if n_keys < 1 << 16:  # numpy sorts 16-bit keys stably by radix
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    try:
+        from pandas._libs.algos import groupsort_indexer  # the counting sort pandas' groupby uses
+    except ImportError:  # pragma: no cover - another pandas
+        return np.argsort(keys, kind="stable")
+    return np.asarray(groupsort_indexer(keys.astype(np.intp, copy=False), n_keys)[0])
+
+
+def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray) -> pd.DataFrame:
     """The canonical frame sorted by customer id then day (stable: ties keep the file's order)."""
-    order_u = np.argsort(np.asarray(distinct, dtype=str), kind="stable")
+    order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
     rank = np.empty(len(order_u), np.int64)
     rank[order_u] = np.arange(len(order_u))
-    r = rank[codes]
-    key = r * (int(days.max()) - int(days.min()) + 1) + (days - int(days.min())) if len(days) else r
-    order = np.argsort(key, kind="stable")
-    ids = pa.array(np.asarray(distinct, dtype=object)[order_u], type=pa.string()).take(pa.array(r[order]))
+    order = _row_order(rank[codes], days, len(order_u))
+    ids = distinct.take(pa.array(codes[order]))
     return pd.DataFrame(
         {
             "customer_id": pd.Series(pd.array(ids, dtype="str")),

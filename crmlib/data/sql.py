@@ -478,7 +478,7 @@ def id_map(con: Any, source: RowSource, role: str = "customer") -> str | None:
     kind = source.kinds[role]
     col = column_of(values.to_pandas()) if kind == "float" else arrow_column(pc.cast(values, pa.string()))
     result = clean_ids(col)
-    clean = pa.array(result.distinct[result.codes], pa.string())
+    clean = result.distinct.take(pa.array(result.codes))
     clean = pc.if_else(pa.array(result.blank), pa.nulls(len(clean), pa.string()), clean)
     name = f"m_{raw}"
     _register(con, name, pa.table({"t": values, "v": clean}))
