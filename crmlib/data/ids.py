@@ -99,11 +99,13 @@ def clean_ids(col: Column) -> IdResult:
     Text read by pyarrow is hashed once; the rule runs on its distinct values, and the ids are hashed
     again only when the rule changed some (spaces stripped, decimals repaired).
     """
+    padded = False
     if col.arrow is not None:
         codes, texts = col.dictionary_codes()
         if (codes < 0).any():  # nulls are blank ids: give them the text ""
             codes = np.where(codes < 0, len(texts), codes)
             texts = pa.concat_arrays([texts, pa.array([""], pa.string())])
+            padded = True
     elif col.text:
         codes, texts = col.codes, _arrow_text(col.uniques)
         note_typed = None
@@ -114,7 +116,7 @@ def clean_ids(col: Column) -> IdResult:
     clean, note = clean_texts(texts)
     if not col.text:
         note = note_typed
-    if pc.all(pc.equal(clean, texts)).as_py() is not False and len(clean) == len(pc.unique(clean)):
+    if pc.all(pc.equal(clean, texts)).as_py() is not False and not padded:  # the distinct texts, unchanged
         distinct, remap = clean, None
     else:  # distinct ids after stripping and repairs
         enc = pc.dictionary_encode(clean)
