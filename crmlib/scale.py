@@ -41,7 +41,6 @@ import re
 import shutil
 import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,7 +219,9 @@ def summary_sql(
     for name, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
             raise ParameterError(f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
-    q = lambda name: _quote(name, dialect)
+    def q(name: str) -> str:
+        return _quote(name, dialect)
+
     names = {f"q_{n}": q(n) for n in ("customer_id", "frequency", "recency", "T", "monetary_value", "weight")}
     names.update({f"q{n}": q(n) for n in _CHECK_COLUMNS})
     final = (_FINAL_COLLAPSED if collapse else _FINAL_SUMMARY).format(**names)
@@ -325,29 +326,34 @@ def _bad_rows(plan, options) -> str:
     return "(" + " OR ".join(terms) + ")"
 
 
-def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
-    """SQL creating the table ``customers``: per customer its purchase days (to ``end_day``) and its counts."""
+def _rows_sql(plan, options, *, mapped: bool, with_bad: bool) -> str:
+    """SQL of the rows the summary is made of (one per invoice for line items), in scope of the blank policy."""
     scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
-    bad = _bad_rows(plan, options)
-    rows = f"SELECT cid, day_no, amt, {bad} AS bad FROM clean {scope}"
-    if options.invoice is not None:  # one row per invoice: its first day, its total
-        rows = (f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt, bool_or(bad) AS bad "
-                f"FROM (SELECT cid, inv, day_no, amt, {bad} AS bad FROM clean {scope}) GROUP BY cid, inv")
+    bad = f", {_bad_rows(plan, options)} AS bad" if with_bad else ""
+    if options.invoice is None:
+        return f"SELECT cid, day_no, amt{bad} FROM clean {scope}"
+    any_bad = ", bool_or(bad) AS bad" if with_bad else ""
+    return (f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt{any_bad} "
+            f"FROM (SELECT cid, inv, day_no, amt{bad} FROM clean {scope}) GROUP BY cid, inv")
+
+
+def _check_sql(plan, options, *, mapped: bool) -> str:
+    """SQL of the counts the reader's checks need, in one scan without grouping (rows refused, sizes, returns)."""
+    rows = _rows_sql(plan, options, mapped=mapped, with_bad=True)
+    return (f"SELECT count(*), count(*) FILTER (bad), sum(abs(amt)), count(*) FILTER (amt >= 0), "
+            f"count(*) FILTER (amt < 0), coalesce(sum(amt) FILTER (amt < 0), 0) FROM ({rows})")
+
+
+def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
+    """SQL creating the table ``customers``: per customer its purchase days (to ``end_day``), lean."""
+    rows = _rows_sql(plan, options, mapped=mapped, with_bad=False)
     keep_row = "amt >= 0" if options.returns == "drop" else "true"
     purchase = "true" if options.returns == "keep" else "buy"
     in_end = f"day_no <= {end_day}" if end_day is not None else "true"
     return f"""
     CREATE OR REPLACE TEMP TABLE customers AS
     WITH days AS (
-        SELECT cid, day_no,
-               sum(amt) FILTER ({keep_row}) AS total,
-               bool_or(amt >= 0) AS buy,
-               count(*) AS n_rows,
-               count(*) FILTER (bad) AS n_bad,
-               sum(abs(amt)) AS abs_total,
-               count(*) FILTER (amt >= 0) AS n_buy_rows,
-               count(*) FILTER (amt < 0) AS n_returns,
-               sum(amt) FILTER (amt < 0) AS returns_total
+        SELECT cid, day_no, sum(amt) FILTER ({keep_row}) AS total, bool_or(amt >= 0) AS buy
         FROM ({rows}) GROUP BY cid, day_no
     )
     SELECT cid,
@@ -356,15 +362,16 @@ def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
            max(day_no) FILTER ({purchase} AND {in_end}) AS last_day,
            sum(total) FILTER ({purchase} AND {in_end}) AS total,
            arg_min(total, day_no) FILTER ({purchase} AND {in_end}) AS first_amount,
-           sum(n_rows) AS n_rows, sum(n_bad) AS n_bad, sum(abs_total) AS abs_total, sum(n_buy_rows) AS n_buy_rows,
-           count(*) FILTER (NOT buy) AS lone_days, sum(n_returns) AS n_returns, sum(returns_total) AS returns_total
+           count(*) FILTER (NOT buy) AS lone_days
     FROM days GROUP BY cid
     """
 
 
 def _net_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
-    """SQL replacing ``customers`` with returns netted: a return on a day without a purchase goes to the
-    customer's latest earlier purchase day, or is left out (as :func:`crmlib.data.returns.net_returns`)."""
+    """SQL replacing ``customers`` with returns netted, as :func:`crmlib.data.returns.net_returns`.
+
+    A return on a day without a purchase goes to the customer's latest earlier purchase day, or is left out.
+    """
     scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
     rows = f"SELECT cid, day_no, amt FROM clean {scope}"
     if options.invoice is not None:
@@ -405,14 +412,9 @@ def _summary_select(end_day: int | None, unit: str, collapse: bool) -> str:
     return summary + " ORDER BY customer_id"
 
 
-def _stats(con, mapped: bool, options) -> dict[str, Any]:
-    scope = "cid IS NOT NULL" if mapped and options.blank_policy == "drop" else "true"
-    row = con.sql(
-        "SELECT coalesce(sum(n_rows), 0), coalesce(sum(n_bad), 0), sum(abs_total), coalesce(sum(n_buy_rows), 0), "
-        f"coalesce(sum(lone_days), 0), coalesce(sum(n_returns), 0), coalesce(sum(returns_total), 0) "
-        f"FROM customers WHERE {scope}"
-    ).fetchall()[0]
-    keys = ("rows", "bad", "abs_total", "buy_rows", "lone_days", "returns", "returns_total")
+def _stats(con, plan, options, mapped: bool) -> dict[str, Any]:
+    row = con.sql(_check_sql(plan, options, mapped=mapped)).fetchall()[0]
+    keys = ("rows", "bad", "abs_total", "buy_rows", "returns", "returns_total")
     return dict(zip(keys, row))
 
 
@@ -422,8 +424,10 @@ def _run(con, source, options, end_day: int | None, *, mapped: bool):
 
     plan = sql.plan_clean(con, source, mapped_ids=mapped)
     con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS {plan.relation(options.columns())}").fetchall()
+    stats = _stats(con, plan, options, mapped)
     con.execute(_pass_sql(plan, options, end_day, mapped=mapped)).fetchall()
-    return plan, _stats(con, mapped, options)
+    stats["lone_days"] = con.sql("SELECT coalesce(sum(lone_days), 0) FROM customers").fetchall()[0][0]
+    return plan, stats
 
 
 def _summarize_duckdb(sources, options, *, end_day: int | None, unit: str, collapse: bool, memory_limit, threads):

@@ -1,4 +1,4 @@
-"""The customer-id rule: ids are text, compared without surrounding spaces; blank ids are named.
+r"""The customer-id rule: ids are text, compared without surrounding spaces; blank ids are named.
 
 * Spaces at both ends are not part of an id: ``"abc"``, ``" abc "`` and ``"abc\\xa0"`` (a non-breaking
   space) are one customer. The spaces are those of Python's ``str.strip`` (:data:`ID_SPACES`).

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from crmlib.data.amounts import NumberResult, check_amounts, check_size, parse_numbers, repair_report
 from crmlib.data.columns import Column, arrow_column, column_of, repeated_header_rows
 from crmlib.data.dates import check_range, parse_dates
-from crmlib.data.errors import DataError, DataWarning, Hint, render_text
+from crmlib.data.errors import DataError, DataWarning, render_text
 from crmlib.data.excel import read_excel
 from crmlib.data.frame import read_frame
 from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, check_raw_length, clean_ids, no_ids_error

@@ -36,7 +36,15 @@ import pyarrow.parquet as pq
 from crmlib.data import amounts, dates
 from crmlib.data.columns import arrow_column, column_of
 from crmlib.data.errors import DataError
-from crmlib.data.ids import BLANK_ID_TEXTS, ID_SPACES, blank_ids_error, blank_mask, clean_ids, long_ids_error, no_ids_error
+from crmlib.data.ids import (
+    BLANK_ID_TEXTS,
+    ID_SPACES,
+    blank_ids_error,
+    blank_mask,
+    clean_ids,
+    long_ids_error,
+    no_ids_error,
+)
 from crmlib.data.line_items import blank_invoice_error
 from crmlib.data.names import resolve_columns
 from crmlib.data.options import ReadOptions

@@ -216,6 +216,7 @@ class PerLineDecoder(_Transform):
         self.fallback = fallback
 
     def transform(self, data: bytes, first: bool) -> bytes:
+        """Whole lines as UTF-8: valid ones as they are, the others decoded from the fallback."""
         try:
             data.decode("utf-8")
             return data
