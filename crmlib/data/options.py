@@ -269,6 +269,18 @@ def check_date_format(fmt: Any, func: str) -> str:
 def _checked(values: dict[str, Any], func: str) -> dict[str, Any]:
     """The values checked and normalised (sequences as tuples); OptionError on the first bad one."""
     values = dict(values)
+    _check_columns(values, func)
+    _check_formats(values, func)
+    _check_policies(values, func)
+    _check_text_file(values, func)
+    _positive(values, "max_expansion", func, integer=False)
+    for name in ("max_id_length", "max_cell_chars", "max_columns"):
+        _positive(values, name, func, integer=True)
+    _positive(values, "max_amount", func, integer=False, low=1e-300)
+    return values
+
+
+def _check_columns(values: dict[str, Any], func: str) -> None:
     for name in ("customer", "date"):
         _text(values, name, func, optional=False)
     for name in ("quantity", "price", "invoice"):
@@ -281,18 +293,28 @@ def _checked(values: dict[str, Any], func: str) -> dict[str, Any]:
         )
     if values["quantity"] is None:
         _text(values, "amount", func, optional=False)
+
+
+def _check_formats(values: dict[str, Any], func: str) -> None:
     fmt = values["date_format"]
-    if fmt is not None:
-        formats = (fmt,) if isinstance(fmt, str) else fmt
-        if not isinstance(formats, Sequence) or isinstance(formats, (bytes, bytearray)) or not formats:
-            raise _must(func, "date_format", "a date format such as '%d/%m/%Y', or a list of them", fmt)
-        formats = tuple(check_date_format(f, func) for f in formats)
-        values["date_format"] = formats[0] if len(formats) == 1 and isinstance(fmt, str) else formats
+    if fmt is None:
+        return
+    formats = (fmt,) if isinstance(fmt, str) else fmt
+    if not isinstance(formats, Sequence) or isinstance(formats, (bytes, bytearray)) or not formats:
+        raise _must(func, "date_format", "a date format such as '%d/%m/%Y', or a list of them", fmt)
+    formats = tuple(check_date_format(f, func) for f in formats)
+    values["date_format"] = formats[0] if len(formats) == 1 and isinstance(fmt, str) else formats
+
+
+def _check_policies(values: dict[str, Any], func: str) -> None:
     if values["returns"] not in RETURNS_POLICIES:
         raise _must(func, "returns", f"one of {', '.join(map(repr, RETURNS_POLICIES))}", values["returns"])
     if values["blank_customers"] is not None and values["blank_customers"] not in BLANK_POLICIES:
         raise _must(func, "blank_customers", f"one of {', '.join(map(repr, BLANK_POLICIES))}", values["blank_customers"])
     values["sheet"] = _checked_sheet(values["sheet"], func)
+
+
+def _check_text_file(values: dict[str, Any], func: str) -> None:
     delimiter = values["delimiter"]
     if delimiter is not None and not (isinstance(delimiter, str) and (len(delimiter) == 1 or delimiter == WHITESPACE)):
         raise _must(func, "delimiter", "one character such as ';', or 'whitespace'", delimiter)
@@ -301,11 +323,6 @@ def _checked(values: dict[str, Any], func: str) -> dict[str, Any]:
             codecs.lookup(values["encoding"])
         except (LookupError, TypeError):
             raise _must(func, "encoding", "a text encoding such as 'utf-8' or 'cp1252'", values["encoding"]) from None
-    _positive(values, "max_expansion", func, integer=False)
-    for name in ("max_id_length", "max_cell_chars", "max_columns"):
-        _positive(values, name, func, integer=True)
-    _positive(values, "max_amount", func, integer=False, low=1e-300)
-    return values
 
 
 def _checked_sheet(sheet: Any, func: str) -> Any:

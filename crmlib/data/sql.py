@@ -612,6 +612,17 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
         if not _count(con, "cid IS NOT NULL"):
             return no_ids_error(locator.name)
         scope = "cid IS NOT NULL"
+    error = _number_error(con, source, plan, scope)
+    if error is None:
+        error = _date_error(con, source, plan, scope)
+    if error is None and plan.inv and _count(con, f"{scope} AND inv_blank"):
+        error = blank_invoice_error(_rows(con, f"{scope} AND inv_blank")[0], locator, options.invoice or "")
+    return error
+
+
+def _number_error(con: Any, source: RowSource, plan: Plan, scope: str) -> DataError | None:
+    """Empty and unreadable amounts (or quantities and prices), then implausible ones, as the reader checks them."""
+    options, locator = source.options, source.locator
     for role in _NUMBERS:
         if f"{role}_blank" not in plan.flags:
             continue
@@ -631,6 +642,12 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
     total = con.sql(f"SELECT sum(abs(amt)) FROM clean WHERE {scope}").fetchall()[0][0]
     if total is not None and not np.isfinite(total):
         return amounts.overflow_error(label)
+    return None
+
+
+def _date_error(con: Any, source: RowSource, plan: Plan, scope: str) -> DataError | None:
+    """Empty dates, then the date rule's problem, then days out of range, as the reader checks them."""
+    options, locator = source.options, source.locator
     if _count(con, f"{scope} AND date_blank"):
         return dates.empty_dates_error(_rows(con, f"{scope} AND date_blank")[0], locator, options.date)
     problem = plan.date_problem
@@ -642,6 +659,4 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
     if _count(con, out_of_range):
         pos, days = _rows(con, out_of_range, "day_no")
         return dates.range_error(pos, np.asarray(days[:SHOW], dtype=np.int64), locator, options.date)
-    if plan.inv and _count(con, f"{scope} AND inv_blank"):
-        return blank_invoice_error(_rows(con, f"{scope} AND inv_blank")[0], locator, options.invoice or "")
     return None

@@ -106,16 +106,9 @@ class EncodingReport:
     examples: list[bytes] = field(default_factory=list)
 
 
-def classify_encoding(stream: BinaryIO) -> EncodingReport:
-    """Read the whole stream (in chunks) and say how it is encoded.
-
-    A line that is valid UTF-8 and holds non-ASCII characters counts as UTF-8; a line that is not
-    valid UTF-8 as a code page. Both kinds in one file: ``"mixed"``.
-    """
-    report = EncodingReport(encoding="utf-8")
-    holes = False
-    line_no = 0
-    rest = b""
+def _whole_lines(stream: BinaryIO):
+    """The stream in chunks of whole lines, with the number of lines before each chunk."""
+    line_no, rest = 0, b""
     while True:
         chunk = stream.read(_CHUNK)
         data = rest + chunk
@@ -125,38 +118,53 @@ def classify_encoding(stream: BinaryIO) -> EncodingReport:
                 rest = data
                 continue
             data, rest = data[:cut], data[cut:]
-        else:
-            rest = b""
-        if not data:
-            break
-        try:
-            data.decode("utf-8")
-            valid = True
-        except UnicodeDecodeError:
-            valid = False
-        if valid:
-            lines = _NON_ASCII_LINE.findall(data)
-            if lines:
-                report.utf8_lines += len(lines)
-                first = _NON_ASCII_LINE.search(data).start()  # type: ignore[union-attr]
-                report.first_utf8_line = report.first_utf8_line or line_no + data.count(b"\n", 0, first) + 1
-        else:
-            for k, line in enumerate(data.split(b"\n")):
-                if not _NON_ASCII.search(line):
-                    continue
-                try:
-                    line.decode("utf-8")
-                    report.utf8_lines += 1
-                    report.first_utf8_line = report.first_utf8_line or line_no + k + 1
-                except UnicodeDecodeError:
-                    report.other_lines += 1
-                    report.first_other_line = report.first_other_line or line_no + k + 1
-                    holes = holes or _CP1252_HOLES.search(line) is not None
-                    if len(report.examples) < 3:
-                        report.examples.append(line[:80])
-        line_no += data.count(b"\n")
+        if data:
+            yield line_no, data
+            line_no += data.count(b"\n")
         if not chunk:
-            break
+            return
+
+
+def _count_lines(report: EncodingReport, line_no: int, data: bytes) -> bool:
+    """Count the chunk's non-ASCII lines as UTF-8 or not; True if a line holds bytes cp1252 leaves undefined."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        lines = _NON_ASCII_LINE.findall(data)
+        if lines:
+            report.utf8_lines += len(lines)
+            first = _NON_ASCII_LINE.search(data).start()  # type: ignore[union-attr]
+            report.first_utf8_line = report.first_utf8_line or line_no + data.count(b"\n", 0, first) + 1
+        return False
+    holes = False
+    for k, line in enumerate(data.split(b"\n")):
+        if not _NON_ASCII.search(line):
+            continue
+        try:
+            line.decode("utf-8")
+            report.utf8_lines += 1
+            report.first_utf8_line = report.first_utf8_line or line_no + k + 1
+        except UnicodeDecodeError:
+            report.other_lines += 1
+            report.first_other_line = report.first_other_line or line_no + k + 1
+            holes = holes or _CP1252_HOLES.search(line) is not None
+            if len(report.examples) < 3:
+                report.examples.append(line[:80])
+    return holes
+
+
+def classify_encoding(stream: BinaryIO) -> EncodingReport:
+    """Read the whole stream (in chunks) and say how it is encoded.
+
+    A line that is valid UTF-8 and holds non-ASCII characters counts as UTF-8; a line that is not
+    valid UTF-8 as a code page. Both kinds in one file: ``"mixed"``.
+    """
+    report = EncodingReport(encoding="utf-8")
+    holes = False
+    for line_no, data in _whole_lines(stream):
+        holes = _count_lines(report, line_no, data) or holes
     report.fallback = "latin-1" if holes else "cp1252"
     if report.other_lines == 0:
         report.encoding = "utf-8"
