@@ -214,11 +214,15 @@ def summary_sql(
     end = check_date(observation_end, "observation_end", func=func)
     if not isinstance(source, str) or not source.strip():
         raise ParameterError(
-            f"The 'source' parameter of {func} must be a table name or a table function as text. Got {source!r} instead."
+            f"The 'source' parameter of {func} must be a table name or a table function as text. "
+            f"Got {source!r} instead."
         )
     for name, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
-            raise ParameterError(f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
+            raise ParameterError(
+                f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead."
+            )
+
     def q(name: str) -> str:
         return _quote(name, dialect)
 
@@ -285,7 +289,9 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 def _check_memory_limit(value, func):
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
+    if isinstance(value, str) and re.fullmatch(
+        r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE
+    ):
         return value.strip()
     raise ParameterError(
         f"The 'memory_limit' parameter of {func} must be a size such as '2GB' or '500MB', or None for the "
@@ -321,8 +327,10 @@ def _bad_rows(plan, options) -> str:
     from crmlib.data.dates import FIRST_DAY, LAST_DAY
 
     flags = [name for name in plan.flags if name.endswith(("_blank", "_bad"))]
-    terms = flags + [f"NOT (abs(amt) <= {float(options.max_amount)!r})",
-                     f"(day_no < {FIRST_DAY} OR day_no > {LAST_DAY})"]
+    terms = flags + [
+        f"NOT (abs(amt) <= {float(options.max_amount)!r})",
+        f"(day_no < {FIRST_DAY} OR day_no > {LAST_DAY})",
+    ]
     return "(" + " OR ".join(terms) + ")"
 
 
@@ -333,15 +341,19 @@ def _rows_sql(plan, options, *, mapped: bool, with_bad: bool) -> str:
     if options.invoice is None:
         return f"SELECT cid, day_no, amt{bad} FROM clean {scope}"
     any_bad = ", bool_or(bad) AS bad" if with_bad else ""
-    return (f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt{any_bad} "
-            f"FROM (SELECT cid, inv, day_no, amt{bad} FROM clean {scope}) GROUP BY cid, inv")
+    return (
+        f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt{any_bad} "
+        f"FROM (SELECT cid, inv, day_no, amt{bad} FROM clean {scope}) GROUP BY cid, inv"
+    )
 
 
 def _check_sql(plan, options, *, mapped: bool) -> str:
     """SQL of the counts the reader's checks need, in one scan without grouping (rows refused, sizes, returns)."""
     rows = _rows_sql(plan, options, mapped=mapped, with_bad=True)
-    return (f"SELECT count(*), count(*) FILTER (bad), sum(abs(amt)), count(*) FILTER (amt >= 0), "
-            f"count(*) FILTER (amt < 0), coalesce(sum(amt) FILTER (amt < 0), 0) FROM ({rows})")
+    return (
+        f"SELECT count(*), count(*) FILTER (bad), sum(abs(amt)), count(*) FILTER (amt >= 0), "
+        f"count(*) FILTER (amt < 0), coalesce(sum(amt) FILTER (amt < 0), 0) FROM ({rows})"
+    )
 
 
 def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
@@ -375,14 +387,19 @@ def _net_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
     scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
     rows = f"SELECT cid, day_no, amt FROM clean {scope}"
     if options.invoice is not None:
-        rows = f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt FROM (SELECT * FROM clean {scope}) GROUP BY cid, inv"
+        rows = (
+            f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt FROM (SELECT * FROM clean {scope}) GROUP BY cid, inv"
+        )
     in_end = f"day_no <= {end_day}" if end_day is not None else "true"
     return f"""
     CREATE OR REPLACE TEMP TABLE customers AS
     WITH days AS (SELECT cid, day_no, sum(amt) AS total, bool_or(amt >= 0) AS buy FROM ({rows}) GROUP BY cid, day_no),
     buys AS (SELECT cid, day_no, total FROM days WHERE buy),
     lone AS (SELECT cid, day_no, total FROM days WHERE NOT buy),
-    moved AS (SELECT l.cid, b.day_no, l.total FROM lone AS l ASOF JOIN buys AS b ON l.cid = b.cid AND l.day_no > b.day_no),
+    moved AS (
+        SELECT l.cid, b.day_no, l.total
+        FROM lone AS l ASOF JOIN buys AS b ON l.cid = b.cid AND l.day_no > b.day_no
+    ),
     net_days AS (
         SELECT cid, day_no, sum(total) AS total
         FROM (SELECT cid, day_no, total FROM buys UNION ALL SELECT cid, day_no, total FROM moved)
@@ -407,8 +424,10 @@ def _summary_select(end_day: int | None, unit: str, collapse: bool) -> str:
     FROM kept
     """
     if collapse:
-        return (f'SELECT frequency, recency, "T", count(*) AS weight FROM ({summary}) '
-                'GROUP BY frequency, recency, "T" ORDER BY frequency, recency, "T"')
+        return (
+            f'SELECT frequency, recency, "T", count(*) AS weight FROM ({summary}) '
+            'GROUP BY frequency, recency, "T" ORDER BY frequency, recency, "T"'
+        )
     return summary + " ORDER BY customer_id"
 
 
@@ -503,8 +522,10 @@ def _notes(con, source, plan, stats, options, mapped: bool, moved: int, lone: in
         if options.returns == "drop":
             notes.append(f"{total} dropped ({Hint('returns', 'drop')})")
         elif options.returns == "net":
-            notes.append(f"{total} netted against purchases ({Hint('returns', 'net')}): {moved} return days moved to "
-                         f"the customer's previous purchase day, {lone - moved} dropped for want of an earlier purchase")
+            notes.append(
+                f"{total} netted against purchases ({Hint('returns', 'net')}): {moved} return days moved to "
+                f"the customer's previous purchase day, {lone - moved} dropped for want of an earlier purchase"
+            )
         else:
             notes.append(f"{total} kept on their own dates ({Hint('returns', 'keep')})")
     return notes
@@ -520,8 +541,9 @@ def _sources(path, pattern, func: str):
         )
     if pattern is not None:
         if not isinstance(pattern, str) or not pattern.strip():
-            raise ParameterError(f"The 'pattern' parameter of {func} must be a glob such as 'logs/*.parquet'. "
-                                 f"Got {pattern!r} instead.")
+            raise ParameterError(
+                f"The 'pattern' parameter of {func} must be a glob such as 'logs/*.parquet'. Got {pattern!r} instead."
+            )
         sources = files_of_pattern(pattern, func)
     else:
         if not isinstance(path, (str, os.PathLike)):
@@ -533,8 +555,10 @@ def _sources(path, pattern, func: str):
             sources = [file_source(path, func)]
         except DataError as exc:
             if any(ch in os.fspath(path) for ch in "*?[") and not os.path.exists(path):
-                raise DataError(f"{exc.template} A path is read as it is written; for the files matching a glob, "
-                                f"pass pattern={os.fspath(path)!r}.") from None
+                raise DataError(
+                    f"{exc.template} A path is read as it is written; for the files matching a glob, "
+                    f"pass pattern={os.fspath(path)!r}."
+                ) from None
             raise
     if sources[0].kind == "excel" and len(sources) > 1:
         raise DataError(f"{func}: the pattern {pattern!r} matches several workbooks; summarize them one by one.")
@@ -562,7 +586,7 @@ def _renamed(exc, func: str):
 
     text = exc.template
     if text.startswith("read_transactions: "):
-        text = f"{func}: " + text[len("read_transactions: "):]
+        text = f"{func}: " + text[len("read_transactions: ") :]
     return (OptionError if isinstance(exc, OptionError) else DataError)(text)
 
 
@@ -691,10 +715,25 @@ def summarize_file(
     func = "summarize_file"
     try:
         opts = make_options(
-            func, options, customer=customer, date=date, amount=amount, date_format=date_format, quantity=quantity,
-            price=price, invoice=invoice, returns=returns, blank_customers=blank_customers, sheet=sheet,
-            delimiter=delimiter, encoding=encoding, max_expansion=max_expansion, max_id_length=max_id_length,
-            max_cell_chars=max_cell_chars, max_columns=max_columns, max_amount=max_amount,
+            func,
+            options,
+            customer=customer,
+            date=date,
+            amount=amount,
+            date_format=date_format,
+            quantity=quantity,
+            price=price,
+            invoice=invoice,
+            returns=returns,
+            blank_customers=blank_customers,
+            sheet=sheet,
+            delimiter=delimiter,
+            encoding=encoding,
+            max_expansion=max_expansion,
+            max_id_length=max_id_length,
+            max_cell_chars=max_cell_chars,
+            max_columns=max_columns,
+            max_amount=max_amount,
         )
     except DataError as exc:
         raise _renamed(exc, func) from None
@@ -703,18 +742,21 @@ def summarize_file(
     end = check_date(observation_end, "observation_end", func=func)
     memory_limit = _check_memory_limit(memory_limit, func)
     if threads is not None:
-        threads = check_number(threads, "threads", func=func, low=1, integer=True)
+        threads = int(check_number(threads, "threads", func=func, low=1, integer=True))
     collapse = _check_bool(collapse, "collapse", func)
     if engine == "spark":
-        return _spark_file(path, opts, end=end, unit=unit, collapse=collapse, memory_limit=memory_limit, threads=threads)
+        return _spark_file(
+            path, opts, end=end, unit=unit, collapse=collapse, memory_limit=memory_limit, threads=threads
+        )
     end_day = _end_day(end) if end is not None else None
     try:
         sources = _sources(path, pattern, func)
         try:
             if sources[0].kind == "excel":
                 raise NeedsMemory("excel")
-            table, notes = _summarize_duckdb(sources, opts, end_day=end_day, unit=unit, collapse=collapse,
-                                             memory_limit=memory_limit, threads=threads)
+            table, notes = _summarize_duckdb(
+                sources, opts, end_day=end_day, unit=unit, collapse=collapse, memory_limit=memory_limit, threads=threads
+            )
         except NeedsMemory:
             return _in_memory(sources[0], opts, end=end, unit=unit, collapse=collapse)
     except DataError as exc:
@@ -741,13 +783,19 @@ def _spark_file(path, opts, *, end, unit, collapse, memory_limit, threads):
             "options' files with the default engine."
         )
     return summarize_spark(
-        path, None, customer=opts.customer, date=opts.date, amount=opts.amount,
-        observation_end=end, unit=unit, collapse=collapse,
+        path,
+        None,
+        customer=opts.customer,
+        date=opts.date,
+        amount=opts.amount,
+        observation_end=end,
+        unit=unit,
+        collapse=collapse,
     )
 
 
 def _to_frame(table, *, collapse: bool, unit: str) -> pd.DataFrame:
-    """The engine's answer (a pyarrow Table) as the frame of :func:`crmlib.rfm.summarize`, converted column by column."""
+    """The engine's answer (a pyarrow Table) as the frame of :func:`crmlib.rfm.summarize`, column by column."""
     index = None
     if not collapse:
         index = pd.Index(table.column("customer_id").to_pandas(), dtype="str", name="customer_id")
@@ -780,7 +828,9 @@ def _check_names(customer, date, amount, func) -> dict[str, str]:
     columns = {}
     for role, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
-            raise ParameterError(f"The {role!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
+            raise ParameterError(
+                f"The {role!r} parameter of {func} must be a column name (text). Got {value!r} instead."
+            )
         columns[role] = value
     return columns
 
@@ -870,7 +920,9 @@ def summarize_spark(
     columns = _check_names(customer, date, amount, func)
     collapse = _check_bool(collapse, "collapse", func)
     if spark is None:
-        spark = SparkSession.getActiveSession() or SparkSession.builder.master("local[*]").appName("crmlib").getOrCreate()
+        spark = (
+            SparkSession.getActiveSession() or SparkSession.builder.master("local[*]").appName("crmlib").getOrCreate()
+        )
     where = func
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
@@ -885,7 +937,8 @@ def summarize_spark(
             hint = (
                 " Spark cannot read nanosecond timestamps (pandas' default): write the file with "
                 "frame.to_parquet(path, coerce_timestamps='us'), or use summarize_file (DuckDB reads them)."
-                if "NANOS" in detail else ""
+                if "NANOS" in detail
+                else ""
             )
             raise DataError(
                 f"{func}: Spark cannot read {path!r}: {detail}. Check the path, and that it is "
@@ -904,8 +957,14 @@ def summarize_spark(
     frame.createOrReplaceTempView(view)
     try:
         sql = summary_sql(
-            _quote(view, "spark"), customer=customer, date=date, amount=amount,
-            observation_end=end, unit=unit, collapse=collapse, dialect="spark",
+            _quote(view, "spark"),
+            customer=customer,
+            date=date,
+            amount=amount,
+            observation_end=end,
+            unit=unit,
+            collapse=collapse,
+            dialect="spark",
         )
         try:
             result = _collect(spark.sql(sql))

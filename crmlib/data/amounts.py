@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,21 @@ from crmlib.data.ids import ID_SPACES
 from crmlib.data.names import role_hint
 from crmlib.data.rows import RowLocator, are, plural
 
-__all__ = ["PLAIN_NUMBER", "NumberResult", "check_amounts", "check_size", "decimal_separator", "empty_error",
-           "fast_numbers", "not_numbers_error", "overflow_error", "parse_numbers", "parse_texts", "repair_amount",
-           "too_large_error"]
+__all__ = [
+    "PLAIN_NUMBER",
+    "NumberResult",
+    "check_amounts",
+    "check_size",
+    "decimal_separator",
+    "empty_error",
+    "fast_numbers",
+    "not_numbers_error",
+    "overflow_error",
+    "parse_numbers",
+    "parse_texts",
+    "repair_amount",
+    "too_large_error",
+]
 
 #: A plain number: digits with an optional sign, decimal point and exponent (RE2 and Python syntax).
 PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -170,8 +183,9 @@ def parse_texts(texts: pa.Array, delimiter: str | None) -> TextNumbers:
             values[i] = value
             if currency:
                 currencies.add(currency)
-    return TextNumbers(values=values, bad=bad, blank=blank, repaired=repaired, currencies=sorted(currencies),
-                       decimal=decimal)
+    return TextNumbers(
+        values=values, bad=bad, blank=blank, repaired=repaired, currencies=sorted(currencies), decimal=decimal
+    )
 
 
 def fast_numbers(texts: pa.Array) -> np.ndarray | None:
@@ -192,10 +206,10 @@ def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
     """The amount rule on a column: float64 values, rows that are not numbers, empty rows, repairs."""
     n = len(col)
     if not col.text:
-        series = col.series
+        series: Any = col.series
         if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
             return NumberResult(np.full(n, np.nan), np.ones(n, bool), np.zeros(n, bool), Repairs())
-        values = series.to_numpy(dtype=float, na_value=np.nan)  # type: ignore[union-attr]
+        values = series.to_numpy(dtype=float, na_value=np.nan)
         blank = np.isnan(values)
         return NumberResult(values, np.zeros(n, bool), blank, Repairs())
     fast = fast_numbers(col.arrow) if col.arrow is not None else None
@@ -228,8 +242,9 @@ def empty_error(kw: str, column: str, positions: np.ndarray, locator: RowLocator
     )
 
 
-def not_numbers_error(kw: str, column: str, positions: np.ndarray, values: np.ndarray, some_numbers: bool,
-                      locator: RowLocator) -> DataError:
+def not_numbers_error(
+    kw: str, column: str, positions: np.ndarray, values: np.ndarray, some_numbers: bool, locator: RowLocator
+) -> DataError:
     """The message for values that are not numbers (``some_numbers``: the other rows are numbers)."""
     n = len(positions)
     mixed = ", mixed in with numbers" if some_numbers else ""
@@ -254,12 +269,16 @@ def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: floa
         raise overflow_error(column)
 
 
-def too_large_error(column: str, positions: np.ndarray, values: np.ndarray, limit: float,
-                    locator: RowLocator) -> DataError:
+def too_large_error(
+    column: str, positions: np.ndarray, values: np.ndarray, limit: float, locator: RowLocator
+) -> DataError:
     """The message for amounts past ``max_amount`` (``values``: the amounts at ``positions``)."""
     biggest = float(np.nanmax(np.abs(values))) if len(values) else float("inf")
-    fix = (f"if they are real, pass {Hint('max_amount', biggest)}" if np.isfinite(biggest) and biggest <= 1e300 else
-           "such amounts cannot be added up, so they must be corrected")
+    fix = (
+        f"if they are real, pass {Hint('max_amount', biggest)}"
+        if np.isfinite(biggest) and biggest <= 1e300
+        else "such amounts cannot be added up, so they must be corrected"
+    )
     return DataError(
         f"read_transactions: the amount column {column!r} holds {plural(len(positions), 'amount')} larger than "
         f"{limit:g} in absolute value: {locator.rows(positions, [f'{v:g}' for v in values[:5]])}. No single "
@@ -288,9 +307,12 @@ def repair_report(kw: str, repairs: Repairs) -> list[str]:
         return []
     how = "decimal commas, currency signs or separators" if repairs.decimal == "," else "currency signs or separators"
     cur = f" (currency marks: {', '.join(repairs.currencies)})" if repairs.currencies else ""
-    notes = [f"{plural(repairs.rows, kw + ' value')} written with {how} read as numbers{cur}, "
-             f"e.g. {'; '.join(repairs.examples)}"]
+    notes = [
+        f"{plural(repairs.rows, kw + ' value')} written with {how} read as numbers{cur}, "
+        f"e.g. {'; '.join(repairs.examples)}"
+    ]
     if len(repairs.currencies) > 1:
-        notes.append(f"the {kw} column mixes currencies ({', '.join(repairs.currencies)}); the amounts are added as "
-                     "they are")
+        notes.append(
+            f"the {kw} column mixes currencies ({', '.join(repairs.currencies)}); the amounts are added as they are"
+        )
     return notes

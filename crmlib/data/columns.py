@@ -43,11 +43,19 @@ class Column:
         Text as an Arrow string array (nulls are blank).
     """
 
-    def __init__(self, series: pd.Series | None = None, codes: np.ndarray | None = None,
-                 uniques: np.ndarray | None = None, arrow: pa.Array | None = None) -> None:
+    series: Any
+    arrow: Any
+
+    def __init__(
+        self,
+        series: pd.Series | None = None,
+        codes: np.ndarray | None = None,
+        uniques: np.ndarray | None = None,
+        arrow: pa.Array | None = None,
+    ) -> None:
         self.series = series
-        self._codes = codes
-        self._uniques = uniques
+        self._codes: Any = codes
+        self._uniques: Any = uniques
         self.arrow = arrow
 
     @property
@@ -73,19 +81,19 @@ class Column:
         """A code per row into :attr:`uniques`."""
         if self._codes is None and self.arrow is not None:
             self._encode()
-        return self._codes  # type: ignore[return-value]
+        return self._codes
 
     @property
     def uniques(self) -> np.ndarray:
         """The distinct texts (object array; blank is "")."""
         if self._codes is None and self.arrow is not None:
             self._encode()
-        return self._uniques  # type: ignore[return-value]
+        return self._uniques
 
     def __len__(self) -> int:
         if self.arrow is not None:
             return len(self.arrow)
-        return len(self._codes) if self._codes is not None else len(self.series)  # type: ignore[arg-type]
+        return len(self._codes) if self._codes is not None else len(self.series)
 
     def take(self, keep: np.ndarray) -> Column:
         """The rows where ``keep`` is True."""
@@ -96,7 +104,7 @@ class Column:
             present = np.bincount(codes, minlength=len(self.uniques)) > 0
             remap = np.cumsum(present) - 1
             return Column(codes=remap[codes], uniques=self.uniques[present])
-        return Column(series=self.series[keep].reset_index(drop=True))  # type: ignore[index]
+        return Column(series=self.series[keep].reset_index(drop=True))
 
     def equals(self, text: str) -> np.ndarray:
         """Row mask: the value (spaces stripped) equals ``text``."""
@@ -125,7 +133,7 @@ class Column:
             return np.asarray(self.arrow.take(pa.array(positions)).fill_null("").to_pylist(), dtype=object)
         if self.text:
             return self.uniques[self.codes[positions]]
-        return self.series.to_numpy()[positions]  # type: ignore[union-attr]
+        return self.series.to_numpy()[positions]
 
 
 def stripped(uniques: np.ndarray) -> np.ndarray:
@@ -136,7 +144,10 @@ def stripped(uniques: np.ndarray) -> np.ndarray:
 def _date_cells(series: pd.Series) -> Column | None:
     """Date cells of a workbook (datetime objects) or Parquet dates (datetime.date) as a typed column."""
     nonnull = series.dropna()
-    if not len(nonnull) or not nonnull.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day")).all():
+    if (
+        not len(nonnull)
+        or not nonnull.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day")).all()
+    ):
         return None
     try:
         naive = series.map(lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,20 +33,49 @@ from crmlib.data.errors import DataError, Hint
 from crmlib.data.ids import ID_SPACES
 from crmlib.data.rows import SHOW, RowLocator, are, plural
 
-__all__ = ["DATE_FORMATS", "FIRST_DAY", "LAST_DAY", "DateProblem", "DateResult", "check_range", "empty_dates_error",
-           "fast_days", "numeric_days", "parse_dates", "parse_texts", "range_error"]
+__all__ = [
+    "DATE_FORMATS",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "DateProblem",
+    "DateResult",
+    "check_range",
+    "empty_dates_error",
+    "fast_days",
+    "numeric_days",
+    "parse_dates",
+    "parse_texts",
+    "range_error",
+]
 
 _DATE_PARTS = (
-    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d",
-    "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y",
-    "%m/%d/%Y", "%m-%d-%Y",
-    "%d/%m/%y", "%d.%m.%y", "%m/%d/%y",
-    "%d-%b-%Y", "%d %b %Y", "%d-%b-%y", "%b %d %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%m/%d/%Y",
+    "%m-%d-%Y",
+    "%d/%m/%y",
+    "%d.%m.%y",
+    "%m/%d/%y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d-%b-%y",
+    "%b %d %Y",
     "%Y%m%d",
 )
 _TIME_PARTS = (
-    "", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S.%f",
-    " %I:%M %p", " %I:%M:%S %p",
+    "",
+    " %H:%M",
+    " %H:%M:%S",
+    " %H:%M:%S.%f",
+    "T%H:%M",
+    "T%H:%M:%S",
+    "T%H:%M:%S.%f",
+    " %I:%M %p",
+    " %I:%M:%S %p",
 )
 
 #: Date formats recognised from a text column (every date form crossed with every time form).
@@ -94,19 +124,27 @@ def empty_dates_error(positions: np.ndarray, locator: RowLocator, column: str) -
 
 def _typed_days(col: Column, locator: RowLocator, column: str) -> DateResult | Column:
     """Days of a typed column; or the column as text when its values are not dates or numbers."""
-    series = col.series
-    if isinstance(series.dtype, pd.DatetimeTZDtype):  # type: ignore[union-attr]
-        series = series.dt.tz_localize(None)  # type: ignore[union-attr]
+    series: Any = col.series
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(series):
-        values = series.to_numpy().astype("datetime64[D]")  # type: ignore[union-attr]
+        values = series.to_numpy().astype("datetime64[D]")
         if np.isnat(values).any():
             raise empty_dates_error(np.flatnonzero(np.isnat(values)), locator, column)
         return DateResult(values.astype(np.int64), "dates stored as date cells")
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return _numeric_days(series.to_numpy(dtype=float, na_value=np.nan), locator, column)  # type: ignore[union-attr]
+        return _numeric_days(series.to_numpy(dtype=float, na_value=np.nan), locator, column)
     # anything else (booleans...) is read as text, and refused as such
-    return column_of(series.map(lambda v: v if isinstance(v, str) else (  # type: ignore[union-attr]
-        "" if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else str(v))))
+    return column_of(
+        series.map(
+            lambda v: (
+                v
+                if isinstance(v, str)
+
+                else ("" if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else str(v))
+            )
+        )
+    )
 
 
 def numeric_days(numbers: np.ndarray) -> TextDates:
@@ -281,7 +319,9 @@ class _Note:
         pos = np.flatnonzero(self.mask[codes])
         if not len(pos):
             return ""
-        return f"{plural(len(pos), 'row')} {self.text}: {locator.rows(pos, col.values(pos), bare=True, listing='dates')}"
+        return (
+            f"{plural(len(pos), 'row')} {self.text}: {locator.rows(pos, col.values(pos), bare=True, listing='dates')}"
+        )
 
 
 @dataclass
@@ -351,14 +391,22 @@ def _given(out: TextDates, values: np.ndarray, used: np.ndarray, formats: tuple[
     out.how = f"date format {given} (given)" if len(formats) == 1 else f"date formats {given} (given, tried in order)"
     if len(formats) > 1:
         counts = np.bincount(first_fit, minlength=len(formats))
-        out.notes.append(_Note(
-            "dates read with " + ", ".join(f"{fmt!r} ({counts[k]:,} distinct values)" for k, fmt in enumerate(formats))))
+        out.notes.append(
+            _Note(
+                "dates read with "
+                + ", ".join(f"{fmt!r} ({counts[k]:,} distinct values)" for k, fmt in enumerate(formats))
+            )
+        )
     if ambiguous.any():
         mask = np.zeros(len(out.days), bool)
         mask[used[ambiguous]] = True
-        out.notes.append(_Note(
-            f"fit more than one of the given date formats as different days and were read with the first that fits "
-            f"({formats[0]!r} before the others)", mask))
+        out.notes.append(
+            _Note(
+                f"fit more than one of the given date formats as different days and were read with the first that fits "
+                f"({formats[0]!r} before the others)",
+                mask,
+            )
+        )
     return out
 
 
@@ -420,7 +468,7 @@ def _detected(out: TextDates, values: np.ndarray, used: np.ndarray) -> TextDates
     # one format reads every value: the column's format (any other that reads them all gives the same days)
     whole = [fmt for fmt, days in fits.items() if (days != _NAT).all()]
     if whole:
-        distinct = []
+        distinct: list[str] = []
         for fmt in whole:
             if not any(np.array_equal(fits[fmt], fits[g]) for g in distinct):
                 distinct.append(fmt)
@@ -436,8 +484,14 @@ def _detected(out: TextDates, values: np.ndarray, used: np.ndarray) -> TextDates
     for fmt, days in fits.items():
         part = _date_part(fmt)
         reads[part] = reads.get(part, np.zeros(len(values), bool)) | (days != _NAT)
-    dropped = {p for p in reads if _twin(p) != p and _twin(p) in reads
-               and reads[_twin(p)][reads[p]].all() and reads[_twin(p)].sum() > reads[p].sum()}
+    dropped = {
+        p
+        for p in reads
+        if _twin(p) != p
+        and _twin(p) in reads
+        and reads[_twin(p)][reads[p]].all()
+        and reads[_twin(p)].sum() > reads[p].sum()
+    }
     kept = {fmt: days for fmt, days in fits.items() if _date_part(fmt) not in dropped}
     return _mixed(out, values, used, kept)
 
@@ -471,8 +525,9 @@ def _mixed(out: TextDates, values: np.ndarray, used: np.ndarray, kept: dict[str,
     sole = [names[k] for k in order if (fit[k] & (n_fit == 1)).any()]
     shown = ", ".join(_shown(f) for f in sole) or _shown(best)
     out.how = f"date formats {shown}, recognised from the column (each value fits one of them)"
-    out.notes.append(_Note(f"the date column mixes formats ({shown}); each value fits exactly one of them and was "
-                           "read with it"))
+    out.notes.append(
+        _Note(f"the date column mixes formats ({shown}); each value fits exactly one of them and was read with it")
+    )
     return out
 
 

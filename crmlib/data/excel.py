@@ -99,8 +99,12 @@ def check_archive(src: FileSource, options: ReadOptions) -> None:
                     f"{options.max_expansion:g} times its size ({src.size / 1e6:,.1f} MB), so it may be a compression "
                     f"bomb. If the workbook is genuine, pass {Hint('max_expansion', 10 * max(expanded / src.size, 1))}."
                 )
-            texts = [n for n in book.namelist() if n.lower().endswith("sharedstrings.xml")
-                     or (n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml"))]
+            texts = [
+                n
+                for n in book.namelist()
+                if n.lower().endswith("sharedstrings.xml")
+                or (n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml"))
+            ]
             limit = 6 * options.max_cell_chars + 64  # bytes of XML for that many characters, at most
             if any(_long_text(book, member, limit) for member in texts):
                 raise DataError(
@@ -173,7 +177,9 @@ def _blank(cells: tuple) -> bool:
 
 
 def _header_of(cells: tuple) -> list[str]:
-    return [v if isinstance(v, str) else (f"Unnamed: {j}" if v is None or v != v else str(v)) for j, v in enumerate(cells)]
+    return [
+        v if isinstance(v, str) else (f"Unnamed: {j}" if v is None or v != v else str(v)) for j, v in enumerate(cells)
+    ]
 
 
 @dataclass
@@ -185,8 +191,9 @@ class _Sheet:
     numbers: list[int]
 
 
-def _read_sheet(sheet_name: str, rows: Iterator[tuple[int, tuple]], wanted: dict[str, str], name: str,
-                max_columns: int) -> _Sheet:
+def _read_sheet(
+    sheet_name: str, rows: Iterator[tuple[int, tuple]], wanted: dict[str, str], name: str, max_columns: int
+) -> _Sheet:
     """The header (the first non-blank row, or a later one that has the columns) and the wanted cells."""
     header, header_row, skipped = None, 0, 0
     for number, cells in rows:
@@ -231,7 +238,9 @@ def _without_repeated_invoices(sheets: list[_Sheet]) -> int:
     return overlap
 
 
-def read_excel(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
+def read_excel(
+    src: FileSource, options: ReadOptions, wanted: dict[str, str]
+) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
     """The wanted columns of a workbook (object Series), the row locator, and what was read."""
     name = src.name
     check_archive(src, options)
@@ -251,27 +260,40 @@ def read_excel(src: FileSource, options: ReadOptions, wanted: dict[str, str]) ->
             if chosen is None and len(names) > 1:
                 continue  # a sheet of notes or pivots: not part of the data
             if sheet.header is None:
-                raise DataError(f"read_transactions: the sheet {sheet_name!r} of {name} is empty. Export the transactions again.")
+                raise DataError(
+                    f"read_transactions: the sheet {sheet_name!r} of {name} is empty. Export the transactions again."
+                )
             resolve_columns(wanted, sheet.header, f"{name} (sheet {sheet_name!r})", quote=src.quote)
         sheets.append(sheet)
     if not sheets:  # no sheet has the columns: the message of the first sheet
-        resolve_columns(wanted, (first.header if first else None) or [], f"{name} (sheet {names[0]!r})", quote=src.quote)
+        resolve_columns(
+            wanted, (first.header if first else None) or [], f"{name} (sheet {names[0]!r})", quote=src.quote
+        )
     overlap = _without_repeated_invoices(sheets) if "invoice" in wanted and len(sheets) > 1 else 0
     return _combined(sheets, src, overlap)
 
 
-def _combined(sheets: list[_Sheet], src: FileSource, overlap: int) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
+def _combined(
+    sheets: list[_Sheet], src: FileSource, overlap: int
+) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
     name = src.name
     columns = {k: pd.Series([v for s in sheets for v in s.data[k]], dtype=object) for k in sheets[0].data}
     if not len(next(iter(columns.values()))):
         raise DataError(f"read_transactions: the sheet {sheets[0].name!r} of {name} has a header but no data rows.")
     if len(sheets) == 1:
-        locator = RowLocator(name, "excel", labels=np.asarray(sheets[0].numbers, dtype=np.int64), row_word="row",
-                             convention=f"spreadsheet row numbers of sheet {sheets[0].name!r}", quote=src.quote)
+        locator = RowLocator(
+            name,
+            "excel",
+            labels=np.asarray(sheets[0].numbers, dtype=np.int64),
+            row_word="row",
+            convention=f"spreadsheet row numbers of sheet {sheets[0].name!r}",
+            quote=src.quote,
+        )
     else:
         text = np.asarray([f"sheet {s.name!r} row {n}" for s in sheets for n in s.numbers], dtype=object)
-        locator = RowLocator(name, "excel", labels=text, row_word="", convention="spreadsheet row numbers",
-                             quote=src.quote)
+        locator = RowLocator(
+            name, "excel", labels=text, row_word="", convention="spreadsheet row numbers", quote=src.quote
+        )
     notes = []
     preamble = sum(s.header_row - 1 for s in sheets)
     if preamble:
@@ -279,7 +301,14 @@ def _combined(sheets: list[_Sheet], src: FileSource, overlap: int) -> tuple[dict
     if len(sheets) > 1:
         notes.append(f"sheets {', '.join(repr(s.name) for s in sheets)} read one after the other")
     if overlap:
-        notes.append(f"{plural(overlap, 'line')} of invoices already read from an earlier sheet left out (the sheets overlap)")
-    info = {"format": "excel", "sheets": [s.name for s in sheets], "sheet_overlap_rows": overlap, "notes": notes,
-            "preamble_lines": preamble}
+        notes.append(
+            f"{plural(overlap, 'line')} of invoices already read from an earlier sheet left out (the sheets overlap)"
+        )
+    info = {
+        "format": "excel",
+        "sheets": [s.name for s in sheets],
+        "sheet_overlap_rows": overlap,
+        "notes": notes,
+        "preamble_lines": preamble,
+    }
     return columns, locator, info

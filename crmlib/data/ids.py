@@ -26,8 +26,19 @@ from crmlib.data.columns import Column
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import RowLocator, plural, short
 
-__all__ = ["BLANK_ID_TEXTS", "ID_SPACES", "IdResult", "blank_ids_error", "check_id_length", "clean_ids", "clean_texts",
-           "check_raw_length", "long_ids_error", "no_ids_error", "sql_clean_id"]
+__all__ = [
+    "BLANK_ID_TEXTS",
+    "ID_SPACES",
+    "IdResult",
+    "blank_ids_error",
+    "check_id_length",
+    "clean_ids",
+    "clean_texts",
+    "check_raw_length",
+    "long_ids_error",
+    "no_ids_error",
+    "sql_clean_id",
+]
 
 #: Customer-id texts that count as blank (compared after stripping spaces, case-insensitive).
 BLANK_ID_TEXTS = frozenset({"", "nan", "null", "none", "n/a", "#n/a", "na", "<na>"})
@@ -110,7 +121,7 @@ def clean_ids(col: Column) -> IdResult:
         codes, texts = col.codes, _arrow_text(col.uniques)
         note_typed = None
     else:
-        per_row, note_typed = _typed_texts(col.series)  # type: ignore[arg-type]
+        per_row, note_typed = _typed_texts(col.series)
         codes, uniques = pd.factorize(pd.Series(per_row, dtype=object))
         texts = _arrow_text(np.asarray(uniques, dtype=object))
     clean, note = clean_texts(texts)
@@ -156,8 +167,9 @@ def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) 
         raise long_ids_error(column, limit, long_rows, values, int(clean_lengths.max()), locator)
 
 
-def long_ids_error(column: str, limit: int, positions: np.ndarray, values: np.ndarray, longest: int,
-                   locator: RowLocator) -> DataError:
+def long_ids_error(
+    column: str, limit: int, positions: np.ndarray, values: np.ndarray, longest: int, locator: RowLocator
+) -> DataError:
     """The message for ids longer than ``limit`` (``values``: the ids of the first rows)."""
     shown = [f"{short(v)!r} ({len(v):,} characters)" for v in values[:3]]
     where = ", ".join(locator.number(int(p)) for p in locator.source_positions(positions[:3]))
@@ -181,8 +193,9 @@ def blank_ids_error(column: str, positions: np.ndarray, n_rows: int, locator: Ro
 
 def no_ids_error(name: str) -> DataError:
     """The message for a source whose every row is without a customer id (with ``blank_customers="drop"``)."""
-    return DataError(f"read_transactions: every row of {name} is without a customer id; there are no transactions "
-                     "to read.")
+    return DataError(
+        f"read_transactions: every row of {name} is without a customer id; there are no transactions to read."
+    )
 
 
 def sql_clean_id(expr: str) -> str:

@@ -52,8 +52,9 @@ def blank_invoice_error(positions: np.ndarray, locator: RowLocator, column: str)
     )
 
 
-def group_invoices(ids: np.ndarray, days: np.ndarray, amounts: np.ndarray, invoice: IdResult,
-                   locator: RowLocator, column: str) -> Invoices:
+def group_invoices(
+    ids: np.ndarray, days: np.ndarray, amounts: np.ndarray, invoice: IdResult, locator: RowLocator, column: str
+) -> Invoices:
     """One purchase per (customer, invoice): its first day and summed amount; DataError for blank invoice ids."""
     if invoice.blank.any():
         raise blank_invoice_error(np.flatnonzero(invoice.blank), locator, column)
@@ -66,5 +67,10 @@ def group_invoices(ids: np.ndarray, days: np.ndarray, amounts: np.ndarray, invoi
     totals = np.bincount(inverse, weights=amounts, minlength=len(group_keys))
     is_c = pc.starts_with(pc.utf8_upper(invoice.distinct), "C").to_numpy(zero_copy_only=False)
     cancel = is_c[group_keys % n_inv]
-    return Invoices(codes=group_keys // n_inv, days=first_day, amounts=totals, invoices=int(len(group_keys)),
-                    cancellations=int(cancel.sum()))
+    return Invoices(
+        codes=group_keys // n_inv,
+        days=first_day,
+        amounts=totals,
+        invoices=int(len(group_keys)),
+        cancellations=int(cancel.sum()),
+    )

@@ -11,8 +11,14 @@ from crmlib.data.rows import suggest
 __all__ = ["ROLE_WORDS", "has_columns", "resolve_columns", "role_hint"]
 
 #: How messages name the column of each role.
-ROLE_WORDS = {"customer": "customer-id", "date": "date", "amount": "amount", "quantity": "quantity",
-              "price": "price", "invoice": "invoice"}
+ROLE_WORDS = {
+    "customer": "customer-id",
+    "date": "date",
+    "amount": "amount",
+    "quantity": "quantity",
+    "price": "price",
+    "invoice": "invoice",
+}
 
 
 def role_hint(role: str, value: Any) -> Hint:
@@ -38,8 +44,9 @@ def has_columns(columns: Sequence[Any], wanted: dict[str, str]) -> bool:
     return all(w in columns or w.strip() in names for w in wanted.values())
 
 
-def resolve_columns(wanted: dict[str, str], columns: Sequence[Any], source: str, *, quote: bool = True,
-                    hint: str = "") -> dict[str, Any]:
+def resolve_columns(
+    wanted: dict[str, str], columns: Sequence[Any], source: str, *, quote: bool = True, hint: str = ""
+) -> dict[str, Any]:
     """Map each role (customer, date, ...) to the actual column label; DataError naming the missing one.
 
     Parameters
@@ -68,8 +75,9 @@ def resolve_columns(wanted: dict[str, str], columns: Sequence[Any], source: str,
     return actual
 
 
-def _missing(role: str, name: str, columns: Sequence[Any], actual: dict[str, Any], source: str, quote: bool,
-             hint: str) -> DataError:
+def _missing(
+    role: str, name: str, columns: Sequence[Any], actual: dict[str, Any], source: str, quote: bool, hint: str
+) -> DataError:
     what = ROLE_WORDS[role]
     message = f"read_transactions: the {what} column {name!r} is not in {source}. "
     guess = None
@@ -85,6 +93,5 @@ def _missing(role: str, name: str, columns: Sequence[Any], actual: dict[str, Any
     else:
         message += f"Name the {what} column with {role_hint(role, '<column name>')}."
     if role == "amount":
-        message += (f" For line items (quantity and unit price), pass {Hint('quantity')} and {Hint('price')} "
-                    "instead.")
+        message += f" For line items (quantity and unit price), pass {Hint('quantity')} and {Hint('price')} instead."
     return DataError(message + hint)

@@ -142,7 +142,7 @@ class ReadOptions:
         """The columns to read: role (customer, date, amount or quantity and price, invoice) -> name."""
         wanted = {"customer": self.customer, "date": self.date}
         if self.line_items:
-            wanted.update(quantity=self.quantity, price=self.price)  # type: ignore[arg-type]
+            wanted.update(quantity=str(self.quantity), price=str(self.price))
         else:
             wanted["amount"] = self.amount
         if self.invoice is not None:
@@ -310,7 +310,9 @@ def _check_policies(values: dict[str, Any], func: str) -> None:
     if values["returns"] not in RETURNS_POLICIES:
         raise _must(func, "returns", f"one of {', '.join(map(repr, RETURNS_POLICIES))}", values["returns"])
     if values["blank_customers"] is not None and values["blank_customers"] not in BLANK_POLICIES:
-        raise _must(func, "blank_customers", f"one of {', '.join(map(repr, BLANK_POLICIES))}", values["blank_customers"])
+        raise _must(
+            func, "blank_customers", f"one of {', '.join(map(repr, BLANK_POLICIES))}", values["blank_customers"]
+        )
     values["sheet"] = _checked_sheet(values["sheet"], func)
 
 
@@ -360,8 +362,13 @@ _HELP = {
 }
 _CHOICES = {"returns": RETURNS_POLICIES, "blank_customers": BLANK_POLICIES}
 _REPEATABLE = ("date_format", "sheet")
-_TYPES: dict[str, Any] = {"max_expansion": float, "max_id_length": int, "max_cell_chars": int, "max_columns": int,
-                          "max_amount": float}
+_TYPES: dict[str, Any] = {
+    "max_expansion": float,
+    "max_id_length": int,
+    "max_cell_chars": int,
+    "max_columns": int,
+    "max_amount": float,
+}
 
 
 def _date_format_type(value: str) -> str:

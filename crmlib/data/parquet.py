@@ -24,12 +24,15 @@ def check_flat(schema: pa.Schema, actual: dict[str, Any], name: str) -> None:
         if pa.types.is_nested(kind):
             raise DataError(
                 f"read_transactions: the {ROLE_WORDS[role]} column {column!r} of {name} holds nested values "
-                f"({kind}), not one value per row. Name a column of plain values with {role_hint(role, '<column name>')}, "
+                f"({kind}), not one value per row. Name a column of plain values with "
+                f"{role_hint(role, '<column name>')}, "
                 "or flatten the column before exporting."
             )
 
 
-def read_parquet(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
+def read_parquet(
+    src: FileSource, options: ReadOptions, wanted: dict[str, str]
+) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
     """The wanted columns of a Parquet file (pandas Series), the row locator, and what was read."""
     name = src.name
     try:
@@ -44,8 +47,9 @@ def read_parquet(src: FileSource, options: ReadOptions, wanted: dict[str, str]) 
             f"read_transactions: {name} has {len(schema.names):,} columns, more than the {options.max_columns:,} "
             f"considered. If that is right, pass {Hint('max_columns', len(schema.names))}."
         )
-    locator = RowLocator(name, "parquet", offset=1, row_word="row", convention="data rows counted from 1",
-                         quote=src.quote)
+    locator = RowLocator(
+        name, "parquet", offset=1, row_word="row", convention="data rows counted from 1", quote=src.quote
+    )
     actual = resolve_columns(wanted, list(schema.names), name, quote=src.quote)
     check_flat(schema, actual, name)
     try:

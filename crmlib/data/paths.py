@@ -86,14 +86,21 @@ def file_source(source: str | os.PathLike, func: str = "read_transactions") -> F
     try:
         info = os.stat(path)  # follows links: the kind of what would be read
     except FileNotFoundError:
-        raise (_missing(path, func) if not os.path.islink(path) else DataError(
-            f"{func}: {str(path)!r} is a link to a file that does not exist. Give the path of the file itself."
-        )) from None
+        raise (
+            _missing(path, func)
+            if not os.path.islink(path)
+            else DataError(
+                f"{func}: {str(path)!r} is a link to a file that does not exist. Give the path of the file itself."
+            )
+        ) from None
     except OSError as exc:
-        raise DataError(f"{func}: cannot read {str(path)!r} ({exc.strerror}). Check the path and its permissions.") from None
+        raise DataError(
+            f"{func}: cannot read {str(path)!r} ({exc.strerror}). Check the path and its permissions."
+        ) from None
     if stat.S_ISDIR(info.st_mode):
         raise DataError(
-            f"{func}: {str(path)!r} is a folder, not a file. Give the path of the transaction file inside it ({SUPPORTED})."
+            f"{func}: {str(path)!r} is a folder, not a file. Give the path of the transaction file inside it "
+            f"({SUPPORTED})."
         )
     for test, what in _NOT_REGULAR:
         if test(info.st_mode):
@@ -109,8 +116,9 @@ def file_source(source: str | os.PathLike, func: str = "read_transactions") -> F
         )
     if info.st_size == 0:
         raise DataError(f"{func}: the file {path.name!r} is empty (0 bytes). Export the transactions again.")
-    return FileSource(path=path, kind=kind, compression=compression, ext=ext, quote=not os.path.islink(path),
-                      size=info.st_size)
+    return FileSource(
+        path=path, kind=kind, compression=compression, ext=ext, quote=not os.path.islink(path), size=info.st_size
+    )
 
 
 def files_of_pattern(pattern: str, func: str) -> list[FileSource]:

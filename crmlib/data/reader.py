@@ -48,27 +48,39 @@ class Reading:
     report: dict[str, Any]
     notes: tuple[str, ...] = ()
     ids: IdResult | None = None
-    numbers: tuple[tuple[str, str, NumberResult], ...] = ()
+    numbers: tuple[tuple[str, Any, NumberResult], ...] = ()
     codes: np.ndarray | None = None
     days: np.ndarray | None = None
     amounts: np.ndarray | None = None
     distinct: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows' customer codes, days and amounts (once the dates are read)."""
+        if self.codes is None or self.days is None or self.amounts is None:
+            raise RuntimeError("Reading.arrays: the rows are not complete yet")
+        return self.codes, self.days, self.amounts
+
     def noted(self, *notes: str | None, **report: Any) -> Reading:
         """The same reading with ``notes`` added and ``report`` entries set."""
-        return dataclasses.replace(self, notes=self.notes + tuple(n for n in notes if n),
-                                   report={**self.report, **report})
+        return dataclasses.replace(
+            self, notes=self.notes + tuple(n for n in notes if n), report={**self.report, **report}
+        )
 
     def keep(self, mask: np.ndarray) -> Reading:
         """The rows where ``mask`` is True (columns, ids, numbers and row numbering alike)."""
         ids = self.ids
         if ids is not None:
             ids = IdResult(ids.codes[mask], ids.distinct, ids.blank[mask], ids.note)
-        numbers = tuple((kw, col, NumberResult(r.values[mask], r.bad[mask], r.blank[mask], r.repairs))
-                        for kw, col, r in self.numbers)
+        numbers = tuple(
+            (kw, col, NumberResult(r.values[mask], r.bad[mask], r.blank[mask], r.repairs))
+            for kw, col, r in self.numbers
+        )
         return dataclasses.replace(
-            self, cols={k: c.take(mask) for k, c in self.cols.items()},
-            locator=self.locator.subset(np.flatnonzero(mask)), ids=ids, numbers=numbers,
+            self,
+            cols={k: c.take(mask) for k, c in self.cols.items()},
+            locator=self.locator.subset(np.flatnonzero(mask)),
+            ids=ids,
+            numbers=numbers,
             amounts=None if self.amounts is None else self.amounts[mask],
         )
 
@@ -85,15 +97,17 @@ def load(source: Any, options: ReadOptions) -> Reading:
     elif isinstance(source, (str, os.PathLike)):
         src = file_source(source)
         reader = {"text": read_text, "parquet": read_parquet, "excel": read_excel}[src.kind]
-        raw, locator, info = reader(src, options, wanted)  # type: ignore[operator]
+        raw, locator, info = reader(src, options, wanted)
         info = {"source": str(src.path), **info}
     else:
         raise DataError(
             f"read_transactions: source must be a file path or a pandas DataFrame; got {type(source).__name__}. "
             f"Supported files: {SUPPORTED}."
         )
-    cols = {k: arrow_column(v) if isinstance(v, (pa.Array, pa.ChunkedArray)) else column_of(v, dates=k == "date")
-            for k, v in raw.items()}
+    cols = {
+        k: arrow_column(v) if isinstance(v, (pa.Array, pa.ChunkedArray)) else column_of(v, dates=k == "date")
+        for k, v in raw.items()
+    }
     notes = tuple(info.pop("notes", ()))
     if not info.get("preamble_lines"):
         info.pop("preamble_lines", None)
@@ -111,7 +125,9 @@ def drop_repeated_headers(r: Reading) -> Reading:
     note = f"{plural(len(pos), 'repeated header row')} inside the data dropped ({r.locator.rows(pos, bare=True)})"
     r = r.keep(~dup).noted(note, duplicated_headers=len(pos))
     if len(r.cols["customer"]) == 0:
-        raise DataError(f"read_transactions: {r.locator.name} holds only header rows; there are no transactions to read.")
+        raise DataError(
+            f"read_transactions: {r.locator.name} holds only header rows; there are no transactions to read."
+        )
     return r
 
 
@@ -130,26 +146,30 @@ def read_numbers(r: Reading) -> Reading:
         q = parse_numbers(r.cols["quantity"], delimiter)
         p = parse_numbers(r.cols["price"], delimiter)
         checks = (("quantity", r.options.quantity, q), ("price", r.options.price, p))
-        return dataclasses.replace(r, numbers=checks, amounts=line_amounts(q, p))  # type: ignore[arg-type]
+        return dataclasses.replace(r, numbers=checks, amounts=line_amounts(q, p))
     a = parse_numbers(r.cols["amount"], delimiter)
     return dataclasses.replace(r, numbers=(("amount", r.options.amount, a),), amounts=a.values)
 
 
 def drop_blank_customers(r: Reading) -> Reading:
     """Step 5: rows without a customer id are refused, or left out and reported (``blank_customers``)."""
-    blank = r.ids.blank  # type: ignore[union-attr]
+    if r.ids is None or r.amounts is None:
+        raise RuntimeError("drop_blank_customers: the ids and amounts are read first")
+    blank = r.ids.blank
     if not blank.any():
         return r.noted(blank_customers_dropped=0)
     pos = np.flatnonzero(blank)
     if r.options.blank_policy == "raise":
         raise blank_ids_error(r.options.customer, pos, len(blank), r.locator)
     values = r.amounts
-    revenue = np.where(np.isfinite(values) & (values > 0), values, 0.0)  # type: ignore[arg-type]
+    revenue = np.where(np.isfinite(values) & (values > 0), values, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         total = revenue.sum()
         share = float(revenue[blank].sum() / total) if 0 < total < np.inf else 0.0
-    note = (f"{plural(len(pos), 'row')} without a customer id left out ({share:.1%} of revenue; "
-            f"first {r.locator.rows(pos, limit=3, bare=True)})")
+    note = (
+        f"{plural(len(pos), 'row')} without a customer id left out ({share:.1%} of revenue; "
+        f"first {r.locator.rows(pos, limit=3, bare=True)})"
+    )
     r = r.keep(~blank).noted(note, blank_customers_dropped=len(pos), blank_customers_revenue_share=share)
     if len(r.cols["customer"]) == 0:
         raise no_ids_error(r.locator.name)
@@ -164,8 +184,9 @@ def check_numbers(r: Reading) -> Reading:
         check_amounts(kw, column, result, r.cols[kw], r.locator)
         repaired += result.repairs.rows
         notes.extend(repair_report(kw, result.repairs))
-    check_size(r.amounts, r.options.amount if not r.options.line_items else "quantity x price", r.locator,  # type: ignore[arg-type]
-               r.options.max_amount)
+    label = r.options.amount if not r.options.line_items else "quantity x price"
+    if r.amounts is not None:
+        check_size(r.amounts, label, r.locator, r.options.max_amount)
     return r.noted(*notes, repaired_amounts=repaired)
 
 
@@ -173,27 +194,39 @@ def read_dates(r: Reading) -> Reading:
     """Step 7: the date rule; days outside what a datetime can hold are refused."""
     result = parse_dates(r.cols["date"], r.locator, r.options.formats, r.options.date)
     check_range(result.days, r.locator, r.options.date)
-    return dataclasses.replace(r, days=result.days, codes=r.ids.codes, distinct=r.ids.distinct).noted(  # type: ignore[union-attr]
-        *result.notes, dates=result.how)
+    ids = r.ids
+    if ids is None:
+        raise RuntimeError("read_dates: the ids are read first")
+    return dataclasses.replace(r, days=result.days, codes=ids.codes, distinct=ids.distinct).noted(
+        *result.notes, dates=result.how
+    )
 
 
 def group_lines(r: Reading) -> Reading:
     """Step 8: with ``invoice``, the lines of an invoice become one purchase."""
     if not r.options.line_items:
         return r
-    r = r.noted(line_items=len(r.codes))  # type: ignore[arg-type]
+    codes, days, amounts = r.arrays()
+    r = r.noted(line_items=len(codes))
     if r.options.invoice is None:
         return r
-    grouped = group_invoices(r.codes, r.days, r.amounts, clean_ids(r.cols["invoice"]), r.locator,  # type: ignore[arg-type]
-                             r.options.invoice)
+    grouped = group_invoices(
+        codes,
+        days,
+        amounts,
+        clean_ids(r.cols["invoice"]),
+        r.locator,
+        r.options.invoice,
+    )
     return dataclasses.replace(r, codes=grouped.codes, days=grouped.days, amounts=grouped.amounts).noted(
-        invoices=grouped.invoices, cancellation_invoices=grouped.cancellations)
+        invoices=grouped.invoices, cancellation_invoices=grouped.cancellations
+    )
 
 
 def apply_returns_policy(r: Reading) -> Reading:
     """Step 9: the returns policy (``returns``); a file of returns only leaves nothing to read."""
     word = "return invoice" if (r.options.line_items and r.options.invoice is not None) else "return row"
-    out = apply_returns(r.options.returns, r.codes, r.days, r.amounts, word)  # type: ignore[arg-type]
+    out = apply_returns(r.options.returns, *r.arrays(), word)
     if len(out.codes) == 0:
         raise all_returns_error(r.locator.name, r.options.returns)
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
@@ -243,15 +276,23 @@ def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amo
 
 def finish(r: Reading) -> pd.DataFrame:
     """Step 10: the frame, with the read report (future dates noted) in its attributes."""
-    frame = canonical_frame(r.codes, r.distinct, r.days, r.amounts)  # type: ignore[arg-type]
+    codes, days, amounts = r.arrays()
+    frame = canonical_frame(codes, r.distinct, days, amounts)
     today = np.datetime64(pd.Timestamp.now().normalize().date(), "D").astype(np.int64)
-    future = int((r.days > today).sum())  # type: ignore[operator]
+    future = int((days > today).sum())
     note = None
     if future:
-        note = (f"{plural(future, 'row')} dated after today (latest {frame['date'].max().date()}) kept; check the date "
-                "column and its format")
-    r = r.noted(note, zero_amounts=int((r.amounts == 0).sum()), future_dates=future, rows_kept=len(frame),  # type: ignore[union-attr]
-                customers=int((np.bincount(r.codes, minlength=len(r.distinct)) > 0).sum()))  # type: ignore[arg-type]
+        note = (
+            f"{plural(future, 'row')} dated after today (latest {frame['date'].max().date()}) kept; check the date "
+            "column and its format"
+        )
+    r = r.noted(
+        note,
+        zero_amounts=int(np.count_nonzero(amounts == 0)),
+        future_dates=future,
+        rows_kept=len(frame),
+        customers=int((np.bincount(codes, minlength=len(r.distinct)) > 0).sum()),
+    )
     report = dict(r.report)
     report["first_date"] = str(frame["date"].min().date())
     report["last_date"] = str(frame["date"].max().date())
@@ -423,18 +464,42 @@ def read_transactions(
     ...
     """
     opts = make_options(
-        "read_transactions", options, customer=customer, date=date, amount=amount, date_format=date_format,
-        quantity=quantity, price=price, invoice=invoice, returns=returns, blank_customers=blank_customers,
-        sheet=sheet, delimiter=delimiter, encoding=encoding, max_expansion=max_expansion,
-        max_id_length=max_id_length, max_cell_chars=max_cell_chars, max_columns=max_columns, max_amount=max_amount,
+        "read_transactions",
+        options,
+        customer=customer,
+        date=date,
+        amount=amount,
+        date_format=date_format,
+        quantity=quantity,
+        price=price,
+        invoice=invoice,
+        returns=returns,
+        blank_customers=blank_customers,
+        sheet=sheet,
+        delimiter=delimiter,
+        encoding=encoding,
+        max_expansion=max_expansion,
+        max_id_length=max_id_length,
+        max_cell_chars=max_cell_chars,
+        max_columns=max_columns,
+        max_amount=max_amount,
     )
     reading = load(source, opts)
-    for step in (drop_repeated_headers, clean_customer_ids, read_numbers, drop_blank_customers, check_numbers, read_dates,
-                 group_lines, apply_returns_policy):
+    for step in (
+        drop_repeated_headers,
+        clean_customer_ids,
+        read_numbers,
+        drop_blank_customers,
+        check_numbers,
+        read_dates,
+        group_lines,
+        apply_returns_policy,
+    ):
         reading = step(reading)
     frame = finish(reading)
     report = frame.attrs[REPORT_KEY]
     if warn and report["notes"]:
-        warnings.warn(f"read_transactions({report['source']}): " + "; ".join(report["notes"]) + ".", DataWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"read_transactions({report['source']}): " + "; ".join(report["notes"]) + ".", DataWarning, stacklevel=2
+        )
     return frame

@@ -64,9 +64,14 @@ def read_report(frame_or_report: Any, entry: str = "python") -> str:
             )
     source = "the DataFrame" if report.get("source") == "DataFrame" else repr(report.get("source"))
     span = f", {report['first_date']} to {report['last_date']}" if report.get("first_date") else ""
-    what = f"{report.get('line_items')} line items into {report.get('invoices')} invoices, " if report.get("invoices") else ""
+    what = (
+        f"{report.get('line_items')} line items into {report.get('invoices')} invoices, "
+        if report.get("invoices")
+        else ""
+    )
     lines = [
-        f"Read {_n(report.get('rows_read', 0), 'row')} from {source}; {what}kept {_n(report.get('rows_kept', 0), 'row')} "
+        f"Read {_n(report.get('rows_read', 0), 'row')} from {source}; "
+        f"{what}kept {_n(report.get('rows_kept', 0), 'row')} "
         f"of {_n(report.get('customers', 0), 'customer')}{span}."
     ]
     detail = []

@@ -33,7 +33,9 @@ class Returns:
     note: str | None = None
 
 
-def net_returns(codes: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+def net_returns(
+    codes: np.ndarray, days: np.ndarray, amounts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Move returns on days without a purchase to the customer's previous purchase day; drop those without one.
 
     Returns the rows (codes, days, amounts), the number of returns moved and the number dropped.
@@ -63,8 +65,13 @@ def net_returns(codes: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> tup
 def apply_returns(policy: str, codes: np.ndarray, days: np.ndarray, amounts: np.ndarray, word: str) -> Returns:
     """Apply ``policy`` ("net", "drop" or "keep") to rows whose ``word`` names a row ("return row")."""
     negative = amounts < 0
-    report = {"returns": int(negative.sum()), "returns_amount": float(amounts[negative].sum()),
-              "returns_policy": policy, "returns_dropped": 0, "returns_moved": 0}
+    report = {
+        "returns": int(negative.sum()),
+        "returns_amount": float(amounts[negative].sum()),
+        "returns_policy": policy,
+        "returns_dropped": 0,
+        "returns_moved": 0,
+    }
     out = Returns(codes, days, amounts, report)
     if not negative.any():
         return out
@@ -83,8 +90,10 @@ def apply_returns(policy: str, codes: np.ndarray, days: np.ndarray, amounts: np.
             "for want of an earlier purchase"
         )
     else:
-        out.note = (f"{total} kept on their own dates ({Hint('returns', 'keep')}); a day with returns only counts as a "
-                    "purchase day in summarize")
+        out.note = (
+            f"{total} kept on their own dates ({Hint('returns', 'keep')}); a day with returns only counts as a "
+            "purchase day in summarize"
+        )
     return out
 
 

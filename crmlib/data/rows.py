@@ -127,7 +127,7 @@ class RowLocator:
     def _physical(self) -> np.ndarray | None:
         if self._line_numbers is False:
             self._line_numbers = self.lines() if self.lines is not None else None
-        return self._line_numbers  # type: ignore[return-value]
+        return None if self._line_numbers is False or self._line_numbers is True else self._line_numbers
 
     def number(self, source_pos: int) -> str:
         """The row at source position ``source_pos`` as a message names it (``"line 12"``)."""
@@ -203,8 +203,13 @@ class PartsLocator(RowLocator):
 
     def __init__(self, parts: list[tuple[int, RowLocator]]) -> None:
         first = parts[0][1]
-        super().__init__(", ".join(p.name for _, p in parts[:3]) + (" ..." if len(parts) > 3 else ""), first.kind,
-                         row_word=first.row_word, convention=first.convention, quote=all(p.quote for _, p in parts))
+        super().__init__(
+            ", ".join(p.name for _, p in parts[:3]) + (" ..." if len(parts) > 3 else ""),
+            first.kind,
+            row_word=first.row_word,
+            convention=first.convention,
+            quote=all(p.quote for _, p in parts),
+        )
         self.starts = np.asarray([start for start, _ in parts], dtype=np.int64)
         self.parts = [p for _, p in parts]
 

@@ -65,8 +65,20 @@ from crmlib.data.text import (
     sniff_layout,
 )
 
-__all__ = ["IdCheck", "NeedsMemory", "Plan", "RowSource", "check_ids", "first_error", "id_map", "ingest", "long_ids",
-           "plan_clean", "quote", "string_literal"]
+__all__ = [
+    "IdCheck",
+    "NeedsMemory",
+    "Plan",
+    "RowSource",
+    "check_ids",
+    "first_error",
+    "id_map",
+    "ingest",
+    "long_ids",
+    "plan_clean",
+    "quote",
+    "string_literal",
+]
 
 _GLOB = re.compile(r"[*?\[\]{}]")
 _NAT = int(np.iinfo(np.int64).min)
@@ -127,7 +139,9 @@ def _type_kind(role: str, kind: pa.DataType) -> str | None:
     return None
 
 
-def _parquet_columns(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def _parquet_columns(
+    src: FileSource, options: ReadOptions, wanted: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """(role -> column, role -> kind) of a Parquet file; DataError as the reader's, NeedsMemory for odd types."""
     try:
         schema = pq.read_schema(src.path)
@@ -148,8 +162,9 @@ def _parquet_columns(src: FileSource, options: ReadOptions, wanted: dict[str, st
 
 
 def _parquet_locator(src: FileSource) -> RowLocator:
-    return RowLocator(src.name, "parquet", offset=1, row_word="row", convention="data rows counted from 1",
-                      quote=src.quote)
+    return RowLocator(
+        src.name, "parquet", offset=1, row_word="row", convention="data rows counted from 1", quote=src.quote
+    )
 
 
 def _native(con: Any, sources: list[FileSource], actual: dict[str, str]) -> tuple[int, RowLocator]:
@@ -162,8 +177,10 @@ def _native(con: Any, sources: list[FileSource], actual: dict[str, str]) -> tupl
         cases = " ".join(f"WHEN {string_literal(str(s.path))} THEN {int(o)}" for s, o in zip(sources, starts))
         pos = f"file_row_number + CASE filename {cases} END"
     columns = ", ".join(f"{quote(actual[role])} AS {_RAW[role]}" for role in actual)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {pos} AS pos, {columns} "
-                f"FROM read_parquet({files}, file_row_number = true, filename = true)").fetchall()
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT {pos} AS pos, {columns} "
+        f"FROM read_parquet({files}, file_row_number = true, filename = true)"
+    ).fetchall()
     locator = _parquet_locator(sources[0])
     if len(sources) > 1:
         locator = PartsLocator([(int(st), _parquet_locator(s)) for st, s in zip(starts, sources)])
@@ -188,8 +205,16 @@ class _Batches:
     retry: bool = False
 
     def schema(self) -> pa.Schema:
-        types = {"text": pa.string(), "slow": pa.string(), "int": pa.string(), "float": pa.float64(),
-                 "number": pa.float64(), "days": pa.int64(), "iso": pa.int64(), "numbers": pa.float64()}
+        types = {
+            "text": pa.string(),
+            "slow": pa.string(),
+            "int": pa.string(),
+            "float": pa.float64(),
+            "number": pa.float64(),
+            "days": pa.int64(),
+            "iso": pa.int64(),
+            "numbers": pa.float64(),
+        }
         return pa.schema([("pos", pa.int64())] + [(_RAW[r], types[self.kinds[r]]) for r in self.wanted])
 
     def _convert(self, role: str, values: pa.Array) -> pa.Array | None:
@@ -219,16 +244,19 @@ class _Batches:
             self.error = exc
 
     def _one(self, src: FileSource, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-        start, layout, invalid = self.n_rows, None, []
+        start = self.n_rows
+        layout: TextLayout | None = None
+        invalid: list[Any] = []
         if src.kind == "text":
             layout = self.layouts.get(str(src.path)) or sniff_layout(src, self.options, self.wanted)
             self.layouts[str(src.path)] = layout
-            actual = resolve_columns(self.wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
+            actual = resolve_columns(
+                self.wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout)
+            )
             names = list(dict.fromkeys(actual.values()))
-            invalid = []
 
             def stream() -> Iterator[pa.RecordBatch]:
-                reader, found = open_text(src, layout, self.options, names)  # type: ignore[arg-type]
+                reader, found = open_text(src, layout, self.options, names)
                 invalid.append(found)
                 return iter(reader)
 
@@ -258,18 +286,19 @@ class _Batches:
             return
         if layout is not None:
             self.notes.extend(n for n in layout.notes if n not in self.notes)
-        if invalid and invalid[0]:
-            raise invalid_rows_error(src, layout, self.options, names)  # type: ignore[arg-type]
+        if invalid and invalid[0] and layout is not None:
+            raise invalid_rows_error(src, layout, self.options, names)
         if self.n_rows == start:
-            raise DataError(f"read_transactions: {src.name} has a header but no data rows. Export the transactions again."
-                            if layout is not None else
-                            f"read_transactions: the Parquet file {src.name} has no rows; there are no transactions to read.")
+            raise DataError(
+                f"read_transactions: {src.name} has a header but no data rows. Export the transactions again."
+                if layout is not None
+                else f"read_transactions: the Parquet file {src.name} has no rows; there are no transactions to read."
+            )
         locator = locator_of(src, layout, self.options, self.n_rows - start) if layout else _parquet_locator(src)
         self.parts.append((start, locator))
 
-
     def _guarded(self, src: FileSource, layout: TextLayout, stream: Any) -> Iterator[pa.RecordBatch]:
-        """The batches; a text found not to be UTF-8 mid-way is read again as the reader reads it (whole-file encoding)."""
+        """The batches; a text found not to be UTF-8 mid-way is read again, as the reader reads it."""
         try:
             yield from stream()
         except ExpansionLimit as exc:
@@ -312,15 +341,26 @@ def ingest(con: Any, sources: list[FileSource], options: ReadOptions) -> RowSour
         columns = [_parquet_columns(s, options, wanted) for s in sources]
         kinds = columns[0][1]
         if any(k != kinds for _, k in columns[1:]):
-            raise DataError("summarize_file: the files of the pattern do not all have the same column types; "
-                            "convert them to one layout.")
-        plain = all(k == {"customer": k if k in ("text", "int") else "", "invoice": k if k in ("text", "int") else "",
-                          "date": "timestamp"}.get(r, "number") for r, k in kinds.items())
+            raise DataError(
+                "summarize_file: the files of the pattern do not all have the same column types; "
+                "convert them to one layout."
+            )
+        plain = all(
+            k
+            == {
+                "customer": k if k in ("text", "int") else "",
+                "invoice": k if k in ("text", "int") else "",
+                "date": "timestamp",
+            }.get(r, "number")
+            for r, k in kinds.items()
+        )
         if plain and not any(_GLOB.search(str(s.path)) for s in sources):
             n_rows, locator = _native(con, sources, columns[0][0])
             if n_rows == 0:
-                raise DataError(f"read_transactions: the Parquet file {sources[0].name} has no rows; there are no "
-                                "transactions to read.")
+                raise DataError(
+                    f"read_transactions: the Parquet file {sources[0].name} has no rows; there are no "
+                    "transactions to read."
+                )
             return RowSource(options, locator, n_rows, dict(kinds))
         kinds = {r: _batch_kind(r, k, options) for r, k in kinds.items()}
     else:
@@ -341,8 +381,9 @@ def _batch_kind(role: str, kind: str, options: ReadOptions) -> str:
     return "number"
 
 
-def _ingest_batches(con: Any, sources: list[FileSource], options: ReadOptions, wanted: dict[str, str],
-                    kinds: dict[str, str]) -> RowSource:
+def _ingest_batches(
+    con: Any, sources: list[FileSource], options: ReadOptions, wanted: dict[str, str], kinds: dict[str, str]
+) -> RowSource:
     layouts: dict[str, TextLayout] = {}
     while True:
         batches = _Batches(sources, options, wanted, dict(kinds), layouts=layouts)
@@ -401,8 +442,10 @@ class Plan:
         flags = "".join(f", {expr} AS {name}" for name, expr in self.flags.items())
         inv = f", {self.inv} AS inv" if self.inv else ""
         raw = "".join(f", src.{_RAW[r]} AS raw_{r}" for r in roles if r != "customer")
-        return (f"SELECT src.pos, {self.cid} AS cid, {self.day} AS day_no, {self.amt} AS amt{inv}{flags}{raw} "
-                f"FROM src {' '.join(self.joins)}")
+        return (
+            f"SELECT src.pos, {self.cid} AS cid, {self.day} AS day_no, {self.amt} AS amt{inv}{flags}{raw} "
+            f"FROM src {' '.join(self.joins)}"
+        )
 
 
 def _numbers(con: Any, plan: Plan, role: str, kind: str, delimiter: str | None) -> str:
@@ -421,8 +464,9 @@ def _numbers(con: Any, plan: Plan, role: str, kind: str, delimiter: str | None) 
     plan.flags[f"{role}_bad"] = f"coalesce({name}.bad, false)"
     plan.repairs[role] = amounts.Repairs(decimal=parsed.decimal, currencies=parsed.currencies)
     texts_py = texts.to_pylist()
-    plan.repairs[role].examples = [f"{texts_py[i].strip()!r} -> {parsed.values[i]:g}"
-                                   for i in np.flatnonzero(parsed.repaired)[:3]]
+    plan.repairs[role].examples = [
+        f"{texts_py[i].strip()!r} -> {parsed.values[i]:g}" for i in np.flatnonzero(parsed.repaired)[:3]
+    ]
     return f"{name}.v"
 
 
@@ -437,8 +481,11 @@ def _dates(con: Any, plan: Plan, source: RowSource, not_blank: str) -> None:
     if kind in ("days", "iso"):
         plan.day = f"CASE WHEN src.d = {_NAT} THEN NULL ELSE src.d END"
         plan.flags["date_blank"], plan.flags["date_bad"] = f"(src.d IS NULL OR src.d = {_NAT})", "false"
-        plan.date_how = ("date format ISO 8601 (such as 2024-01-31 or 2024-01-31 14:05), recognised from the column"
-                         if kind == "iso" else "dates stored as date cells")
+        plan.date_how = (
+            "date format ISO 8601 (such as 2024-01-31 or 2024-01-31 14:05), recognised from the column"
+            if kind == "iso"
+            else "dates stored as date cells"
+        )
         return
     join = "LEFT JOIN m_id ON m_id.t = src.id" if "m_id.v" in not_blank else ""
     values = _distinct(con, "d", f"{join} WHERE {not_blank}")
@@ -506,8 +553,11 @@ def plan_clean(con: Any, source: RowSource, *, mapped_ids: bool) -> Plan:
     values = {role: _numbers(con, plan, role, kinds[role], source.delimiter) for role in _NUMBERS if role in kinds}
     plan.amt = f"({values['quantity']}) * ({values['price']})" if source.options.line_items else values["amount"]
     blank_policy = source.options.blank_policy
-    not_blank = "true" if blank_policy == "raise" else (
-        "m_id.v IS NOT NULL" if plan.cid == "m_id.v" else not_blank_id(kinds["customer"]))
+    not_blank = (
+        "true"
+        if blank_policy == "raise"
+        else ("m_id.v IS NOT NULL" if plan.cid == "m_id.v" else not_blank_id(kinds["customer"]))
+    )
     _dates(con, plan, source, not_blank)
     if "invoice" in kinds:
         id_map(con, source, "invoice")
@@ -593,8 +643,9 @@ def long_ids(con: Any, source: RowSource) -> DataError | None:
         return None
     table = con.sql(f"SELECT pos, {trimmed} AS v FROM src WHERE {where} ORDER BY pos").to_arrow_table()
     values = np.asarray(table.column("v").slice(0, 3).to_pylist(), dtype=object)
-    return long_ids_error(source.options.customer, limit, table.column("pos").to_numpy(), values, int(longest),
-                          source.locator)
+    return long_ids_error(
+        source.options.customer, limit, table.column("pos").to_numpy(), values, int(longest), source.locator
+    )
 
 
 def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> DataError | None:
@@ -604,7 +655,9 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
     if _count(con, long_where):
         pos, values = _rows(con, long_where, "cid")
         longest = int(con.sql(f"SELECT max(length(cid)) FROM clean WHERE {long_where}").fetchall()[0][0])
-        return long_ids_error(options.customer, max_id_length, pos, np.asarray(values[:3], dtype=object), longest, locator)
+        return long_ids_error(
+            options.customer, max_id_length, pos, np.asarray(values[:3], dtype=object), longest, locator
+        )
     scope = "true"
     if _count(con, "cid IS NULL"):
         if options.blank_policy == "raise":

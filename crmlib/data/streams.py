@@ -18,7 +18,7 @@ import gzip
 import io
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from crmlib.data.paths import FileSource
 
@@ -58,7 +58,7 @@ class _Limited(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         data = self.inner.read(len(buffer))
         self.count += len(data)
         if self.count > self.limit:
@@ -75,7 +75,7 @@ def open_bytes(src: FileSource, max_expansion: float) -> BinaryIO:
     """The bytes of ``src`` as a stream: decompressed (bounded by ``max_expansion``) for a gzip file."""
     if src.compression == "gzip":
         limit = int(max(src.size * max_expansion, 1 << 24))  # 16 MB expanded is harmless
-        return io.BufferedReader(_Limited(gzip.open(src.path, "rb"), limit), buffer_size=_CHUNK)  # type: ignore[arg-type]
+        return io.BufferedReader(_Limited(cast(BinaryIO, gzip.open(src.path, "rb")), limit), buffer_size=_CHUNK)
     return open(src.path, "rb")
 
 
@@ -135,7 +135,8 @@ def _count_lines(report: EncodingReport, line_no: int, data: bytes) -> bool:
         lines = _NON_ASCII_LINE.findall(data)
         if lines:
             report.utf8_lines += len(lines)
-            first = _NON_ASCII_LINE.search(data).start()  # type: ignore[union-attr]
+            match = _NON_ASCII_LINE.search(data)
+            first = match.start() if match else 0
             report.first_utf8_line = report.first_utf8_line or line_no + data.count(b"\n", 0, first) + 1
         return False
     holes = False
@@ -204,7 +205,7 @@ class _Transform(io.RawIOBase):
                 self._out += self.transform(data, self._first)
                 self._first = False
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         self._fill(len(buffer))
         n = min(len(buffer), len(self._out))
         buffer[:n] = self._out[:n]

@@ -38,8 +38,20 @@ from crmlib.data.streams import (
     whitespace_lines,
 )
 
-__all__ = ["CDNOW_COLUMNS", "TextLayout", "drop_header_rows", "expansion_error", "header_hint", "invalid_rows_error",
-           "is_utf8_error", "locator_of", "open_text", "read_text", "reclassify", "sniff_layout"]
+__all__ = [
+    "CDNOW_COLUMNS",
+    "TextLayout",
+    "drop_header_rows",
+    "expansion_error",
+    "header_hint",
+    "invalid_rows_error",
+    "is_utf8_error",
+    "locator_of",
+    "open_text",
+    "read_text",
+    "reclassify",
+    "sniff_layout",
+]
 
 #: Column names given to the original CDNOW files, which have no header: 4 fields (the master file)
 #: or 5 (the sample file, which adds the customer's id in the master file).
@@ -82,8 +94,10 @@ def _binary_kind(sample: bytes) -> str | None:
     if sample.startswith(b"%PDF"):
         return "a PDF document"
     if b"\x00" in sample[:8192]:
-        return ("binary (it contains NUL bytes; if it is text in an encoding such as UTF-32, save it as "
-                "UTF-8 text: 'CSV UTF-8' in Excel's Save As)")
+        return (
+            "binary (it contains NUL bytes; if it is text in an encoding such as UTF-32, save it as "
+            "UTF-8 text: 'CSV UTF-8' in Excel's Save As)"
+        )
     return None
 
 
@@ -193,11 +207,14 @@ def sniff_layout(src: FileSource, options: ReadOptions, wanted: dict[str, str]) 
     if kind:
         raise DataError(f"read_transactions: {name} is not a text table: it looks {kind}. Supported: {SUPPORTED}.")
     if ended and not head.strip(b"\xef\xbb\xbf \t\r\n\x00\xff\xfe"):
-        raise DataError(f"read_transactions: the file {name} is empty (only blank lines). Export the transactions again.")
+        raise DataError(
+            f"read_transactions: the file {name} is empty (only blank lines). Export the transactions again."
+        )
     if not ended and head.count(b"\n") == 0:
         raise DataError(
             f"read_transactions: the first line of {name} is longer than {len(head):,} bytes, too long for a header. "
-            f"If it is the header of a file with very many columns, pass {Hint('max_columns', options.max_columns * 10)}."
+            "If it is the header of a file with very many columns, pass "
+            f"{Hint('max_columns', options.max_columns * 10)}."
         )
     head_encoding, encoding = _head_encoding(src, options, head, ended)
     lines = _decode_head(head, ended, head_encoding)
@@ -248,7 +265,8 @@ def _cdnow(layout: TextLayout, rows: list[str]) -> None:
     own = f" (its first line, {rows[0]!r}, skipped)" if titled else ""
     layout.notes.append(
         f"read as the original CDNOW layout{own}: fields separated by spaces, columns "
-        + ", ".join(CDNOW_COLUMNS[n]) + " (date as YYYYMMDD)"
+        + ", ".join(CDNOW_COLUMNS[n])
+        + " (date as YYYYMMDD)"
     )
 
 
@@ -272,11 +290,11 @@ def _input(src: FileSource, layout: TextLayout, options: ReadOptions) -> Any:
         return str(src.path)
     stream: BinaryIO = open_bytes(src, options.max_expansion)
     if layout.mixed_fallback:
-        stream = io.BufferedReader(PerLineDecoder(stream, layout.mixed_fallback))  # type: ignore[arg-type]
+        stream = io.BufferedReader(PerLineDecoder(stream, layout.mixed_fallback))
     elif layout.encoding not in ("utf-8", "utf-8-sig"):
-        stream = io.BufferedReader(Transcoder(stream, layout.encoding))  # type: ignore[arg-type]
+        stream = io.BufferedReader(Transcoder(stream, layout.encoding))
     if layout.delimiter == WHITESPACE:
-        stream = io.BufferedReader(WhitespaceFields(stream))  # type: ignore[arg-type]
+        stream = io.BufferedReader(WhitespaceFields(stream))
     return stream
 
 
@@ -286,13 +304,25 @@ def _pyarrow_options(layout: TextLayout, names: list[str], *, threads: bool, inv
             invalid.append(row)
         return "skip"
 
-    read = pacsv.ReadOptions(use_threads=threads, block_size=_BLOCK, skip_rows=layout.skip,
-                             column_names=None if layout.has_header else layout.header)
+    read = pacsv.ReadOptions(
+        use_threads=threads,
+        block_size=_BLOCK,
+        skip_rows=layout.skip,
+        column_names=None if layout.has_header else layout.header,
+    )
     quote = '"' if layout.delimiter != WHITESPACE else False
-    parse = pacsv.ParseOptions(delimiter=layout.parse_delimiter, quote_char=quote, newlines_in_values=quote is not False,
-                               invalid_row_handler=on_invalid)
-    convert = pacsv.ConvertOptions(include_columns=names, column_types={c: pa.string() for c in names},
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    parse = pacsv.ParseOptions(
+        delimiter=layout.parse_delimiter,
+        quote_char=quote,
+        newlines_in_values=quote is not False,
+        invalid_row_handler=on_invalid,
+    )
+    convert = pacsv.ConvertOptions(
+        include_columns=names,
+        column_types={c: pa.string() for c in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     return {"read_options": read, "parse_options": parse, "convert_options": convert}
 
 
@@ -306,11 +336,15 @@ def header_hint(src: FileSource, layout: TextLayout) -> str:
     if len(layout.header) != 1:
         return ""
     single = f" {layout.header[0]!r}" if src.quote else ""
-    return (f" The file seems to have a single column{single}: if its fields are separated by another "
-            f"character, pass {Hint('delimiter')} (e.g. {Hint('delimiter', ';')}).")
+    return (
+        f" The file seems to have a single column{single}: if its fields are separated by another "
+        f"character, pass {Hint('delimiter')} (e.g. {Hint('delimiter', ';')})."
+    )
 
 
-def read_text(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> tuple[dict[str, pa.Array], RowLocator, dict[str, Any]]:
+def read_text(
+    src: FileSource, options: ReadOptions, wanted: dict[str, str]
+) -> tuple[dict[str, pa.Array], RowLocator, dict[str, Any]]:
     """The wanted columns of a text file as Arrow text, the row locator, and what was recognised."""
     layout = sniff_layout(src, options, wanted)
     actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
@@ -320,8 +354,13 @@ def read_text(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> 
         raise DataError(f"read_transactions: {src.name} has a header but no data rows. Export the transactions again.")
     locator = locator_of(src, layout, options, table.num_rows)
     columns = {role: table.column(c).combine_chunks() for role, c in actual.items()}
-    info = {"format": "csv", "encoding": _encoding_name(layout), "delimiter": layout.delimiter, "notes": layout.notes,
-            "preamble_lines": layout.skip}
+    info = {
+        "format": "csv",
+        "encoding": _encoding_name(layout),
+        "delimiter": layout.delimiter,
+        "notes": layout.notes,
+        "preamble_lines": layout.skip,
+    }
     return columns, locator, info
 
 
@@ -334,7 +373,9 @@ def _encoding_name(layout: TextLayout) -> str:
 def locator_of(src: FileSource, layout: TextLayout, options: ReadOptions, n_rows: int) -> RowLocator:
     """The row locator of a text file of ``n_rows`` data records (line numbers worked out when needed)."""
     header_line = layout.skip + 1
-    convention = f"line numbers of the file, header = line {header_line}" if layout.has_header else "line numbers of the file"
+    convention = (
+        f"line numbers of the file, header = line {header_line}" if layout.has_header else "line numbers of the file"
+    )
     offset = layout.skip + (2 if layout.has_header else 1)
     locator = RowLocator(src.name, "text", offset=offset, row_word="line", convention=convention, quote=src.quote)
     locator.lines = lambda: record_lines(src, layout, options, n_rows)
@@ -345,16 +386,22 @@ def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names
     invalid: list = []
     try:
         try:
-            table = pacsv.read_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid))
+            table = pacsv.read_csv(
+                _input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid)
+            )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if options.encoding is not None or layout.encoding != "utf-8" or not is_utf8_error(exc):
                 raise
             reclassify(src, layout, options)
             invalid.clear()
-            table = pacsv.read_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid))
+            table = pacsv.read_csv(
+                _input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid)
+            )
         if invalid:  # once more, in order, to know the line numbers
             invalid.clear()
-            table = pacsv.read_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid))
+            table = pacsv.read_csv(
+                _input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid)
+            )
     except ExpansionLimit as exc:
         raise expansion_error(src, options, exc) from None
     except (pa.ArrowException, UnicodeError, ValueError, OSError, EOFError, zlib.error) as exc:
@@ -371,7 +418,9 @@ def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names
 def invalid_rows_error(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> DataError:
     """The message for rows with too many or too few fields, their line numbers found by a numbered read."""
     invalid: list = []
-    with pacsv.open_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid)) as rd:
+    with pacsv.open_csv(
+        _input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid)
+    ) as rd:
         for _ in rd:
             pass
     return _invalid_rows(src, layout, invalid)
@@ -440,14 +489,18 @@ def record_lines(src: FileSource, layout: TextLayout, options: ReadOptions, n_ro
     return lines[1:] if layout.has_header else lines
 
 
-def open_text(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> tuple[pa.RecordBatchReader, list]:
+def open_text(
+    src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]
+) -> tuple[pa.RecordBatchReader, list]:
     """The columns ``names`` of a text file as a stream of Arrow batches (text), read as :func:`read_text` reads.
 
     Returns the stream and the list that collects rows with a wrong number of fields (skipped in the
     stream; :func:`invalid_rows_error` names them).
     """
     invalid: list = []
-    return pacsv.open_csv(_input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid)), invalid
+    return pacsv.open_csv(
+        _input(src, layout, options), **_pyarrow_options(layout, names, threads=True, invalid=invalid)
+    ), invalid
 
 
 def drop_header_rows(columns: dict[str, pa.Array], wanted: dict[str, str]) -> pa.BooleanArray | None:
