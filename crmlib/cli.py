@@ -241,7 +241,7 @@ def _selected(keys: Sequence[str] | None):
 
 def _error_lines(exc: BaseException) -> str:
     """The message of an error: first line as is, further lines (e.g. offending rows) indented."""
-    text = str(exc).strip() or type(exc).__name__
+    text = (exc.render("cli") if hasattr(exc, "render") else str(exc)).strip() or type(exc).__name__  # reader: flags
     first, *rest = text.splitlines()
     return "\n".join([first, *("  " + line for line in rest)])
 
