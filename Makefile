@@ -13,7 +13,7 @@ EXTRAS ?= test
 .PHONY: help course test test-browser lab notebooks data bench exercises clean
 
 help:
-	@echo "make course        set up, then run every chapter on the bundled data into $(OUT)/ (notebooks + HTML)"
+	@echo "make course        set up, then run every chapter on the bundled data and build the course site in $(OUT)/"
 	@echo "make test          set up, then run every test (unit, notebooks, papermill, CLI, browser if present)"
 	@echo "make lab           open JupyterLab on the course"
 	@echo "make notebooks     re-execute the stored notebooks in place (deterministic)"
@@ -27,7 +27,7 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[lab]"
+	$(PIP) install --quiet -e ".[lab,course]"
 	touch $@
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml | $(BIN)/python
