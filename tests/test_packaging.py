@@ -33,6 +33,7 @@ TEST_ONLY = {
     "pyyaml",
     "ruff",
     "mypy",
+    "msoffcrypto-tool",
 }
 # Entries of environment.yml that are not Python packages of pyproject.
 CONDA_ONLY = {"python", "pip"}
