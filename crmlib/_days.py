@@ -14,8 +14,21 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data import DataError, check_canonical
+from crmlib.params import unit_days
 
-__all__ = ["PurchaseDays", "customer_day_order", "factorize_sorted", "purchase_days"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "PurchaseDays",
+    "customer_day_order",
+    "empty_summary",
+    "factorize_sorted",
+    "last_day",
+    "purchase_days",
+    "summary_from_days",
+]
+
+#: The columns of the per-customer summary (:func:`crmlib.rfm.summarize`).
+SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 try:  # pandas' O(n) counting sort (used by its groupby); a stable argsort does the same work more slowly
     from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
@@ -164,3 +177,77 @@ def customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int
         return _groupsort_indexer(codes.astype(np.intp, copy=False), n)[0]
     by_day = _groupsort_indexer(offsets.astype(np.intp), span)[0]
     return by_day[_groupsort_indexer(codes[by_day].astype(np.intp, copy=False), n)[0]]
+
+
+def last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
+    """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"date": pd.to_datetime(["2024-01-03 10:00", "2024-01-01 08:00"])})
+    >>> last_day(tx), last_day(tx, first=True)
+    (Timestamp('2024-01-03 00:00:00'), Timestamp('2024-01-01 00:00:00'))
+    """
+    dates = tx["date"]
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    day = dates.min() if first else dates.max()
+    if day is pd.NaT:
+        raise DataError("the 'date' column has no dates; there is nothing to summarize.")
+    return day.normalize()
+
+
+def empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The summary of no customers: the columns of :func:`crmlib.rfm.summarize` (plus ``extra``), no rows.
+
+    Examples
+    --------
+    >>> list(empty_summary().columns)
+    ['frequency', 'recency', 'T', 'monetary_value']
+    """
+    frame = pd.DataFrame({c: pd.Series(dtype=float) for c in (*SUMMARY_COLUMNS, *extra)})
+    frame["frequency"] = frame["frequency"].astype(np.int64)
+    frame.index.name = "customer_id"
+    return frame
+
+
+def summary_from_days(pdays: PurchaseDays, end: Any, unit: str) -> pd.DataFrame:
+    """The per-customer summary of :func:`crmlib.rfm.summarize` from the purchase days (observation end ``end``).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-08"]),
+    ...                    "amount": [10.0, 20.0, 7.0]})
+    >>> summary_from_days(purchase_days(tx, end="2024-01-29", func="f"), "2024-01-29", "W")["frequency"].tolist()
+    [1, 0]
+    """
+    if len(pdays.code) == 0:
+        return empty_summary()
+    n = len(pdays.customers)
+    code = pdays.code
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    stops = np.r_[starts[1:], len(code)] - 1
+    n_days = stops - starts + 1
+    first = pdays.day[starts]
+    last = pdays.day[stops]
+    total = np.add.reduceat(pdays.amount, starts)
+    frequency = n_days - 1
+    repeat_total = total - pdays.amount[starts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
+    length = unit_days(unit)
+    end_day = np.datetime64(pd.Timestamp(end).date(), "D").astype(np.int64)
+    assert len(starts) == n
+    summary = pd.DataFrame(
+        {
+            "frequency": frequency.astype(np.int64),
+            "recency": (last - first) / length,
+            "T": (end_day - first) / length,
+            "monetary_value": monetary,
+        },
+        index=pdays.customers,
+    )
+    summary.index.name = "customer_id"
+    summary.attrs["unit"] = unit
+    return summary

@@ -25,7 +25,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from crmlib._days import PurchaseDays, purchase_days
+from crmlib._days import SUMMARY_COLUMNS, last_day, purchase_days, summary_from_days
 from crmlib.data import DataError, check_canonical
 from crmlib.params import (
     DateLike,
@@ -37,26 +37,6 @@ from crmlib.params import (
     check_unit,
     unit_days,
 )
-
-SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-
-def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
-    """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day."""
-    dates = tx["date"]
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    day = dates.min() if first else dates.max()
-    if day is pd.NaT:
-        raise DataError("the 'date' column has no dates; there is nothing to summarize.")
-    return day.normalize()
-
-
-def _empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=float) for c in (*SUMMARY_COLUMNS, *extra)})
-    frame["frequency"] = frame["frequency"].astype(np.int64)
-    frame.index.name = "customer_id"
-    return frame
 
 
 def summarize(
@@ -128,41 +108,9 @@ def summarize(
     if end is None:
         if len(tx) == 0:
             raise DataError("summarize: the transactions are empty; there is nothing to summarize.")
-        end = _last_day(tx)
+        end = last_day(tx)
     pdays = purchase_days(tx, end=end, func=func)
-    return _summary_from_days(pdays, end, unit)
-
-
-def _summary_from_days(pdays: PurchaseDays, end, unit: str) -> pd.DataFrame:
-    if len(pdays.code) == 0:
-        return _empty_summary()
-    n = len(pdays.customers)
-    code = pdays.code
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    stops = np.r_[starts[1:], len(code)] - 1
-    n_days = stops - starts + 1
-    first = pdays.day[starts]
-    last = pdays.day[stops]
-    total = np.add.reduceat(pdays.amount, starts)
-    frequency = n_days - 1
-    repeat_total = total - pdays.amount[starts]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
-    length = unit_days(unit)
-    end_day = np.datetime64(pd.Timestamp(end).date(), "D").astype(np.int64)
-    assert len(starts) == n
-    summary = pd.DataFrame(
-        {
-            "frequency": frequency.astype(np.int64),
-            "recency": (last - first) / length,
-            "T": (end_day - first) / length,
-            "monetary_value": monetary,
-        },
-        index=pdays.customers,
-    )
-    summary.index.name = "customer_id"
-    summary.attrs["unit"] = unit
-    return summary
+    return summary_from_days(pdays, end, unit)
 
 
 def calibration_holdout(
@@ -215,19 +163,19 @@ def calibration_holdout(
     if len(tx) == 0:
         raise DataError("calibration_holdout: the transactions are empty; there is nothing to summarize.")
     if obs_end is None:
-        obs_end = _last_day(tx)
+        obs_end = last_day(tx)
     if obs_end <= cal_end:
         raise ParameterError(
             f"The 'observation_end' parameter of calibration_holdout must come after calibration_end "
             f"({cal_end.date()}). Got {obs_end.date()} instead; choose an earlier calibration_end."
         )
-    first_date = _last_day(tx, first=True)
+    first_date = last_day(tx, first=True)
     if cal_end < first_date:
         raise ParameterError(
             f"The 'calibration_end' parameter of calibration_holdout ({cal_end.date()}) comes before the "
             f"first transaction ({first_date.date()}); no customer is in the calibration period."
         )
-    summary = _summary_from_days(purchase_days(tx, end=cal_end, func=func), cal_end, unit)
+    summary = summary_from_days(purchase_days(tx, end=cal_end, func=func), cal_end, unit)
     hold = purchase_days(tx, start=cal_end, end=obs_end, func=func)
     if len(hold.code):
         counts = pd.Series(np.bincount(hold.code, minlength=len(hold.customers)), index=hold.customers)

@@ -567,11 +567,12 @@ def _sources(path, pattern, func: str):
 
 def _in_memory(source, options, *, end, unit: str, collapse: bool) -> pd.DataFrame:
     """The summary through the in-memory reader (workbooks, and columns the SQL path does not take)."""
+    from crmlib._days import last_day, purchase_days, summary_from_days
     from crmlib.data import read_transactions
-    from crmlib.rfm import summarize
 
     tx = read_transactions(source.path, options=options, warn=False)
-    summary = summarize(tx, observation_end=end, unit=unit)
+    end = last_day(tx) if end is None else end
+    summary = summary_from_days(purchase_days(tx, end=end, func="summarize_file"), end, unit)
     if not collapse:
         return summary
     out = summary.groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()

@@ -53,9 +53,14 @@ def refused_by_both(path: Path, match: str, **kw) -> str:
 
 def peak_mb(code: str, timeout: int = 300) -> tuple[float, dict]:
     """Run ``code`` (which prints one JSON line) in a fresh Python; its peak resident memory in MB and its output."""
-    wrapper = code + "\nimport resource; print(json.dumps({'peak': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **out}))"
-    done = subprocess.run([sys.executable, "-c", "import json\n" + wrapper], capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    wrapper = (
+        code
+        + "\nimport resource"
+        + "\nprint(json.dumps({'peak': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **out}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import json\n" + wrapper], capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result.pop("peak"), result
@@ -68,9 +73,11 @@ def peak_mb(code: str, timeout: int = 300) -> tuple[float, dict]:
 def test_a_fifo_is_refused_and_never_read(tmp_path):
     fifo = tmp_path / "orders.csv"
     os.mkfifo(fifo)
-    code = (f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
-            f"for f in (read_transactions, summarize_file):\n"
-            f"    try: f({str(fifo)!r})\n    except DataError as e: out[f.__name__] = str(e)\n")
+    code = (
+        f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
+        f"for f in (read_transactions, summarize_file):\n"
+        f"    try: f({str(fifo)!r})\n    except DataError as e: out[f.__name__] = str(e)\n"
+    )
     _, out = peak_mb(code, timeout=120)  # a reader that opened the pipe would wait here for ever (timeout)
     for name, message in out.items():
         assert "is a named pipe (FIFO), not a file; it is not read" in message, name
@@ -100,11 +107,19 @@ def test_a_link_to_a_system_file_never_shows_its_content(tmp_path):
 
 def test_parquet_with_list_and_struct_columns_names_the_column(tmp_path):
     path = tmp_path / "nested.parquet"
-    table = pa.table({"customer_id": pa.array([{"id": 1}, {"id": 2}]), "date": pa.array(["2024-01-01", "2024-01-02"]),
-                      "amount": pa.array([[1.0], [2.0]])})
+    table = pa.table(
+        {
+            "customer_id": pa.array([{"id": 1}, {"id": 2}]),
+            "date": pa.array(["2024-01-01", "2024-01-02"]),
+            "amount": pa.array([[1.0], [2.0]]),
+        }
+    )
     pq.write_table(table, path)
-    refused_by_both(path, r"the customer-id column 'customer_id' of 'nested.parquet' holds nested values \(struct<id: int64>\), "
-                          r"not one value per row\. Name a column of plain values with customer='<column name>'")
+    refused_by_both(
+        path,
+        r"the customer-id column 'customer_id' of 'nested.parquet' holds nested values \(struct<id: int64>\), "
+        r"not one value per row\. Name a column of plain values with customer='<column name>'",
+    )
 
 
 def test_ten_thousand_columns_the_named_ones_are_found(tmp_path):
@@ -117,7 +132,10 @@ def test_ten_thousand_columns_the_named_ones_are_found(tmp_path):
     assert len(tx) == 6 and sorted(tx["customer_id"].unique()) == ["0", "1", "2"]
     assert summarize_file(path)["frequency"].sum() == 3
     # past the limit of columns considered: refused, and the message says how to raise it
-    with pytest.raises(DataError, match=r"has 10,003 columns, more than the 1,000 considered\. If that is right, pass max_columns=10003") as info:
+    with pytest.raises(
+        DataError,
+        match=r"has 10,003 columns, more than the 1,000 considered\. If that is right, pass max_columns=10003",
+    ) as info:
         read_transactions(path, max_columns=1000)
     assert "--max-columns 10003" in info.value.render("cli")
 
@@ -137,8 +155,11 @@ def test_a_file_that_switches_from_utf8_to_cp1252_is_read_line_by_line_and_repor
     path = tmp_path / "pasted.csv"
     path.write_bytes(("customer_id,date,amount\n" + utf8).encode("utf-8") + cp1252.encode("cp1252"))
     before = digest(path)
-    with pytest.warns(DataWarning, match=r"the file mixes two text encodings: 1 line with accents in UTF-8 \(the first at "
-                                         r"line 4002\) and 1 line in cp1252 \(the first at line 4003\)"):
+    with pytest.warns(
+        DataWarning,
+        match=r"the file mixes two text encodings: 1 line with accents in UTF-8 \(the first at "
+        r"line 4002\) and 1 line in cp1252 \(the first at line 4003\)",
+    ):
         tx = read_transactions(path)
     assert (tx["customer_id"] == "Müller").sum() == 2  # one customer, not two
     with pytest.warns(DataWarning, match="mixes two text encodings"):
@@ -151,8 +172,11 @@ def test_a_bad_date_format_is_one_sentence_in_both_entry_points(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("customer_id,date,amount\na,2024-01-01,1\n")
     for reader in (read_transactions, summarize_file):
-        with pytest.raises(ParameterError, match=r"The 'date_format' parameter of \w+ must be a date format in Python's "
-                                                 r"strftime codes .*'%Q' is not one of them\. Got '%Q' instead\.") as info:
+        with pytest.raises(
+            ParameterError,
+            match=r"The 'date_format' parameter of \w+ must be a date format in Python's "
+            r"strftime codes .*'%Q' is not one of them\. Got '%Q' instead\.",
+        ) as info:
             reader(path, date_format="%Q")
         assert info.value.render("cli").startswith("The --date-format option must be a date format")
 
@@ -165,15 +189,21 @@ def test_an_encrypted_workbook_is_named_password_protected(tmp_path):
     with open(plain, "rb") as fh, open(path, "wb") as out:
         office = ooxml.OOXMLFile(fh)
         office.encrypt("s3cret", out)
-    refused_by_both(path, r"'secret.xlsx' is password-protected \(encrypted\), so it cannot be read\. Open it in Excel, "
-                          r"remove the password")
+    refused_by_both(
+        path,
+        r"'secret.xlsx' is password-protected \(encrypted\), so it cannot be read\. Open it in Excel, "
+        r"remove the password",
+    )
 
 
 def test_implausible_amounts_are_refused_with_the_fix(tmp_path):
     path = tmp_path / "huge.csv"
     path.write_text("customer_id,date,amount\n" + "".join(f"c{i},2024-01-0{i + 1},1e308\n" for i in range(4)))
-    message = refused_by_both(path, r"the amount column 'amount' holds 4 amounts larger than 1e\+12 in absolute value: "
-                                    r"line 2: '1e\+308'.*such amounts cannot be added up, so they must be corrected")
+    message = refused_by_both(
+        path,
+        r"the amount column 'amount' holds 4 amounts larger than 1e\+12 in absolute value: "
+        r"line 2: '1e\+308'.*such amounts cannot be added up, so they must be corrected",
+    )
     assert "max_amount" not in message.split("or such")[-1]
     path.write_text("customer_id,date,amount\na,2024-01-01,5e12\nb,2024-01-02,3\n")
     with pytest.raises(DataError, match=r"or if they are real, pass max_amount=5000000000000\.0") as info:
@@ -187,8 +217,11 @@ def test_every_offending_date_is_listed_in_a_file(tmp_path):
     bad = "".join(f"d{i},sometime {i},1\n" for i in range(40))
     path = tmp_path / "dates.csv"
     path.write_text("customer_id,date,amount\n" + good + bad)
-    message = refused_by_both(path, r"mixes formats: .* 40 rows do not fit any format I know: line 22: 'sometime 0'.* and 35 "
-                                    r"more \(all 40 listed in (\S+\.csv)\)")
+    message = refused_by_both(
+        path,
+        r"mixes formats: .* 40 rows do not fit any format I know: line 22: 'sometime 0'.* and 35 "
+        r"more \(all 40 listed in (\S+\.csv)\)",
+    )
     listing = Path(message.split("listed in ")[1].split(")")[0])
     assert listing.parent == Path(os.environ.get("TMPDIR", "/tmp")) or listing.is_relative_to(Path("/tmp"))
     rows = pd.read_csv(listing)
@@ -214,9 +247,11 @@ def test_a_compression_bomb_is_refused_in_bounded_memory(tmp_path):
     _gzip_bomb(path, 1 << 30)  # 1 GiB of text in about 2 MB
     assert path.stat().st_size < 5_000_000
     before = digest(path)
-    code = (f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
-            f"for f in (read_transactions, summarize_file):\n"
-            f"    try: f({str(path)!r})\n    except DataError as e: out[f.__name__] = str(e)\n")
+    code = (
+        f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
+        f"for f in (read_transactions, summarize_file):\n"
+        f"    try: f({str(path)!r})\n    except DataError as e: out[f.__name__] = str(e)\n"
+    )
     peak, out = peak_mb(code)
     for name in ("read_transactions", "summarize_file"):
         assert "expands to more than 100 times its size" in out[name] and "pass max_expansion=1000" in out[name], out
@@ -230,9 +265,11 @@ def test_huge_ids_are_refused_in_bounded_memory(tmp_path):
         fh.write("customer_id,date,amount\n")
         for k in range(40):
             fh.write(chr(65 + k % 26) * (1 << 20) + f",2024-01-{k % 28 + 1:02d},1\n")  # 40 ids of 1 MiB each
-    code = (f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
-            f"for f in (read_transactions, summarize_file):\n"
-            f"    try: f({str(path)!r})\n    except DataError as e: out[f.__name__] = str(e)\n")
+    code = (
+        f"from crmlib.data import read_transactions, DataError\nfrom crmlib.scale import summarize_file\nout = {{}}\n"
+        f"for f in (read_transactions, summarize_file):\n"
+        f"    try: f({str(path)!r})\n    except DataError as e: out[f.__name__] = str(e)\n"
+    )
     peak, out = peak_mb(code)
     for message in out.values():
         assert "holds 40 ids longer than 200 characters: line 2, line 3, line 4" in message
@@ -267,8 +304,10 @@ def _workbook_with_long_text(path: Path, text_size: int) -> None:
 def test_a_workbook_bomb_is_refused_in_bounded_memory(tmp_path):
     path = tmp_path / "bomb.xlsx"
     _workbook_with_long_text(path, 256 << 20)  # a 256 MiB text in a file of a few hundred KB
-    code = (f"from crmlib.data import read_transactions, DataError\nout = {{}}\n"
-            f"try: read_transactions({str(path)!r})\nexcept DataError as e: out['message'] = str(e)\n")
+    code = (
+        f"from crmlib.data import read_transactions, DataError\nout = {{}}\n"
+        f"try: read_transactions({str(path)!r})\nexcept DataError as e: out['message'] = str(e)\n"
+    )
     peak, out = peak_mb(code)
     assert "expands to 268 MB, more than 100 times its size" in out["message"]
     assert "pass max_expansion=" in out["message"]
@@ -278,6 +317,9 @@ def test_a_workbook_bomb_is_refused_in_bounded_memory(tmp_path):
 def test_a_workbook_cell_past_excels_own_limit_is_refused(tmp_path):
     path = tmp_path / "long.xlsx"
     _workbook_with_long_text(path, 1 << 20)  # 1 MiB in one cell: within the expansion limit
-    refused_by_both(path, r"a cell of 'long.xlsx' holds a text longer than 32,767 characters \(Excel's own limit is 32,767\)"
-                          r".*pass max_cell_chars=3276700")
+    refused_by_both(
+        path,
+        r"a cell of 'long.xlsx' holds a text longer than 32,767 characters \(Excel's own limit is 32,767\)"
+        r".*pass max_cell_chars=3276700",
+    )
     assert np.isfinite(1.0)

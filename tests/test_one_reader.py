@@ -54,8 +54,10 @@ def _write(frame: pd.DataFrame, folder, kind: str) -> str:
         frame.to_parquet(path, index=False)
     else:  # typed Parquet: timestamps and float amounts (empty and unreadable amounts become NaN)
         path = folder / "typed.parquet"
-        typed = frame.assign(date=pd.to_datetime(frame["date"], format="mixed", dayfirst=True),
-                             amount=pd.to_numeric(frame["amount"], errors="coerce"))
+        typed = frame.assign(
+            date=pd.to_datetime(frame["date"], format="mixed", dayfirst=True),
+            amount=pd.to_numeric(frame["amount"], errors="coerce"),
+        )
         typed.to_parquet(path, index=False)
     return str(path)
 
@@ -103,16 +105,22 @@ def test_three_ways_to_a_summary_agree(tmp_path, log, kind, returns, blank, end)
 def test_the_cases_of_the_issue_agree(tmp_path):
     # ids 'abc', 'abc ' and 'abc\xa0' are one customer; a return nets; the frames agree exactly
     path = tmp_path / "returns.csv"
-    path.write_text("customer_id,date,amount\nabc,2024-01-01,10\nabc ,2024-01-05,20\nabc\xa0,2024-01-09,5\n"
-                    "abc,2024-01-09,-2.5\nxyz,2024-01-02,7\n", encoding="utf-8")
+    path.write_text(
+        "customer_id,date,amount\nabc,2024-01-01,10\nabc ,2024-01-05,20\nabc\xa0,2024-01-09,5\n"
+        "abc,2024-01-09,-2.5\nxyz,2024-01-02,7\n",
+        encoding="utf-8",
+    )
     memory = summarize(read_transactions(path, warn=False))
     with pytest.warns(DataWarning, match="1 return row"):
         disk = summarize_file(path)
     pd.testing.assert_frame_equal(disk, memory, check_exact=True)
     assert disk.loc["abc", "frequency"] == 2 and disk.loc["abc", "monetary_value"] == (20 + 2.5) / 2
     # NaN and infinite amounts are refused by both, with one message
-    for bad, match in (("nan", r"holds 1 value that is not a number"), ("inf", r"not a number"),
-                       ("1e308", r"larger than 1e\+12 in absolute value")):
+    for bad, match in (
+        ("nan", r"holds 1 value that is not a number"),
+        ("inf", r"not a number"),
+        ("1e308", r"larger than 1e\+12 in absolute value"),
+    ):
         path = tmp_path / f"{bad}.csv"
         path.write_text(f"customer_id,date,amount\na,2024-01-01,10\nb,2024-01-02,{bad}\n")
         with pytest.raises(DataError, match=match) as memory_error:
@@ -130,8 +138,11 @@ def test_a_path_is_never_a_pattern(tmp_path):
     got = summarize_file(path)
     assert list(got.index) == ["right"] and got.loc["right", "frequency"] == 1
     parquet = tmp_path / "orders[1].parquet"
-    pd.DataFrame({"customer_id": ["right"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]}).to_parquet(parquet)
+    pd.DataFrame({"customer_id": ["right"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]}).to_parquet(
+        parquet
+    )
     pd.DataFrame({"customer_id": ["wrong"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]}).to_parquet(
-        tmp_path / "orders1.parquet")
+        tmp_path / "orders1.parquet"
+    )
     assert list(summarize_file(parquet).index) == ["right"]
     assert list(summarize(parquet).index) == ["right"]

@@ -28,7 +28,9 @@ from crmlib.scale import summarize_file
 
 DATA_PACKAGE = Path(crmlib.data.__file__).parent
 # every module whose messages speak of the reader's options (errors.py defines Hint and rebuilds hints from text)
-MESSAGE_MODULES = sorted(p for p in DATA_PACKAGE.glob("*.py") if p.name != "errors.py") + [Path(inspect.getfile(summarize_file))]
+MESSAGE_MODULES = sorted(p for p in DATA_PACKAGE.glob("*.py") if p.name != "errors.py") + [
+    Path(inspect.getfile(summarize_file))
+]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,13 +63,35 @@ def test_every_option_is_a_keyword_of_both_readers_and_a_flag():
 
 def test_flags_build_the_options_and_unset_flags_keep_the_defaults():
     parser = _parser()
-    args = parser.parse_args([
-        "--customer", "Customer ID", "--date-format", "%d/%m/%Y", "--date-format", "%Y-%m-%d", "--returns", "drop",
-        "--sheet", "2010", "--sheet", "2011", "--max-id-length", "50", "--blank-customers", "drop",
-    ])
+    args = parser.parse_args(
+        [
+            "--customer",
+            "Customer ID",
+            "--date-format",
+            "%d/%m/%Y",
+            "--date-format",
+            "%Y-%m-%d",
+            "--returns",
+            "drop",
+            "--sheet",
+            "2010",
+            "--sheet",
+            "2011",
+            "--max-id-length",
+            "50",
+            "--blank-customers",
+            "drop",
+        ]
+    )
     options = read_options_from_args(args)
-    assert options == ReadOptions(customer="Customer ID", date_format=("%d/%m/%Y", "%Y-%m-%d"), returns="drop",
-                                  sheet=("2010", "2011"), max_id_length=50, blank_customers="drop")
+    assert options == ReadOptions(
+        customer="Customer ID",
+        date_format=("%d/%m/%Y", "%Y-%m-%d"),
+        returns="drop",
+        sheet=("2010", "2011"),
+        max_id_length=50,
+        blank_customers="drop",
+    )
     assert read_options_from_args(parser.parse_args([])) == ReadOptions()
     # what a chapter receives as one JSON-able parameter rebuilds the same options
     assert ReadOptions(**options.changed()) == options
@@ -89,20 +113,31 @@ def test_options_object_and_keywords_combine():
     assert str(tx["date"].iloc[0].date()) == "2024-02-01"
     tx = read_transactions(raw, options=options, date_format="%m/%d/%Y", warn=False)  # a keyword overrides
     assert str(tx["date"].iloc[0].date()) == "2024-01-02"
-    with pytest.raises(ParameterError, match=r"The 'options' parameter of read_transactions must be a crmlib.data.ReadOptions"):
+    with pytest.raises(
+        ParameterError, match=r"The 'options' parameter of read_transactions must be a crmlib.data.ReadOptions"
+    ):
         read_transactions(raw, options={"customer": "client"})
 
 
 @pytest.mark.parametrize(
     "kwargs, python, cli",
     [
-        ({"date_format": "%Q"}, r"The 'date_format' parameter of read_transactions must be a date format .*'%Q' is not one",
-         r"^The --date-format option must be a date format"),
+        (
+            {"date_format": "%Q"},
+            r"The 'date_format' parameter of read_transactions must be a date format .*'%Q' is not one",
+            r"^The --date-format option must be a date format",
+        ),
         ({"date_format": "%H:%M"}, r"must name a year, a month and a day", r"--date-format option must name a year"),
-        ({"returns": "subtract"}, r"The 'returns' parameter of read_transactions must be one of 'net', 'drop', 'keep'",
-         r"The --returns option must be one of"),
-        ({"max_id_length": 0}, r"The 'max_id_length' parameter of read_transactions must be an integer of at least 1",
-         r"The --max-id-length option must be"),
+        (
+            {"returns": "subtract"},
+            r"The 'returns' parameter of read_transactions must be one of 'net', 'drop', 'keep'",
+            r"The --returns option must be one of",
+        ),
+        (
+            {"max_id_length": 0},
+            r"The 'max_id_length' parameter of read_transactions must be an integer of at least 1",
+            r"The --max-id-length option must be",
+        ),
         ({"quantity": "q"}, r"needs both quantity= and price= for line items", r"needs both --quantity and --price"),
     ],
 )
@@ -128,7 +163,9 @@ def _hint_options() -> list[tuple[str, str]]:
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Hint":
                 if path.name == "options.py" and isinstance(node.args[0], ast.Name):
                     continue  # the checks of ReadOptions name its own fields: all options (the test above)
-                assert node.args and isinstance(node.args[0], ast.Constant), f"{path.name}:{node.lineno}: Hint needs a literal option"
+                assert node.args and isinstance(node.args[0], ast.Constant), (
+                    f"{path.name}:{node.lineno}: Hint needs a literal option"
+                )
                 found.append((f"{path.name}:{node.lineno}", node.args[0].value))
     return found
 
@@ -173,7 +210,10 @@ def test_no_message_spells_an_option_outside_a_hint():
 
 
 def test_hints_render_for_each_entry_point():
-    assert Hint("date_format", ("%d/%m/%Y", "%Y-%m-%d")).render("cli") == "--date-format '%d/%m/%Y' --date-format '%Y-%m-%d'"
+    assert (
+        Hint("date_format", ("%d/%m/%Y", "%Y-%m-%d")).render("cli")
+        == "--date-format '%d/%m/%Y' --date-format '%Y-%m-%d'"
+    )
     assert Hint("date_format", ("%d/%m/%Y", "%Y-%m-%d")).render("python") == "date_format=('%d/%m/%Y', '%Y-%m-%d')"
     assert Hint("customer", "Customer ID").render("cli") == "--customer 'Customer ID'"
     assert Hint("returns", "keep").render("cli") == "--returns keep"
