@@ -1,5 +1,7 @@
-"""Customer dynamics: lifecycle stages over time, acquisition cohorts, order value by tenure, the
-relationship-lifecycle view, and historical / current / potential value.
+"""Customer dynamics: stages over time, cohorts, order value by tenure, relationship phases and value.
+
+Lifecycle stages over time, acquisition cohorts, order value by tenure, the relationship-lifecycle view, and
+historical / current / potential value.
 
 Everything here is read off the transaction log (the canonical frame of
 :func:`crmlib.data.read_transactions`: ``customer_id``, ``date``, ``amount``), aggregated to purchase
@@ -28,15 +30,15 @@ Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of Interactiv
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
+from crmlib._days import purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
-from crmlib.rfm import _purchase_days
+from crmlib.params import DateLike, ParameterError, check_choice, check_date, check_number, check_unit, unit_days
 
 __all__ = [
     "LAPSE_DAYS",
@@ -92,7 +94,7 @@ def _log(transactions, func: str) -> _Log:
     tx = check_canonical(transactions, func)
     if len(tx) == 0:
         raise DataError(f"{func}: the transactions are empty; there is nothing to analyse.")
-    p = _purchase_days(tx, func=func)
+    p = purchase_days(tx, func=func)
     starts = np.flatnonzero(np.r_[True, p.code[1:] != p.code[:-1]])
     dmin = int(p.day.min())
     span = int(p.day.max()) - dmin + 2
@@ -159,23 +161,23 @@ def _at(log: _Log, at, func) -> int:
 
 def stages_at(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
-    """Lifecycle stage of every customer acquired by the date ``at``.
+    r"""Lifecycle stage of every customer acquired by the date ``at``.
 
     With :math:`n_i(t)` the purchase days up to :math:`t`, :math:`f_i` the first and :math:`l_i(t)`
     the last purchase day, :math:`L` = ``lapse_days`` and :math:`K` = ``long_term_days``:
 
     .. math::
 
-        \\text{stage}_i(t) = \\begin{cases}
-        \\text{lapsed} & t - l_i(t) > L \\\\
-        \\text{first-time} & n_i(t) = 1 \\\\
-        \\text{short-term} & n_i(t) \\ge 2,\\ t - f_i < K \\\\
-        \\text{long-term} & n_i(t) \\ge 2,\\ t - f_i \\ge K \\end{cases}
+        \text{stage}_i(t) = \begin{cases}
+        \text{lapsed} & t - l_i(t) > L \\
+        \text{first-time} & n_i(t) = 1 \\
+        \text{short-term} & n_i(t) \ge 2,\ t - f_i < K \\
+        \text{long-term} & n_i(t) \ge 2,\ t - f_i \ge K \end{cases}
 
     (checked in this order). Durations are in days.
 
@@ -251,8 +253,8 @@ def stage_panel(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
@@ -327,9 +329,7 @@ def _panel_codes(log, freq, start, end, lapse_days, long_term_days):
     acquired = count > 0
     period, codes = np.nonzero(acquired.T)  # ordered by period end, then customer
     ends = period_ends[period]
-    stage = _stage_codes(
-        count[codes, period], log.first[codes], last[codes, period], ends, lapse_days, long_term_days
-    )
+    stage = _stage_codes(count[codes, period], log.first[codes], last[codes, period], ends, lapse_days, long_term_days)
     return codes.astype(np.int64), ends, stage
 
 
@@ -337,16 +337,16 @@ def stage_counts(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
-    """Number of customers in each stage at each period end (the panel of :func:`stage_panel`, counted).
+    r"""Number of customers in each stage at each period end (the panel of :func:`stage_panel`, counted).
 
     .. math::
 
-        N_s(t) = \\#\\{ i : f_i \\le t,\\ \\text{stage}_i(t) = s \\}
+        N_s(t) = \#\{ i : f_i \le t,\ \text{stage}_i(t) = s \}
 
     Parameters
     ----------
@@ -386,20 +386,20 @@ def stage_counts(
 
 def value_by_stage(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = 365,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
-    """What customers in each stage are worth: revenue so far, in the last window, order value.
+    r"""What customers in each stage are worth: revenue so far, in the last window, order value.
 
     For the customers in stage :math:`s` at :math:`t` (:func:`stages_at`):
 
     .. math::
 
-        \\text{revenue per customer}_s = \\frac{1}{N_s} \\sum_{i \\in s} R_i(t - w, t], \\qquad
-        \\text{AOV}_s = \\frac{\\sum_{i \\in s} R_i(0, t]}{\\sum_{i \\in s} n_i(t)}
+        \text{revenue per customer}_s = \frac{1}{N_s} \sum_{i \in s} R_i(t - w, t], \qquad
+        \text{AOV}_s = \frac{\sum_{i \in s} R_i(0, t]}{\sum_{i \in s} n_i(t)}
 
     with :math:`w` = ``window_days`` and :math:`R_i(a, b]` the revenue of customer :math:`i` in that span.
 
@@ -481,20 +481,20 @@ def cohort_matrix(
     *,
     period: str = "M",
     metric: str = "retention",
-    observation_end=None,
+    observation_end: DateLike | None = None,
 ) -> pd.DataFrame:
-    """Acquisition cohorts (rows) by periods since acquisition (columns).
+    r"""Acquisition cohorts (rows) by periods since acquisition (columns).
 
     A customer's cohort is the calendar period (month, quarter or year) of the first purchase; period
-    :math:`k = 0, 1, \\dots` is the :math:`k`-th calendar period from it. For cohort :math:`c` of size
+    :math:`k = 0, 1, \dots` is the :math:`k`-th calendar period from it. For cohort :math:`c` of size
     :math:`N_c`, with :math:`A_{ck}` its customers with at least one purchase in period :math:`k` and
     :math:`R_{ck}` their revenue:
 
     .. math::
 
-        \\text{retention}_{ck} = \\frac{A_{ck}}{N_c}, \\qquad
-        \\text{revenue per customer}_{ck} = \\frac{R_{ck}}{N_c}, \\qquad
-        \\text{aov}_{ck} = \\frac{R_{ck}}{\\text{purchase days}_{ck}}
+        \text{retention}_{ck} = \frac{A_{ck}}{N_c}, \qquad
+        \text{revenue per customer}_{ck} = \frac{R_{ck}}{N_c}, \qquad
+        \text{aov}_{ck} = \frac{R_{ck}}{\text{purchase days}_{ck}}
 
     (``retention`` here is the share *active* in the period, as in Fader and Hardie's cohort
     tables for non-contractual settings; period 0 is 1 by definition). Periods that end after
@@ -590,14 +590,14 @@ def _period_index(numbers: np.ndarray, period: str, freq: str) -> pd.PeriodIndex
 
 
 def aov_by_tenure(transactions: pd.DataFrame, *, unit: str = "M", max_tenure: float | None = None) -> pd.DataFrame:
-    """Average order value by tenure: do customers spend more per purchase as the relationship ages?
+    r"""Average order value by tenure: do customers spend more per purchase as the relationship ages.
 
     Each purchase day :math:`j` of customer :math:`i` gets the tenure
-    :math:`\\lfloor (t_{ij} - f_i) / u \\rfloor` (:math:`u` the unit in days); per tenure :math:`k`
+    :math:`\lfloor (t_{ij} - f_i) / u \rfloor` (:math:`u` the unit in days); per tenure :math:`k`
 
     .. math::
 
-        \\text{AOV}_k = \\frac{\\sum_{ij: \\text{tenure} = k} z_{ij}}{\\#\\{ij: \\text{tenure} = k\\}}
+        \text{AOV}_k = \frac{\sum_{ij: \text{tenure} = k} z_{ij}}{\#\{ij: \text{tenure} = k\}}
 
     Read with care: later tenures contain only the customers who stayed *and* were acquired early
     enough to be observed that long (survivorship and cohort mix), so a rising curve is partly the
@@ -654,15 +654,15 @@ def aov_by_tenure(transactions: pd.DataFrame, *, unit: str = "M", max_tenure: fl
 
 def relationship_phases(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     exploration_purchases: int = 2,
     decline_ratio: float = 0.5,
-    prospects=None,
+    prospects: Iterable[Hashable] | None = None,
 ) -> pd.DataFrame:
-    """Dwyer, Schurr and Oh's (1987) relationship phases, read off the log with stated proxy rules.
+    r"""Dwyer, Schurr and Oh's (1987) relationship phases, read off the log with stated proxy rules.
 
     The phases describe the *relationship*, which a log does not record; these rules are a proxy.
     With :math:`w` = ``window_days``, :math:`n_i` purchase days so far, :math:`r_i` the purchase days in
@@ -671,12 +671,12 @@ def relationship_phases(
 
     * **awareness**: known to the firm (``prospects``) but no purchase yet -- only with a prospect list;
     * **dissolution**: no purchase in the last window (:math:`r_i = 0`), or an established customer
-      (tenure :math:`\\ge` ``long_term_days``) whose buying has fallen below ``decline_ratio`` times the
-      window before (:math:`r_i < \\delta q_i`);
+      (tenure :math:`\ge` ``long_term_days``) whose buying has fallen below ``decline_ratio`` times the
+      window before (:math:`r_i < \delta q_i`);
     * **exploration**: active and at most ``exploration_purchases`` purchase days so far (trial);
     * **expansion**: active, more purchases, tenure below ``long_term_days`` (the relationship grows);
-    * **commitment**: active, tenure :math:`\\ge` ``long_term_days``, buying steady
-      (:math:`r_i \\ge \\delta q_i`).
+    * **commitment**: active, tenure :math:`\ge` ``long_term_days``, buying steady
+      (:math:`r_i \ge \delta q_i`).
 
     Parameters
     ----------
@@ -691,7 +691,7 @@ def relationship_phases(
     exploration_purchases : int >= 1
         Purchase days up to which a customer is still exploring. Default 2.
     decline_ratio : float in [0, 1]
-        :math:`\\delta`: buying below this share of the previous window counts as dissolving. Default 0.5.
+        :math:`\delta`: buying below this share of the previous window counts as dissolving. Default 0.5.
     prospects : iterable, optional
         Ids of known prospects/registered customers; those without purchase by ``at`` are in awareness.
 
@@ -724,9 +724,7 @@ def relationship_phases(
     tenure = t - log.first[code]
     established = tenure >= long_term_days
     dissolving = (recent == 0) | (established & (recent < decline_ratio * previous))
-    phase = np.where(
-        dissolving, 4, np.where(count <= exploration_purchases, 1, np.where(established, 3, 2))
-    )
+    phase = np.where(dissolving, 4, np.where(count <= exploration_purchases, 1, np.where(established, 3, 2)))
     out = pd.DataFrame(
         {
             "purchases": count.astype(np.int64),
@@ -739,9 +737,7 @@ def relationship_phases(
     )
     if prospects is not None:
         extra = pd.Index(pd.unique(pd.Index(list(prospects)))).difference(out.index)
-        aware = pd.DataFrame(
-            {"purchases": 0, "recent": 0, "previous": 0, "tenure_days": 0, "phase": 0}, index=extra
-        )
+        aware = pd.DataFrame({"purchases": 0, "recent": 0, "previous": 0, "tenure_days": 0, "phase": 0}, index=extra)
         out = pd.concat([out, aware]) if len(aware) else out
     out["phase"] = pd.Categorical.from_codes(out["phase"].to_numpy(), categories=list(PHASES), ordered=True)
     out.index.name = "customer_id"
@@ -753,13 +749,13 @@ def relationship_phases(
 # ----------------------------------------------------------------------------------------------
 
 
-def annual_retention(transactions: pd.DataFrame, at=None) -> float:
-    """Share of the customers who bought in the year before last who also bought in the last year.
+def annual_retention(transactions: pd.DataFrame, at: DateLike | None = None) -> float:
+    r"""Share of the customers who bought in the year before last who also bought in the last year.
 
     .. math::
 
-        \\hat r = \\frac{\\#\\{i: \\text{bought in } (t-730, t-365] \\text{ and in } (t-365, t]\\}}
-                        {\\#\\{i: \\text{bought in } (t-730, t-365]\\}}
+        \hat r = \frac{\#\{i: \text{bought in } (t-730, t-365] \text{ and in } (t-365, t]\}}
+                        {\#\{i: \text{bought in } (t-730, t-365]\}}
 
     A simple, model-free per-year retention rate for a non-contractual business (days are calendar
     days; a "year" is 365 days). It needs two years of data before ``at``.
@@ -789,7 +785,7 @@ def annual_retention(transactions: pd.DataFrame, at=None) -> float:
 
 def customer_values(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     margin_rate: float = 1.0,
     retention: float = 0.6,
@@ -798,27 +794,27 @@ def customer_values(
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     horizon_years: float | None = None,
-    current_value=None,
+    current_value: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Historical, current and potential value of each customer.
+    r"""Historical, current and potential value of each customer.
 
     The course's three parts of lifetime value, made measurable on a log (stated proxies):
 
-    * **historical value** -- the margin realised so far: :math:`H_i = \\mu R_i(0, t]`;
+    * **historical value** -- the margin realised so far: :math:`H_i = \mu R_i(0, t]`;
     * **current value** -- what the present behaviour brings if it does not change: this year's pace
-      :math:`c_i = \\mu R_i(t-w, t] \\cdot 365.25 / w` (money per year) kept with retention :math:`r`
+      :math:`c_i = \mu R_i(t-w, t] \cdot 365.25 / w` (money per year) kept with retention :math:`r`
       per year and discounted at :math:`d` per year (Gupta and Lehmann 2003):
 
       .. math::
 
-          C_i = c_i \\frac{r}{1 + d - r} \\quad\\text{or, over } H \\text{ years,} \\quad
-          C_i = c_i \\sum_{t=1}^{H} \\left(\\frac{r}{1+d}\\right)^t = c_i \\frac{q (1 - q^H)}{1 - q},\\ q = \\frac{r}{1+d}
+          C_i = c_i \frac{r}{1 + d - r} \quad\text{or, over } H \text{ years,} \quad
+          C_i = c_i \sum_{t=1}^{H} \left(\frac{r}{1+d}\right)^t = c_i \frac{q (1 - q^H)}{1 - q},\ q = \frac{r}{1+d}
 
       or, when ``current_value`` is given (e.g. a BG/NBD x Gamma-Gamma CLV from
       :mod:`crmlib.models`), that value;
     * **potential value** -- what the customer has *shown* they can bring: their best pace, the larger
-      of this year's and their historical pace :math:`h_i = \\mu R_i(0, t] \\cdot 365.25 / \\max(t - f_i, w)`,
-      valued the same way: :math:`P_i = \\max(c_i, h_i)\\, r / (1 + d - r)`, and at least :math:`C_i`.
+      of this year's and their historical pace :math:`h_i = \mu R_i(0, t] \cdot 365.25 / \max(t - f_i, w)`,
+      valued the same way: :math:`P_i = \max(c_i, h_i)\, r / (1 + d - r)`, and at least :math:`C_i`.
       The **upside** :math:`P_i - C_i` is what re-activating or re-engaging the customer could add.
       (Potential from cross-selling or referrals is not in a log; this proxy is a floor for it.)
 
