@@ -50,9 +50,8 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import ndtri
 
-from crmlib._units import UNIT_DAYS, UNIT_NAMES
 from crmlib.data import DataError
-from crmlib.params import ParameterError, check_number, check_unit
+from crmlib.params import UNIT_DAYS, UNIT_NAMES, ParameterError, check_number, check_unit
 
 __all__ = [
     "MIN_CUSTOMERS",
@@ -462,6 +461,13 @@ class BaseModel(abc.ABC):
         BaseModel
             ``self``, with ``params_``, ``log_likelihood_``, ``n_``, ``unit_``, ``fit_info_`` and the covariance of
             the estimates (``covariance_``; ``summary()`` for standard errors and intervals).
+
+        Examples
+        --------
+        >>> from crmlib.models import ShiftedBetaGeo
+        >>> model = ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> model.n_, sorted(model.params_)
+        (1000, ['alpha', 'beta'])
         """
         func = f"{type(self).__name__}.fit"
         self._validate_settings(func)
@@ -914,6 +920,14 @@ class BaseModel(abc.ABC):
         -------
         Path
             The path written. Read it back with :func:`crmlib.models.load_model`.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from crmlib.models import ShiftedBetaGeo
+        >>> path = os.path.join(tempfile.mkdtemp(), "sbg.json")
+        >>> ShiftedBetaGeo().fit([1000, 631, 468, 382, 326]).save(path).name
+        'sbg.json'
         """
         func = f"{type(self).__name__}.save"
         target = Path(path)

@@ -130,9 +130,8 @@ def tracking(
     >>> len(t), t.attrs["calibration_period"]
     (78, 39)
     """
-    from crmlib._units import UNIT_DAYS
     from crmlib.data import check_canonical
-    from crmlib.params import check_date
+    from crmlib.params import UNIT_DAYS, check_date
 
     func = "tracking"
     model._check_fitted()
@@ -328,9 +327,8 @@ def alive_path(
     >>> bool(path["probability_alive"].iloc[-1] < path.loc["2024-02-01", "probability_alive"])
     True
     """
-    from crmlib._units import UNIT_DAYS
     from crmlib.data import check_canonical
-    from crmlib.params import check_date
+    from crmlib.params import UNIT_DAYS, check_date
 
     func = "alive_path"
     model._check_fitted()

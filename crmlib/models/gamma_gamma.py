@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crmlib._units import UNIT_DAYS, UNIT_NAMES
 from crmlib.models._base import (
     MIN_CUSTOMERS,
     BaseModel,
@@ -26,7 +25,7 @@ from crmlib.models._base import (
     check_summary,
     summary_unit,
 )
-from crmlib.params import check_number, check_unit
+from crmlib.params import UNIT_DAYS, UNIT_NAMES, check_number, check_unit
 
 __all__ = ["GammaGamma", "customer_lifetime_value"]
 

@@ -67,7 +67,7 @@ def tracking_purchases(table: pd.DataFrame, *, cumulative: bool = True, ax: Any 
     >>> tracking_purchases(t).get_ylabel()
     'Cumulative repeat purchases'
     """
-    from crmlib._units import UNIT_NAMES
+    from crmlib.params import UNIT_NAMES
 
     ax = get_ax(ax, (8, 4))
     actual, expected = ("actual_cumulative", "expected_cumulative") if cumulative else ("actual", "expected")

@@ -28,7 +28,9 @@ class RetentionProjector(Calculator):
     last observed period are in ``result``, the chart in ``chart``.
     """
 
-    def __init__(self, survivors, calibration_periods: int = 4, periods: int | None = None, period_name: str = "Year"):
+    def __init__(
+        self, survivors: Any, calibration_periods: int = 4, periods: int | None = None, period_name: str = "Year"
+    ) -> None:
         self.survivors = [float(v) for v in survivors]
         last = len(self.survivors) - 1
         self.periods = periods if periods is not None else max(last, 12)
@@ -97,7 +99,14 @@ class RetentionProjector(Calculator):
 
 
 def retention_projector(survivors: Any, calibration_periods: int = 4, **kwargs: Any) -> RetentionProjector:
-    """Return a :class:`RetentionProjector` for a cohort's survivors (first value the cohort size)."""
+    """Return a :class:`RetentionProjector` for a cohort's survivors (first value the cohort size).
+
+    Examples
+    --------
+    >>> w = retention_projector([1000, 631, 468, 382, 326, 289, 262, 241], calibration_periods=7)
+    >>> "alpha = 0.704" in w.result.value
+    True
+    """
     return RetentionProjector(survivors, calibration_periods=calibration_periods, **kwargs)
 
 
@@ -108,7 +117,7 @@ class AliveExplorer(Calculator):
     are in ``result``.
     """
 
-    def __init__(self, model, *, max_frequency: int = 30, max_T: float = 104.0):
+    def __init__(self, model: Any, *, max_frequency: int = 30, max_T: float = 104.0) -> None:
         self.model = model
         unit = model.unit_name
         style = {"description_width": "190px"}
@@ -165,5 +174,13 @@ class AliveExplorer(Calculator):
 
 
 def alive_explorer(model: Any, **kwargs: Any) -> AliveExplorer:
-    """Return an :class:`AliveExplorer` for a fitted BetaGeo or ParetoNBD."""
+    """Return an :class:`AliveExplorer` for a fitted BetaGeo, ModifiedBetaGeo or ParetoNBD.
+
+    Examples
+    --------
+    >>> from crmlib.models import BetaGeo
+    >>> m = BetaGeo(); m.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}; m.unit_ = "W"
+    >>> "P(alive)" in alive_explorer(m).result.value
+    True
+    """
     return AliveExplorer(model, **kwargs)
