@@ -51,7 +51,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: -_cost(item))
 
 
+_UNGROUPED = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker of ``--dist loadgroup``, fail every test when the groups did not reach the node ids.
+
+    pytest-xdist schedules by the ``@group`` suffix it writes into each node id; a pytest that keeps node ids
+    elsewhere (9.2) leaves them unchanged and every test would go to either worker, a notebook's cells to two
+    kernels. (A worker that stops here loses the message, so each test fails with it instead.)
+    """
+    if not hasattr(session.config, "workerinput") or not session.config.getvalue("loadgroup"):
+        return
+    items = session.items
+    ungrouped = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if ungrouped:
+        session.config.stash[_UNGROUPED] = (
+            f"pytest-xdist did not group {len(ungrouped)} tests (first: {ungrouped[0]}), so a notebook's cells would "
+            "run in two kernels: install the versions of pyproject's test extra (pip install -e '.[test]')."
+        )
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _UNGROUPED in item.config.stash:
+        pytest.fail(item.config.stash[_UNGROUPED], pytrace=False)
     if isinstance(item, pytest.DoctestItem):
         import pandas as pd
 

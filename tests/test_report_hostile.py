@@ -430,17 +430,18 @@ def test_one_customer_completes_with_models_skipped(tmp_path, capsys):
     assert (out / "report.html").stat().st_size > 1000
 
 
-def test_amounts_of_1e308_skip_the_money_sections(tmp_path, capsys):
+def test_amounts_of_1e308_are_refused_with_their_rows(tmp_path, capsys):
+    """No purchase is worth 1e308: the reader refuses the log in one message naming the column and the lines
+    (before, the report ran and skipped its money sections), and the report writes nothing."""
     customers = ["A", "B", "C", "D"] * 3
     dates = [f"2024-0{1 + k // 4}-1{k % 4}" for k in range(12)]
     path = _log(tmp_path / "huge.csv", customers, dates, [1e308] * 12)
     out = tmp_path / "out"
     code, _, err = _run(path, out, capsys)
-    assert code == 0, err
-    meta = report_json(out)
-    assert meta["key_figures"]["revenue"] is None
-    assert any("overflow" in n for n in meta["notes"])
-    assert "tiers" in meta["sections_skipped"] and "overflow" in meta["sections_skipped"]["tiers"]
+    assert code != 0
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "'Total'" in err and "12 amounts larger than 1e+12" in err and "line 2: '1e+308'" in err, err
+    assert not (out / "report.html").exists()
 
 
 @pytest.mark.parametrize(
