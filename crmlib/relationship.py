@@ -41,11 +41,13 @@ import pandas as pd
 
 from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
-from crmlib.datasets._firms import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
 from crmlib.params import ParameterError, check_number, check_unit
 
 __all__ = [
     "MARKETING_TYPES",
+    "TYPE_CODES",
+    "CMP_DIMENSIONS",
+    "firm_item",
     "TYPES",
     "TYPE_PROFILES",
     "CUSTOMER_ROLE",
@@ -60,6 +62,45 @@ __all__ = [
     "lenses",
     "membership_curve",
 ]
+
+#: The marketing types of Coviello, Brodie and Munro (1997), plus e-marketing (Lindgreen, Palmer and
+#: Vanhamme 2004), in that order.
+MARKETING_TYPES: tuple[str, ...] = ("transactional", "database", "interaction", "network", "e-marketing")
+#: Short codes used in the item column names of a CMP-style survey (see :func:`firm_item`).
+TYPE_CODES: dict[str, str] = {"transactional": "TM", "database": "DM", "interaction": "IM", "network": "NM",
+                              "e-marketing": "EM"}
+
+#: The dimensions of marketing practice of the CMP instrument (Coviello, Brodie and Munro 1997, Table 2):
+#: short name -> the question a manager answers.
+CMP_DIMENSIONS: dict[str, str] = {
+    "purpose": "purpose of exchange (economic transaction, information and transaction, mutually beneficial "
+    "relationship, coordination among firms)",
+    "communication": "nature of communication (firm to mass market, firm to targeted segment, individuals with "
+    "individuals, firms with firms)",
+    "contact": "type of contact (arm's length, personalised through technology, face-to-face, impersonal to "
+    "interpersonal across firms)",
+    "duration": "duration of exchange (discrete, discrete but repeated, continuous, continuous and stable)",
+    "formality": "formality of exchange (formal, formal yet personalised via technology, formal and informal, both "
+    "at business and social level)",
+    "intent": "managerial intent (customer attraction, retention, interaction, coordination)",
+    "focus": "decision focus (product or brand, product and customers in a market, one customer, connected "
+    "relationships between firms)",
+    "investment": "managerial investment (internal marketing assets: the 4Ps; technology and databases; people and "
+    "relationships; developing the network)",
+    "level": "managerial level (functional marketers, specialists, employees across functions, senior managers)",
+}
+
+
+def firm_item(dimension: str, marketing_type: str) -> str:
+    """The column name of one survey item: ``"<dimension>_<type code>"``.
+
+    Examples
+    --------
+    >>> firm_item("purpose", "database")
+    'purpose_DM'
+    """
+    return f"{dimension}_{TYPE_CODES[marketing_type]}"
+
 
 #: The four types of Coviello, Brodie and Munro (1997); ``MARKETING_TYPES`` adds e-marketing.
 TYPES: tuple[str, ...] = MARKETING_TYPES[:4]
@@ -139,7 +180,8 @@ def types_table(types: Sequence[str] = MARKETING_TYPES) -> pd.DataFrame:
     unknown = [t for t in types if t not in TYPE_PROFILES]
     if unknown:
         raise ParameterError(
-            f"The 'types' parameter of types_table must list types among {', '.join(TYPE_PROFILES)}. Got {unknown!r} instead."
+            f"The 'types' parameter of types_table must list types among {', '.join(TYPE_PROFILES)}. "
+            f"Got {unknown!r} instead."
         )
     out = pd.DataFrame.from_dict({t: TYPE_PROFILES[t] for t in types}, orient="index")
     out.index.name = "type"
@@ -158,7 +200,7 @@ def type_items(
     types : sequence of str, optional
         Default: every type of :data:`MARKETING_TYPES` with at least one item column in ``survey``.
     dimensions : sequence of str, optional
-        Default: the dimensions of :data:`crmlib.datasets.CMP_DIMENSIONS`.
+        Default: the dimensions of :data:`CMP_DIMENSIONS`.
 
     Returns
     -------
@@ -434,7 +476,7 @@ def interaction_view(
     from crmlib import rfm
 
     tx = check_canonical(transactions, "interaction_view")
-    min_purchases = check_number(min_purchases, "min_purchases", func="interaction_view", low=2, integer=True)
+    min_purchases = int(check_number(min_purchases, "min_purchases", func="interaction_view", low=2, integer=True))
     min_tenure_days = check_number(min_tenure_days, "min_tenure_days", func="interaction_view", low=0)
     summary = rfm.summarize(tx, observation_end=observation_end, unit="D")
     if observation_end is not None:
@@ -537,12 +579,13 @@ def membership_curve(
     [0.0, 0.0, 0.5, 1.0]
     """
     tx = check_canonical(transactions, "membership_curve")
-    min_purchases = check_number(min_purchases, "min_purchases", func="membership_curve", low=2, integer=True)
+    min_purchases = int(check_number(min_purchases, "min_purchases", func="membership_curve", low=2, integer=True))
     unit = check_unit(unit, func="membership_curve")
     if tx.empty:
         raise DataError("membership_curve got an empty transaction log.")
     days = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
-                         "day": tx["date"].dt.floor("D").to_numpy()}).drop_duplicates().sort_values(["customer_id", "day"])
+                         "day": tx["date"].dt.floor("D").to_numpy()})
+    days = days.drop_duplicates().sort_values(["customer_id", "day"])
     days["k"] = days.groupby("customer_id").cumcount() + 1
     first = days.groupby("customer_id")["day"].min()
     end = days["day"].max()
@@ -550,7 +593,10 @@ def membership_curve(
     u = unit_days(unit)
     tau = ((kth - first).dt.days / u).to_numpy(dtype=float)  # NaN = not (yet) a member
     observed = ((end - first).dt.days / u).to_numpy(dtype=float)
-    top = np.floor(observed.max()) if max_tenure is None else check_number(max_tenure, "max_tenure", func="membership_curve", low=0)
+    if max_tenure is None:
+        top = np.floor(observed.max())
+    else:
+        top = check_number(max_tenure, "max_tenure", func="membership_curve", low=0)
     grid = np.arange(0, int(top) + 1, dtype=float)
     at_risk = (observed[None, :] >= grid[:, None])
     member = at_risk & (np.nan_to_num(tau, nan=np.inf)[None, :] <= grid[:, None])

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlib import clv
+from crmlib import clv, tiers
 from crmlib.data import DataError
 from crmlib.params import ParameterError
-
 
 # ---------------------------------------------------------------------------------------------- npv
 
@@ -392,24 +390,106 @@ def test_customer_value_measures_by_hand():
 
 
 def test_value_components_by_hand():
-    tx = _log([("a", "2023-01-01", 100), ("a", "2024-06-01", 200), ("b", "2023-03-01", 80)])
+    tx = _log([("a", "2023-01-01", 100), ("a", "2024-06-01", 200), ("b", "2023-03-01", 80), ("c", "2024-11-01", 30),
+               ("c", "2024-12-01", 30), ("c", "2024-12-15", 30)])
     out = clv.value_components(tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, observation_end="2024-12-31",
-                               assumptions={"wallet_share": 0.4, "target_share": 0.6, "cross_sell_uplift": 0.0, "referral_uplift": 0.1})
-    # a: historical 300 * 0.5 = 150; run rate (last 365 days) 200 * 0.5 = 100
-    # current = 100/1.1 + 100/1.21 = 173.5537 ; potential = current * (0.6/0.4 - 1 + 0 + 0.1) = 0.6 * current
+                               assumptions={"cross_sell_uplift": 0.0, "referral_uplift": 0.1})
+    d = 1 / 1.1 + 1 / 1.21  # two years, retention 1, 10% a year
+    # the reachable pace: median purchase days of the last year among its buyers (a: 1, c: 3) = 2
+    assert out.attrs["reachable_frequency"] == 2.0 and out.attrs["factor"] == pytest.approx(d)
+    # a: historical 300 * 0.5 = 150; last year 200 -> run rate 100, current 100 d
     assert out.loc["a", "historical_value"] == 150
-    assert out.loc["a", "current_value"] == pytest.approx(173.5537, abs=1e-4)
-    assert out.loc["a", "potential_value"] == pytest.approx(0.6 * 173.5537, abs=1e-4)
-    assert out.loc["b", "current_value"] == 0.0  # nothing bought in the last year
-    assert out.loc["b", "lifetime_value"] == 40.0
-    prudent = clv.value_components(tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, retention=0.5, observation_end="2024-12-31")
+    assert out.loc["a", "run_rate"] == 100
+    assert out.loc["a", "current_value"] == pytest.approx(100 * d)
+    # a reaches max(best year 200, 150 per purchase day x 2) = 300: potential d * 0.5 * ((300 - 200) + 0.1 * 300)
+    assert out.loc["a", "reachable_rate"] == 150
+    assert out.loc["a", "potential_value"] == pytest.approx(d * 0.5 * (100 + 30))
+    # b: nothing in the last year -> no current value; reachable 80 x 2 = 160 -> potential d * 0.5 * (160 + 16)
+    assert out.loc["b", "current_value"] == 0.0
+    assert out.loc["b", "potential_value"] == pytest.approx(d * 0.5 * 176)
+    # c buys above the reachable pace (90 a year > 30 x 2): only the uplift, d * 0.5 * 0.1 * 90
+    assert out.loc["c", "potential_value"] == pytest.approx(d * 0.5 * 9)
+    assert out.loc["b", "lifetime_value"] == pytest.approx(40 + d * 0.5 * 176)
+    # current value does not depend on the potential assumptions; potential does not shrink with current value
+    prudent = clv.value_components(
+        tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, retention=0.5, observation_end="2024-12-31"
+    )
     assert prudent.loc["a", "current_value"] == pytest.approx(100 * 0.5 / 1.1 + 100 * 0.25 / 1.21)
-    shares = pd.Series({"a": 0.25, "b": 1.0})
-    by_share = clv.value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=1, observation_end="2024-12-31",
-                                    assumptions={"wallet_share": shares, "cross_sell_uplift": 0, "referral_uplift": 0})
-    assert by_share.loc["a", "potential_value"] == pytest.approx(100 * (0.6 / 0.25 - 1))
-    with pytest.raises(ParameterError, match=r"'horizon_years' parameter of value_components must be an integer"):
+    # no horizon: the Gupta-Lehmann multiplier r / (1 + i - r); a fractional horizon uses the same closed form
+    forever = clv.value_components(
+        tx, margin_rate=0.5, discount_rate=0.1, horizon_years=None, retention=0.8, observation_end="2024-12-31"
+    )
+    assert forever.loc["a", "current_value"] == pytest.approx(100 * 0.8 / 0.3)
+    half = clv.value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=1.5, observation_end="2024-12-31")
+    assert half.loc["a", "current_value"] == pytest.approx(150)
+    # the reachable level given per customer (e.g. wallet x reachable share from a survey) replaces the proxy
+    own = clv.value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=1, observation_end="2024-12-31",
+                               reachable=pd.Series({"a": 400.0, "b": 0.0, "c": 90.0}),
+                               assumptions={"cross_sell_uplift": 0, "referral_uplift": 0})
+    assert own["potential_value"].tolist() == pytest.approx([100.0, 0.0, 0.0])
+    # one margin rate per customer
+    rates = pd.Series({"a": 0.2, "b": 0.5, "c": 0.5})
+    mixed = clv.value_components(tx, margin_rate=rates, observation_end="2024-12-31")
+    assert mixed.loc["a", "historical_value"] == pytest.approx(60)
+    with pytest.raises(ParameterError, match=r"'horizon_years' parameter of value_components must be a number in \(0,"):
         clv.value_components(tx, horizon_years=0)
+    with pytest.raises(ParameterError, match=r"value_components with no horizon needs retention"):
+        clv.value_components(tx, horizon_years=None, retention=1.0, discount_rate=0.0)
+    with pytest.raises(ParameterError, match=r"'margin_rate' parameter of value_components must hold shares in \["):
+        clv.value_components(tx, margin_rate=pd.Series({"a": 30.0, "b": 0.3, "c": 0.3}))
+    with pytest.raises(DataError, match=r"margin_rate has no value for 1 customers"):
+        clv.value_components(tx, margin_rate=pd.Series({"a": 0.3, "b": 0.3}))
+    with pytest.raises(ParameterError, match=r"'assumptions key' parameter of value_components must be one of"):
+        clv.value_components(tx, assumptions={"wallet_share": 0.5})
+
+
+def test_value_components_split_stays_meaningful_when_current_values_tie_at_zero():
+    # Six customers idle for a year and five active: the plain median of current value is 0.
+    rows = [(f"idle{k}", "2022-06-01", 20.0 * (k + 1)) for k in range(6)]
+    rows += [("big", "2024-10-01", 90.0), ("steady", "2024-03-01", 20.0), ("steady", "2024-09-01", 20.0),
+             ("steady", "2024-12-01", 20.0), ("small", "2024-08-01", 10.0), ("pair", "2024-02-01", 15.0),
+             ("pair", "2024-05-01", 15.0), ("pair2", "2024-04-01", 25.0), ("pair2", "2024-07-01", 25.0)]
+    values = clv.value_components(_log(rows), observation_end="2024-12-31")
+    assert values["current_value"].median() == 0
+    # reachable pace: the median purchase days of last year's buyers (1, 3, 1, 2, 2) = 2 a year
+    assert values.attrs["reachable_frequency"] == 2
+    vp = tiers.value_potential(values["current_value"], values["potential_value"])
+    quadrant = vp["quadrant"].astype(str).to_dict()
+    # active customers are split by value among themselves; the idle ones are low now, their potential varies
+    assert quadrant["big"] == "platinum"  # a large order once a year: much room to buy more often
+    assert quadrant["steady"] == "gold"  # buys at the reachable pace already: little room
+    assert quadrant["small"] == "lead"
+    assert {quadrant[f"idle{k}"] for k in range(6)} == {"iron", "lead"}
+
+
+def test_customer_profit_is_the_one_profit_measure():
+    tx = _log([("a", "2024-01-01", 60), ("a", "2024-01-01", 40), ("a", "2024-07-01", 50), ("b", "2024-03-01", 80)])
+    profit = clv.customer_profit(tx, margin_rate=pd.Series({"a": 0.5, "b": 0.25}), cost_per_purchase=10,
+                                 service_cost=pd.Series({"a": 0.0, "b": 15.0}))
+    # a: 150 * 0.5 - 2 purchase days * 10 = 55 ; b: 80 * 0.25 - 10 - 15 = -5 (a lead customer)
+    assert profit.to_dict() == {"a": 55.0, "b": -5.0} and profit.name == "profit"
+    acquisition = pd.Series({"a": 5.0, "b": 0.0})
+    since = clv.customer_profit(tx, margin_rate=0.5, cost_per_purchase=10, acquisition_cost=acquisition)
+    assert since["a"] == 50.0
+    # a period: purchases after start only
+    recent = clv.customer_profit(tx, margin_rate=0.5, start="2024-06-30")
+    assert recent.to_dict() == {"a": 25.0}
+    # customer_value_measures' net contribution is the same measure, since acquisition
+    m = clv.customer_value_measures(tx, margin_rate=0.5, cost_per_purchase=10, acquisition_cost=acquisition)
+    assert m["net_contribution"].to_dict() == {"a": 50.0, "b": 30.0}
+    with pytest.raises(ParameterError, match=r"'cost_per_purchase' parameter of customer_profit must be a number in"):
+        clv.customer_profit(tx, cost_per_purchase=-1)
+    with pytest.raises(DataError, match=r"customer_profit: service_cost has no value for 1 customers"):
+        clv.customer_profit(tx, service_cost=pd.Series({"a": 1.0}))
+
+
+def test_customer_equity_sums_given_clvs():
+    base = pd.DataFrame({"clv": [10.0, 5.0, 2.5], "ch": ["x", "y", "x"]})
+    assert clv.customer_equity(base, clv="clv") == 17.5
+    table = clv.customer_equity(base, clv="clv", by="ch")
+    assert table.loc["x", "equity"] == 12.5 and table.loc["x", "customers"] == 2
+    with pytest.raises(DataError, match=r"the clv column 'value' is not in the table"):
+        clv.customer_equity(base, clv="value")
 
 
 def test_functions_do_not_touch_the_callers_frame():
