@@ -1,98 +1,211 @@
-"""The ``crmlib`` command (also ``python -m crmlib``): run the course, one chapter, or re-execute the notebooks.
+"""The ``crmlib`` command (also ``python -m crmlib``): the report, the course, one chapter, the stored notebooks.
 
 ::
 
+    crmlib report --data sales.csv --out report/ --customer "Customer ID" --date InvoiceDate --amount Total
+    crmlib report --data june.csv --out june/ --compare may/ --by Country
     crmlib list                                   the chapters, with number and title
     crmlib run 04 --data sales.csv --customer "Customer" --date "Order Date" --amount "Total" -p unit=M
     crmlib course --out build                     every chapter into build/ (notebooks, HTML, index.html)
-    crmlib course --only 00,04 --no-html          a few chapters, notebooks only
     crmlib notebooks [CHAPTER ...]                re-execute the stored chapters in place (``make notebooks``)
 
-Errors are one line on stderr starting ``crmlib: error:`` (the details of a data problem, such as the
-first offending rows, follow indented), never a traceback. Exit codes: 0 success, 1 a chapter failed,
-2 the command line is wrong (unknown chapter or parameter, missing file, bad ``-p``), 130 interrupted.
-``CRMLIB_DEBUG=1`` shows the traceback of an unexpected error.
+``crmlib report`` and ``crmlib run`` take the same reader options (:data:`READER_OPTIONS`, defined once here and
+added to both parsers by :func:`add_reader_options`): ``--customer --date --amount --quantity --price --invoice
+--date-format --returns --blank-customers --sheet --delimiter --encoding``. The report passes them to
+:func:`crmlib.data.read_transactions`; ``run`` passes them to the chapter as its parameters (``customer_col``,
+``date_col``, ...).
 
-Subcommands of other modules (``crmlib report ...``, ``crmlib exercises build|grade ...``) are listed in
-:data:`EXTENSIONS`: ``name -> (module, function, help)``. The function receives the remaining command-line
-words (``list[str]``), parses them itself and returns an exit code (``None`` counts as 0); the errors it
-raises are reported like the others. The heavy imports (papermill, nbformat, pandas) happen inside the
-handlers, so ``crmlib --help`` is instant.
+Errors are one line on stderr starting ``crmlib: error:`` (the details of a data problem, such as the first
+offending rows, follow indented), never a traceback; a hint naming a Python argument of the reader
+(``blank_customers='drop'``) is shown as the flag that sets it (``--blank-customers drop``). Exit codes: 0 success,
+1 the work failed (bad data, a chapter that stopped, an output folder that must not be touched), 2 the command line
+is wrong (unknown chapter, option or parameter, missing file, value out of range), 130 interrupted (Ctrl-C: one
+line, and no staging or partial file is left). ``CRMLIB_DEBUG=1`` shows the traceback of an unexpected error.
+
+Output folders are written through :class:`crmlib.outputs.OutputFolder`: a command replaces only files it wrote
+before (listed in the folder's manifest) and never a file of the user's; ``--force`` also replaces files the kit
+wrote that were changed since.
+
+Subcommands of other modules (``crmlib exercises build|grade ...``) are listed in :data:`EXTENSIONS`:
+``name -> (module, function, help)``. The function receives the remaining command-line words, parses them itself
+(with :class:`crmlib._cli_support.CommandParser`) and returns an exit code (``None`` counts as 0); the errors it
+raises are reported like the others. Heavy imports happen inside the handlers, so ``crmlib --help`` is instant.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXTENSIONS", "UsageError", "main"]
+from crmlib._cli_support import (
+    CommandParser,
+    Failure,
+    UsageError,
+    error_lines,
+    quick_notebook_imports,
+    quiet_papermill,
+)
+
+__all__ = [
+    "EXTENSIONS",
+    "READER_OPTIONS",
+    "ReaderOption",
+    "UsageError",
+    "add_reader_options",
+    "cli_hint",
+    "main",
+    "reader_options",
+]
 
 #: Subcommands implemented in other modules: name -> (module, function, one-line help).
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
-    "report": ("crmlib.report", "main_report", "an HTML report and CSV tables for your own transaction file"),
     "exercises": ("crmlib.exercises", "cli", "build the student versions of the exercises, or grade submissions"),
 }
 
-#: ``--customer/--date/--amount`` set these chapter parameters.
-COLUMN_OPTIONS = {"customer": "customer_col", "date": "date_col", "amount": "amount_col"}
-
 _INDEX_MARK = "<title>CRM course</title>"  # written by crmlib.course.write_index
 
-
-class UsageError(Exception):
-    """The command line cannot be carried out as written (exit code 2)."""
-
-
-class _Failure(Exception):
-    """Something ran and failed; the message is already reported (exit code 1)."""
+# Kept for modules that still import the old private names; use crmlib._cli_support instead.
+_Parser = CommandParser
+_Failure = Failure
+_error_lines = error_lines
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line: ``crmlib: error: ... (see 'crmlib run --help')``."""
+# --------------------------------------------------------------------------- the reader options, defined once
 
-    def error(self, message: str):
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+@dataclass(frozen=True)
+class ReaderOption:
+    """One option of the reader on the command line: its flag, the reader's argument, the chapters' parameter."""
+
+    argument: str  # keyword of crmlib.data.read_transactions
+    flag: str
+    parameter: str  # the chapters' parameter
+    metavar: str
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+#: The reader options of ``crmlib report`` and ``crmlib run`` (one definition: both parsers add these).
+READER_OPTIONS: tuple[ReaderOption, ...] = (
+    ReaderOption("customer", "--customer", "customer_col", "COL", "column of the customer id (default customer_id)"),
+    ReaderOption("date", "--date", "date_col", "COL", "column of the purchase date or timestamp (default date)"),
+    ReaderOption(
+        "amount",
+        "--amount",
+        "amount_col",
+        "COL",
+        "column of the amount (default amount; or give --quantity and --price)",
+    ),
+    ReaderOption(
+        "quantity",
+        "--quantity",
+        "quantity_col",
+        "COL",
+        "line-item exports: column of the quantity (amount = quantity x price)",
+    ),
+    ReaderOption("price", "--price", "price_col", "COL", "line-item exports: column of the unit price"),
+    ReaderOption(
+        "invoice",
+        "--invoice",
+        "invoice_col",
+        "COL",
+        "line-item exports: column of the invoice id (the lines of one invoice are one purchase)",
+    ),
+    ReaderOption(
+        "date_format",
+        "--date-format",
+        "date_format",
+        "FMT",
+        "strftime format of the dates, e.g. %%d/%%m/%%Y (default: recognised)",
+    ),
+    ReaderOption(
+        "returns",
+        "--returns",
+        "returns",
+        "HOW",
+        "negative amounts (returns): net them against the purchase (default), drop or keep them",
+        ("net", "drop", "keep"),
+    ),
+    ReaderOption(
+        "blank_customers",
+        "--blank-customers",
+        "blank_customers",
+        "HOW",
+        "rows without a customer id: raise an error (default; drop for line items) or drop them",
+        ("raise", "drop"),
+    ),
+    ReaderOption(
+        "sheet",
+        "--sheet",
+        "sheet",
+        "SHEET",
+        "Excel: the sheet to read, by name or position from 0 (default: every sheet with the columns)",
+    ),
+    ReaderOption(
+        "delimiter", "--delimiter", "delimiter", "CHAR", "text files: the field delimiter (default: recognised)"
+    ),
+    ReaderOption(
+        "encoding", "--encoding", "encoding", "NAME", "text files: the encoding, e.g. cp1252 (default: recognised)"
+    ),
+)
+
+
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """Add the reader's flags (:data:`READER_OPTIONS`) to ``parser``, in one argument group."""
+    group = parser.add_argument_group("reading the file")
+    for option in READER_OPTIONS:
+        group.add_argument(
+            option.flag,
+            dest=f"reader_{option.argument}",
+            metavar=option.metavar,
+            help=option.help,
+            choices=option.choices,
+        )
+
+
+def reader_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The reader's arguments given on the command line, as keywords of :func:`crmlib.data.read_transactions`."""
+    out: dict[str, Any] = {}
+    for option in READER_OPTIONS:
+        value = getattr(args, f"reader_{option.argument}", None)
+        if value is None:
+            continue
+        if option.argument == "sheet" and value.strip().isdigit():
+            value = int(value)
+        out[option.argument] = value
+    return out
+
+
+_HINT = re.compile(r"\b(" + "|".join(o.argument for o in READER_OPTIONS) + r")=('[^']*'|\"[^\"]*\"|\.\.\.|[^\s,;)]*)")
+
+
+def cli_hint(message: str) -> str:
+    """A reader message with its Python hints (``blank_customers='drop'``) shown as flags (``--blank-customers drop``).
+
+    Examples
+    --------
+    >>> cli_hint("Fill in the ids, or pass blank_customers='drop' to leave those rows out.")
+    'Fill in the ids, or pass --blank-customers drop to leave those rows out.'
+    >>> cli_hint("give date_format=... (e.g. date_format='%d/%m/%Y')")
+    'give --date-format ... (e.g. --date-format %d/%m/%Y)'
+    """
+    flags = {o.argument: o.flag for o in READER_OPTIONS}
+
+    def swap(match: re.Match[str]) -> str:
+        value = match.group(2).strip("'\"")
+        return f"{flags[match.group(1)]} {value}".rstrip()
+
+    return _HINT.sub(swap, message)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _quick_notebook_imports() -> None:
-    """Skip a 2-second import that notebook handling never needs.
-
-    nbformat validates notebooks with jsonschema, and jsonschema imports ``rfc3987_syntax`` (if installed)
-    only to check the rarely used ``iri`` string formats, which notebook schemas do not use; that
-    package builds a grammar at import time (about 2 s). Marking it absent in this process makes
-    every ``crmlib run`` that much faster; nothing else changes.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
-class _KnownParameterNotes:
-    """A logging filter: drop papermill's parameter-parsing warnings, since the command checks the names itself.
-
-    papermill warns "Passed unknown parameter" whenever its line-based reader cannot parse a line of the
-    ``parameters`` cell (a comment holding '=' is enough), although it injects the value all the same.
-    The command has already checked every name against the cell with Python's own parser.
-    """
-
-    def filter(self, record) -> bool:
-        message = record.getMessage()
-        return not message.startswith(("Passed unknown parameter", "Unable to parse line"))
-
-
-def _quiet_papermill() -> None:
-    import logging
-
-    for name in ("papermill", "papermill.translators"):  # a logger's filter does not see its children's records
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _KnownParameterNotes) for f in logger.filters):
-            logger.addFilter(_KnownParameterNotes())
 
 
 def _say(text: str = "") -> None:
@@ -146,18 +259,24 @@ def _data_file(value: str | os.PathLike | None, option: str) -> Path | None:
         raise UsageError(f"{option} {str(value)!r} is a folder; give the path of the transaction file inside it.")
     if not path.exists():
         raise UsageError(f"{option} {str(value)!r}: the file does not exist (relative paths start from {os.getcwd()}).")
+    if not path.is_file():
+        raise UsageError(
+            f"{option} {str(value)!r} is not a regular file (a pipe or a device); save the data to a file first."
+        )
     return path.resolve()
 
 
 def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
-    """Gather ``-p``, ``--customer/--date/--amount`` and ``--data`` into one dict of chapter parameters."""
+    """Gather ``-p``, the reader options and ``--data`` into one dict of chapter parameters."""
     params = _parse_parameters(args.parameters)
-    for option, name in COLUMN_OPTIONS.items():
-        value = getattr(args, option)
-        if value is not None:
-            if name in params and params[name] != value:
-                raise UsageError(f"--{option} and -p {name}=... disagree; give the column once.")
-            params[name] = value
+    given = reader_options(args)
+    for option in READER_OPTIONS:
+        if option.argument not in given:
+            continue
+        value = given[option.argument]
+        if option.parameter in params and params[option.parameter] != value:
+            raise UsageError(f"{option.flag} and -p {option.parameter}=... disagree; give the value once.")
+        params[option.parameter] = value
     data = _data_file(args.data, "--data")
     if "data_path" in params:
         if data is not None:
@@ -167,9 +286,12 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
             data = _data_file(params.pop("data_path"), "-p data_path")
     if data is not None:
         params["data_path"] = str(data)
-    for name in ("tables_dir",):  # output folders given as relative paths mean the user's current folder too
-        if isinstance(params.get(name), str) and not Path(params[name]).expanduser().is_absolute():
-            params[name] = str(Path(params[name]).expanduser().resolve())
+    elif given:
+        flags = ", ".join(o.flag for o in READER_OPTIONS if o.argument in given)
+        raise UsageError(f"{flags} describe{'s' if len(given) == 1 else ''} your file; give the file with --data FILE.")
+    for name, value in list(params.items()):  # output folders given as relative paths mean the user's current folder
+        if name.endswith("_dir") and isinstance(value, str) and not Path(value).expanduser().is_absolute():
+            params[name] = str(Path(value).expanduser().resolve())
     return params, data
 
 
@@ -181,19 +303,15 @@ def _written(chapters, *, index: bool) -> set[str]:
     return names
 
 
-def _out_folder(value: str, *, data: Path | None = None, written: set[str] = frozenset()) -> Path:
-    """The output folder; refuses a file, the folder of the stored chapters, and a folder where the
-    results would replace the user's data file."""
-    from crmlib.course import notebooks_dir
+def _out_folder(value: str, *, data: Path | None = None, written: frozenset[str] | set[str] = frozenset()) -> Path:
+    """The output folder of ``course``.
 
+    Refuses a file, the folder of the stored chapters, and a folder where the results would replace the data file.
+    """
     out = Path(value).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {value!r} is a file, not a folder; choose a folder for the results.")
-    if out.resolve() == notebooks_dir().resolve():
-        raise UsageError(
-            f"--out {value!r} is the folder of the stored chapters, which would be overwritten; "
-            "choose another folder (the default is build/), or use 'crmlib notebooks' to re-execute them in place."
-        )
+    _not_the_chapters(out, value)
     if data is not None and data.parent == out.resolve() and data.name in written:
         raise UsageError(
             f"the results would replace your data file {data.name!r} in --out {value!r}; "
@@ -202,17 +320,34 @@ def _out_folder(value: str, *, data: Path | None = None, written: set[str] = fro
     return out
 
 
+def _not_the_chapters(out: Path, value: str) -> None:
+    from crmlib.course import notebooks_dir
+
+    if out.resolve() == notebooks_dir().resolve():
+        raise UsageError(
+            f"--out {value!r} is the folder of the stored chapters, which would be overwritten; "
+            "choose another folder (the default is build/), or use 'crmlib notebooks' to re-execute them in place."
+        )
+
+
 def _forget_failure(out: Path, chapter) -> None:
     """After a successful run, remove the ``NN_name.failed.ipynb`` an earlier failed run left (crmlib's own file)."""
     (out / f"{chapter.stem}.failed.ipynb").unlink(missing_ok=True)
 
 
 def _check_known(chapter, params: dict[str, Any]) -> dict[str, Any]:
-    """Refuse parameter names the chapter does not have, listing those it has."""
+    """Refuse parameter names the chapter does not have, listing those it has (a reader option by its flag)."""
     from crmlib.course import notebook_parameters
 
     known = notebook_parameters(chapter.path)
     unknown = [name for name in params if name not in known]
+    by_parameter = {o.parameter: o.flag for o in READER_OPTIONS}
+    flags = [by_parameter[n] for n in unknown if n in by_parameter]
+    if flags:
+        raise UsageError(
+            f"chapter {chapter.stem} does not take {', '.join(flags)} yet (its parameters are: {', '.join(known)}); "
+            "run 'crmlib report' for the whole analysis of a file in this layout."
+        )
     if unknown:
         names = ", ".join(repr(n) for n in unknown)
         raise UsageError(f"chapter {chapter.stem} has no parameter {names}; its parameters are: {', '.join(known)}.")
@@ -239,13 +374,6 @@ def _selected(keys: Sequence[str] | None):
     return [c for c in everything if c.path in wanted]
 
 
-def _error_lines(exc: BaseException) -> str:
-    """The message of an error: first line as is, further lines (e.g. offending rows) indented."""
-    text = str(exc).strip() or type(exc).__name__
-    first, *rest = text.splitlines()
-    return "\n".join([first, *("  " + line for line in rest)])
-
-
 # --------------------------------------------------------------------------- subcommands
 
 
@@ -262,37 +390,141 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """``crmlib report``: the analysis of one transaction file, written as a page, a workbook, key figures, tables."""
+    from crmlib.data import DataError
+    from crmlib.outputs import OutputError, OutputFolder
+    from crmlib.params import ParameterError
+    from crmlib.report import REPORT_FILES, ReportError, ReportSettings, check_settings, write_report
+    from crmlib.report._compare import PreviousReportError, compare_reports, read_previous
+    from crmlib.report._pipeline import build_report, timed
+
+    data = _data_file(args.data, "--data")
+    assert data is not None
+    if Path(args.out).expanduser().exists() and not Path(args.out).expanduser().is_dir():
+        raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the report.")
+    settings = _parse_parameters(args.parameters)
+    for name in ReportSettings.__dataclass_fields__:
+        value = getattr(args, f"setting_{name}", None)
+        if value is None:
+            continue
+        if name in settings and settings[name] != value:
+            raise UsageError(f"--{name.replace('_', '-')} and -p {name}=... disagree; give the value once.")
+        settings[name] = value
+    try:
+        s = check_settings(settings, label=_setting_label)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+    say = None if args.quiet else timed(lambda text: print(text, file=sys.stderr, flush=True))
+    folder = OutputFolder(args.out, "report", force=args.force, protect=[data], option="--force")
+    _not_the_chapters(folder.root, args.out)
+    compare = Path(args.compare).expanduser() if args.compare else None
+    try:
+        folder.check(REPORT_FILES)
+        if compare is not None:
+            read_previous(compare)
+        report = build_report(data, reader=reader_options(args), settings=s, by=args.by, progress=say)
+        if compare is not None:
+            if say:
+                say("comparing with the previous report")
+            report.comparison = compare_reports(report, compare)
+            report.tables["changes"] = report.comparison.changes
+            for key in ("tier_migration", "quadrant_migration"):
+                if getattr(report.comparison, key) is not None:
+                    report.tables[key] = getattr(report.comparison, key)
+        write_report(report, folder, raw_cells=args.raw_cells, progress=say)
+    except (OutputError, PreviousReportError, ReportError) as exc:
+        raise Failure(str(exc)) from None
+    except ParameterError as exc:
+        raise Failure(_python_to_flags(str(exc))) from None
+    except DataError as exc:
+        raise Failure(cli_hint(str(exc))) from None
+    page = folder.root / "report.html"
+    statuses = ", ".join(f"{m.name} {m.status}" for m in report.models.values())
+    _say(f"report written: {_shown(page)} ({statuses})")
+    _say(f"workbook:       {_shown(folder.root / 'report.xlsx')}")
+    _say(f"tables:         {_shown(folder.root / 'tables')}/")
+    return 0
+
+
+def _setting_label(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+def _python_to_flags(message: str) -> str:
+    message = re.sub(r"The '(\w+)' argument of make_report", lambda m: _setting_label(m.group(1)), message)
+    return message.replace("The 'by' column", "--by")
+
+
 def cmd_run(args) -> int:
-    """``crmlib run CHAPTER``: execute one chapter with papermill into ``--out``."""
+    """``crmlib run CHAPTER``: execute one chapter with papermill into ``--out`` (through an output folder)."""
     from crmlib.course import ChapterError, run_chapter
+    from crmlib.outputs import OutputError, OutputFolder
 
     chapter = _find(args.chapter)
     params, data = _chapter_parameters(args)
     _check_known(chapter, params)
-    out = _out_folder(args.out, data=data, written=_written([chapter], index=False))
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
+    _not_the_chapters(out, args.out)
+    protect = [data] if data is not None else []
+    own = [f"{chapter.stem}.ipynb", f"{chapter.stem}.html", f"{chapter.stem}.failed.ipynb"]
+    try:
+        folder = OutputFolder(
+            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
+        )
+        folder.check(own if not args.html_off else own[::2])
+        extra = {
+            name: OutputFolder(value, "run", force=args.force, protect=protect, option="--force")
+            for name, value in params.items()
+            if name.endswith("_dir") and isinstance(value, str)
+        }
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     _say(f"Running {chapter.stem} ({_short_title(chapter)}) ...")
     start = time.perf_counter()
+    failure = None
     try:
-        notebook = run_chapter(
-            chapter.number, parameters=params, out=out, html=not args.html_off, progress=sys.stderr.isatty()
-        )
-    except ChapterError as exc:
+        with folder:
+            for name, other in extra.items():
+                params[name] = str(other.staging)
+            try:
+                notebook = run_chapter(
+                    chapter.number,
+                    parameters=params,
+                    out=folder.staging,
+                    html=not args.html_off,
+                    progress=sys.stderr.isatty(),
+                )
+            except ChapterError as exc:
+                failure = exc
+                folder.scope = [f"{chapter.stem}.failed.ipynb"]  # keep the previous good results as they were
+            if failure is None:
+                for other in extra.values():
+                    other.commit()
+    except OutputError as exc:
+        raise Failure(str(exc)) from None
+    finally:
+        for other in extra.values():
+            other.discard()
+    if failure is not None:
         failed = out / f"{chapter.stem}.failed.ipynb"
-        raise _Failure(
-            str(exc).strip()
+        raise Failure(
+            cli_hint(str(failure).strip())
             + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
-        ) from None
-    _forget_failure(out, chapter)
+        )
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
-    _say(f"  notebook: {_shown(notebook)}")
+    _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
-        _say(f"  page:     {_shown(notebook.with_suffix('.html'))}")
+        _say(f"  page:     {_shown(out / notebook.with_suffix('.html').name)}")
     return 0
 
 
 def cmd_course(args) -> int:
     """``crmlib course``: every chapter (or ``--only``) in order into ``--out``, with HTML and an index page."""
     from crmlib.course import ChapterError, run_chapter, write_index
+    from crmlib.outputs import record_files
 
     selected = _selected(args.only)
     if not selected:
@@ -324,10 +556,11 @@ def cmd_course(args) -> int:
             notebook = run_chapter(chapter.number, parameters=own, out=out, html=not args.html_off)
         except ChapterError as exc:
             failures.append(chapter)
-            first, *_ = _error_lines(exc).splitlines()
+            first, *_ = error_lines(exc).splitlines()
             _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
             continue
         _forget_failure(out, chapter)
+        record_files(out, "course", [p.name for p in (notebook, notebook.with_suffix(".html")) if p.is_file()])
         result = notebook.with_suffix(".html") if not args.html_off else notebook
         pages.append((chapter, result))
         _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(result)}")
@@ -335,11 +568,12 @@ def cmd_course(args) -> int:
     total = _seconds(time.perf_counter() - start_all)
     if pages and not args.html_off:
         _say(f"Contents page: {_shown(write_index(out, pages))}")
+        record_files(out, "course", ["index.html"])
     summary = f"{len(pages)} of {len(selected)} chapters ran in {total}"
     if failures:
         names = ", ".join(c.stem for c in failures)
         _say(f"{summary}; failed: {names} (partly executed notebooks: {_shown(out)}/NN_name.failed.ipynb).")
-        raise _Failure(f"{len(failures)} chapter{'s' if len(failures) != 1 else ''} failed: {names}.")
+        raise Failure(f"{len(failures)} chapter{'s' if len(failures) != 1 else ''} failed: {names}.")
     _say(summary + ".")
     return 0
 
@@ -361,7 +595,7 @@ def cmd_notebooks(args) -> int:
             execute_in_place(chapter.path)
         except ChapterError as exc:
             failures.append(chapter)
-            first, *_ = _error_lines(exc).splitlines()
+            first, *_ = error_lines(exc).splitlines()
             _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
             continue
         _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(chapter.path)}")
@@ -369,7 +603,7 @@ def cmd_notebooks(args) -> int:
     _say(f"{done} of {len(selected)} notebooks re-executed in {_seconds(time.perf_counter() - start_all)}.")
     if failures:
         names = ", ".join(c.stem for c in failures)
-        raise _Failure(f"{len(failures)} notebook{'s' if len(failures) != 1 else ''} failed: {names} (left unchanged).")
+        raise Failure(f"{len(failures)} notebook{'s' if len(failures) != 1 else ''} failed: {names} (left unchanged).")
     return 0
 
 
@@ -394,10 +628,10 @@ def _run_extension(name: str, argv: list[str]) -> int:
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel); default: the bundled data")
-    parser.add_argument("--customer", metavar="COL", help="column of the customer id in FILE (chapter parameter customer_col)")
-    parser.add_argument("--date", metavar="COL", help="column of the purchase date in FILE (chapter parameter date_col)")
-    parser.add_argument("--amount", metavar="COL", help="column of the amount in FILE (chapter parameter amount_col)")
+    parser.add_argument(
+        "--data", metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel); default: the bundled data"
+    )
+    add_reader_options(parser)
     parser.add_argument(
         "-p",
         "--parameter",
@@ -408,17 +642,105 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_report_parser(sub) -> None:
+    from crmlib.report._settings import SETTINGS_HELP
+
+    p = sub.add_parser(
+        "report",
+        help="the whole analysis of your transaction file: report.html, report.xlsx, report.json and tables/",
+        description="The whole analysis of one transaction file, for a manager: a page (report.html), "
+        "a workbook (report.xlsx), the key figures and each model's status (report.json) "
+        "and the tables (tables/*.csv). Nothing is fetched; the file is only read.",
+    )
+    p.add_argument("--data", required=True, metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report (created if missing)")
+    add_reader_options(p)
+    group = p.add_argument_group("the analysis")
+    group.add_argument(
+        "--by",
+        metavar="COLUMN",
+        help="split the headline tables by a per-customer column of the file (Country, channel)",
+    )
+    group.add_argument(
+        "--compare",
+        metavar="PREVIOUS_DIR",
+        help="the folder of an earlier report: add new and lost customers, tier moves, newly at risk, change in equity",
+    )
+    for name, text in SETTINGS_HELP.items():
+        group.add_argument(
+            f"--{name.replace('_', '-')}", dest=f"setting_{name}", metavar="VALUE", help=text, type=_setting_type(name)
+        )
+    group.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a setting as NAME=VALUE (the same as its flag), repeatable",
+    )
+    out = p.add_argument_group("the output")
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace files of an earlier report that were changed since "
+        "(files crmlib did not write are never replaced)",
+    )
+    out.add_argument(
+        "--raw-cells",
+        action="store_true",
+        help="write text cells as they are (by default cells a spreadsheet would evaluate, starting with "
+        "= + - @, get a leading apostrophe)",
+    )
+    out.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(handler=cmd_report)
+
+
+def _setting_type(name: str):
+    if name in ("unit", "calibration_end"):
+        return str
+    if name in ("interval_draws", "seed", "top"):
+        return _whole(name)
+    return _number(name)
+
+
+def _number(name: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a number, got {text!r}") from None
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _whole(name: str):
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"--{name.replace('_', '-')} must be a whole number, got {text!r}"
+            ) from None
+
+    parse.__name__ = "whole number"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``crmlib`` argument parser (subcommands list, run, course, notebooks and the extensions)."""
-    parser = _Parser(
+    """The ``crmlib`` argument parser (subcommands report, list, run, course, notebooks and the extensions)."""
+    parser = CommandParser(
         prog="crmlib",
-        description="The CRM course kit: run the chapters on the bundled data or on your own transaction file.",
-        epilog="Example: crmlib run 04 --data sales.csv --customer Customer --date 'Order Date' --amount Total",
+        description="The CRM course kit: a report on your own transaction file, and the course's chapters.",
+        epilog="Example: crmlib report --data sales.csv --out report --customer Customer --date 'Order Date' "
+        "--amount Total",
     )
     from crmlib import __version__
 
     parser.add_argument("--version", action="version", version=f"crmlib {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+
+    _add_report_parser(sub)
 
     p = sub.add_parser("list", help="the chapters of the course, with number and title")
     p.set_defaults(handler=cmd_list)
@@ -426,15 +748,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one chapter (on the bundled data or your file) into --out")
     p.add_argument("chapter", metavar="CHAPTER", help="chapter number or name, e.g. 04 or clv_npv (see 'crmlib list')")
     _add_data_options(p)
-    p.add_argument("--out", default="build", metavar="DIR", help="folder for NN_name.ipynb and NN_name.html (default: build)")
+    p.add_argument(
+        "--out", default="build", metavar="DIR", help="folder for NN_name.ipynb and NN_name.html (default: build)"
+    )
     p.add_argument("--no-html", dest="html_off", action="store_true", help="write the executed notebook only")
+    p.add_argument(
+        "--force", action="store_true", help="also replace files crmlib wrote before that were changed since"
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("course", help="run every chapter in order into --out, with HTML pages and index.html")
     _add_data_options(p)
-    p.add_argument("--out", default="build", metavar="DIR", help="folder for the notebooks, pages and index.html (default: build)")
-    p.add_argument("--only", action="append", metavar="CHAPTERS", help="only these chapters, e.g. --only 00,04 (repeatable)")
-    p.add_argument("--no-html", dest="html_off", action="store_true", help="write the executed notebooks only (no pages, no index)")
+    p.add_argument(
+        "--out", default="build", metavar="DIR", help="folder for the notebooks, pages and index.html (default: build)"
+    )
+    p.add_argument(
+        "--only", action="append", metavar="CHAPTERS", help="only these chapters, e.g. --only 00,04 (repeatable)"
+    )
+    p.add_argument(
+        "--no-html", dest="html_off", action="store_true", help="write the executed notebooks only (no pages, no index)"
+    )
     p.set_defaults(handler=cmd_course)
 
     p = sub.add_parser("notebooks", help="re-execute the stored chapters in place (make notebooks)")
@@ -458,10 +791,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         if args.handler in (cmd_run, cmd_course):
-            _quick_notebook_imports()
-            _quiet_papermill()
+            quick_notebook_imports()
+            quiet_papermill()
         elif args.handler is cmd_notebooks:
-            _quick_notebook_imports()
+            quick_notebook_imports()
         return args.handler(args)
     except SystemExit as exc:  # argparse's --help and --version (also in the extensions' own parsers)
         if exc.code is None or isinstance(exc.code, int):
@@ -469,24 +802,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc.code), 1)
     except UsageError as exc:
         return _fail(exc, 2)
-    except _Failure as exc:
+    except Failure as exc:
         return _fail(exc, 1)
     except KeyboardInterrupt:
-        print("crmlib: interrupted.", file=sys.stderr, flush=True)
+        _interrupted()
         return 130
     except (ValueError, OSError) as exc:  # crmlib's ChapterError/ParameterError/DataError, missing files, permissions
         if os.environ.get("CRMLIB_DEBUG"):
             raise
-        return _fail(exc, 1)
+        return _fail(error_lines(cli_hint(str(exc))), 1)
     except Exception as exc:  # a bug: say so in one line; CRMLIB_DEBUG=1 shows the traceback
         if os.environ.get("CRMLIB_DEBUG"):
             raise
-        message = f"unexpected {type(exc).__name__}: {_error_lines(exc)}\n  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
+        message = (
+            f"unexpected {type(exc).__name__}: {error_lines(exc)}\n"
+            "  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
+        )
         return _fail(message, 1)
 
 
+def _interrupted() -> None:
+    """Ctrl-C: one line; a second Ctrl-C while shutting down (the kernel, threads) is not shown either."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("crmlib: interrupted.", file=sys.stderr, flush=True)
+
+
 def _fail(exc: BaseException | str, code: int) -> int:
-    text = exc if isinstance(exc, str) else _error_lines(exc)
+    text = exc if isinstance(exc, str) else error_lines(exc)
     print(f"crmlib: error: {text}", file=sys.stderr, flush=True)
     return code
 

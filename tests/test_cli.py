@@ -19,7 +19,9 @@ import pytest
 
 import crmlib
 import crmlib.course
+import crmlib.outputs
 from crmlib import cli
+from crmlib.outputs import MANIFEST_NAME, STAGING_PREFIX
 
 KERNEL_LOG = "[IPKernelApp]"  # ipykernel 7 logs a line to the inherited stderr when it starts (not crmlib's)
 
@@ -40,9 +42,9 @@ def _chapter(title: str, body: str) -> nbformat.NotebookNode:
     load = nbformat.v4.new_code_cell(
         "import pandas as pd\nimport crmlib.data\n"
         "if data_path is not None:\n"
-        "    tx = pd.read_csv(data_path, parse_dates=[date_col]).rename(columns={customer_col: 'customer_id', date_col: 'date', amount_col: 'amount'})\n"
-        "    crmlib.data.check_canonical(tx, 'this chapter')\n"
-        + body
+        "    tx = pd.read_csv(data_path, parse_dates=[date_col]).rename(\n"
+        "        columns={customer_col: 'customer_id', date_col: 'date', amount_col: 'amount'})\n"
+        "    crmlib.data.check_canonical(tx, 'this chapter')\n" + body
     )
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), params, validate, load]
     return nb
@@ -99,7 +101,9 @@ def _assert_one_error_line(err: str, *fragments: str) -> None:
 
 def _user_csv(folder: Path, *, customer="Customer", date="Order Date", amount="Total") -> Path:
     path = folder / "sales.csv"
-    path.write_text(f"{customer},{date},{amount}\nA,2024-01-02,10\nA,2024-02-03,12.5\nB,2024-01-05,7\n", encoding="utf-8")
+    path.write_text(
+        f"{customer},{date},{amount}\nA,2024-01-02,10\nA,2024-02-03,12.5\nB,2024-01-05,7\n", encoding="utf-8"
+    )
     return path
 
 
@@ -143,14 +147,32 @@ def test_list_without_chapters_is_a_clear_error(monkeypatch, tmp_path, capsys):
 def test_run_maps_data_and_column_options_to_chapter_parameters(recorded, tmp_path, capsys):
     data = _user_csv(tmp_path)
     code = cli.main(
-        ["run", "tiny", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
-         "--amount", "Total", "-p", "n=5", "--out", "results", "--no-html"]
+        [
+            "run",
+            "tiny",
+            "--data",
+            "sales.csv",
+            "--customer",
+            "Customer",
+            "--date",
+            "Order Date",
+            "--amount",
+            "Total",
+            "-p",
+            "n=5",
+            "--out",
+            "results",
+            "--no-html",
+        ]
     )
     assert code == 0, _error(capsys)
     (call,) = recorded
     assert call["key"] == "00"
     assert call["html"] is False
-    assert call["out"] == Path("results")
+    # The chapter runs into a staging folder inside --out; its files are moved into place when it is done.
+    assert call["out"].parent == Path("results") and call["out"].name.startswith(STAGING_PREFIX)
+    assert (tmp_path / "results" / "00_tiny.ipynb").is_file()
+    assert not [p for p in (tmp_path / "results").iterdir() if p.name.startswith(STAGING_PREFIX)]
     assert call["parameters"] == {
         "n": 5,
         "customer_col": "Customer",
@@ -175,7 +197,10 @@ def test_run_resolves_a_relative_data_path_parameter_against_the_current_folder(
         (["run", "0", "--data", "missing.csv"], ["--data 'missing.csv'", "does not exist"]),
         (["run", "0", "-p", "n"], ["-p 'n'", "name=value"]),
         (["run", "0", "-p", "=4"], ["-p '=4'", "name=value"]),
-        (["run", "0", "-p", "discount=0.1"], ["no parameter 'discount'", "data_path, customer_col, date_col, amount_col, n"]),
+        (
+            ["run", "0", "-p", "discount=0.1"],
+            ["no parameter 'discount'", "data_path, customer_col, date_col, amount_col, n"],
+        ),
         (["run", "0", "--data", "sales.csv", "-p", "data_path=sales.csv"], ["--data and -p data_path"]),
         (["run", "0", "--customer", "A", "-p", "customer_col=B"], ["--customer and -p customer_col"]),
         (["run"], ["CHAPTER", "crmlib run --help"]),
@@ -208,10 +233,15 @@ def test_results_never_replace_the_data_file(recorded, tmp_path, capsys):
     data = tmp_path / "00_tiny.html"  # an unlucky name: the page of chapter 00 would replace it
     data.write_text("customer_id,date,amount\n", encoding="utf-8")
     assert cli.main(["run", "0", "--data", "00_tiny.html", "--out", "."]) == 2
-    _assert_one_error_line(_error(capsys)[1], "would replace your data file '00_tiny.html'")
+    _assert_one_error_line(_error(capsys)[1], "would replace your input file '00_tiny.html'")
     assert cli.main(["course", "--data", "00_tiny.html", "--out", "."]) == 2
+    _error(capsys)
     assert recorded == []
-    _user_csv(tmp_path)  # sales.csv beside the results is fine
+    _user_csv(tmp_path)  # sales.csv beside the results is fine, but 00_tiny.html is still the user's own file
+    assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 2
+    _assert_one_error_line(_error(capsys)[1], "00_tiny.html in '.' was not written by crmlib run")
+    assert data.read_text(encoding="utf-8") == "customer_id,date,amount\n"
+    data.unlink()
     assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 0
 
 
@@ -288,11 +318,20 @@ def test_an_extension_error_is_reported_like_the_others(monkeypatch, capsys):
 
 def test_a_usage_error_is_one_line_in_a_real_process(course_env, tmp_path):
     env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
-    done = subprocess.run([sys.executable, "-m", "crmlib", "run", "99"], capture_output=True, text=True, check=False,
-                          cwd=tmp_path, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlib", "run", "99"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == ["crmlib: error: There is no chapter '99'. The chapters are: 00_tiny, 01_breaks."]
+    assert done.stderr.splitlines() == [
+        "crmlib: error: There is no chapter '99'. The chapters are: 00_tiny, 01_breaks."
+    ]
 
 
 # --------------------------------------------------------------------------- real runs (a kernel each)
@@ -303,9 +342,24 @@ def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(cour
     _user_csv(tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "00_tiny.failed.ipynb").write_text("{}", encoding="utf-8")  # left by an earlier failed run
+    crmlib.outputs.record_files(tmp_path / "out", "run", ["00_tiny.failed.ipynb"])  # as that run recorded it
     code = cli.main(
-        ["run", "00", "--data", "sales.csv", "--customer", "Customer", "--date", "Order Date",
-         "--amount", "Total", "-p", "n=4", "--out", "out"]
+        [
+            "run",
+            "00",
+            "--data",
+            "sales.csv",
+            "--customer",
+            "Customer",
+            "--date",
+            "Order Date",
+            "--amount",
+            "Total",
+            "-p",
+            "n=4",
+            "--out",
+            "out",
+        ]
     )
     out, err = _error(capsys)
     assert code == 0, err
@@ -326,9 +380,30 @@ def test_a_chapter_failing_on_bad_data_is_one_line_in_a_real_process(course_env,
     _user_csv(tmp_path, amount="Revenue")  # the chapter is told the amount is in 'Total'
     env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
     done = subprocess.run(
-        [sys.executable, "-m", "crmlib", "run", "0", "--data", "sales.csv", "--customer", "Customer",
-         "--date", "Order Date", "--amount", "Total", "--no-html", "--out", "out"],
-        capture_output=True, text=True, check=False, cwd=tmp_path, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "crmlib",
+            "run",
+            "0",
+            "--data",
+            "sales.csv",
+            "--customer",
+            "Customer",
+            "--date",
+            "Order Date",
+            "--amount",
+            "Total",
+            "--no-html",
+            "--out",
+            "out",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
     )
     assert done.returncode == 1
     err = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(KERNEL_LOG))
@@ -351,7 +426,6 @@ def test_course_runs_the_rest_after_a_failure_and_exits_1(course_env, tmp_path, 
     _assert_one_error_line(err, "1 chapter failed: 01_breaks")
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert '<a href="00_tiny.html">' in index and "01_breaks" not in index
-
 
 
 @pytest.mark.slow
@@ -395,3 +469,153 @@ def test_course_may_replace_its_own_index_page(recorded, tmp_path, capsys):
     assert cli.main(["course", "--only", "00", "--out", "site"]) == 0, _error(capsys)
     assert '<a href="00_tiny.html">' in (out / "index.html").read_text(encoding="utf-8")
     assert "1 of 1 chapters ran" in _error(capsys)[0]
+
+
+# --------------------------------------------------------------------------- the reader options, one definition
+
+
+def _flags(parser_name: str) -> set[str]:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return {s for action in sub.choices[parser_name]._actions for s in action.option_strings}
+
+
+def test_report_and_run_take_the_same_reader_options_and_the_reader_has_them():
+    import inspect
+
+    from crmlib.data import read_transactions
+
+    arguments = set(inspect.signature(read_transactions).parameters)
+    for option in cli.READER_OPTIONS:
+        assert option.argument in arguments, option
+        assert option.flag in _flags("report") and option.flag in _flags("run") and option.flag in _flags("course")
+
+
+@pytest.mark.parametrize(
+    "hint, shown",
+    [
+        ("or pass blank_customers='drop' to leave those rows out", "or pass --blank-customers drop to leave"),
+        ("pass date_format=... if the dates were read with the wrong format", "pass --date-format ... if the"),
+        ("(e.g. delimiter=';').", "(e.g. --delimiter ;)."),
+        ("Pass returns='keep' to read the rows as they are.", "Pass --returns keep to read"),
+        ("or read without invoice= (one row per line)", "or read without --invoice (one row per line)"),
+        ("Did you mean 'Customer'? Pass customer='Customer'.", "Pass --customer Customer."),
+    ],
+)
+def test_reader_hints_name_the_flag_on_the_command_line(hint, shown):
+    assert shown in cli.cli_hint(hint)
+
+
+def test_every_hint_of_a_blank_id_error_names_an_existing_flag(tmp_path, capsys):
+    data = tmp_path / "blank.csv"
+    data.write_text("customer_id,date,amount\n,2024-01-02,3\nB,2024-01-03,4\n", encoding="utf-8")
+    assert cli.main(["report", "--data", str(data), "--out", str(tmp_path / "r"), "--quiet"]) == 1
+    err = _error(capsys)[1]
+    assert "--blank-customers drop" in err and "blank_customers=" not in err
+    assert "--blank-customers" in _flags("report")
+
+
+def test_run_passes_the_reader_options_as_chapter_parameters(recorded, monkeypatch, tmp_path, capsys):
+    known = {
+        "data_path": None,
+        "customer_col": "customer_id",
+        "date_col": "date",
+        "amount_col": "amount",
+        "quantity_col": None,
+        "price_col": None,
+        "invoice_col": None,
+        "date_format": None,
+        "returns": "net",
+        "blank_customers": None,
+        "sheet": None,
+    }
+    monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known)
+    _user_csv(tmp_path)
+    code = cli.main(
+        [
+            "run",
+            "0",
+            "--data",
+            "sales.csv",
+            "--customer",
+            "Customer ID",
+            "--date",
+            "InvoiceDate",
+            "--quantity",
+            "Quantity",
+            "--price",
+            "Price",
+            "--invoice",
+            "Invoice",
+            "--date-format",
+            "%d/%m/%Y",
+            "--returns",
+            "drop",
+            "--blank-customers",
+            "drop",
+            "--sheet",
+            "1",
+            "--no-html",
+        ]
+    )
+    assert code == 0, _error(capsys)
+    (call,) = recorded
+    params = call["parameters"]
+    assert (params["quantity_col"], params["price_col"], params["invoice_col"]) == ("Quantity", "Price", "Invoice")
+    assert (params["date_format"], params["returns"], params["blank_customers"], params["sheet"]) == (
+        "%d/%m/%Y",
+        "drop",
+        "drop",
+        1,
+    )
+
+
+def test_run_names_a_reader_flag_a_chapter_does_not_take_yet(recorded, tmp_path, capsys):
+    _user_csv(tmp_path)
+    assert cli.main(["run", "0", "--data", "sales.csv", "--quantity", "Qty", "--price", "Price"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "chapter 00_tiny does not take --quantity, --price yet")
+    assert recorded == []
+
+
+def test_reader_options_without_data_are_a_usage_error(recorded, capsys):
+    assert cli.main(["run", "0", "--customer", "Client"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "--customer describes your file; give the file with --data FILE")
+
+
+# --------------------------------------------------------------------------- output folders of run and course
+
+
+def test_run_keeps_other_chapters_files_and_replaces_its_own(recorded, tmp_path, capsys):
+    assert cli.main(["run", "0", "--out", "out"]) == 0
+    assert cli.main(["run", "1", "--out", "out"]) == 0
+    assert cli.main(["run", "0", "--out", "out"]) == 0  # its own files again: replaced without --force
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted([MANIFEST_NAME, "00_tiny.ipynb", "00_tiny.html", "01_breaks.ipynb", "01_breaks.html"])
+
+
+def test_run_replaces_the_pages_course_wrote_but_not_a_users_file(recorded, tmp_path, capsys):
+    assert cli.main(["course", "--out", "site"]) == 0
+    assert cli.main(["run", "0", "--out", "site"]) == 0, _error(capsys)
+    (tmp_path / "site" / "01_breaks.html").write_text("edited", encoding="utf-8")
+    assert cli.main(["run", "1", "--out", "site"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "01_breaks.html in 'site' was changed since crmlib run wrote it")
+    assert cli.main(["run", "1", "--out", "site", "--force"]) == 0
+    assert (tmp_path / "site" / "01_breaks.html").read_text(encoding="utf-8") == "<html></html>"
+
+
+def test_a_failed_run_keeps_the_previous_good_results(course_env, monkeypatch, tmp_path, capsys):
+    from crmlib.course import ChapterError
+
+    def fails(key, *, parameters=None, out="build", html=True, **kwargs):
+        (Path(out) / "00_tiny.failed.ipynb").write_text("{}", encoding="utf-8")
+        raise ChapterError("Chapter 00_tiny stopped: ValueError: boom")
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "00_tiny.ipynb").write_text("good", encoding="utf-8")
+    crmlib.outputs.record_files(out, "run", ["00_tiny.ipynb"])
+    monkeypatch.setattr(crmlib.course, "run_chapter", fails)
+    assert cli.main(["run", "0", "--out", "out"]) == 1
+    _assert_one_error_line(_error(capsys)[1], "Chapter 00_tiny stopped: ValueError: boom")
+    assert (out / "00_tiny.ipynb").read_text(encoding="utf-8") == "good"
+    assert (out / "00_tiny.failed.ipynb").is_file()

@@ -1,263 +1,264 @@
-"""``crmlib report``: the capstone chapter run on a file, written as report.html, report.ipynb and CSV tables.
+"""``crmlib.report.make_report``: the pipeline checked on its result object, against data with a known truth.
 
-Real runs start a kernel and execute the whole capstone, so they are few: the bundled log (once, shared by
-the tests that need a good report), a run that fails on a wrong column, a tiny log, and a line-item export.
-The command-line checks that stop before anything runs are fast and not marked slow.
+The log is drawn from :func:`crmlib.datasets.make_retail` (BG/NBD r=0.5, alpha=8 weeks, a=0.8, b=4; Gamma-Gamma
+p=6, q=4, v=15); the expected values are computed here from the generator's frames or from the library's own
+functions, never copied from a run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from pathlib import Path
+import json
 
-import nbformat
+import numpy as np
 import pandas as pd
 import pytest
+from report_harness import retail
 
-import crmlib
-from crmlib import cli
-
-#: The columns of tables/customers.csv, as documented in the report chapter and in crmlib.report.
-CUSTOMER_COLUMNS = [
-    "customer_id", "frequency", "recency", "T", "monetary_value", "revenue", "margin",
-    "R", "F", "M", "FM", "segment", "tier", "current_value", "potential_value", "quadrant",
-    "p_alive", "expected_purchases", "clv", "at_risk", "campaign_expected_profit", "campaign_target",
-]
-MODEL_COLUMNS = ["p_alive", "expected_purchases", "clv"]
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _tree(folder: Path) -> dict[str, str]:
-    """Every file below ``folder`` (relative name -> sha256)."""
-    return {str(p.relative_to(folder)): _sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _report(argv: list[str], capsys) -> tuple[int, str, str]:
-    code = cli.main(["report", *argv, "--quiet"])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-# --------------------------------------------------------------------------- the bundled log, once
+from crmlib import tiers
+from crmlib.params import ParameterError
+from crmlib.report import (
+    ACTIONS,
+    CUSTOMER_COLUMNS,
+    REPORT_FILES,
+    ModelStatus,
+    ReportError,
+    ReportSettings,
+    make_report,
+)
+from crmlib.report._settings import check_settings
+from crmlib.report._trust import check_calibration, check_holdout, check_intervals, check_shapes
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory):
-    """The bundled log written as a user's CSV with other column names (and an extra column), reported once."""
-    folder = tmp_path_factory.mktemp("bundled")
-    tx = crmlib.datasets.load_transactions()
-    data = folder / "sales export.csv"
-    tx.rename(columns={"customer_id": "Client", "date": "Order Date", "amount": "Total"}).assign(
-        Store="north").to_csv(data, index=False)
-    before = _sha(data)
-    out = folder / "report"
-    code = cli.main(["report", "--data", str(data), "--out", str(out), "--customer", "Client",
-                     "--date", "Order Date", "--amount", "Total", "--quiet"])
-    return {"tx": tx, "data": data, "before": before, "out": out, "code": code}
+def truth():
+    return retail(3000, seed=21)
 
 
-@pytest.mark.slow
-def test_report_on_the_bundled_log_writes_page_notebook_and_tables(bundled):
-    out, tx = bundled["out"], bundled["tx"]
-    assert bundled["code"] == 0
-    assert (out / "report.ipynb").is_file()
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.ipynb", "tables"]
-    html = (out / "report.html").read_text(encoding="utf-8")
-    sources = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", html)
-    assert len(sources) >= 5  # the chapter's figures
-    assert all(src.startswith("data:image/") for src in sources)
-    customers = pd.read_csv(out / "tables" / "customers.csv", dtype={"customer_id": str})
-    assert list(customers.columns) == CUSTOMER_COLUMNS
-    assert customers["customer_id"].is_unique
-    assert set(customers["customer_id"]) == set(tx["customer_id"])
-    # Independent of the chapter's code: the revenue column adds up to the amounts in the input file.
-    assert customers["revenue"].sum() == pytest.approx(pd.read_csv(bundled["data"])["Total"].sum(), rel=1e-9)
-    # On the bundled log every model column is there (5,000 customers, 2.5 years).
-    assert customers[MODEL_COLUMNS].notna().all().all()
-    assert customers["p_alive"].between(0, 1).all()
-    for name in ("tiers.csv", "segments.csv", "quadrants.csv", "README.txt"):
-        assert (out / "tables" / name).is_file()
-    tiers = pd.read_csv(out / "tables" / "tiers.csv", index_col=0)
-    # The default pyramid, 1% / 4% / 15% / 80% of 5,000 customers by hand.
-    assert tiers.loc[["VIP", "major", "common", "minor"], "customers"].tolist() == [50, 200, 750, 4000]
-    quadrants = pd.read_csv(out / "tables" / "quadrants.csv", index_col=0)
-    assert quadrants.loc["total", "customers"] == 5000
-
-
-@pytest.mark.slow
-def test_the_input_file_is_unchanged(bundled):
-    assert _sha(bundled["data"]) == bundled["before"]
-
-
-@pytest.mark.slow
-def test_a_failing_run_leaves_the_previous_report_as_it_was(bundled, capsys):
-    out = bundled["out"]
-    before = _tree(out)
-    code, _, err = _report(["--data", str(bundled["data"]), "--out", str(out), "--customer", "Kunde",
-                            "--date", "Order Date", "--amount", "Total"], capsys)
-    assert code == 1
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("crmlib: error:") and "'Kunde'" in err
-    assert "Traceback" not in err
-    assert _tree(out) == before
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".crmlib-staging")]
-
-
-# --------------------------------------------------------------------------- the output folder
-
-
-@pytest.fixture
-def tiny_csv(tmp_path) -> Path:
-    """Four customers, one purchase each: no repeat buyer, so no model can be fitted."""
-    path = tmp_path / "tiny.csv"
-    path.write_text(
-        "Kunde,Tag,Betrag,Filiale\n"
-        "A,2024-01-05,10.50,x\n"
-        "B,2024-02-01,20.00,y\n"
-        "C,2024-03-10,5.00,z\n"
-        "D,2024-03-11,7.25,w\n",
-        encoding="utf-8",
+@pytest.fixture(scope="module")
+def frame(truth):
+    """The log as a user's frame: other column names, and two per-customer columns."""
+    info = truth.customers.set_index("customer_id")
+    tx = truth.transactions
+    return pd.DataFrame(
+        {
+            "Client": tx["customer_id"],
+            "Day": tx["date"],
+            "Sales": tx["amount"],
+            "Region": tx["customer_id"].map(info["region"]),
+            "Channel": tx["customer_id"].map(info["channel"]),
+        }
     )
-    return path
 
 
-TINY = ["--customer", "Kunde", "--date", "Tag", "--amount", "Betrag"]
+READER = {"customer": "Client", "date": "Day", "amount": "Sales"}
 
 
-def test_a_folder_holding_other_files_is_refused_without_force(tiny_csv, tmp_path, capsys):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    before = _tree(out)
-    code, _, err = _report(["--data", str(tiny_csv), "--out", str(out), *TINY], capsys)
-    assert code == 1
-    assert len(err.strip().splitlines()) == 1
-    assert "--force" in err and "notes.txt" in err
-    assert _tree(out) == before
-    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+@pytest.fixture(scope="module")
+def report(frame):
+    return make_report(frame, reader=READER, by="Region", interval_draws=10)
 
 
-def test_the_report_never_replaces_the_data_file(tmp_path, capsys):
-    out = tmp_path / "out"
-    (out / "tables").mkdir(parents=True)
-    data = out / "tables" / "sales.csv"
-    data.write_text("customer_id,date,amount\na,2024-01-01,1\n", encoding="utf-8")
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--force"], capsys)
-    assert code == 1
-    assert "would replace your data file" in err
-    assert data.is_file()
+def test_the_models_are_fitted_trusted_and_recover_the_truth(report, truth):
+    assert report.status() == {"bg_nbd": "fitted", "gamma_gamma": "fitted"}
+    assert report.trusted
+    est = report.models["bg_nbd"].estimates["estimate"]
+    for name in ("r", "alpha", "a", "b"):  # alpha in weeks, as generated
+        assert est[name] == pytest.approx(truth.params[name], rel=0.35), name
+    lower, upper = report.models["bg_nbd"].estimates.loc["r", ["lower_95", "upper_95"]]
+    assert lower < truth.params["r"] < upper
+    spend = report.models["gamma_gamma"].estimates["estimate"]
+    mean_spend = spend["p"] * spend["v"] / (spend["q"] - 1)
+    true_mean = truth.params["p"] * truth.params["v"] / (truth.params["q"] - 1)
+    assert mean_spend == pytest.approx(true_mean, rel=0.15)
+    assert abs(report.holdout["error"]) <= report.settings.holdout_tolerance
 
 
-@pytest.mark.slow
-def test_tiny_data_gives_a_complete_report_saying_why_the_models_are_missing(tiny_csv, tmp_path, capsys):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    code, stdout, err = _report(["--data", str(tiny_csv), "--out", str(out), *TINY, "--force"], capsys)
-    assert code == 0, err
-    assert "report written" in stdout
-    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"  # --force leaves other files alone
-    html = (out / "report.html").read_text(encoding="utf-8")
-    assert "the BG/NBD model could not be fitted" in html
-    assert "only 4 customers" in html
-    assert "Skipped: the holdout validation" in html and "Skipped: the churn plan" in html
-    notebook = nbformat.read(out / "report.ipynb", as_version=4)
-    assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert "Traceback" not in html
-    customers = pd.read_csv(out / "tables" / "customers.csv", dtype={"customer_id": str})
-    assert list(customers.columns) == CUSTOMER_COLUMNS
-    assert sorted(customers["customer_id"]) == ["A", "B", "C", "D"]
-    assert customers[MODEL_COLUMNS].isna().all().all()
-    assert customers["revenue"].tolist() == [10.5, 20.0, 5.0, 7.25]
-    note = (out / "tables" / "README.txt").read_text(encoding="utf-8")
-    assert "Not computed (model)" in note and "Empty columns: p_alive, expected_purchases, clv" in note
+def test_customers_table_one_row_per_customer_with_every_column(report, truth, frame):
+    c = report.customers
+    assert list(c.columns) == [*CUSTOMER_COLUMNS, "Region", "Channel"]
+    assert c.index.is_unique and set(c.index) == set(truth.customers["customer_id"])
+    revenue = frame.groupby("Client")["Sales"].sum()
+    assert c["revenue"].to_numpy() == pytest.approx(revenue.reindex(c.index).to_numpy())
+    info = truth.customers.set_index("customer_id")
+    assert (c["Region"] == info["region"].reindex(c.index)).all()
+    assert (c["Channel"] == info["channel"].reindex(c.index)).all()
+    # The library's own definitions, not the report's copies of them.
+    expected_tier = tiers.pyramid(revenue.reindex(c.index), shares=(0.01, 0.04, 0.15, 0.80)).astype(str)
+    assert (c["tier"] == expected_tier).all()
+    assert c["p_alive"].between(0, 1).all()
+    assert ((c["frequency"] == 0) == (c["p_alive"] == 1)).all()  # BG/NBD: one-time buyers are "alive" by construction
+    assert (c["clv_lower_95"] <= c["clv"] + 1e-9).mean() > 0.95
 
 
-# --------------------------------------------------------------------------- a line-item export
+def test_actions_follow_the_stated_order(report):
+    c = report.customers
+    assert (c.loc[c["at_risk"], "action"] == ACTIONS["at risk"]).all()
+    rest = c[~c["at_risk"] & c["campaign_target"]]
+    assert (rest["action"] == ACTIONS["campaign"]).all()
+    plain = c[~c["at_risk"] & ~c["campaign_target"] & ~((c["frequency"] == 0) & (c["days_since_last_purchase"] < 90))]
+    assert (plain["action"] == plain["quadrant"].map(ACTIONS)).all()
+    risk = c[c["at_risk"]]
+    assert ((risk["p_alive"] < 0.5) & (risk["frequency"] > 0) & risk["tier"].isin(["VIP", "major", "common"])).all()
 
 
-def _online_retail_csv(path: Path) -> int:
-    """An Online-Retail-II-shaped export; returns the number of customers a person counts in it.
-
-    Twelve customers (ids 12346.0 ... 12357.0, written as floats like the original) each buy on three
-    days, two lines per invoice. Also: a cancellation (C-invoice) of one of 12346's purchases, guest
-    lines with a blank Customer ID, and customer 12999.0 whose only invoice is a cancellation (a return
-    with no purchase in the data: dropped). Customers counted: the twelve buyers.
-    """
-    rows = []
-    number = 489000
-    for k in range(12):
-        cid = f"{12346 + k}.0"
-        for visit in range(3):
-            number += 1
-            day = pd.Timestamp("2010-01-04") + pd.Timedelta(days=30 * visit + 7 * k + visit * k % 5)
-            for line, (code, qty, price) in enumerate((("85123A", 2 + k % 3, 2.55), ("71053", 1 + visit, 3.39))):
-                stamp = day + pd.Timedelta(hours=9, minutes=5 * line + k)
-                rows.append((str(number), code, "ITEM", qty, stamp.strftime("%Y-%m-%d %H:%M:%S"), price, cid,
-                             "United Kingdom"))
-    rows.append(("C489999", "85123A", "ITEM", -2, "2010-01-20 12:00:00", 2.55, "12346.0", "United Kingdom"))
-    rows.append(("490001", "22111", "ITEM", 4, "2010-02-02 10:00:00", 4.25, "", "United Kingdom"))
-    rows.append(("490001", "22112", "ITEM", 1, "2010-02-02 10:00:00", 1.25, "", "United Kingdom"))
-    rows.append(("C490002", "22112", "ITEM", -1, "2010-02-03 10:00:00", 1.25, "12999.0", "France"))
-    frame = pd.DataFrame(rows, columns=["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
-                                        "Customer ID", "Country"])
-    frame.to_csv(path, index=False)
-    return 12
+def test_key_figures_add_up(report):
+    kf, c = report.key_figures, report.customers
+    assert kf["customers"] == len(c)
+    assert kf["revenue"] == pytest.approx(c["revenue"].sum())
+    assert kf["customer_equity"] == pytest.approx(c["clv"].sum())
+    assert kf["customer_equity_lower_95"] < kf["customer_equity"] < kf["customer_equity_upper_95"]
+    assert kf["at_risk_customers"] == int(c["at_risk"].sum())
+    assert kf["campaign_customers"] == int(c["campaign_target"].sum())
 
 
-@pytest.mark.slow
-def test_a_line_item_export_is_read_by_invoice(tmp_path, capsys):
-    data = tmp_path / "online_retail_II.csv"
-    expected = _online_retail_csv(data)
+def test_decisions_name_their_money_and_label_assumptions(report):
+    titles = [d.title for d in report.decisions]
+    assert titles[0] == "Look after the best customers"
+    assert "Do not budget on forecasts yet" not in titles
+    campaign = next(d for d in report.decisions if d.title == "Run the retention campaign")
+    assert campaign.illustrative and "assumptions" in campaign.evidence
+    assert campaign.money == pytest.approx(report.key_figures["campaign_expected_profit"])
+    best = report.decisions[0]
+    tt = report.tables["tiers"]
+    assert best.money == pytest.approx(tt.loc[["VIP", "major"], "revenue"].sum())
+
+
+def test_by_splits_the_headline_table(report, truth):
+    table = report.tables["by_Region"]
+    assert table["customers"].sum() == len(report.customers)
+    assert table["customers"].to_dict() == truth.customers["region"].value_counts().to_dict()
+    assert table["customer_equity"].sum() == pytest.approx(report.key_figures["customer_equity"])
+    assert table["at_risk"].sum() == report.key_figures["at_risk_customers"]
+
+
+def test_without_out_nothing_is_written_and_with_out_every_file(frame, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = frame[frame["Client"] < "C000400"]
+    report = make_report(small, reader=READER, interval_draws=0)
+    assert list(tmp_path.iterdir()) == [] and report.paths == {}
     out = tmp_path / "report"
-    code, _, err = _report(["--data", str(data), "--out", str(out), "--customer", "Customer ID",
-                            "--date", "InvoiceDate", "--quantity", "Quantity", "--price", "Price",
-                            "--invoice", "Invoice"], capsys)
-    assert code == 0, err
-    customers = pd.read_csv(out / "tables" / "customers.csv", dtype={"customer_id": str})
-    assert len(customers) == expected
-    assert sorted(customers["customer_id"]) == [str(12346 + k) for k in range(12)]
-    # Three purchase days each (the cancellation nets against 12346's purchase and is no purchase day).
-    assert (customers["frequency"] == 2).all()
-    # Customer 12347 (k = 1): qty 3 x 2.55 on each visit plus 1, 2, 3 x 3.39 = 3 * 7.65 + 6 * 3.39.
-    revenue = customers.set_index("customer_id")["revenue"]
-    assert revenue["12347"] == pytest.approx(3 * 7.65 + 6 * 3.39)
-    # Customer 12346 (k = 0): 3 x (2 x 2.55) + 6 x 3.39, less the cancelled 2 x 2.55 (returns are netted).
-    assert revenue["12346"] == pytest.approx(3 * 5.10 + 6 * 3.39 - 5.10)
+    report = make_report(small, out, reader=READER, interval_draws=0)
+    assert set(REPORT_FILES) <= set(report.paths)
+    meta = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert meta["models"]["bg_nbd"]["status"] == report.models["bg_nbd"].status
+    assert meta["key_figures"]["customers"] == len(report.customers)
 
 
-# --------------------------------------------------------------------------- usage errors (nothing runs)
+def test_the_by_column_must_be_per_customer(frame):
+    with pytest.raises(
+        ParameterError,
+        match="The 'by' column 'Sales' is not a per-customer column of the file; "
+        "the per-customer columns are: 'Region', 'Channel'",
+    ):
+        make_report(frame.head(3000), reader=READER, by="Sales", interval_draws=0)
+
+
+# --------------------------------------------------------------------------- month over month
+
+
+def test_compare_counts_new_customers_moves_and_the_change_in_equity(frame, tmp_path):
+    frame = frame[frame["Client"] < "C001200"]
+    cut = pd.Timestamp("2024-06-30")
+    may = make_report(frame[frame["Day"] <= cut], tmp_path / "may", reader=READER, interval_draws=0)
+    june = make_report(frame, tmp_path / "june", reader=READER, interval_draws=0, compare=tmp_path / "may")
+    comp = june.comparison
+    first = frame.groupby("Client")["Day"].min()
+    assert sorted(comp.new_customers) == sorted(first.index[first > cut])
+    assert comp.lost_customers == []
+    assert comp.equity_change == pytest.approx(june.key_figures["customer_equity"] - may.key_figures["customer_equity"])
+    both = len(set(may.customers.index) & set(june.customers.index))
+    assert comp.tier_migration.drop(index="new").drop(columns="gone").to_numpy().sum() == both
+    assert comp.tier_migration.loc["new"].sum() == len(comp.new_customers)
+    expected = june.customers.index[
+        june.customers["at_risk"] & ~june.customers.index.map(lambda i: bool(may.customers["at_risk"].get(i, False)))
+    ]
+    assert sorted(comp.newly_at_risk) == sorted(expected)
+    meta = json.loads((tmp_path / "june" / "report.json").read_text(encoding="utf-8"))
+    assert meta["comparison"]["new_customers"] == len(comp.new_customers)
+    assert (tmp_path / "june" / "tables" / "tier_migration.csv").is_file()
+
+
+def test_compare_with_a_folder_that_holds_no_report(frame, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportError, match="holds no crmlib report"):
+        make_report(frame.head(500), reader=READER, compare=tmp_path / "empty", interval_draws=0)
+
+
+# --------------------------------------------------------------------------- the trust checks, one by one
+
+
+def _estimates(**params) -> pd.DataFrame:
+    rows = {
+        name: {"estimate": v, "std_error": se, "lower_95": v - 1.96 * se, "upper_95": v + 1.96 * se}
+        for name, (v, se) in params.items()
+    }
+    return pd.DataFrame(rows).T
+
+
+def test_boundary_parameters_are_not_trusted():
+    status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    check_shapes(
+        status,
+        _estimates(r=(0.3, 0.01), alpha=(5.0, 0.2), a=(7e-07, 1e-3), b=(11_487.0, 900.0)),
+        ("r", "a", "b"),
+        "a longer log",
+    )
+    assert status.status == "not trusted"
+    assert "a = 7e-07, b = 1.1e+04" in status.reasons[0] and status.fixes == ["a longer log"]
+
+
+def test_an_interval_spanning_zero_is_not_trusted():
+    status = ModelStatus("gamma_gamma", "Gamma-Gamma", status="fitted")
+    check_intervals(status, _estimates(p=(2.0, 0.1), q=(1.5, 1.0), v=(10.0, 1.0)), "more repeat buyers")
+    assert status.status == "not trusted" and "the 95% interval of q from" in status.reasons[0]
+    ok = ModelStatus("gamma_gamma", "Gamma-Gamma", status="fitted")
+    check_intervals(ok, _estimates(p=(2.0, 0.1), q=(3.0, 0.5), v=(10.0, 1.0)), "")
+    assert ok.trusted
+
+
+def test_a_short_calibration_period_is_not_trusted():
+    status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    assert not check_calibration(status, 56, 28, 20.0, "a year of data")
+    assert "56 days, fewer than the 90" in status.reasons[0] and "holdout period covers 28 days" in status.reasons[0]
+    long_gaps = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    assert not check_calibration(long_gaps, 120, 60, 90.0, "")
+    assert "fewer than 2 typical gaps" in long_gaps.reasons[0]
 
 
 @pytest.mark.parametrize(
-    "argv, fragment",
-    [
-        (["--out", "x"], "--data"),
-        (["--data", "{data}", "--out", "{out}", "-p", "colour=red"], "no parameter 'colour'"),
-        (["--data", "{data}", "--out", "{out}", "-p", "novalue"], "novalue"),
-        (["--data", "{missing}", "--out", "{out}"], "does not exist"),
-        (["--data", "{data}", "--out", "{out}", "-p", "tables_dir=/tmp"], "set by the command"),
-        (["--data", "{data}", "--out", "{out}", "--returns", "maybe"], "--returns"),
-    ],
+    "predicted, actual, trusted", [(110, 100, True), (130, 100, False), (70, 100, False), (5, 10, False)]
 )
-def test_usage_errors_exit_2_with_one_line(tiny_csv, tmp_path, capsys, argv, fragment):
-    out = tmp_path / "out"
-    words = [w.format(data=tiny_csv, out=out, missing=tmp_path / "nope.csv") for w in argv]
-    code, _, err = _report(words, capsys)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("crmlib: error:") and fragment in err
-    assert not out.exists()
+def test_the_holdout_bound(predicted, actual, trusted):
+    status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    check_holdout(status, predicted, actual, 0.25, "")
+    assert status.trusted is trusted
+    if actual < 20:
+        assert "too few" in status.reasons[0]
 
 
-def test_report_options_name_chapter_parameters():
-    from crmlib.course import find_chapter, notebook_parameters
-    from crmlib.report import REPORT_CHAPTER, REPORT_OPTIONS
+def test_status_as_json_names_the_reason_of_a_skip():
+    status = ModelStatus("bg_nbd", "BG/NBD").skip("only 4 customers", "more customers")
+    assert status.as_dict()["status"] == "skipped" and status.as_dict()["reason"] == "only 4 customers"
 
-    known = notebook_parameters(find_chapter(REPORT_CHAPTER).path)
-    assert set(REPORT_OPTIONS.values()) <= set(known)
-    assert {"data_path", "tables_dir"} <= set(known)
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_settings_have_one_default_each_and_ranges():
+    assert check_settings({}) == ReportSettings()
+    with pytest.raises(
+        ParameterError,
+        match=r"The 'horizon_months' argument of make_report must be a number in "
+        r"\(0, 120\] \(months\)\. Got 1000000000\.0 instead\.",
+    ):
+        check_settings({"horizon_months": 1e9})
+    with pytest.raises(ParameterError, match="'margin' argument of make_report is not a setting of the report"):
+        check_settings({"margin": 0.3})
+    with pytest.raises(ParameterError, match="must stay below 1"):
+        check_settings({"vip_share": 0.5, "major_share": 0.3, "common_share": 0.3})
+
+
+def test_make_report_refuses_a_setting_out_of_range_before_reading(tmp_path):
+    with pytest.raises(ParameterError, match="horizon_months"):
+        make_report(tmp_path / "does-not-exist.csv", horizon_months=1e9)
+    assert np.isfinite(ReportSettings().horizon_months)
