@@ -187,8 +187,14 @@ def _tilted_weights(shares: np.ndarray, tilt: np.ndarray) -> np.ndarray:
 
 
 def _acquisition_times(rng, n, start_ts, acq_ts, seasonality, growth) -> np.ndarray:
-    """Continuous acquisition times (days since start): a day drawn with weight season x growth, then uniform in it."""
+    """Continuous acquisition times (days since start): a day drawn with weight season x growth, then uniform in it.
+
+    Flat seasonality and no growth is a uniform draw over the window (one call, so a seed gives the same log as
+    before seasonality and growth existed).
+    """
     days = np.arange((acq_ts - start_ts).days + 1)
+    if growth == 0 and np.all(seasonality == seasonality[0]):
+        return rng.uniform(0.0, float(len(days)), n)
     when = start_ts + pd.to_timedelta(days, unit="D")
     weight = np.asarray(seasonality, dtype=float)[when.month.to_numpy() - 1] * (1.0 + growth) ** (days / 365.25)
     day = rng.choice(days, size=n, p=weight / weight.sum())
