@@ -1,5 +1,6 @@
 # The CRM course kit. Quick start: `make course` (run the course) and `make test` (run every test).
 # Everything lives in .venv, created on first use; nothing needs to be installed beforehand but Python 3.11+.
+# Each target installs the extras it needs (pyproject.toml): the course `course`, JupyterLab `lab`, the tests `test`.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,11 +11,12 @@ PYTEST_ARGS ?=
 # Extras installed by `make test`; CI adds spark (.ci/run): make test EXTRAS=test,spark
 EXTRAS ?= test
 
-.PHONY: help course test test-browser lab notebooks data bench exercises clean
+.PHONY: help course test lint test-browser lab notebooks data bench exercises clean
 
 help:
-	@echo "make course        set up, then run every chapter on the bundled data into $(OUT)/ (notebooks + HTML)"
-	@echo "make test          set up, then run every test (unit, notebooks, papermill, CLI, browser if present)"
+	@echo "make course        set up, then run every chapter on the bundled data and build the course site in $(OUT)/"
+	@echo "make test          set up, then run every test (lint, types, doctests, unit, notebooks, wheel, CLI, browser)"
+	@echo "make lint          only ruff and mypy (part of make test)"
 	@echo "make lab           open JupyterLab on the course"
 	@echo "make notebooks     re-execute the stored notebooks in place (deterministic)"
 	@echo "make data          regenerate data/ from fixed seeds"
@@ -26,41 +28,52 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[lab]"
+# One stamp per set of extras; a wider set (test includes lab, lab includes course) also stamps the narrower ones.
+$(VENV)/.installed-course: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e ".[course]"
 	touch $@
+
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e ".[lab]"
+	touch $@ $(VENV)/.installed-course
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e ".[$(EXTRAS)]"
-	touch $@ $(VENV)/.installed-base
+	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-course
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e ".[test,bench]"
-	touch $@ $(VENV)/.installed-base
+	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-course
 
-course: $(VENV)/.installed-base
+course: $(VENV)/.installed-course
 	$(BIN)/crmlib course --out $(OUT)
 
+# ruff, mypy and the doctests run inside pytest (tests/test_tooling.py, --doctest-modules), scheduled by xdist
+# with everything else.
 test: $(VENV)/.installed-$(EXTRAS)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-$(EXTRAS)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-browser: $(VENV)/.installed-$(EXTRAS)
 	CRM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser $(PYTEST_ARGS) tests/browser
 
-lab: $(VENV)/.installed-base
+lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/
 
-notebooks: $(VENV)/.installed-base
+notebooks: $(VENV)/.installed-course
 	$(BIN)/crmlib notebooks
 
-data: $(VENV)/.installed-base
+data: $(VENV)/.installed-course
 	$(BIN)/python -m crmlib.datasets data
 
-exercises: $(VENV)/.installed-base
+exercises: $(VENV)/.installed-course
 	$(BIN)/crmlib exercises build
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(OUT) test-output .pytest_cache
+	rm -rf $(OUT) test-output .pytest_cache dist

@@ -45,8 +45,12 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 #: make_retail settings: r, alpha (weeks), a, b give about 9.6 transactions per customer.
 GENERATOR = {"r": 1.2, "alpha": 5.0, "a": 0.8, "b": 4.0}
-FULL = {"customers": [100_000, 500_000], "big_rows": 50_000_000, "repeats": 3, "big_memory_limit": "1GB"}
-QUICK = {"customers": [600], "big_rows": 20_000, "repeats": 1, "big_memory_limit": "200MB"}
+# big_memory_limit None: summarize_file's own default (the kit sets DuckDB's memory limit, spilling and threads)
+FULL = {"customers": [100_000, 500_000], "big_rows": 50_000_000, "repeats": 3, "big_memory_limit": None,
+        "reader_rows": [1_000_000, 10_000_000]}
+QUICK = {"customers": [600], "big_rows": 20_000, "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
+#: The sections of a run (``--only`` picks some).
+SECTIONS = ("summary", "models", "reader", "big")
 CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
 
 
@@ -103,6 +107,44 @@ def big_path(work: Path, rows: int) -> Path:
     return path
 
 
+def csv_path(work: Path, rows: int) -> Path:
+    """A CSV log of about ``rows`` rows as exports write them (timestamps with the time of day), chunk by chunk.
+
+    Columns ``customer_id,date,amount``; dates ``2023-01-01 14:05:07``; written 1M customers at a time, so the
+    whole log is never in memory.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    path = work / f"retail_{rows}.csv"
+    if path.exists():
+        return path
+    work.mkdir(parents=True, exist_ok=True)
+    customers = max(int(rows / 9.6), 1)
+    chunk = min(1_000_000, customers)
+    tmp = path.with_suffix(".partial")
+    made, k = 0, 0
+    with pacsv.CSVWriter(tmp, pa.schema([("customer_id", pa.string()), ("date", pa.string()),
+                                         ("amount", pa.float64())]),
+                           write_options=pacsv.WriteOptions(quoting_style="none")) as writer:
+        while made < customers:
+            n = min(chunk, customers - made)
+            tx = make_log(n, seed=2000 + k, prefix=f"R{k:02d}")
+            seconds = np.random.default_rng(k).integers(6 * 3600, 22 * 3600, len(tx))
+            stamps = pa.array(tx["date"].to_numpy().astype("datetime64[s]") + seconds.astype("timedelta64[s]"))
+            writer.write_table(pa.table({
+                "customer_id": pa.array(tx["customer_id"].astype(str).to_numpy(dtype=object), pa.string()),
+                "date": pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S"),
+                "amount": pa.array(tx["amount"].to_numpy()),
+            }))
+            made += n
+            k += 1
+    tmp.rename(path)
+    return path
+
+
 def summary_path(work: Path, customers: int, unit: str = "M") -> Path:
     """The crmlib summary (unit months) the model fits start from."""
     import pandas as pd
@@ -139,6 +181,14 @@ def task(name: str, work: Path, size: int, memory_limit: str | None):
 
         path = str(log_path(work, size) if size > 0 else big_path(work, -size))
         return lambda: summarize_file(path, memory_limit=memory_limit)
+    if name == "crmlib.data.read_transactions":
+        from crmlib.data import read_transactions
+
+        path = str(csv_path(work, size))
+        return lambda: read_transactions(path, warn=False)
+    if name == "pandas.read_csv(engine='pyarrow')":
+        path = str(csv_path(work, size))
+        return lambda: pd.read_csv(path, engine="pyarrow")
     if name == "crmlib.scale.summarize_spark":
         from pyspark.sql import SparkSession
 
@@ -267,10 +317,32 @@ def pandas_summary(tx):
     return out
 
 
+def log_statistics(frame) -> dict:
+    """What two readers of one log must agree on: rows, customers, days, total amount (in cents)."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
+    return {
+        "rows": int(len(frame)),
+        "customers": int(frame["customer_id"].astype(str).nunique()),
+        "first_day": str(days.min()), "last_day": str(days.max()),
+        "cents": int(np.round(frame["amount"].to_numpy(float) * 100).astype(np.int64).sum()),
+    }
+
+
+def compare_logs(reference: Path, other: Path) -> str:
+    a, b = json.loads(reference.read_text()), json.loads(other.read_text())
+    differ = [k for k in a if a[k] != b.get(k)]
+    return "rows, customers, days and total identical" if not differ else "DIFFERENT: " + ", ".join(differ)
+
+
 def save_result(name: str, result, out: Path) -> None:
     import pandas as pd
 
-    if hasattr(result, "params_"):
+    if name in ("crmlib.data.read_transactions", "pandas.read_csv(engine='pyarrow')"):
+        out.with_suffix(".json").write_text(json.dumps(log_statistics(result)))
+    elif hasattr(result, "params_"):
         out.with_suffix(".json").write_text(json.dumps({k: float(v) for k, v in dict(result.params_).items()}))
     elif isinstance(result, pd.Series):
         result.rename("clv").to_frame().to_parquet(out)
@@ -441,6 +513,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="print the table, do not write README.md")
     parser.add_argument("--skip-big", action="store_true", help="skip the 50M-row file")
     parser.add_argument("--no-spark", action="store_true", help="skip Spark even if pyspark is installed")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run, of {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--memory-limit", default=None, help=argparse.SUPPRESS)
@@ -454,6 +528,9 @@ def main(argv=None) -> int:
     if args.child:
         child(args)
         return 0
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    if only - set(SECTIONS):
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}; choose among {', '.join(SECTIONS)}")
 
     in_process = args.quick
     info = machine_info()
@@ -495,42 +572,23 @@ def main(argv=None) -> int:
         return fn(a, b)
 
     print(f"benchmarks on {info['cores']} cores ({info['cpu']}), load {info['load']}", flush=True)
-    for customers in settings["customers"]:
+    for customers in settings["customers"] if only & {"summary", "models"} else []:
         path = log_path(work, customers)
         import pyarrow.parquet as pq
 
         n_rows = pq.ParquetFile(path).metadata.num_rows
         data = f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust." if n_rows >= 1e5 else f"{n_rows} rows / {customers} cust."
         summary_path(work, customers)
-        ref = run("summary", "crmlib.rfm.summarize", customers, data)
-        group = [ref]
-        group.append(run("summary", "crmlib.scale.summarize_file", customers, data))
-        if spark:
-            group.append(run("summary", "crmlib.scale.summarize_spark", customers, data))
-        group.append(run("summary", "lifetimes.summary_data_from_transaction_data", customers, data))
-        group.append(run("summary", "pandas groupby", customers, data))
-        bare = run("summary", "duckdb bare GROUP BY", customers, data, save=False)
-        for r in group[1:]:
-            r["agree"] = agree(compare_summaries, ref["save"], r["save"]) or r["agree"]
-        ref["agree"] = ref["agree"] or "reference"
-        bare["agree"] = "not the summary: no same-day merge, no first-day amount"
-        for r in group[1:] + [bare]:
-            r["ratio"] = f"{r['median'] / ref['median']:.2f}x"
-        ref["ratio"] = "1x"
-        for label, crm, lt in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit"),
-                               ("Gamma-Gamma fit", "crmlib GammaGamma.fit", "lifetimes GammaGammaFitter.fit"),
-                               ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value")):
-            a = run(label, crm, customers, f"{customers // 1000}k customers" if customers >= 1000 else f"{customers} customers")
-            b = run(label, lt, customers, a["data"])
-            a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
-            if "fit" in label:
-                b["agree"] = agree(compare_params, a["save"] and a["save"].with_suffix(".json"),
-                                   b["save"] and b["save"].with_suffix(".json")) or b["agree"]
-            else:
-                b["agree"] = (agree(compare_clv, a["save"], b["save"]) or b["agree"]) + ", same parameters"
-            a["agree"] = a["agree"] or "reference"
+        if "summary" in only:
+            summary_rows(run, agree, customers, data, spark)
+        if "models" in only:
+            model_rows(run, agree, customers)
 
-    if not args.skip_big:
+    if "reader" in only:
+        for n_rows in settings["reader_rows"]:
+            reader_rows(run, agree, work, n_rows)
+
+    if "big" in only and not args.skip_big:
         path = big_path(work, settings["big_rows"])
         import pyarrow.parquet as pq
 
@@ -542,8 +600,9 @@ def main(argv=None) -> int:
                 repeats=1, memory_limit=limit)
         b = run("big file", "duckdb bare GROUP BY", -settings["big_rows"], data, save=False, repeats=1, memory_limit=limit)
         a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
-        a["agree"] = f"memory_limit={limit!r}, threads={info['cores']}"
-        b["agree"] = f"memory_limit={limit!r}"
+        shown = "the kit's default" if limit is None else repr(limit)
+        a["agree"] = f"memory_limit {shown}, threads={info['cores']}"
+        b["agree"] = f"memory_limit {'DuckDB default' if limit is None else repr(limit)}"
 
     info["load_end"] = os.getloadavg()
     text = render(rows, info, args)
@@ -558,9 +617,60 @@ def main(argv=None) -> int:
     return 0
 
 
+def summary_rows(run, agree, customers: int, data: str, spark: bool) -> None:
+    """(a) the per-customer summary by every method, checked against crmlib.rfm.summarize."""
+    ref = run("summary", "crmlib.rfm.summarize", customers, data)
+    group = [ref]
+    group.append(run("summary", "crmlib.scale.summarize_file", customers, data))
+    if spark:
+        group.append(run("summary", "crmlib.scale.summarize_spark", customers, data))
+    group.append(run("summary", "lifetimes.summary_data_from_transaction_data", customers, data))
+    group.append(run("summary", "pandas groupby", customers, data))
+    bare = run("summary", "duckdb bare GROUP BY", customers, data, save=False)
+    for r in group[1:]:
+        r["agree"] = agree(compare_summaries, ref["save"], r["save"]) or r["agree"]
+    ref["agree"] = ref["agree"] or "reference"
+    bare["agree"] = "not the summary: no same-day merge, no first-day amount"
+    for r in group[1:] + [bare]:
+        r["ratio"] = f"{r['median'] / ref['median']:.2f}x"
+    ref["ratio"] = "1x"
+
+
+def model_rows(run, agree, customers: int) -> None:
+    """(b)-(d) the fits and the CLV against lifetimes."""
+    for label, crm, lt in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit"),
+                           ("Gamma-Gamma fit", "crmlib GammaGamma.fit", "lifetimes GammaGammaFitter.fit"),
+                           ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value")):
+        a = run(label, crm, customers, f"{customers // 1000}k customers" if customers >= 1000 else f"{customers} customers")
+        b = run(label, lt, customers, a["data"])
+        a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
+        if "fit" in label:
+            b["agree"] = agree(compare_params, a["save"] and a["save"].with_suffix(".json"),
+                               b["save"] and b["save"].with_suffix(".json")) or b["agree"]
+        else:
+            b["agree"] = (agree(compare_clv, a["save"], b["save"]) or b["agree"]) + ", same parameters"
+        a["agree"] = a["agree"] or "reference"
+
+
+def reader_rows(run, agree, work: Path, n_rows: int) -> None:
+    """(e) reading a CSV export: crmlib.data.read_transactions (validating) against pandas' pyarrow parser."""
+    path = csv_path(work, n_rows)
+    data = f"{n_rows / 1e6:.0f}M-row CSV, {path.stat().st_size / 1e6:,.0f} MB" if n_rows >= 1e6 else f"{n_rows}-row CSV"
+    floor = run("reader", "pandas.read_csv(engine='pyarrow')", n_rows, data)
+    crm = run("reader", "crmlib.data.read_transactions", n_rows, data)
+    floor["ratio"], floor["agree"] = "1x", "floor: parses, no validation"
+    crm["ratio"] = f"{crm['median'] / floor['median']:.2f}x"
+    same = agree(compare_logs, floor["save"] and floor["save"].with_suffix(".json"),
+                 crm["save"] and crm["save"].with_suffix(".json"))
+    memory = "" if math.isnan(crm["peak_mb"]) else f"; peak {crm['peak_mb'] / floor['peak_mb']:.2f}x the floor's"
+    crm["agree"] = (same or "") + memory
+
+
 def render(rows, info, args) -> str:
     v = info["versions"]
     flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
+    if getattr(args, "only", ",".join(SECTIONS)) != ",".join(SECTIONS):
+        flags += f" --only {args.only}"
     lines = [
         (
             f"Run {info['date']} with `python benchmarks/run.py{flags}` on {info['cores']} "
@@ -582,9 +692,7 @@ def render(rows, info, args) -> str:
 def targets(rows) -> str:
     """The targets of the issue, measured on the largest log of the run (not asserted anywhere)."""
     sizes = [r["data"] for r in rows if r["task"] == "summary"]
-    if not sizes:
-        return ""
-    largest = sizes[-1]
+    largest = sizes[-1] if sizes else None
     fits = [r["data"] for r in rows if r["task"] == "BG/NBD fit"]
     fit_data = fits[-1] if fits else None
 
@@ -619,6 +727,22 @@ def targets(rows) -> str:
     if big and not math.isnan(big[0]["peak_mb"]):
         line(f"{big[0]['data']}: `summarize_file` peak memory < 2 GB", f"{big[0]['peak_mb']:,.0f} MB "
              f"in {fmt_time(big[0]['median'])}", big[0]["peak_mb"] < 2048)
+    bare_big = [r for r in rows if r["task"] == "big file" and r["method"] == "duckdb bare GROUP BY"]
+    if big and bare_big:
+        x = big[0]["median"] / bare_big[0]["median"]
+        line(f"{big[0]['data']}: `summarize_file` within 2x of a bare DuckDB GROUP BY", f"{x:.1f}x the bare time", x <= 2)
+    reader = [r["data"] for r in rows if r["task"] == "reader"]
+    if reader:
+        floor = t("reader", "pandas.read_csv(engine='pyarrow')", reader[-1])
+        crm = t("reader", "crmlib.data.read_transactions", reader[-1])
+        if floor and crm:
+            x = crm["median"] / floor["median"]
+            line(f"reader ({reader[-1]}): `read_transactions` within 2x of `pandas.read_csv(engine='pyarrow')`",
+                 f"{x:.1f}x", x <= 2)
+            if not math.isnan(crm["peak_mb"]):
+                m = crm["peak_mb"] / floor["peak_mb"]
+                line(f"reader ({reader[-1]}): `read_transactions` peak memory at most 1.5x pandas'",
+                     f"{crm['peak_mb']:,.0f} MB vs {floor['peak_mb']:,.0f} MB ({m:.2f}x)", m <= 1.5)
     return "\n".join(out) + "\n"
 
 

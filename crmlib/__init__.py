@@ -15,10 +15,12 @@ One module per concept (see the README's module map): ``data``, ``datasets``, ``
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
+__all__ = [
+    "__version__",
     "data",
     "datasets",
     "rfm",
@@ -38,12 +40,12 @@ _SUBMODULES = (
     "report",
     "scale",
     "cli",
-)
+]
+#: The submodules, imported on first use (``crmlib.rfm``).
+_SUBMODULES = tuple(name for name in __all__ if name != "__version__")
 
-__all__ = ["__version__", *_SUBMODULES]
 
-
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name in _SUBMODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module

@@ -54,8 +54,8 @@ def error_lines(exc: BaseException | str) -> str:
     The column 'Total' holds text.
       row 3: 'n/a'
     """
-    text = (exc if isinstance(exc, str) else str(exc)).strip() or type(exc).__name__
-    first, *rest = text.splitlines()
+    text = (exc if isinstance(exc, str) else exc.render("cli") if hasattr(exc, "render") else str(exc)).strip()
+    first, *rest = (text or type(exc).__name__).splitlines()
     return "\n".join([first, *("  " + line for line in rest)])
 
 

@@ -1,30 +1,16 @@
-"""Time units shared by every module.
+"""Former home of the time units, kept so that older notebooks keep running: use :mod:`crmlib.params`.
 
-Durations are measured in days and expressed in a unit: ``"D"`` days, ``"W"`` weeks (days / 7),
-``"M"`` months (days / 30.4375, the mean Gregorian month) and ``"Y"`` years (days / 365.25).
+``crmlib.params`` holds :data:`~crmlib.params.UNIT_DAYS`, :data:`~crmlib.params.UNIT_NAMES`,
+:func:`~crmlib.params.unit_days` and :func:`~crmlib.params.periods_per_year` (the same objects as here). New code
+imports them from there; tests/test_import_rules.py lists the modules and notebooks that still use this one.
+
+>>> from crmlib import _units, params
+>>> _units.unit_days is params.unit_days
+True
 """
 
 from __future__ import annotations
 
-UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375, "Y": 365.25}
-UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
+from crmlib.params import UNIT_DAYS, UNIT_NAMES, periods_per_year, unit_days
 
-
-def unit_days(unit: str) -> float:
-    """Length of one ``unit`` in days.
-
-    >>> unit_days("W")
-    7.0
-    """
-    from crmlib.params import check_unit
-
-    return UNIT_DAYS[check_unit(unit)]
-
-
-def periods_per_year(unit: str) -> float:
-    """How many ``unit`` periods make one year of 365.25 days.
-
-    >>> round(periods_per_year("W"), 4)
-    52.1786
-    """
-    return 365.25 / unit_days(unit)
+__all__ = ["UNIT_DAYS", "UNIT_NAMES", "periods_per_year", "unit_days"]

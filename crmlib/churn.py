@@ -28,15 +28,20 @@ Review* 68(5), 105-111.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.special import expit
 
-from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_number, check_unit
+
+if TYPE_CHECKING:
+    from crmlib.models import BetaGeo
+
+from crmlib.params import DateLike, ParameterError, check_choice, check_number, check_unit, unit_days
 
 __all__ = [
     "RETENTION_STRATEGIES",
@@ -61,7 +66,8 @@ RETENTION_STRATEGIES: dict[str, dict[str, str]] = {
         "bond": "confidence (trust that problems get fixed)",
     },
     "switching barriers": {
-        "does": "raise the cost of leaving with bonds customers value: integration, personal contacts, stored preferences",
+        "does": "raise the cost of leaving with bonds customers value: integration, personal contacts, "
+        "stored preferences",
         "answers": "competitor_offer, price_increase",
         "bond": "structural, social, customisation",
     },
@@ -116,8 +122,9 @@ class SeparationError(ValueError):
 
 # --------------------------------------------------------------------------------------- measure
 
+
 def churn_status(
-    transactions: pd.DataFrame, *, inactive_after: float = 180, observation_end=None, unit: str = "D"
+    transactions: pd.DataFrame, *, inactive_after: float = 180, observation_end: DateLike | None = None, unit: str = "D"
 ) -> pd.DataFrame:
     r"""Churned or active, per customer, by a stated inactivity rule.
 
@@ -166,13 +173,14 @@ def churn_status(
     first = g.min().dt.floor("D")
     last = g.max().dt.floor("D")
     inactive = (end - last).dt.days / unit_days(unit)
-    out = pd.DataFrame({"first_purchase": first, "last_purchase": last, "inactive_for": inactive,
-                        "churned": inactive > L})
+    out = pd.DataFrame(
+        {"first_purchase": first, "last_purchase": last, "inactive_for": inactive, "churned": inactive > L}
+    )
     out.attrs.update({"unit": unit, "inactive_after": L, "observation_end": end})
     return out
 
 
-def p_alive_status(summary: pd.DataFrame, model=None, *, threshold: float = 0.5) -> pd.DataFrame:
+def p_alive_status(summary: pd.DataFrame, model: BetaGeo | None = None, *, threshold: float = 0.5) -> pd.DataFrame:
     r"""Churned or active by the BG/NBD probability of being alive: churned when :math:`P(\text{alive}) < \theta`.
 
     .. math::  P(\text{alive}\mid x, t_x, T) = \Big[1 + \delta_{x>0}\tfrac{a}{b+x-1}
@@ -205,7 +213,9 @@ def p_alive_status(summary: pd.DataFrame, model=None, *, threshold: float = 0.5)
     """
     from crmlib.models import BetaGeo
 
-    threshold = check_number(threshold, "threshold", func="p_alive_status", low=0, high=1, low_open=True, high_open=True)
+    threshold = check_number(
+        threshold, "threshold", func="p_alive_status", low=0, high=1, low_open=True, high_open=True
+    )
     if not isinstance(summary, pd.DataFrame) or not {"frequency", "recency", "T"} <= set(summary.columns):
         raise DataError("p_alive_status needs the summary of crmlib.rfm.summarize (columns frequency, recency, T).")
     if model is None:
@@ -253,8 +263,8 @@ def churn_rate(
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 2], "amount": [1.0] * 6,
-    ...     "date": pd.to_datetime(["2024-01-05", "2024-03-20", "2024-01-10", "2024-03-25", "2024-04-30", "2024-05-31"])})
+    >>> days = ["2024-01-05", "2024-03-20", "2024-01-10", "2024-03-25", "2024-04-30", "2024-05-31"]
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 2], "amount": [1.0] * 6, "date": pd.to_datetime(days)})
     >>> churn_rate(tx, inactive_after=60)["churn_rate"].tolist()  # April, May
     [0.0, 0.5]
     """
@@ -274,9 +284,13 @@ def churn_rate(
     start, last = day.min(), day.max()
     freq = {"M": "MS", "Q": "QS", "Y": "YS"}[period]
     lo = pd.Timestamp(np.datetime64(int(start + np.ceil(L)), "D"))
-    bounds = pd.date_range(lo.to_period(period).to_timestamp() if lo == lo.to_period(period).to_timestamp()
-                           else (lo.to_period(period) + 1).to_timestamp(),
-                           pd.Timestamp(np.datetime64(int(last) + 1, "D")), freq=freq)
+    bounds = pd.date_range(
+        lo.to_period(period).to_timestamp()
+        if lo == lo.to_period(period).to_timestamp()
+        else (lo.to_period(period) + 1).to_timestamp(),
+        pd.Timestamp(np.datetime64(int(last) + 1, "D")),
+        freq=freq,
+    )
     if len(bounds) < 2:
         raise DataError(
             f"churn_rate needs at least one full {period} period starting {L:g} days after the first purchase; "
@@ -299,14 +313,16 @@ def churn_rate(
         a_s, seen_s = states[j]
         a_e, _ = states[j + 1]
         new = (~seen_s & a_e).sum()
-        rows.append({
-            "period_start": bounds[j],
-            "active_start": int(a_s.sum()),
-            "churned": int((a_s & ~a_e).sum()),
-            "reactivated": int((seen_s & ~a_s & a_e).sum()),
-            "new": int(new),
-            "active_end": int(a_e.sum()),
-        })
+        rows.append(
+            {
+                "period_start": bounds[j],
+                "active_start": int(a_s.sum()),
+                "churned": int((a_s & ~a_e).sum()),
+                "reactivated": int((seen_s & ~a_s & a_e).sum()),
+                "new": int(new),
+                "active_end": int(a_e.sum()),
+            }
+        )
     out = pd.DataFrame(rows).set_index("period_start")
     out["churn_rate"] = out["churned"] / out["active_start"].where(out["active_start"] > 0)
     out.attrs.update({"inactive_after_days": L, "period": period})
@@ -314,6 +330,7 @@ def churn_rate(
 
 
 # --------------------------------------------------------------------------------------- explain
+
 
 class ChurnLogit:
     r"""Logistic regression of churn on its drivers, fitted by maximum likelihood.
@@ -360,7 +377,7 @@ class ChurnLogit:
         self.tol = tol
 
     # -- fitting --------------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y) -> "ChurnLogit":
+    def fit(self, X: pd.DataFrame, y: ArrayLike) -> ChurnLogit:
         """Fit to drivers ``X`` (one numeric column per driver; an intercept is added) and 0/1 churn ``y``.
 
         Raises
@@ -438,11 +455,14 @@ class ChurnLogit:
         for c in X.columns:
             if not pd.api.types.is_numeric_dtype(X[c]):
                 raise DataError(
-                    f"{func}: driver {c!r} holds {X[c].dtype}; code it as numbers (0/1 for yes/no, dummies for categories)."
+                    f"{func}: driver {c!r} holds {X[c].dtype}; code it as numbers (0/1 for yes/no, dummies "
+                    "for categories)."
                 )
             bad = X.index[X[c].isna()][:5].tolist()
             if bad:
-                raise DataError(f"{func}: driver {c!r} has missing values; first offending rows: {bad}. Drop or impute them.")
+                raise DataError(
+                    f"{func}: driver {c!r} has missing values; first offending rows: {bad}. Drop or impute them."
+                )
         X = X.astype(float)
         yv = np.asarray(y, dtype=float)
         bad = np.flatnonzero(~np.isin(yv, (0.0, 1.0)))
@@ -456,7 +476,8 @@ class ChurnLogit:
         const = [c for c in X.columns if X[c].nunique() <= 1]
         if const:
             raise DataError(
-                f"{func}: driver {const[0]!r} is constant (always {X[const[0]].iloc[0]:g}); it cannot be told apart from "
+                f"{func}: driver {const[0]!r} is constant (always {X[const[0]].iloc[0]:g}); it cannot be "
+                "told apart from "
                 "the intercept. Drop it."
             )
         A = np.column_stack([np.ones(len(X)), X.to_numpy()])
@@ -539,10 +560,17 @@ class ChurnLogit:
         coef = pd.Series(self.params_)
         se = pd.Series(self.bse_)
         z = coef / se
-        out = pd.DataFrame({
-            "coef": coef, "se": se, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "odds_ratio": np.exp(coef), "or_low": np.exp(coef - q * se), "or_high": np.exp(coef + q * se),
-        })
+        out = pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "z": z,
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "odds_ratio": np.exp(coef),
+                "or_low": np.exp(coef - q * se),
+                "or_high": np.exp(coef + q * se),
+            }
+        )
         out["ame"] = self.marginal_effects().reindex(out.index)
         out.index.name = "term"
         out.attrs["level"] = level
@@ -587,7 +615,9 @@ def what_if(model: ChurnLogit, X: pd.DataFrame, changes: Mapping[str, object]) -
     [0.45, 0.3, 15.0]
     """
     if not isinstance(model, ChurnLogit):
-        raise ParameterError(f"The 'model' parameter of what_if must be a fitted ChurnLogit. Got {type(model).__name__} instead.")
+        raise ParameterError(
+            f"The 'model' parameter of what_if must be a fitted ChurnLogit. Got {type(model).__name__} instead."
+        )
     model._fitted()
     unknown = [k for k in changes if k not in model.drivers_]
     if unknown:
@@ -605,8 +635,14 @@ def what_if(model: ChurnLogit, X: pd.DataFrame, changes: Mapping[str, object]) -
 
 # --------------------------------------------------------------------------------------- value
 
+
 def retention_gain(
-    margin: float, retention: float, discount_rate: float, *, points: Sequence[float] | float = 1.0, customers: float = 1.0
+    margin: float,
+    retention: float,
+    discount_rate: float,
+    *,
+    points: Sequence[float] | float = 1.0,
+    customers: float = 1.0,
 ) -> pd.DataFrame:
     r"""What a few points less churn are worth: the rise of the retention CLV of the customer base.
 
@@ -669,7 +705,8 @@ def _campaign_args(func, churn_probability, value, success_rate, contact_cost, i
     v = np.asarray(value, dtype=float)
     if p.shape != v.shape:
         raise ParameterError(
-            f"The 'churn_probability' and 'value' parameters of {func} must have the same length. Got {p.shape} and {v.shape} instead."
+            f"The 'churn_probability' and 'value' parameters of {func} must have the same length. Got "
+            f"{p.shape} and {v.shape} instead."
         )
     bad = np.flatnonzero(~np.isfinite(p) | (p < 0) | (p > 1))
     if bad.size:
@@ -686,8 +723,8 @@ def _campaign_args(func, churn_probability, value, success_rate, contact_cost, i
 
 
 def campaign_value(
-    churn_probability,
-    value,
+    churn_probability: ArrayLike,
+    value: ArrayLike,
     *,
     success_rate: float,
     contact_cost: float,
@@ -744,27 +781,33 @@ def campaign_value(
         target_share = check_number(target_share, "target_share", func=func, low=0, high=1)
         targeted = rank <= int(round(target_share * len(ep)))
     index = churn_probability.index if isinstance(churn_probability, pd.Series) else None
-    out = pd.DataFrame({"churn_probability": p, "value": v, "expected_profit": ep, "rank": rank, "targeted": targeted},
-                       index=index)
-    out.attrs.update({"total": float(ep[targeted].sum()), "n_targeted": int(targeted.sum()),
-                      "saved": float((p * gamma)[targeted].sum())})
+    out = pd.DataFrame(
+        {"churn_probability": p, "value": v, "expected_profit": ep, "rank": rank, "targeted": targeted}, index=index
+    )
+    out.attrs.update(
+        {
+            "total": float(ep[targeted].sum()),
+            "n_targeted": int(targeted.sum()),
+            "saved": float((p * gamma)[targeted].sum()),
+        }
+    )
     return out
 
 
 def campaign_curve(
-    churn_probability,
-    value,
+    churn_probability: ArrayLike,
+    value: ArrayLike,
     *,
     success_rate: float,
     contact_cost: float,
     incentive_cost: float,
     shares: Sequence[float] | None = None,
 ) -> pd.DataFrame:
-    """Campaign profit against the share of customers targeted, for three ways of ranking them.
+    r"""Campaign profit against the share of customers targeted, for three ways of ranking them.
 
     Rankings: ``risk`` (highest churn probability first), ``value`` (highest value first) and
     ``expected_profit`` (eq. of :func:`campaign_value`, i.e. risk times value net of costs). The profit
-    of targeting the top *s* is the sum of their :math:`E[\\pi]`.
+    of targeting the top *s* is the sum of their :math:`E[\pi]`.
 
     Parameters
     ----------
@@ -780,25 +823,29 @@ def campaign_curve(
 
     Examples
     --------
-    >>> c = campaign_curve([0.5, 0.1], [200, 20], success_rate=0.4, contact_cost=2, incentive_cost=10, shares=[0, .5, 1])
+    >>> c = campaign_curve([0.5, 0.1], [200, 20], success_rate=0.4, contact_cost=2, incentive_cost=10,
+    ...                    shares=[0, 0.5, 1])
     >>> c.loc[0.5].round(1).tolist()
     [31.0, 31.0, 31.0]
     """
     func = "campaign_curve"
     p, v, gamma, c, delta = _campaign_args(func, churn_probability, value, success_rate, contact_cost, incentive_cost)
     ep = p * gamma * (v - delta) - (1 - p) * delta - c
-    shares = np.linspace(0, 1, 51) if shares is None else np.asarray(shares, dtype=float)
-    if np.any((shares < 0) | (shares > 1)):
-        raise ParameterError(f"The 'shares' parameter of {func} must hold shares in [0, 1]. Got {shares.tolist()} instead.")
+    grid = np.linspace(0, 1, 51) if shares is None else np.asarray(shares, dtype=float)
+    if np.any((grid < 0) | (grid > 1)):
+        raise ParameterError(
+            f"The 'shares' parameter of {func} must hold shares in [0, 1]. Got {grid.tolist()} instead."
+        )
     n = len(ep)
     out = {}
     for name, key in (("risk", -p), ("value", -v), ("expected_profit", -ep)):
         cum = np.concatenate([[0.0], np.cumsum(ep[np.argsort(key, kind="stable")])])
-        out[name] = cum[np.round(shares * n).astype(int)]
-    return pd.DataFrame(out, index=pd.Index(shares, name="share"))
+        out[name] = cum[np.round(grid * n).astype(int)]
+    return pd.DataFrame(out, index=pd.Index(grid, name="share"))
 
 
 # --------------------------------------------------------------------------------------- act
+
 
 def crm_checklist(answers: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The questions a firm must answer before building a CRM system, with the evidence and its answers.

@@ -6,7 +6,7 @@
     crmlib report --data june.csv --out june/ --compare may/ --by Country
     crmlib list                                   the chapters, with number and title
     crmlib run 04 --data sales.csv --customer "Customer" --date "Order Date" --amount "Total" -p unit=M
-    crmlib course --out build                     every chapter into build/ (notebooks, HTML, index.html)
+    crmlib course --out build                     every chapter into build/, then the course site (build/index.html)
     crmlib notebooks [CHAPTER ...]                re-execute the stored chapters in place (``make notebooks``)
 
 ``crmlib report`` and ``crmlib run`` take the same reader options (:data:`READER_OPTIONS`, defined once here and
@@ -69,7 +69,6 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
     "exercises": ("crmlib.exercises", "cli", "build the student versions of the exercises, or grade submissions"),
 }
 
-_INDEX_MARK = "<title>CRM course</title>"  # written by crmlib.course.write_index
 
 # Kept for modules that still import the old private names; use crmlib._cli_support instead.
 _Parser = CommandParser
@@ -522,8 +521,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_course(args) -> int:
-    """``crmlib course``: every chapter (or ``--only``) in order into ``--out``, with HTML and an index page."""
-    from crmlib.course import ChapterError, run_chapter, write_index
+    """``crmlib course``: every chapter (or ``--only``) in parallel into ``--out``, then the course site."""
+    from crmlib.course import SITE_MARK, notebook_parameters, run_course
     from crmlib.outputs import record_files
 
     selected = _selected(args.only)
@@ -531,48 +530,43 @@ def cmd_course(args) -> int:
         raise UsageError("no chapters to run.")
     params, data = _chapter_parameters(args)
     # A parameter is passed to the chapters that have it; one that no chapter has is a typo.
-    from crmlib.course import notebook_parameters
-
     known = {c.stem: notebook_parameters(c.path) for c in selected}
     strays = [name for name in params if not any(name in k for k in known.values())]
     if strays:
         raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
     out = _out_folder(args.out, data=data, written=_written(selected, index=not args.html_off))
     index = out / "index.html"
-    if not args.html_off and index.exists() and _INDEX_MARK not in index.read_text(encoding="utf-8", errors="replace"):
+    if not args.html_off and index.exists() and SITE_MARK not in index.read_text(encoding="utf-8", errors="replace"):
         raise UsageError(
             f"{_shown(index)} exists and was not written by crmlib; choose another --out folder or move that file."
         )
 
     width = max(len(_short_title(c)) for c in selected)
     _say(f"Running {len(selected)} chapter{'s' if len(selected) != 1 else ''} into {_shown(out)}/")
-    pages, failures = [], []
-    start_all = time.perf_counter()
-    for chapter in selected:
-        own = {name: value for name, value in params.items() if name in known[chapter.stem]}
-        label = f"{chapter.number}  {_short_title(chapter):<{width}}"
-        start = time.perf_counter()
-        try:
-            notebook = run_chapter(chapter.number, parameters=own, out=out, html=not args.html_off)
-        except ChapterError as exc:
-            failures.append(chapter)
-            first, *_ = error_lines(exc).splitlines()
-            _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
-            continue
-        _forget_failure(out, chapter)
-        record_files(out, "course", [p.name for p in (notebook, notebook.with_suffix(".html")) if p.is_file()])
-        result = notebook.with_suffix(".html") if not args.html_off else notebook
-        pages.append((chapter, result))
-        _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(result)}")
 
+    def done(run) -> None:
+        label = f"{run.chapter.number}  {_short_title(run.chapter):<{width}}"
+        if run.ok:
+            _say(f"{label}  ok     {_seconds(run.seconds):>9}  {_shown(run.notebook)}")
+        else:
+            _say(f"{label}  FAILED {_seconds(run.seconds):>9}  {run.error.splitlines()[0]}")
+
+    start_all = time.perf_counter()
+    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
+    note = None if data is None else "This page shows the chapter as it ran on your data file."
+    result = run_course(selected, out=out, parameters=own, site=not args.html_off, data_note=note, on_chapter=done)
+    failures = [r.chapter for r in result.runs if not r.ok]
+    if result.written:
+        record_files(out, "course", [p.relative_to(out) for p in result.written])
+    for warning in result.warnings:
+        _say(f"  note: {warning}")
+    if result.index is not None:
+        _say(f"Contents page: {_shown(result.index)}")
     total = _seconds(time.perf_counter() - start_all)
-    if pages and not args.html_off:
-        _say(f"Contents page: {_shown(write_index(out, pages))}")
-        record_files(out, "course", ["index.html"])
-    summary = f"{len(pages)} of {len(selected)} chapters ran in {total}"
+    summary = f"{len(selected) - len(failures)} of {len(selected)} chapters ran in {total}"
     if failures:
         names = ", ".join(c.stem for c in failures)
-        _say(f"{summary}; failed: {names} (partly executed notebooks: {_shown(out)}/NN_name.failed.ipynb).")
+        _say(f"{summary}; failed: {names} (partly executed notebooks: {_shown(out)}/notebooks/NN_name.failed.ipynb).")
         raise Failure(f"{len(failures)} chapter{'s' if len(failures) != 1 else ''} failed: {names}.")
     _say(summary + ".")
     return 0
@@ -757,10 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser("course", help="run every chapter in order into --out, with HTML pages and index.html")
+    p = sub.add_parser("course", help="run every chapter (in parallel) into --out and build the offline course site")
     _add_data_options(p)
     p.add_argument(
-        "--out", default="build", metavar="DIR", help="folder for the notebooks, pages and index.html (default: build)"
+        "--out", default="build", metavar="DIR",
+        help="folder for the site (DIR/index.html) and the executed notebooks (default: build)",
     )
     p.add_argument(
         "--only", action="append", metavar="CHAPTERS", help="only these chapters, e.g. --only 00,04 (repeatable)"

@@ -30,15 +30,15 @@ Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of Interactiv
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
+from crmlib._days import purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
-from crmlib.rfm import _purchase_days
+from crmlib.params import DateLike, ParameterError, check_choice, check_date, check_number, check_unit, unit_days
 
 __all__ = [
     "LAPSE_DAYS",
@@ -94,7 +94,7 @@ def _log(transactions, func: str) -> _Log:
     tx = check_canonical(transactions, func)
     if len(tx) == 0:
         raise DataError(f"{func}: the transactions are empty; there is nothing to analyse.")
-    p = _purchase_days(tx, func=func)
+    p = purchase_days(tx, func=func)
     starts = np.flatnonzero(np.r_[True, p.code[1:] != p.code[:-1]])
     dmin = int(p.day.min())
     span = int(p.day.max()) - dmin + 2
@@ -161,7 +161,7 @@ def _at(log: _Log, at, func) -> int:
 
 def stages_at(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
@@ -253,8 +253,8 @@ def stage_panel(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
@@ -329,9 +329,7 @@ def _panel_codes(log, freq, start, end, lapse_days, long_term_days):
     acquired = count > 0
     period, codes = np.nonzero(acquired.T)  # ordered by period end, then customer
     ends = period_ends[period]
-    stage = _stage_codes(
-        count[codes, period], log.first[codes], last[codes, period], ends, lapse_days, long_term_days
-    )
+    stage = _stage_codes(count[codes, period], log.first[codes], last[codes, period], ends, lapse_days, long_term_days)
     return codes.astype(np.int64), ends, stage
 
 
@@ -339,8 +337,8 @@ def stage_counts(
     transactions: pd.DataFrame,
     *,
     freq: str = "M",
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
 ) -> pd.DataFrame:
@@ -388,7 +386,7 @@ def stage_counts(
 
 def value_by_stage(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = 365,
     lapse_days: int = LAPSE_DAYS,
@@ -483,7 +481,7 @@ def cohort_matrix(
     *,
     period: str = "M",
     metric: str = "retention",
-    observation_end=None,
+    observation_end: DateLike | None = None,
 ) -> pd.DataFrame:
     r"""Acquisition cohorts (rows) by periods since acquisition (columns).
 
@@ -656,13 +654,13 @@ def aov_by_tenure(transactions: pd.DataFrame, *, unit: str = "M", max_tenure: fl
 
 def relationship_phases(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     window_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     exploration_purchases: int = 2,
     decline_ratio: float = 0.5,
-    prospects=None,
+    prospects: Iterable[Hashable] | None = None,
 ) -> pd.DataFrame:
     r"""Dwyer, Schurr and Oh's (1987) relationship phases, read off the log with stated proxy rules.
 
@@ -728,9 +726,7 @@ def relationship_phases(
     tenure = t - log.first[code]
     established = tenure >= long_term_days
     dissolving = (recent == 0) | (established & (recent < decline_ratio * previous))
-    phase = np.where(
-        dissolving, 4, np.where(count <= exploration_purchases, 1, np.where(established, 3, 2))
-    )
+    phase = np.where(dissolving, 4, np.where(count <= exploration_purchases, 1, np.where(established, 3, 2)))
     out = pd.DataFrame(
         {
             "purchases": count.astype(np.int64),
@@ -743,9 +739,7 @@ def relationship_phases(
     )
     if prospects is not None:
         extra = pd.Index(pd.unique(pd.Index(list(prospects)))).difference(out.index)
-        aware = pd.DataFrame(
-            {"purchases": 0, "recent": 0, "previous": 0, "tenure_days": 0, "phase": 0}, index=extra
-        )
+        aware = pd.DataFrame({"purchases": 0, "recent": 0, "previous": 0, "tenure_days": 0, "phase": 0}, index=extra)
         out = pd.concat([out, aware]) if len(aware) else out
     out["phase"] = pd.Categorical.from_codes(out["phase"].to_numpy(), categories=list(PHASES), ordered=True)
     out.index.name = "customer_id"
@@ -757,7 +751,7 @@ def relationship_phases(
 # ----------------------------------------------------------------------------------------------
 
 
-def annual_retention(transactions: pd.DataFrame, at=None) -> float:
+def annual_retention(transactions: pd.DataFrame, at: DateLike | None = None) -> float:
     r"""Share of the customers who bought in the year before last who also bought in the last year.
 
     .. math::
@@ -793,7 +787,7 @@ def annual_retention(transactions: pd.DataFrame, at=None) -> float:
 
 def customer_values(
     transactions: pd.DataFrame,
-    at=None,
+    at: DateLike | None = None,
     *,
     margin_rate: float | pd.Series = 1.0,
     retention: float = 0.6,
@@ -802,7 +796,7 @@ def customer_values(
     lapse_days: int = LAPSE_DAYS,
     long_term_days: int = LONG_TERM_DAYS,
     horizon_years: float | None = None,
-    current_value=None,
+    current_value: pd.Series | None = None,
 ) -> pd.DataFrame:
     r"""Historical, current and potential value of each customer, with their lifecycle stage.
 

@@ -43,9 +43,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crmlib.data import DataError
 from crmlib.params import ParameterError, check_choice, check_number
@@ -153,9 +155,12 @@ REWARD_WEIGHTS: dict[str, float] = {
 
 # --------------------------------------------------------------------------------------- items
 
+
 def _require_frame(data, name: str, func: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"The {name!r} argument of {func} must be a DataFrame of survey answers; got {type(data).__name__}.")
+        raise DataError(
+            f"The {name!r} argument of {func} must be a DataFrame of survey answers; got {type(data).__name__}."
+        )
     return data
 
 
@@ -201,7 +206,8 @@ def stage_items(
         missing = [c for c in cols if c not in survey.columns]
         if missing or not cols:
             raise DataError(
-                f"The items of stage {stage!r} are not all columns of the survey; missing: {', '.join(map(str, missing)) or '(no items)'}. "
+                f"The items of stage {stage!r} are not all columns of the survey; missing: "
+                f"{', '.join(map(str, missing)) or '(no items)'}. "
                 f"Columns present: {', '.join(map(str, survey.columns[:20]))}."
             )
         out[stage] = cols
@@ -389,8 +395,16 @@ def item_analysis(items: pd.DataFrame, *, missing: str = "listwise") -> pd.DataF
             a = cronbach_alpha(y.drop(columns=col), missing=missing).alpha
         else:
             a = np.nan
-        rows.append({"item": col, "mean": y[col].mean(), "sd": y[col].std(), "n_answers": int(y[col].notna().sum()),
-                     "item_total_r": r, "alpha_if_deleted": a})
+        rows.append(
+            {
+                "item": col,
+                "mean": y[col].mean(),
+                "sd": y[col].std(),
+                "n_answers": int(y[col].notna().sum()),
+                "item_total_r": r,
+                "alpha_if_deleted": a,
+            }
+        )
     out = pd.DataFrame(rows).set_index("item")
     out.attrs["alpha"] = alpha_all.alpha
     return out
@@ -428,14 +442,21 @@ def reliability(
     rows = {}
     for stage, cols in mapping.items():
         res = cronbach_alpha(survey[cols], missing=missing)
-        rows[stage] = {"n_items": res.n_items, "alpha": res.alpha, "n_used": res.n_used, "n_dropped": res.n_dropped,
-                       "answers_missing": res.answers_missing, "answers_dropped": res.answers_dropped}
+        rows[stage] = {
+            "n_items": res.n_items,
+            "alpha": res.alpha,
+            "n_used": res.n_used,
+            "n_dropped": res.n_dropped,
+            "answers_missing": res.answers_missing,
+            "answers_dropped": res.answers_dropped,
+        }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "stage"
     return out
 
 
 # --------------------------------------------------------------------------------------- stages
+
 
 def stage_scores(
     survey: pd.DataFrame,
@@ -556,9 +577,7 @@ def assign_stage(scores: pd.DataFrame, *, threshold: float = 5.0, rule: str = "c
     return pd.Series(pd.Categorical(values, categories=STAGE_LABELS, ordered=True), index=scores.index, name="stage")
 
 
-def stage_behaviour(
-    stages: pd.Series, summary: pd.DataFrame, *, inactive_after: float = 180.0
-) -> pd.DataFrame:
+def stage_behaviour(stages: pd.Series, summary: pd.DataFrame, *, inactive_after: float = 180.0) -> pd.DataFrame:
     r"""How customers of each loyalty stage behave in the transaction log.
 
     Joins the stage of each surveyed customer (index = ``customer_id``) to the customer summary of
@@ -593,7 +612,9 @@ def stage_behaviour(
     >>> float(stage_behaviour(st, summ).loc["action", "repeat_rate"])
     1.0
     """
-    if not isinstance(summary, pd.DataFrame) or not {"frequency", "recency", "T", "monetary_value"} <= set(summary.columns):
+    if not isinstance(summary, pd.DataFrame) or not {"frequency", "recency", "T", "monetary_value"} <= set(
+        summary.columns
+    ):
         raise DataError(
             "stage_behaviour needs the customer summary of crmlib.rfm.summarize (columns frequency, recency, T, "
             "monetary_value)."
@@ -611,14 +632,16 @@ def stage_behaviour(
     joined["churned"] = (joined["T"] - joined["recency"]) > inactive_after
     joined["mv"] = joined["monetary_value"].where(joined["repeat"])
     g = joined.groupby("stage", observed=True)
-    out = pd.DataFrame({
-        "customers": g.size(),
-        "repeat_rate": g["repeat"].mean(),
-        "frequency": g["frequency"].mean(),
-        "monetary_value": g["mv"].mean(),
-        "repeat_spend": g["repeat_spend"].mean(),
-        "churned": g["churned"].mean(),
-    })
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "repeat_rate": g["repeat"].mean(),
+            "frequency": g["frequency"].mean(),
+            "monetary_value": g["mv"].mean(),
+            "repeat_spend": g["repeat_spend"].mean(),
+            "churned": g["churned"].mean(),
+        }
+    )
     if isinstance(joined["stage"].dtype, pd.CategoricalDtype):
         out = out.reindex([c for c in joined["stage"].cat.categories if c in out.index])
     return out
@@ -626,7 +649,10 @@ def stage_behaviour(
 
 # ------------------------------------------------------------------------------ value gap, bonds
 
-def switching_margin(value_received, value_alternative, switching_cost):
+
+def switching_margin(
+    value_received: ArrayLike, value_alternative: ArrayLike, switching_cost: ArrayLike
+) -> float | np.ndarray:
     r"""How far a customer is from switching: value received minus the best alternative plus switching cost.
 
     .. math::  M = V_{\text{received}} - V_{\text{alternative}} + C_{\text{switch}}
@@ -655,7 +681,8 @@ def switching_margin(value_received, value_alternative, switching_cost):
     sc = np.asarray(switching_cost, dtype=float)
     if np.any(sc < 0) or not np.all(np.isfinite(sc)):
         raise ParameterError(
-            f"The 'switching_cost' parameter of switching_margin must be a number in [0, inf). Got {switching_cost!r} instead."
+            "The 'switching_cost' parameter of switching_margin must be a number in [0, inf). Got "
+            f"{switching_cost!r} instead."
         )
     m = np.asarray(value_received, dtype=float) - np.asarray(value_alternative, dtype=float) + sc
     return float(m) if m.ndim == 0 else m
@@ -685,8 +712,9 @@ def bonds_table(bonds: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
     rows = {}
     for name, b in bonds.items():
         row = {k: v for k, v in b.items() if k != "stages"}
+        stages: Any = b.get("stages", ())
         for s in STAGES:
-            row[s] = s in b.get("stages", ())
+            row[s] = s in stages
         rows[name] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "bond"
@@ -695,7 +723,10 @@ def bonds_table(bonds: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------- rewards
 
-def reward_value(ratings: pd.DataFrame, weights: Mapping[str, float] | None = None, *, prefix: str = "reward_") -> pd.Series:
+
+def reward_value(
+    ratings: pd.DataFrame, weights: Mapping[str, float] | None = None, *, prefix: str = "reward_"
+) -> pd.Series:
     r"""A reward programme's value score: the weighted mean of its ratings on the reward dimensions.
 
     .. math::  RV = \frac{\sum_d w_d\, x_d}{\sum_d w_d}
@@ -791,14 +822,17 @@ def reward_profile(ratings: pd.DataFrame, *, prefix: str = "reward_") -> pd.Data
             half = 1.96 * x.std() / np.sqrt(len(x)) if len(x) > 1 else np.nan
             rows[d] = {"mean": x.mean(), "low": x.mean() - half, "high": x.mean() + half, "n": len(x)}
     if not rows:
-        raise DataError(f"reward_profile found none of the reward dimensions {', '.join(REWARD_WEIGHTS)} among the columns.")
+        raise DataError(
+            f"reward_profile found none of the reward dimensions {', '.join(REWARD_WEIGHTS)} among the columns."
+        )
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "dimension"
     return out
 
 
-def benefit_scores(survey: pd.DataFrame, items: Mapping[str, Sequence[str]] | None = None, *,
-                   min_answers: float = 0.5) -> pd.DataFrame:
+def benefit_scores(
+    survey: pd.DataFrame, items: Mapping[str, Sequence[str]] | None = None, *, min_answers: float = 0.5
+) -> pd.DataFrame:
     """Each respondent's relational-benefit scores (Gwinner, Gremler and Bitner 1998): mean of answered items.
 
     Same rule as :func:`stage_scores`; items default to the columns with the prefixes of
@@ -840,12 +874,14 @@ def bond_by_stage(stages: pd.Series, bonds: pd.Series) -> pd.DataFrame:
 
     Examples
     --------
-    >>> float(bond_by_stage(pd.Series(["none", "none", "action"]), pd.Series(["financial", "social", "structural"])).loc["none", "financial"])
+    >>> table = bond_by_stage(pd.Series(["none", "none", "action"]), pd.Series(["financial", "social", "structural"]))
+    >>> float(table.loc["none", "financial"])
     0.5
     """
     if len(stages) != len(bonds):
         raise ParameterError(
-            f"The 'stages' and 'bonds' parameters of bond_by_stage must have the same length. Got {len(stages)} and {len(bonds)} instead."
+            "The 'stages' and 'bonds' parameters of bond_by_stage must have the same length. Got "
+            f"{len(stages)} and {len(bonds)} instead."
         )
     counts = pd.crosstab(pd.Series(np.asarray(stages), name="stage"), pd.Series(np.asarray(bonds), name="bond"))
     order_r = [s for s in STAGE_LABELS if s in counts.index] + [s for s in counts.index if s not in STAGE_LABELS]
@@ -857,7 +893,12 @@ def bond_by_stage(stages: pd.Series, bonds: pd.Series) -> pd.DataFrame:
 
 
 def classify_loyalty(
-    attitude, repeat, *, attitude_threshold: float = 5.0, repeat_threshold: float = 0.5, deal_driven=None
+    attitude: ArrayLike,
+    repeat: ArrayLike,
+    *,
+    attitude_threshold: float = 5.0,
+    repeat_threshold: float = 0.5,
+    deal_driven: ArrayLike | None = None,
 ) -> pd.Series:
     r"""Brand loyalty versus deal loyalty: attitude crossed with repeat behaviour (Dick and Basu 1994).
 
@@ -901,13 +942,16 @@ def classify_loyalty(
     r = np.asarray(repeat, dtype=float)
     if a.shape != r.shape:
         raise ParameterError(
-            f"The 'attitude' and 'repeat' parameters of classify_loyalty must have the same length. Got {a.shape} and {r.shape} instead."
+            "The 'attitude' and 'repeat' parameters of classify_loyalty must have the same length. Got "
+            f"{a.shape} and {r.shape} instead."
         )
     attitude_threshold = check_number(attitude_threshold, "attitude_threshold", func="classify_loyalty")
     repeat_threshold = check_number(repeat_threshold, "repeat_threshold", func="classify_loyalty")
     hi_a = a >= attitude_threshold
     hi_r = r >= repeat_threshold
-    lab = np.where(hi_r, np.where(hi_a, "brand loyal", "deal loyal"), np.where(hi_a, "latent", "not loyal")).astype(object)
+    lab = np.where(hi_r, np.where(hi_a, "brand loyal", "deal loyal"), np.where(hi_a, "latent", "not loyal")).astype(
+        object
+    )
     if deal_driven is not None:
         d = np.asarray(deal_driven, dtype=bool)
         lab[hi_r & d] = "deal loyal"
@@ -918,12 +962,20 @@ def classify_loyalty(
 
 # ------------------------------------------------------------------------------ programme economics
 
+
 def _programme_args(func, members, revenue, margin_rate, reward_rate, running_cost):
     members = check_number(members, "members", func=func, low=0, low_open=True)
     revenue = check_number(revenue, "revenue", func=func, low=0, low_open=True)
     margin_rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, low_open=True)
-    reward_rate = check_number(reward_rate, "reward_rate", func=func, low=0, high=margin_rate, high_open=True,
-                               hint="Rewards must cost less than the gross margin they are paid from.")
+    reward_rate = check_number(
+        reward_rate,
+        "reward_rate",
+        func=func,
+        low=0,
+        high=margin_rate,
+        high_open=True,
+        hint="Rewards must cost less than the gross margin they are paid from.",
+    )
     running_cost = check_number(running_cost, "running_cost", func=func, low=0)
     return members, revenue, margin_rate, reward_rate, running_cost
 
@@ -981,15 +1033,24 @@ def programme_economics(
     ...                     running_cost=10_000, spend_lift=0.1).round(1).to_dict()["net_gain"]
     -6000.0
     """
-    members, revenue, g, rho, F = _programme_args("programme_economics", members, revenue, margin_rate, reward_rate, running_cost)
+    members, revenue, g, rho, F = _programme_args(
+        "programme_economics", members, revenue, margin_rate, reward_rate, running_cost
+    )
     s = check_number(spend_lift, "spend_lift", func="programme_economics", low=-1, low_open=True)
     dr = check_number(retention_lift, "retention_lift", func="programme_economics", low=0, high=1)
     member_revenue = members * (1 + dr) * revenue * (1 + s)
     without = members * revenue * g
     reward_cost = member_revenue * rho
     with_ = member_revenue * g - reward_cost - F
-    return pd.Series({"margin_without": without, "reward_cost": reward_cost, "running_cost": F,
-                      "margin_with": with_, "net_gain": with_ - without})
+    return pd.Series(
+        {
+            "margin_without": without,
+            "reward_cost": reward_cost,
+            "running_cost": F,
+            "margin_with": with_,
+            "net_gain": with_ - without,
+        }
+    )
 
 
 def break_even_lift(
@@ -1024,6 +1085,8 @@ def break_even_lift(
     >>> round(break_even_lift(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000), 4)
     0.1429
     """
-    members, revenue, g, rho, F = _programme_args("break_even_lift", members, revenue, margin_rate, reward_rate, running_cost)
+    members, revenue, g, rho, F = _programme_args(
+        "break_even_lift", members, revenue, margin_rate, reward_rate, running_cost
+    )
     dr = check_number(retention_lift, "retention_lift", func="break_even_lift", low=0, high=1)
     return float((g + F / (members * revenue)) / ((1 + dr) * (g - rho)) - 1)

@@ -39,9 +39,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_number, check_unit
+from crmlib.params import DateLike, ParameterError, check_number, check_unit, unit_days
 
 __all__ = [
     "MARKETING_TYPES",
@@ -180,8 +179,8 @@ def types_table(types: Sequence[str] = MARKETING_TYPES) -> pd.DataFrame:
     unknown = [t for t in types if t not in TYPE_PROFILES]
     if unknown:
         raise ParameterError(
-            f"The 'types' parameter of types_table must list types among {', '.join(TYPE_PROFILES)}. "
-            f"Got {unknown!r} instead."
+            f"The 'types' parameter of types_table must list types among {', '.join(TYPE_PROFILES)}. Got "
+            f"{unknown!r} instead."
         )
     out = pd.DataFrame.from_dict({t: TYPE_PROFILES[t] for t in types}, orient="index")
     out.index.name = "type"
@@ -335,9 +334,7 @@ def classify_firms(
     gap = top - second
     plural = gap < margin
     leading = names[order[:, 0]]
-    pair = [
-        "+".join(sorted((names[a], names[b]), key=list(names).index)) for a, b in zip(order[:, 0], order[:, 1])
-    ]
+    pair = ["+".join(sorted((names[a], names[b]), key=list(names).index)) for a, b in zip(order[:, 0], order[:, 1])]
     out = scores.copy()
     out["type"] = np.where(plural, "pluralistic", leading)
     out["types"] = np.where(plural, pair, leading)
@@ -346,6 +343,7 @@ def classify_firms(
 
 
 # ------------------------------------------------------------------------- one base, several lenses
+
 
 def transactional_view(transactions: pd.DataFrame) -> pd.Series:
     """The transactional lens: exchanges, not customers.
@@ -374,17 +372,19 @@ def transactional_view(transactions: pd.DataFrame) -> pd.Series:
     tx = check_canonical(transactions, "transactional_view")
     days = tx.groupby(["customer_id", tx["date"].dt.floor("D")], sort=False)["amount"].sum()
     span = (tx["date"].max() - tx["date"].min()).days + 1
-    return pd.Series({
-        "transactions": float(len(days)),
-        "revenue": float(days.sum()),
-        "revenue_per_transaction": float(days.mean()),
-        "median_transaction": float(days.median()),
-        "transactions_per_day": float(len(days) / span),
-    })
+    return pd.Series(
+        {
+            "transactions": float(len(days)),
+            "revenue": float(days.sum()),
+            "revenue_per_transaction": float(days.mean()),
+            "median_transaction": float(days.median()),
+            "transactions_per_day": float(len(days) / span),
+        }
+    )
 
 
 def database_view(
-    transactions: pd.DataFrame, *, observation_end=None, unit: str = "D", top_share: float = 0.2
+    transactions: pd.DataFrame, *, observation_end: DateLike | None = None, unit: str = "D", top_share: float = 0.2
 ) -> pd.DataFrame:
     r"""The database lens: one row per identified customer, with RFM and total spend.
 
@@ -440,7 +440,11 @@ def database_view(
 
 
 def interaction_view(
-    transactions: pd.DataFrame, *, min_purchases: int = 4, min_tenure_days: float = 365.0, observation_end=None
+    transactions: pd.DataFrame,
+    *,
+    min_purchases: int = 4,
+    min_tenure_days: float = 365.0,
+    observation_end: DateLike | None = None,
 ) -> pd.Series:
     """The interaction lens, as far as a purchase log shows it: repeated contacts and long relationships.
 
@@ -485,13 +489,15 @@ def interaction_view(
     repeated = summary["frequency"] + 1 >= min_purchases
     long = summary["recency"] >= min_tenure_days
     both = repeated & long
-    return pd.Series({
-        "customers": float(len(summary)),
-        "repeated_contacts": float(repeated.mean()),
-        "long_relationships": float(long.mean()),
-        "both": float(both.mean()),
-        "revenue_share_both": float(spend[both].sum() / spend.sum()) if spend.sum() > 0 else float("nan"),
-    })
+    return pd.Series(
+        {
+            "customers": float(len(summary)),
+            "repeated_contacts": float(repeated.mean()),
+            "long_relationships": float(long.mean()),
+            "both": float(both.mean()),
+            "revenue_share_both": float(spend[both].sum() / spend.sum()) if spend.sum() > 0 else float("nan"),
+        }
+    )
 
 
 def lenses(
@@ -528,15 +534,30 @@ def lenses(
     d = database_view(transactions, top_share=top_share)
     i = interaction_view(transactions, min_purchases=min_purchases, min_tenure_days=min_tenure_days)
     rows = {
-        "transactional": ("How much does an exchange bring?", "revenue per transaction", t["revenue_per_transaction"],
-                          "no customer identity used"),
-        "database": ("Which customers are worth targeting?", f"revenue share of the top {top_share:.0%} of customers",
-                     d.attrs["top_revenue_share"], f"{d.attrs['repeat_share']:.0%} of customers bought again"),
-        "interaction": ("How many relationships are ongoing?",
-                        f"share of customers with >= {min_purchases} purchase days over >= {min_tenure_days:g} days",
-                        i["both"], "purchases stand in for personal contacts"),
-        "network": ("How are we tied to other firms?", "not measurable", float("nan"),
-                    "a customer log holds no inter-firm relationships; needs partner data"),
+        "transactional": (
+            "How much does an exchange bring?",
+            "revenue per transaction",
+            t["revenue_per_transaction"],
+            "no customer identity used",
+        ),
+        "database": (
+            "Which customers are worth targeting?",
+            f"revenue share of the top {top_share:.0%} of customers",
+            d.attrs["top_revenue_share"],
+            f"{d.attrs['repeat_share']:.0%} of customers bought again",
+        ),
+        "interaction": (
+            "How many relationships are ongoing?",
+            f"share of customers with >= {min_purchases} purchase days over >= {min_tenure_days:g} days",
+            i["both"],
+            "purchases stand in for personal contacts",
+        ),
+        "network": (
+            "How are we tied to other firms?",
+            "not measurable",
+            float("nan"),
+            "a customer log holds no inter-firm relationships; needs partner data",
+        ),
     }
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["question", "measure", "value", "note"])
     out.index.name = "lens"
@@ -583,9 +604,11 @@ def membership_curve(
     unit = check_unit(unit, func="membership_curve")
     if tx.empty:
         raise DataError("membership_curve got an empty transaction log.")
-    days = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
-                         "day": tx["date"].dt.floor("D").to_numpy()})
-    days = days.drop_duplicates().sort_values(["customer_id", "day"])
+    days = (
+        pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "day": tx["date"].dt.floor("D").to_numpy()})
+        .drop_duplicates()
+        .sort_values(["customer_id", "day"])
+    )
     days["k"] = days.groupby("customer_id").cumcount() + 1
     first = days.groupby("customer_id")["day"].min()
     end = days["day"].max()
@@ -593,17 +616,20 @@ def membership_curve(
     u = unit_days(unit)
     tau = ((kth - first).dt.days / u).to_numpy(dtype=float)  # NaN = not (yet) a member
     observed = ((end - first).dt.days / u).to_numpy(dtype=float)
-    if max_tenure is None:
-        top = np.floor(observed.max())
-    else:
-        top = check_number(max_tenure, "max_tenure", func="membership_curve", low=0)
+    top = (
+        np.floor(observed.max())
+        if max_tenure is None
+        else check_number(max_tenure, "max_tenure", func="membership_curve", low=0)
+    )
     grid = np.arange(0, int(top) + 1, dtype=float)
-    at_risk = (observed[None, :] >= grid[:, None])
+    at_risk = observed[None, :] >= grid[:, None]
     member = at_risk & (np.nan_to_num(tau, nan=np.inf)[None, :] <= grid[:, None])
     n = at_risk.sum(axis=1)
     m = member.sum(axis=1)
-    out = pd.DataFrame({"customers": n, "members": m, "share": np.where(n > 0, m / np.maximum(n, 1), np.nan)},
-                       index=pd.Index(grid, name="tenure"))
+    out = pd.DataFrame(
+        {"customers": n, "members": m, "share": np.where(n > 0, m / np.maximum(n, 1), np.nan)},
+        index=pd.Index(grid, name="tenure"),
+    )
     out.attrs["unit"] = unit
     out.attrs["min_purchases"] = min_purchases
     return out

@@ -58,8 +58,9 @@ def kit_folder(name: Folder) -> Path:
     True
     """
     if name not in FOLDERS:
-        raise ValueError(f"The 'name' parameter of kit_folder must be one of {', '.join(map(repr, FOLDERS))}. "
-                         f"Got {name!r} instead.")
+        raise ValueError(
+            f"The 'name' parameter of kit_folder must be one of {', '.join(map(repr, FOLDERS))}. Got {name!r} instead."
+        )
     package = importlib.resources.files("crmlib")
     if name == "templates":
         candidates = [Path(str(package / "templates"))]

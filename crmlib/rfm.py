@@ -21,147 +21,28 @@ customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
+from crmlib._days import SUMMARY_COLUMNS, last_day, purchase_days, summary_from_days
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_date, check_unit
-
-SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-try:  # pandas' O(n) counting sort (used by its groupby); a stable argsort does the same work more slowly
-    from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
-except ImportError:  # pragma: no cover
-    _groupsort_indexer = None
-
-
-@dataclass(frozen=True)
-class _PurchaseDays:
-    """Transactions collapsed to one row per customer and day, sorted by customer then day."""
-
-    customers: pd.Index  # sorted unique customer ids
-    code: np.ndarray  # customer position for each purchase day
-    day: np.ndarray  # days since 1970-01-01 (int64)
-    amount: np.ndarray  # summed amount of the day (float64)
-
-
-def _purchase_days(transactions: pd.DataFrame, *, start=None, end=None, func: str) -> _PurchaseDays:
-    tx = check_canonical(transactions, func)
-    dates = tx["date"]
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)  # the customer's local calendar day, not the UTC day
-    missing = dates.isna().to_numpy()
-    if missing.any():
-        rows = tx.index[missing][:5].tolist()
-        raise DataError(
-            f"{func}: the 'date' column is empty in {int(missing.sum())} rows (first rows: {rows}). "
-            "Drop or fill those rows, or read the file with crmlib.data.read_transactions, which reports them."
-        )
-    days = dates.to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    mask = np.ones(len(days), dtype=bool)
-    if start is not None:
-        mask &= days > np.datetime64(start, "D").astype(np.int64)
-    if end is not None:
-        mask &= days <= np.datetime64(end, "D").astype(np.int64)
-    ids = tx["customer_id"]
-    if not mask.all():
-        ids = ids[mask]
-        days = days[mask]
-    amounts = tx["amount"].to_numpy(dtype=float, na_value=np.nan)[mask]
-    codes, customers = _factorize_sorted(ids)
-    if (codes < 0).any():
-        rows = ids.index[codes < 0][:5].tolist()
-        raise DataError(
-            f"{func}: the 'customer_id' column is blank in {int((codes < 0).sum())} rows (first rows: {rows}). "
-            "Drop or fill those rows, or read the file with crmlib.data.read_transactions, which reports them."
-        )
-    if np.isnan(amounts).any():
-        rows = ids.index[np.isnan(amounts)][:5].tolist()
-        raise DataError(
-            f"{func}: the 'amount' column is empty in {int(np.isnan(amounts).sum())} rows (first rows: {rows}). "
-            "Fill or drop them before summarizing."
-        )
-    if len(days) == 0:
-        return _PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    dmin = days.min()
-    span = int(days.max() - dmin) + 1
-    order = _customer_day_order(codes, days - dmin, len(customers), span)
-    code_s = codes.astype(np.int64)[order]
-    day_s = days[order]
-    new = np.empty(len(order), dtype=bool)
-    new[0] = True
-    np.not_equal(code_s[1:], code_s[:-1], out=new[1:])
-    new[1:] |= day_s[1:] != day_s[:-1]
-    # one amount per (customer, day); the order is stable, so the rows of a day are added in row order,
-    # exactly as a bincount over the rows would (np.add.at is sequential; reduceat is not)
-    amount_s = amounts[order]
-    amount = amount_s[new] + 0.0  # -0.0 becomes 0.0, as in a sum starting from 0
-    more = np.flatnonzero(~new)
-    if len(more):
-        np.add.at(amount, np.searchsorted(np.flatnonzero(new), more, side="right") - 1, amount_s[more])
-    return _PurchaseDays(
-        customers=pd.Index(customers, name="customer_id"),
-        code=code_s[new],
-        day=day_s[new],
-        amount=amount,
-    )
-
-
-def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pandas.factorize(ids, sort=True)``, faster for Arrow-backed strings (pandas' default ``str``).
-
-    pandas hashes the strings, then sorts the distinct ids with Arrow and remaps the codes; for Arrow
-    strings the remapping step is slower than sorting the distinct ids here and ranking them.
-    """
-    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
-        return pd.factorize(ids, sort=True)
-    codes, uniques = pd.factorize(ids, sort=False)
-    order = np.asarray(uniques.argsort(), dtype=np.intp)  # the sort pandas' own sort=True uses
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    codes = np.where(codes >= 0, rank[codes], -1) if (codes < 0).any() else rank[codes]
-    return codes, uniques.take(order)
-
-
-def _customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int) -> np.ndarray:
-    """Stable order of the rows by (customer code, day offset): a counting sort by day, then by customer.
-
-    Both passes are O(rows) (pandas' counting sort, the one its groupby uses); rows already in date
-    order need the second pass only. Huge date spans fall back to a stable comparison sort.
-    """
-    if _groupsort_indexer is None or span > 4 * len(codes) + 1_000_000:
-        return np.argsort(codes.astype(np.int64) * span + offsets, kind="stable")
-    if np.all(offsets[1:] >= offsets[:-1]):
-        return _groupsort_indexer(codes.astype(np.intp, copy=False), n)[0]
-    by_day = _groupsort_indexer(offsets.astype(np.intp), span)[0]
-    return by_day[_groupsort_indexer(codes[by_day].astype(np.intp, copy=False), n)[0]]
-
-
-def _last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:
-    """The last (or first) calendar day in the data, in the dates' own time zone, as a naive day."""
-    dates = tx["date"]
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    day = dates.min() if first else dates.max()
-    if day is pd.NaT:
-        raise DataError("the 'date' column has no dates; there is nothing to summarize.")
-    return day.normalize()
-
-
-def _empty_summary(extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=float) for c in (*SUMMARY_COLUMNS, *extra)})
-    frame["frequency"] = frame["frequency"].astype(np.int64)
-    frame.index.name = "customer_id"
-    return frame
+from crmlib.params import (
+    DateLike,
+    ParameterError,
+    check_choice,
+    check_date,
+    check_number,
+    check_text,
+    check_unit,
+    unit_days,
+)
 
 
 def summarize(
     transactions: pd.DataFrame | str | os.PathLike,
     *,
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     customer: str = "customer_id",
     date: str = "date",
@@ -222,52 +103,18 @@ def summarize(
     if isinstance(transactions, (str, os.PathLike)):
         from crmlib.scale import summarize_file
 
-        return summarize_file(
-            transactions, customer=customer, date=date, amount=amount, observation_end=end, unit=unit
-        )
+        return summarize_file(transactions, customer=customer, date=date, amount=amount, observation_end=end, unit=unit)
     tx = check_canonical(transactions, func)
     if end is None:
         if len(tx) == 0:
             raise DataError("summarize: the transactions are empty; there is nothing to summarize.")
-        end = _last_day(tx)
-    pdays = _purchase_days(tx, end=end, func=func)
-    return _summary_from_days(pdays, end, unit)
-
-
-def _summary_from_days(pdays: _PurchaseDays, end, unit: str) -> pd.DataFrame:
-    if len(pdays.code) == 0:
-        return _empty_summary()
-    n = len(pdays.customers)
-    code = pdays.code
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    stops = np.r_[starts[1:], len(code)] - 1
-    n_days = stops - starts + 1
-    first = pdays.day[starts]
-    last = pdays.day[stops]
-    total = np.add.reduceat(pdays.amount, starts)
-    frequency = n_days - 1
-    repeat_total = total - pdays.amount[starts]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
-    length = unit_days(unit)
-    end_day = np.datetime64(pd.Timestamp(end).date(), "D").astype(np.int64)
-    assert len(starts) == n
-    summary = pd.DataFrame(
-        {
-            "frequency": frequency.astype(np.int64),
-            "recency": (last - first) / length,
-            "T": (end_day - first) / length,
-            "monetary_value": monetary,
-        },
-        index=pdays.customers,
-    )
-    summary.index.name = "customer_id"
-    summary.attrs["unit"] = unit
-    return summary
+        end = last_day(tx)
+    pdays = purchase_days(tx, end=end, func=func)
+    return summary_from_days(pdays, end, unit)
 
 
 def calibration_holdout(
-    transactions: pd.DataFrame, *, calibration_end, observation_end=None, unit: str = "D"
+    transactions: pd.DataFrame, *, calibration_end: DateLike, observation_end: DateLike | None = None, unit: str = "D"
 ) -> pd.DataFrame:
     r"""Summary of a calibration period plus what each customer did in the holdout period.
 
@@ -316,23 +163,25 @@ def calibration_holdout(
     if len(tx) == 0:
         raise DataError("calibration_holdout: the transactions are empty; there is nothing to summarize.")
     if obs_end is None:
-        obs_end = _last_day(tx)
+        obs_end = last_day(tx)
     if obs_end <= cal_end:
         raise ParameterError(
             f"The 'observation_end' parameter of calibration_holdout must come after calibration_end "
             f"({cal_end.date()}). Got {obs_end.date()} instead; choose an earlier calibration_end."
         )
-    first_date = _last_day(tx, first=True)
+    first_date = last_day(tx, first=True)
     if cal_end < first_date:
         raise ParameterError(
             f"The 'calibration_end' parameter of calibration_holdout ({cal_end.date()}) comes before the "
             f"first transaction ({first_date.date()}); no customer is in the calibration period."
         )
-    summary = _summary_from_days(_purchase_days(tx, end=cal_end, func=func), cal_end, unit)
-    hold = _purchase_days(tx, start=cal_end, end=obs_end, func=func)
+    summary = summary_from_days(purchase_days(tx, end=cal_end, func=func), cal_end, unit)
+    hold = purchase_days(tx, start=cal_end, end=obs_end, func=func)
     if len(hold.code):
         counts = pd.Series(np.bincount(hold.code, minlength=len(hold.customers)), index=hold.customers)
-        sums = pd.Series(np.bincount(hold.code, weights=hold.amount, minlength=len(hold.customers)), index=hold.customers)
+        sums = pd.Series(
+            np.bincount(hold.code, weights=hold.amount, minlength=len(hold.customers)), index=hold.customers
+        )
     else:
         counts = pd.Series(dtype=np.int64)
         sums = pd.Series(dtype=float)
@@ -348,28 +197,41 @@ def calibration_holdout(
 # RFM scores and segments
 # ---------------------------------------------------------------------------------------------
 
-from crmlib.params import check_choice, check_number, check_text  # noqa: E402  (used below only)
-
 #: The default segment of every (R, FM) cell of the 5 x 5 RFM grid (R = recency score, FM = the
 #: combined frequency-monetary score, both 1..5, 5 = best). The eleven segment names are those commonly
 #: used in RFM practice (popularised by Putler's RFM guide); the kit fixes one cell-by-cell partition
 #: of the grid so every customer gets exactly one segment. Replace it with your own mapping.
 DEFAULT_SEGMENT_MAP: dict[tuple[int, int], str] = {
     # R = 5 (bought most recently)
-    (5, 1): "New customers", (5, 2): "Potential loyalists", (5, 3): "Potential loyalists",
-    (5, 4): "Champions", (5, 5): "Champions",
+    (5, 1): "New customers",
+    (5, 2): "Potential loyalists",
+    (5, 3): "Potential loyalists",
+    (5, 4): "Champions",
+    (5, 5): "Champions",
     # R = 4
-    (4, 1): "Promising", (4, 2): "Potential loyalists", (4, 3): "Loyal customers",
-    (4, 4): "Champions", (4, 5): "Champions",
+    (4, 1): "Promising",
+    (4, 2): "Potential loyalists",
+    (4, 3): "Loyal customers",
+    (4, 4): "Champions",
+    (4, 5): "Champions",
     # R = 3
-    (3, 1): "Promising", (3, 2): "Need attention", (3, 3): "Need attention",
-    (3, 4): "Loyal customers", (3, 5): "Loyal customers",
+    (3, 1): "Promising",
+    (3, 2): "Need attention",
+    (3, 3): "Need attention",
+    (3, 4): "Loyal customers",
+    (3, 5): "Loyal customers",
     # R = 2
-    (2, 1): "Hibernating", (2, 2): "About to sleep", (2, 3): "At risk",
-    (2, 4): "At risk", (2, 5): "At risk",
+    (2, 1): "Hibernating",
+    (2, 2): "About to sleep",
+    (2, 3): "At risk",
+    (2, 4): "At risk",
+    (2, 5): "At risk",
     # R = 1 (longest since the last purchase)
-    (1, 1): "Lost", (1, 2): "Hibernating", (1, 3): "At risk",
-    (1, 4): "Can't lose them", (1, 5): "Can't lose them",
+    (1, 1): "Lost",
+    (1, 2): "Hibernating",
+    (1, 3): "At risk",
+    (1, 4): "Can't lose them",
+    (1, 5): "Can't lose them",
 }
 
 #: The segments of :data:`DEFAULT_SEGMENT_MAP` from best to worst, with who they are and what to do.
@@ -382,7 +244,8 @@ SEGMENT_DESCRIPTIONS: dict[str, str] = {
     "Need attention": "middling recency, frequency and spend: limited-time offers, recommendations from their history",
     "About to sleep": "below-average recency, frequency and spend: reactivate with relevant offers before they lapse",
     "At risk": "spent and bought well but not for a while: personal win-back messages, renewals, helpful content",
-    "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do not lose them to a rival",
+    "Can't lose them": "used to be among the best, no purchase for long: win them back, talk to them, do "
+    "not lose them to a rival",
     "Hibernating": "last purchase long ago, little spend or few orders: a relevant offer, otherwise low priority",
     "Lost": "lowest recency, frequency and spend: revive only if it is cheap, otherwise let go",
 }
@@ -406,7 +269,7 @@ def rfm_scores(
     data: pd.DataFrame,
     *,
     bins: int = 5,
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     monetary: str = "mean",
 ) -> pd.DataFrame:
@@ -514,7 +377,7 @@ def rfm_scores(
             raise DataError(f"{func}: the transactions are empty; there is no customer to score.")
         if end is None:
             end = tx["date"].max().normalize()
-        pdays = _purchase_days(tx, end=end, func=func)
+        pdays = purchase_days(tx, end=end, func=func)
         if len(pdays.code) == 0:
             raise DataError(f"{func}: no transaction on or before observation_end ({end.date()}); nothing to score.")
         n = len(pdays.customers)
@@ -550,7 +413,13 @@ def rfm_scores(
     if bins <= 9:
         out["rfm"] = pd.Series(r_score * 100 + f_score * 10 + m_score, index=index).astype(str)
     else:
-        out["rfm"] = pd.Series(r_score, index=index).astype(str) + "-" + pd.Series(f_score, index=index).astype(str) + "-" + pd.Series(m_score, index=index).astype(str)
+        out["rfm"] = (
+            pd.Series(r_score, index=index).astype(str)
+            + "-"
+            + pd.Series(f_score, index=index).astype(str)
+            + "-"
+            + pd.Series(m_score, index=index).astype(str)
+        )
     out.attrs["bins"] = bins
     out.attrs["monetary"] = monetary
     return out
@@ -606,8 +475,30 @@ def rfm_segments(
     if not isinstance(scores, pd.DataFrame) or not {"R", "FM"} <= set(scores.columns):
         raise DataError(f"{func} needs the scores of crmlib.rfm.rfm_scores (columns R and FM).")
     unmapped = check_text(unmapped, "unmapped", func=func)
+    segment_map = _checked_segment_map(scores, segment_map, func)
+    r = scores["R"].to_numpy(dtype=np.int64)
+    fm = scores["FM"].to_numpy(dtype=np.int64)
+    width = int(fm.max()) + 1 if len(fm) else 1
+    cells, inverse = np.unique(r * width + fm, return_inverse=True)
+    cell_labels = [segment_map.get((int(c // width), int(c % width)), unmapped) for c in cells]
+    # the order of the categories: best to worst for the default map, else the map's order; then `unmapped`
+    order = (
+        list(SEGMENT_DESCRIPTIONS) if segment_map is DEFAULT_SEGMENT_MAP else list(dict.fromkeys(segment_map.values()))
+    )
+    if unmapped in cell_labels and unmapped not in order:
+        order.append(unmapped)
+    position = {name: i for i, name in enumerate(order)}
+    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()]
+    out = scores.copy()
+    out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
+    return out
+
+
+def _checked_segment_map(
+    scores: pd.DataFrame, segment_map: dict[tuple[int, int], str] | None, func: str
+) -> dict[tuple[int, int], str]:
+    """The segment map to use: the default (only for 5-bin scores) or the user's, checked."""
     if segment_map is None:
-        segment_map = DEFAULT_SEGMENT_MAP
         top = int(max(scores["R"].max(), scores["FM"].max())) if len(scores) else 5
         bins = scores.attrs.get("bins", top)
         if bins != 5 or top > 5:
@@ -615,6 +506,7 @@ def rfm_segments(
                 f"The default segment map of {func} is for 5 bins (quintile scores); these scores use "
                 f"{bins} bins. Score with rfm_scores(..., bins=5) or pass your own segment_map={{(R, FM): name}}."
             )
+        return DEFAULT_SEGMENT_MAP
     if not isinstance(segment_map, dict) or not all(
         isinstance(k, tuple) and len(k) == 2 and isinstance(v, str) for k, v in segment_map.items()
     ):
@@ -622,21 +514,7 @@ def rfm_segments(
             f"The 'segment_map' parameter of {func} must be a dict {{(R, FM): segment name}}, e.g. "
             f"{{(5, 5): 'Champions'}}. Got {segment_map!r} instead."
         )
-    r = scores["R"].to_numpy(dtype=np.int64)
-    fm = scores["FM"].to_numpy(dtype=np.int64)
-    width = int(fm.max()) + 1 if len(fm) else 1
-    cells, inverse = np.unique(r * width + fm, return_inverse=True)
-    cell_labels = [segment_map.get((int(c // width), int(c % width)), unmapped) for c in cells]
-    order = list(dict.fromkeys(segment_map.values()))
-    if segment_map is DEFAULT_SEGMENT_MAP:
-        order = list(SEGMENT_DESCRIPTIONS)  # best to worst
-    if unmapped in cell_labels and unmapped not in order:
-        order.append(unmapped)
-    position = {name: i for i, name in enumerate(order)}
-    codes = np.array([position[name] for name in cell_labels], dtype=np.int64)[inverse.ravel()] if len(r) else []
-    out = scores.copy()
-    out["segment"] = pd.Categorical.from_codes(codes, categories=order, ordered=True)
-    return out
+    return segment_map
 
 
 def rfm_segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
@@ -720,6 +598,9 @@ def rfm_segment_grid(segment_map: dict[tuple[int, int], str] | None = None, *, b
     segment_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map
     rows = range(bins, 0, -1)
     cols = range(1, bins + 1)
-    grid = pd.DataFrame([[segment_map.get((r, f), "") for f in cols] for r in rows],
-                        index=pd.Index(list(rows), name="R"), columns=pd.Index(list(cols), name="FM"))
+    grid = pd.DataFrame(
+        [[segment_map.get((r, f), "") for f in cols] for r in rows],
+        index=pd.Index(list(rows), name="R"),
+        columns=pd.Index(list(cols), name="FM"),
+    )
     return grid

@@ -36,13 +36,11 @@ Raasveldt, M. and Mühleisen, H. (2019). DuckDB: an embeddable analytical databa
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
 import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,7 +63,6 @@ ENGINES = ("duckdb", "spark")
 #: SQL dialects :func:`summary_sql` can write.
 DIALECTS = ("duckdb", "spark")
 
-_PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.zst", ".tsv", ".txt", ".txt.gz", ".tsv.gz")
 
 # The only places the two dialects differ: how identifiers are quoted and how a DATE becomes a day number.
@@ -217,12 +214,18 @@ def summary_sql(
     end = check_date(observation_end, "observation_end", func=func)
     if not isinstance(source, str) or not source.strip():
         raise ParameterError(
-            f"The 'source' parameter of {func} must be a table name or a table function as text. Got {source!r} instead."
+            f"The 'source' parameter of {func} must be a table name or a table function as text. "
+            f"Got {source!r} instead."
         )
     for name, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
-            raise ParameterError(f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
-    q = lambda name: _quote(name, dialect)
+            raise ParameterError(
+                f"The {name!r} parameter of {func} must be a column name (text). Got {value!r} instead."
+            )
+
+    def q(name: str) -> str:
+        return _quote(name, dialect)
+
     names = {f"q_{n}": q(n) for n in ("customer_id", "frequency", "recency", "T", "monetary_value", "weight")}
     names.update({f"q{n}": q(n) for n in _CHECK_COLUMNS})
     final = (_FINAL_COLLAPSED if collapse else _FINAL_SUMMARY).format(**names)
@@ -273,224 +276,417 @@ def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict
         )
     if table.num_rows == 0 and not end_given:
         raise DataError(f"{where}: the file holds no transactions; there is nothing to summarize.")
-    table = table.drop_columns(list(_CHECK_COLUMNS))
-    index = None
-    if not collapse:
-        index = pd.Index(table.column("customer_id").to_pandas(), dtype="str", name="customer_id")
-        table = table.drop_columns(["customer_id"])
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
-    del table
-    frame["frequency"] = frame["frequency"].astype(np.int64)
-    for col in ("recency", "T", "monetary_value"):
-        if col in frame:
-            frame[col] = frame[col].astype(np.float64)
-    frame.attrs["unit"] = unit  # as crmlib.rfm.summarize: the models read the time unit from here
-    if collapse:
-        frame["weight"] = frame["weight"].astype(np.int64)
-        return frame
-    frame.index = index
-    return frame
-
-
-def _arrow_table(result):
-    return result.read_all() if hasattr(result, "read_all") else result
+    return _to_frame(table.drop_columns(list(_CHECK_COLUMNS)), collapse=collapse, unit=unit)
 
 
 # ----------------------------------------------------------------------------------------------
 # DuckDB
 
-
-def _source_kind(path: str, func: str) -> tuple[str, list[str]]:
-    """("parquet" | "csv", matching files) for a path or glob; DataError when nothing can be read."""
-    matches = sorted(glob.glob(path)) if any(ch in path for ch in "*?[") else ([path] if os.path.exists(path) else [])
-    if not matches:
-        raise DataError(
-            f"{func}: no file found at {path!r}. Check the path (relative paths start from the current folder "
-            f"{os.getcwd()!r}); a pattern such as 'logs/*.parquet' reads several files."
-        )
-    lower = path.lower()
-    if os.path.isdir(path):
-        raise DataError(
-            f"{func}: {path!r} is a folder. Give a file, or a pattern for the files in it such as "
-            f"{os.path.join(path, '*.parquet')!r}."
-        )
-    if lower.endswith(_PARQUET_SUFFIXES):
-        return "parquet", matches
-    if lower.endswith(_CSV_SUFFIXES):
-        return "csv", matches
-    raise DataError(
-        f"{func} reads CSV (.csv, .csv.gz, .tsv) and Parquet (.parquet) files; {path!r} is neither. "
-        "Convert it, or read it with crmlib.data.read_transactions and use crmlib.rfm.summarize."
-    )
-
-
-def _check_columns(present: list[str], columns: dict[str, str], where: str, label: str) -> None:
-    missing = [f"{role}={name!r}" for role, name in columns.items() if name not in present]
-    if missing:
-        raise DataError(
-            f"{where}: {'column' if len(missing) == 1 else 'columns'} not found in {label}: {', '.join(missing)}. "
-            f"Columns present: {', '.join(map(repr, present))}. Name yours with customer=..., date=..., amount=..."
-        )
+#: DuckDB's memory limit when none is given: beyond it DuckDB spills to a temporary folder.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def _check_memory_limit(value, func):
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
+    if isinstance(value, str) and re.fullmatch(
+        r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE
+    ):
         return value.strip()
     raise ParameterError(
-        f"The 'memory_limit' parameter of {func} must be a size such as '2GB' or '500MB', or None for "
-        f"DuckDB's default (80% of the memory). Got {value!r} instead."
+        f"The 'memory_limit' parameter of {func} must be a size such as '2GB' or '500MB', or None for the "
+        f"kit's default ({DEFAULT_MEMORY_LIMIT}, spilling to disk beyond it). Got {value!r} instead."
     )
 
 
-def _summarize_duckdb(path, columns, *, observation_end, unit, memory_limit, threads, collapse, func):
+def _cores() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _connect(memory_limit: str | None, threads: int | None):
     import duckdb
 
-    kind, _ = _source_kind(path, func)
     temp_dir = tempfile.mkdtemp(prefix="crmlib-duckdb-")
-    config: dict[str, Any] = {"temp_directory": temp_dir, "preserve_insertion_order": False}
-    if memory_limit is not None:
-        config["memory_limit"] = memory_limit
-    if threads is not None:
-        config["threads"] = threads
+    config: dict[str, Any] = {
+        "temp_directory": temp_dir,
+        "preserve_insertion_order": False,
+        "memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
+        "threads": threads or _cores(),
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    con.execute("SET enable_progress_bar = false").fetchall()
+    return con, temp_dir
+
+
+def _bad_rows(plan, options) -> str:
+    """SQL: a row the reader would refuse (empty or unreadable cells, implausible amounts, dates out of range)."""
+    from crmlib.data.dates import FIRST_DAY, LAST_DAY
+
+    flags = [name for name in plan.flags if name.endswith(("_blank", "_bad"))]
+    terms = flags + [
+        f"NOT (abs(amt) <= {float(options.max_amount)!r})",
+        f"(day_no < {FIRST_DAY} OR day_no > {LAST_DAY})",
+    ]
+    return "(" + " OR ".join(terms) + ")"
+
+
+def _rows_sql(plan, options, *, mapped: bool, with_bad: bool) -> str:
+    """SQL of the rows the summary is made of (one per invoice for line items), in scope of the blank policy."""
+    scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
+    bad = f", {_bad_rows(plan, options)} AS bad" if with_bad else ""
+    if options.invoice is None:
+        return f"SELECT cid, day_no, amt{bad} FROM clean {scope}"
+    any_bad = ", bool_or(bad) AS bad" if with_bad else ""
+    return (
+        f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt{any_bad} "
+        f"FROM (SELECT cid, inv, day_no, amt{bad} FROM clean {scope}) GROUP BY cid, inv"
+    )
+
+
+def _check_sql(plan, options, *, mapped: bool) -> str:
+    """SQL of the counts the reader's checks need, in one scan without grouping (rows refused, sizes, returns)."""
+    rows = _rows_sql(plan, options, mapped=mapped, with_bad=True)
+    return (
+        f"SELECT count(*), count(*) FILTER (bad), sum(abs(amt)), count(*) FILTER (amt >= 0), "
+        f"count(*) FILTER (amt < 0), coalesce(sum(amt) FILTER (amt < 0), 0) FROM ({rows})"
+    )
+
+
+def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
+    """SQL creating the table ``customers``: per customer its purchase days (to ``end_day``), lean."""
+    rows = _rows_sql(plan, options, mapped=mapped, with_bad=False)
+    keep_row = "amt >= 0" if options.returns == "drop" else "true"
+    purchase = "true" if options.returns == "keep" else "buy"
+    in_end = f"day_no <= {end_day}" if end_day is not None else "true"
+    return f"""
+    CREATE OR REPLACE TEMP TABLE customers AS
+    WITH days AS (
+        SELECT cid, day_no, sum(amt) FILTER ({keep_row}) AS total, bool_or(amt >= 0) AS buy
+        FROM ({rows}) GROUP BY cid, day_no
+    )
+    SELECT cid,
+           count(*) FILTER ({purchase} AND {in_end}) AS n_days,
+           min(day_no) FILTER ({purchase} AND {in_end}) AS first_day,
+           max(day_no) FILTER ({purchase} AND {in_end}) AS last_day,
+           sum(total) FILTER ({purchase} AND {in_end}) AS total,
+           arg_min(total, day_no) FILTER ({purchase} AND {in_end}) AS first_amount,
+           count(*) FILTER (NOT buy) AS lone_days
+    FROM days GROUP BY cid
+    """
+
+
+def _net_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
+    """SQL replacing ``customers`` with returns netted, as :func:`crmlib.data.returns.net_returns`.
+
+    A return on a day without a purchase goes to the customer's latest earlier purchase day, or is left out.
+    """
+    scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
+    rows = f"SELECT cid, day_no, amt FROM clean {scope}"
+    if options.invoice is not None:
+        rows = (
+            f"SELECT cid, min(day_no) AS day_no, sum(amt) AS amt FROM (SELECT * FROM clean {scope}) GROUP BY cid, inv"
+        )
+    in_end = f"day_no <= {end_day}" if end_day is not None else "true"
+    return f"""
+    CREATE OR REPLACE TEMP TABLE customers AS
+    WITH days AS (SELECT cid, day_no, sum(amt) AS total, bool_or(amt >= 0) AS buy FROM ({rows}) GROUP BY cid, day_no),
+    buys AS (SELECT cid, day_no, total FROM days WHERE buy),
+    lone AS (SELECT cid, day_no, total FROM days WHERE NOT buy),
+    moved AS (
+        SELECT l.cid, b.day_no, l.total
+        FROM lone AS l ASOF JOIN buys AS b ON l.cid = b.cid AND l.day_no > b.day_no
+    ),
+    net_days AS (
+        SELECT cid, day_no, sum(total) AS total
+        FROM (SELECT cid, day_no, total FROM buys UNION ALL SELECT cid, day_no, total FROM moved)
+        WHERE {in_end} GROUP BY cid, day_no
+    )
+    SELECT cid, count(*) AS n_days, min(day_no) AS first_day, max(day_no) AS last_day, sum(total) AS total,
+           arg_min(total, day_no) AS first_amount,
+           (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM lone) AS lone
+    FROM net_days GROUP BY cid
+    """
+
+
+def _summary_select(end_day: int | None, unit: str, collapse: bool) -> str:
+    length = float(unit_days(unit))
+    end = str(end_day) if end_day is not None else "(SELECT max(last_day) FROM kept)"
+    summary = f"""
+    WITH kept AS (SELECT * FROM customers WHERE n_days > 0 AND cid IS NOT NULL)
+    SELECT cid AS customer_id, CAST(n_days - 1 AS BIGINT) AS frequency,
+           (last_day - first_day) / {length!r} AS recency,
+           ({end} - first_day) / {length!r} AS "T",
+           CASE WHEN n_days > 1 THEN (total - first_amount) / (n_days - 1) ELSE CAST(0 AS DOUBLE) END AS monetary_value
+    FROM kept
+    """
+    if collapse:
+        return (
+            f'SELECT frequency, recency, "T", count(*) AS weight FROM ({summary}) '
+            'GROUP BY frequency, recency, "T" ORDER BY frequency, recency, "T"'
+        )
+    return summary + " ORDER BY customer_id"
+
+
+def _stats(con, plan, options, mapped: bool) -> dict[str, Any]:
+    row = con.sql(_check_sql(plan, options, mapped=mapped)).fetchall()[0]
+    keys = ("rows", "bad", "abs_total", "buy_rows", "returns", "returns_total")
+    return dict(zip(keys, row))
+
+
+def _run(con, source, options, end_day: int | None, *, mapped: bool):
+    """Make ``clean`` and ``customers``; the plan and the counts of the pass."""
+    from crmlib.data import sql
+
+    plan = sql.plan_clean(con, source, mapped_ids=mapped)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS {plan.relation(options.columns())}").fetchall()
+    stats = _stats(con, plan, options, mapped)
+    con.execute(_pass_sql(plan, options, end_day, mapped=mapped)).fetchall()
+    stats["lone_days"] = con.sql("SELECT coalesce(sum(lone_days), 0) FROM customers").fetchall()[0][0]
+    return plan, stats
+
+
+def _summarize_duckdb(sources, options, *, end_day: int | None, unit: str, collapse: bool, memory_limit, threads):
+    """The summary table (Arrow) of the sources in DuckDB, and the notes of the read."""
+    import duckdb
+
+    from crmlib.data import sql
+    from crmlib.data.returns import all_returns_error
+
+    con, temp_dir = _connect(memory_limit, threads)
     try:
-        con = duckdb.connect(":memory:", config=config)
         try:
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET enable_progress_bar = false")
-            lit = _sql_string(path)
-            if kind == "parquet":
-                reader = f"read_parquet({lit})"
-            else:
-                reader = f"read_csv({lit}, header = true)"
-            try:
-                present = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
-            except duckdb.Error as exc:
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise DataError(
-                    f"{func}: cannot read {path!r} as {kind.upper()} ({detail}). "
-                    "Check that the file is complete and really is that format."
-                ) from None
-            _check_columns(present, columns, func, repr(path))
-            if kind == "csv":
-                # customer ids and dates as text: keep leading zeros, parse ISO dates ourselves
-                types = ", ".join(
-                    f"{_sql_string(columns[c])}: 'VARCHAR'" for c in ("customer", "date")
-                )
-                reader = f"read_csv({lit}, header = true, types = {{{types}}})"
-            sql = summary_sql(
-                reader, customer=columns["customer"], date=columns["date"], amount=columns["amount"],
-                observation_end=observation_end, unit=unit, collapse=collapse, dialect="duckdb",
-            )
-            try:
-                relation = con.sql(sql)
-                fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB >= 1.4 / older
-                table = _arrow_table(fetch())
-                del relation
-            except duckdb.ConversionException as exc:
-                detail = str(exc).strip().splitlines()[0]
-                if "timestamp" in detail.lower() or "date" in detail.lower():
-                    what = f"a date in column {columns['date']!r} is not ISO 8601 (2024-03-31 or 2024-03-31 14:05:00)"
-                else:
-                    what = f"a value in column {columns['amount']!r} is not a number"
-                raise DataError(
-                    f"{func}: {what} in {path!r} ({detail}). Convert the file, or read it with "
-                    "crmlib.data.read_transactions(path, date_format=...) and use crmlib.rfm.summarize."
-                ) from None
-            except duckdb.OutOfMemoryException as exc:
-                detail = str(exc).strip().splitlines()[0]
-                raise MemoryError(
-                    f"{func}: DuckDB ran out of memory with memory_limit={memory_limit!r} ({detail}). Give a larger "
-                    "memory_limit, or free disk space in the temporary folder it spills to "
-                    f"({tempfile.gettempdir()!r}, set TMPDIR to move it)."
-                ) from None
-            except duckdb.BinderException as exc:
-                detail = str(exc).strip().splitlines()[0]
-                raise DataError(
-                    f"{func}: DuckDB cannot use the columns of {path!r} as customer, date and amount ({detail}). "
-                    "Dates must be dates, timestamps or ISO text; amounts numbers."
-                ) from None
-            except duckdb.Error as exc:  # e.g. a malformed CSV row found mid-file
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise DataError(
-                    f"{func}: DuckDB could not read {path!r} to the end ({detail}). Check the file at the place "
-                    "named, or read it with crmlib.data.read_transactions, which reports bad rows."
-                ) from None
+            source = sql.ingest(con, sources, options)
+            error = sql.long_ids(con, source)  # before any grouping: such ids would cost their length per customer
+            if error is not None:
+                raise error
+            plan, stats = _run(con, source, options, end_day, mapped=False)
+            ids = sql.check_ids(con, "customers")
+            problems = stats["bad"] or not np.isfinite(stats["abs_total"] or 0.0) or plan.date_problem is not None
+            mapped = ids.needs_map or ids.longest > options.max_id_length or problems
+            if mapped:  # the exact id rule, then the reader's first error, if any
+                plan, stats = _run(con, source, options, end_day, mapped=True)
+                error = sql.first_error(con, source, plan, options.max_id_length)
+                if error is not None:
+                    raise error
+            if options.returns != "keep" and stats["buy_rows"] == 0:
+                raise all_returns_error(source.locator.name, options.returns)
+            moved = lone = 0
+            if options.returns == "net" and stats["lone_days"]:
+                con.execute(_net_sql(plan, options, end_day, mapped=mapped)).fetchall()
+                moved, lone = con.sql("SELECT any_value(moved), any_value(lone) FROM customers").fetchall()[0]
+            table = con.sql(_summary_select(end_day, unit, collapse)).to_arrow_table()
+            notes = _notes(con, source, plan, stats, options, mapped, moved or 0, lone or 0)
+        except duckdb.OutOfMemoryException as exc:
+            detail = str(exc).strip().splitlines()[0]
+            limit = memory_limit or DEFAULT_MEMORY_LIMIT
+            raise MemoryError(
+                f"summarize_file: DuckDB ran out of memory with memory_limit={limit!r} ({detail}). Give a larger "
+                "memory_limit, or free disk space in the temporary folder it spills to "
+                f"({tempfile.gettempdir()!r}, set TMPDIR to move it)."
+            ) from None
+        except duckdb.Error as exc:  # a file that breaks down mid-way
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(
+                f"summarize_file: DuckDB could not read {sources[0].name} to the end ({detail}). Check that the file "
+                "is complete."
+            ) from None
         finally:
             con.close()  # frees DuckDB's memory before the result is converted
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-    return table
+    return table, notes
+
+
+def _notes(con, source, plan, stats, options, mapped: bool, moved: int, lone: int) -> list[str]:
+    """The read report's notes that the out-of-core read can give (what was repaired or left out)."""
+    from crmlib.data.errors import Hint
+    from crmlib.data.rows import plural
+
+    notes = list(source.notes)
+    if plan.id_note:
+        notes.append(plan.id_note)
+    if mapped and options.blank_policy == "drop":
+        n_blank, share = con.sql(
+            "SELECT count(*) FILTER (cid IS NULL), "
+            "coalesce(sum(amt) FILTER (cid IS NULL AND amt > 0) / nullif(sum(amt) FILTER (amt > 0), 0), 0) FROM clean"
+        ).fetchall()[0]
+        if n_blank:
+            notes.append(f"{plural(int(n_blank), 'row')} without a customer id left out ({share:.1%} of revenue)")
+    notes.extend(plan.date_notes)
+    if stats["returns"]:
+        total = f"{plural(int(stats['returns']), 'return row')} (negative amounts, total {stats['returns_total']:,.2f})"
+        if options.returns == "drop":
+            notes.append(f"{total} dropped ({Hint('returns', 'drop')})")
+        elif options.returns == "net":
+            notes.append(
+                f"{total} netted against purchases ({Hint('returns', 'net')}): {moved} return days moved to "
+                f"the customer's previous purchase day, {lone - moved} dropped for want of an earlier purchase"
+            )
+        else:
+            notes.append(f"{total} kept on their own dates ({Hint('returns', 'keep')})")
+    return notes
+
+
+def _sources(path, pattern, func: str):
+    from crmlib.data.paths import file_source, files_of_pattern
+
+    if (path is None) == (pattern is None):
+        raise ParameterError(
+            f"{func} needs either a path (one file: the path is read as it is written) or pattern= (a glob such as "
+            f"'logs/*.parquet' for several files); got {'both' if path is not None else 'neither'}."
+        )
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ParameterError(
+                f"The 'pattern' parameter of {func} must be a glob such as 'logs/*.parquet'. Got {pattern!r} instead."
+            )
+        sources = files_of_pattern(pattern, func)
+    else:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ParameterError(
+                f"The 'path' parameter of {func} must be a file path (text). Got {type(path).__name__} instead. "
+                "For a DataFrame in memory use crmlib.rfm.summarize."
+            )
+        try:
+            sources = [file_source(path, func)]
+        except DataError as exc:
+            if any(ch in os.fspath(path) for ch in "*?[") and not os.path.exists(path):
+                raise DataError(
+                    f"{exc.template} A path is read as it is written; for the files matching a glob, "
+                    f"pass pattern={os.fspath(path)!r}."
+                ) from None
+            raise
+    if sources[0].kind == "excel" and len(sources) > 1:
+        raise DataError(f"{func}: the pattern {pattern!r} matches several workbooks; summarize them one by one.")
+    return sources
+
+
+def _in_memory(source, options, *, end, unit: str, collapse: bool) -> pd.DataFrame:
+    """The summary through the in-memory reader (workbooks, and columns the SQL path does not take)."""
+    from crmlib._days import last_day, purchase_days, summary_from_days
+    from crmlib.data import read_transactions
+
+    tx = read_transactions(source.path, options=options, warn=False)
+    end = last_day(tx) if end is None else end
+    summary = summary_from_days(purchase_days(tx, end=end, func="summarize_file"), end, unit)
+    if not collapse:
+        return summary
+    out = summary.groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()
+    out["weight"] = out["weight"].astype(np.int64)
+    out.attrs["unit"] = unit
+    return out
+
+
+def _renamed(exc, func: str):
+    """A DataError of the reader, said by ``func``."""
+    from crmlib.data.errors import OptionError
+
+    text = exc.template
+    if text.startswith("read_transactions: "):
+        text = f"{func}: " + text[len("read_transactions: ") :]
+    return (OptionError if isinstance(exc, OptionError) else DataError)(text)
 
 
 def summarize_file(
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     *,
     customer: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
+    date_format: str | tuple[str, ...] | list[str] | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
+    invoice: str | None = None,
+    returns: str = "net",
+    blank_customers: str | None = None,
+    sheet: str | int | tuple | list | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    max_expansion: float = 100.0,
+    max_id_length: int = 200,
+    max_cell_chars: int = 32_767,
+    max_columns: int = 100_000,
+    max_amount: float = 1e12,
+    options=None,
+    pattern: str | None = None,
     observation_end=None,
     unit: str = "D",
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
     collapse: bool = False,
+    warn: bool = True,
 ) -> pd.DataFrame:
     r"""Summarize a transaction file of any size: one row per customer, as :func:`crmlib.rfm.summarize`.
 
-    The file is streamed by DuckDB (or Spark, ``engine="spark"``) through the query of
-    :func:`summary_sql`; only the summary is held in memory. DuckDB spills intermediate results to a
-    temporary folder when they exceed ``memory_limit``, so a file larger than memory works.
+    The file's rows go into DuckDB (embedded, no server), cleaned by the same rules as
+    :func:`crmlib.data.read_transactions` -- the same delimiter, encoding and header recognition, the
+    same id, amount and date rules, the same returns policy and the same messages -- and only the summary
+    comes back. DuckDB spills to a temporary folder beyond ``memory_limit``, so a file larger than
+    memory works. ``summarize_file(path)`` equals ``summarize(read_transactions(path))``.
 
     Parameters
     ----------
     path : str or path-like
-        A CSV (``.csv``, ``.csv.gz``, ``.tsv``; with a header row) or Parquet (``.parquet``) file, or a
-        pattern such as ``"logs/2024-*.parquet"`` for several files with the same columns.
-    customer, date, amount : str
-        The file's column names. Customer ids are read as text (``"007"`` stays ``"007"``). Dates must
-        be ISO 8601 (``2024-03-31``, ``2024-03-31 14:05:00``) or typed dates in Parquet; for other
-        formats convert the file or use :func:`crmlib.data.read_transactions` with ``date_format``.
+        One file: delimited text (``.csv``, ``.csv.gz``, ``.tsv``, ``.txt``, the original CDNOW layout),
+        Parquet, or an Excel workbook (read in memory: a workbook is small). The path is read as it is
+        written: ``sales[2024].csv`` is that file, never a pattern.
+    customer, date, amount, date_format, quantity, price, invoice, returns, blank_customers, sheet, delimiter, encoding
+        The reader's options, as in :func:`crmlib.data.read_transactions`.
+    max_expansion, max_id_length, max_cell_chars, max_columns, max_amount
+        The reader's resource limits, as in :func:`crmlib.data.read_transactions`.
+    options : crmlib.data.ReadOptions, optional
+        All of the reader's options as one object; keywords given (not at their default) override it.
+    pattern : str, optional
+        Instead of ``path``: a glob such as ``"logs/2024-*.parquet"`` for several files of one layout, read
+        one after the other (messages name the file of a row).
     observation_end : date-like, optional
         Last day of observation (inclusive); later transactions are left out. Default: the last date
         in the file.
     unit : {"D", "W", "M", "Y"}
         Unit of ``recency`` and ``T``: days, weeks (7 days), months (30.4375 days), years (365.25 days).
     engine : {"duckdb", "spark"}
-        ``"spark"`` runs :func:`summarize_spark` on the active Spark session (or a new local one).
+        ``"spark"`` runs :func:`summarize_spark` on the active Spark session (or a new local one); it
+        takes the column names only.
     memory_limit : str, optional
-        DuckDB's memory limit, e.g. ``"1GB"``; beyond it DuckDB spills to disk. Default: DuckDB's
-        (80% of the machine's memory).
+        DuckDB's memory limit, e.g. ``"2GB"``; beyond it DuckDB spills to disk. Default
+        :data:`DEFAULT_MEMORY_LIMIT` (1 GB), so the whole call stays within about 2 GB.
     threads : int, optional
-        DuckDB threads; default all cores.
+        DuckDB threads; default the cores this process may use.
     collapse : bool
         Return one row per observed (frequency, recency, T) with the number of customers in
         ``weight``, instead of one row per customer: what the BG/NBD and Pareto/NBD likelihoods need
         (Fader, Hardie and Lee 2005 fit CDNOW this way).
+    warn : bool
+        Issue a :class:`crmlib.data.DataWarning` summing up what was repaired or left out.
 
     Returns
     -------
     DataFrame
         Index ``customer_id`` (text, sorted); columns ``frequency`` (int64), ``recency``, ``T`` and
         ``monetary_value`` (float64): for purchase days :math:`t_{i0} < \dots < t_{ix}` with day
-        amounts :math:`z_{ij}`, unit length :math:`u` days and end of observation :math:`\tau`,
+        amounts :math:`z_{ij}`, unit length :math:`u` days and end of observation :math:`	au`,
 
         .. math::
 
-            x_i = \text{days} - 1, \quad t_x = (t_{ix} - t_{i0}) / u, \quad
-            T_i = (\tau - t_{i0}) / u, \quad m_i = \frac{1}{x_i} \sum_{j=1}^{x_i} z_{ij}
+            x_i = 	ext{days} - 1, \quad t_x = (t_{ix} - t_{i0}) / u, \quad
+            T_i = (	au - t_{i0}) / u, \quad m_i = rac{1}{x_i} \sum_{j=1}^{x_i} z_{ij}
 
-        The values equal those of :func:`crmlib.rfm.summarize` on the same data read by pandas with
-        text customer ids; ``monetary_value`` may differ in the last bits (the engine adds amounts in
-        another order, floating-point addition is not associative), i.e. by about :math:`10^{-15}`
-        relative. With ``collapse=True``: columns ``frequency, recency, T, weight``.
+        The values equal those of :func:`crmlib.rfm.summarize` on :func:`crmlib.data.read_transactions`'
+        frame; ``monetary_value`` may differ in the last bits (the engine adds amounts in another order),
+        i.e. by about :math:`10^{-15}` relative. With ``collapse=True``: columns ``frequency, recency,
+        T, weight``.
 
     Raises
     ------
     DataError
-        A missing column (the message lists the file's columns), a file that cannot be read, a date that
-        is not ISO, or empty customer, date or amount cells.
+        Every problem :func:`crmlib.data.read_transactions` refuses, with the same message (said by
+        ``summarize_file``): a missing column, a file that cannot be read, empty or unreadable cells,
+        blank customer ids, implausible amounts, a resource limit.
 
     References
     ----------
@@ -511,43 +707,131 @@ def summarize_file(
     a                    1      2.0  4.0            20.0
     b                    0      0.0  3.0             0.0
     """
+    import warnings
+
+    from crmlib.data.errors import DataWarning, render_text
+    from crmlib.data.options import make_options
+    from crmlib.data.sql import NeedsMemory
+
     func = "summarize_file"
-    if not isinstance(path, (str, os.PathLike)):
-        raise ParameterError(
-            f"The 'path' parameter of {func} must be a file path or pattern (text). Got {type(path).__name__} instead. "
-            "For a DataFrame in memory use crmlib.rfm.summarize."
+    try:
+        opts = make_options(
+            func,
+            options,
+            customer=customer,
+            date=date,
+            amount=amount,
+            date_format=date_format,
+            quantity=quantity,
+            price=price,
+            invoice=invoice,
+            returns=returns,
+            blank_customers=blank_customers,
+            sheet=sheet,
+            delimiter=delimiter,
+            encoding=encoding,
+            max_expansion=max_expansion,
+            max_id_length=max_id_length,
+            max_cell_chars=max_cell_chars,
+            max_columns=max_columns,
+            max_amount=max_amount,
         )
-    path = os.fspath(Path(path).expanduser()) if not isinstance(path, str) else os.path.expanduser(path)
+    except DataError as exc:
+        raise _renamed(exc, func) from None
     engine = check_choice(engine, "engine", ENGINES, func=func)
     unit = check_unit(unit, func=func)
     end = check_date(observation_end, "observation_end", func=func)
-    columns = _check_names(customer, date, amount, func)
     memory_limit = _check_memory_limit(memory_limit, func)
     if threads is not None:
-        threads = check_number(threads, "threads", func=func, low=1, integer=True)
+        threads = int(check_number(threads, "threads", func=func, low=1, integer=True))
     collapse = _check_bool(collapse, "collapse", func)
     if engine == "spark":
-        if memory_limit is not None or threads is not None:
-            raise ParameterError(
-                f"The 'memory_limit' and 'threads' parameters of {func} apply to DuckDB only; with engine='spark' "
-                "set memory and cores in the Spark session (spark.driver.memory, spark.executor.cores)."
-            )
-        return summarize_spark(
-            path, None, customer=customer, date=date, amount=amount,
-            observation_end=end, unit=unit, collapse=collapse,
+        return _spark_file(
+            path, opts, end=end, unit=unit, collapse=collapse, memory_limit=memory_limit, threads=threads
         )
-    table = _summarize_duckdb(
-        path, columns, observation_end=end, unit=unit, memory_limit=memory_limit, threads=threads,
-        collapse=collapse, func=func,
+    end_day = _end_day(end) if end is not None else None
+    try:
+        sources = _sources(path, pattern, func)
+        try:
+            if sources[0].kind == "excel":
+                raise NeedsMemory("excel")
+            table, notes = _summarize_duckdb(
+                sources, opts, end_day=end_day, unit=unit, collapse=collapse, memory_limit=memory_limit, threads=threads
+            )
+        except NeedsMemory:
+            return _in_memory(sources[0], opts, end=end, unit=unit, collapse=collapse)
+    except DataError as exc:
+        raise _renamed(exc, func) from None
+    if warn and notes:
+        shown = str(path) if path is not None else pattern
+        warnings.warn(f"{func}({shown}): " + "; ".join(render_text(n) for n in notes) + ".", DataWarning, stacklevel=2)
+    return _to_frame(table, collapse=collapse, unit=unit)
+
+
+def _spark_file(path, opts, *, end, unit, collapse, memory_limit, threads):
+    from crmlib.data.options import ReadOptions
+
+    func = "summarize_file"
+    if memory_limit is not None or threads is not None:
+        raise ParameterError(
+            f"The 'memory_limit' and 'threads' parameters of {func} apply to DuckDB only; with engine='spark' "
+            "set memory and cores in the Spark session (spark.driver.memory, spark.executor.cores)."
+        )
+    plain = ReadOptions(customer=opts.customer, date=opts.date, amount=opts.amount)
+    if opts != plain:
+        raise ParameterError(
+            f"With engine='spark', {func} takes the column names only (customer, date, amount); read the other "
+            "options' files with the default engine."
+        )
+    return summarize_spark(
+        path,
+        None,
+        customer=opts.customer,
+        date=opts.date,
+        amount=opts.amount,
+        observation_end=end,
+        unit=unit,
+        collapse=collapse,
     )
-    return _finish(table, collapse=collapse, end_given=end is not None, where=func, columns=columns, unit=unit)
+
+
+def _to_frame(table, *, collapse: bool, unit: str) -> pd.DataFrame:
+    """The engine's answer (a pyarrow Table) as the frame of :func:`crmlib.rfm.summarize`, column by column."""
+    index = None
+    if not collapse:
+        index = pd.Index(table.column("customer_id").to_pandas(), dtype="str", name="customer_id")
+        table = table.drop_columns(["customer_id"])
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    frame["frequency"] = frame["frequency"].astype(np.int64)
+    for col in ("recency", "T", "monetary_value"):
+        if col in frame:
+            frame[col] = frame[col].astype(np.float64)
+    frame.attrs["unit"] = unit  # as crmlib.rfm.summarize: the models read the time unit from here
+    if collapse:
+        frame["weight"] = frame["weight"].astype(np.int64)
+        return frame
+    frame.index = index
+    return frame
+
+
+def _check_columns(present: list[str], columns: dict[str, str], where: str, label: str) -> None:
+    missing = [f"{role}={name!r}" for role, name in columns.items() if name not in present]
+    if missing:
+        raise DataError(
+            f"{where}: {'column' if len(missing) == 1 else 'columns'} not found in {label}: {', '.join(missing)}. "
+            f"Columns present: {', '.join(map(repr, present))}. Name yours with the customer, date and amount "
+            "arguments."
+        )
 
 
 def _check_names(customer, date, amount, func) -> dict[str, str]:
     columns = {}
     for role, value in (("customer", customer), ("date", date), ("amount", amount)):
         if not isinstance(value, str) or value == "":
-            raise ParameterError(f"The {role!r} parameter of {func} must be a column name (text). Got {value!r} instead.")
+            raise ParameterError(
+                f"The {role!r} parameter of {func} must be a column name (text). Got {value!r} instead."
+            )
         columns[role] = value
     return columns
 
@@ -637,7 +921,9 @@ def summarize_spark(
     columns = _check_names(customer, date, amount, func)
     collapse = _check_bool(collapse, "collapse", func)
     if spark is None:
-        spark = SparkSession.getActiveSession() or SparkSession.builder.master("local[*]").appName("crmlib").getOrCreate()
+        spark = (
+            SparkSession.getActiveSession() or SparkSession.builder.master("local[*]").appName("crmlib").getOrCreate()
+        )
     where = func
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
@@ -652,7 +938,8 @@ def summarize_spark(
             hint = (
                 " Spark cannot read nanosecond timestamps (pandas' default): write the file with "
                 "frame.to_parquet(path, coerce_timestamps='us'), or use summarize_file (DuckDB reads them)."
-                if "NANOS" in detail else ""
+                if "NANOS" in detail
+                else ""
             )
             raise DataError(
                 f"{func}: Spark cannot read {path!r}: {detail}. Check the path, and that it is "
@@ -671,8 +958,14 @@ def summarize_spark(
     frame.createOrReplaceTempView(view)
     try:
         sql = summary_sql(
-            _quote(view, "spark"), customer=customer, date=date, amount=amount,
-            observation_end=end, unit=unit, collapse=collapse, dialect="spark",
+            _quote(view, "spark"),
+            customer=customer,
+            date=date,
+            amount=amount,
+            observation_end=end,
+            unit=unit,
+            collapse=collapse,
+            dialect="spark",
         )
         try:
             result = _collect(spark.sql(sql))

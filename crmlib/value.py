@@ -43,6 +43,7 @@ __all__ = [
     "perceived_value",
     "total_episode_value",
     "episode_value_grid",
+    "hierarchy_links",
     "hierarchy_levels",
     "hierarchy_value",
     "value_gap",
@@ -98,7 +99,9 @@ def _weights(weights: Any, items: pd.Index, name: str, func: str) -> pd.Series:
             "(or None for equal weights)."
         )
     if (w < 0).any():
-        raise ParameterError(f"The {name!r} parameter of {func} must hold weights >= 0; {w[w < 0].to_dict()} are negative.")
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must hold weights >= 0; {w[w < 0].to_dict()} are negative."
+        )
     return w.reindex(items)
 
 
@@ -109,7 +112,7 @@ def perceived_value(
     benefit_weights: Mapping[str, float] | None = None,
     cost_weights: Mapping[str, float] | None = None,
     form: str = "difference",
-):
+) -> float | pd.Series:
     r"""Customer perceived value: what the customer gets against what they give up.
 
     .. math::
@@ -174,7 +177,7 @@ def total_episode_value(
     relationship_benefits: float | np.ndarray,
     episode_sacrifices: float | np.ndarray,
     relationship_sacrifices: float | np.ndarray,
-):
+) -> float | np.ndarray:
     r"""Total episode value of Ravald and Grönroos (1996).
 
     .. math::
@@ -209,14 +212,19 @@ def total_episode_value(
     """
     func = "total_episode_value"
     names = ("episode_benefits", "relationship_benefits", "episode_sacrifices", "relationship_sacrifices")
-    arrays = []
-    for name, value in zip(names, (episode_benefits, relationship_benefits, episode_sacrifices, relationship_sacrifices)):
+    arrays: list[float | np.ndarray] = []
+    for name, value in zip(
+        names, (episode_benefits, relationship_benefits, episode_sacrifices, relationship_sacrifices)
+    ):
         if np.ndim(value) == 0:
             arrays.append(check_number(value, name, func=func, low=0))
         else:
             arr = np.asarray(value, dtype=float)
             if not np.isfinite(arr).all() or (arr < 0).any():
-                raise ParameterError(f"The {name!r} parameter of {func} must hold numbers >= 0. Got {arr[(~np.isfinite(arr)) | (arr < 0)][:5].tolist()}.")
+                raise ParameterError(
+                    f"The {name!r} parameter of {func} must hold numbers >= 0. Got "
+                    f"{arr[(~np.isfinite(arr)) | (arr < 0)][:5].tolist()}."
+                )
             arrays.append(arr)
     eb, rb, es, rs = arrays
     denominator = np.add(es, rs)
@@ -233,8 +241,8 @@ def episode_value_grid(
     episode_benefits: float,
     episode_sacrifices: float,
     *,
-    relationship_benefits: Sequence[float] = (0, 1, 2, 3, 4),
-    relationship_sacrifices: Sequence[float] = (0, 1, 2, 3, 4),
+    relationship_benefits: Sequence[float] | np.ndarray = (0, 1, 2, 3, 4),
+    relationship_sacrifices: Sequence[float] | np.ndarray = (0, 1, 2, 3, 4),
 ) -> pd.DataFrame:
     r"""Sensitivity of the total episode value to the relationship terms (a grid for a heatmap).
 
@@ -261,7 +269,9 @@ def episode_value_grid(
     rb = np.asarray(relationship_benefits, dtype=float)
     rs = np.asarray(relationship_sacrifices, dtype=float)
     values = total_episode_value(episode_benefits, rb[None, :], episode_sacrifices, rs[:, None])
-    frame = pd.DataFrame(values, index=pd.Index(rs, name="relationship_sacrifices"), columns=pd.Index(rb, name="relationship_benefits"))
+    frame = pd.DataFrame(
+        values, index=pd.Index(rs, name="relationship_sacrifices"), columns=pd.Index(rb, name="relationship_benefits")
+    )
     return frame
 
 
@@ -302,9 +312,52 @@ in that ``situation``. At work reliability and support carry the value; at home 
 the same attributes, a different hierarchy."""
 
 
-def _links(links: pd.DataFrame, situation: str | None, func: str) -> pd.DataFrame:
+def hierarchy_links(
+    links: pd.DataFrame, *, situation: str | None = None, func: str = "hierarchy_links"
+) -> pd.DataFrame:
+    """The links of a means-end chain for one use situation, checked: ``source``, ``target``, ``weight`` (float).
+
+    The first step of :func:`hierarchy_levels`, :func:`hierarchy_value` and
+    :func:`crmlib.plot.value_hierarchy_chart` (Woodruff 1997): the rows of ``situation`` when the table has a
+    ``situation`` column, weights as floats >= 0.
+
+    Parameters
+    ----------
+    links : pandas.DataFrame
+        One row per link: ``source`` (lower level), ``target`` (higher level), ``weight`` (>= 0) and optionally
+        ``situation``, as :data:`INTERNET_SERVICE_LINKS`.
+    situation : str, optional
+        The use situation; required when the table describes more than one.
+    func : str
+        The function named in the error messages (the caller's name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The links of the situation, a new frame.
+
+    Raises
+    ------
+    crmlib.data.DataError
+        If a column is missing or a weight is not a number >= 0.
+    crmlib.params.ParameterError
+        If ``situation`` is missing or unknown.
+
+    References
+    ----------
+    Woodruff, R. B. (1997). Customer value: the next source for competitive advantage. *Journal of the Academy
+    of Marketing Science* 25(2), 139-153.
+
+    Examples
+    --------
+    >>> home = hierarchy_links(INTERNET_SERVICE_LINKS, situation="home")
+    >>> sorted(home.columns) == sorted(INTERNET_SERVICE_LINKS.columns)
+    True
+    """
     if not isinstance(links, pd.DataFrame):
-        raise DataError(f"{func} needs a DataFrame of links (columns source, target, weight); got {type(links).__name__}.")
+        raise DataError(
+            f"{func} needs a DataFrame of links (columns source, target, weight); got {type(links).__name__}."
+        )
     missing = [c for c in ("source", "target", "weight") if c not in links.columns]
     if missing:
         raise DataError(
@@ -323,11 +376,15 @@ def _links(links: pd.DataFrame, situation: str | None, func: str) -> pd.DataFram
             check_choice(situation, "situation", situations, func=func)
             links = links[links["situation"] == situation]
     elif situation is not None:
-        raise ParameterError(f"The 'situation' parameter of {func} must be None: the links table has no 'situation' column.")
+        raise ParameterError(
+            f"The 'situation' parameter of {func} must be None: the links table has no 'situation' column."
+        )
     weights = pd.to_numeric(links["weight"], errors="coerce")
     bad = weights.isna() | (weights < 0)
     if bad.any():
-        raise DataError(f"{func}: the 'weight' column must hold numbers >= 0; rows {links.index[bad][:5].tolist()} do not.")
+        raise DataError(
+            f"{func}: the 'weight' column must hold numbers >= 0; rows {links.index[bad][:5].tolist()} do not."
+        )
     return links.assign(weight=weights.astype(float))
 
 
@@ -353,13 +410,23 @@ def hierarchy_levels(links: pd.DataFrame, *, situation: str | None = None) -> pd
     {'attribute': 5, 'consequence': 4, 'goal': 3}
     """
     func = "hierarchy_levels"
-    lk = _links(links, situation, func)
+    lk = hierarchy_links(links, situation=situation, func=func)
     sources, targets = set(lk["source"]), set(lk["target"])
     nodes = list(dict.fromkeys([*lk["source"], *lk["target"]]))
     level = {}
     for n in nodes:
         level[n] = "attribute" if n not in targets else ("goal" if n not in sources else "consequence")
-    bad = lk[[not (level[s] == "attribute" and level[t] == "consequence" or level[s] == "consequence" and level[t] == "goal") for s, t in zip(lk["source"], lk["target"])]]
+    bad = lk[
+        [
+            not (
+                level[s] == "attribute"
+                and level[t] == "consequence"
+                or level[s] == "consequence"
+                and level[t] == "goal"
+            )
+            for s, t in zip(lk["source"], lk["target"])
+        ]
+    ]
     if len(bad):
         first = bad.iloc[0]
         raise DataError(
@@ -413,8 +480,8 @@ def hierarchy_value(
 
     Examples
     --------
-    >>> links = pd.DataFrame({"source": ["speed", "price", "fast pages"], "target": ["fast pages", "fast pages", "productive"],
-    ...                       "weight": [3.0, 1.0, 1.0]})
+    >>> links = pd.DataFrame({"source": ["speed", "price", "fast pages"],
+    ...                       "target": ["fast pages", "fast pages", "productive"], "weight": [3.0, 1.0, 1.0]})
     >>> hierarchy_value(links, {"speed": 8, "price": 4})   # (3*8 + 1*4) / 4 = 7
             level        node  value
     0   attribute       price    4.0
@@ -424,7 +491,7 @@ def hierarchy_value(
     4     overall     overall    7.0
     """
     func = "hierarchy_value"
-    lk = _links(links, situation, func)
+    lk = hierarchy_links(links, situation=situation, func=func)
     levels = hierarchy_levels(lk)
     perf = _scores(performance, "performance", func)
     if isinstance(perf, pd.DataFrame):
@@ -504,7 +571,12 @@ def value_gap(
 
 ZEITHAML_DEFINITIONS = pd.DataFrame(
     {
-        "definition": ["value is low price", "value is whatever I want in a product", "value is the quality I get for the price I pay", "value is what I get for what I give"],
+        "definition": [
+            "value is low price",
+            "value is whatever I want in a product",
+            "value is the quality I get for the price I pay",
+            "value is what I get for what I give",
+        ],
         "measure": ["lowest price", "fit with what I want", "quality / price", "benefits / sacrifices"],
         "column": ["low_price", "what_i_want", "quality_for_price", "get_for_give"],
     }
@@ -522,14 +594,26 @@ VALUE_DEFINITIONS = pd.DataFrame(
             "Woodruff (1997)",
         ],
         "value is": [
-            "the consumer's overall assessment of the utility of a product based on perceptions of what is received and what is given",
-            "the trade-off between the quality or benefits perceived in the product and the sacrifice perceived in paying the price",
-            "the perceived worth in monetary units of the economic, technical, service and social benefits received, for the price paid",
-            "the emotional bond between customer and producer after the customer has used a product and found it adds value",
+            "the consumer's overall assessment of the utility of a product based on perceptions of what is "
+            "received and what is given",
+            "the trade-off between the quality or benefits perceived in the product and the sacrifice "
+            "perceived in paying the price",
+            "the perceived worth in monetary units of the economic, technical, service and social benefits "
+            "received, for the price paid",
+            "the emotional bond between customer and producer after the customer has used a product and "
+            "found it adds value",
             "(episode benefits + relationship benefits) / (episode sacrifices + relationship sacrifices)",
-            "the customer's perceived preference for and evaluation of attributes, their performances and the consequences of use that help or block their goals in use situations",
+            "the customer's perceived preference for and evaluation of attributes, their performances and "
+            "the consequences of use that help or block their goals in use situations",
         ],
-        "scope": ["one offer", "one episode", "one episode (business markets)", "the relationship", "episode within a relationship", "use situations over time"],
+        "scope": [
+            "one offer",
+            "one episode",
+            "one episode (business markets)",
+            "the relationship",
+            "episode within a relationship",
+            "use situations over time",
+        ],
     }
 )
 """Definitions of customer value side by side (paraphrased; page references in the module references)."""
@@ -578,7 +662,8 @@ def value_by_definition(
     --------
     >>> offers = pd.DataFrame({"price": [10, 20], "quality": [5, 12], "fit": [6, 8],
     ...                        "benefits": [7, 12], "sacrifices": [5, 10]}, index=["basic", "premium"])
-    >>> value_by_definition(offers)[["rank_low_price", "rank_what_i_want", "rank_quality_for_price", "rank_get_for_give"]]
+    >>> ranks = ["rank_low_price", "rank_what_i_want", "rank_quality_for_price", "rank_get_for_give"]
+    >>> print(value_by_definition(offers)[ranks].to_string())
              rank_low_price  rank_what_i_want  rank_quality_for_price  rank_get_for_give
     basic                 1                 2                       2                  1
     premium               2                 1                       1                  2
@@ -598,7 +683,10 @@ def value_by_definition(
     for c in ("price", "sacrifices"):
         bad = ~(x[c] > 0)
         if bad.any():
-            raise DataError(f"{func}: the {cols[c]!r} column must be above 0 (it divides); rows {offers.index[bad][:5].tolist()} are not.")
+            raise DataError(
+                f"{func}: the {cols[c]!r} column must be above 0 (it divides); rows "
+                f"{offers.index[bad][:5].tolist()} are not."
+            )
     out = pd.DataFrame(
         {
             "low_price": -x["price"],
@@ -665,20 +753,27 @@ def relative_value(
         raise DataError(f"{func} needs a DataFrame with one row per offer; got {type(offers).__name__}.")
     for c in (quality, price):
         if c not in offers.columns:
-            raise DataError(f"{func}: the offers table lacks the column {c!r}. Columns present: {list(offers.columns)}.")
+            raise DataError(
+                f"{func}: the offers table lacks the column {c!r}. Columns present: {list(offers.columns)}."
+            )
         bad = ~(pd.to_numeric(offers[c], errors="coerce") > 0)
         if bad.any():
-            raise DataError(f"{func}: the {c!r} column must be a number above 0; rows {offers.index[bad][:5].tolist()} are not.")
+            raise DataError(
+                f"{func}: the {c!r} column must be a number above 0; rows {offers.index[bad][:5].tolist()} are not."
+            )
     if reference not in offers.index:
         raise ParameterError(
-            f"The 'reference' parameter of {func} must be one of the offers {list(offers.index)}. Got {reference!r} instead."
+            f"The 'reference' parameter of {func} must be one of the offers {list(offers.index)}. Got "
+            f"{reference!r} instead."
         )
     tol = check_number(tolerance, "tolerance", func=func, low=0, high=1, high_open=True)
     q = offers[quality].astype(float) / float(offers.loc[reference, quality])
     p = offers[price].astype(float) / float(offers.loc[reference, price])
     ratio = q / p
     position = np.where(ratio > 1 + tol, "better value", np.where(ratio < 1 - tol, "worse value", "fair value"))
-    return pd.DataFrame({"relative_quality": q, "relative_price": p, "value_ratio": ratio, "position": position}, index=offers.index)
+    return pd.DataFrame(
+        {"relative_quality": q, "relative_price": p, "value_ratio": ratio, "position": position}, index=offers.index
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -733,12 +828,15 @@ def layer_criteria(weights: pd.DataFrame | None = None) -> pd.DataFrame:
     levels = ["attribute", "consequence", "goal"]
     missing = [c for c in levels if c not in table.columns]
     if missing:
-        raise DataError(f"{func}: the weights table lacks the columns {missing}; it needs attribute, consequence and goal.")
+        raise DataError(
+            f"{func}: the weights table lacks the columns {missing}; it needs attribute, consequence and goal."
+        )
     w = table[levels].apply(pd.to_numeric, errors="coerce")
     bad = w.isna().any(axis=1) | (w < 0).any(axis=1) | ~np.isclose(w.sum(axis=1), 1.0)
     if bad.any():
         raise DataError(
-            f"{func}: each layer's weights must be numbers >= 0 adding up to 1; the rows {list(table.index[bad][:5])} do not "
+            f"{func}: each layer's weights must be numbers >= 0 adding up to 1; the rows "
+            f"{list(table.index[bad][:5])} do not "
             f"(sums {w.sum(axis=1)[bad].round(3).tolist()[:5]})."
         )
     out = table.copy()
@@ -767,7 +865,8 @@ def value_by_layer(hierarchy: pd.DataFrame, weights: pd.DataFrame | None = None)
 
     Examples
     --------
-    >>> h = pd.DataFrame({"level": ["attribute", "consequence", "goal"], "node": ["a", "c", "g"], "value": [8.0, 6.0, 4.0]})
+    >>> h = pd.DataFrame({"level": ["attribute", "consequence", "goal"], "node": ["a", "c", "g"],
+    ...                   "value": [8.0, 6.0, 4.0]})
     >>> value_by_layer(h).round(2).to_dict()    # first-time: 0.6*8 + 0.3*6 + 0.1*4 = 7.0
     {'first-time': 7.0, 'short-term': 6.4, 'long-term': 5.3, 'lapsed': 6.2}
     """

@@ -1,8 +1,4 @@
-"""Shared by tests/test_chapters*.py: the chapters, their test parameters, the user-style CSV, a cheap run.
-
-Chapter runs are split between two test files (``half(0)`` and ``half(1)``) because ``pytest -n 2
---dist loadfile`` keeps one file on one worker: two files keep both cores busy.
-"""
+"""Shared by the chapter tests: the chapters, their test parameters, the user-style CSV, a cheap run."""
 
 from __future__ import annotations
 
@@ -19,11 +15,6 @@ CHAPTERS: list[Chapter] = chapters()
 #: The bundled log is written for the analyst-path test with these column names, dates as dd/mm/yyyy.
 USER_COLUMNS = {"customer_id": "Customer", "date": "Order Date", "amount": "Total"}
 USER_DATE_FORMAT = "%d/%m/%Y"
-
-
-def half(k: int) -> list[Chapter]:
-    """Every other chapter (k = 0 or 1), so two files share the runs."""
-    return CHAPTERS[k::2]
 
 
 def ids(items: list[Chapter]) -> list[str]:
@@ -55,7 +46,11 @@ def write_user_csv(folder: Path) -> Path:
 
 
 def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
-    names = {"customer_col": USER_COLUMNS["customer_id"], "date_col": USER_COLUMNS["date"], "amount_col": USER_COLUMNS["amount"]}
+    names = {
+        "customer_col": USER_COLUMNS["customer_id"],
+        "date_col": USER_COLUMNS["date"],
+        "amount_col": USER_COLUMNS["amount"],
+    }
     known = notebook_parameters(chapter.path)
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
@@ -97,7 +92,9 @@ def checked_outputs(nb) -> list[str]:
     found = []
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("# NBVAL_CHECK_OUTPUT"):
-            found.append("".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs))
+            found.append(
+                "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+            )
     return found
 
 

@@ -1,24 +1,13 @@
-"""Shared test settings: figures are drawn off-screen; outputs go under test-output/."""
+"""Shared test fixtures; outputs go under test-output/ (figures are closed and drawn off-screen by crm_plugin)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import matplotlib
 import pytest
 
-matplotlib.use("Agg")
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 @pytest.fixture(scope="session")

@@ -44,10 +44,10 @@ def test_a_text_where_a_number_belongs_stops_with_one_sentence(chapter, name, tm
     parameters, validation = _cells(chapter)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__chapter__"}
-    exec(compile(parameters, "parameters", "exec"), namespace)  # noqa: S102  (the chapter's own cell)
+    exec(compile(parameters, "parameters", "exec"), namespace)
     namespace[name] = "twelve"
     with pytest.raises(ParameterError) as caught:
-        exec(compile(validation, "validation", "exec"), namespace)  # noqa: S102
+        exec(compile(validation, "validation", "exec"), namespace)
     message = str(caught.value)
     assert f"'{name}'" in message or name in message, message
     assert "\n" not in message.strip(), message

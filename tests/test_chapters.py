@@ -1,8 +1,8 @@
 """Every chapter of the course, found by crmlib.course.chapters() (new chapters are picked up by themselves).
 
-Static checks of the stored notebooks (cheap), then the papermill runs of every other chapter; the
-remaining chapters are run by tests/test_chapters_odd.py so that ``pytest -n 2 --dist loadfile`` uses
-both cores. A run executes the chapter in a kernel without rendering HTML.
+Static checks of the stored notebooks (cheap), then the papermill runs of every chapter: each run is a test of
+its own, marked ``spread`` so that pytest-xdist hands the runs out to whichever worker is free (see
+tests/crm_plugin.py). A run executes the chapter in a kernel without rendering HTML.
 
 (a) one cell tagged ``parameters``, defining ``data_path = None``, followed by a code cell that validates
     every parameter with crmlib.params;
@@ -24,7 +24,6 @@ from chapter_harness import (
     check_runs_with_test_parameters,
     check_stops_on_a_missing_file,
     error_outputs,
-    half,
     ids,
     write_user_csv,
 )
@@ -63,7 +62,9 @@ def test_parameters_cell_then_validation(chapter):
     assigned = _assigned(cell.source)
     assert "data_path" in assigned, f"{chapter.path.name}: the parameters cell must define data_path"
     value = assigned["data_path"]
-    assert isinstance(value, ast.Constant) and value.value is None, f"{chapter.path.name}: data_path must default to None"
+    assert isinstance(value, ast.Constant) and value.value is None, (
+        f"{chapter.path.name}: data_path must default to None"
+    )
 
     following = [c for c in nb.cells[tagged[0] + 1 :] if c.cell_type == "code"]
     assert following, f"{chapter.path.name}: no code cell after the parameters cell"
@@ -73,7 +74,9 @@ def test_parameters_cell_then_validation(chapter):
         for node in ast.walk(ast.parse(validation))
         if isinstance(node, ast.Call)
     }
-    assert calls & set(CHECKS), f"{chapter.path.name}: the cell after the parameters must validate them with crmlib.params"
+    assert calls & set(CHECKS), (
+        f"{chapter.path.name}: the cell after the parameters must validate them with crmlib.params"
+    )
     assert "check_path" in calls, f"{chapter.path.name}: data_path must be checked with crmlib.params.check_path"
     used = {node.id for node in ast.walk(ast.parse(validation)) if isinstance(node, ast.Name)}
     unchecked = [name for name in assigned if name not in used]
@@ -87,9 +90,12 @@ def test_stored_notebook_was_executed_without_errors(chapter):
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     assert counts and None not in counts, f"{chapter.path.name} is stored unexecuted (run `make notebooks`)"
     assert counts == list(range(1, len(counts) + 1)), (
-        f"{chapter.path.name} was not executed top to bottom in one go (execution counts {counts}); run `make notebooks`"
+        f"{chapter.path.name} was not executed top to bottom in one go (execution counts {counts}); run "
+        "`make notebooks`"
     )
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{chapter.path.name}: kernelspec must be python3"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
+        f"{chapter.path.name}: kernelspec must be python3"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +104,21 @@ def user_csv(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("chapter", half(0), ids=ids(half(0)))
+@pytest.mark.spread
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
 def test_runs_with_test_parameters(chapter, tmp_path):
     check_runs_with_test_parameters(chapter, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("chapter", half(0), ids=ids(half(0)))
+@pytest.mark.spread
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
 def test_runs_on_a_user_csv(chapter, user_csv, tmp_path):
     check_runs_on_a_user_csv(chapter, user_csv, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("chapter", half(0), ids=ids(half(0)))
+@pytest.mark.spread
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
 def test_a_missing_data_file_stops_the_chapter(chapter, tmp_path):
     check_stops_on_a_missing_file(chapter, tmp_path)

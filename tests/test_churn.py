@@ -13,11 +13,13 @@ from crmlib.params import ParameterError
 
 
 def _tx(rows):
-    return pd.DataFrame({"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]),
-                         "amount": [1.0] * len(rows)})
+    return pd.DataFrame(
+        {"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]), "amount": [1.0] * len(rows)}
+    )
 
 
 # ----------------------------------------------------------------------------------- measuring
+
 
 def test_churn_status_by_hand():
     tx = _tx([(1, "2024-01-01"), (2, "2024-01-01"), (2, "2024-06-01"), (3, "2024-03-03")])
@@ -28,15 +30,26 @@ def test_churn_status_by_hand():
     w = churn.churn_status(tx, inactive_after=12, unit="W", observation_end="2024-03-31")
     # end Mar 31: customer 2 last bought Jan 1 (90 days = 12.86 weeks > 12), customer 3 28 days
     assert w["churned"].tolist() == [True, True, False]
-    with pytest.raises(ParameterError, match=r"'inactive_after' parameter of churn_status must be a number in \(0, inf\)"):
+    with pytest.raises(
+        ParameterError, match=r"'inactive_after' parameter of churn_status must be a number in \(0, inf\)"
+    ):
         churn.churn_status(tx, inactive_after=0)
     with pytest.raises(DataError, match="missing: date"):
         churn.churn_status(tx.drop(columns="date"))
 
 
 def test_churn_rate_by_hand():
-    tx = _tx([(1, "2024-01-05"), (1, "2024-03-20"), (2, "2024-01-10"), (2, "2024-03-25"), (2, "2024-04-30"),
-              (2, "2024-05-31"), (3, "2024-05-10")])
+    tx = _tx(
+        [
+            (1, "2024-01-05"),
+            (1, "2024-03-20"),
+            (2, "2024-01-10"),
+            (2, "2024-03-25"),
+            (2, "2024-04-30"),
+            (2, "2024-05-31"),
+            (3, "2024-05-10"),
+        ]
+    )
     r = churn.churn_rate(tx, inactive_after=60)
     # periods start once the log is 60 days old (Mar 5) -> April and May (the last full month).
     # Active at Mar 31: 1 (Mar 20), 2 (Mar 25). Apr 30: both (1 bought 41 days before). May 31: 1 bought
@@ -51,9 +64,13 @@ def test_churn_rate_by_hand():
 def test_churn_rate_flows_add_up():
     rng = np.random.default_rng(3)
     n = 3000
-    tx = pd.DataFrame({"customer_id": rng.integers(0, 300, n),
-                       "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
-                       "amount": 1.0})
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 300, n),
+            "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+            "amount": 1.0,
+        }
+    )
     r = churn.churn_rate(tx, inactive_after=60, period="Q")
     assert (r["active_start"] - r["churned"] + r["reactivated"] + r["new"] == r["active_end"]).all()
     assert (r["active_end"].iloc[:-1].to_numpy() == r["active_start"].iloc[1:].to_numpy()).all()
@@ -80,6 +97,7 @@ def test_p_alive_status_hand_formula():
 
 
 # ----------------------------------------------------------------------------------- drivers
+
 
 def test_logit_one_binary_driver_matches_closed_form():
     # 2x2 table: x=0: 30 churn of 100; x=1: 60 churn of 100.
@@ -149,6 +167,7 @@ def test_make_churn_drivers_options():
 
 # ----------------------------------------------------------------------------------- value
 
+
 def test_retention_gain_by_hand():
     g = churn.retention_gain(100, 0.8, 0.1, points=[0, 1, 5], customers=1000)
     # CLV(0.80) = 100 * 0.8 / 0.3 = 266.67; CLV(0.81) = 81 / 0.29 = 279.31; CLV(0.85) = 85 / 0.25 = 340
@@ -165,8 +184,9 @@ def test_campaign_value_by_hand():
     np.testing.assert_allclose(out["expected_profit"], [31, -3.4, -4.8])
     assert out["targeted"].tolist() == [True, False, False]
     assert out.attrs["total"] == pytest.approx(31) and out.attrs["saved"] == pytest.approx(0.2)
-    top = churn.campaign_value([0.5, 0.1, 0.9], [200, 200, 5], success_rate=0.4, contact_cost=2, incentive_cost=10,
-                               target_share=2 / 3)
+    top = churn.campaign_value(
+        [0.5, 0.1, 0.9], [200, 200, 5], success_rate=0.4, contact_cost=2, incentive_cost=10, target_share=2 / 3
+    )
     assert top["targeted"].tolist() == [True, True, False]
     with pytest.raises(ParameterError, match=r"must hold probabilities in \[0, 1\]. Got \[1.5\] at positions \[1\]"):
         churn.campaign_value([0.5, 1.5], [1, 1], success_rate=0.4, contact_cost=2, incentive_cost=10)
@@ -180,7 +200,7 @@ def test_campaign_curve_expected_profit_ranking_is_best():
     # the top-k of E[profit] has the largest sum of any k customers
     assert (c["expected_profit"] >= c["risk"] - 1e-9).all() and (c["expected_profit"] >= c["value"] - 1e-9).all()
     assert c.loc[0.0].eq(0).all()
-    np.testing.assert_allclose(c.loc[1.0], c.loc[1.0, 'risk'])  # everyone targeted: same total whatever the order
+    np.testing.assert_allclose(c.loc[1.0], c.loc[1.0, "risk"])  # everyone targeted: same total whatever the order
 
 
 def test_crm_checklist():
@@ -224,8 +244,16 @@ def test_churn_charts_draw_on_the_given_axes():
     x = np.repeat([0, 1], 100)
     y = np.concatenate([np.repeat([1, 0], [30, 70]), np.repeat([1, 0], [60, 40])])
     m = churn.ChurnLogit().fit(pd.DataFrame({"x": x}), y)
-    tx = _tx([(1, "2024-01-05"), (1, "2024-03-20"), (2, "2024-01-10"), (2, "2024-03-25"), (2, "2024-04-30"),
-              (2, "2024-05-31")])
+    tx = _tx(
+        [
+            (1, "2024-01-05"),
+            (1, "2024-03-20"),
+            (2, "2024-01-10"),
+            (2, "2024-03-25"),
+            (2, "2024-04-30"),
+            (2, "2024-05-31"),
+        ]
+    )
     fig, axes = plt.subplots(1, 4)
     assert plot.odds_ratio_chart(m.summary(), truth={"x": np.log(3.5)}, ax=axes[0]) is axes[0]
     assert [t.get_text() for t in axes[0].get_yticklabels()] == ["x"]  # the intercept is left out

@@ -255,11 +255,21 @@ def test_course_keeps_an_index_html_it_did_not_write(recorded, tmp_path, capsys)
     assert recorded == []
 
 
-def test_course_passes_each_parameter_only_to_the_chapters_that_have_it(recorded, monkeypatch, capsys):
+def test_course_passes_each_parameter_only_to_the_chapters_that_have_it(course_env, monkeypatch, capsys):
     known = {"00_tiny": ["data_path", "n"], "01_breaks": ["data_path"]}
     monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known[Path(path).stem])
+    seen = []
+
+    def fake_run_course(selected, *, parameters, site, on_chapter, **kwargs):
+        seen.append((parameters, site))
+        runs = [crmlib.course.ChapterRun(c, Path(f"{c.stem}.ipynb"), None, 0.1) for c in selected]
+        for run in runs:
+            on_chapter(run)
+        return crmlib.course.CourseResult(runs, None)
+
+    monkeypatch.setattr(crmlib.course, "run_course", fake_run_course)
     assert cli.main(["course", "-p", "n=4", "--no-html"]) == 0, _error(capsys)
-    assert [(c["key"], c["parameters"]) for c in recorded] == [("00", {"n": 4}), ("01", {})]
+    assert seen == [({"00_tiny": {"n": 4}, "01_breaks": {}}, False)]
 
 
 def test_keyboard_interrupt_exits_130_without_traceback(recorded, monkeypatch, capsys):
@@ -419,13 +429,14 @@ def test_course_runs_the_rest_after_a_failure_and_exits_1(course_env, tmp_path, 
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "Running 2 chapters into site/"
-    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1] and lines[1].endswith("site/00_tiny.html")
+    assert lines[1].startswith("00  Tiny start") and " ok " in lines[1]
+    assert lines[1].endswith("site/notebooks/00_tiny.ipynb")
     assert lines[2].startswith("01  Breaks") and "FAILED" in lines[2] and "ValueError: broken on purpose" in lines[2]
-    assert lines[3] == "Contents page: site/index.html"
-    assert lines[4].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[4]
+    assert lines[-2] == "Contents page: site/index.html"
+    assert lines[-1].startswith("1 of 2 chapters ran in ") and "failed: 01_breaks" in lines[-1]
     _assert_one_error_line(err, "1 chapter failed: 01_breaks")
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert '<a href="00_tiny.html">' in index and "01_breaks" not in index
+    assert 'href="notebooks/00_tiny.html"' in index and "01_breaks" not in index
 
 
 @pytest.mark.slow
@@ -462,12 +473,19 @@ def test_notebooks_goes_on_after_a_failure_and_exits_1(course_env, monkeypatch, 
     _assert_one_error_line(err, "1 notebook failed: 00_tiny (left unchanged)")
 
 
-def test_course_may_replace_its_own_index_page(recorded, tmp_path, capsys):
+def test_course_may_replace_its_own_index_page(course_env, monkeypatch, tmp_path, capsys):
     out = tmp_path / "site"
     out.mkdir()
-    crmlib.course.write_index(out, [])
+    (out / "index.html").write_text(f"<html><head>{crmlib.course.SITE_MARK}</head></html>", encoding="utf-8")
+
+    def fake_run_course(selected, *, out, on_chapter, **kwargs):
+        runs = [crmlib.course.ChapterRun(c, out / "notebooks" / c.path.name, None, 0.1) for c in selected]
+        (out / "index.html").write_text(f"<html><head>{crmlib.course.SITE_MARK}</head>new</html>", encoding="utf-8")
+        return crmlib.course.CourseResult(runs, out / "index.html")
+
+    monkeypatch.setattr(crmlib.course, "run_course", fake_run_course)
     assert cli.main(["course", "--only", "00", "--out", "site"]) == 0, _error(capsys)
-    assert '<a href="00_tiny.html">' in (out / "index.html").read_text(encoding="utf-8")
+    assert "new" in (out / "index.html").read_text(encoding="utf-8")
     assert "1 of 1 chapters ran" in _error(capsys)[0]
 
 
@@ -593,9 +611,24 @@ def test_run_keeps_other_chapters_files_and_replaces_its_own(recorded, tmp_path,
     assert names == sorted([MANIFEST_NAME, "00_tiny.ipynb", "00_tiny.html", "01_breaks.ipynb", "01_breaks.html"])
 
 
-def test_run_replaces_the_pages_course_wrote_but_not_a_users_file(recorded, tmp_path, capsys):
+def test_run_into_a_course_folder_leaves_the_site_alone_and_not_a_users_file(recorded, monkeypatch, tmp_path, capsys):
+    def fake_run_course(selected, *, out, on_chapter, **kwargs):  # what course writes, without kernels or Sphinx
+        written = []
+        for chapter in selected:
+            for suffix in (".ipynb", ".html"):
+                path = out / "notebooks" / f"{chapter.stem}{suffix}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("course", encoding="utf-8")
+                written.append(path)
+        runs = [crmlib.course.ChapterRun(c, out / "notebooks" / c.path.name, None, 0.1) for c in selected]
+        return crmlib.course.CourseResult(runs, None, [], written)
+
+    monkeypatch.setattr(crmlib.course, "run_course", fake_run_course)
     assert cli.main(["course", "--out", "site"]) == 0
+    assert "notebooks/00_tiny.html" in crmlib.outputs.read_manifest(tmp_path / "site")
     assert cli.main(["run", "0", "--out", "site"]) == 0, _error(capsys)
+    assert cli.main(["run", "1", "--out", "site"]) == 0, _error(capsys)
+    assert (tmp_path / "site" / "notebooks" / "00_tiny.html").read_text(encoding="utf-8") == "course"  # the site's page
     (tmp_path / "site" / "01_breaks.html").write_text("edited", encoding="utf-8")
     assert cli.main(["run", "1", "--out", "site"]) == 2
     _assert_one_error_line(_error(capsys)[1], "01_breaks.html in 'site' was changed since crmlib run wrote it")

@@ -7,7 +7,7 @@ import copy
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from crmlib.course import _strip_volatile
+from crmlib.course import strip_volatile
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 STATE = "application/vnd.jupyter.widget-state+json"
@@ -33,7 +33,7 @@ def test_two_runs_with_different_random_ids_store_the_same_file():
     a = _notebook(("a" * 32, "b" * 32), "1a2b3", "0x7f00aa")
     b = _notebook(("c" * 32, "d" * 32), "9f8e7", "0x7f11bb")
     for nb in (a, b):
-        _strip_volatile(nb)
+        strip_volatile(nb)
     assert nbformat.writes(a) == nbformat.writes(b)
     text = nbformat.writes(a)
     assert "T_00000_row0" in text and " at 0x0>" in text
@@ -47,7 +47,7 @@ def test_two_runs_with_different_random_ids_store_the_same_file():
 def test_a_notebook_without_widgets_or_tables_is_unchanged():
     nb = new_notebook(cells=[new_code_cell("1 + 1")])
     before = copy.deepcopy(nb)
-    _strip_volatile(nb)
+    strip_volatile(nb)
     assert nb == before
 
 
@@ -56,5 +56,5 @@ def test_printed_text_is_stored_as_one_output_however_the_kernel_chunked_it():
     cell.outputs = [new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="b\n"),
                     new_output("stream", name="stderr", text="warning\n")]
     nb = new_notebook(cells=[cell])
-    _strip_volatile(nb)
+    strip_volatile(nb)
     assert [(o["name"], o["text"]) for o in nb.cells[0].outputs] == [("stdout", "a\nb\n"), ("stderr", "warning\n")]

@@ -106,9 +106,13 @@ def test_stage_counts_on_larger_random_log_agree_with_a_loop():
     n = 300
     k = rng.integers(1, 6, n)
     days = rng.integers(0, 700, k.sum())
-    tx = pd.DataFrame({"customer_id": np.repeat(np.arange(n), k),
-                       "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(days, "D"),
-                       "amount": rng.gamma(2, 10, k.sum())})
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n), k),
+            "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(days, "D"),
+            "amount": rng.gamma(2, 10, k.sum()),
+        }
+    )
     counts = lc.stage_counts(tx, freq="Q", lapse_days=90, long_term_days=200)
     for end in counts.index[::3]:
         # independent loop over customers for this date
@@ -142,12 +146,18 @@ def test_value_by_stage_hand_log():
 
 
 def test_cohort_matrix_hand_log():
-    tx = log([
-        ("a", "2024-01-05", 10), ("a", "2024-02-10", 20), ("a", "2024-04-01", 30),
-        ("b", "2024-01-20", 5),
-        ("c", "2024-02-03", 8), ("c", "2024-03-03", 12), ("c", "2024-03-09", 4),
-        ("d", "2024-04-15", 50),
-    ])
+    tx = log(
+        [
+            ("a", "2024-01-05", 10),
+            ("a", "2024-02-10", 20),
+            ("a", "2024-04-01", 30),
+            ("b", "2024-01-20", 5),
+            ("c", "2024-02-03", 8),
+            ("c", "2024-03-03", 12),
+            ("c", "2024-03-09", 4),
+            ("d", "2024-04-15", 50),
+        ]
+    )
     ret = lc.cohort_matrix(tx, observation_end="2024-04-30")
     # cohort 2024-01 (a, b): month 0 both, month 1 a, month 2 none, month 3 a -> 1, .5, 0, .5
     # cohort 2024-02 (c): 1, 1 (March), 0 (April); cohort 2024-03: empty row (NaN); 2024-04 (d): 1
@@ -174,8 +184,15 @@ def test_cohort_matrix_hand_log():
 
 
 def test_aov_by_tenure_hand_log():
-    tx = log([("a", "2024-01-01", 10), ("a", "2024-02-15", 30), ("a", "2024-02-15", 10),
-              ("b", "2024-03-01", 20), ("b", "2024-03-20", 40)])
+    tx = log(
+        [
+            ("a", "2024-01-01", 10),
+            ("a", "2024-02-15", 30),
+            ("a", "2024-02-15", 10),
+            ("b", "2024-03-01", 20),
+            ("b", "2024-03-20", 40),
+        ]
+    )
     out = lc.aov_by_tenure(tx, unit="M")
     # tenure 0: a's first (10), b's first (20), b's 19-day repeat (40) -> 70/3; tenure 1: a's 45-day day (40)
     assert out["aov"].tolist() == pytest.approx([70 / 3, 40.0])
@@ -183,34 +200,51 @@ def test_aov_by_tenure_hand_log():
 
 
 def test_relationship_phases_hand_log():
-    tx = log([
-        ("trial", "2024-11-01", 10),
-        ("grow", "2024-08-01", 10), ("grow", "2024-10-01", 10), ("grow", "2024-12-01", 10),
-        ("steady", "2023-01-01", 10), ("steady", "2024-03-01", 10), ("steady", "2024-09-01", 10),
-        ("steady", "2024-11-01", 10),
-        ("fading", "2023-01-01", 10), ("fading", "2024-02-01", 10), ("fading", "2024-03-01", 10),
-        ("fading", "2024-05-01", 10), ("fading", "2024-12-01", 10),
-        ("quiet", "2023-05-01", 10), ("quiet", "2023-09-01", 10),
-    ])
-    ph = lc.relationship_phases(tx, "2024-12-31", window_days=180, long_term_days=365,
-                                prospects=["trial", "lead1"])
+    tx = log(
+        [
+            ("trial", "2024-11-01", 10),
+            ("grow", "2024-08-01", 10),
+            ("grow", "2024-10-01", 10),
+            ("grow", "2024-12-01", 10),
+            ("steady", "2023-01-01", 10),
+            ("steady", "2024-03-01", 10),
+            ("steady", "2024-09-01", 10),
+            ("steady", "2024-11-01", 10),
+            ("fading", "2023-01-01", 10),
+            ("fading", "2024-02-01", 10),
+            ("fading", "2024-03-01", 10),
+            ("fading", "2024-05-01", 10),
+            ("fading", "2024-12-01", 10),
+            ("quiet", "2023-05-01", 10),
+            ("quiet", "2023-09-01", 10),
+        ]
+    )
+    ph = lc.relationship_phases(tx, "2024-12-31", window_days=180, long_term_days=365, prospects=["trial", "lead1"])
     # window (2024-07-04, 2024-12-31], previous (2024-01-06, 2024-07-04]
     # trial: 1 purchase, active -> exploration; grow: 3 purchases, tenure 152 -> expansion
     # steady: recent 2, previous 1, tenure 730 -> commitment
     # fading: recent 1 < 0.5 * previous 3 and tenure 730 -> dissolution; quiet: no recent purchase -> dissolution
     # lead1: prospect without purchase -> awareness
     assert ph["phase"].astype(str).to_dict() == {
-        "trial": "exploration", "grow": "expansion", "steady": "commitment", "fading": "dissolution",
-        "quiet": "dissolution", "lead1": "awareness",
+        "trial": "exploration",
+        "grow": "expansion",
+        "steady": "commitment",
+        "fading": "dissolution",
+        "quiet": "dissolution",
+        "lead1": "awareness",
     }
 
 
 def test_annual_retention_and_customer_values():
-    tx = log([
-        ("a", "2023-03-01", 100), ("a", "2024-03-01", 100),
-        ("b", "2023-05-01", 300), ("b", "2023-06-01", 300),
-        ("c", "2024-06-01", 50),
-    ])
+    tx = log(
+        [
+            ("a", "2023-03-01", 100),
+            ("a", "2024-03-01", 100),
+            ("b", "2023-05-01", 300),
+            ("b", "2023-06-01", 300),
+            ("c", "2024-06-01", 50),
+        ]
+    )
     # base: a, b bought in (2023-01-01, 2024-01-01]; of them a bought in the last 365 days -> 0.5
     assert lc.annual_retention(tx, "2024-12-31") == pytest.approx(0.5)
     v = lc.customer_values(tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.0,
@@ -292,9 +326,13 @@ def test_stage_counts_add_up_to_the_customers_acquired():
     n = 200
     k = rng.integers(1, 4, n)
     days = rng.integers(0, 500, k.sum())
-    tx = pd.DataFrame({"customer_id": np.repeat(np.arange(n), k),
-                       "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, "D"),
-                       "amount": 1.0})
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n), k),
+            "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, "D"),
+            "amount": 1.0,
+        }
+    )
     counts = lc.stage_counts(tx)
     first = tx.groupby("customer_id")["date"].min()
     acquired = [(first <= end).sum() for end in counts.index]

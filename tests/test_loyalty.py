@@ -11,8 +11,8 @@ from crmlib import loyalty
 from crmlib.data import DataError
 from crmlib.params import ParameterError
 
-
 # ----------------------------------------------------------------------------- Cronbach's alpha
+
 
 def test_alpha_of_identical_items_is_one():
     x = np.array([1, 3, 2, 5, 7, 4, 6], dtype=float)
@@ -44,11 +44,13 @@ def test_alpha_hand_computed():
 
 
 def test_alpha_listwise_and_pairwise_report_what_they_drop():
-    items = pd.DataFrame({
-        "a": [1, 2, 3, 4, 5, np.nan],
-        "b": [2, 3, 4, 5, np.nan, np.nan],
-        "c": [1, 3, 3, 5, 4, 2],
-    })
+    items = pd.DataFrame(
+        {
+            "a": [1, 2, 3, 4, 5, np.nan],
+            "b": [2, 3, 4, 5, np.nan, np.nan],
+            "c": [1, 3, 3, 5, 4, 2],
+        }
+    )
     lw = loyalty.cronbach_alpha(items, missing="listwise")
     # complete rows are the first four: the hand-computed matrix above
     assert lw.alpha == pytest.approx(1.5 * 34 / 52)
@@ -93,12 +95,20 @@ def test_item_total_correlation_hand_computed():
 
 
 def test_reliability_per_stage_by_prefix():
-    survey = pd.DataFrame({
-        "cog_1": [1, 2, 3, 4], "cog_2": [2, 3, 4, 5], "cog_3": [1, 3, 3, 5],
-        "aff_1": [1, 2, 3, 4], "aff_2": [1, 2, 3, 4],
-        "con_1": [1, 2, 3, 4], "con_2": [4, 3, 2, 2],
-        "act_1": [5, 6, 7, 5], "act_2": [5, 6, 7, 6], "other": [0, 0, 0, 0],
-    })
+    survey = pd.DataFrame(
+        {
+            "cog_1": [1, 2, 3, 4],
+            "cog_2": [2, 3, 4, 5],
+            "cog_3": [1, 3, 3, 5],
+            "aff_1": [1, 2, 3, 4],
+            "aff_2": [1, 2, 3, 4],
+            "con_1": [1, 2, 3, 4],
+            "con_2": [4, 3, 2, 2],
+            "act_1": [5, 6, 7, 5],
+            "act_2": [5, 6, 7, 6],
+            "other": [0, 0, 0, 0],
+        }
+    )
     table = loyalty.reliability(survey)
     assert list(table.index) == list(loyalty.STAGES)
     assert table.loc["cognitive", "alpha"] == pytest.approx(1.5 * 34 / 52)
@@ -115,9 +125,18 @@ def test_stage_items_errors():
 
 # ------------------------------------------------------------------------------- stage rule
 
+
 def test_stage_scores_half_rule():
-    survey = pd.DataFrame({"cog_1": [7, 2, np.nan], "cog_2": [5, np.nan, np.nan], "cog_3": [6, np.nan, 4],
-                           "aff_1": [6, 3, 1], "con_1": [5, 1, 1], "act_1": [4, 1, 1]})
+    survey = pd.DataFrame(
+        {
+            "cog_1": [7, 2, np.nan],
+            "cog_2": [5, np.nan, np.nan],
+            "cog_3": [6, np.nan, 4],
+            "aff_1": [6, 3, 1],
+            "con_1": [5, 1, 1],
+            "act_1": [4, 1, 1],
+        }
+    )
     s = loyalty.stage_scores(survey)
     assert s.loc[0].tolist() == [6.0, 6.0, 5.0, 4.0]
     # 1 of 3 cognitive items answered: below half -> NaN
@@ -149,8 +168,14 @@ def test_assign_stage_cumulative_cases():
 
 
 def test_assign_stage_highest_ties_go_to_earlier_stage():
-    scores = pd.DataFrame({"cognitive": [6, 3, 2, np.nan], "affective": [6, 6, 3, np.nan],
-                           "conative": [4, 6, 4, 7], "action": [5, 5, 4, np.nan]})
+    scores = pd.DataFrame(
+        {
+            "cognitive": [6, 3, 2, np.nan],
+            "affective": [6, 6, 3, np.nan],
+            "conative": [4, 6, 4, 7],
+            "action": [5, 5, 4, np.nan],
+        }
+    )
     got = loyalty.assign_stage(scores, rule="highest", threshold=5).tolist()
     assert got == ["cognitive", "affective", "none", "conative"]
 
@@ -165,12 +190,17 @@ def test_assign_stage_errors():
 
 def test_stage_behaviour_by_hand():
     summary = pd.DataFrame(
-        {"frequency": [0, 3, 5, 1], "recency": [0, 200, 300, 10], "T": [365, 365, 365, 365],
-         "monetary_value": [0.0, 20.0, 30.0, 50.0]},
+        {
+            "frequency": [0, 3, 5, 1],
+            "recency": [0, 200, 300, 10],
+            "T": [365, 365, 365, 365],
+            "monetary_value": [0.0, 20.0, 30.0, 50.0],
+        },
         index=pd.Index([1, 2, 3, 4], name="customer_id"),
     )
-    stages = pd.Series(pd.Categorical(["none", "action", "action", "none"], categories=loyalty.STAGE_LABELS),
-                       index=[1, 2, 3, 9])  # customer 9 not in the log, customer 4 not surveyed
+    stages = pd.Series(
+        pd.Categorical(["none", "action", "action", "none"], categories=loyalty.STAGE_LABELS), index=[1, 2, 3, 9]
+    )  # customer 9 not in the log, customer 4 not surveyed
     out = loyalty.stage_behaviour(stages, summary, inactive_after=100)
     assert list(out.index) == ["none", "action"]
     assert out.loc["action", "customers"] == 2
@@ -184,12 +214,15 @@ def test_stage_behaviour_by_hand():
 
 # ------------------------------------------------------------------------- value gap, bonds, rewards
 
+
 def test_switching_margin():
     assert loyalty.switching_margin(100, 120, 30) == 10.0  # 100 - 120 + 30
     assert loyalty.switching_margin(100, 120, 10) == -10.0
     m = loyalty.switching_margin(np.array([100, 90]), 95, np.array([0, 0]))
     np.testing.assert_allclose(m, [5, -5])
-    with pytest.raises(ParameterError, match=r"'switching_cost' parameter of switching_margin must be a number in \[0, inf\)"):
+    with pytest.raises(
+        ParameterError, match=r"'switching_cost' parameter of switching_margin must be a number in \[0, inf\)"
+    ):
         loyalty.switching_margin(1, 1, -2)
 
 
@@ -213,8 +246,9 @@ def test_reward_value_weights_and_missing():
 
 
 def test_classify_loyalty_rule():
-    got = loyalty.classify_loyalty([6, 6, 3, 3, 6, np.nan], [1, 0, 1, 0, 1, 1],
-                                   deal_driven=[False, False, False, False, True, False])
+    got = loyalty.classify_loyalty(
+        [6, 6, 3, 3, 6, np.nan], [1, 0, 1, 0, 1, 1], deal_driven=[False, False, False, False, True, False]
+    )
     assert got.tolist()[:5] == ["brand loyal", "latent", "deal loyal", "not loyal", "deal loyal"]
     assert pd.isna(got.iloc[5])
     with pytest.raises(ParameterError, match="same length"):
@@ -223,9 +257,17 @@ def test_classify_loyalty_rule():
 
 # ------------------------------------------------------------------------------- programme economics
 
+
 def test_programme_economics_by_hand():
-    out = loyalty.programme_economics(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02,
-                                      running_cost=10_000, spend_lift=0.1, retention_lift=0.05)
+    out = loyalty.programme_economics(
+        members=1000,
+        revenue=500,
+        margin_rate=0.3,
+        reward_rate=0.02,
+        running_cost=10_000,
+        spend_lift=0.1,
+        retention_lift=0.05,
+    )
     # member revenue = 1000 * 1.05 * 500 * 1.1 = 577 500; rewards 2 % = 11 550
     # margin with = 577 500 * 0.3 - 11 550 - 10 000 = 151 700; without = 150 000
     assert out["reward_cost"] == pytest.approx(11_550)
@@ -239,8 +281,12 @@ def test_break_even_lift_by_hand_and_consistent():
     assert loyalty.break_even_lift(**kw) == pytest.approx(1 / 7)
     s = loyalty.break_even_lift(**kw, retention_lift=0.05)
     assert s == pytest.approx(0.32 / (1.05 * 0.28) - 1)
-    assert loyalty.programme_economics(**kw, spend_lift=s, retention_lift=0.05)["net_gain"] == pytest.approx(0, abs=1e-6)
-    with pytest.raises(ParameterError, match=r"'reward_rate' parameter of break_even_lift must be a number in \[0, 0.3\)"):
+    assert loyalty.programme_economics(**kw, spend_lift=s, retention_lift=0.05)["net_gain"] == pytest.approx(
+        0, abs=1e-6
+    )
+    with pytest.raises(
+        ParameterError, match=r"'reward_rate' parameter of break_even_lift must be a number in \[0, 0.3\)"
+    ):
         loyalty.break_even_lift(**{**kw, "reward_rate": 0.4})
 
 
@@ -273,8 +319,15 @@ def test_benefit_scores_and_bond_by_stage():
 def test_programme_explorer_slider_changes_the_result():
     from crmlib.widgets import programme_explorer, switching_explorer
 
-    w = programme_explorer(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000,
-                           spend_lift=0.1, retention_lift=0.0)
+    w = programme_explorer(
+        members=1000,
+        revenue=500,
+        margin_rate=0.3,
+        reward_rate=0.02,
+        running_cost=10_000,
+        spend_lift=0.1,
+        retention_lift=0.0,
+    )
     assert w.result.loc["break_even_spend_lift", "value"] == pytest.approx(1 / 7)
     before = w.result.loc["net_gain", "value"]
     assert before == pytest.approx(-6000)  # 550 000 * 0.28 - 10 000 - 150 000
@@ -296,8 +349,9 @@ def test_loyalty_charts_draw_on_the_given_axes():
     scores = pd.DataFrame({s: [6.0, 3.0, 5.5] for s in loyalty.STAGES})
     stages = loyalty.assign_stage(scores)
     items = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 3, 4, 5], "c": [1, 3, 3, 5]})
-    behaviour = pd.DataFrame({"customers": [2, 3], "repeat_rate": [0.5, 1.0], "churned": [0.5, 0.0]},
-                             index=["none", "action"])
+    behaviour = pd.DataFrame(
+        {"customers": [2, 3], "repeat_rate": [0.5, 1.0], "churned": [0.5, 0.0]}, index=["none", "action"]
+    )
     fig, axes = plt.subplots(2, 4)
     drawn = [
         plot.stage_profile_chart(scores, stages, threshold=5, ax=axes[0, 0]),
@@ -305,10 +359,12 @@ def test_loyalty_charts_draw_on_the_given_axes():
         plot.stage_behaviour_chart(behaviour, ax=axes[0, 2]),
         plot.value_gap_chart(100, 30, ax=axes[0, 3]),
         plot.reward_profile_chart(loyalty.reward_profile(pd.DataFrame({"reward_speed": [4, 5, 6]})), ax=axes[1, 0]),
-        plot.break_even_chart(members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000,
-                              ax=axes[1, 1]),
-        plot.bond_stage_chart(loyalty.bond_by_stage(pd.Series(["none", "action"]), pd.Series(["financial", "social"])),
-                              ax=axes[1, 2]),
+        plot.break_even_chart(
+            members=1000, revenue=500, margin_rate=0.3, reward_rate=0.02, running_cost=10_000, ax=axes[1, 1]
+        ),
+        plot.bond_stage_chart(
+            loyalty.bond_by_stage(pd.Series(["none", "action"]), pd.Series(["financial", "social"])), ax=axes[1, 2]
+        ),
     ]
     for ax, expected in zip(drawn, axes.flat):
         assert ax is expected and (ax.lines or ax.patches or ax.collections)

@@ -44,7 +44,9 @@ def test_title_and_learning_goals(chapter):
     first = nb.cells[0]
     assert first.cell_type == "markdown", f"{chapter.path.name}: the first cell must be the Markdown title"
     title = first.source.splitlines()[0]
-    assert re.fullmatch(rf"# {chapter.number} · \S.*", title), f"{chapter.path.name}: title must be '# {chapter.number} · Title', got {title!r}"
+    assert re.fullmatch(rf"# {chapter.number} · \S.*", title), (
+        f"{chapter.path.name}: title must be '# {chapter.number} · Title', got {title!r}"
+    )
     assert "Learning goals" in first.source, f"{chapter.path.name}: the first cell must list the learning goals"
     goals = first.source.split("Learning goals", 1)[1]
     bullets = [line for line in goals.splitlines() if re.match(r"\s*[-*] ", line)]
@@ -64,7 +66,8 @@ def test_shared_parameters_with_a_comment_each(chapter):
     lines = cell.source.splitlines()
     # The column names are self-explanatory (CONTRIBUTING.md shows them without comments); the rest need one.
     bare = [
-        line for line in lines
+        line
+        for line in lines
         if re.match(r"^\w+\s*=", line) and "#" not in line and line.split("=")[0].strip() not in COLUMNS
     ]
     assert not bare, f"{chapter.path.name}: say the unit and range of each parameter in a comment: {bare}"
@@ -91,8 +94,10 @@ def test_sections_in_order_with_exercises_link(chapter):
     assert positions == sorted(positions), f"{chapter.path.name}: sections must come in the order {SECTIONS}"
     link = f"../exercises/{chapter.stem}.ipynb"
     assert link in text, f"{chapter.path.name}: the Exercises section must link to {link}"
-    references = text[positions[-1]:]
-    assert re.search(r"\(\d{4}[a-z]?\)", references), f"{chapter.path.name}: References must cite sources with their year"
+    references = text[positions[-1] :]
+    assert re.search(r"\(\d{4}[a-z]?\)", references), (
+        f"{chapter.path.name}: References must cite sources with their year"
+    )
 
 
 def test_key_numbers_are_checked(chapter):
@@ -110,8 +115,10 @@ def test_no_hidden_errors_or_pyplot_state(chapter):
             continue
         src = cell.source
         assert not re.search(r"except\s*:", src), f"{chapter.path.name}: a bare 'except:' hides errors:\n{src}"
-        assert not re.search(r"except[^\n]*:\s*\n\s*pass\b", src), f"{chapter.path.name}: 'except ...: pass' hides errors:\n{src}"
-        assert "filterwarnings(\"ignore\"" not in src and "filterwarnings('ignore'" not in src, (
+        assert not re.search(r"except[^\n]*:\s*\n\s*pass\b", src), (
+            f"{chapter.path.name}: 'except ...: pass' hides errors:\n{src}"
+        )
+        assert 'filterwarnings("ignore"' not in src and "filterwarnings('ignore'" not in src, (
             f"{chapter.path.name}: do not silence warnings; fix their cause:\n{src}"
         )
         assert "plt.show()" not in src, f"{chapter.path.name}: figures show by themselves; no plt.show():\n{src}"
@@ -119,13 +126,17 @@ def test_no_hidden_errors_or_pyplot_state(chapter):
 
 def test_stored_outputs_are_clean(chapter):
     nb = _nb(chapter)
-    assert chapter.path.stat().st_size < MAX_BYTES, f"{chapter.path.name} is over {MAX_BYTES:,} bytes; shrink its figures"
+    assert chapter.path.stat().st_size < MAX_BYTES, (
+        f"{chapter.path.name} is over {MAX_BYTES:,} bytes; shrink its figures"
+    )
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             assert "image/svg+xml" not in data, f"{chapter.path.name} cell {i}: figures are PNG in this course"
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                assert "Warning" not in output["text"], f"{chapter.path.name} cell {i} is stored with a warning:\n{output['text']}"
+                assert "Warning" not in output["text"], (
+                    f"{chapter.path.name} cell {i} is stored with a warning:\n{output['text']}"
+                )
             text = output.get("text", "") + str(data.get("text/plain", "")) + str(data.get("text/html", ""))
             leaked = re.findall(r"(/work/|/home/\w+|/tmp/|/Users/\w+|C:\\\\Users)", text)
             assert not leaked, f"{chapter.path.name} cell {i} shows a path of the machine it ran on: {leaked}"

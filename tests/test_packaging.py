@@ -21,12 +21,26 @@ import crmlib
 ROOT = Path(__file__).resolve().parents[1]
 
 # Tools only the test suite needs: in pyproject's `test` extra, deliberately not in environment.yml
-# (Binder and conda users run the course, not the tests). Anything else must be in both lists.
-TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "hypothesis", "playwright", "lifetimes"}
+# (Binder and conda users run the course, not the tests).
+TEST_ONLY = {
+    "pytest",
+    "pytest-xdist",
+    "nbval",
+    "hypothesis",
+    "playwright",
+    "lifetimes",
+    "build",
+    "pyyaml",
+    "ruff",
+    "mypy",
+    "msoffcrypto-tool",
+}
 # Entries of environment.yml that are not Python packages of pyproject.
 CONDA_ONLY = {"python", "pip"}
 # conda-forge names that differ from the PyPI names (conda name -> PyPI name).
 CONDA_TO_PYPI: dict[str, str] = {}
+# The notebook machinery: in the `course` extra, never in the core library.
+NOTEBOOK_STACK = {"ipykernel", "ipywidgets", "nbformat", "nbclient", "nbconvert", "papermill"}
 
 
 def _pyproject() -> dict:
@@ -34,12 +48,21 @@ def _pyproject() -> dict:
 
 
 def _lower_bounds(specs) -> dict[str, str]:
-    """{canonical name: specifier text} of requirement strings such as 'numpy>=1.26'."""
+    """{canonical name: specifier text} of requirement strings such as 'numpy>=1.26' (the kit's own extras left out)."""
     found = {}
     for text in specs:
         req = Requirement(text)
+        if canonicalize_name(req.name) == "crmlib":
+            continue
         found[canonicalize_name(CONDA_TO_PYPI.get(req.name, req.name))] = str(req.specifier)
     return found
+
+
+def _own_extras(specs) -> set[str]:
+    """The extras of the kit itself that a list pulls in ('crmlib[course]' -> {'course'})."""
+    return {
+        e for text in specs for e in Requirement(text).extras if canonicalize_name(Requirement(text).name) == "crmlib"
+    }
 
 
 def _conda_dependencies() -> tuple[dict[str, str], list]:
@@ -56,9 +79,10 @@ def _conda_dependencies() -> tuple[dict[str, str], list]:
 
 
 def test_environment_yml_and_pyproject_list_the_same_dependencies():
+    """environment.yml (conda, Binder) = the core library + the course extra + the lab extra, same bounds."""
     project = _pyproject()["project"]
     extras = project["optional-dependencies"]
-    wanted = _lower_bounds(project["dependencies"] + extras["lab"])
+    wanted = _lower_bounds(project["dependencies"] + extras["course"] + extras["lab"])
     test_extra = _lower_bounds(extras["test"])
     conda, _ = _conda_dependencies()
 
@@ -76,12 +100,65 @@ def test_environment_yml_and_pyproject_list_the_same_dependencies():
         assert conda[name] == spec, f"{name}: test extra says {spec!r}, environment.yml says {conda[name]!r}"
 
 
+def test_the_core_library_installs_without_the_notebook_stack():
+    """`pip install crmlib` is the library (and `crmlib report`); `[course]` adds notebooks; `[lab]` JupyterLab."""
+    project = _pyproject()["project"]
+    extras = project["optional-dependencies"]
+    core = set(_lower_bounds(project["dependencies"]))
+    assert not core & (NOTEBOOK_STACK | {"jupyterlab", "ipython", "notebook"}), core
+    assert {"numpy", "pandas", "scipy"} <= core
+    assert NOTEBOOK_STACK <= set(_lower_bounds(extras["course"]))
+    assert _own_extras(extras["lab"]) == {"course"} and "jupyterlab" in _lower_bounds(extras["lab"])
+    assert "lab" in _own_extras(extras["test"]), "the tests drive JupyterLab: the test extra includes lab"
+
+
 def test_environment_yml_installs_the_kit_itself():
     _, pip = _conda_dependencies()
     assert any("-e ." in entries.get("pip", []) for entries in pip), "environment.yml must pip-install the kit (-e .)"
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert python.replace(" ", "") == "python" + _pyproject()["project"]["requires-python"]
+
+
+def test_readme_says_which_install_is_for_what():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("pip install crmlib", 'pip install "crmlib[course]"', 'pip install "crmlib[lab]"'):
+        assert command in readme, f"README.md does not show {command!r}"
+
+
+def test_the_makefile_installs_the_extras_each_target_needs():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+    def prerequisite(target: str) -> str:
+        match = re.search(rf"^{target}:\s*(\S+)", makefile, re.MULTILINE)
+        assert match, f"no target {target!r}"
+        return match.group(1)
+
+    def installs(stamp: str) -> str:
+        recipe = re.search(rf"^{re.escape(stamp)}:.*\n\t\$\(PIP\) install --quiet -e \"\.\[(.+?)\]\"", makefile, re.M)
+        assert recipe, f"the stamp {stamp} installs no extras"
+        return recipe.group(1)
+
+    assert installs(prerequisite("course")) == "course"
+    assert installs(prerequisite("lab")) == "lab"
+    assert installs(prerequisite("test")) == "$(EXTRAS)"
+    assert re.search(r"^EXTRAS \?= test$", makefile, re.M)
+
+
+def test_every_package_of_crmlib_is_in_the_wheel_list():
+    """pyproject.toml lists the packages explicitly: a new sub-package must be added, or the wheel lacks it."""
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "crmlib").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found <= listed, f"missing from [tool.setuptools] packages: {sorted(found - listed)}"
+    mapped = _pyproject()["tool"]["setuptools"]["package-dir"]
+    unknown = sorted(listed - found - set(mapped))
+    assert not unknown, f"[tool.setuptools] packages lists what is no package of crmlib: {unknown}"
+    for package, folder in mapped.items():
+        assert package in listed and (ROOT / folder).is_dir(), (package, folder)
 
 
 def test_the_drift_check_notices_a_drift():
@@ -92,7 +169,9 @@ def test_the_drift_check_notices_a_drift():
 
 
 def _fresh_python(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -114,12 +193,16 @@ def test_the_command_line_module_loads_no_heavy_library_before_it_runs():
 
 
 def test_the_heavy_check_can_fail():
-    out = _fresh_python(f"import sys, json, crmlib; crmlib.rfm; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    out = _fresh_python(
+        f"import sys, json, crmlib; crmlib.rfm; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
     assert "pandas" in json.loads(out)
 
 
 def test_python_m_crmlib_help():
-    done = subprocess.run([sys.executable, "-m", "crmlib", "--help"], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlib", "--help"], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: crmlib")
     for command in ("list", "run", "course", "notebooks"):

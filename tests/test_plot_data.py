@@ -18,7 +18,9 @@ def log() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": ["a", "a", "b", "a", "c", "c"],
-            "date": pd.to_datetime(["2024-01-05", "2024-01-05", "2024-01-20", "2024-03-02", "2024-03-30", "2024-04-01"]),
+            "date": pd.to_datetime(
+                ["2024-01-05", "2024-01-05", "2024-01-20", "2024-03-02", "2024-03-30", "2024-04-01"]
+            ),
             "amount": [10.0, 5.0, 40.0, 20.0, 1000.0, 25.0],
         }
     )
@@ -91,13 +93,17 @@ def test_recency_vs_age_labels_the_unit_and_samples():
 
 
 def test_chart_errors_name_the_problem(log):
-    with pytest.raises(DataError, match="transactions_per_month needs the columns customer_id, date and amount; missing: amount"):
+    with pytest.raises(
+        DataError, match="transactions_per_month needs the columns customer_id, date and amount; missing: amount"
+    ):
         cplot.transactions_per_month(log.drop(columns="amount"))
     with pytest.raises(DataError, match="purchases_per_customer needs the output of crmlib.rfm.summarize"):
         cplot.purchases_per_customer(log)
     with pytest.raises(DataError, match="missing: acquisition_cost"):
         cplot.acquisition_channels(pd.DataFrame({"channel": ["web"]}))
-    with pytest.raises(ParameterError, match=r"The 'upper_quantile' parameter of spend_per_purchase must be a number in \(0, 1\]"):
+    with pytest.raises(
+        ParameterError, match=r"The 'upper_quantile' parameter of spend_per_purchase must be a number in \(0, 1\]"
+    ):
         cplot.spend_per_purchase(log, upper_quantile=0)
     with pytest.raises(ParameterError, match="The 'unit' parameter of recency_vs_age must be one of 'D'"):
         cplot.recency_vs_age(pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [1.0]}), unit="weeks")

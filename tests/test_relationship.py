@@ -15,12 +15,16 @@ from crmlib.params import ParameterError
 
 def _tx(rows):
     return pd.DataFrame(
-        {"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]),
-         "amount": [float(r[2]) for r in rows]}
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "amount": [float(r[2]) for r in rows],
+        }
     )
 
 
 # ------------------------------------------------------------------------------------- firm survey
+
 
 def test_firm_survey_layout_and_truth():
     s = make_firm_survey(300, seed=3)
@@ -68,8 +72,7 @@ def test_classify_firms_recovers_the_truth():
 
 
 def test_classify_firms_rule_by_hand():
-    s = pd.DataFrame({"purpose_TM": [7, 5, 4], "intent_TM": [5, 5, 4],
-                      "purpose_DM": [2, 6, 4], "intent_DM": [3, 4, 4]})
+    s = pd.DataFrame({"purpose_TM": [7, 5, 4], "intent_TM": [5, 5, 4], "purpose_DM": [2, 6, 4], "intent_DM": [3, 4, 4]})
     c = rel.classify_firms(s, margin=0.5)
     # firm 0: TM 6.0, DM 2.5, gap 3.5; firm 1: 5.0 vs 5.0; firm 2: exact tie 4 vs 4
     assert c["type"].tolist() == ["transactional", "pluralistic", "pluralistic"]
@@ -99,6 +102,7 @@ def test_types_table():
 
 # ------------------------------------------------------------------------------------- lenses
 
+
 def test_transactional_view_by_hand():
     tx = _tx([(1, "2024-01-01", 10), (1, "2024-01-01", 5), (2, "2024-01-03", 30), (2, "2024-01-04", 15)])
     v = rel.transactional_view(tx)
@@ -111,8 +115,16 @@ def test_transactional_view_by_hand():
 
 
 def test_database_view_top_share():
-    tx = _tx([(1, "2024-01-01", 10), (1, "2024-02-01", 5), (2, "2024-01-03", 30), (3, "2024-01-05", 1),
-              (4, "2024-01-05", 2), (5, "2024-01-06", 52)])
+    tx = _tx(
+        [
+            (1, "2024-01-01", 10),
+            (1, "2024-02-01", 5),
+            (2, "2024-01-03", 30),
+            (3, "2024-01-05", 1),
+            (4, "2024-01-05", 2),
+            (5, "2024-01-06", 52),
+        ]
+    )
     d = rel.database_view(tx, top_share=0.4)
     assert d["top"].sum() == 2
     assert d.loc[[5, 2], "top"].all()
@@ -122,9 +134,20 @@ def test_database_view_top_share():
 
 
 def test_interaction_view_by_hand():
-    tx = _tx([(1, "2023-01-01", 1), (1, "2023-06-01", 1), (1, "2023-09-01", 1), (1, "2024-02-01", 1),
-              (2, "2023-01-01", 1), (2, "2023-01-02", 1), (2, "2023-01-03", 1), (2, "2023-01-04", 1),
-              (3, "2022-01-01", 1), (3, "2024-01-01", 5)])
+    tx = _tx(
+        [
+            (1, "2023-01-01", 1),
+            (1, "2023-06-01", 1),
+            (1, "2023-09-01", 1),
+            (1, "2024-02-01", 1),
+            (2, "2023-01-01", 1),
+            (2, "2023-01-02", 1),
+            (2, "2023-01-03", 1),
+            (2, "2023-01-04", 1),
+            (3, "2022-01-01", 1),
+            (3, "2024-01-01", 5),
+        ]
+    )
     v = rel.interaction_view(tx, min_purchases=4, min_tenure_days=365)
     # 1: 4 days over 396 days -> both; 2: 4 days over 3 days -> repeated only; 3: 2 days over 730 -> long only
     assert v["repeated_contacts"] == pytest.approx(2 / 3)
@@ -142,9 +165,15 @@ def test_lenses_says_network_is_not_measurable():
 
 
 def test_membership_curve_by_hand_with_censoring():
-    tx = _tx([(1, "2024-01-01", 1), (1, "2024-01-10", 1),  # member after 9 days
-              (2, "2024-01-01", 1), (2, "2024-01-22", 1),  # member after 21 days
-              (3, "2024-01-15", 1)])  # observed 7 days, never repeats
+    tx = _tx(
+        [
+            (1, "2024-01-01", 1),
+            (1, "2024-01-10", 1),  # member after 9 days
+            (2, "2024-01-01", 1),
+            (2, "2024-01-22", 1),  # member after 21 days
+            (3, "2024-01-15", 1),
+        ]
+    )  # observed 7 days, never repeats
     m = rel.membership_curve(tx, unit="W")
     # end = Jan 22; observed (weeks): 3, 3, 1
     # t=0: 3 at risk, 0 members; t=1: 3 at risk, none yet (tau 1.29, 3); t=2: 2 at risk, 1; t=3: 2, 2

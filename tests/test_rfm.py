@@ -122,7 +122,11 @@ def test_calibration_holdout_by_hand():
     assert s.loc["c1", "monetary_value_holdout"] == 37.5
     # c2: frequency 0, T 01-20 -> 01-31 = 11, nothing in the holdout
     assert s.loc["c2", ["frequency", "recency", "T", "frequency_holdout", "monetary_value_holdout"]].tolist() == [
-        0, 0.0, 11.0, 0, 0.0,
+        0,
+        0.0,
+        11.0,
+        0,
+        0.0,
     ]
     # holdout length: 01-31 -> 03-31 = 29 (February 2024) + 31 = 60 days, the same for everyone
     assert (s["duration_holdout"] == 60.0).all()
@@ -136,9 +140,15 @@ def test_calibration_holdout_in_weeks():
 
 
 def test_calibration_holdout_errors():
-    with pytest.raises(ParameterError, match=r"'observation_end' parameter of calibration_holdout must come after calibration_end \(2024-01-31\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'observation_end' parameter of calibration_holdout must come after calibration_end \(2024-01-31\)",
+    ):
         rfm.calibration_holdout(HOLD, calibration_end="2024-01-31", observation_end="2024-01-15")
-    with pytest.raises(ParameterError, match=r"'calibration_end' parameter of calibration_holdout \(2023-12-01\) comes before the first transaction"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'calibration_end' parameter of calibration_holdout \(2023-12-01\) comes before the first transaction",
+    ):
         rfm.calibration_holdout(HOLD, calibration_end="2023-12-01")
     with pytest.raises(ParameterError, match=r"The 'calibration_end' parameter of calibration_holdout must be a date"):
         rfm.calibration_holdout(HOLD, calibration_end="soon")
@@ -194,7 +204,9 @@ def test_splitting_a_purchase_on_the_same_day_changes_nothing(rows, which, share
         return
     split = [r for i, r in enumerate(rows) if i != which % len(rows)] + [(c, d, part), (c, d, cents - part)]
     end = "2024-04-30"
-    _assert_same_summary(rfm.summarize(_frame(rows), observation_end=end), rfm.summarize(_frame(split), observation_end=end))
+    _assert_same_summary(
+        rfm.summarize(_frame(rows), observation_end=end), rfm.summarize(_frame(split), observation_end=end)
+    )
     cal = dict(calibration_end="2024-02-15", observation_end=end)
     if min(r[1] for r in rows) <= 45:  # someone purchased in the calibration period
         left = rfm.calibration_holdout(_frame(rows), **cal)
@@ -287,9 +299,13 @@ def test_fm_is_the_mean_rounded_half_up():
 
 
 def test_scores_errors():
-    with pytest.raises(ParameterError, match=r"The 'bins' parameter of rfm_scores must be an integer in \[2, 20\]\. Got 1"):
+    with pytest.raises(
+        ParameterError, match=r"The 'bins' parameter of rfm_scores must be an integer in \[2, 20\]\. Got 1"
+    ):
         rfm.rfm_scores(LOG, bins=1)
-    with pytest.raises(ParameterError, match=r"The 'monetary' parameter of rfm_scores must be one of 'mean', 'total'\. Got 'median'"):
+    with pytest.raises(
+        ParameterError, match=r"The 'monetary' parameter of rfm_scores must be one of 'mean', 'total'\. Got 'median'"
+    ):
         rfm.rfm_scores(LOG, monetary="median")
     with pytest.raises(DataError, match=r"rfm_scores needs a DataFrame"):
         rfm.rfm_scores([1, 2, 3])
@@ -309,10 +325,18 @@ def test_default_segment_map_covers_the_grid_with_the_eleven_segments():
 
 
 def test_segments_by_hand():
-    scores = pd.DataFrame({"R": [5, 5, 1, 1, 3, 2], "FM": [5, 1, 5, 1, 3, 4]},
-                          index=pd.Index(list("abcdef"), name="customer_id"))
+    scores = pd.DataFrame(
+        {"R": [5, 5, 1, 1, 3, 2], "FM": [5, 1, 5, 1, 3, 4]}, index=pd.Index(list("abcdef"), name="customer_id")
+    )
     seg = rfm.rfm_segments(scores)
-    assert seg["segment"].tolist() == ["Champions", "New customers", "Can't lose them", "Lost", "Need attention", "At risk"]
+    assert seg["segment"].tolist() == [
+        "Champions",
+        "New customers",
+        "Can't lose them",
+        "Lost",
+        "Need attention",
+        "At risk",
+    ]
     assert list(seg["segment"].cat.categories) == list(rfm.SEGMENT_DESCRIPTIONS)
     assert "segment" not in scores.columns  # the input is not changed
 
@@ -326,9 +350,13 @@ def test_segments_with_a_custom_partial_map():
 
 def test_segments_errors():
     scores = rfm.rfm_scores(_summary(list(range(8)), list(range(8)), [1.0] * 8), bins=4)
-    with pytest.raises(ParameterError, match=r"default segment map of rfm_segments is for 5 bins .* these scores use 4 bins"):
+    with pytest.raises(
+        ParameterError, match=r"default segment map of rfm_segments is for 5 bins .* these scores use 4 bins"
+    ):
         rfm.rfm_segments(scores)
-    with pytest.raises(ParameterError, match=r"The 'segment_map' parameter of rfm_segments must be a dict \{\(R, FM\): segment name\}"):
+    with pytest.raises(
+        ParameterError, match=r"The 'segment_map' parameter of rfm_segments must be a dict \{\(R, FM\): segment name\}"
+    ):
         rfm.rfm_segments(scores, {"55": "Champions"})
     with pytest.raises(DataError, match=r"rfm_segments needs the scores of crmlib.rfm.rfm_scores \(columns R and FM\)"):
         rfm.rfm_segments(pd.DataFrame({"R": [1]}))
@@ -336,8 +364,15 @@ def test_segments_errors():
 
 def test_segment_summary_by_hand():
     seg = rfm.rfm_segments(
-        pd.DataFrame({"recency": [1.0, 3.0, 90.0], "frequency": [5, 4, 1], "monetary": [20.0, 30.0, 10.0],
-                      "R": [5, 5, 1], "FM": [5, 5, 1]})
+        pd.DataFrame(
+            {
+                "recency": [1.0, 3.0, 90.0],
+                "frequency": [5, 4, 1],
+                "monetary": [20.0, 30.0, 10.0],
+                "R": [5, 5, 1],
+                "FM": [5, 5, 1],
+            }
+        )
     )
     table = rfm.rfm_segment_summary(seg)
     assert list(table.index) == ["Champions", "Lost"]
@@ -376,11 +411,13 @@ def test_summarize_names_missing_dates():
 def test_summarize_uses_local_calendar_days_of_tz_aware_dates():
     # 23:30 on Jan 1 and 00:30 on Jan 2 in New York are two local calendar days (one repeat purchase);
     # in UTC both fall on Jan 2 and merge into one occasion.
-    tx = pd.DataFrame({
-        "customer_id": ["a", "a"],
-        "date": pd.to_datetime(["2024-01-01 23:30", "2024-01-02 00:30"]).tz_localize("America/New_York"),
-        "amount": [1.0, 2.0],
-    })
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "date": pd.to_datetime(["2024-01-01 23:30", "2024-01-02 00:30"]).tz_localize("America/New_York"),
+            "amount": [1.0, 2.0],
+        }
+    )
     assert rfm.summarize(tx)["frequency"].tolist() == [1]
 
 

@@ -10,7 +10,6 @@ from crmlib import value
 from crmlib.data import DataError
 from crmlib.params import ParameterError
 
-
 # ---------------------------------------------------------------------------------- perceived value
 
 
@@ -22,7 +21,8 @@ def test_perceived_value_difference_and_ratio():
     assert value.perceived_value(benefits, costs, form="ratio") == 2
     # weights: 0.5*8 + 0.3*6 + 0.2*2 = 6.2 ; costs 1*5 + 0.5*2 + 0.5*1 = 6.5 ; 6.2 - 6.5 = -0.3
     got = value.perceived_value(
-        benefits, costs,
+        benefits,
+        costs,
         benefit_weights={"functional": 0.5, "emotional": 0.3, "social": 0.2},
         cost_weights={"price": 1, "time": 0.5, "effort": 0.5},
     )
@@ -39,18 +39,28 @@ def test_perceived_value_of_several_offers():
 
 
 def test_perceived_value_errors():
-    with pytest.raises(ParameterError, match=r"'benefit_weights' parameter of perceived_value has no weight for \['emotional'\]"):
+    with pytest.raises(
+        ParameterError, match=r"'benefit_weights' parameter of perceived_value has no weight for \['emotional'\]"
+    ):
         value.perceived_value({"functional": 1, "emotional": 2}, {"price": 1}, benefit_weights={"functional": 1})
-    with pytest.raises(ParameterError, match=r"'cost_weights' parameter of perceived_value must hold weights >= 0; \{'price': -1.0\}"):
+    with pytest.raises(
+        ParameterError, match=r"'cost_weights' parameter of perceived_value must hold weights >= 0; \{'price': -1.0\}"
+    ):
         value.perceived_value({"functional": 1}, {"price": 1}, cost_weights={"price": -1})
     with pytest.raises(ParameterError, match=r"form='ratio' needs a positive total of weighted costs"):
         value.perceived_value({"functional": 1}, {"price": 0}, form="ratio")
-    with pytest.raises(ParameterError, match=r"'benefits' parameter of perceived_value must map items to numbers; \['emotional'\]"):
+    with pytest.raises(
+        ParameterError, match=r"'benefits' parameter of perceived_value must map items to numbers; \['emotional'\]"
+    ):
         value.perceived_value({"functional": 1, "emotional": "high"}, {"price": 1})
-    with pytest.raises(ParameterError, match=r"'form' parameter of perceived_value must be one of 'difference', 'ratio'"):
+    with pytest.raises(
+        ParameterError, match=r"'form' parameter of perceived_value must be one of 'difference', 'ratio'"
+    ):
         value.perceived_value({"functional": 1}, {"price": 1}, form="sum")
     with pytest.raises(DataError, match=r"the benefits table has missing or non-numeric scores in rows \['B'\]"):
-        value.perceived_value(pd.DataFrame({"f": [1, None]}, index=["A", "B"]), pd.DataFrame({"p": [1, 1]}, index=["A", "B"]))
+        value.perceived_value(
+            pd.DataFrame({"f": [1, None]}, index=["A", "B"]), pd.DataFrame({"p": [1, 1]}, index=["A", "B"])
+        )
 
 
 # -------------------------------------------------------------------------------- Ravald-Grönroos
@@ -67,11 +77,17 @@ def test_total_episode_value_by_hand():
 
 
 def test_total_episode_value_errors():
-    with pytest.raises(ParameterError, match=r"'episode_benefits' parameter of total_episode_value must be a number in \[0, inf\)\. Got -1"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'episode_benefits' parameter of total_episode_value must be a number in \[0, inf\)\. Got -1",
+    ):
         value.total_episode_value(-1, 0, 1, 1)
     with pytest.raises(ParameterError, match=r"needs episode_sacrifices \+ relationship_sacrifices above 0"):
         value.total_episode_value(1, 1, 0, 0)
-    with pytest.raises(ParameterError, match=r"'relationship_benefits' parameter of total_episode_value must hold numbers >= 0. Got \[-2.0\]"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'relationship_benefits' parameter of total_episode_value must hold numbers >= 0. Got \[-2.0\]",
+    ):
         value.total_episode_value(1, np.array([1, -2]), 1, 1)
 
 
@@ -100,9 +116,18 @@ def _chain():
 def test_hierarchy_levels_and_values_by_hand():
     links = _chain()
     # "cheap" only fed by "speed" with weight 0: add price -> cheap
-    links = pd.concat([links, pd.DataFrame({"source": ["price"], "target": ["cheap"], "weight": [2.0]})], ignore_index=True)
+    links = pd.concat(
+        [links, pd.DataFrame({"source": ["price"], "target": ["cheap"], "weight": [2.0]})], ignore_index=True
+    )
     levels = value.hierarchy_levels(links)
-    assert levels.to_dict() == {"speed": "attribute", "price": "attribute", "fast pages": "consequence", "cheap": "consequence", "productive": "goal", "save money": "goal"}
+    assert levels.to_dict() == {
+        "speed": "attribute",
+        "price": "attribute",
+        "fast pages": "consequence",
+        "cheap": "consequence",
+        "productive": "goal",
+        "save money": "goal",
+    }
     h = value.hierarchy_value(links, {"speed": 8, "price": 4}).set_index("node")["value"]
     # fast pages = (3*8 + 1*4) / 4 = 7 ; cheap = (0*8 + 2*4) / 2 = 4
     assert h["fast pages"] == 7 and h["cheap"] == 4
@@ -110,13 +135,21 @@ def test_hierarchy_levels_and_values_by_hand():
     assert h["productive"] == 7 and h["save money"] == 5.5
     # overall weighs goals by incoming weight: productive 2, save money 2 -> (2*7 + 2*5.5) / 4 = 6.25
     assert h["overall"] == 6.25
-    h2 = value.hierarchy_value(links, {"speed": 8, "price": 4}, goal_weights={"productive": 3, "save money": 1}).set_index("node")["value"]
+    h2 = value.hierarchy_value(
+        links, {"speed": 8, "price": 4}, goal_weights={"productive": 3, "save money": 1}
+    ).set_index("node")["value"]
     assert h2["overall"] == pytest.approx((3 * 7 + 5.5) / 4)
 
 
 def test_use_situation_changes_the_hierarchy():
     links = value.INTERNET_SERVICE_LINKS
-    perf = {"download speed": 9, "uptime guarantee": 5, "upload speed": 4, "business-hours support": 3, "monthly price": 8}
+    perf = {
+        "download speed": 9,
+        "uptime guarantee": 5,
+        "upload speed": 4,
+        "business-hours support": 3,
+        "monthly price": 8,
+    }
     work = value.hierarchy_value(links, perf, situation="work").set_index("node")["value"]
     home = value.hierarchy_value(links, perf, situation="home").set_index("node")["value"]
     # same attribute scores, different goals and different overall value
@@ -125,9 +158,15 @@ def test_use_situation_changes_the_hierarchy():
     assert home["overall"] > work["overall"]
     # hand check of one consequence at work: video calls = (4*5 + 2*4) / 6
     assert work["video calls never drop"] == pytest.approx(28 / 6)
-    with pytest.raises(ParameterError, match=r"'situation' parameter of hierarchy_value must name the use situation: the links describe \['work', 'home'\]"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'situation' parameter of hierarchy_value must name the use situation: "
+        r"the links describe \['work', 'home'\]",
+    ):
         value.hierarchy_value(links, perf)
-    with pytest.raises(ParameterError, match=r"'situation' parameter of hierarchy_value must be one of 'work', 'home'. Got 'car'"):
+    with pytest.raises(
+        ParameterError, match=r"'situation' parameter of hierarchy_value must be one of 'work', 'home'. Got 'car'"
+    ):
         value.hierarchy_value(links, perf, situation="car")
 
 
@@ -135,8 +174,12 @@ def test_hierarchy_errors():
     links = _chain()
     with pytest.raises(ParameterError, match=r"has no score for the attributes \['price'\]"):
         value.hierarchy_value(links, {"speed": 8})
-    bad = pd.concat([links, pd.DataFrame({"source": ["speed"], "target": ["productive"], "weight": [1.0]})], ignore_index=True)
-    with pytest.raises(DataError, match=r"the link 'speed' -> 'productive' skips or reverses a level \(attribute -> goal\)"):
+    bad = pd.concat(
+        [links, pd.DataFrame({"source": ["speed"], "target": ["productive"], "weight": [1.0]})], ignore_index=True
+    )
+    with pytest.raises(
+        DataError, match=r"the link 'speed' -> 'productive' skips or reverses a level \(attribute -> goal\)"
+    ):
         value.hierarchy_levels(bad)
     with pytest.raises(DataError, match=r"the links table lacks the columns \['weight'\]"):
         value.hierarchy_value(links.drop(columns="weight"), {"speed": 1, "price": 1})
@@ -146,7 +189,13 @@ def test_hierarchy_errors():
 
 def test_value_gap_points_to_the_failing_goal():
     links = value.INTERNET_SERVICE_LINKS
-    desired = {"download speed": 8, "uptime guarantee": 9, "upload speed": 7, "business-hours support": 8, "monthly price": 6}
+    desired = {
+        "download speed": 8,
+        "uptime guarantee": 9,
+        "upload speed": 7,
+        "business-hours support": 8,
+        "monthly price": 6,
+    }
     received = dict(desired, **{"uptime guarantee": 5})  # only uptime falls short, by 4
     gap = value.value_gap(links, desired, received, situation="work").set_index("node")
     assert gap.loc["uptime guarantee", "gap"] == -4
@@ -162,7 +211,13 @@ def test_value_gap_points_to_the_failing_goal():
 
 def test_value_by_definition_changes_the_winner():
     offers = pd.DataFrame(
-        {"price": [10, 20, 15], "quality": [5, 12, 6], "fit": [6, 8, 9], "benefits": [7, 12, 9], "sacrifices": [5, 10, 9]},
+        {
+            "price": [10, 20, 15],
+            "quality": [5, 12, 6],
+            "fit": [6, 8, 9],
+            "benefits": [7, 12, 9],
+            "sacrifices": [5, 10, 9],
+        },
         index=["basic", "premium", "tailored"],
     )
     out = value.value_by_definition(offers)
@@ -179,11 +234,18 @@ def test_value_by_definition_changes_the_winner():
 
 
 def test_relative_value_positions():
-    offers = pd.DataFrame({"quality": [8, 6, 9, 5], "price": [100, 100, 140, 100]}, index=["us", "rival", "luxury", "cheap"])
+    offers = pd.DataFrame(
+        {"quality": [8, 6, 9, 5], "price": [100, 100, 140, 100]}, index=["us", "rival", "luxury", "cheap"]
+    )
     out = value.relative_value(offers, "rival")
     # us 8/6 / 1 = 1.333 ; luxury 1.5/1.4 = 1.071 ; cheap 5/6 = 0.833
     assert out.loc["luxury", "value_ratio"] == pytest.approx(1.5 / 1.4)
-    assert out["position"].to_dict() == {"us": "better value", "rival": "fair value", "luxury": "better value", "cheap": "worse value"}
+    assert out["position"].to_dict() == {
+        "us": "better value",
+        "rival": "fair value",
+        "luxury": "better value",
+        "cheap": "worse value",
+    }
     assert value.relative_value(offers, "rival", tolerance=0.1).loc["luxury", "position"] == "fair value"
     with pytest.raises(ParameterError, match=r"'reference' parameter of relative_value must be one of the offers"):
         value.relative_value(offers, "market")
@@ -199,15 +261,27 @@ def test_layer_criteria_move_up_the_hierarchy():
     assert table.loc["long-term", "main_level"] == "goal"
     # goals weigh more and attributes less as the relationship matures
     assert table.loc["first-time", "goal"] < table.loc["short-term", "goal"] < table.loc["long-term", "goal"]
-    assert table.loc["first-time", "attribute"] > table.loc["short-term", "attribute"] > table.loc["long-term", "attribute"]
+    assert (
+        table.loc["first-time", "attribute"]
+        > table.loc["short-term", "attribute"]
+        > table.loc["long-term", "attribute"]
+    )
     bad = value.LAYER_WEIGHTS.copy()
     bad.loc["lapsed", "goal"] = 0.9
-    with pytest.raises(DataError, match=r"weights must be numbers >= 0 adding up to 1; the rows \['lapsed'\] do not \(sums \[1.7\]\)"):
+    with pytest.raises(
+        DataError, match=r"weights must be numbers >= 0 adding up to 1; the rows \['lapsed'\] do not \(sums \[1.7\]\)"
+    ):
         value.layer_criteria(bad)
 
 
 def test_value_by_layer_by_hand():
-    h = pd.DataFrame({"level": ["attribute", "attribute", "consequence", "goal"], "node": list("abcg"), "value": [9.0, 7.0, 6.0, 4.0]})
+    h = pd.DataFrame(
+        {
+            "level": ["attribute", "attribute", "consequence", "goal"],
+            "node": list("abcg"),
+            "value": [9.0, 7.0, 6.0, 4.0],
+        }
+    )
     out = value.value_by_layer(h)
     # attribute mean 8 ; first-time 0.6*8 + 0.3*6 + 0.1*4 = 7.0 ; long-term 0.15*8 + 0.35*6 + 0.5*4 = 5.3
     assert out["first-time"] == pytest.approx(7.0)
@@ -225,14 +299,25 @@ def test_value_charts_return_their_axes():
     import crmlib.plot as cplot
 
     _, axes = plt.subplots(2, 4)
-    perf = {"download speed": 9, "uptime guarantee": 5, "upload speed": 4, "business-hours support": 3, "monthly price": 8}
+    perf = {
+        "download speed": 9,
+        "uptime guarantee": 5,
+        "upload speed": 4,
+        "business-hours support": 3,
+        "monthly price": 8,
+    }
     ax = cplot.value_hierarchy_chart(value.INTERNET_SERVICE_LINKS, situation="work", performance=perf, ax=axes[0, 0])
     assert ax is axes[0, 0] and "work" in ax.get_title()
     grid = value.episode_value_grid(6, 4)
     assert cplot.episode_value_heatmap(grid, ax=axes[0, 1], marker=(2, 1)) is axes[0, 1]
     assert cplot.episode_value_lines(grid, ax=axes[0, 2]) is axes[0, 2]
-    assert cplot.value_distribution(pd.Series([0.0, 1.0, 10.0, 100.0], name="revenue"), log=True, ax=axes[0, 3]) is axes[0, 3]
-    comp = pd.DataFrame({"historical_value": [1.0, 2.0], "current_value": [3.0, 0.0], "potential_value": [1.0, 0.0]}, index=["a", "b"])
+    assert (
+        cplot.value_distribution(pd.Series([0.0, 1.0, 10.0, 100.0], name="revenue"), log=True, ax=axes[0, 3])
+        is axes[0, 3]
+    )
+    comp = pd.DataFrame(
+        {"historical_value": [1.0, 2.0], "current_value": [3.0, 0.0], "potential_value": [1.0, 0.0]}, index=["a", "b"]
+    )
     assert cplot.value_components_chart(comp, by=pd.Series({"a": "x", "b": "y"}), ax=axes[1, 0]) is axes[1, 0]
     offers = pd.DataFrame({"quality": [8, 6], "price": [100, 100]}, index=["us", "rival"])
     assert cplot.value_map_chart(value.relative_value(offers, "rival"), ax=axes[1, 1], highlight="us") is axes[1, 1]

@@ -11,13 +11,12 @@ here, not by the computation modules. One file per chapter topic; all names are 
 from __future__ import annotations
 
 from crmlib.plot._base import get_ax, use_course_style  # noqa: F401  (shared by every chart)
-
-from crmlib.plot._data import *  # noqa: F401,F403  (chapter 00: the bundled data)
-from crmlib.plot._value import *  # noqa: F401,F403  (customer value)
-from crmlib.plot._clv import *  # noqa: F401,F403  (CLV, NPV, customer equity)
-from crmlib.plot._models import *  # noqa: F401,F403  (probability models)
-from crmlib.plot._tiers import *  # noqa: F401,F403  (tiering)
-from crmlib.plot._lifecycle import *  # noqa: F401,F403  (customer dynamics)
-from crmlib.plot._loyalty import *  # noqa: F401,F403  (loyalty stages)
-from crmlib.plot._relationship import *  # noqa: F401,F403  (relationship marketing)
-from crmlib.plot._churn import *  # noqa: F401,F403  (churn)
+from crmlib.plot._churn import *  # noqa: F403  (churn)
+from crmlib.plot._clv import *  # noqa: F403  (CLV, NPV, customer equity)
+from crmlib.plot._data import *  # noqa: F403  (chapter 00: the bundled data)
+from crmlib.plot._lifecycle import *  # noqa: F403  (customer dynamics)
+from crmlib.plot._loyalty import *  # noqa: F403  (loyalty stages)
+from crmlib.plot._models import *  # noqa: F403  (probability models)
+from crmlib.plot._relationship import *  # noqa: F403  (relationship marketing)
+from crmlib.plot._tiers import *  # noqa: F403  (tiering)
+from crmlib.plot._value import *  # noqa: F403  (customer value)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["get_ax", "use_course_style"]
 
 
-def get_ax(ax=None, figsize=(7, 4)):
-    """Return ``ax``, or the Axes of a new figure of ``figsize`` inches (no pyplot global state used)."""
+def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (7, 4)) -> Axes:
+    """Return ``ax``, or the Axes of a new figure of ``figsize`` inches.
+
+    Examples
+    --------
+    >>> ax = get_ax(figsize=(4, 3))
+    >>> get_ax(ax) is ax, ax.figure.get_size_inches().tolist()
+    (True, [4.0, 3.0])
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -19,6 +31,14 @@ def use_course_style() -> None:
     """The look of the course's figures (seaborn's whitegrid theme, readable sizes).
 
     Called explicitly at the top of each chapter; importing crmlib changes no global setting.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mpl.rc_context():  # the theme is matplotlib's global setting: restored on leaving the block
+    ...     use_course_style()
+    ...     mpl.rcParams["axes.facecolor"]
+    'white'
     """
     import seaborn as sns
 

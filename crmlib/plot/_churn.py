@@ -6,6 +6,11 @@ Each function takes what :mod:`crmlib.churn` computed, draws on ``ax`` (a new fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -20,15 +25,15 @@ def _percent(decimals=0):
     return PercentFormatter(1.0, decimals=decimals)
 
 
-def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=None):
-    """Forest plot of odds ratios with their confidence intervals (log scale), drivers sorted by effect.
+def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax: Axes | None = None) -> Axes:
+    r"""Forest plot of odds ratios with their confidence intervals (log scale), drivers sorted by effect.
 
     Parameters
     ----------
     summary : DataFrame
         From :meth:`crmlib.churn.ChurnLogit.summary` (``odds_ratio``, ``or_low``, ``or_high``).
     truth : dict, optional
-        ``driver -> true coefficient`` (simulated data): drawn as x marks at :math:`e^\\beta`.
+        ``driver -> true coefficient`` (simulated data): drawn as x marks at :math:`e^\beta`.
 
     Examples
     --------
@@ -61,7 +66,7 @@ def odds_ratio_chart(summary: pd.DataFrame, *, truth: dict | None = None, ax=Non
     return ax
 
 
-def churn_rate_chart(rates: pd.DataFrame, ax=None):
+def churn_rate_chart(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Churn rate per period (line, left axis) and the active base at the period's start (bars, right axis).
 
     Examples
@@ -89,7 +94,7 @@ def churn_rate_chart(rates: pd.DataFrame, ax=None):
     return ax
 
 
-def retention_gain_chart(gain: pd.DataFrame, ax=None):
+def retention_gain_chart(gain: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """CLV gain against the points of churn removed (from :func:`crmlib.churn.retention_gain`).
 
     Examples
@@ -102,7 +107,14 @@ def retention_gain_chart(gain: pd.DataFrame, ax=None):
     ax.set_ylim(top=float(gain["gain_pct"].max()) * 1.12 if gain["gain_pct"].max() > 0 else None)
     for p, g, v in zip(gain.index, gain["gain_pct"], gain["gain_per_customer"]):
         if p > 0:
-            ax.annotate(f"+{v:,.2f}" if abs(v) < 10 else f"+{v:,.0f}", (p, g), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+            ax.annotate(
+                f"+{v:,.2f}" if abs(v) < 10 else f"+{v:,.0f}",
+                (p, g),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+            )
     ax.yaxis.set_major_formatter(_percent(None))
     ax.set_xlabel("churn reduced by (percentage points)")
     ax.set_ylabel("rise of CLV per customer")
@@ -111,8 +123,10 @@ def retention_gain_chart(gain: pd.DataFrame, ax=None):
     return ax
 
 
-def campaign_curve_chart(curve: pd.DataFrame, ax=None):
-    """Expected campaign profit against the share of customers targeted, per ranking (from :func:`crmlib.churn.campaign_curve`).
+def campaign_curve_chart(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Expected campaign profit against the share of customers targeted, per ranking.
+
+    From :func:`crmlib.churn.campaign_curve`.
 
     Examples
     --------
@@ -121,8 +135,11 @@ def campaign_curve_chart(curve: pd.DataFrame, ax=None):
     ...                                                contact_cost=2, incentive_cost=10))
     """
     ax = get_ax(ax, (7.5, 4.2))
-    styles = {"expected_profit": ("#55a868", "-", "risk x value (expected profit)"),
-              "risk": ("#c44e52", "--", "churn risk only"), "value": ("#4c72b0", ":", "customer value only")}
+    styles = {
+        "expected_profit": ("#55a868", "-", "risk x value (expected profit)"),
+        "risk": ("#c44e52", "--", "churn risk only"),
+        "value": ("#4c72b0", ":", "customer value only"),
+    }
     for col in curve.columns:
         color, ls, label = styles.get(col, ("0.4", "-", col))
         ax.plot(curve.index, curve[col], color=color, ls=ls, lw=2, label=label)

@@ -5,6 +5,11 @@ Every function takes data computed by :mod:`crmlib.clv`, draws through ``ax.*`` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +33,7 @@ _SOURCE_COLORS = {
 }
 
 
-def clv_retention_chart(curves: pd.DataFrame, *, ax=None, mark: float | None = None):
+def clv_retention_chart(curves: pd.DataFrame, *, ax: Axes | None = None, mark: float | None = None) -> Axes:
     """CLV against the retention rate, one line per discount rate.
 
     Parameters
@@ -61,7 +66,7 @@ def clv_retention_chart(curves: pd.DataFrame, *, ax=None, mark: float | None = N
     return ax
 
 
-def clv_terms_chart(table: pd.DataFrame, *, ax=None):
+def clv_terms_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Margin, expected margin (after retention) and discounted expected margin, period by period.
 
     Parameters
@@ -93,7 +98,7 @@ def clv_terms_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax=None):
+def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax: Axes | None = None) -> Axes:
     """Running CLV as the horizon grows, with the infinite-horizon value as a ceiling.
 
     Parameters
@@ -125,7 +130,7 @@ def clv_horizon_chart(table: pd.DataFrame, *, infinite: float | None = None, ax=
     return ax
 
 
-def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = None, ax=None):
+def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = None, ax: Axes | None = None) -> Axes:
     """Cumulative discounted profit of one acquired customer, with the acquisition cost and break-even.
 
     Parameters
@@ -155,7 +160,15 @@ def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = Non
     ax.axhline(-acquisition, color="#c44e52", ls="--", lw=1, label=f"acquisition cost {acquisition:,.2f}")
     if break_even is not None and break_even in set(t):
         y = profit[list(t).index(break_even)]
-        ax.scatter([break_even], [y], s=140, color="#55a868", edgecolor="black", zorder=4, label=f"break-even: period {break_even}")
+        ax.scatter(
+            [break_even],
+            [y],
+            s=140,
+            color="#55a868",
+            edgecolor="black",
+            zorder=4,
+            label=f"break-even: period {break_even}",
+        )
     ax.set_xlabel("period after acquisition")
     ax.set_ylabel("money (present value)")
     ax.set_xticks(t)
@@ -164,7 +177,7 @@ def cumulative_profit_chart(table: pd.DataFrame, *, break_even: int | None = Non
     return ax
 
 
-def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
+def profit_over_time_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Profit per customer by year and source, stacked (Reichheld and Sasser 1990, illustrative numbers).
 
     Parameters
@@ -188,7 +201,14 @@ def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
     for source in table.columns:
         vals = table[source].to_numpy(float)
         bottom = np.where(vals >= 0, pos, neg)
-        ax.bar(years, vals, bottom=bottom, color=_SOURCE_COLORS.get(source), label=source.replace("_", " "), edgecolor="white")
+        ax.bar(
+            years,
+            vals,
+            bottom=bottom,
+            color=_SOURCE_COLORS.get(source),
+            label=source.replace("_", " "),
+            edgecolor="white",
+        )
         pos = pos + np.where(vals >= 0, vals, 0)
         neg = neg + np.where(vals < 0, vals, 0)
     total = table.sum(axis=1).to_numpy(float)
@@ -205,7 +225,7 @@ def profit_over_time_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def customer_equity_chart(table: pd.DataFrame, *, ax=None, value: str = "equity"):
+def customer_equity_chart(table: pd.DataFrame, *, ax: Axes | None = None, value: str = "equity") -> Axes:
     """Customer equity by group (e.g. acquisition channel), with each group's share.
 
     Parameters
@@ -230,7 +250,9 @@ def customer_equity_chart(table: pd.DataFrame, *, ax=None, value: str = "equity"
     names = [str(i) for i in table.index]
     vals = table[value].to_numpy(float)
     ax.barh(names, vals, color="#4c72b0")
-    for y, (v, share, n) in enumerate(zip(vals, table.get("share", pd.Series(np.nan, index=table.index)), table["customers"])):
+    for y, (v, share, n) in enumerate(
+        zip(vals, table.get("share", pd.Series(np.nan, index=table.index)), table["customers"])
+    ):
         text = f" {v:,.0f}"
         if value == "equity" and np.isfinite(share):
             text += f" ({share:.0%}, {n:,} customers)"

@@ -8,7 +8,14 @@ month, per customer) is the chart's own binning, like a histogram's; they never 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from crmlib.params import UNIT_NAMES
 from crmlib.plot._base import get_ax
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = [
     "acquisition_channels",
@@ -19,8 +26,6 @@ __all__ = [
     "transactions_per_month",
 ]
 
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
-
 
 def _canonical(transactions, func: str):
     from crmlib.data import check_canonical
@@ -28,7 +33,7 @@ def _canonical(transactions, func: str):
     return check_canonical(transactions, func)
 
 
-def _monthly_bars(ax, counts, color, ylabel: str, title: str):
+def _monthly_bars(ax: Axes, counts: pd.Series, color: str, ylabel: str, title: str) -> Axes:
     """Bars of a monthly Series (PeriodIndex) with readable date ticks."""
     import matplotlib.dates as mdates
 
@@ -43,7 +48,7 @@ def _monthly_bars(ax, counts, color, ylabel: str, title: str):
     return ax
 
 
-def transactions_per_month(transactions, *, ax=None, color="C0"):
+def transactions_per_month(transactions: pd.DataFrame, *, ax: Axes | None = None, color: str = "C0") -> Axes:
     """Bar chart of the number of transactions (rows of the log) in each calendar month.
 
     Parameters
@@ -75,7 +80,7 @@ def transactions_per_month(transactions, *, ax=None, color="C0"):
     return _monthly_bars(ax, counts, color, "transactions", "Transactions per month")
 
 
-def customers_acquired_per_month(transactions, *, ax=None, color="C2"):
+def customers_acquired_per_month(transactions: pd.DataFrame, *, ax: Axes | None = None, color: str = "C2") -> Axes:
     """Bar chart of new customers per calendar month: the month of each customer's first purchase.
 
     A customer is *acquired* on the day of the first purchase in the log. Customers whose first purchase
@@ -118,7 +123,14 @@ def _all_months(index):
     return pd.period_range(index.min(), index.max(), freq="M")
 
 
-def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile: float = 0.995, color="C0"):
+def spend_per_purchase(
+    transactions: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    bins: int = 60,
+    upper_quantile: float = 0.995,
+    color: str = "C0",
+) -> Axes:
     """Histogram of the amount of each transaction, with its mean and median marked.
 
     Spend is right-skewed (a few large baskets), so the x axis stops at the ``upper_quantile`` of the
@@ -153,7 +165,9 @@ def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile:
     from crmlib.params import check_number
 
     bins = check_number(bins, "bins", func="spend_per_purchase", low=1, integer=True)
-    upper_quantile = check_number(upper_quantile, "upper_quantile", func="spend_per_purchase", low=0, high=1, low_open=True)
+    upper_quantile = check_number(
+        upper_quantile, "upper_quantile", func="spend_per_purchase", low=0, high=1, low_open=True
+    )
     tx = _canonical(transactions, "spend_per_purchase")
     amount = tx["amount"].to_numpy(dtype=float)
     ax = get_ax(ax, figsize=(7, 3.5))
@@ -168,8 +182,16 @@ def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile:
     ax.axvline(median, color="C1", linewidth=1.5, linestyle="--", label=f"median {median:,.2f}")
     beyond = int(amount.size - shown.size)
     if beyond:
-        ax.text(0.99, 0.70, f"{beyond:,} transactions above {top:,.2f}\nnot shown (max {amount.max():,.2f})",
-                transform=ax.transAxes, ha="right", va="top", fontsize="small", color="0.3")
+        ax.text(
+            0.99,
+            0.70,
+            f"{beyond:,} transactions above {top:,.2f}\nnot shown (max {amount.max():,.2f})",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize="small",
+            color="0.3",
+        )
     ax.legend(loc="upper right", frameon=False)
     ax.set_xlabel("amount per transaction (currency units)")
     ax.set_ylabel("transactions")
@@ -177,7 +199,9 @@ def spend_per_purchase(transactions, *, ax=None, bins: int = 60, upper_quantile:
     return ax
 
 
-def purchases_per_customer(summary, *, ax=None, max_count: int = 15, color="C4"):
+def purchases_per_customer(
+    summary: pd.DataFrame, *, ax: Axes | None = None, max_count: int = 15, color: str = "C4"
+) -> Axes:
     """Bar chart of how many customers made 1, 2, 3, ... purchase days (``frequency + 1``).
 
     Parameters
@@ -220,15 +244,23 @@ def purchases_per_customer(summary, *, ax=None, max_count: int = 15, color="C4")
     ax.bar(positions, counts, color=color, edgecolor="none")
     ax.set_xticks(positions, [str(p) for p in positions[:-1]] + [f"{max_count}+"])
     share_one = counts[0] / counts.sum() if counts.sum() else float("nan")
-    ax.text(0.98, 0.95, f"{share_one:.0%} bought on one day only", transform=ax.transAxes,
-            ha="right", va="top", fontsize="small", color="0.3")
+    ax.text(
+        0.98,
+        0.95,
+        f"{share_one:.0%} bought on one day only",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize="small",
+        color="0.3",
+    )
     ax.set_xlabel("purchase days per customer (frequency + 1)")
     ax.set_ylabel("customers")
     ax.set_title("Purchases per customer")
     return ax
 
 
-def acquisition_channels(customers, *, ax=None, color="C0"):
+def acquisition_channels(customers: pd.DataFrame, *, ax: Axes | None = None, color: str = "C0") -> Axes:
     """Horizontal bars of customers per acquisition channel, each labelled with its cost per customer.
 
     Parameters
@@ -259,14 +291,23 @@ def acquisition_channels(customers, *, ax=None, color="C0"):
             f"acquisition_channels needs the columns channel and acquisition_cost; missing: {', '.join(missing)}. "
             "Use the customer table of crmlib.datasets.load_customers()."
         )
-    table = customers.groupby("channel", observed=True).agg(
-        customers=("channel", "size"), cost=("acquisition_cost", "mean")
-    ).sort_values("customers")
+    table = (
+        customers.groupby("channel", observed=True)
+        .agg(customers=("channel", "size"), cost=("acquisition_cost", "mean"))
+        .sort_values("customers")
+    )
     ax = get_ax(ax, figsize=(7, 3.2))
     bars = ax.barh(table.index.astype(str), table["customers"].to_numpy(), color=color, edgecolor="none")
     for bar, cost in zip(bars, table["cost"].to_numpy()):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f"  {cost:,.0f} per customer",
-                va="center", ha="left", fontsize="small", color="0.25")
+        ax.text(
+            bar.get_width(),
+            bar.get_y() + bar.get_height() / 2,
+            f"  {cost:,.0f} per customer",
+            va="center",
+            ha="left",
+            fontsize="small",
+            color="0.25",
+        )
     ax.set_xlim(0, table["customers"].max() * 1.35 if len(table) else 1)
     ax.set_xlabel("customers acquired")
     ax.set_title("Acquisition channels and their cost per customer")
@@ -274,7 +315,15 @@ def acquisition_channels(customers, *, ax=None, color="C0"):
     return ax
 
 
-def recency_vs_age(summary, *, unit: str = "D", ax=None, max_frequency: int = 10, sample: int | None = 3000, seed: int = 0):
+def recency_vs_age(
+    summary: pd.DataFrame,
+    *,
+    unit: str = "D",
+    ax: Axes | None = None,
+    max_frequency: int = 10,
+    sample: int | None = 3000,
+    seed: int = 0,
+) -> Axes:
     """Scatter of each customer's recency against age ``T``, coloured by frequency.
 
     A customer on the diagonal (``recency == T``) bought on the last day of the log; far below it, a
@@ -323,17 +372,29 @@ def recency_vs_age(summary, *, unit: str = "D", ax=None, max_frequency: int = 10
     if sample is not None and len(summary) > sample:
         data = summary.sample(n=sample, random_state=seed)
     ax = get_ax(ax, figsize=(6, 5))
-    points = ax.scatter(data["T"], data["recency"], c=data["frequency"].clip(upper=max_frequency), cmap="viridis",
-                        s=8, alpha=0.7, linewidths=0, vmin=0, vmax=max_frequency)
+    points = ax.scatter(
+        data["T"],
+        data["recency"],
+        c=data["frequency"].clip(upper=max_frequency),
+        cmap="viridis",
+        s=8,
+        alpha=0.7,
+        linewidths=0,
+        vmin=0,
+        vmax=max_frequency,
+    )
     low, top = (float(summary["T"].min()), float(summary["T"].max())) if len(summary) else (0.0, 1.0)
-    ax.plot([low, top], [low, top], color="0.4", linewidth=1, linestyle="--", label="recency = T (bought on the last day)")
+    ax.plot(
+        [low, top], [low, top], color="0.4", linewidth=1, linestyle="--", label="recency = T (bought on the last day)"
+    )
     ax.set_ylim(-0.03 * top, 1.2 * top)  # headroom for the legend above the diagonal
-    name = _UNIT_NAMES[unit]
+    name = UNIT_NAMES[unit]
     ax.set_xlabel(f"age T: {name} since the first purchase")
     ax.set_ylabel(f"recency: {name} from first to last purchase")
-    ax.set_title("Recency against age" + (f" ({len(data):,} of {len(summary):,} customers)" if len(data) < len(summary) else ""))
+    ax.set_title(
+        "Recency against age" + (f" ({len(data):,} of {len(summary):,} customers)" if len(data) < len(summary) else "")
+    )
     ax.legend(loc="upper left", frameon=False)
     bar = ax.figure.colorbar(points, ax=ax)
     bar.set_label(f"frequency (repeat purchase days, {max_frequency}+ in yellow)")
     return ax
-

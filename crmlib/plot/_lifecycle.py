@@ -1,13 +1,18 @@
 """Charts: customer dynamics (chapter 07).
 
-Stage counts over time, cohort heatmaps, order value by tenure, value by stage, relationship phases,
-historical / current / potential value.
+Stage counts over time, cohort heatmaps, order value by tenure, value by stage, relationship phases, historical /
+current / potential value.
 
 Each function takes the output of a :mod:`crmlib.lifecycle` function, draws on ``ax`` (a new figure
 when None) and returns the Axes.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 import numpy as np
 import pandas as pd
@@ -26,7 +31,7 @@ __all__ = [
 _STAGE_COLORS = {"first-time": "#8fbbd9", "short-term": "#4c72b0", "long-term": "#1f3b73", "lapsed": "#c9c9c9"}
 
 
-def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
+def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax: Axes | None = None) -> Axes:
     """Customers in each lifecycle stage at each period end, stacked.
 
     Parameters
@@ -44,9 +49,14 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
     """
     ax = get_ax(ax, figsize=(8, 4.2))
     data = counts.div(counts.sum(axis=1), axis=0) * 100 if share else counts
-    colors = [_STAGE_COLORS.get(str(c), None) for c in data.columns]
-    ax.stackplot(data.index, *[data[c].to_numpy() for c in data.columns], labels=[str(c) for c in data.columns],
-                 colors=colors, alpha=0.9)
+    colors = [_STAGE_COLORS.get(str(c), f"C{i}") for i, c in enumerate(data.columns)]
+    ax.stackplot(
+        data.index,
+        *[data[c].to_numpy() for c in data.columns],
+        labels=[str(c) for c in data.columns],
+        colors=colors,
+        alpha=0.9,
+    )
     ax.set_ylabel("share of customers acquired so far (%)" if share else "customers")
     ax.set_xlabel("end of period")
     ax.set_title("Customers by lifecycle stage over time")
@@ -63,8 +73,13 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax=None):
 
 
 def cohort_heatmap(
-    matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | None = None, annotate: bool | None = None, ax=None
-):
+    matrix: pd.DataFrame,
+    *,
+    fmt: str | None = None,
+    cmap: str | None = None,
+    annotate: bool | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Acquisition cohorts (rows) by periods since acquisition (columns), coloured by a metric.
 
     From :func:`crmlib.lifecycle.cohort_matrix`; the cohort size is written next to each row. Period 0
@@ -108,8 +123,15 @@ def cohort_heatmap(
         annotate = values.size <= 400
     for (i, j), v in np.ndenumerate(values if annotate else np.empty((0, 0))):
         if np.isfinite(v):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6.5 if small else 8,
-                    color="white" if np.isfinite(shown[i, j]) and shown[i, j] > 0.65 * high else "black")
+            ax.text(
+                j,
+                i,
+                fmt.format(v),
+                ha="center",
+                va="center",
+                fontsize=6.5 if small else 8,
+                color="white" if np.isfinite(shown[i, j]) and shown[i, j] > 0.65 * high else "black",
+            )
     step = max(1, int(np.ceil(n_cols / 27)))  # at most about 27 labels on the axis
     ax.set_xticks(range(0, n_cols, step), [str(c) for c in matrix.columns[::step]])
     size = matrix.attrs.get("cohort_size")
@@ -132,7 +154,7 @@ def cohort_heatmap(
     return ax
 
 
-def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None):
+def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax: Axes | None = None) -> Axes:
     """Average (and median) order value by tenure, with the number of customers behind each point.
 
     Parameters
@@ -166,7 +188,7 @@ def aov_tenure_chart(table: pd.DataFrame, *, unit_label: str = "months", ax=None
     return ax
 
 
-def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
+def value_by_stage_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of customers and share of the last window's revenue per stage.
 
     From :func:`crmlib.lifecycle.value_by_stage`.
@@ -179,8 +201,13 @@ def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
     ax = get_ax(ax, figsize=(7, 4))
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["share_of_customers"] * 100, width=0.4, label="share of customers", color="#a9c6e8")
-    ax.bar(x + 0.2, table["share_of_window_revenue"].fillna(0) * 100, width=0.4, label="share of recent revenue",
-           color="#1f3b73")
+    ax.bar(
+        x + 0.2,
+        table["share_of_window_revenue"].fillna(0) * 100,
+        width=0.4,
+        label="share of recent revenue",
+        color="#1f3b73",
+    )
     ax.set_xticks(x, [str(i) for i in table.index])
     ax.set_ylabel("%")
     ax.set_title("Customers and recent revenue by stage")
@@ -188,7 +215,7 @@ def value_by_stage_chart(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def phase_chart(phases: pd.DataFrame, *, ax=None):
+def phase_chart(phases: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Customers in each relationship phase (Dwyer, Schurr and Oh 1987).
 
     From :func:`crmlib.lifecycle.relationship_phases`.
@@ -203,15 +230,21 @@ def phase_chart(phases: pd.DataFrame, *, ax=None):
     bars = ax.barh([str(c) for c in counts.index][::-1], counts.to_numpy()[::-1], color="#4c72b0")
     total = max(int(counts.sum()), 1)
     for bar, v in zip(bars, counts.to_numpy()[::-1]):
-        ax.annotate(f"{v:,} ({v / total:.0%})", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+        ax.annotate(
+            f"{v:,} ({v / total:.0%})",
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
     ax.set_xlabel("customers")
     ax.set_xlim(0, counts.max() * 1.25 if counts.max() else 1)
     ax.set_title("Relationship phases (Dwyer, Schurr and Oh 1987), read off the log")
     return ax
 
 
-def value_parts_chart(values: pd.DataFrame, *, ax=None):
+def value_parts_chart(values: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Historical, current and potential value summed by stage, from :func:`crmlib.lifecycle.customer_values`.
 
     Examples

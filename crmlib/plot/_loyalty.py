@@ -6,6 +6,11 @@ Each function takes what :mod:`crmlib.loyalty` computed, draws on ``ax`` (a new 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,12 +28,18 @@ __all__ = [
     "bond_stage_chart",
 ]
 
-_STAGE_COLORS = {"none": "#9e9e9e", "cognitive": "#8fb8de", "affective": "#4c72b0", "conative": "#2a9d8f",
-                 "action": "#c44e52"}
+_STAGE_COLORS = {
+    "none": "#9e9e9e",
+    "cognitive": "#8fb8de",
+    "affective": "#4c72b0",
+    "conative": "#2a9d8f",
+    "action": "#c44e52",
+}
 
 
-def stage_profile_chart(scores: pd.DataFrame, stages: pd.Series | None = None, *, threshold: float | None = None,
-                        ax=None):
+def stage_profile_chart(
+    scores: pd.DataFrame, stages: pd.Series | None = None, *, threshold: float | None = None, ax: Axes | None = None
+) -> Axes:
     """Mean score on each of Oliver's four stages, one line per assigned stage (or one line overall).
 
     Parameters
@@ -58,12 +69,25 @@ def stage_profile_chart(scores: pd.DataFrame, stages: pd.Series | None = None, *
         groups = {g: scores[s == g] for g in STAGE_LABELS if (s == g).any()}
     for name, frame in groups.items():
         m = frame[list(STAGES)].mean()
-        ax.plot(x, m.to_numpy(), marker="o", lw=2, color=_STAGE_COLORS.get(name, "#4c72b0"),
-                label=f"{name} (n={len(frame)})")
+        ax.plot(
+            x,
+            m.to_numpy(),
+            marker="o",
+            lw=2,
+            color=_STAGE_COLORS.get(name, "#4c72b0"),
+            label=f"{name} (n={len(frame)})",
+        )
     if threshold is not None:
         ax.axhline(threshold, ls="--", color="0.4", lw=1)
-        ax.annotate(f"threshold {threshold:g}", (x[-1], threshold), xytext=(4, 4), textcoords="offset points",
-                    fontsize=9, color="0.3", ha="right")
+        ax.annotate(
+            f"threshold {threshold:g}",
+            (x[-1], threshold),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=9,
+            color="0.3",
+            ha="right",
+        )
     ax.set_xticks(x, [s.capitalize() for s in STAGES])
     ax.set_ylabel("mean stage score (1-7)")
     ax.set_ylim(1, 7)
@@ -72,7 +96,9 @@ def stage_profile_chart(scores: pd.DataFrame, stages: pd.Series | None = None, *
     return ax
 
 
-def item_total_chart(items: pd.DataFrame, *, stage_of: dict | None = None, floor: float = 0.3, ax=None):
+def item_total_chart(
+    items: pd.DataFrame, *, stage_of: dict | None = None, floor: float = 0.3, ax: Axes | None = None
+) -> Axes:
     """Corrected item-total correlation of each item (bars), with the usual 0.3 floor.
 
     Parameters
@@ -105,12 +131,15 @@ def item_total_chart(items: pd.DataFrame, *, stage_of: dict | None = None, floor
         from matplotlib.patches import Patch
 
         seen = list(dict.fromkeys(stage_of[i] for i in items.index if i in stage_of))
-        ax.legend(handles=[Patch(color=_STAGE_COLORS.get(s, "#4c72b0"), label=s) for s in seen], fontsize=9,
-                  loc="lower right")
+        ax.legend(
+            handles=[Patch(color=_STAGE_COLORS.get(s, "#4c72b0"), label=s) for s in seen], fontsize=9, loc="lower right"
+        )
     return ax
 
 
-def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("repeat_rate", "churned"), ax=None):
+def stage_behaviour_chart(
+    behaviour: pd.DataFrame, columns: Sequence[str] = ("repeat_rate", "churned"), ax: Axes | None = None
+) -> Axes:
     """Grouped bars: behaviour by loyalty stage (shares such as repeat rate and churned).
 
     Parameters
@@ -123,7 +152,8 @@ def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("re
     Examples
     --------
     >>> import pandas as pd
-    >>> b = pd.DataFrame({"customers": [10, 12], "repeat_rate": [0.4, 0.9], "churned": [0.8, 0.5]}, index=["none", "action"])
+    >>> b = pd.DataFrame({"customers": [10, 12], "repeat_rate": [0.4, 0.9], "churned": [0.8, 0.5]},
+    ...                  index=["none", "action"])
     >>> ax = stage_behaviour_chart(b)
     """
     ax = get_ax(ax, (7.5, 4.2))
@@ -146,8 +176,9 @@ def stage_behaviour_chart(behaviour: pd.DataFrame, columns: Sequence[str] = ("re
     return ax
 
 
-def value_gap_chart(value_received: float, switching_cost: float, *, alternatives: Sequence[float] | None = None,
-                    ax=None):
+def value_gap_chart(
+    value_received: float, switching_cost: float, *, alternatives: Sequence[float] | None = None, ax: Axes | None = None
+) -> Axes:
     """The value gap: the switching margin against the value of the best alternative.
 
     Draws :math:`M = V - A + C` with and without switching cost as the alternative's value *A* rises;
@@ -176,21 +207,23 @@ def value_gap_chart(value_received: float, switching_cost: float, *, alternative
     return ax
 
 
-def reward_profile_chart(profile: pd.DataFrame, ax=None):
+def reward_profile_chart(profile: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean rating of each reward dimension with its 95 % interval (from :func:`crmlib.loyalty.reward_profile`).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from crmlib import loyalty
-    >>> ax = reward_profile_chart(loyalty.reward_profile(pd.DataFrame({"reward_speed": [4, 5, 6], "reward_choice": [3, 4, 4]})))
+    >>> scores = pd.DataFrame({"reward_speed": [4, 5, 6], "reward_choice": [3, 4, 4]})
+    >>> ax = reward_profile_chart(loyalty.reward_profile(scores))
     """
     ax = get_ax(ax, (7.0, 3.8))
     y = np.arange(len(profile))[::-1]
     m = profile["mean"].to_numpy(dtype=float)
     ax.barh(y, m, color="#4c72b0", alpha=0.85)
-    ax.errorbar(m, y, xerr=[m - profile["low"].to_numpy(), profile["high"].to_numpy() - m], fmt="none",
-                ecolor="0.2", capsize=3)
+    ax.errorbar(
+        m, y, xerr=[m - profile["low"].to_numpy(), profile["high"].to_numpy() - m], fmt="none", ecolor="0.2", capsize=3
+    )
     ax.set_yticks(y, [str(i).replace("_", " ") for i in profile.index])
     ax.axvline(4, ls="--", color="0.5", lw=1)
     ax.set_xlim(1, 7)
@@ -199,8 +232,17 @@ def reward_profile_chart(profile: pd.DataFrame, ax=None):
     return ax
 
 
-def break_even_chart(*, members: float, revenue: float, margin_rate: float, reward_rate: float, running_cost: float,
-                     retention_lifts: Sequence[float] = (0.0, 0.02, 0.05), max_lift: float | None = None, ax=None):
+def break_even_chart(
+    *,
+    members: float,
+    revenue: float,
+    margin_rate: float,
+    reward_rate: float,
+    running_cost: float,
+    retention_lifts: Sequence[float] = (0.0, 0.02, 0.05),
+    max_lift: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Net gain of a loyalty programme against the spend lift, one line per retention lift; break-even marked.
 
     Computed with :func:`crmlib.loyalty.programme_economics` and :func:`crmlib.loyalty.break_even_lift`.
@@ -213,8 +255,9 @@ def break_even_chart(*, members: float, revenue: float, margin_rate: float, rewa
     from crmlib.loyalty import break_even_lift, programme_economics
 
     ax = get_ax(ax, (7.5, 4.2))
-    kw = dict(members=members, revenue=revenue, margin_rate=margin_rate, reward_rate=reward_rate,
-              running_cost=running_cost)
+    kw = dict(
+        members=members, revenue=revenue, margin_rate=margin_rate, reward_rate=reward_rate, running_cost=running_cost
+    )
     if max_lift is None:
         max_lift = max(0.3, 1.25 * max(break_even_lift(**kw, retention_lift=dr) for dr in retention_lifts))
     lifts = np.linspace(0, max_lift, 61)
@@ -225,8 +268,14 @@ def break_even_chart(*, members: float, revenue: float, margin_rate: float, rewa
         s_star = break_even_lift(**kw, retention_lift=dr)
         if 0 <= s_star <= max_lift:
             ax.plot([s_star], [0], "o", color=palette[j % 4])
-            ax.annotate(f"{s_star:.1%}", (s_star, 0), xytext=(4, -16 if j % 2 == 0 else 8), textcoords="offset points", fontsize=9,
-                        color=palette[j % 4])
+            ax.annotate(
+                f"{s_star:.1%}",
+                (s_star, 0),
+                xytext=(4, -16 if j % 2 == 0 else 8),
+                textcoords="offset points",
+                fontsize=9,
+                color=palette[j % 4],
+            )
     ax.axhline(0, color="0.2", lw=1)
     ax.xaxis.set_major_formatter(_percent())
     ax.set_xlabel("spend lift of members")
@@ -236,14 +285,15 @@ def break_even_chart(*, members: float, revenue: float, margin_rate: float, rewa
     return ax
 
 
-def bond_stage_chart(shares: pd.DataFrame, ax=None):
+def bond_stage_chart(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stacked bars: which bond the customers of each stage value most (from :func:`crmlib.loyalty.bond_by_stage`).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from crmlib import loyalty
-    >>> t = loyalty.bond_by_stage(pd.Series(["none", "none", "action"]), pd.Series(["financial", "social", "structural"]))
+    >>> stages = pd.Series(["none", "none", "action"])
+    >>> t = loyalty.bond_by_stage(stages, pd.Series(["financial", "social", "structural"]))
     >>> ax = bond_stage_chart(t)
     """
     ax = get_ax(ax, (7.5, 4.2))

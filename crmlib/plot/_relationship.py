@@ -6,6 +6,11 @@ through ``ax.*`` only and returns the Axes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -13,11 +18,17 @@ from crmlib.plot._base import get_ax
 
 __all__ = ["type_scores_chart", "classification_chart", "membership_chart"]
 
-_TYPE_COLORS = {"transactional": "#f2c14e", "database": "#4c72b0", "interaction": "#55a868", "network": "#8172b2",
-                "e-marketing": "#64b5cd", "pluralistic": "#9e9e9e"}
+_TYPE_COLORS = {
+    "transactional": "#f2c14e",
+    "database": "#4c72b0",
+    "interaction": "#55a868",
+    "network": "#8172b2",
+    "e-marketing": "#64b5cd",
+    "pluralistic": "#9e9e9e",
+}
 
 
-def type_scores_chart(classified: pd.DataFrame, ax=None):
+def type_scores_chart(classified: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean type scores of the firms in each class: grouped bars, one group per assigned class.
 
     Parameters
@@ -48,7 +59,7 @@ def type_scores_chart(classified: pd.DataFrame, ax=None):
     return ax
 
 
-def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
+def classification_chart(truth: pd.Series, predicted: pd.Series, ax: Axes | None = None) -> Axes:
     """Confusion table as a heat map: true type (rows) against assigned class (columns), with counts.
 
     Examples
@@ -60,15 +71,17 @@ def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
     ax = get_ax(ax, (6.5, 5))
     table = pd.crosstab(pd.Series(np.asarray(truth), name="true"), pd.Series(np.asarray(predicted), name="assigned"))
     order = [t for t in _TYPE_COLORS if t in table.index or t in table.columns]
-    table = table.reindex(index=[t for t in order if t in table.index], columns=[t for t in order if t in table.columns],
-                          fill_value=0)
+    table = table.reindex(
+        index=[t for t in order if t in table.index], columns=[t for t in order if t in table.columns], fill_value=0
+    )
     shares = table.div(table.sum(axis=1), axis=0)
     ax.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for i in range(table.shape[0]):
         for j in range(table.shape[1]):
             v = int(table.iat[i, j])
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=9,
-                    color="white" if shares.iat[i, j] > 0.5 else "black")
+            ax.text(
+                j, i, str(v), ha="center", va="center", fontsize=9, color="white" if shares.iat[i, j] > 0.5 else "black"
+            )
     ax.set_xticks(np.arange(table.shape[1]), list(table.columns), rotation=30, ha="right")
     ax.set_yticks(np.arange(table.shape[0]), list(table.index))
     ax.set_xlabel("assigned by classify_firms")
@@ -78,8 +91,10 @@ def classification_chart(truth: pd.Series, predicted: pd.Series, ax=None):
     return ax
 
 
-def membership_chart(curve: pd.DataFrame, ax=None):
-    """Share of customers who have become repeat 'members', by tenure (from :func:`crmlib.relationship.membership_curve`).
+def membership_chart(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Share of customers who have become repeat 'members', by tenure.
+
+    From :func:`crmlib.relationship.membership_curve`.
 
     Examples
     --------

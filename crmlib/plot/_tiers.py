@@ -1,11 +1,19 @@
-"""Charts: tiering (chapter 06) -- Pareto/Lorenz curves, the customer pyramid, the value-by-potential
-matrix, crosstab and migration heatmaps, service levels.
+"""Charts: tiering (chapter 06).
+
+Pareto/Lorenz curves, the customer pyramid, the value-by-potential matrix, crosstab and migration heatmaps, service
+levels.
 
 Each function takes the output of a :mod:`crmlib.tiers` function, draws on ``ax`` (a new figure when
 None) and returns the Axes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 import textwrap
 
@@ -33,7 +41,9 @@ def _curves(curves) -> dict[str, pd.DataFrame]:
     return dict(curves)
 
 
-def pareto_chart(curves, *, mark: float = 0.2, ax=None):
+def pareto_chart(
+    curves: pd.DataFrame | Mapping[str, pd.DataFrame], *, mark: float = 0.2, ax: Axes | None = None
+) -> Axes:
     """The Pareto (whale) curve: share of value brought by the top x% of customers, x marked.
 
     Parameters
@@ -82,7 +92,7 @@ def pareto_chart(curves, *, mark: float = 0.2, ax=None):
     return ax
 
 
-def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
+def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax: Axes | None = None) -> Axes:
     """The Lorenz curve (customers from lowest to highest value) against the line of equality.
 
     Parameters
@@ -111,7 +121,7 @@ def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
     return ax
 
 
-def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
+def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax: Axes | None = None) -> Axes:
     """The customer pyramid: one band per tier, top tier at the apex, with its share of customers and of value.
 
     Bands have equal height (so every tier is readable, even the 1% at the top); the text in each band
@@ -140,8 +150,16 @@ def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
         w0, w1 = (i + 1) / k, i / k  # half-widths at the bottom and the top of the band
         color = palette[min(i, len(palette) - 1)]
         ax.fill([-w0, w0, w1, -w1], [y0, y0, y1, y1], color=color, ec="white", lw=2)
-        ax.text(0, y0 + 0.35, str(tier), ha="center", va="center", fontsize=9 if i else 8,
-                color="white" if i < 2 else "black", fontweight="bold")
+        ax.text(
+            0,
+            y0 + 0.35,
+            str(tier),
+            ha="center",
+            va="center",
+            fontsize=9 if i else 8,
+            color="white" if i < 2 else "black",
+            fontweight="bold",
+        )
         share_v = row["share_of_value"]
         ax.plot([w0 * 0.5 + w1 * 0.5 + 0.03, 1.12], [y0 + 0.5, y0 + 0.5], color="grey", lw=0.8)
         ax.text(
@@ -160,7 +178,9 @@ def pyramid_chart(table: pd.DataFrame, *, value_label: str = "value", ax=None):
     return ax
 
 
-def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategies: bool = True, ax=None):
+def value_potential_chart(
+    vp: pd.DataFrame, *, log: bool | None = None, strategies: bool = True, ax: Axes | None = None
+) -> Axes:
     """Current value against potential value, one dot per customer, quadrants named with their strategy.
 
     Parameters
@@ -193,6 +213,7 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     ax.axvline(tc, color="black", lw=1)
     ax.axhline(tp, color="black", lw=1)
     if log:
+
         def linthresh(values):  # linear near zero, up to a small but typical positive value
             positive = values[values > 0]
             return float(np.quantile(positive, 0.05)) if len(positive) else 1.0
@@ -229,8 +250,16 @@ def value_potential_chart(vp: pd.DataFrame, *, log: bool | None = None, strategi
     return ax
 
 
-def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blues", title: str = "",
-                  xlabel: str | None = None, ylabel: str | None = None, ax=None):
+def table_heatmap(
+    table: pd.DataFrame,
+    *,
+    fmt: str = "{:.0f}",
+    cmap: str = "Blues",
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """A table drawn as a heatmap with its numbers in the cells (e.g. RFM segment x tier crosstab).
 
     Parameters
@@ -257,8 +286,9 @@ def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blue
     high = finite.max() if len(finite) else 1
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * high else "black")
+            ax.text(
+                j, i, fmt.format(v), ha="center", va="center", fontsize=8, color="white" if v > 0.6 * high else "black"
+            )
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
     ax.grid(False)
@@ -269,7 +299,7 @@ def table_heatmap(table: pd.DataFrame, *, fmt: str = "{:.0f}", cmap: str = "Blue
     return ax
 
 
-def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
+def migration_heatmap(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Tier migration between two periods (row shares), from :func:`crmlib.tiers.migration_matrix`.
 
     Pass ``normalize=True`` output (shares, shown as %) or counts (shown as integers).
@@ -294,7 +324,7 @@ def migration_heatmap(matrix: pd.DataFrame, *, ax=None):
     )
 
 
-def service_levels_chart(result: pd.DataFrame, *, ax=None):
+def service_levels_chart(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Value of each tier before and after a service-level change, from :func:`crmlib.tiers.service_levels`.
 
     Examples

@@ -6,6 +6,12 @@ Every function takes data computed by :mod:`crmlib.value` or :mod:`crmlib.clv`, 
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +37,14 @@ def _wrap(text: str, width: int = 16) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
-def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, performance=None, ax=None, title: str | None = None):
+def value_hierarchy_chart(
+    links: pd.DataFrame,
+    *,
+    situation: str | None = None,
+    performance: Mapping[str, float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
     """Woodruff's customer value hierarchy as a diagram: attributes -> consequences -> goals.
 
     Boxes are placed in three rows (goals at the top); an arrow joins each linked pair and its width
@@ -58,66 +71,73 @@ def value_hierarchy_chart(links: pd.DataFrame, *, situation: str | None = None, 
     ...         "business-hours support": 3, "monthly price": 8}
     >>> ax = value_hierarchy_chart(INTERNET_SERVICE_LINKS, situation="home", performance=perf)
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize
-    from matplotlib.patches import FancyBboxPatch
-
-    from crmlib.value import _links, hierarchy_levels, hierarchy_value
+    from crmlib.value import hierarchy_levels, hierarchy_links, hierarchy_value
 
     ax = get_ax(ax, figsize=(10, 5.5))
-    lk = _links(links, situation, "value_hierarchy_chart")
-    levels = hierarchy_levels(lk)
-    values = None
-    if performance is not None:
-        values = hierarchy_value(lk, performance).set_index("node")["value"]
+    lk = hierarchy_links(links, situation=situation, func="value_hierarchy_chart")
+    values = None if performance is None else hierarchy_value(lk, performance).set_index("node")["value"]
+    pos = _hierarchy_positions(hierarchy_levels(lk))
+    _draw_links(ax, lk, pos)
+    _draw_boxes(ax, pos, values)
+    for level, y in _LEVEL_Y.items():
+        ax.text(-0.02, y, _LEVEL_LABEL[level], ha="right", va="center", fontsize=10, fontweight="bold")
+    ax.set_xlim(-0.2, 1.02)
+    ax.set_ylim(-0.35, 2.35)
+    ax.set_axis_off()
+    ax.set_title(title if title is not None else _hierarchy_title(situation, values))
+    return ax
+
+
+def _hierarchy_positions(levels: pd.Series) -> dict[str, tuple[float, float]]:
+    """The centre of each node's box: one row per level (goals at the top), spread evenly, attributes sorted."""
     pos: dict[str, tuple[float, float]] = {}
     for level, y in _LEVEL_Y.items():
         nodes = [n for n in levels.index if levels[n] == level]
         if level == "attribute":
             nodes = sorted(nodes)
-        xs = np.linspace(0, 1, len(nodes) + 2)[1:-1] if nodes else []
-        for n, x in zip(nodes, xs):
+        for n, x in zip(nodes, np.linspace(0, 1, len(nodes) + 2)[1:-1]):
             pos[n] = (float(x), y)
-    wmax = float(lk["weight"].max()) or 1.0
-    for _, row in lk.iterrows():
-        if row["weight"] <= 0:
-            continue
+    return pos
+
+
+def _draw_links(ax: Axes, links: pd.DataFrame, pos: dict[str, tuple[float, float]]) -> None:
+    """An arrow per link of positive weight, as wide as its weight (relative to the largest)."""
+    wmax = float(links["weight"].max()) or 1.0
+    for _, row in links[links["weight"] > 0].iterrows():
         (x0, y0), (x1, y1) = pos[row["source"]], pos[row["target"]]
-        ax.annotate(
-            "",
-            xy=(x1, y1 - 0.22),
-            xytext=(x0, y0 + 0.22),
-            arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 0.6 + 3.4 * row["weight"] / wmax, "shrinkA": 0, "shrinkB": 0, "alpha": 0.8},
-        )
+        width = 0.6 + 3.4 * row["weight"] / wmax
+        style = {"arrowstyle": "-|>", "color": "0.45", "lw": width, "shrinkA": 0, "shrinkB": 0, "alpha": 0.8}
+        ax.annotate("", xy=(x1, y1 - 0.22), xytext=(x0, y0 + 0.22), arrowprops=style)
+
+
+def _draw_boxes(ax: Axes, pos: dict[str, tuple[float, float]], values: pd.Series | None) -> None:
+    """A box per node, labelled (with its value and shaded by it when there are values)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import FancyBboxPatch
+
     cmap = colormaps["RdYlGn"]
     norm = None
     if values is not None:
         lo, hi = float(values.min()), float(values.max())
         norm = Normalize(vmin=min(lo, hi - 1e-9), vmax=hi)
     for n, (x, y) in pos.items():
-        face = "#e8eef6" if values is None else cmap(0.15 + 0.7 * norm(values[n]))
-        box = FancyBboxPatch((x - 0.07, y - 0.2), 0.14, 0.4, boxstyle="round,pad=0.01,rounding_size=0.03", fc=face, ec="0.3", lw=0.8)
-        ax.add_patch(box)
-        label = _wrap(n)
-        if values is not None:
-            label += f"\n{values[n]:.1f}"
+        face = "#e8eef6" if values is None or norm is None else cmap(0.15 + 0.7 * norm(values[n]))
+        style = "round,pad=0.01,rounding_size=0.03"
+        ax.add_patch(FancyBboxPatch((x - 0.07, y - 0.2), 0.14, 0.4, boxstyle=style, fc=face, ec="0.3", lw=0.8))
+        label = _wrap(n) if values is None else f"{_wrap(n)}\n{values[n]:.1f}"
         ax.text(x, y, label, ha="center", va="center", fontsize=8)
-    for level, y in _LEVEL_Y.items():
-        ax.text(-0.02, y, _LEVEL_LABEL[level], ha="right", va="center", fontsize=10, fontweight="bold")
-    ax.set_xlim(-0.2, 1.02)
-    ax.set_ylim(-0.35, 2.35)
-    ax.set_axis_off()
-    if title is None:
-        title = "Customer value hierarchy (Woodruff 1997)" + (f": use situation '{situation}'" if situation else "")
-        if values is not None:
-            overall = values.get("overall")
-            if overall is not None:
-                title += f", overall value {overall:.1f}"
-    ax.set_title(title)
-    return ax
 
 
-def episode_value_heatmap(grid: pd.DataFrame, *, ax=None, marker: tuple[float, float] | None = None, annotate: bool = True):
+def _hierarchy_title(situation: str | None, values: pd.Series | None) -> str:
+    title = "Customer value hierarchy (Woodruff 1997)" + (f": use situation '{situation}'" if situation else "")
+    overall = None if values is None else values.get("overall")
+    return title if overall is None else f"{title}, overall value {overall:.1f}"
+
+
+def episode_value_heatmap(
+    grid: pd.DataFrame, *, ax: Axes | None = None, marker: tuple[float, float] | None = None, annotate: bool = True
+) -> Axes:
     """Ravald-Grönroos sensitivity: total episode value over relationship benefits x sacrifices.
 
     Parameters
@@ -161,7 +181,7 @@ def episode_value_heatmap(grid: pd.DataFrame, *, ax=None, marker: tuple[float, f
     return ax
 
 
-def episode_value_lines(grid: pd.DataFrame, *, ax=None):
+def episode_value_lines(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Total episode value against relationship benefits, one line per level of relationship sacrifices.
 
     Returns
@@ -180,12 +200,23 @@ def episode_value_lines(grid: pd.DataFrame, *, ax=None):
     ax.text(grid.columns.to_numpy(float)[0], 1.0, " gets = gives", va="bottom", fontsize=8, color="0.3")
     ax.set_xlabel("relationship benefits")
     ax.set_ylabel("total episode value")
-    ax.legend(title="relationship\nsacrifices", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(
+        title="relationship\nsacrifices", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1)
+    )
     ax.set_title("Relationship benefits raise value; relationship sacrifices lower it")
     return ax
 
 
-def value_distribution(values, *, ax=None, log: bool = False, label: str | None = None, bins: int = 40, color=None, clip: float | None = None):
+def value_distribution(
+    values: pd.Series | np.ndarray | Sequence[float],
+    *,
+    ax: Axes | None = None,
+    log: bool = False,
+    label: str | None = None,
+    bins: int = 40,
+    color: str | None = None,
+    clip: float | None = None,
+) -> Axes:
     """Histogram of one per-customer measure, with its median and mean marked.
 
     Parameters
@@ -225,7 +256,9 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
         x = x[x > 0]
         if dropped:
             note += f" ({dropped} at 0 or below not shown)"
-        edges = np.geomspace(x.min(), x.max(), bins + 1) if x.size and x.max() > x.min() else bins
+        edges: int | list[float] = (
+            np.geomspace(x.min(), x.max(), bins + 1).tolist() if x.size and x.max() > x.min() else bins
+        )
         ax.set_xscale("log")
     else:
         edges = bins
@@ -239,7 +272,13 @@ def value_distribution(values, *, ax=None, log: bool = False, label: str | None 
     return ax
 
 
-def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, columns=("historical_value", "current_value", "potential_value")):
+def value_components_chart(
+    components: pd.DataFrame,
+    *,
+    by: pd.Series | None = None,
+    ax: Axes | None = None,
+    columns: Sequence[str] = ("historical_value", "current_value", "potential_value"),
+) -> Axes:
     """Mean historical, current and potential value per customer, by group (stacked bars).
 
     Parameters
@@ -271,7 +310,9 @@ def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, column
     colors = ["#8c8c8c", "#4c72b0", "#55a868", "#dd8452"]
     for k, c in enumerate(cols):
         vals = means[c].to_numpy(float)
-        ax.barh([str(i) for i in means.index], vals, left=left, label=c.replace("_", " "), color=colors[k % len(colors)])
+        ax.barh(
+            [str(i) for i in means.index], vals, left=left, label=c.replace("_", " "), color=colors[k % len(colors)]
+        )
         left = left + vals
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:,.0f}", va="center", fontsize=8)
@@ -284,7 +325,7 @@ def value_components_chart(components: pd.DataFrame, *, by=None, ax=None, column
     return ax
 
 
-def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
+def value_map_chart(relative: pd.DataFrame, *, ax: Axes | None = None, highlight: Hashable | None = None) -> Axes:
     """Customer value map (Gale 1994): relative quality against relative price, with the fair-value line.
 
     Parameters
@@ -315,8 +356,21 @@ def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
     ax.text(hi, hi, "fair-value line ", ha="right", va="bottom", fontsize=8, color="0.3", rotation=0)
     for name, row in relative.iterrows():
         size = 160 if name == highlight else 70
-        ax.scatter(row["relative_price"], row["relative_quality"], s=size, color=colors.get(row["position"], "#4c72b0"), edgecolor="black", zorder=3)
-        ax.annotate(str(name), (row["relative_price"], row["relative_quality"]), xytext=(6, 4), textcoords="offset points", fontsize=9)
+        ax.scatter(
+            row["relative_price"],
+            row["relative_quality"],
+            s=size,
+            color=colors.get(row["position"], "#4c72b0"),
+            edgecolor="black",
+            zorder=3,
+        )
+        ax.annotate(
+            str(name),
+            (row["relative_price"], row["relative_quality"]),
+            xytext=(6, 4),
+            textcoords="offset points",
+            fontsize=9,
+        )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("relative price (reference = 1)")
@@ -327,7 +381,7 @@ def value_map_chart(relative: pd.DataFrame, *, ax=None, highlight=None):
     return ax
 
 
-def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
+def layer_criteria_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """How the weight of attributes, consequences and goals moves across the customer layers.
 
     Parameters
@@ -354,7 +408,15 @@ def layer_criteria_chart(table: pd.DataFrame, *, ax=None):
         ax.barh(names, vals, left=left, color=color, label=level + "s", edgecolor="white")
         for yi, (l0, v) in enumerate(zip(left, vals)):
             if v >= 0.08:
-                ax.text(l0 + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=8, color="white" if level == "goal" else "black")
+                ax.text(
+                    l0 + v / 2,
+                    yi,
+                    f"{v:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if level == "goal" else "black",
+                )
         left = left + vals
     ax.invert_yaxis()
     ax.set_xlim(0, 1)

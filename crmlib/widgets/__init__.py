@@ -7,11 +7,11 @@ expression) and exposes its controls as attributes so tests and the browser suit
 
 from __future__ import annotations
 
-from crmlib.widgets._base import *  # noqa: F401,F403  (the shared Explorer)
-from crmlib.widgets._value import *  # noqa: F401,F403
-from crmlib.widgets._clv import *  # noqa: F401,F403
-from crmlib.widgets._models import *  # noqa: F401,F403
-from crmlib.widgets._tiers import *  # noqa: F401,F403
-from crmlib.widgets._lifecycle import *  # noqa: F401,F403
-from crmlib.widgets._loyalty import *  # noqa: F401,F403
-from crmlib.widgets._churn import *  # noqa: F401,F403
+from crmlib.widgets._base import *  # noqa: F403  (the shared Explorer)
+from crmlib.widgets._churn import *  # noqa: F403
+from crmlib.widgets._clv import *  # noqa: F403
+from crmlib.widgets._lifecycle import *  # noqa: F403
+from crmlib.widgets._loyalty import *  # noqa: F403
+from crmlib.widgets._models import *  # noqa: F403
+from crmlib.widgets._tiers import *  # noqa: F403
+from crmlib.widgets._value import *  # noqa: F403

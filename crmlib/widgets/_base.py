@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -25,7 +26,7 @@ class Explorer(widgets.VBox):
         The last problem with the settings (e.g. shares above 100%), shown instead of the figure.
     """
 
-    def __init__(self, controls: dict, compute: Callable[[dict], tuple], *, figsize=(8, 4.5), note: str = ""):
+    def __init__(self, controls: dict, compute: Callable[[dict, Any], tuple], *, figsize=(8, 4.5), note: str = ""):
         self.controls = controls
         self._compute = compute
         self._figsize = figsize

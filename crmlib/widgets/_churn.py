@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crmlib.widgets._base import Explorer
 
@@ -16,12 +17,27 @@ __all__ = ["campaign_explorer"]
 
 
 def _slider(name, value, low, high, step, fmt):
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=name, readout_format=fmt,
-                               continuous_update=False, style={"description_width": "initial"})
+    return widgets.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=name,
+        readout_format=fmt,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
 
 
-def campaign_explorer(churn_probability, value, *, success_rate: float = 0.3, contact_cost: float = 3.0,
-                      incentive_cost: float = 15.0, target_share: float = 0.2) -> Explorer:
+def campaign_explorer(
+    churn_probability: ArrayLike,
+    value: ArrayLike,
+    *,
+    success_rate: float = 0.3,
+    contact_cost: float = 3.0,
+    incentive_cost: float = 15.0,
+    target_share: float = 0.2,
+) -> Explorer:
     """Retention-campaign explorer: sliders for success rate, contact and incentive cost, share targeted.
 
     Parameters
@@ -59,11 +75,14 @@ def campaign_explorer(churn_probability, value, *, success_rate: float = 0.3, co
         chosen = churn.campaign_value(churn_probability, value, **kw, target_share=v["target_share"])
         best = churn.campaign_value(churn_probability, value, **kw)
         at = churn.campaign_curve(churn_probability, value, **kw, shares=[v["target_share"]]).iloc[0]
-        table = pd.DataFrame({
-            "customers targeted": [chosen.attrs["n_targeted"], best.attrs["n_targeted"]],
-            "expected customers kept": [chosen.attrs["saved"], best.attrs["saved"]],
-            "expected profit": [chosen.attrs["total"], best.attrs["total"]],
-        }, index=[f"top {v['target_share']:.0%} by risk x value", "all with positive expected profit"])
+        table = pd.DataFrame(
+            {
+                "customers targeted": [chosen.attrs["n_targeted"], best.attrs["n_targeted"]],
+                "expected customers kept": [chosen.attrs["saved"], best.attrs["saved"]],
+                "expected profit": [chosen.attrs["total"], best.attrs["total"]],
+            },
+            index=[f"top {v['target_share']:.0%} by risk x value", "all with positive expected profit"],
+        )
         table.attrs["by_ranking"] = at.to_dict()
         return table, table.style.format("{:,.0f}").to_html()
 

@@ -7,13 +7,14 @@ Built on :func:`crmlib.lifecycle.cohort_matrix` and :func:`crmlib.lifecycle.stag
 from __future__ import annotations
 
 import ipywidgets as widgets
+import pandas as pd
 
 from crmlib.widgets._base import Explorer
 
 __all__ = ["cohort_explorer", "stage_explorer"]
 
 
-def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M") -> Explorer:
+def cohort_explorer(transactions: pd.DataFrame, *, metric: str = "retention", period: str = "M") -> Explorer:
     """Cohort heatmap with a dropdown for the metric and one for the period length.
 
     Parameters
@@ -40,8 +41,9 @@ def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M
 
     controls = {
         "metric": widgets.Dropdown(options=list(lifecycle.COHORT_METRICS), value=metric, description="metric"),
-        "period": widgets.Dropdown(options=[("month", "M"), ("quarter", "Q"), ("year", "Y")], value=period,
-                                   description="period"),
+        "period": widgets.Dropdown(
+            options=[("month", "M"), ("quarter", "Q"), ("year", "Y")], value=period, description="period"
+        ),
     }
 
     def compute(v, ax):
@@ -52,7 +54,9 @@ def cohort_explorer(transactions, *, metric: str = "retention", period: str = "M
     return Explorer(controls, compute, figsize=(11, 5.5))
 
 
-def stage_explorer(transactions, *, lapse_days: int | None = None, long_term_days: int | None = None) -> Explorer:
+def stage_explorer(
+    transactions: pd.DataFrame, *, lapse_days: int | None = None, long_term_days: int | None = None
+) -> Explorer:
     """Stage counts over time with sliders for the lapse and long-term thresholds (days).
 
     Returns
@@ -69,13 +73,21 @@ def stage_explorer(transactions, *, lapse_days: int | None = None, long_term_day
     from crmlib import lifecycle, plot
 
     def slider(name, value):
-        return widgets.IntSlider(value=value, min=30, max=730, step=15, description=name,
-                                 continuous_update=False, style={"description_width": "initial"})
+        return widgets.IntSlider(
+            value=value,
+            min=30,
+            max=730,
+            step=15,
+            description=name,
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
 
     controls = {
         "lapse_days": slider("lapse_days", lifecycle.LAPSE_DAYS if lapse_days is None else lapse_days),
-        "long_term_days": slider("long_term_days",
-                                 lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days),
+        "long_term_days": slider(
+            "long_term_days", lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days
+        ),
     }
 
     def compute(v, ax):

@@ -17,13 +17,28 @@ __all__ = ["programme_explorer", "switching_explorer"]
 
 
 def _slider(name, value, low, high, step, fmt=".2f"):
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=name, readout_format=fmt,
-                               continuous_update=False, style={"description_width": "initial"})
+    return widgets.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=name,
+        readout_format=fmt,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
 
 
-def programme_explorer(*, members: float = 1000, revenue: float = 500, margin_rate: float = 0.3,
-                       reward_rate: float = 0.02, running_cost: float = 10_000, spend_lift: float = 0.1,
-                       retention_lift: float = 0.02) -> Explorer:
+def programme_explorer(
+    *,
+    members: float = 1000,
+    revenue: float = 500,
+    margin_rate: float = 0.3,
+    reward_rate: float = 0.02,
+    running_cost: float = 10_000,
+    spend_lift: float = 0.1,
+    retention_lift: float = 0.02,
+) -> Explorer:
     """Loyalty-programme break-even explorer: sliders for the reward rate, running cost, spend and retention lift.
 
     Built on :func:`crmlib.loyalty.programme_economics` and :func:`crmlib.loyalty.break_even_lift`; drawn with
@@ -51,8 +66,13 @@ def programme_explorer(*, members: float = 1000, revenue: float = 500, margin_ra
     }
 
     def compute(v, ax):
-        kw = dict(members=members, revenue=revenue, margin_rate=margin_rate, reward_rate=v["reward_rate"],
-                  running_cost=v["running_cost"])
+        kw = dict(
+            members=members,
+            revenue=revenue,
+            margin_rate=margin_rate,
+            reward_rate=v["reward_rate"],
+            running_cost=v["running_cost"],
+        )
         account = loyalty.programme_economics(**kw, spend_lift=v["spend_lift"], retention_lift=v["retention_lift"])
         s_star = loyalty.break_even_lift(**kw, retention_lift=v["retention_lift"])
         plot.break_even_chart(**kw, retention_lifts=(0.0, v["retention_lift"]), ax=ax)
@@ -61,9 +81,14 @@ def programme_explorer(*, members: float = 1000, revenue: float = 500, margin_ra
         html = table.style.format("{:,.2f}").to_html()
         return table, html
 
-    return Explorer(controls, compute, note=(
-        f"{members:,.0f} members spending {revenue:,.0f} a year at a {margin_rate:.0%} gross margin. "
-        "The dotted line is the spend lift you assume; the dots mark break-even."))
+    return Explorer(
+        controls,
+        compute,
+        note=(
+            f"{members:,.0f} members spending {revenue:,.0f} a year at a {margin_rate:.0%} gross margin. "
+            "The dotted line is the spend lift you assume; the dots mark break-even."
+        ),
+    )
 
 
 def switching_explorer(*, value_received: float = 100.0, switching_cost: float = 30.0) -> Explorer:
@@ -93,10 +118,15 @@ def switching_explorer(*, value_received: float = 100.0, switching_cost: float =
         plot.value_gap_chart(v["value_received"], v["switching_cost"], ax=ax)
         # the customer leaves when M = V - A + C <= 0, i.e. A >= V + C
         # the customer leaves when M = V - A + C <= 0, i.e. when A reaches M at A = 0 (= V + C)
-        table = pd.DataFrame({"leaves_when_alternative_reaches": [
-            loyalty.switching_margin(v["value_received"], 0.0, v["switching_cost"]),
-            loyalty.switching_margin(v["value_received"], 0.0, 0.0)]},
-            index=["with switching cost", "without switching cost"])
+        table = pd.DataFrame(
+            {
+                "leaves_when_alternative_reaches": [
+                    loyalty.switching_margin(v["value_received"], 0.0, v["switching_cost"]),
+                    loyalty.switching_margin(v["value_received"], 0.0, 0.0),
+                ]
+            },
+            index=["with switching cost", "without switching cost"],
+        )
         return table, table.style.format("{:,.1f}").to_html()
 
     return Explorer(controls, compute)

@@ -1,5 +1,6 @@
-"""Explorers: tiering (chapter 06) -- the customer pyramid with movable cut-offs, the value-by-potential
-matrix with movable thresholds.
+"""Explorers: tiering (chapter 06).
+
+The customer pyramid with movable cut-offs, the value-by-potential matrix with movable thresholds.
 
 The explorers compute nothing themselves: every change of a control calls :func:`crmlib.tiers.pyramid`
 / :func:`crmlib.tiers.tier_table` / :func:`crmlib.tiers.value_potential` and redraws with
@@ -9,6 +10,7 @@ The explorers compute nothing themselves: every change of a control calls :func:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import pandas as pd
@@ -21,17 +23,23 @@ __all__ = ["Explorer", "pyramid_explorer", "matrix_explorer"]
 
 def _percent_slider(name: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
     return widgets.FloatSlider(
-        value=value, min=0.0, max=high, step=0.005, description=name, readout_format=".1%",
-        continuous_update=False, style={"description_width": "initial"},
+        value=value,
+        min=0.0,
+        max=high,
+        step=0.005,
+        description=name,
+        readout_format=".1%",
+        continuous_update=False,
+        style={"description_width": "initial"},
     )
 
 
 def pyramid_explorer(
-    values,
+    values: pd.Series,
     *,
     value_label: str = "value",
-    shares=None,
-    labels=None,
+    shares: Sequence[float] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> Explorer:
     """The customer pyramid with one slider per tier share (the last tier takes the rest).
 
@@ -78,16 +86,25 @@ def pyramid_explorer(
         plot.pyramid_chart(table, value_label=value_label, ax=ax)
         shown = table[["customers", "share_of_customers", "value", "share_of_value", "value_per_customer"]]
         html = shown.style.format(
-            {"share_of_customers": "{:.1%}", "share_of_value": "{:.1%}", "value": "{:,.0f}",
-             "value_per_customer": "{:,.2f}"}
+            {
+                "share_of_customers": "{:.1%}",
+                "share_of_value": "{:.1%}",
+                "value": "{:,.0f}",
+                "value_per_customer": "{:,.2f}",
+            }
         ).to_html()
         return table, html
 
     return Explorer(controls, compute, note=f"Move the cut-offs; {labels[-1]} takes the remaining customers.")
 
 
-def matrix_explorer(current, potential, *, current_threshold: float | None = None,
-                    potential_threshold: float | None = None) -> Explorer:
+def matrix_explorer(
+    current: pd.Series,
+    potential: pd.Series,
+    *,
+    current_threshold: float | None = None,
+    potential_threshold: float | None = None,
+) -> Explorer:
     """The current-value x potential-value matrix with a slider per threshold.
 
     Built on :func:`crmlib.tiers.value_potential` and :func:`crmlib.tiers.tier_table`; drawn with
@@ -115,8 +132,13 @@ def matrix_explorer(current, potential, *, current_threshold: float | None = Non
             high = low + 1.0
         start = float(series.median()) if start is None else float(start)
         return widgets.FloatSlider(
-            value=min(max(start, low), high), min=low, max=high, step=(high - low) / 200,
-            description=name, readout_format=",.1f", continuous_update=False,
+            value=min(max(start, low), high),
+            min=low,
+            max=high,
+            step=(high - low) / 200,
+            description=name,
+            readout_format=",.1f",
+            continuous_update=False,
             style={"description_width": "initial"},
         )
 
@@ -126,15 +148,17 @@ def matrix_explorer(current, potential, *, current_threshold: float | None = Non
     }
 
     def compute(v, ax):
-        vp = tiers.value_potential(c, p, current_threshold=v["current_threshold"],
-                                   potential_threshold=v["potential_threshold"])
+        vp = tiers.value_potential(
+            c, p, current_threshold=v["current_threshold"], potential_threshold=v["potential_threshold"]
+        )
         plot.value_potential_chart(vp, ax=ax)
         table = tiers.tier_table(vp["current"], vp["quadrant"])
         table["strategy"] = [tiers.QUADRANT_STRATEGIES.get(q, "") for q in table.index]
-        html = table[["customers", "share_of_customers", "share_of_value", "strategy"]].style.format(
-            {"share_of_customers": "{:.1%}", "share_of_value": "{:.1%}"}
-        ).to_html()
+        html = (
+            table[["customers", "share_of_customers", "share_of_value", "strategy"]]
+            .style.format({"share_of_customers": "{:.1%}", "share_of_value": "{:.1%}"})
+            .to_html()
+        )
         return table, html
 
     return Explorer(controls, compute, figsize=(9, 5.5))
-

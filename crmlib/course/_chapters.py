@@ -1,4 +1,4 @@
-"""The course itself: find the chapters, run them with parameters, render them as HTML.
+"""The chapters: find them, run one with parameters, re-execute them in place, render one as a page.
 
 Chapters are the notebooks ``notebooks/NN_snake_name.ipynb`` of the kit's folder. Each has one cell
 tagged ``parameters`` (papermill) whose defaults run on the bundled data. :func:`run_chapter` runs a
@@ -14,6 +14,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+__all__ = [
+    "KERNEL_ARGUMENTS",
+    "Chapter",
+    "ChapterError",
+    "chapters",
+    "execute_in_place",
+    "find_chapter",
+    "notebook_parameters",
+    "notebooks_dir",
+    "parse_parameter",
+    "render_html",
+    "run_chapter",
+    "strip_volatile",
+]
 
 _CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 #: ipykernel warns about local TCP on every start; the kit's kernels run on loopback only.
@@ -128,7 +143,7 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             values = {}
             for node in ast.parse("".join(cell["source"])).body:
-                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         if isinstance(target, ast.Name):
@@ -140,7 +155,7 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     raise ChapterError(f"{Path(path).name} has no cell tagged 'parameters'.")
 
 
-def _strip_volatile(nb) -> None:
+def strip_volatile(nb) -> None:
     """Remove what changes from run to run (timings, papermill's clock, random widget ids).
 
     Stored notebooks then diff cleanly: re-executing an unchanged chapter on the seeded data gives the same file.
@@ -179,7 +194,7 @@ _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 
 
 def _fix_random_output_ids(nb) -> None:
-    """pandas' Styler tables get a random id (``T_1a2b3``) and reprs show memory addresses; make both fixed.
+    """Pandas' Styler tables get a random id (``T_1a2b3``) and reprs show memory addresses; make both fixed.
 
     Applied to the whole notebook (outputs and saved widget state), numbering the ids by first appearance.
     """
@@ -278,7 +293,7 @@ def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str =
         client.execute()
     except CellExecutionError as exc:
         raise ChapterError(f"{path.name} failed while executing: {_first_line(exc)}") from None
-    _strip_volatile(nb)
+    strip_volatile(nb)
     nbformat.write(nb, path)
     return path
 
@@ -291,16 +306,48 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
 
-def render_html(notebook: Path | str, html: Path | str | None = None) -> Path:
-    """Render an executed notebook to a self-contained HTML page (figures embedded)."""
+def render_html(notebook: Path | str, html: Path | str | None = None, *, sanitize: bool = True) -> Path:
+    """Render an executed notebook to a self-contained HTML page (figures embedded).
+
+    With ``sanitize`` (the default) the page is made safe for outputs computed from a user's file: HTML and
+    Markdown outputs go through :func:`crmlib.course.clean_html` (no script, event handler, style sheet or
+    remote image survives), bidirectional controls are made visible, widgets are replaced by their saved
+    figure (see :func:`crmlib.course.prepare_notebook`), and cells tagged ``remove-cell``, ``remove-input`` or
+    ``remove-output`` (and the tests' key-number cells) are left out. Formulas are still typeset by MathJax
+    from its CDN on this single page; the course site (:func:`crmlib.course.build_site`) needs no network.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     notebook = Path(notebook)
     html = Path(html) if html is not None else notebook.with_suffix(".html")
+    nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="lab")
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    if sanitize:
+        from crmlib.course._sanitize import clean_html
+        from crmlib.course._site import prepare_notebook
+
+        nb = prepare_notebook(nb, where=notebook.name)
+        from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+        for cell in nb.cells:
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = output.get("data", {})
+                if "text/markdown" in data:  # rendered here, so that its links and images are cleaned too
+                    markdown = "".join(data.pop("text/markdown"))
+                    data.setdefault("text/html", markdown2html_mistune(markdown))
+                if "text/html" in data:
+                    data["text/html"] = clean_html("".join(data["text/html"]))
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(
+                remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
+                remove_all_outputs_tags={"remove-output"},
+            ),
+            enabled=True,
+        )
+    body, _ = exporter.from_notebook_node(nb)
     tmp = html.with_name(html.name + ".partial")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(html)
@@ -372,20 +419,3 @@ def run_chapter(
     if html:
         render_html(target, out / f"{chapter.stem}.html")
     return target
-
-
-def write_index(out: Path | str, entries: list[tuple[Chapter, Path]]) -> Path:
-    """Write ``index.html`` linking the rendered chapters of ``out``."""
-    import html as _html
-
-    out = Path(out)
-    items = "\n".join(
-        f'<li><a href="{p.name}">{_html.escape(c.number)} · {_html.escape(c.title)}</a></li>' for c, p in entries
-    )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>CRM course</title></head>"
-        f"<body><h1>CRM analytics course</h1><ol start='0'>{items}</ol></body></html>"
-    )
-    index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index

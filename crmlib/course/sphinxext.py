@@ -1,0 +1,159 @@
+r"""The Sphinx extension of the course site: math as MathML, outputs sanitized, nothing loaded from the network.
+
+Loaded by :func:`crmlib.course.build_site` (``extensions = ["myst_nb", "crmlib.course.sphinxext"]``); it is
+the only module of crmlib that imports Sphinx and docutils at the top, and only Sphinx imports it.
+
+- **Math without a network.** ``html_math_renderer = "mathml"``: every formula (``$...$``, ``$$...$$``,
+  ``\begin{...}`` blocks) is converted to MathML when the site is built (latex2mathml), which the browser
+  draws itself: no MathJax, no script, no font to fetch, and the page reads the same from ``file://``.
+  ``\tag{n}`` becomes the equation number at the right. A formula latex2mathml cannot read is a build
+  warning naming the page, and is shown as its TeX in a code span.
+- **Sanitized HTML.** After myst-nb has chosen each output's MIME type, every raw HTML node of every page
+  (notebook outputs, Markdown outputs, HTML written in Markdown cells) goes through
+  :func:`crmlib.course.clean_html`; links whose scheme is not http(s), mailto or relative lose their target;
+  images that would be fetched from the network are replaced by a note.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number
+
+from crmlib.course._sanitize import clean_html, neutralise_bidi
+
+logger = logging.getLogger(__name__)
+
+_TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
+#: TeX that latex2mathml does not know, rewritten into TeX it does (same meaning).
+_REWRITES = [
+    (re.compile(r"\\arg\s*\\max"), r"\\mathop{\\mathrm{arg\\,max}}"),
+    (re.compile(r"\\arg\s*\\min"), r"\\mathop{\\mathrm{arg\\,min}}"),
+    (re.compile(r"\\argmax\b"), r"\\mathop{\\mathrm{arg\\,max}}"),
+    (re.compile(r"\\argmin\b"), r"\\mathop{\\mathrm{arg\\,min}}"),
+    (re.compile(r"\\arg\b"), r"\\mathrm{arg}"),
+    (re.compile(r"\\nonumber\b|\\notag\b"), ""),
+]
+_LEFTOVER = re.compile(r"\\[A-Za-z]+")
+
+
+class MathError(ValueError):
+    """A formula latex2mathml cannot convert."""
+
+
+def tex_to_mathml(tex: str, *, display: bool) -> tuple[str, str | None]:
+    r"""MathML for a TeX formula, and the ``\tag`` it carried (None if none).
+
+    >>> html, tag = tex_to_mathml(r"x = \frac{a}{b} \tag{2}", display=True)
+    >>> tag, html.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+    ('2', True)
+    """
+    from latex2mathml.converter import convert
+
+    tags = _TAG.findall(tex)
+    body = _TAG.sub("", tex)
+    for pattern, replacement in _REWRITES:
+        body = pattern.sub(replacement, body)
+    try:
+        mathml = convert(body.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises its own exception types (and sometimes IndexError)
+        raise MathError(f"{type(exc).__name__}: {exc}") from None
+    text = re.sub(r"<[^>]+>", "", mathml)
+    unknown = sorted(set(_LEFTOVER.findall(text)))
+    if unknown:
+        raise MathError(f"unknown command {', '.join(unknown)}")
+    return mathml, (tags[0] if tags else None)
+
+
+def _fallback(self, node: nodes.Element, tex: str, exc: MathError) -> None:
+    logger.warning("formula not converted to MathML (%s): %s", exc, tex, location=node, type="crmlib", subtype="math")
+    self.body.append(f'<code class="crm-math-error">{self.encode(tex)}</code>')
+
+
+def visit_math(self, node: nodes.math) -> None:
+    """Inline math as MathML."""
+    tex = node.astext()
+    try:
+        mathml, _ = tex_to_mathml(tex, display=False)
+    except MathError as exc:
+        _fallback(self, node, tex, exc)
+        raise nodes.SkipNode from None
+    self.body.append(f'<span class="math notranslate">{mathml}</span>')
+    raise nodes.SkipNode
+
+
+def visit_displaymath(self, node: nodes.math_block) -> None:
+    r"""Display math as MathML, with the equation number (``\tag`` or Sphinx's numbering) at the right."""
+    tex = node.astext()
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate crm-math-block"))
+    parts = [p for p in tex.split("\n\n") if p.strip()] or [tex]
+    number = get_node_equation_number(self, node) if node.get("number") else None
+    for part in parts:
+        try:
+            mathml, tag = tex_to_mathml(part, display=True)
+        except MathError as exc:
+            _fallback(self, node, part, exc)
+            continue
+        label = number or tag
+        self.body.append('<div class="crm-equation">')
+        self.body.append(mathml)
+        if label:
+            self.body.append(f'<span class="eqno">({self.encode(str(label))})')
+            if number:
+                self.add_permalink_ref(node, "Link to this equation")
+            self.body.append("</span>")
+            number = None  # one number per block
+        self.body.append("</div>")
+    self.body.append("</div>\n")
+    raise nodes.SkipNode
+
+
+_SAFE_SCHEMES = {"", "http", "https", "mailto"}
+
+
+class SanitizeHTML(SphinxPostTransform):
+    """Clean every raw HTML node; drop unsafe link targets and remote images (see the module docstring)."""
+
+    default_priority = 900  # after myst-nb has selected the MIME type of every output (priority 4xx)
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        """Clean the page's raw HTML, links and images."""
+        for raw in list(self.document.findall(nodes.raw)):
+            if "html" in raw.get("format", "").split():
+                cleaned = clean_html(raw.astext())
+                raw.children = []
+                raw += nodes.Text(cleaned)
+        for ref in self.document.findall(nodes.reference):
+            uri = ref.get("refuri")
+            if uri and urlsplit(uri.strip()).scheme.lower() not in _SAFE_SCHEMES:
+                logger.warning("link target removed (scheme not allowed): %s", uri[:80], location=ref,
+                               type="crmlib", subtype="link")
+                del ref["refuri"]
+        ids = {i for node in self.document.findall(nodes.Element) for i in node.get("ids", [])}
+        for ref in list(self.document.findall(nodes.reference)):
+            uri = ref.get("refuri", "")
+            target = ref.get("refid") or (uri[1:] if uri.startswith("#") else "")
+            if target and target not in ids:  # a link whose page or anchor is not in the site (MyST leaves "#path")
+                logger.warning("link to a page that is not in the site, shown as text: %s", target,
+                               location=ref, type="crmlib", subtype="link")
+                ref.replace_self(nodes.inline("", "", *ref.children, classes=["crm-missing-link"]))
+        for image in list(self.document.findall(nodes.image)):
+            uri = image.get("uri", "")
+            if "://" in uri or uri.startswith("//") or uri.lower().startswith("data:"):
+                logger.warning("remote image not shown (the site loads nothing from the network): %s", uri[:80],
+                               location=image, type="crmlib", subtype="image")
+                image.replace_self(nodes.emphasis(text=f"[image not shown: {neutralise_bidi(uri[:80])}]"))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the MathML renderer and the sanitizer."""
+    app.add_html_math_renderer("mathml", (visit_math, None), (visit_displaymath, None))
+    app.add_post_transform(SanitizeHTML)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,197 @@
+"""One input column, as the rules see it: typed values, or text as codes into its distinct values.
+
+Text is worked on through its distinct values (a 5-million-row log has a few thousand distinct days),
+so every rule runs once per distinct value and its answer is spread to the rows by the codes. Text
+read by pyarrow keeps its Arrow array, so plain numbers and ISO dates convert in one vectorised cast
+and the codes are computed only when a rule needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["Column", "arrow_column", "column_of", "is_text", "repeated_header_rows", "stripped"]
+
+
+def is_text(series: pd.Series) -> bool:
+    """True for a text (string or object) Series."""
+    return pd.api.types.is_string_dtype(series) or series.dtype == object
+
+
+def _with_blank(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = np.append(uniques, "")
+    return codes, uniques
+
+
+class Column:
+    """A typed Series, or text: an Arrow string array and/or codes into distinct values (blank = "").
+
+    Parameters
+    ----------
+    series : Series, optional
+        Typed values (numbers, datetimes, booleans).
+    codes, uniques : ndarray, optional
+        Text as a code per row into the distinct texts.
+    arrow : pyarrow.Array, optional
+        Text as an Arrow string array (nulls are blank).
+    """
+
+    series: Any
+    arrow: Any
+
+    def __init__(
+        self,
+        series: pd.Series | None = None,
+        codes: np.ndarray | None = None,
+        uniques: np.ndarray | None = None,
+        arrow: pa.Array | None = None,
+    ) -> None:
+        self.series = series
+        self._codes: Any = codes
+        self._uniques: Any = uniques
+        self.arrow = arrow
+
+    @property
+    def text(self) -> bool:
+        """True when the column holds text."""
+        return self._codes is not None or self.arrow is not None
+
+    def _encode(self) -> None:
+        codes, dictionary = self.dictionary_codes()
+        uniques = np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        self._codes, self._uniques = _with_blank(codes, uniques)
+
+    def dictionary_codes(self) -> tuple[np.ndarray, pa.Array]:
+        """Codes (int64, -1 for a null) and the distinct texts as Arrow, hashed once and kept."""
+        if getattr(self, "_dictionary", None) is None:
+            enc = pc.dictionary_encode(self.arrow)
+            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            self._dictionary = (codes, enc.dictionary)
+        return self._dictionary
+
+    @property
+    def codes(self) -> np.ndarray:
+        """A code per row into :attr:`uniques`."""
+        if self._codes is None and self.arrow is not None:
+            self._encode()
+        return self._codes
+
+    @property
+    def uniques(self) -> np.ndarray:
+        """The distinct texts (object array; blank is "")."""
+        if self._codes is None and self.arrow is not None:
+            self._encode()
+        return self._uniques
+
+    def __len__(self) -> int:
+        if self.arrow is not None:
+            return len(self.arrow)
+        return len(self._codes) if self._codes is not None else len(self.series)
+
+    def take(self, keep: np.ndarray) -> Column:
+        """The rows where ``keep`` is True."""
+        if self.arrow is not None and self._codes is None:
+            return Column(arrow=self.arrow.filter(pa.array(keep)))
+        if self.text:
+            codes = self.codes[keep]
+            present = np.bincount(codes, minlength=len(self.uniques)) > 0
+            remap = np.cumsum(present) - 1
+            return Column(codes=remap[codes], uniques=self.uniques[present])
+        return Column(series=self.series[keep].reset_index(drop=True))
+
+    def equals(self, text: str) -> np.ndarray:
+        """Row mask: the value (spaces stripped) equals ``text``."""
+        if self.arrow is not None and self._codes is None:
+            return pc.equal(pc.utf8_trim_whitespace(self.arrow), text).fill_null(False).to_numpy(zero_copy_only=False)
+        if self.text:
+            return (stripped(self.uniques) == text)[self.codes]
+        return np.zeros(len(self), bool)
+
+    def cast(self, arrow_type: pa.DataType) -> np.ndarray | None:
+        """The Arrow text cast to ``arrow_type`` (numpy), or None if some value does not convert."""
+        if self.arrow is None or len(self.arrow) == 0:
+            return None
+        try:
+            out = pc.cast(self.arrow, arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if out.null_count:
+            return None
+        return out.to_numpy(zero_copy_only=False)
+
+    def values(self, positions: Any) -> np.ndarray:
+        """The values at ``positions`` as the user wrote them (for messages)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.arrow is not None and self._codes is None:
+            return np.asarray(self.arrow.take(pa.array(positions)).fill_null("").to_pylist(), dtype=object)
+        if self.text:
+            return self.uniques[self.codes[positions]]
+        return self.series.to_numpy()[positions]
+
+
+def stripped(uniques: np.ndarray) -> np.ndarray:
+    """The texts with spaces (Python's whitespace, non-breaking spaces included) stripped at both ends."""
+    return np.asarray(pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object), dtype=object)
+
+
+def _date_cells(series: pd.Series) -> Column | None:
+    """Date cells of a workbook (datetime objects) or Parquet dates (datetime.date) as a typed column."""
+    nonnull = series.dropna()
+    if (
+        not len(nonnull)
+        or not nonnull.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day")).all()
+    ):
+        return None
+    try:
+        naive = series.map(lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v)
+        return Column(series=pd.Series(pd.to_datetime(naive).to_numpy()))
+    except (ValueError, TypeError, OverflowError):  # out-of-range years: read as text, refused with their rows
+        return None
+
+
+def column_of(series: pd.Series, dates: bool = False) -> Column:
+    """The :class:`Column` of a Series read from a source (``dates``: the date column)."""
+    if dates and series.dtype == object:
+        typed = _date_cells(series)
+        if typed is not None:
+            return typed
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = pd.Series(np.asarray(series, dtype=object), dtype=object)
+    if not is_text(series):
+        return Column(series=series.reset_index(drop=True))
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        arr = pa.array(series.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        return Column(arrow=arr)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    uniques = np.array([u if isinstance(u, str) else str(u) for u in uniques], dtype=object)
+    codes, uniques = _with_blank(codes.astype(np.int64), uniques)
+    return Column(codes=codes, uniques=uniques)
+
+
+def arrow_column(array: pa.Array | pa.ChunkedArray) -> Column:
+    """The :class:`Column` of an Arrow string column (as read from a text file)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return Column(arrow=array)
+
+
+def repeated_header_rows(cols: dict[str, Column], wanted: dict[str, str]) -> np.ndarray | None:
+    """Rows that repeat the header (every column holds its own name): concatenated exports. None if none."""
+    if not all(c.text for c in cols.values()):
+        return None
+    dup = cols["customer"].equals(wanted["customer"].strip())
+    for role, col in cols.items():
+        if not dup.any():
+            return None
+        if role != "customer":
+            dup &= col.equals(wanted[role].strip())
+    return dup if dup.any() else None

@@ -1,0 +1,654 @@
+"""Grading a class: every submission run in its own sandbox, every answer scored in the grader's own process.
+
+For each submitted notebook the grader
+
+1. reads it as plain JSON (a broken file is reported, never fatal) and finds its exercise, student and seed: the
+   student from the folder name (``SUBS/<student_id>/``) or the notebook's metadata, the seed from the roster; a
+   notebook whose metadata carries another student's id or seed is flagged as shared work;
+2. plans the run: the trusted cells of the exercise (parameters, setup, data) come from the kit's own student
+   version, whatever the submission did to them; every other code cell of the submission runs in its order, and each
+   check cell (found by question id in its metadata or tag, or by its ``ex.check("q1", ...)`` call) becomes a
+   capture of the question's answer variable; a question without a check cell is captured at the end;
+3. runs the plan in :mod:`crmlib.exercises.sandbox` on the student's data, then once more on other data (the hidden
+   variant check: an answer typed in rather than computed fails there); a cell that kills the process is skipped on a
+   re-run, so one ``os._exit`` costs one question;
+4. scores each answer record with :func:`crmlib.exercises.scoring.evaluate` against keys it computes itself from the
+   seed, so nothing a submission defines, prints or displays changes a score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmlib.exercises.model import ExerciseError, ExerciseSet, Given, Key
+from crmlib.exercises.notebooks import Student, cell_role, exercises_dir, read_roster, sources, student_version
+from crmlib.exercises.sandbox import ChildRun, Limits, UidPool, resolve_isolation, run_child
+from crmlib.exercises.scoring import Outcome, evaluate
+
+#: Largest submission file read (bytes).
+MAX_FILE = 20 * 1024 * 1024
+#: Runs of one submission at most (the first, and re-runs that skip a cell which killed the process).
+MAX_RUNS = 3
+_CHECK_CALL = re.compile(r"""\s*(?:\w+\.)?check\(\s*["'](q\d+)["']\s*,\s*[A-Za-z_]\w*\s*\)\s*;?\s*""")
+
+
+@dataclass
+class Graded:
+    """The grading of one submitted notebook (one row of the gradebook)."""
+
+    student_id: str
+    name: str
+    notebook: str
+    file: str
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    contexts: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seed: int | None = None
+    seconds: float = 0.0
+    failed: str = ""
+
+    @property
+    def total(self) -> float:
+        """Points scored (marked text questions included)."""
+        return float(sum(o.points for o in self.outcomes.values()))
+
+    @property
+    def max_points(self) -> float:
+        """Points possible."""
+        return float(sum(o.max_points for o in self.outcomes.values()))
+
+    def flag(self, text: str) -> None:
+        """Add a flag once."""
+        if text not in self.flags:
+            self.flags.append(text)
+
+
+@dataclass
+class Reference:
+    """What the grader trusts about one exercise: its set, its source cells with roles, its prelude."""
+
+    exercise: ExerciseSet
+    setup: str
+    given: list[str]
+    trusted_sources: dict[str, tuple[str, str | None]]
+
+    def prelude(self, seed: int) -> list[str]:
+        """The trusted code run before the student's cells."""
+        return [f"seed = {int(seed)}", self.setup, *self.given]
+
+
+class KeyCache:
+    """The data and answer keys per exercise and seed, computed once each (shared by the grading threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[tuple[str, int], tuple[Given, dict[str, Key]]] = {}
+
+    def get(self, exercise: ExerciseSet, seed: int) -> tuple[Given, dict[str, Key]]:
+        """``(data, keys)`` of one exercise for one seed."""
+        key = (exercise.name, int(seed))
+        with self._lock:
+            if key not in self._data:
+                data = exercise.data(seed)
+                self._data[key] = (data, {q.id: q.key(data) for q in exercise})
+            return self._data[key]
+
+
+def load_references(source_dir: Path | None = None) -> dict[str, Reference]:
+    """The trusted cells of every exercise, from the kit's sources."""
+    from crmlib.exercises.sets import all_sets
+
+    sets = all_sets()
+    refs = {}
+    for src in sources(source_dir):
+        if src.stem not in sets:
+            continue
+        nb = student_version(src)
+        setup, given, trusted = "", [], {}
+        for cell in nb.cells:
+            role, question = cell_role(cell)
+            if cell.cell_type != "code" or role is None:
+                continue
+            if role == "setup":
+                setup = cell.source
+            elif role == "given":
+                given.append(cell.source)
+            if role in ("parameters", "setup", "given", "check"):
+                trusted[_normal(cell.source)] = (role, question)
+        refs[src.stem] = Reference(sets[src.stem], setup, given, trusted)
+    return refs
+
+
+def _normal(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _source_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(x) for x in value)
+    return value if isinstance(value, str) else ""
+
+
+def read_submission(path: Path) -> dict[str, Any]:
+    """The notebook as a dict with ``cells`` (``cell_type``, ``source`` text, ``metadata``, ``id``) and ``metadata``.
+
+    Raises
+    ------
+    ExerciseError
+        If the file is too large, not JSON, or not a notebook.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE:
+        raise ExerciseError(f"the file is {size / 1e6:.0f} MB, more than a notebook can be ({MAX_FILE / 1e6:.0f} MB)")
+    try:
+        raw = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ExerciseError(f"the file is not valid JSON, so not a notebook ({str(exc)[:80]})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+        raise ExerciseError("the file is JSON but not a Jupyter notebook (it has no list of cells)")
+    cells = []
+    for cell in raw["cells"]:
+        if not isinstance(cell, dict):
+            continue
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        cells.append({"cell_type": str(cell.get("cell_type", "")), "source": _source_text(cell.get("source")),
+                      "metadata": meta, "id": str(cell.get("id", ""))})
+    meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    return {"cells": cells, "metadata": meta, "nbformat": raw.get("nbformat"),
+            "nbformat_minor": raw.get("nbformat_minor")}
+
+
+def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The run plan of a submission, and how each question's answer was found (for the feedback).
+
+    Returns
+    -------
+    plan : code steps (``source``, ``q`` the question it belongs to or ``None``) and capture steps (``q``, ``var``).
+    found : question id -> ``"metadata"``, ``"check call"``, ``"end"`` (no check cell: captured after the last cell).
+    """
+    plan: list[dict[str, Any]] = []
+    found: dict[str, str] = {}
+    questions = {q.id: q for q in ref.exercise if q.kind != "text"}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        role, question = cell_role(cell)
+        source = cell["source"]
+        if role is None:
+            role, question = ref.trusted_sources.get(_normal(source), (None, None))
+        if role is None:
+            match = _CHECK_CALL.fullmatch(source)  # a cell that is only a check call; anything more is the student's
+            if match and match.group(1) in questions:
+                role, question = "check", match.group(1)
+        if role in ("parameters", "setup", "given"):
+            continue
+        if role == "check" and question in questions:
+            if question not in found:
+                found[question] = "metadata" if cell_role(cell)[0] == "check" else "check call"
+                plan.append({"kind": "capture", "q": question, "var": questions[question].variable})
+            continue
+        plan.append({"kind": "code", "source": source, "q": question if role == "answer" else None})
+    for qid, q in questions.items():
+        if qid not in found:
+            found[qid] = "end"
+            plan.append({"kind": "capture", "q": qid, "var": q.variable})
+    owner = None
+    for item in reversed(plan):  # a cell without a question belongs to the next check after it
+        if item["kind"] == "capture":
+            owner = item["q"]
+        elif item["q"] is None:
+            item["q"] = owner
+    return plan, found
+
+
+def text_answers(nb: dict[str, Any], exercise: ExerciseSet) -> tuple[dict[str, str], set[str]]:
+    """The free-text answers by question, and the questions whose answer cell was found only by position."""
+    from crmlib.exercises.notebooks import TEXT_STUB
+
+    wanted = [q.id for q in exercise if q.kind == "text"]
+    answers: dict[str, list[str]] = {}
+    by_position: set[str] = set()
+    current = None
+    for cell in nb["cells"]:
+        role, question = cell_role(cell)
+        if role == "text" and question in wanted:
+            current = question
+            continue
+        if role in ("text", "check") or (role == "answer" and question not in wanted):
+            current = None
+            continue
+        if cell["cell_type"] != "markdown":
+            continue
+        if role == "answer" and question in wanted:
+            answers.setdefault(question, []).append(cell["source"])
+        elif role is None and current is not None and cell["source"].strip():
+            if re.match(r"^\s*#{1,3} ", cell["source"]):  # the next heading: the question's part is over
+                current = None
+                continue
+            answers.setdefault(current, []).append(cell["source"])
+            by_position.add(current)
+    out = {}
+    for qid, parts in answers.items():
+        text = "\n\n".join(p.strip() for p in parts if p.strip() and p.strip() != TEXT_STUB)
+        out[qid] = text[:20_000]
+    return out, by_position
+
+
+@dataclass
+class Settings:
+    """How a class is graded (the command-line options)."""
+
+    limits: Limits = field(default_factory=Limits)
+    isolation: str = "namespaces"
+    variant: bool = True
+    variant_seed: int = 0
+    hidden: dict[tuple[str, str], list[Callable[[Any, Given], str | None]]] = field(default_factory=dict)
+    hide: list[str] = field(default_factory=list)
+    uids: UidPool = field(default_factory=lambda: UidPool(1))
+
+
+def load_hidden_checks(path: Path | str) -> dict[tuple[str, str], list[Callable[[Any, Given], str | None]]]:
+    """Read an instructor's hidden checks: a Python file defining ``HIDDEN_CHECKS``.
+
+    ``HIDDEN_CHECKS = {("04_clv_npv", "q1"): [func, ...]}``; each ``func(answer, data)`` gets the student's answer
+    (a number or text, as scored) and the student's data, and returns ``None`` when the answer passes or a sentence
+    for the student when it does not (the question then scores 0). The file stays with the instructor: it is read
+    by the grader only, never shown to a submission.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ExerciseError(f"The hidden checks file {path} does not exist (--hidden).")
+    spec = importlib.util.spec_from_file_location("crmlib_hidden_checks", path)
+    if spec is None or spec.loader is None:
+        raise ExerciseError(f"The hidden checks file {path} cannot be loaded as Python (--hidden).")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    checks = getattr(module, "HIDDEN_CHECKS", None)
+    if not isinstance(checks, dict):
+        raise ExerciseError(f"{path} must define HIDDEN_CHECKS = {{(exercise, question): [function, ...]}} (--hidden).")
+    return {(str(k[0]), str(k[1])): list(v) for k, v in checks.items()}
+
+
+def _describe_error(error: list[str] | None, limits: Limits) -> str:
+    if not error:
+        return ""
+    ename, evalue = (list(error) + ["", ""])[:2]
+    if ename == "NotImplementedError":
+        return "not answered yet (the answer cell still raises NotImplementedError)"
+    if ename == "Timeout":
+        return f"stopped: the cell ran longer than {limits.cell_seconds} s of computing time"
+    if ename == "MemoryError":
+        return f"the cell ran out of memory (the limit is {limits.memory_mb} MB)"
+    if "File too large" in evalue:
+        return f"the cell wrote more than the output limit of {limits.output_mb} MB"
+    if ename == "SyntaxError":
+        return f"the answer cell has a syntax error: {evalue}"
+    return f"the answer cell raised {ename}: {evalue}"
+
+
+def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude: list[str], settings: Settings,
+         deadline: float) -> tuple[list[ChildRun], dict[int, str]]:
+    """Run the plan, re-running without a step that killed the process; the runs and the killed steps."""
+    runs: list[ChildRun] = []
+    killed: dict[int, str] = {}
+    for _ in range(MAX_RUNS):
+        left = deadline - time.monotonic()
+        if left < 5:
+            break
+        limits = settings.limits
+        if left < limits.wall_seconds:
+            limits = dataclasses.replace(limits, wall_seconds=int(left))
+        job = {"exercise": exercise, "passes": passes, "prelude": prelude, "plan": plan, "skip": sorted(killed)}
+        uid = settings.uids.take()
+        try:
+            run = run_child(job, limits=limits, isolation=settings.isolation, hide=settings.hide,
+                            blocked_modules=["crmlib.exercises.sets"], uid=uid)
+        finally:
+            settings.uids.give(uid)
+        runs.append(run)
+        if any(e["e"] == "done" for e in run.events) or any(e["e"] in ("fatal", "sandbox-failed") for e in run.events):
+            break
+        started = [e for e in run.events if e["e"] == "start" and isinstance(e.get("i"), int) and e["i"] >= 0]
+        ended = {(e.get("p"), e.get("i")) for e in run.events if e["e"] == "end"}
+        open_steps = [e["i"] for e in started if (e.get("p"), e["i"]) not in ended]
+        if not open_steps or open_steps[-1] in killed:
+            break
+        last_line = next((line.strip() for line in reversed(run.output_tail.splitlines()) if line.strip()), "")
+        killed[open_steps[-1]] = (run.ended or "the process stopped") + (f"; its last output: {last_line[:160]}"
+                                                                         if last_line else "")
+    return runs, killed
+
+
+def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster: dict[str, Student],
+                   seeds: dict[int, str], keys: KeyCache, settings: Settings) -> Graded:
+    """Grade one submitted notebook; never raises for anything the submission holds or does."""
+    start = time.monotonic()
+    rel = path.relative_to(root)
+    folder = rel.parts[0] if len(rel.parts) > 1 else ""
+    graded = Graded(student_id=folder if folder in roster else "", name="", notebook="", file=str(rel))
+    try:
+        nb = read_submission(path)
+    except (ExerciseError, OSError) as exc:
+        nb = None
+        graded.failed = str(exc)
+        graded.flag("unreadable")
+    meta = nb["metadata"].get("crmlib", {}) if nb is not None else {}
+    meta = meta if isinstance(meta, dict) else {}
+    exercise_name = meta.get("exercise") if isinstance(meta.get("exercise"), str) else None
+    if exercise_name not in refs:
+        guess = [name for name in refs if path.stem == name or path.stem.endswith("_" + name) or name in path.stem]
+        if exercise_name is not None or nb is not None:
+            graded.flag("missing-metadata")
+        exercise_name = guess[0] if len(guess) == 1 else None
+    meta_id = meta.get("student_id") if isinstance(meta.get("student_id"), str) else None
+    raw_seed = meta.get("seed")
+    meta_seed = raw_seed if isinstance(raw_seed, int) and not isinstance(raw_seed, bool) else None
+    if not graded.student_id:
+        if meta_id in roster:
+            graded.student_id = meta_id  # an LMS layout: the folder does not name the student
+        else:
+            graded.student_id = folder or path.stem
+            graded.flag("not-on-roster")
+    student = roster.get(graded.student_id)
+    graded.name = student.name if student else ""
+    if student is not None:
+        graded.seed = student.seed
+        other = None
+        if meta_id is not None and meta_id != student.student_id:
+            other = meta_id
+        elif meta_seed is not None and meta_seed != student.seed:
+            other = seeds.get(meta_seed)
+            if other is None:
+                graded.flag("seed-changed")
+        if other is not None:
+            graded.flag(f"shared-work({other})")
+        if nb is not None and (meta_id is None or meta_seed is None):
+            graded.flag("missing-metadata")
+    else:
+        graded.seed = meta_seed if meta_seed is not None else 0
+    if exercise_name is None:
+        graded.notebook = path.stem
+        if not graded.failed:
+            graded.failed = "cannot tell which exercise this is (no crmlib metadata, and the file name names none)"
+            graded.flag("unknown-exercise")
+        graded.seconds = time.monotonic() - start
+        return graded
+    ref = refs[exercise_name]
+    graded.notebook = exercise_name
+    exercise = ref.exercise
+    for q in exercise:
+        if q.kind == "text":
+            graded.outcomes[q.id] = Outcome(q.id, "unmarked", 0.0, q.points, "awaiting your instructor's marks.")
+    if nb is None:
+        for q in exercise:
+            if q.kind != "text":
+                graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
+        graded.outcomes = {q.id: graded.outcomes[q.id] for q in exercise}
+        graded.seconds = time.monotonic() - start
+        return graded
+    seed = int(graded.seed or 0)
+    data, own_keys = keys.get(exercise, seed)
+    passes = [data]
+    variant_keys: dict[str, Key] = {}
+    if settings.variant and any(q.variant for q in exercise):
+        variant_data, variant_keys = keys.get(exercise, settings.variant_seed)
+        passes.append(variant_data)
+    plan, found = plan_cells(nb, ref)
+    runs, killed = _run(plan, exercise_name, passes, ref.prelude(seed), settings,
+                        deadline=start + 2.5 * settings.limits.wall_seconds)
+    events = [e for run in runs for e in run.events]
+    answers: dict[tuple[int, str], dict[str, Any] | None] = {}
+    errors: dict[int, list[str]] = {}
+    for e in events:
+        p, i = e.get("p"), e.get("i")
+        if e["e"] == "answer" and isinstance(e.get("q"), str) and (p, e["q"]) not in answers:
+            rec = e.get("rec")
+            answers[(p, e["q"])] = rec if isinstance(rec, dict) else None  # type: ignore[index]
+        elif e["e"] == "end" and p == 0 and isinstance(i, int) and i >= 0 and e.get("error") and i not in errors:
+            err = e["error"]
+            errors[i] = [str(x)[:300] for x in err] if isinstance(err, list) else ["Error", str(err)[:300]]
+        elif e["e"] == "flag":
+            kind = str(e.get("kind", ""))
+            if kind in ("answer-key", "denied-read"):
+                graded.flag(kind)
+                graded.notes.append(f"{kind}: {str(e.get('detail', ''))[:200]}")
+        elif e["e"] in ("fatal", "sandbox-failed"):
+            graded.failed = f"the grader could not run this notebook ({e['e']}: {str(e.get('detail', ''))[:200]})"
+            graded.flag("not-run")
+    if not any(e["e"] == "done" for e in events) and not graded.failed:
+        last = runs[-1] if runs else None
+        graded.notes.append(f"the run did not finish: {last.ended if last else 'out of time'}")
+        graded.flag("incomplete")
+    for step, why in killed.items():
+        where = plan[step].get("q") or "?"
+        graded.flag(f"killed({where})")
+        graded.notes.append(f"a cell of {where} stopped the whole run ({why}); it was skipped on a re-run")
+    for step, err in errors.items():
+        where = plan[step].get("q") or "?"
+        if err[0] == "Timeout":
+            graded.flag(f"timeout({where})")
+        elif err[0] == "MemoryError":
+            graded.flag(f"memory({where})")
+        elif "File too large" in err[1]:
+            graded.flag(f"output({where})")
+    step_errors: dict[str, str] = {}
+    for step, item in enumerate(plan):
+        owner = item.get("q")
+        if owner is None or item["kind"] != "code":
+            continue
+        if step in killed:
+            step_errors.setdefault(owner, f"a cell of this question stopped the whole run ({killed[step]}), so it was "
+                                      "skipped")
+        elif step in errors and owner not in step_errors:
+            step_errors[owner] = _describe_error(errors[step], settings.limits)
+    unmatched = []
+    for q in exercise:
+        if q.kind == "text":
+            continue
+        record = answers.get((0, q.id))
+        if graded.failed and (0, q.id) not in answers:
+            graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
+            continue
+        if record is None:
+            reason = step_errors.get(q.id)
+            has_cell = any(item["kind"] == "code" and item.get("q") == q.id for item in plan)
+            if reason:
+                status = "missing" if reason.startswith("not answered") else "error"
+                graded.outcomes[q.id] = Outcome(q.id, status, 0.0, q.points, reason + ".")
+            elif found.get(q.id) == "end" and not has_cell:
+                unmatched.append(q.id)
+                graded.outcomes[q.id] = Outcome(
+                    q.id, "missing", 0.0, q.points, f"no answer found: the notebook has no answer or check cell for "
+                    f"{q.id}, and `{q.variable}` is never assigned.", "Keep the question's cells; answer in them.")
+            else:
+                graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"`{q.variable}` is not assigned.",
+                                                f"Assign your answer to `{q.variable}`.")
+            continue
+        outcome = evaluate(q, own_keys[q.id], record)
+        if outcome.correct and q.variant and q.id in variant_keys and (1, q.id) in answers:
+            other = answers[(1, q.id)]
+            if other is not None and other.get("type") in ("number", "text"):
+                again = evaluate(q, variant_keys[q.id], other)
+                if not again.correct:
+                    graded.flag(f"variant({q.id})")
+                    outcome = Outcome(q.id, "variant", 0.0, q.points,
+                                      "right for your data, but the same code gives a wrong answer on other data: "
+                                      "the answer was typed in or depends on something other than the notebook's "
+                                      "variables.", "Compute the answer from the notebook's variables.")
+        if outcome.correct:
+            for check_fn in settings.hidden.get((exercise_name, q.id), []):
+                value = record.get("value")
+                try:
+                    message = check_fn(value, data)
+                except Exception as exc:  # an instructor's check that fails is reported, not fatal
+                    message = None
+                    graded.notes.append(f"hidden check of {q.id} failed to run: {type(exc).__name__}: {exc}")
+                if message:
+                    graded.flag(f"hidden({q.id})")
+                    outcome = Outcome(q.id, "hidden", 0.0, q.points, str(message))
+                    break
+        if found.get(q.id) == "end" and outcome.status == "correct":
+            graded.notes.append(f"{q.id}: no check cell; the answer was taken from `{q.variable}` after the last cell")
+        graded.outcomes[q.id] = outcome
+    texts, by_position = text_answers(nb, exercise)
+    graded.answers = texts
+    graded.contexts = {q.id: own_keys[q.id].context for q in exercise if q.kind == "text"}
+    for q in exercise:
+        if q.kind == "text" and not texts.get(q.id):
+            has_cell = any(cell_role(c) == ("answer", q.id) for c in nb["cells"])
+            if not has_cell and q.id not in by_position:
+                unmatched.append(q.id)
+            graded.outcomes[q.id] = Outcome(q.id, "unmarked", 0.0, q.points, "no answer written." if has_cell else
+                                            "no answer found: the notebook has no answer cell for this question.")
+    if unmatched:
+        graded.flag(f"unmatched({','.join(unmatched)})")
+    graded.outcomes = {q.id: graded.outcomes[q.id] for q in exercise}
+    graded.seconds = time.monotonic() - start
+    return graded
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    """Every ``.ipynb`` below ``folder`` (hidden folders and checkpoints left out), in a stable order."""
+    found = []
+    for path in sorted(folder.rglob("*.ipynb")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or path.is_symlink() or not path.is_file():
+            continue
+        found.append(path)
+    return found
+
+
+@dataclass
+class ClassResult:
+    """Everything one grading run produced (what the reports are written from)."""
+
+    rows: list[Graded]
+    roster: list[Student]
+    exercises: list[str]
+    isolation: str
+    variant_seed: int | None
+    seconds: float
+    jobs: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *, jobs: int = 1,
+                limits: Limits | None = None, isolation: str = "auto", variant: bool = True,
+                variant_seed: int | None = None, hidden: Path | str | None = None, force: bool = False,
+                source_dir: Path | None = None, progress: Callable[[str], None] | None = print) -> ClassResult:
+    """Grade every notebook below ``submissions`` against ``roster`` and write the results to ``out``.
+
+    Parameters
+    ----------
+    submissions : a folder per student id (``SUBS/<student_id>/NN_name.ipynb``) or an LMS download whose notebooks
+        carry their student id in their metadata.
+    roster : CSV with ``student_id,name`` (and optionally ``seed``).
+    out : the output folder (refused when it holds files, unless ``force``).
+    jobs : submissions graded at once.
+    limits : the sandbox's limits (:class:`crmlib.exercises.sandbox.Limits`).
+    isolation : ``"auto"``, ``"namespaces"`` or ``"rlimits"`` (see :mod:`crmlib.exercises.sandbox`).
+    variant : also run every answer on other data (the hidden variant check).
+    variant_seed : the seed of that other data (default: a fresh random seed, recorded in the log).
+    hidden : an instructor's hidden checks file (see :func:`load_hidden_checks`).
+    progress : called with one line per graded notebook.
+
+    Returns
+    -------
+    ClassResult
+        Also written to ``out`` (see :func:`crmlib.exercises.reports.write_all`).
+    """
+    from crmlib.exercises.folders import output_folder
+    from crmlib.exercises.reports import GRADEBOOK, LOG, RESULTS, write_all
+
+    start = time.monotonic()
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise ExerciseError(f"The submissions folder {submissions} does not exist; give the folder that holds one "
+                            "folder per student.")
+    students = read_roster(roster)
+    if jobs < 1:
+        raise ExerciseError(f"-j must be 1 or more; got {jobs}.")
+    chosen = resolve_isolation(isolation)
+    hidden_checks = load_hidden_checks(hidden) if hidden is not None else {}
+    folder = output_folder(out, "exercises grade", force=force, replaces=["exercises marks"],
+                           expected=[GRADEBOOK, RESULTS, LOG, "canvas.csv", "moodle.csv"])
+    out = Path(out)
+    files = find_submissions(submissions)
+    if not files:
+        raise ExerciseError(f"There are no notebooks (.ipynb) in {submissions}.")
+    refs = load_references(source_dir)
+    from crmlib.exercises.sets import __file__ as sets_init
+
+    hidden_paths = [exercises_dir(), Path(sets_init).parent, submissions, out, Path(roster)]
+    hide = sorted({str(p.resolve()) for p in [*hidden_paths, *([source_dir] if source_dir is not None else [])]})
+    settings = Settings(limits=limits or Limits(), isolation=chosen, variant=variant,
+                        variant_seed=variant_seed if variant_seed is not None else secrets.randbelow(10**9),
+                        hidden=hidden_checks, hide=hide, uids=UidPool(jobs))
+    roster_by_id = {s.student_id: s for s in students}
+    seeds = {s.seed: s.student_id for s in students}
+    keys = KeyCache()
+    rows: list[Graded] = []
+    done = 0
+
+    def one(path: Path) -> Graded:
+        try:
+            return grade_notebook(path, root=submissions, refs=refs, roster=roster_by_id, seeds=seeds, keys=keys,
+                                  settings=settings)
+        except Exception as exc:  # a grader bug must not stop the class: the row says what happened
+            g = Graded(student_id="", name="", notebook=path.stem, file=str(path.relative_to(submissions)),
+                       failed=f"the grader failed on this notebook: {type(exc).__name__}: {exc}")
+            g.flag("grader-error")
+            return g
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(one, path): path for path in files}
+        for future in as_completed(futures):
+            graded = future.result()
+            rows.append(graded)
+            done += 1
+            if progress:
+                note = f" [{'; '.join(graded.flags)}]" if graded.flags else ""
+                progress(f"[{done}/{len(files)}] {graded.file}: {graded.total:g}/{graded.max_points:g}{note}")
+    _mark_duplicates_and_missing(rows, students, refs)
+    rows.sort(key=lambda g: (g.student_id, g.notebook, g.file))
+    result = ClassResult(rows=rows, roster=students, exercises=sorted({g.notebook for g in rows if g.notebook in refs}),
+                         isolation=chosen, variant_seed=settings.variant_seed if variant else None,
+                         seconds=time.monotonic() - start, jobs=jobs,
+                         settings={"limits": settings.limits.__dict__, "variant": variant,
+                                   "hidden": str(hidden) if hidden else None})
+    with folder:
+        write_all(result, folder.staging)
+    return result
+
+
+def _mark_duplicates_and_missing(rows: list[Graded], students: list[Student], refs: dict[str, Reference]) -> None:
+    seen: dict[tuple[str, str], list[Graded]] = {}
+    for g in rows:
+        seen.setdefault((g.student_id, g.notebook), []).append(g)
+    for group in seen.values():
+        if len(group) > 1:
+            for g in group:
+                g.flag("duplicate")
+    exercises = sorted({g.notebook for g in rows if g.notebook in refs})
+    for s in students:
+        for name in exercises:
+            if (s.student_id, name) not in seen:
+                g = Graded(student_id=s.student_id, name=s.name, notebook=name, file="", seed=s.seed,
+                           failed="no notebook was submitted")
+                for q in refs[name].exercise:
+                    g.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, "no notebook was submitted.")
+                g.flag("missing-submission")
+                rows.append(g)

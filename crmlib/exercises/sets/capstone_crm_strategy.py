@@ -1,0 +1,201 @@
+"""Exercises 09: the capstone, from raw log to a CRM strategy (answer keys)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib import churn, datasets, models, rfm, tiers
+from crmlib.exercises.model import ExerciseSet, Key, markdown_table
+
+LABELS = ["VIP", "major", "common", "minor"]
+STRATEGY = {"lead": "end the relationship", "iron": "invest until trust forms", "gold": "keep at all costs",
+            "platinum": "main resources"}
+
+
+def _current(tx, revenue, margin_rate, last_day) -> pd.Series:
+    recent = tx[tx["date"] > last_day - pd.Timedelta(days=365)]
+    return (margin_rate * recent.groupby("customer_id")["amount"].sum()).reindex(revenue.index, fill_value=0.0)
+
+
+def given(seed: int) -> dict:
+    """A log of 400 customers, the fitted value model, a key customer and a customer for the matrix."""
+    rng = np.random.default_rng(seed)
+    tx = datasets.make_retail(n_customers=400, seed=seed).transactions
+    margin_rate = 0.30
+    first_day, last_day = tx["date"].min(), tx["date"].max()
+    revenue = tx.groupby("customer_id")["amount"].sum()
+    customer = str(rng.choice(revenue.sort_values(ascending=False).index[: round(0.2 * len(revenue))].to_numpy()))
+    summary = rfm.summarize(tx, unit="W")
+    bg = models.BetaGeo().fit(summary, unit="W")
+    gg = models.GammaGamma().fit(summary)
+    value = models.customer_lifetime_value(bg, gg, summary, horizon=12, horizon_unit="M", discount_rate=0.10,
+                                           discount_period="Y", step="M", margin=margin_rate)
+    cal_end = first_day + pd.Timedelta(days=int(round(2 * (last_day - first_day).days / 3)))
+    cur = _current(tx, revenue, margin_rate, last_day)
+    q = tiers.value_potential(cur, value["clv"])
+    iron_gold = q[q["quadrant"].isin(["iron", "gold"])]
+    far = (iron_gold["potential"] - q["potential"].median()).abs()
+    other = str(rng.choice(far.index[far >= far.median()].to_numpy()))
+    other_values = {"current": float(cur[other]), "current median": float(cur.median()),
+                    "potential": float(value.loc[other, "clv"]), "potential median": float(value["clv"].median())}
+    return {"tx": tx, "margin_rate": margin_rate, "first_day": first_day, "last_day": last_day, "revenue": revenue,
+            "customer": customer, "summary": summary, "bg": bg, "gg": gg, "value": value, "cal_end": cal_end,
+            "other": other, "other_values": other_values}
+
+
+SET = ExerciseSet("09_capstone_crm_strategy", "Capstone: a CRM strategy from one transaction log", given)
+
+
+def _by(tx, revenue):
+    days = tx.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size().reindex(revenue.index)
+    mean = tx.groupby("customer_id")["amount"].mean().reindex(revenue.index)
+    return days, mean
+
+
+@SET.number("q1", variable="top20_share", points=2)
+def q1(tx, revenue):
+    n = round(0.2 * len(revenue))
+    days, mean = _by(tx, revenue)
+
+    def top_share(rank_by):
+        return revenue[rank_by.sort_values(ascending=False, kind="stable").index[:n]].sum() / revenue.sum()
+
+    right = tiers.pareto_table(revenue, cut_points=[0.2]).loc[0.2, "share_of_value"]
+    return Key(right, explain="The 80/20 rule is a rule of thumb: the data say how concentrated the value really is.",
+               mistakes={
+        "That is the share of the other 80% of customers; rank the highest revenue first.": 1 - right,
+        "You ranked the customers by their mean amount per purchase; the key customers are those with the highest "
+        "total revenue.": top_share(mean),
+        "You ranked the customers by their number of purchase days; rank them by revenue.": top_share(days)})
+
+
+@SET.choice("q2", variable="tier_of_customer", choices=LABELS)
+def q2(tx, revenue, customer):
+    days, mean = _by(tx, revenue)
+    right = str(tiers.pyramid(revenue).loc[customer])
+    hints = {t: "Rank all customers by revenue: the tier follows from the customer's rank (top 1%, next 4%, next 15%, "
+                "the rest)." for t in LABELS}
+    for by, why in ((days, "number of purchase days"), (mean, "mean amount per purchase")):
+        hints[str(tiers.pyramid(by).loc[customer])] = f"You ranked by the {why}; the pyramid ranks by total revenue."
+    hints.pop(right, None)
+    return Key(right, hints, explain="Each tier is served at its own level: personal contact at the top, low-cost "
+                                     "channels at the bottom.")
+
+
+@SET.number("q3", variable="predicted_holdout", points=2, unit="purchases")
+def q3(tx, cal_end, bg):
+    cal = rfm.calibration_holdout(tx, calibration_end=cal_end, unit="W")
+    bg_cal = models.BetaGeo().fit(cal, unit="W")
+    h = models.holdout_comparison(bg_cal, cal)
+    args = (cal["duration_holdout"], cal["frequency"], cal["recency"], cal["T"])
+    return Key((h["predicted"] * h["customers"]).sum(),
+               explain=f"The customers actually made {cal['frequency_holdout'].sum():,.0f}: compare before you budget "
+                       "on the totals.", mistakes={
+        "That is the ACTUAL number of holdout purchases; the question asks what the model predicts.":
+            cal["frequency_holdout"].sum(),
+        "You predicted with the model fitted on the whole log: it has seen the holdout. Fit on the calibration period "
+        "only.": bg.conditional_expected_purchases(*args).sum(),
+        "You used E[Y(t)] of a new customer for everybody; use each customer's history "
+        "(conditional_expected_purchases).": bg_cal.expected_purchases(cal["duration_holdout"]).sum()})
+
+
+@SET.number("q4", variable="iron_share", points=2)
+def q4(tx, revenue, margin_rate, last_day, value):
+    cur = _current(tx, revenue, margin_rate, last_day)
+    pot = value["clv"].reindex(revenue.index)
+    vp = tiers.value_potential(cur, pot)
+    recent_ids = tx.loc[tx["date"] > last_day - pd.Timedelta(days=365), "customer_id"]
+    only_recent = cur[cur.index.isin(recent_ids)]
+    vp_recent = tiers.value_potential(only_recent, pot.reindex(only_recent.index))
+    vp_all = tiers.value_potential(margin_rate * revenue, pot)
+    return Key((vp["quadrant"] == "iron").mean(), explain="Iron customers are worth more tomorrow than today: invest "
+                                                          "until trust forms.", mistakes={
+        "That is the gold share (high current, low potential); iron is LOW current value with HIGH potential.":
+            (vp["quadrant"] == "gold").mean(),
+        "You counted a value equal to the median as high; high is strictly above the median.":
+            ((cur < cur.median()) & (pot >= pot.median())).mean(),
+        "You left out the customers who did not buy in the last 365 days; their current value is 0 and they count.":
+            (vp_recent["quadrant"] == "iron").mean(),
+        "You took the margin of the whole log as current value; it is the margin of the last 365 days.":
+            (vp_all["quadrant"] == "iron").mean()})
+
+
+@SET.choice("q5", variable="strategy", choices=list(STRATEGY.values()))
+def q5(tx, revenue, margin_rate, last_day, value, other):
+    quadrant = str(tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"]).loc[other,
+                                                                                                        "quadrant"])
+    hints = {STRATEGY["lead"]: "Lead is low on both axes; this customer is high on one of them.",
+             STRATEGY["platinum"]: "Platinum is high on both axes; this customer is low on one of them.",
+             STRATEGY["iron"]: "Iron is low current value with high potential; compare the customer's values with the "
+                               "medians.",
+             STRATEGY["gold"]: "Gold is high current value with low potential; compare the customer's values with the "
+                               "medians."}
+    hints.pop(STRATEGY[quadrant], None)
+    return Key(STRATEGY[quadrant], hints, explain=f"The customer is {quadrant}: " + tiers.QUADRANT_STRATEGIES[quadrant])
+
+
+def _campaign(value):
+    pa = value["probability_alive"]
+    kept = (value["clv"] / pa.where(pa > 0)).fillna(0.0)
+    return churn.campaign_value(1 - pa, kept, success_rate=0.30, contact_cost=1.0, incentive_cost=5.0), pa, kept
+
+
+@SET.number("q6", variable="campaign_profit", points=3, unit="money")
+def q6(value):
+    right, pa, v = _campaign(value)
+
+    def campaign(p, kept):
+        return churn.campaign_value(p, kept, success_rate=0.30, contact_cost=1.0, incentive_cost=5.0)
+
+    no_stayers = (1 - pa) * 0.30 * (v - 5.0) - 1.0
+    return Key(right.attrs["total"], explain=f"It contacts {right.attrs['n_targeted']:,} customers and is expected to "
+                                             f"keep {right.attrs['saved']:,.1f}.", mistakes={
+        "You used P(alive) as the churn probability; churn is 1 - P(alive).": campaign(pa, v).attrs["total"],
+        "You took V = CLV; the CLV is already weighted by P(alive). The value kept if the customer stays is "
+        "CLV / P(alive).": campaign(1 - pa, value["clv"]).attrs["total"],
+        "You summed E[pi] over ALL customers; the campaign contacts only those with E[pi] > 0.":
+            right["expected_profit"].sum(),
+        "You left out the incentive taken by customers who would have stayed anyway, (1 - p) x delta.":
+            no_stayers[no_stayers > 0].sum()})
+
+
+@SET.choice("q7", variable="rank_by", choices=["churn probability", "value", "expected profit"])
+def q7():
+    return Key("expected profit", {
+        "churn probability": "Ranking by risk alone spends contacts and incentives on customers who are worth little.",
+        "value": "Ranking by value alone gives incentives to customers who would have stayed anyway."},
+        explain="E[pi] combines the risk, the value kept and the costs: it is what the campaign earns per contact.")
+
+
+@SET.text("q8", points=3, rubric="Judges the campaign of q6 with its numbers (customers contacted, expected saves, "
+          "total E[pi]); says which quadrant or tier receives most contacts and whether that fits the matrix "
+          "strategies; names one risk (model error, incentives to stayers, customer fatigue) and how to test it (a "
+          "control group).")
+def q8(tx, revenue, margin_rate, last_day, value):
+    right, _, _ = _campaign(value)
+    quadrant = tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"])["quadrant"]
+    targeted = right.index[right["expected_profit"] > 0]
+    table = pd.DataFrame({"customers": quadrant.value_counts(),
+                          "contacted": quadrant.reindex(targeted).value_counts()}).fillna(0)
+    summary = (f"contacted {right.attrs['n_targeted']}, expected saves {right.attrs['saved']:.1f}, "
+               f"total expected profit {right.attrs['total']:.2f}")
+    return Key(context=summary + "\n\n" + markdown_table(table))
+
+
+@SET.text("q9", points=4, words=(60, 250), rubric="Three to five sentences for a CEO: where the value is "
+          "(concentration, q1), which customers to invest in and which to serve at lower cost (q4, q5), whether the "
+          "forecast can be trusted (the holdout check, q3, predicted against actual), and one decision with its "
+          "expected effect. Numbers from the student's own data.")
+def q9(tx, revenue, margin_rate, last_day, value, cal_end):
+    cal = rfm.calibration_holdout(tx, calibration_end=cal_end, unit="W")
+    bg_cal = models.BetaGeo().fit(cal, unit="W")
+    h = models.holdout_comparison(bg_cal, cal)
+    vp = tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"])
+    top = tiers.pareto_table(revenue, cut_points=[0.2]).loc[0.2, "share_of_value"]
+    facts = pd.Series({"top 20% revenue share": top,
+                       "customer equity, 12 months": value["clv"].sum(),
+                       "holdout predicted": (h["predicted"] * h["customers"]).sum(),
+                       "holdout actual": cal["frequency_holdout"].sum(),
+                       "iron share": (vp["quadrant"] == "iron").mean()}, name="value")
+    return Key(context=markdown_table(facts, 3))
