@@ -36,9 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import UNIT_DAYS, UNIT_NAMES
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
+from crmlib.params import UNIT_DAYS, UNIT_NAMES, ParameterError, check_choice, check_date, check_number, check_unit
 
 __all__ = [
     "FIRST_MARGIN",
@@ -508,7 +507,7 @@ def annual_value(
     margin_rate: float,
     *,
     annual_cost: float | np.ndarray | pd.Series = 0.0,
-):
+) -> float | np.ndarray | pd.Series:
     r"""Annual value of a customer: the margin one year of their business brings.
 
     .. math::

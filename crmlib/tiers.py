@@ -38,6 +38,7 @@ Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of Interactiv
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ __all__ = [
     "migration_matrix",
     "service_levels",
 ]
+
+#: One value per customer: a Series indexed by customer id, or anything one-dimensional.
+Values: TypeAlias = "pd.Series | pd.DataFrame | Sequence[float] | np.ndarray"
 
 #: Shares of customers (the top x, ranked by value) at which :func:`pareto_table` reports.
 DEFAULT_CUT_POINTS: tuple[float, ...] = (0.01, 0.05, 0.10, 0.20, 0.50)
@@ -105,7 +109,7 @@ _QUADRANTS = {("high", "high"): "platinum", ("high", "low"): "gold", ("low", "hi
 # ----------------------------------------------------------------------------------------------
 
 
-def _as_series(values, name: str, func: str) -> pd.Series:
+def _as_series(values: Values, name: str, func: str) -> pd.Series:
     """Return ``values`` as a float Series (index kept, or 0..n-1), rejecting missing and infinite values."""
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
@@ -178,7 +182,7 @@ def _positions(values: pd.Series, ties: str) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def pareto_curve(values) -> pd.DataFrame:
+def pareto_curve(values: Values) -> pd.DataFrame:
     r"""Cumulative share of value brought by the top customers: the Pareto (or whale) curve.
 
     Customers are sorted by value, highest first; point :math:`k` is
@@ -232,7 +236,7 @@ def _positive_total(v: np.ndarray, func: str) -> float:
     return total
 
 
-def lorenz_curve(values) -> pd.DataFrame:
+def lorenz_curve(values: Values) -> pd.DataFrame:
     r"""Points of the Lorenz curve: customers sorted by value, *lowest* first.
 
     .. math::
@@ -269,7 +273,7 @@ def lorenz_curve(values) -> pd.DataFrame:
     )
 
 
-def gini(values) -> float:
+def gini(values: Values) -> float:
     r"""Gini coefficient of value across customers (0 = everybody equal, towards 1 = one customer has all).
 
     The standard mean-difference formula (Gini 1912), equal to one minus twice the area under the
@@ -316,7 +320,7 @@ def gini(values) -> float:
     return round(mean_difference_sum / (2.0 * n * total), 12)
 
 
-def pareto_table(values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) -> pd.DataFrame:
+def pareto_table(values: Values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) -> pd.DataFrame:
     r""""The top x% of customers bring y% of the value", at standard and any given cut points.
 
     For a cut point :math:`x`, the top :math:`k = \lceil x n \rceil` customers by value (at least one)
@@ -372,7 +376,7 @@ def pareto_table(values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) ->
 
 
 def pyramid(
-    values,
+    values: Values,
     *,
     shares: Sequence[float] | np.ndarray = PYRAMID_SHARES,
     labels: Sequence[str] = PYRAMID_LABELS,
@@ -454,7 +458,7 @@ def pyramid(
 
 
 def profitability_tiers(
-    profit,
+    profit: Values,
     *,
     shares: Sequence[float] | np.ndarray = PROFITABILITY_SHARES,
     lead_below: float = 0.0,
@@ -517,7 +521,9 @@ def profitability_tiers(
     return pd.Series(tier, index=p.index, name="tier")
 
 
-def tier_table(values, tiers, *, costs=None) -> pd.DataFrame:
+def tier_table(
+    values: Values, tiers: pd.Series | Sequence[str] | np.ndarray, *, costs: Values | None = None
+) -> pd.DataFrame:
     r"""Each tier's share of the customers and of the value (and of the cost, when given).
 
     .. math::
@@ -592,8 +598,8 @@ def tier_table(values, tiers, *, costs=None) -> pd.DataFrame:
 
 
 def value_potential(
-    current,
-    potential,
+    current: Values,
+    potential: Values,
     *,
     current_threshold: float | None = None,
     potential_threshold: float | None = None,

@@ -66,17 +66,7 @@ KNOWN: dict[str, str] = {
     "private name: crmlib.models.gamma_gamma imports crmlib.models._base._check_summary": "public hook of the base",
     "private name: crmlib.models.gamma_gamma imports crmlib.models._base._collapse": "public hook of the base",
     "private name: crmlib.models.gamma_gamma imports crmlib.models._base._summary_unit": "public hook of the base",
-    # crmlib.relationship (computation) takes the survey's constants from the data generator: the constants move
-    # to crmlib.relationship (the generator imports them from there).
-    "private module: crmlib.relationship imports crmlib.datasets._firms": "constants move to crmlib.relationship",
-    "layer: crmlib.relationship imports crmlib.datasets._firms": "constants move to crmlib.relationship",
-    # The bundled-data loaders share file helpers through private names: the data work gives them one home.
-    "private name: crmlib.datasets._cohorts imports crmlib.datasets._retail._attach": "one home for the loaders",
-    "private name: crmlib.datasets._cohorts imports crmlib.datasets._retail._bundled_path": "one home for the loaders",
-    "private name: crmlib.datasets._survey imports crmlib.datasets._retail._attach": "one home for the loaders",
-    "private name: crmlib.datasets._survey imports crmlib.datasets._retail._bundled_path": "one home for the loaders",
     # Modules of other work still use the old home of the time units: import them from crmlib.params.
-    "deprecated: crmlib.clv imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.models._base imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.models.gamma_gamma imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",

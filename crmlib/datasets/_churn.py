@@ -15,7 +15,8 @@ Keaveney, S. M. (1995). Customer switching behavior in service industries: an ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ CHURN_COEFFICIENTS: dict[str, float] = {
 
 
 def make_churn_drivers(
-    customers_or_n=2000,
+    customers_or_n: int | Sequence[Any] | pd.DataFrame = 2000,
     *,
     seed: int = 0,
     coefficients: Mapping[str, float] | None = None,
@@ -110,7 +111,7 @@ def make_churn_drivers(
         ids = pd.Index([f"C{i + 1:06d}" for i in range(n)])
     else:
         try:
-            ids = pd.Index(list(customers_or_n))
+            ids = pd.Index(list(customers_or_n))  # type: ignore[arg-type]  # a bool or an object: TypeError below
         except TypeError:
             raise ParameterError(
                 "The 'customers_or_n' parameter of make_churn_drivers must be a number of customers, a list of "

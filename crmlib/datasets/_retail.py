@@ -37,6 +37,7 @@ customers. *California Management Review* 43(4), 118-142 (customers who cost mor
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.datasets._files import attach, bundled_path, data_dir
-from crmlib.params import ParameterError, check_choice, check_date, check_number
+from crmlib.params import DateLike, ParameterError, check_choice, check_date, check_number
 
 __all__ = [
     "RetailData",
@@ -223,9 +224,9 @@ def make_retail(
     n_customers: int = 5000,
     *,
     seed: int | None = 0,
-    start="2023-01-01",
-    acquisition_end="2023-12-31",
-    observation_end="2025-06-30",
+    start: DateLike = "2023-01-01",
+    acquisition_end: DateLike = "2023-12-31",
+    observation_end: DateLike = "2025-06-30",
     r: float = 0.5,
     alpha: float = 8.0,
     a: float = 0.8,
@@ -236,7 +237,7 @@ def make_retail(
     dropout: str = "purchase",
     s: float = 0.6,
     beta: float = 12.0,
-    seasonality=None,
+    seasonality: Sequence[float] | None = None,
     growth: float = 0.0,
     channels: dict[str, dict[str, float]] | None = None,
     regions: dict[str, float] | None = None,
@@ -653,7 +654,7 @@ def _is_default_read_setting(name: str, value) -> bool:
         return False
 
 
-def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
+def load_transactions(path: str | Path | pd.DataFrame | None = None, **read_kwargs: Any) -> pd.DataFrame:
     """The bundled retail log, or a user's transaction file, as a canonical frame.
 
     Parameters
