@@ -55,22 +55,8 @@ KNOWN: dict[str, str] = {
     "deprecated: crmlib.report._pipeline imports crmlib._units": "use crmlib.params",
     # The course site's modules import each other both ways: the shared pieces get one home below the other two.
     "cycle: crmlib.course._chapters <-> crmlib.course._execute <-> crmlib.course._site": "imports point one way",
-    # The model files share helpers through private names: the model-base rewrite gives them one home.
-    "private name: crmlib.models.pareto_nbd imports crmlib.models.beta_geo._as_array": "shared helper in the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._summary_unit": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._summary_unit": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._summary_unit": "public hook of the base",
     # Modules of other work still use the old home of the time units: import them from crmlib.params.
-    "deprecated: crmlib.models._base imports crmlib._units": "use crmlib.params",
-    "deprecated: crmlib.models.gamma_gamma imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
-    "deprecated: crmlib.plot._models imports crmlib._units": "use crmlib.params",
     # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
     "notebook: notebooks/05_probabilistic_clv.ipynb uses crmlib._units": "crmlib.params.UNIT_DAYS",
     "notebook: notebooks/09_capstone_crm_strategy.ipynb uses crmlib._units": "crmlib.params.unit_days",

@@ -19,6 +19,7 @@ from __future__ import annotations
 from crmlib.datasets._cdnow import *  # noqa: F403  (CDNOW files)
 from crmlib.datasets._churn import *  # noqa: F403  (churn drivers)
 from crmlib.datasets._cohorts import *  # noqa: F403  (contractual cohorts)
+from crmlib.datasets._donations import *  # noqa: F403  (donations, Fader, Hardie and Shang 2010)
 from crmlib.datasets._firms import *  # noqa: F403  (firm marketing-practice survey)
 from crmlib.datasets._retail import *  # noqa: F403  (transaction log, customers)
 from crmlib.datasets._survey import *  # noqa: F403  (loyalty survey)
