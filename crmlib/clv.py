@@ -36,9 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import UNIT_DAYS, UNIT_NAMES
 from crmlib.data import DataError, check_canonical
-from crmlib.params import ParameterError, check_choice, check_date, check_number, check_unit
+from crmlib.params import UNIT_DAYS, UNIT_NAMES, ParameterError, check_choice, check_date, check_number, check_unit
 
 __all__ = [
     "FIRST_MARGIN",
@@ -62,13 +61,16 @@ __all__ = [
     "equity_by_group",
     "profit_over_time",
     "customer_value_measures",
+    "customer_profit",
     "value_components",
+    "YEAR_DAYS",
 ]
 
 FIRST_MARGIN = ("after_one_period", "now")
 """Allowed values of ``first_margin``: margins from the end of period 1 on, or one margin today as well."""
 
 _RATE_HINT = "Rates are shares per period: write 0.1 for 10%."
+_MARGIN_HINT = "The margin rate is a share of revenue: 0.3 for 30%."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -81,19 +83,23 @@ def _discount(value: Any, func: str, name: str = "discount_rate") -> float:
 
 
 def _retention(value: Any, func: str, name: str = "retention") -> float:
-    return check_number(value, name, func=func, low=0, high=1, hint="Retention is the share of customers kept per period.")
+    return check_number(
+        value, name, func=func, low=0, high=1, hint="Retention is the share of customers kept per period."
+    )
 
 
 def _horizon(value: Any, func: str, name: str = "horizon") -> int | None:
     if value is None:
         return None
-    return check_number(
+    return int(check_number(
         value, name, func=func, low=1, integer=True, hint="It counts whole periods; use None for no end."
-    )
+    ))
 
 
 def _growth(value: Any, func: str) -> float:
-    return check_number(value, "growth", func=func, low=-1, low_open=True, hint="Growth is a share per period: 0.05 for +5%.")
+    return check_number(
+        value, "growth", func=func, low=-1, low_open=True, hint="Growth is a share per period: 0.05 for +5%."
+    )
 
 
 def _margin_array(margin: Any, horizon: int | None, func: str) -> tuple[float | None, np.ndarray | None, int | None]:
@@ -125,7 +131,8 @@ def _check_converges(retention: float, discount_rate: float, growth: float, func
         raise ParameterError(
             f"{func} with no horizon needs retention{grown} below 1 + discount_rate, otherwise the infinite "
             f"sum of margins never converges. Got retention={retention:g}, discount_rate={discount_rate:g}"
-            f"{f', growth={growth:g}' if growth else ''}. Lower retention, raise the discount rate or give a finite horizon."
+            f"{f', growth={growth:g}' if growth else ''}. Lower retention, raise the discount rate or give a finite "
+            "horizon."
         )
 
 
@@ -319,7 +326,7 @@ def retention_clv_table(
 
     Examples
     --------
-    >>> retention_clv_table(100, 0.8, 0.1, horizon=3).round(4)
+    >>> print(retention_clv_table(100, 0.8, 0.1, horizon=3).round(4).to_string())
        period  margin  survival  discount_factor  expected_margin  discounted_margin  cumulative
     0       1   100.0     0.800           0.9091             80.0            72.7273     72.7273
     1       2   100.0     0.640           0.8264             64.0            52.8926    125.6198
@@ -331,7 +338,10 @@ def retention_clv_table(
     g = _growth(growth, func)
     first = check_choice(first_margin, "first_margin", FIRST_MARGIN, func=func)
     if horizon is None and np.ndim(margin) == 0:
-        raise ParameterError(f"The 'horizon' parameter of {func} must be a whole number of periods (a table needs an end). Got None instead.")
+        raise ParameterError(
+            f"The 'horizon' parameter of {func} must be a whole number of periods (a table needs an end). "
+            "Got None instead."
+        )
     horizon = _horizon(horizon, func)
     m, arr, horizon = _margin_array(margin, horizon, func)
     t, margins, survival, factor = _terms(m, arr, horizon, r, i, g, first)
@@ -439,6 +449,7 @@ def retention_clv(
     horizon = _horizon(horizon, func)
     m, arr, horizon = _margin_array(margin, horizon, func)
     if horizon is None:
+        assert m is not None  # a sequence of margins sets the horizon
         _check_converges(r, i, g, func)
         if first == "now":
             return float(m * (1.0 + i) / (1.0 + i - r * (1.0 + g)))
@@ -470,7 +481,7 @@ def clv_curves(
 
     Examples
     --------
-    >>> clv_curves(100, [0.5, 0.8], [0.0, 0.1]).round(2)
+    >>> clv_curves(100, [0.5, 0.8], [0.0, 0.1]).round(2)  # doctest: +NORMALIZE_WHITESPACE
     discount_rate    0.0     0.1
     retention
     0.5            100.0   83.33
@@ -491,7 +502,12 @@ def clv_curves(
 # --------------------------------------------------------------------------------------------------
 
 
-def annual_value(annual_revenue: float | np.ndarray | pd.Series, margin_rate: float, *, annual_cost: float | np.ndarray | pd.Series = 0.0):
+def annual_value(
+    annual_revenue: float | np.ndarray | pd.Series,
+    margin_rate: float,
+    *,
+    annual_cost: float | np.ndarray | pd.Series = 0.0,
+) -> float | np.ndarray | pd.Series:
     r"""Annual value of a customer: the margin one year of their business brings.
 
     .. math::
@@ -520,11 +536,13 @@ def annual_value(annual_revenue: float | np.ndarray | pd.Series, margin_rate: fl
     >>> annual_value(1000.0, 0.3, annual_cost=50.0)   # 1000 * 0.3 - 50
     250.0
     """
-    rate = check_number(margin_rate, "margin_rate", func="annual_value", low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
+    rate = check_number(margin_rate, "margin_rate", func="annual_value", low=0, high=1, hint=_MARGIN_HINT)
     return annual_revenue * rate - annual_cost
 
 
-def relationship_npv(annual_margin: float, years: float, discount_rate: float, *, first_margin: str = "after_one_period") -> float:
+def relationship_npv(
+    annual_margin: float, years: float, discount_rate: float, *, first_margin: str = "after_one_period"
+) -> float:
     r"""NPV of a constant yearly margin received for a given (possibly fractional) number of years.
 
     The lecture's definition of lifetime value: the net present value of the projected yearly
@@ -623,7 +641,8 @@ def value_at_acquisition(
     """
     func = "value_at_acquisition"
     ac = check_number(acquisition_cost, "acquisition_cost", func=func, low=0)
-    return retention_clv(margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin) - ac
+    clv = retention_clv(margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin)
+    return clv - ac
 
 
 def cumulative_profit(
@@ -663,7 +682,9 @@ def cumulative_profit(
     """
     func = "cumulative_profit"
     ac = check_number(acquisition_cost, "acquisition_cost", func=func, low=0)
-    table = retention_clv_table(margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin)
+    table = retention_clv_table(
+        margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin
+    )
     table["profit"] = table["cumulative"] - ac
     return table
 
@@ -711,14 +732,18 @@ def break_even_period(
             return None
         length = 64
         while True:
-            table = retention_clv_table(margin, retention, discount_rate, horizon=length, growth=growth, first_margin=first_margin)
+            table = retention_clv_table(
+                margin, retention, discount_rate, horizon=length, growth=growth, first_margin=first_margin
+            )
             hit = np.flatnonzero(table["cumulative"].to_numpy() >= ac - 1e-9)
             if hit.size:
                 return int(table["period"].iloc[hit[0]])
             if length >= 100_000:
                 return None
             length *= 4
-    table = retention_clv_table(margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin)
+    table = retention_clv_table(
+        margin, retention, discount_rate, horizon=horizon, growth=growth, first_margin=first_margin
+    )
     hit = np.flatnonzero(table["cumulative"].to_numpy() >= ac - 1e-9)
     return int(table["period"].iloc[hit[0]]) if hit.size else None
 
@@ -754,6 +779,7 @@ def customer_equity(
     horizon: int | None = None,
     by: str | None = None,
     first_margin: str = "after_one_period",
+    clv: str | None = None,
 ) -> float | pd.DataFrame:
     r"""Customer equity: the sum of the CLVs of the current customers (Gupta and Lehmann 2003).
 
@@ -762,8 +788,20 @@ def customer_equity(
         \text{CE} = \sum_{j \in \text{current base}} \text{CLV}_j, \qquad
         \text{CLV}_j = m_j\,\frac{r_j}{1+i-r_j}
 
-    (or the finite-horizon sum of :func:`retention_clv` when ``horizon`` is given). Acquisition
-    costs of current customers are sunk and are not subtracted.
+    (or the finite-horizon sum of :func:`retention_clv`, :math:`\sum_{t=1}^{H} m_j r_j^t / (1+i)^t`, when
+    ``horizon`` is given). Acquisition costs of current customers are sunk and are not subtracted; customers
+    not yet acquired are not counted (their value is the value at acquisition, :func:`value_at_acquisition`).
+
+    The two choices that make two equity figures differ, stated every time:
+
+    * **The horizon.** ``horizon`` periods (None: no end, the Gupta-Lehmann perpetuity). The period is the one
+      the margins, retention and discount rate share (a year for the kit's log-based estimates).
+    * **Which customers.** Every row of ``customers``: pass the current base. The kit's rule for a transaction
+      log is the customers who bought in the last year before the valuation date (the ``customers`` of
+      :func:`estimate_retention`, as :func:`equity_by_group` counts them). With model-based CLVs (``clv=``, e.g.
+      from :func:`crmlib.models.customer_lifetime_value`), which already weight each customer by the
+      probability of still being a customer, pass every customer ever acquired: the model decides who is
+      current, and a customer last seen years ago counts for little.
 
     Parameters
     ----------
@@ -780,6 +818,11 @@ def customer_equity(
     by : str, optional
         A column to group by (segment, acquisition channel). Then a table is returned.
     first_margin : {"after_one_period", "now"}
+        See the module's conventions.
+    clv : str, optional
+        A column of per-customer CLVs already computed (money); they are summed as given, and ``margin``,
+        ``retention``, ``discount_rate``, ``horizon`` and ``first_margin`` are not used (the horizon is the
+        one those CLVs were computed with: say it).
 
     Returns
     -------
@@ -795,18 +838,19 @@ def customer_equity(
     >>> base = pd.DataFrame({"margin": [100.0, 50.0], "retention": [0.8, 0.5], "channel": ["web", "store"]})
     >>> round(customer_equity(base, discount_rate=0.1), 2)      # 80/0.3 + 25/0.6
     308.33
-    >>> customer_equity(base, discount_rate=0.1, by="channel").round(3)
+    >>> round(customer_equity(base, discount_rate=0.1, horizon=1), 2)  # one year: 80/1.1 + 25/1.1
+    95.45
+    >>> customer_equity(base, discount_rate=0.1, by="channel").round(3)  # doctest: +NORMALIZE_WHITESPACE
              customers   equity  clv_mean  share
     channel
     web              1  266.667   266.667  0.865
     store            1   41.667    41.667  0.135
+    >>> customer_equity(pd.DataFrame({"clv": [12.5, 7.5]}), clv="clv")
+    20.0
     """
     func = "customer_equity"
     if not isinstance(customers, pd.DataFrame):
         raise DataError(f"{func} needs a DataFrame with one row per current customer; got {type(customers).__name__}.")
-    i = _discount(discount_rate, func)
-    horizon = _horizon(horizon, func)
-    first = check_choice(first_margin, "first_margin", FIRST_MARGIN, func=func)
 
     def column(spec, name):
         if isinstance(spec, str):
@@ -826,23 +870,37 @@ def customer_equity(
         value = check_number(spec, name, func=func)
         return np.full(len(customers), value), None
 
-    m, _ = column(margin, "margin")
-    r, rcol = column(retention, "retention")
-    out_of_range = (r < 0) | (r > 1)
-    if out_of_range.any():
-        where = f"column {rcol!r}" if rcol else "value"
-        raise ParameterError(
-            f"The retention {where} of {func} must hold rates in [0, 1]; {int(out_of_range.sum())} rows are outside "
-            f"(first rows: {customers.index[out_of_range][:5].tolist()}, values {r[out_of_range][:5].tolist()})."
-        )
-    if horizon is None and (r >= 1 + i).any():
-        _check_converges(float(r.max()), i, 0.0, func)
-    clv = _clv_vector(m, r, i, horizon, first)
+    if clv is not None:
+        if not isinstance(clv, str):
+            raise ParameterError(
+                f"The 'clv' parameter of {func} must be a column name. Got {type(clv).__name__} instead."
+            )
+        value, _ = column(clv, "clv")
+    else:
+        i = _discount(discount_rate, func)
+        horizon = _horizon(horizon, func)
+        first = check_choice(first_margin, "first_margin", FIRST_MARGIN, func=func)
+        m, _ = column(margin, "margin")
+        r, rcol = column(retention, "retention")
+        out_of_range = (r < 0) | (r > 1)
+        if out_of_range.any():
+            where = f"column {rcol!r}" if rcol else "value"
+            raise ParameterError(
+                f"The retention {where} of {func} must hold rates in [0, 1]; {int(out_of_range.sum())} rows are "
+                "outside "
+                f"(first rows: {customers.index[out_of_range][:5].tolist()}, values {r[out_of_range][:5].tolist()})."
+            )
+        if horizon is None and (r >= 1 + i).any():
+            _check_converges(float(r.max()), i, 0.0, func)
+        value = _clv_vector(m, r, i, horizon, first)
     if by is None:
-        return float(clv.sum())
+        return float(value.sum())
     if by not in customers.columns:
-        raise DataError(f"{func}: the by column {by!r} is not in the table. Columns present: {', '.join(map(str, customers.columns))}.")
-    frame = pd.DataFrame({"group": customers[by].to_numpy(), "clv": clv})
+        raise DataError(
+            f"{func}: the by column {by!r} is not in the table. "
+            f"Columns present: {', '.join(map(str, customers.columns))}."
+        )
+    frame = pd.DataFrame({"group": customers[by].to_numpy(), "clv": value})
     table = frame.groupby("group", sort=False, dropna=False)["clv"].agg(customers="size", equity="sum", clv_mean="mean")
     total = table["equity"].sum()
     table["share"] = table["equity"] / total if total else np.nan
@@ -957,7 +1015,13 @@ def estimate_retention(
             f"{UNIT_NAMES[unit]} ({2 * length:g} days), so no retention can be measured. Use a shorter unit."
         )
     keep = period < complete
-    active = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy()[keep], "period": period[keep], "amount": tx["amount"].to_numpy()[keep]})
+    active = pd.DataFrame(
+        {
+            "customer_id": tx["customer_id"].to_numpy()[keep],
+            "period": period[keep],
+            "amount": tx["amount"].to_numpy()[keep],
+        }
+    )
     active = active.groupby(["customer_id", "period"], sort=False)["amount"].sum().reset_index()
     if groups is None:
         active["group"] = "all"
@@ -978,7 +1042,10 @@ def estimate_retention(
         }
     )
     table = frame.groupby("group", sort=True).agg(
-        customers=("current", "sum"), active=("at_risk", "sum"), retained=("retained", "sum"), revenue_per_active=("amount", "mean")
+        customers=("current", "sum"),
+        active=("at_risk", "sum"),
+        retained=("retained", "sum"),
+        revenue_per_active=("amount", "mean"),
     )
     table["retention"] = table["retained"] / table["active"].where(table["active"] > 0)
     table.index.name = None if groups is None else (groups.name or "group")
@@ -1000,6 +1067,10 @@ def equity_by_group(
     observation_end: Any = None,
 ) -> pd.DataFrame:
     r"""Customer equity of the current base per group, with retention and margin estimated from the log.
+
+    This is :func:`customer_equity` with its two choices fixed by the log: the current base is the customers
+    who bought in the last ``window`` before ``observation_end``, and every customer of a group gets the
+    group's estimated margin and retention.
 
     For each group :math:`g` (e.g. acquisition channel), :func:`estimate_retention` over activity
     windows of length ``window`` gives the retention rate :math:`\hat r_g` per window and the revenue
@@ -1065,7 +1136,7 @@ def equity_by_group(
     all          2      0.667     8.0  12.308  24.615    1.0
     """
     func = "equity_by_group"
-    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
+    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint=_MARGIN_HINT)
     yearly = _discount(discount_rate, func)
     unit = check_unit(unit, func=func)
     window = check_unit(window, "window", func=func)
@@ -1169,7 +1240,7 @@ def profit_over_time(
 
     Examples
     --------
-    >>> profit_over_time(3)
+    >>> print(profit_over_time(3).to_string())  # doctest: +NORMALIZE_WHITESPACE
           base_profit  increased_purchases  reduced_operating_costs  referrals  price_premium
     year
     1           100.0                  0.0                      0.0        0.0            0.0
@@ -1177,7 +1248,7 @@ def profit_over_time(
     3           100.0                 28.0                     12.0       10.0            8.0
     """
     func = "profit_over_time"
-    years = check_number(years, "years", func=func, low=1, integer=True)
+    years = int(check_number(years, "years", func=func, low=1, integer=True))
     spec = dict(ILLUSTRATIVE_PROFIT_GROWTH)
     for key, value in (assumptions or {}).items():
         check_choice(key, "assumptions key", PROFIT_SOURCES, func=func)
@@ -1187,7 +1258,9 @@ def profit_over_time(
     table = pd.DataFrame(data, index=pd.Index(t, name="year"))
     if acquisition_cost is not None:
         ac = check_number(acquisition_cost, "acquisition_cost", func=func, low=0)
-        year0 = pd.DataFrame({s: [-ac if s == "base_profit" else 0.0] for s in PROFIT_SOURCES}, index=pd.Index([0], name="year"))
+        year0 = pd.DataFrame(
+            {s: [-ac if s == "base_profit" else 0.0] for s in PROFIT_SOURCES}, index=pd.Index([0], name="year")
+        )
         table = pd.concat([year0, table])
     table.attrs["illustrative"] = True
     table.attrs["assumptions"] = spec
@@ -1207,8 +1280,8 @@ def _customer_series(value: Any, name: str, index: pd.Index, func: str) -> np.nd
         if missing.any():
             raise DataError(
                 f"{func}: {name} has no value for {int(missing.sum())} customers of the log "
-                f"(first: {index[missing.to_numpy()][:5].tolist()}). Give a Series indexed by customer_id covering every "
-                "customer, or one number for everyone."
+                f"(first: {index[missing.to_numpy()][:5].tolist()}). Give a Series indexed by customer_id covering "
+                "every customer, or one number for everyone."
             )
         return aligned.to_numpy(dtype=float)
     return np.full(len(index), check_number(value, name, func=func, low=0))
@@ -1234,7 +1307,8 @@ def customer_value_measures(
     * ``repeat``: whether the customer bought again (:math:`n \ge 2`);
     * ``relationship_length``: last minus first purchase, in ``unit``;
     * ``days_since_last``: days from the last purchase to the observation end;
-    * ``net_contribution``: :math:`R \times \text{margin rate} - n \times \text{cost per purchase} - \text{AC}`.
+    * ``net_contribution``: :math:`R \times \text{margin rate} - n \times \text{cost per purchase} - \text{AC}`, the
+      profit since acquisition of :func:`customer_profit`.
 
     The share of customers with ``repeat`` is the repeat rate of the base.
 
@@ -1268,14 +1342,14 @@ def customer_value_measures(
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
     ...     "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-03-01"]), "amount": [100.0, 50.0, 80.0]})
     >>> m = customer_value_measures(tx, margin_rate=0.5, cost_per_purchase=10, observation_end="2024-12-31")
-    >>> m[["purchases", "revenue", "purchase_amount", "repeat", "net_contribution"]]
+    >>> m[["purchases", "revenue", "purchase_amount", "repeat", "net_contribution"]]  # doctest: +NORMALIZE_WHITESPACE
                  purchases  revenue  purchase_amount  repeat  net_contribution
     customer_id
     a                    2    150.0             75.0    True              55.0
     b                    1     80.0             80.0   False              30.0
     """
     func = "customer_value_measures"
-    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
+    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint=_MARGIN_HINT)
     cost = check_number(cost_per_purchase, "cost_per_purchase", func=func, low=0)
     unit = check_unit(unit, func=func)
     end = check_date(observation_end, "observation_end", func=func)
@@ -1285,7 +1359,8 @@ def customer_value_measures(
     if end is None:
         end = tx["date"].max().normalize()
     tx = tx.loc[tx["date"] <= end, ["customer_id", "date", "amount"]]
-    daily = tx.assign(date=tx["date"].dt.normalize()).groupby(["customer_id", "date"], sort=True)["amount"].sum().reset_index()
+    daily = tx.assign(date=tx["date"].dt.normalize()).groupby(["customer_id", "date"], sort=True)["amount"]
+    daily = daily.sum().reset_index()
     g = daily.groupby("customer_id", sort=True)
     first = g["date"].min()
     last = g["date"].max()
@@ -1300,126 +1375,321 @@ def customer_value_measures(
     out["days_since_last"] = (end - last).dt.days.astype(int)
     out["first_purchase"] = first
     out["last_purchase"] = last
-    ac = _customer_series(acquisition_cost, "acquisition_cost", out.index, func)
+    _customer_series(acquisition_cost, "acquisition_cost", out.index, func)  # its message names this function
     out["gross_margin"] = out["revenue"] * rate
-    out["net_contribution"] = out["gross_margin"] - out["purchases"] * cost - ac
+    # the one definition of a customer's profit (customer_profit), here since acquisition
+    out["net_contribution"] = customer_profit(
+        tx, margin_rate=rate, cost_per_purchase=cost, acquisition_cost=acquisition_cost, observation_end=end
+    ).reindex(out.index)
     out.attrs.update({"unit": unit, "observation_end": end, "margin_rate": rate})
     return out
 
 
-POTENTIAL_ASSUMPTIONS: dict[str, float] = {
-    "wallet_share": 0.5,
-    "target_share": 0.6,
+POTENTIAL_ASSUMPTIONS: dict[str, Any] = {
+    "reachable_frequency": None,
     "cross_sell_uplift": 0.10,
     "referral_uplift": 0.05,
 }
-"""Stated proxy assumptions for the potential value in :func:`value_components` (ILLUSTRATIVE defaults).
+"""Stated assumptions of the potential value in :func:`value_components` (ILLUSTRATIVE defaults).
 
-``wallet_share``: the share of the customer's category spending we get today; ``target_share``: the
-share we could reach; ``cross_sell_uplift``: extra margin from selling other categories, as a share of
-current margin; ``referral_uplift``: margin of the customers they would refer, as a share of their own."""
+``reachable_frequency``: purchase days per year an engaged customer makes (None: the median number of purchase
+days in the last year among the customers who bought in it, i.e. the pace of a typical active customer);
+``cross_sell_uplift``: extra margin from selling other categories, as a share of the reachable margin;
+``referral_uplift``: margin of the customers they would refer, as a share of their own."""
+
+YEAR_DAYS = 365.25
+"""Length of the year (days) over which the current value's run rate is measured."""
 
 
-def value_components(
-    transactions: pd.DataFrame,
-    *,
-    margin_rate: float = 0.3,
-    discount_rate: float = 0.1,
-    horizon_years: int = 3,
-    retention: float = 1.0,
-    assumptions: Mapping[str, Any] | None = None,
-    observation_end: Any = None,
-) -> pd.DataFrame:
-    r"""Historical, current and potential value of each customer (all rates per year).
+def _share_series(value: Any, name: str, index: pd.Index, func: str) -> np.ndarray:
+    """A share in [0, 1] for everyone, or a Series of shares indexed by customer_id covering every customer."""
+    if isinstance(value, pd.Series):
+        values = _customer_series(value, name, index, func)
+        bad = ~((values >= 0) & (values <= 1))
+        if bad.any():
+            raise ParameterError(
+                f"The {name!r} parameter of {func} must hold shares in [0, 1] (0.3 for 30%); "
+                f"{int(bad.sum())} customers are outside (first: {index[bad][:5].tolist()})."
+            )
+        return values
+    share = check_number(value, name, func=func, low=0, high=1, hint="It is a share of revenue: 0.3 for 30%.")
+    return np.full(len(index), float(share))
 
-    * **Historical value**: margin realised so far, :math:`H_j = \text{margin rate} \times \sum \text{amounts}`.
-    * **Current value**: the present behaviour continued: the margin of the last 365.25 days
-      (:math:`a_j`, the yearly run-rate) received for ``horizon_years`` more years, kept with
-      probability ``retention`` per year and discounted:
 
-      .. math:: C_j = \sum_{t=1}^{H} \frac{a_j\,r^t}{(1+i)^t}
-
-      A customer who bought nothing in the last year has no current value.
-    * **Potential value**: what the stated assumptions would add to the current value if the firm
-      acted on them (a proxy, not a forecast):
-
-      .. math:: P_j = C_j \left(\frac{s^*}{s_j} - 1 + u_{\text{cross}} + u_{\text{ref}}\right)^+
-
-      with :math:`s_j` the current share of wallet, :math:`s^*` the reachable share, and the two uplifts
-      of :data:`POTENTIAL_ASSUMPTIONS`. ``wallet_share`` may be a Series by customer (from a survey).
-
-    Parameters
-    ----------
-    transactions : DataFrame
-        Canonical frame.
-    margin_rate : float
-        Gross margin as a share of revenue, in [0, 1].
-    discount_rate : float
-        Per year, in [0, 1).
-    horizon_years : int
-        Years of current behaviour counted (>= 1).
-    retention : float
-        Probability per year that the behaviour goes on (1 = unchanged for sure, the textbook
-        definition of current value; below 1 for a more prudent figure).
-    assumptions : mapping, optional
-        Overrides for :data:`POTENTIAL_ASSUMPTIONS`.
-    observation_end : date-like, optional
-
-    Returns
-    -------
-    DataFrame indexed by ``customer_id`` with ``historical_value``, ``run_rate`` (margin per year),
-    ``current_value``, ``potential_value`` and ``lifetime_value`` (the sum of the three values).
-
-    References
-    ----------
-    Kumar and Reinartz (2018) (past customer value; share of wallet); the historical /
-    current / potential split of customer lifetime value follows the course material.
-
-    Examples
-    --------
-    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
-    ...     "date": pd.to_datetime(["2023-01-01", "2024-06-01", "2023-03-01"]), "amount": [100.0, 200.0, 80.0]})
-    >>> value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=2,
-    ...                  observation_end="2024-12-31").round(1)
-                 historical_value  run_rate  current_value  potential_value  lifetime_value
-    customer_id
-    a                       150.0     100.0          200.0             70.0           420.0
-    b                        40.0       0.0            0.0              0.0            40.0
-    """
-    func = "value_components"
-    rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1, hint="The margin rate is a share of revenue: 0.3 for 30%.")
-    i = _discount(discount_rate, func)
-    h = check_number(horizon_years, "horizon_years", func=func, low=1, integer=True)
-    r = _retention(retention, func)
-    spec = dict(POTENTIAL_ASSUMPTIONS)
-    for key, value in (assumptions or {}).items():
-        check_choice(key, "assumptions key", tuple(POTENTIAL_ASSUMPTIONS), func=func)
-        spec[key] = value
+def _purchase_day_log(transactions: pd.DataFrame, func: str, observation_end: Any, start: Any = None):
+    """The canonical log to ``observation_end`` (default its last day) as purchase days: (days, end)."""
     end = check_date(observation_end, "observation_end", func=func)
+    begin = check_date(start, "start", func=func)
     tx = check_canonical(transactions, func)
     if len(tx) == 0:
         raise DataError(f"{func}: the transactions are empty; there is nothing to value.")
     if end is None:
         end = tx["date"].max().normalize()
-    tx = tx.loc[tx["date"] <= end]
-    historical = tx.groupby("customer_id", sort=True)["amount"].sum() * rate
-    recent = tx.loc[(end - tx["date"].dt.normalize()).dt.days < 365.25]
-    run_rate = (recent.groupby("customer_id")["amount"].sum() * rate).reindex(historical.index, fill_value=0.0)
-    current = run_rate.to_numpy() * float(_clv_vector(np.array(1.0), np.array(r), i, h, "after_one_period"))
-    target = check_number(spec["target_share"], "target_share", func=func, low=0, high=1, low_open=True)
+    keep = tx["date"] <= end
+    if begin is not None:
+        keep &= tx["date"] > begin
+    tx = tx.loc[keep, ["customer_id", "date", "amount"]]
+    days = tx.assign(date=tx["date"].dt.normalize()).groupby(["customer_id", "date"], sort=True)["amount"]
+    days = days.sum().reset_index()
+    return days, end
+
+
+def customer_profit(
+    transactions: pd.DataFrame,
+    *,
+    margin_rate: float | pd.Series = 0.3,
+    cost_per_purchase: float = 0.0,
+    service_cost: float | pd.Series = 0.0,
+    acquisition_cost: float | pd.Series = 0.0,
+    start: Any = None,
+    observation_end: Any = None,
+) -> pd.Series:
+    r"""Profit of each customer: the measure that ranks the customer pyramid.
+
+    The kit's one definition of a customer's profit to the firm over a period (by default the whole log):
+
+    .. math::
+
+        \pi_i = \mu_i R_i - c\,n_i - S_i - A_i
+
+    with :math:`R_i` the revenue and :math:`n_i` the purchase days of customer :math:`i` in the period,
+    :math:`\mu_i` the gross margin rate (``margin_rate``, one share for everyone or one per customer),
+    :math:`c` the cost of serving one purchase day (``cost_per_purchase``: handling, delivery),
+    :math:`S_i` the customer's other cost to serve (``service_cost``: e.g. service contacts times their unit
+    cost) and :math:`A_i` the acquisition cost (``acquisition_cost``; default 0, since for a customer already
+    won it is sunk: pass it to rank by the profit since acquisition). All in money; the measure is a sum over
+    the period, not a rate.
+
+    Customer profitability of this kind -- margin minus the cost to serve, customer by customer -- is what
+    Zeithaml, Rust and Lemon (2001) rank the customer pyramid by, and what Kaplan and Cooper's (1998) whale
+    curve accumulates: some customers cost more to serve than they bring (:math:`\pi_i < 0`). Rank the pyramid
+    of :func:`crmlib.tiers.pyramid` and the tiers of :func:`crmlib.tiers.profitability_tiers` by it.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical frame (``customer_id``, ``date``, ``amount``).
+    margin_rate : float or Series
+        Gross margin as a share of revenue, in [0, 1]; a Series indexed by ``customer_id`` gives each
+        customer's own rate (e.g. ``load_customers().set_index("customer_id")["margin_rate"]``).
+    cost_per_purchase : float
+        Cost of serving one purchase day (money, >= 0).
+    service_cost : float or Series
+        Other cost to serve per customer over the period (money): one number for everyone, or a Series indexed
+        by ``customer_id``.
+    acquisition_cost : float or Series
+        Cost of acquiring each customer (money); default 0 (sunk).
+    start : date-like, optional
+        Count purchases after this day only (e.g. the last year: ``observation_end - 365 days``).
+    observation_end : date-like, optional
+        Last day counted; default the last date in the data.
+
+    Returns
+    -------
+    Series
+        ``profit`` per customer (money), indexed by ``customer_id`` (customers with a purchase in the period).
+        ``attrs`` holds the settings used.
+
+    References
+    ----------
+    Zeithaml, V. A., Rust, R. T. and Lemon, K. N. (2001). The customer pyramid: creating and serving profitable
+    customers. *California Management Review* 43(4), 118-142. Kaplan, R. S. and Cooper, R. (1998). *Cost and
+    Effect*. Harvard Business School Press.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-03-01"]), "amount": [100.0, 50.0, 80.0]})
+    >>> customer_profit(tx, margin_rate=0.5, cost_per_purchase=10, service_cost=pd.Series({"a": 0.0, "b": 40.0}))
+    customer_id
+    a    55.0
+    b   -10.0
+    Name: profit, dtype: float64
+    """
+    func = "customer_profit"
+    cost = check_number(cost_per_purchase, "cost_per_purchase", func=func, low=0)
+    days, end = _purchase_day_log(transactions, func, observation_end, start)
+    g = days.groupby("customer_id", sort=True)["amount"]
+    revenue = g.sum()
+    purchases = g.size()
+    index = revenue.index
+    mu = _share_series(margin_rate, "margin_rate", index, func)
+    service = _customer_series(service_cost, "service_cost", index, func)
+    ac = _customer_series(acquisition_cost, "acquisition_cost", index, func)
+    profit = pd.Series(mu * revenue.to_numpy() - cost * purchases.to_numpy() - service - ac, index=index, name="profit")
+    profit.index.name = "customer_id"
+    profit.attrs.update({"observation_end": end, "start": start, "cost_per_purchase": cost})
+    return profit
+
+
+def _horizon_factor(retention: float, discount_rate: float, horizon_years: float | None, func: str) -> float:
+    """D = sum_{t=1}^{H} q^t = q (1 - q^H) / (1 - q), q = r / (1 + i); r / (1 + i - r) without a horizon.
+
+    A fractional H (18 months = 1.5 years) uses the same closed form (Gupta and Lehmann 2003).
+    """
+    if horizon_years is None:
+        _check_converges(retention, discount_rate, 0.0, func)
+        return retention / (1.0 + discount_rate - retention)
+    q = retention / (1.0 + discount_rate)
+    if np.isclose(q, 1.0):
+        return float(horizon_years)
+    return float(q * (1.0 - q**horizon_years) / (1.0 - q))
+
+
+def value_components(
+    transactions: pd.DataFrame,
+    *,
+    margin_rate: float | pd.Series = 0.3,
+    discount_rate: float = 0.1,
+    horizon_years: float | None = 3,
+    retention: float = 1.0,
+    assumptions: Mapping[str, Any] | None = None,
+    reachable: pd.Series | None = None,
+    observation_end: Any = None,
+) -> pd.DataFrame:
+    r"""Historical, current and potential value of each customer: the kit's one definition of each.
+
+    Lifetime value has three parts (the course material, after Kumar and Reinartz 2018): what the customer has
+    brought, what their present behaviour will bring if it does not change, and what more engagement,
+    cross-selling and referrals could add. On a transaction log, for customer :math:`j` at the observation end
+    (all money in margin, rates per year):
+
+    * **Historical value**: the margin realised so far, :math:`H_j = \mu_j R_j`.
+    * **Current value**: the present behaviour continued. With :math:`a_j` the revenue of the last year (the
+      365.25 days up to the observation end; a customer acquired within the year has had less than a year)
+      and ``run_rate`` :math:`\mu_j a_j`, kept with probability ``retention`` :math:`r` per year and discounted
+      at ``discount_rate`` :math:`i` for ``horizon_years`` :math:`H` years:
+
+      .. math:: C_j = D\,\mu_j a_j, \qquad D = \sum_{t=1}^{H} \left(\frac{r}{1+i}\right)^t
+                \quad \left(D = \frac{r}{1+i-r} \text{ without a horizon}\right)
+
+      A customer who bought nothing in the last year has no current value (most customers of a long log).
+    * **Potential value**: what the customer could *add* to the current value -- buying at a reachable level
+      :math:`g_j` (revenue per year) instead of :math:`a_j`, plus the stated cross-selling and referral uplifts
+      :math:`u` on the reachable level, valued like the current value:
+
+      .. math:: P_j = D\,\mu_j \left[(g_j - a_j)^+ + u \max(g_j, a_j)\right], \qquad
+                g_j = \max\left(b_j,\ o_j f^*\right)
+
+      where :math:`b_j` is the customer's best year so far (the most revenue in one of the yearly windows
+      counted back from the observation end), :math:`o_j` their mean revenue per purchase day and :math:`f^*`
+      the reachable purchase days per year (``reachable_frequency``; default the median of the customers who
+      bought in the last year). So :math:`g_j` is the larger of what the customer has shown and what their own
+      order size would bring at a typical active customer's pace; pass ``reachable`` (revenue per year, e.g.
+      share-of-wallet data: wallet size times the share the firm could reach) to replace the proxy. Potential
+      is not a forecast: it is the stake of acting (re-activating, engaging, cross-selling), under stated
+      assumptions.
+
+    The three parts add up to ``lifetime_value`` :math:`H_j + C_j + P_j`. A model-based forecast of future
+    value (BG/NBD x Gamma-Gamma, :func:`crmlib.models.customer_lifetime_value`) is a different quantity: it
+    expects the present behaviour to fade as customers drop out, where current value holds it for the horizon.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical frame.
+    margin_rate : float or Series
+        Gross margin as a share of revenue, in [0, 1]; a Series indexed by ``customer_id`` gives each
+        customer's own rate.
+    discount_rate : float
+        Per year, in [0, 1).
+    horizon_years : float or None
+        Years of behaviour counted (> 0; 1.5 for 18 months); None = no end (then ``retention`` must be below
+        1 + discount rate).
+    retention : float
+        Probability per year that the behaviour goes on (1 = unchanged for sure, the definition of current
+        value; below 1 for a more prudent figure).
+    assumptions : mapping, optional
+        Overrides for :data:`POTENTIAL_ASSUMPTIONS`.
+    reachable : Series, optional
+        Reachable revenue per year of each customer, indexed by ``customer_id``; replaces :math:`g_j`.
+    observation_end : date-like, optional
+        Default: the last date in the data.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``historical_value``, ``run_rate`` (margin of the last year),
+    ``reachable_rate`` (:math:`\mu_j g_j`, margin per year), ``current_value``, ``potential_value`` and
+    ``lifetime_value`` (money). ``attrs`` holds ``observation_end``, ``reachable_frequency`` (:math:`f^*`, purchase
+    days per year), ``factor`` (:math:`D`) and the settings.
+
+    References
+    ----------
+    Kumar, V. and Reinartz, W. (2018). *Customer Relationship Management*, 3rd ed., Springer (past customer
+    value; size and share of wallet); Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of
+    Interactive Marketing* 17(1), 9-24 (the retention multiplier). The historical / current / potential split
+    follows the course material.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "date": pd.to_datetime(["2023-01-01", "2024-06-01", "2023-03-01"]), "amount": [100.0, 200.0, 80.0]})
+    >>> v = value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=2, observation_end="2024-12-31",
+    ...                      assumptions={"reachable_frequency": 2, "cross_sell_uplift": 0, "referral_uplift": 0})
+    >>> parts = ["historical_value", "run_rate", "current_value", "potential_value"]
+    >>> v[parts].round(1)  # doctest: +NORMALIZE_WHITESPACE
+                 historical_value  run_rate  current_value  potential_value
+    customer_id
+    a                       150.0     100.0          200.0            100.0
+    b                        40.0       0.0            0.0            160.0
+
+    ``a`` could reach 300 a year (150 per purchase day at the reachable 2 days a year) and brings 200: potential
+    2 years x 0.5 x 100. ``b`` has bought nothing for a year (no current value); at 80 per purchase day, twice a
+    year, they could bring 160 a year: potential 2 x 0.5 x 160.
+    """
+    func = "value_components"
+    i = _discount(discount_rate, func)
+    h = None if horizon_years is None else check_number(
+        horizon_years, "horizon_years", func=func, low=0, low_open=True, hint="Use None for no end."
+    )
+    r = _retention(retention, func)
+    spec = dict(POTENTIAL_ASSUMPTIONS)
+    for key, value in (assumptions or {}).items():
+        check_choice(key, "assumptions key", tuple(POTENTIAL_ASSUMPTIONS), func=func)
+        spec[key] = value
     cross = check_number(spec["cross_sell_uplift"], "cross_sell_uplift", func=func, low=0)
     referral = check_number(spec["referral_uplift"], "referral_uplift", func=func, low=0)
-    if isinstance(spec["wallet_share"], pd.Series):
-        share = _customer_series(spec["wallet_share"], "wallet_share", historical.index, func)
-        if ((share <= 0) | (share > 1)).any():
-            raise ParameterError(f"The 'wallet_share' values of {func} must be shares in (0, 1].")
+    factor = _horizon_factor(r, i, h, func)
+    days, end = _purchase_day_log(transactions, func, observation_end)
+    g = days.groupby("customer_id", sort=True)["amount"]
+    revenue = g.sum()
+    index = revenue.index
+    order_value = (revenue / g.size()).to_numpy()
+    mu = _share_series(margin_rate, "margin_rate", index, func)
+    window = np.floor((end - days["date"]).dt.days.to_numpy() / YEAR_DAYS).astype(np.int64)  # 0 = the last year
+    by_window = days.assign(window=window).groupby(["customer_id", "window"], sort=True)["amount"].agg(["sum", "size"])
+    last = by_window.xs(0, level="window") if (window == 0).any() else by_window.iloc[:0].droplevel("window")
+    a = last["sum"].reindex(index, fill_value=0.0).to_numpy()
+    recent_days = last["size"].reindex(index, fill_value=0).to_numpy()
+    if spec["reachable_frequency"] is None:
+        f_star = float(np.median(recent_days[recent_days > 0])) if (recent_days > 0).any() else 1.0
     else:
-        share = np.full(len(historical), check_number(spec["wallet_share"], "wallet_share", func=func, low=0, high=1, low_open=True))
-    factor = np.maximum(target / share - 1.0 + cross + referral, 0.0)
+        f_star = float(check_number(spec["reachable_frequency"], "reachable_frequency", func=func, low=0))
+    if reachable is None:
+        best = by_window["sum"].groupby(level="customer_id").max().reindex(index).to_numpy()
+        reach = np.maximum(best, order_value * f_star)
+    else:
+        if not isinstance(reachable, pd.Series):
+            raise ParameterError(
+                f"The 'reachable' parameter of {func} must be a Series of revenue per year indexed by customer_id. "
+                f"Got {type(reachable).__name__} instead."
+            )
+        reach = _customer_series(reachable, "reachable", index, func)
+    potential = factor * mu * (np.maximum(reach - a, 0.0) + (cross + referral) * np.maximum(reach, a))
     out = pd.DataFrame(
-        {"historical_value": historical.to_numpy(), "run_rate": run_rate.to_numpy(), "current_value": current, "potential_value": current * factor},
-        index=historical.index,
+        {
+            "historical_value": mu * revenue.to_numpy(),
+            "run_rate": mu * a,
+            "reachable_rate": mu * reach,
+            "current_value": factor * mu * a,
+            "potential_value": potential,
+        },
+        index=index,
     )
     out["lifetime_value"] = out["historical_value"] + out["current_value"] + out["potential_value"]
     out.index.name = "customer_id"
+    out.attrs.update({
+        "observation_end": end, "reachable_frequency": f_star, "factor": factor, "retention": r,
+        "discount_rate": i, "horizon_years": h, "cross_sell_uplift": cross, "referral_uplift": referral,
+    })
     return out

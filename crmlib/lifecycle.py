@@ -1,7 +1,7 @@
-"""Customer dynamics: stages over time, cohorts, order value by tenure, relationship phases and value.
+"""Customer dynamics: lifecycle stages, acquisition cohorts, order value by tenure, relationship phases.
 
-Lifecycle stages over time, acquisition cohorts, order value by tenure, the relationship-lifecycle view, and
-historical / current / potential value.
+The relationship-lifecycle view, and the historical / current / potential value of each customer by stage
+(the values themselves are :func:`crmlib.clv.value_components`).
 
 Everything here is read off the transaction log (the canonical frame of
 :func:`crmlib.data.read_transactions`: ``customer_id``, ``date``, ``amount``), aggregated to purchase
@@ -430,7 +430,7 @@ def value_by_stage(
     25.0
     """
     func = "value_by_stage"
-    window_days = check_number(window_days, "window_days", func=func, low=1, integer=True)
+    window_days = int(check_number(window_days, "window_days", func=func, low=1, integer=True))
     lapse_days, long_term_days = _check_thresholds(lapse_days, long_term_days, func)
     log = _log(transactions, func)
     t = _at(log, at, func)
@@ -590,7 +590,7 @@ def _period_index(numbers: np.ndarray, period: str, freq: str) -> pd.PeriodIndex
 
 
 def aov_by_tenure(transactions: pd.DataFrame, *, unit: str = "M", max_tenure: float | None = None) -> pd.DataFrame:
-    r"""Average order value by tenure: do customers spend more per purchase as the relationship ages.
+    r"""Average order value by tenure: whether customers spend more per purchase as the relationship ages.
 
     Each purchase day :math:`j` of customer :math:`i` gets the tenure
     :math:`\lfloor (t_{ij} - f_i) / u \rfloor` (:math:`u` the unit in days); per tenure :math:`k`
@@ -710,9 +710,11 @@ def relationship_phases(
     ['exploration', 'expansion', 'awareness']
     """
     func = "relationship_phases"
-    window_days = check_number(window_days, "window_days", func=func, low=1, integer=True)
-    long_term_days = check_number(long_term_days, "long_term_days", func=func, low=1, integer=True)
-    exploration_purchases = check_number(exploration_purchases, "exploration_purchases", func=func, low=1, integer=True)
+    window_days = int(check_number(window_days, "window_days", func=func, low=1, integer=True))
+    long_term_days = int(check_number(long_term_days, "long_term_days", func=func, low=1, integer=True))
+    exploration_purchases = int(
+        check_number(exploration_purchases, "exploration_purchases", func=func, low=1, integer=True)
+    )
     decline_ratio = check_number(decline_ratio, "decline_ratio", func=func, low=0, high=1)
     log = _log(transactions, func)
     t = _at(log, at, func)
@@ -787,7 +789,7 @@ def customer_values(
     transactions: pd.DataFrame,
     at: DateLike | None = None,
     *,
-    margin_rate: float = 1.0,
+    margin_rate: float | pd.Series = 1.0,
     retention: float = 0.6,
     discount_rate: float = 0.10,
     window_days: int = 365,
@@ -796,27 +798,21 @@ def customer_values(
     horizon_years: float | None = None,
     current_value: pd.Series | None = None,
 ) -> pd.DataFrame:
-    r"""Historical, current and potential value of each customer.
+    r"""Historical, current and potential value of each customer, with their lifecycle stage.
 
-    The course's three parts of lifetime value, made measurable on a log (stated proxies):
+    The values are those of :func:`crmlib.clv.value_components`, the kit's one definition of historical,
+    current and potential value (see its formulas), valued at ``at`` with ``retention`` per year and
+    ``discount_rate`` per year over ``horizon_years`` (None: no end, the Gupta and Lehmann 2003 perpetuity
+    :math:`r / (1 + d - r)`); this function adds the ``stage`` of :func:`stages_at` and the columns that
+    :func:`reactivation_candidates` ranks by:
 
-    * **historical value** -- the margin realised so far: :math:`H_i = \mu R_i(0, t]`;
-    * **current value** -- what the present behaviour brings if it does not change: this year's pace
-      :math:`c_i = \mu R_i(t-w, t] \cdot 365.25 / w` (money per year) kept with retention :math:`r`
-      per year and discounted at :math:`d` per year (Gupta and Lehmann 2003):
-
-      .. math::
-
-          C_i = c_i \frac{r}{1 + d - r} \quad\text{or, over } H \text{ years,} \quad
-          C_i = c_i \sum_{t=1}^{H} \left(\frac{r}{1+d}\right)^t = c_i \frac{q (1 - q^H)}{1 - q},\ q = \frac{r}{1+d}
-
-      or, when ``current_value`` is given (e.g. a BG/NBD x Gamma-Gamma CLV from
-      :mod:`crmlib.models`), that value;
-    * **potential value** -- what the customer has *shown* they can bring: their best pace, the larger
-      of this year's and their historical pace :math:`h_i = \mu R_i(0, t] \cdot 365.25 / \max(t - f_i, w)`,
-      valued the same way: :math:`P_i = \max(c_i, h_i)\, r / (1 + d - r)`, and at least :math:`C_i`.
-      The **upside** :math:`P_i - C_i` is what re-activating or re-engaging the customer could add.
-      (Potential from cross-selling or referrals is not in a log; this proxy is a floor for it.)
+    * ``historical`` -- margin realised so far (``historical_value``);
+    * ``run_rate`` -- margin of the last year; ``historical_rate`` -- margin per year over the customer's
+      tenure (at least a year), :math:`\mu R_i(0, t] \cdot 365.25 / \max(t - f_i, 365)`, a description;
+    * ``current`` -- ``current_value``, or the given ``current_value`` Series (a model-based forecast such as a
+      BG/NBD x Gamma-Gamma CLV is a *different* measure: a chapter that shows it names it);
+    * ``potential`` and ``upside`` -- ``potential_value``, what re-activating or engaging the customer could
+      add (``upside`` is kept as the name :func:`reactivation_candidates` sorts by).
 
     Parameters
     ----------
@@ -824,60 +820,53 @@ def customer_values(
         Canonical frame.
     at : date-like, optional
         Day of the valuation; default the last date in the data.
-    margin_rate : float in [0, 1]
-        Gross margin on revenue. Default 1 (values in revenue).
+    margin_rate : float or Series
+        Gross margin on revenue, in [0, 1] (a Series: one rate per customer). Default 1 (values in revenue).
     retention : float in [0, 1)
         Assumed share of customers kept per year (e.g. from :func:`annual_retention`). Default 0.6.
     discount_rate : float in [0, 1)
         Per year. Default 0.10.
-    window_days : int >= 1
-        Length of "this year" in days. Default 365.
+    window_days : int
+        Must be 365: current value is defined on the last year (kept for old calls).
     lapse_days, long_term_days : int
         For the ``stage`` column (:func:`stages_at`).
     horizon_years : float, optional
-        Value the paces over this many years (e.g. the horizon of a model-based ``current_value``, so
-        that current and potential are on the same footing); default None = no end (Gupta-Lehmann).
+        Value the behaviour over this many years (1.5 for 18 months); default None = no end.
     current_value : Series, optional
-        Model-based current value per customer (money), indexed by customer id; replaces :math:`C_i`.
+        A model-based value per customer (money), indexed by customer id, shown as ``current`` instead.
 
     Returns
     -------
     DataFrame
-        Index ``customer_id``; columns ``stage``, ``historical``, ``run_rate`` (:math:`c_i`, per year),
-        ``historical_rate`` (:math:`h_i`, per year), ``current``, ``potential``, ``upside``.
+        Index ``customer_id``; columns ``stage``, ``historical``, ``run_rate``, ``historical_rate``,
+        ``current``, ``potential``, ``upside``.
 
     Examples
     --------
     >>> tx = pd.DataFrame({"customer_id": ["a", "a"],
     ...     "date": pd.to_datetime(["2022-01-01", "2022-06-01"]), "amount": [100.0, 100.0]})
     >>> v = customer_values(tx, "2024-12-31", retention=0.5, discount_rate=0.0)
-    >>> float(v.loc["a", "current"]), v.loc["a", "stage"]
-    (0.0, 'lapsed')
+    >>> float(v.loc["a", "current"]), v.loc["a", "stage"], float(v.loc["a", "potential"])
+    (0.0, 'lapsed', 230.0)
     """
+    from crmlib.clv import value_components
+
     func = "customer_values"
-    margin_rate = check_number(margin_rate, "margin_rate", func=func, low=0, high=1)
     retention = check_number(retention, "retention", func=func, low=0, high=1, high_open=True)
-    discount_rate = check_number(discount_rate, "discount_rate", func=func, low=0, high=1, high_open=True)
-    window_days = check_number(window_days, "window_days", func=func, low=1, integer=True)
+    check_number(window_days, "window_days", func=func, low=365, high=365, integer=True,
+                 hint="Current value is the margin of the last year (crmlib.clv.value_components).")
+    if horizon_years is not None:
+        horizon_years = check_number(horizon_years, "horizon_years", func=func, low=0, low_open=True)
     lapse_days, long_term_days = _check_thresholds(lapse_days, long_term_days, func)
     log = _log(transactions, func)
     t = _at(log, at, func)
-    code = np.flatnonzero(log.first <= t)
-    at_arr = np.full(len(code), t)
-    count, last, revenue = _state(log, code, at_arr)
-    _, _, recent = _state(log, code, at_arr, since=at_arr - window_days)
-    first = log.first[code]
-    stage = _stage_codes(count, first, last, t, lapse_days, long_term_days)
-    if horizon_years is None:
-        factor = retention / (1 + discount_rate - retention)
-    else:
-        horizon_years = check_number(horizon_years, "horizon_years", func=func, low=0, low_open=True)
-        q = retention / (1 + discount_rate)
-        factor = q * (1 - q**horizon_years) / (1 - q)
-    run_rate = margin_rate * recent * 365.25 / window_days
-    hist_rate = margin_rate * revenue * 365.25 / np.maximum(t - first, window_days)
-    ids = log.customers[code]
-    current = run_rate * factor
+    stages = stages_at(transactions, pd.Timestamp(t, unit="D"), lapse_days=lapse_days, long_term_days=long_term_days)
+    values = value_components(
+        transactions, margin_rate=margin_rate, discount_rate=discount_rate, horizon_years=horizon_years,
+        retention=retention, observation_end=pd.Timestamp(t, unit="D"),
+    ).reindex(stages.index)
+    ids = stages.index
+    current = values["current_value"].to_numpy()
     if current_value is not None:
         if not isinstance(current_value, pd.Series):
             raise ParameterError(
@@ -891,20 +880,22 @@ def customer_values(
                 f"(first: {missing[:5].tolist()}). Give a value for every customer acquired by 'at'."
             )
         current = current_value.reindex(ids).to_numpy(dtype=float)
-    potential = np.maximum(np.maximum(run_rate, hist_rate) * factor, current)
+    historical = values["historical_value"].to_numpy()
+    hist_rate = historical * 365.25 / np.maximum(stages["tenure_days"].to_numpy(), 365)
     out = pd.DataFrame(
         {
-            "stage": pd.Categorical.from_codes(stage, categories=list(STAGES), ordered=True),
-            "historical": margin_rate * revenue,
-            "run_rate": run_rate,
+            "stage": stages["stage"],
+            "historical": historical,
+            "run_rate": values["run_rate"].to_numpy(),
             "historical_rate": hist_rate,
             "current": current,
-            "potential": potential,
-            "upside": potential - current,
+            "potential": values["potential_value"].to_numpy(),
+            "upside": values["potential_value"].to_numpy(),
         },
         index=ids,
     )
     out.index.name = "customer_id"
+    out.attrs.update(values.attrs)
     return out
 
 
@@ -912,8 +903,8 @@ def reactivation_candidates(values: pd.DataFrame, *, top: int | None = 20, min_h
     """Lapsed customers worth trying to win back, best first.
 
     Takes the output of :func:`customer_values`, keeps the lapsed customers whose historical value is
-    at least ``min_historical``, and sorts them by ``upside`` (the value they would bring back at their
-    historical pace), then by historical value.
+    at least ``min_historical``, and sorts them by ``upside`` (their potential value, what re-activating
+    them could add; :func:`crmlib.clv.value_components`), then by historical value.
 
     Parameters
     ----------
@@ -944,7 +935,7 @@ def reactivation_candidates(values: pd.DataFrame, *, top: int | None = 20, min_h
         )
     min_historical = check_number(min_historical, "min_historical", func=func)
     if top is not None:
-        top = check_number(top, "top", func=func, low=1, integer=True)
+        top = int(check_number(top, "top", func=func, low=1, integer=True))
     chosen = values[(values["stage"].astype(str) == "lapsed") & (values["historical"] >= min_historical)]
     chosen = chosen.sort_values(["upside", "historical"], ascending=False)
     return chosen if top is None else chosen.head(top)

@@ -40,11 +40,13 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data import DataError, check_canonical
-from crmlib.datasets._firms import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
 from crmlib.params import DateLike, ParameterError, check_number, check_unit, unit_days
 
 __all__ = [
     "MARKETING_TYPES",
+    "TYPE_CODES",
+    "CMP_DIMENSIONS",
+    "firm_item",
     "TYPES",
     "TYPE_PROFILES",
     "CUSTOMER_ROLE",
@@ -59,6 +61,45 @@ __all__ = [
     "lenses",
     "membership_curve",
 ]
+
+#: The marketing types of Coviello, Brodie and Munro (1997), plus e-marketing (Lindgreen, Palmer and
+#: Vanhamme 2004), in that order.
+MARKETING_TYPES: tuple[str, ...] = ("transactional", "database", "interaction", "network", "e-marketing")
+#: Short codes used in the item column names of a CMP-style survey (see :func:`firm_item`).
+TYPE_CODES: dict[str, str] = {"transactional": "TM", "database": "DM", "interaction": "IM", "network": "NM",
+                              "e-marketing": "EM"}
+
+#: The dimensions of marketing practice of the CMP instrument (Coviello, Brodie and Munro 1997, Table 2):
+#: short name -> the question a manager answers.
+CMP_DIMENSIONS: dict[str, str] = {
+    "purpose": "purpose of exchange (economic transaction, information and transaction, mutually beneficial "
+    "relationship, coordination among firms)",
+    "communication": "nature of communication (firm to mass market, firm to targeted segment, individuals with "
+    "individuals, firms with firms)",
+    "contact": "type of contact (arm's length, personalised through technology, face-to-face, impersonal to "
+    "interpersonal across firms)",
+    "duration": "duration of exchange (discrete, discrete but repeated, continuous, continuous and stable)",
+    "formality": "formality of exchange (formal, formal yet personalised via technology, formal and informal, both "
+    "at business and social level)",
+    "intent": "managerial intent (customer attraction, retention, interaction, coordination)",
+    "focus": "decision focus (product or brand, product and customers in a market, one customer, connected "
+    "relationships between firms)",
+    "investment": "managerial investment (internal marketing assets: the 4Ps; technology and databases; people and "
+    "relationships; developing the network)",
+    "level": "managerial level (functional marketers, specialists, employees across functions, senior managers)",
+}
+
+
+def firm_item(dimension: str, marketing_type: str) -> str:
+    """The column name of one survey item: ``"<dimension>_<type code>"``.
+
+    Examples
+    --------
+    >>> firm_item("purpose", "database")
+    'purpose_DM'
+    """
+    return f"{dimension}_{TYPE_CODES[marketing_type]}"
+
 
 #: The four types of Coviello, Brodie and Munro (1997); ``MARKETING_TYPES`` adds e-marketing.
 TYPES: tuple[str, ...] = MARKETING_TYPES[:4]
@@ -158,7 +199,7 @@ def type_items(
     types : sequence of str, optional
         Default: every type of :data:`MARKETING_TYPES` with at least one item column in ``survey``.
     dimensions : sequence of str, optional
-        Default: the dimensions of :data:`crmlib.datasets.CMP_DIMENSIONS`.
+        Default: the dimensions of :data:`CMP_DIMENSIONS`.
 
     Returns
     -------
@@ -439,7 +480,7 @@ def interaction_view(
     from crmlib import rfm
 
     tx = check_canonical(transactions, "interaction_view")
-    min_purchases = check_number(min_purchases, "min_purchases", func="interaction_view", low=2, integer=True)
+    min_purchases = int(check_number(min_purchases, "min_purchases", func="interaction_view", low=2, integer=True))
     min_tenure_days = check_number(min_tenure_days, "min_tenure_days", func="interaction_view", low=0)
     summary = rfm.summarize(tx, observation_end=observation_end, unit="D")
     if observation_end is not None:
@@ -559,7 +600,7 @@ def membership_curve(
     [0.0, 0.0, 0.5, 1.0]
     """
     tx = check_canonical(transactions, "membership_curve")
-    min_purchases = check_number(min_purchases, "min_purchases", func="membership_curve", low=2, integer=True)
+    min_purchases = int(check_number(min_purchases, "min_purchases", func="membership_curve", low=2, integer=True))
     unit = check_unit(unit, func="membership_curve")
     if tx.empty:
         raise DataError("membership_curve got an empty transaction log.")

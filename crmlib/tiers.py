@@ -1,10 +1,23 @@
-"""Customer tiering: the 80/20 rule, Lorenz curve and Gini, the customer pyramid, the value-by-potential
-matrix, tier migration and serving tiers at different service levels.
+"""Customer tiering: the 80/20 rule, the customer pyramid, the value-by-potential matrix, tier migration.
+
+The Lorenz curve and the Gini coefficient measure concentration; the customer pyramid and Zeithaml, Rust and
+Lemon's profitability tiers sort customers by profit; the value-by-potential matrix crosses current value with
+potential value; migration matrices and service levels follow tiers over time.
 
 All functions take per-customer values (a ``pandas.Series`` indexed by ``customer_id``, or anything
 array-like) and return new objects; the caller's data is never changed. Policy -- the pyramid's shares
 and labels, the quadrant thresholds, the strategy texts -- is an argument whose default is a documented
 module-level constant, so a course or a firm can replace it.
+
+**Two classifications share the metal names.** :func:`profitability_tiers` is Zeithaml, Rust and Lemon's
+(2001) customer pyramid: one axis, realised *profitability*, cut into platinum, gold, iron and lead (lead: the
+customers who cost more than they bring). :func:`value_potential` is the course's matrix of *current value x
+potential value*: two axes, four quadrants. The course material borrows the pyramid's names for the matrix
+because both classifications answer the same question -- how much of its resources the firm should put into a
+customer, from the most (platinum) to none (lead) -- but they read different evidence, so the same customer can
+carry two different metals (a new customer with a big first order: iron in the pyramid, iron or platinum in
+the matrix; a loyal small buyer: gold in the matrix, iron in the pyramid). Say which one you mean. The
+course's VIP / major / common / minor pyramid (:func:`pyramid`) is a third, purely rank-based, set of tiers.
 
 Values may be revenue (never negative) or profit (negative for customers who cost more to serve than
 they bring). With negative values the shares of "value" are shares of the *net* total, so the top
@@ -25,6 +38,7 @@ Gupta, S. and Lehmann, D. R. (2003). Customers as assets. *Journal of Interactiv
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -49,6 +63,9 @@ __all__ = [
     "migration_matrix",
     "service_levels",
 ]
+
+#: One value per customer: a Series indexed by customer id, or anything one-dimensional.
+Values: TypeAlias = "pd.Series | pd.DataFrame | Sequence[float] | np.ndarray"
 
 #: Shares of customers (the top x, ranked by value) at which :func:`pareto_table` reports.
 DEFAULT_CUT_POINTS: tuple[float, ...] = (0.01, 0.05, 0.10, 0.20, 0.50)
@@ -92,7 +109,7 @@ _QUADRANTS = {("high", "high"): "platinum", ("high", "low"): "gold", ("low", "hi
 # ----------------------------------------------------------------------------------------------
 
 
-def _as_series(values, name: str, func: str) -> pd.Series:
+def _as_series(values: Values, name: str, func: str) -> pd.Series:
     """Return ``values`` as a float Series (index kept, or 0..n-1), rejecting missing and infinite values."""
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
@@ -124,6 +141,12 @@ def _as_series(values, name: str, func: str) -> pd.Series:
             f"(first customers: {rows}). Fill them (e.g. 0 for customers without purchases) or drop them."
         )
     return out
+
+
+def _positive_median(values: pd.Series) -> float:
+    """The default threshold of :func:`value_potential`: the median of the positive values (0 if none)."""
+    positive = values[values > 0]
+    return float(positive.median()) if len(positive) else 0.0
 
 
 def _check_shares(shares, name: str, func: str) -> np.ndarray:
@@ -159,15 +182,15 @@ def _positions(values: pd.Series, ties: str) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def pareto_curve(values) -> pd.DataFrame:
-    """Cumulative share of value brought by the top customers: the Pareto (or whale) curve.
+def pareto_curve(values: Values) -> pd.DataFrame:
+    r"""Cumulative share of value brought by the top customers: the Pareto (or whale) curve.
 
     Customers are sorted by value, highest first; point :math:`k` is
 
     .. math::
 
-        x_k = \\frac{k}{n}, \\qquad y_k = \\frac{\\sum_{i=1}^{k} v_{(i)}}{\\sum_{i=1}^{n} v_i},
-        \\qquad v_{(1)} \\ge v_{(2)} \\ge \\dots \\ge v_{(n)}
+        x_k = \frac{k}{n}, \qquad y_k = \frac{\sum_{i=1}^{k} v_{(i)}}{\sum_{i=1}^{n} v_i},
+        \qquad v_{(1)} \ge v_{(2)} \ge \dots \ge v_{(n)}
 
     with the point :math:`(0, 0)` first. With revenue (no negative values) :math:`y` rises to 1. With
     profit, where some customers lose money, :math:`y` rises *above* 1 -- the profitable customers bring
@@ -213,12 +236,12 @@ def _positive_total(v: np.ndarray, func: str) -> float:
     return total
 
 
-def lorenz_curve(values) -> pd.DataFrame:
-    """Points of the Lorenz curve: customers sorted by value, *lowest* first.
+def lorenz_curve(values: Values) -> pd.DataFrame:
+    r"""Points of the Lorenz curve: customers sorted by value, *lowest* first.
 
     .. math::
 
-        L(k/n) = \\frac{\\sum_{i=1}^{k} v_{[i]}}{\\sum_{i=1}^{n} v_i}, \\qquad v_{[1]} \\le \\dots \\le v_{[n]}
+        L(k/n) = \frac{\sum_{i=1}^{k} v_{[i]}}{\sum_{i=1}^{n} v_i}, \qquad v_{[1]} \le \dots \le v_{[n]}
 
     with :math:`L(0) = 0` and :math:`L(1) = 1`. The diagonal is perfect equality; the further the curve
     sags below it, the more concentrated the value. It is the Pareto curve seen from the other end:
@@ -250,19 +273,19 @@ def lorenz_curve(values) -> pd.DataFrame:
     )
 
 
-def gini(values) -> float:
-    """Gini coefficient of value across customers (0 = everybody equal, towards 1 = one customer has all).
+def gini(values: Values) -> float:
+    r"""Gini coefficient of value across customers (0 = everybody equal, towards 1 = one customer has all).
 
     The standard mean-difference formula (Gini 1912), equal to one minus twice the area under the
     Lorenz curve drawn with straight segments:
 
     .. math::
 
-        G = \\frac{\\sum_{i=1}^{n} \\sum_{j=1}^{n} |v_i - v_j|}{2 n^2 \\bar v}
-          = 1 - \\frac{1}{n} \\sum_{k=1}^{n} \\left( L_{k-1} + L_k \\right)
+        G = \frac{\sum_{i=1}^{n} \sum_{j=1}^{n} |v_i - v_j|}{2 n^2 \bar v}
+          = 1 - \frac{1}{n} \sum_{k=1}^{n} \left( L_{k-1} + L_k \right)
 
     For values 1, 2, 3, 4: the six pairs differ by 1, 2, 3, 1, 2, 1 (sum 10, or 20 over ordered
-    pairs), :math:`2 n^2 \\bar v = 2 \\cdot 16 \\cdot 2.5 = 80`, so :math:`G = 20 / 80 = 0.25`.
+    pairs), :math:`2 n^2 \bar v = 2 \cdot 16 \cdot 2.5 = 80`, so :math:`G = 20 / 80 = 0.25`.
 
     **Negative values** (profit): the same formula is used on the net values, with a positive net
     total required. Then :math:`G` can exceed 1: the loss-making customers pull the Lorenz curve below
@@ -297,17 +320,17 @@ def gini(values) -> float:
     return round(mean_difference_sum / (2.0 * n * total), 12)
 
 
-def pareto_table(values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) -> pd.DataFrame:
-    """"The top x% of customers bring y% of the value", at standard and any given cut points.
+def pareto_table(values: Values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) -> pd.DataFrame:
+    r""""The top x% of customers bring y% of the value", at standard and any given cut points.
 
-    For a cut point :math:`x`, the top :math:`k = \\lceil x n \\rceil` customers by value (at least one)
+    For a cut point :math:`x`, the top :math:`k = \lceil x n \rceil` customers by value (at least one)
     are taken; their share of the total is
 
     .. math::
 
-        y(x) = \\frac{\\sum_{i=1}^{k} v_{(i)}}{\\sum_{i=1}^{n} v_i}
+        y(x) = \frac{\sum_{i=1}^{k} v_{(i)}}{\sum_{i=1}^{n} v_i}
 
-    The 80/20 rule (Juran's reading of Pareto) says :math:`y(0.2) \\approx 0.8`. With profit values
+    The 80/20 rule (Juran's reading of Pareto) says :math:`y(0.2) \approx 0.8`. With profit values
     :math:`y` can exceed 1 (see :func:`pareto_curve`).
 
     Parameters
@@ -353,23 +376,23 @@ def pareto_table(values, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS) ->
 
 
 def pyramid(
-    values,
+    values: Values,
     *,
-    shares: Sequence[float] = PYRAMID_SHARES,
+    shares: Sequence[float] | np.ndarray = PYRAMID_SHARES,
     labels: Sequence[str] = PYRAMID_LABELS,
     ties: str = "lower",
 ) -> pd.Series:
-    """Tier of each customer by rank of value: the customer pyramid.
+    r"""Tier of each customer by rank of value: the customer pyramid.
 
-    Customers are ranked by value, best first, at positions :math:`p = 0, 1, \\dots, n-1`. With the
-    cumulative shares :math:`c_j = s_1 + \\dots + s_j`, a customer is in the first tier :math:`j` with
+    Customers are ranked by value, best first, at positions :math:`p = 0, 1, \dots, n-1`. With the
+    cumulative shares :math:`c_j = s_1 + \dots + s_j`, a customer is in the first tier :math:`j` with
 
     .. math::
 
-        \\frac{p}{n} < c_j
+        \frac{p}{n} < c_j
 
     i.e. a customer belongs to the highest tier whose quota is not yet filled by the customers ranked
-    above them. Tier :math:`j` therefore holds :math:`\\lceil c_j n \\rceil - \\lceil c_{j-1} n \\rceil`
+    above them. Tier :math:`j` therefore holds :math:`\lceil c_j n \rceil - \lceil c_{j-1} n \rceil`
     customers, and the best customer is always in the top tier (with 10 customers and the default
     shares: 1 VIP, 0 major, 1 common, 8 minor). Fewer customers than tiers leaves some tiers empty.
 
@@ -380,12 +403,20 @@ def pyramid(
     splits it by input order (give the values sorted by a secondary key, e.g. recency, to use one).
 
     The course's pyramid (default): VIP top 1%, major next 4%, common next 15%, minor the remaining
-    80% (Pareto's 80/20 rule, refined; cf. Zeithaml, Rust and Lemon 2001).
+    80% (Pareto's 80/20 rule, refined; cf. Zeithaml, Rust and Lemon 2001). In the lecture's illustration the top
+    5% of customers bring about 50% of the profit, the next 15% about 30% and the remaining 80% about 20%.
+
+    **The ranking measure is profit.** The customer pyramid ranks customers by their profitability
+    (Zeithaml, Rust and Lemon 2001): the kit's one measure of it is :func:`crmlib.clv.customer_profit`
+    (margin minus the cost to serve, over the log), which the chapters and the report pass here. Ranking by
+    revenue instead is a different pyramid (it ignores what customers cost to serve and so overrates the
+    demanding and the discount-driven); if you show it, name it.
 
     Parameters
     ----------
     values : Series or array-like
-        One value per customer (revenue, profit or CLV, money). A Series keeps its index (customer ids).
+        One value per customer (money): profit, from :func:`crmlib.clv.customer_profit`, for the customer
+        pyramid. A Series keeps its index (customer ids).
     shares : sequence of float
         Share of customers per tier, top tier first; must sum to 1. Default :data:`PYRAMID_SHARES`.
     labels : sequence of str
@@ -406,16 +437,16 @@ def pyramid(
     """
     func = "pyramid"
     v = _as_series(values, "values", func)
-    shares = _check_shares(shares, "shares", func)
+    quota = _check_shares(shares, "shares", func)
     labels = list(labels)
-    if len(labels) != len(shares) or len(set(labels)) != len(labels):
+    if len(labels) != len(quota) or len(set(labels)) != len(labels):
         raise ParameterError(
-            f"The 'labels' parameter of {func} must give one distinct name per share: {len(shares)} shares, "
+            f"The 'labels' parameter of {func} must give one distinct name per share: {len(quota)} shares, "
             f"got labels {labels!r}."
         )
     check_choice(ties, "ties", ("lower", "higher", "order"), func=func)
     n = len(v)
-    cutoffs = np.cumsum(shares) * n
+    cutoffs = np.cumsum(quota) * n
     cutoffs[-1] = np.inf  # the last tier takes the rest (guards against rounding in the sum)
     if n == 0:
         codes = np.empty(0, dtype=int)
@@ -427,13 +458,17 @@ def pyramid(
 
 
 def profitability_tiers(
-    profit,
+    profit: Values,
     *,
-    shares: Sequence[float] = PROFITABILITY_SHARES,
+    shares: Sequence[float] | np.ndarray = PROFITABILITY_SHARES,
     lead_below: float = 0.0,
     ties: str = "lower",
 ) -> pd.Series:
-    """Zeithaml, Rust and Lemon's (2001) profitability tiers: platinum, gold, iron and lead.
+    r"""Zeithaml, Rust and Lemon's (2001) profitability tiers: platinum, gold, iron and lead.
+
+    Not to be confused with the quadrants of :func:`value_potential`, which reuse the four names for the
+    current value x potential value matrix: here the metal says how *profitable* a customer has been (one
+    axis; rank by :func:`crmlib.clv.customer_profit`), there how much they bring now and could add.
 
     * **lead**: customers whose profit is below ``lead_below`` (default 0): they cost the firm money;
     * the others are ranked by profit and split by :func:`pyramid` with ``shares`` (of the profitable
@@ -443,8 +478,8 @@ def profitability_tiers(
 
     .. math::
 
-        \\text{tier}(i) = \\begin{cases} \\text{lead} & \\pi_i < \\ell \\\\
-        \\text{pyramid}(\\pi_i \\mid \\pi \\ge \\ell;\\ s) & \\text{otherwise} \\end{cases}
+        \text{tier}(i) = \begin{cases} \text{lead} & \pi_i < \ell \\
+        \text{pyramid}(\pi_i \mid \pi \ge \ell;\ s) & \text{otherwise} \end{cases}
 
     Parameters
     ----------
@@ -470,29 +505,31 @@ def profitability_tiers(
     """
     func = "profitability_tiers"
     p = _as_series(profit, "profit", func)
-    shares = _check_shares(shares, "shares", func)
-    if len(shares) != 3:
+    quota = _check_shares(shares, "shares", func)
+    if len(quota) != 3:
         raise ParameterError(
             f"The 'shares' parameter of {func} must give 3 shares (platinum, gold, iron; lead is set by "
-            f"lead_below). Got {tuple(shares.tolist())} instead."
+            f"lead_below). Got {tuple(quota.tolist())} instead."
         )
     lead_below = check_number(lead_below, "lead_below", func=func)
     is_lead = p < lead_below
     codes = np.full(len(p), 3, dtype=int)
     if (~is_lead).any():
-        upper = pyramid(p[~is_lead], shares=shares, labels=PROFITABILITY_LABELS[:3], ties=ties)
+        upper = pyramid(p[~is_lead], shares=quota, labels=PROFITABILITY_LABELS[:3], ties=ties)
         codes[~is_lead.to_numpy()] = upper.cat.codes.to_numpy()
     tier = pd.Categorical.from_codes(codes, categories=list(PROFITABILITY_LABELS), ordered=True)
     return pd.Series(tier, index=p.index, name="tier")
 
 
-def tier_table(values, tiers, *, costs=None) -> pd.DataFrame:
-    """Each tier's share of the customers and of the value (and of the cost, when given).
+def tier_table(
+    values: Values, tiers: pd.Series | Sequence[str] | np.ndarray, *, costs: Values | None = None
+) -> pd.DataFrame:
+    r"""Each tier's share of the customers and of the value (and of the cost, when given).
 
     .. math::
 
-        \\text{share of customers}_j = \\frac{n_j}{n}, \\qquad
-        \\text{share of value}_j = \\frac{\\sum_{i \\in j} v_i}{\\sum_i v_i}
+        \text{share of customers}_j = \frac{n_j}{n}, \qquad
+        \text{share of value}_j = \frac{\sum_{i \in j} v_i}{\sum_i v_i}
 
     Parameters
     ----------
@@ -561,38 +598,51 @@ def tier_table(values, tiers, *, costs=None) -> pd.DataFrame:
 
 
 def value_potential(
-    current,
-    potential,
+    current: Values,
+    potential: Values,
     *,
     current_threshold: float | None = None,
     potential_threshold: float | None = None,
     strategies: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Quadrant of each customer in the current-value x potential-value matrix, with its strategy.
+    r"""Quadrant of each customer in the current-value x potential-value matrix, with its strategy.
 
     .. math::
 
-        \\text{quadrant}(i) = \\begin{cases}
-        \\text{platinum} & c_i > \\tau_c,\\ p_i > \\tau_p \\\\
-        \\text{gold}     & c_i > \\tau_c,\\ p_i \\le \\tau_p \\\\
-        \\text{iron}     & c_i \\le \\tau_c,\\ p_i > \\tau_p \\\\
-        \\text{lead}     & c_i \\le \\tau_c,\\ p_i \\le \\tau_p \\end{cases}
+        \text{quadrant}(i) = \begin{cases}
+        \text{platinum} & c_i > \tau_c,\ p_i > \tau_p \\
+        \text{gold}     & c_i > \tau_c,\ p_i \le \tau_p \\
+        \text{iron}     & c_i \le \tau_c,\ p_i > \tau_p \\
+        \text{lead}     & c_i \le \tau_c,\ p_i \le \tau_p \end{cases}
+        \qquad \tau = \operatorname{median}\{v_i : v_i > 0\}
 
-    "High" means **strictly above** the threshold: a value exactly at a threshold counts as low. The
-    thresholds default to the medians of ``current`` and ``potential``, so at most half the customers
-    are "high" on each axis -- also when many values tie at the median (e.g. the many customers with
-    no purchase in the last year, whose current value is 0: they are all low). The strategies come from :data:`QUADRANT_STRATEGIES`
-    (after Zeithaml, Rust and Lemon 2001): lead -- end the relationship; iron -- invest until trust
-    forms; gold -- keep at all costs; platinum -- main resources, one-to-one retention.
+    **The default rule.** "High" means strictly above the threshold, and each threshold defaults to the
+    **median of the positive values** of its axis (0 when no value is positive). A value of 0 -- a customer who
+    bought nothing in the last year has no current value, and in a long log that is most customers -- is always
+    low; among the customers who have some value, the better half is high. The plain median would put the
+    threshold *at* 0 as soon as half the values are 0, calling every customer with any value "high" and
+    drawing the iron and lead quadrants as a line on the axis. When no value ties at 0 the rule is close to the
+    median. Give ``current_threshold`` / ``potential_threshold`` (money) to set your own.
+
+    The axes are the kit's one definition of each value: ``current_value`` and ``potential_value`` of
+    :func:`crmlib.clv.value_components` (the present behaviour continued; what more engagement, cross-selling
+    and referrals could add). The strategies come from :data:`QUADRANT_STRATEGIES` (the course material):
+    lead -- end the relationship; iron -- invest until trust forms; gold -- keep at all costs; platinum --
+    main resources, one-to-one retention.
+
+    **Not the profitability pyramid.** The quadrants borrow the metal names of Zeithaml, Rust and Lemon's
+    (2001) profitability tiers (:func:`profitability_tiers`), because both decide how much of the firm's
+    resources a customer gets, from the most (platinum) to none (lead); but the pyramid ranks one axis, realised
+    profit, and the matrix crosses two, value now and room to grow. A customer can be gold here and iron there.
 
     Parameters
     ----------
     current : Series or array-like
-        Current value per customer (e.g. margin over the last year, money).
+        Current value per customer (money), e.g. ``value_components(tx)["current_value"]``.
     potential : Series or array-like
-        Potential value per customer, same index (e.g. a model-based CLV or growth estimate, money).
+        Potential value per customer, same index (money), e.g. ``value_components(tx)["potential_value"]``.
     current_threshold, potential_threshold : float, optional
-        "High" is strictly above these (money). Default: the median.
+        "High" is strictly above these (money). Default: the median of the positive values (see above).
     strategies : mapping, optional
         Quadrant name -> strategy text for all four quadrants. Default :data:`QUADRANT_STRATEGIES`.
 
@@ -601,13 +651,22 @@ def value_potential(
     DataFrame
         Same index as ``current``; columns ``current``, ``potential``, ``current_level``,
         ``potential_level`` ("low"/"high"), ``quadrant`` (categorical platinum, gold, iron, lead) and
-        ``strategy``. ``frame.attrs`` holds the thresholds used.
+        ``strategy``. ``frame.attrs`` holds the thresholds used and the rule (``threshold_rule``).
+
+    References
+    ----------
+    Zeithaml, V. A., Rust, R. T. and Lemon, K. N. (2001). The customer pyramid: creating and serving profitable
+    customers. *California Management Review* 43(4), 118-142 (the names); the matrix and its strategies follow
+    the course material.
 
     Examples
     --------
     >>> vp = value_potential([10, 10, 1, 5], [5, 1, 5, 3], current_threshold=5, potential_threshold=3)
     >>> vp["quadrant"].tolist()
     ['platinum', 'gold', 'iron', 'lead']
+    >>> vp = value_potential([0, 0, 0, 0, 2, 4, 6, 8], [1, 9, 1, 9, 1, 9, 1, 9])
+    >>> vp.attrs["current_threshold"], vp["quadrant"].tolist()
+    (5.0, ['lead', 'iron', 'lead', 'iron', 'lead', 'iron', 'gold', 'platinum'])
     """
     func = "value_potential"
     c = _as_series(current, "current", func)
@@ -630,9 +689,13 @@ def value_potential(
         p = p.set_axis(c.index)
     if len(c) == 0:
         raise ParameterError(f"The 'current' parameter of {func} is empty; it needs at least one customer.")
-    tc = float(c.median()) if current_threshold is None else check_number(current_threshold, "current_threshold", func=func)
+    tc = (
+        _positive_median(c)
+        if current_threshold is None
+        else check_number(current_threshold, "current_threshold", func=func)
+    )
     tp = (
-        float(p.median())
+        _positive_median(p)
         if potential_threshold is None
         else check_number(potential_threshold, "potential_threshold", func=func)
     )
@@ -659,6 +722,10 @@ def value_potential(
     out["strategy"] = out["quadrant"].map(strategies).astype(str)
     out.attrs["current_threshold"] = tc
     out.attrs["potential_threshold"] = tp
+    out.attrs["threshold_rule"] = {
+        name: ("given" if given is not None else "median of the positive values")
+        for name, given in (("current", current_threshold), ("potential", potential_threshold))
+    }
     return out
 
 
@@ -675,7 +742,7 @@ def migration_matrix(
     new_label: str = "new",
     gone_label: str = "gone",
 ) -> pd.DataFrame:
-    """Tier migration between two periods: how many customers moved from each tier to each other tier.
+    r"""Tier migration between two periods: how many customers moved from each tier to each other tier.
 
     Rows are the tiers of the first period plus ``new`` (customers only in ``after``); columns are the
     tiers of the second period plus ``gone`` (customers only in ``before``, e.g. no purchase in the
@@ -684,7 +751,7 @@ def migration_matrix(
 
     .. math::
 
-        P_{jk} = \\frac{n_{jk}}{\\sum_{k'} n_{jk'}}
+        P_{jk} = \frac{n_{jk}}{\sum_{k'} n_{jk'}}
 
     an estimate of the probability that a customer of tier :math:`j` is in tier :math:`k` a period
     later (a first-order Markov view of customer migration, Pfeifer and Carraway 2000).
@@ -765,22 +832,22 @@ def service_levels(
     retention_change: Mapping[str, float] | None = None,
     spend_change: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """What a change of service level per tier does to profit now and to the value of the tier.
+    r"""What a change of service level per tier does to profit now and to the value of the tier.
 
     ``economics`` gives, per tier, the number of customers and per customer and year the revenue,
     the cost to serve and the retention rate. The margin per customer and year is
 
     .. math::
 
-        m = \\mu R - C
+        m = \mu R - C
 
-    (:math:`\\mu` the gross margin rate, :math:`R` the revenue, :math:`C` the cost to serve), and the
+    (:math:`\mu` the gross margin rate, :math:`R` the revenue, :math:`C` the cost to serve), and the
     value of a customer today, with this year's margin plus the retained, discounted margins of the
     following years (Gupta and Lehmann 2003, with margins constant)
 
     .. math::
 
-        V = m + \\frac{m\\, r}{1 + i - r} = m \\frac{1 + i}{1 + i - r}
+        V = m + \frac{m\, r}{1 + i - r} = m \frac{1 + i}{1 + i - r}
 
     A service change for a tier is given by its **stated assumptions**: the relative change of the
     cost to serve (``cost_change``, e.g. ``+0.30`` = 30% more), the change of retention in points
@@ -819,7 +886,9 @@ def service_levels(
     """
     func = "service_levels"
     if not isinstance(economics, pd.DataFrame):
-        raise ParameterError(f"The 'economics' parameter of {func} must be a DataFrame. Got {type(economics).__name__}.")
+        raise ParameterError(
+            f"The 'economics' parameter of {func} must be a DataFrame. Got {type(economics).__name__}."
+        )
     needed = ["customers", "revenue", "cost_to_serve", "retention"]
     missing = [c for c in needed if c not in economics.columns]
     if missing:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlib import clv
+from crmlib import clv, tiers
 from crmlib.data import DataError
 from crmlib.params import ParameterError
-
 
 # ---------------------------------------------------------------------------------------------- npv
 
@@ -40,7 +38,10 @@ def test_npv_rows_of_a_matrix():
 
 
 def test_npv_errors():
-    with pytest.raises(ParameterError, match=r"'rate' parameter of npv must be a number in \[0, 1\)\. Got 10 instead\. Rates are shares"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'rate' parameter of npv must be a number in \[0, 1\)\. Got 10 instead\. Rates are shares",
+    ):
         clv.npv([100], 10)
     with pytest.raises(ParameterError, match=r"'rate' parameter of npv .* Got -0.1 instead"):
         clv.npv([100], -0.1)
@@ -94,24 +95,37 @@ def test_edge_retentions():
 
 
 def test_retention_clv_errors():
-    with pytest.raises(ParameterError, match=r"'retention' parameter of retention_clv must be a number in \[0, 1\]\. Got 1.2"):
+    with pytest.raises(
+        ParameterError, match=r"'retention' parameter of retention_clv must be a number in \[0, 1\]\. Got 1.2"
+    ):
         clv.retention_clv(100, 1.2, 0.1)
-    with pytest.raises(ParameterError, match=r"'discount_rate' parameter of retention_clv must be a number in \[0, 1\)\. Got 1.5 instead"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'discount_rate' parameter of retention_clv must be a number in \[0, 1\)\. Got 1.5 instead",
+    ):
         clv.retention_clv(100, 0.8, 1.5)
     with pytest.raises(ParameterError, match=r"'discount_rate' .* Got -0.05 instead"):
         clv.retention_clv(100, 0.8, -0.05)
-    with pytest.raises(ParameterError, match=r"needs retention below 1 \+ discount_rate.*Got retention=1, discount_rate=0\b"):
+    with pytest.raises(
+        ParameterError, match=r"needs retention below 1 \+ discount_rate.*Got retention=1, discount_rate=0\b"
+    ):
         clv.retention_clv(100, 1.0, 0.0)
-    with pytest.raises(ParameterError, match=r"retention times \(1 \+ growth\) = 1.05 below 1 \+ discount_rate.*growth=0.05"):
+    with pytest.raises(
+        ParameterError, match=r"retention times \(1 \+ growth\) = 1.05 below 1 \+ discount_rate.*growth=0.05"
+    ):
         clv.retention_clv(100, 1.0, 0.02, growth=0.05)
     for bad in (0, -3, 2.5):
-        with pytest.raises(ParameterError, match=rf"'horizon' parameter of retention_clv must be an integer in \[1, inf\)\. Got {bad}"):
+        with pytest.raises(
+            ParameterError, match=rf"'horizon' parameter of retention_clv must be an integer in \[1, inf\)\. Got {bad}"
+        ):
             clv.retention_clv(100, 0.8, 0.1, horizon=bad)
     with pytest.raises(ParameterError, match=r"has 3 margins per period but horizon=5"):
         clv.retention_clv([1, 2, 3], 0.8, 0.1, horizon=5)
     with pytest.raises(ParameterError, match=r"'margin' parameter of retention_clv must be a number"):
         clv.retention_clv("100", 0.8, 0.1)
-    with pytest.raises(ParameterError, match=r"'first_margin' parameter of retention_clv must be one of 'after_one_period', 'now'"):
+    with pytest.raises(
+        ParameterError, match=r"'first_margin' parameter of retention_clv must be one of 'after_one_period', 'now'"
+    ):
         clv.retention_clv(100, 0.8, 0.1, first_margin="start")
 
 
@@ -171,7 +185,9 @@ def test_convert_rate_hand_values():
     assert clv.convert_rate(0.99, "W", "Y", kind="retention") == pytest.approx(0.99 ** (365.25 / 7))
     with pytest.raises(ParameterError, match=r"'to_period' parameter of convert_rate must be one of 'D'"):
         clv.convert_rate(0.1, "Y", "quarter")
-    with pytest.raises(ParameterError, match=r"'rate' parameter of convert_rate must be a number in \[0, 1\]\. Got 1.1"):
+    with pytest.raises(
+        ParameterError, match=r"'rate' parameter of convert_rate must be a number in \[0, 1\]\. Got 1.1"
+    ):
         clv.convert_rate(1.1, "M", "Y", kind="retention")
 
 
@@ -186,7 +202,9 @@ def test_monthly_and_yearly_clv_agree_after_conversion():
     # yearly rates from convert_rate, reproduces the monthly value.
     r_y = clv.convert_rate(0.98, "M", "Y", kind="retention")
     i_y = clv.convert_rate(0.01, "M", "Y")
-    within = sum(10 * 0.98**k * 1.01 ** (12 - k) for k in range(1, 13)) / r_y  # value at year end, per survivor at year end
+    within = (
+        sum(10 * 0.98**k * 1.01 ** (12 - k) for k in range(1, 13)) / r_y
+    )  # value at year end, per survivor at year end
     yearly = clv.retention_clv(within, r_y, i_y, horizon=5)
     assert yearly == pytest.approx(monthly, rel=1e-12)
 
@@ -200,7 +218,9 @@ def test_unconverted_rates_give_a_wrong_answer():
 def test_expected_lifetime():
     assert clv.expected_lifetime(0.8) == pytest.approx(5.0)
     assert clv.expected_lifetime(0.0) == 1.0
-    with pytest.raises(ParameterError, match=r"'retention' parameter of expected_lifetime must be a number in \[0, 1\)\. Got 1 instead"):
+    with pytest.raises(
+        ParameterError, match=r"'retention' parameter of expected_lifetime must be a number in \[0, 1\)\. Got 1 instead"
+    ):
         clv.expected_lifetime(1)
 
 
@@ -237,7 +257,10 @@ def test_value_at_acquisition_and_break_even():
     assert clv.break_even_period(100, 0.8, 0.1, 500) is None  # CLV 366.67 never covers 500
     table = clv.cumulative_profit(100, 0.8, 0.1, 150, horizon=3)
     assert table["profit"].round(2).tolist() == [-50.0, 22.73, 75.62]
-    with pytest.raises(ParameterError, match=r"'acquisition_cost' parameter of value_at_acquisition must be a number in \[0, inf\)\. Got -1"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'acquisition_cost' parameter of value_at_acquisition must be a number in \[0, inf\)\. Got -1",
+    ):
         clv.value_at_acquisition(100, 0.8, 0.1, -1)
 
 
@@ -255,17 +278,25 @@ def test_customer_equity_total_and_by_group():
     assert table["share"].sum() == pytest.approx(1.0)
     # horizon and first margin now agree with retention_clv
     total = clv.customer_equity(base, margin="m", retention="r", discount_rate=0.1, horizon=3, first_margin="now")
-    expected = 2 * clv.retention_clv(100, 0.8, 0.1, horizon=3, first_margin="now") + clv.retention_clv(50, 0.5, 0.1, horizon=3, first_margin="now")
+    expected = 2 * clv.retention_clv(100, 0.8, 0.1, horizon=3, first_margin="now") + clv.retention_clv(
+        50, 0.5, 0.1, horizon=3, first_margin="now"
+    )
     assert total == pytest.approx(expected)
     assert clv.customer_equity(base, margin="m", retention=0.5, discount_rate=0.1) == pytest.approx(250 * 0.5 / 0.6)
 
 
 def test_customer_equity_errors():
     base = pd.DataFrame({"margin": [100.0, np.nan], "retention": [0.8, 1.3]})
-    with pytest.raises(DataError, match=r"the margin column 'margin' is missing or not a number in 1 rows \(first rows: \[1\]\)"):
+    with pytest.raises(
+        DataError, match=r"the margin column 'margin' is missing or not a number in 1 rows \(first rows: \[1\]\)"
+    ):
         clv.customer_equity(base)
     base["margin"] = 1.0
-    with pytest.raises(ParameterError, match=r"retention column 'retention' of customer_equity must hold rates in \[0, 1\]; 1 rows are outside \(first rows: \[1\], values \[1.3\]\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"retention column 'retention' of customer_equity must hold rates in \[0, 1\]; 1 rows are "
+        r"outside \(first rows: \[1\], values \[1.3\]\)",
+    ):
         clv.customer_equity(base)
     with pytest.raises(DataError, match=r"the retention column 'keep' is not in the table"):
         clv.customer_equity(base, retention="keep")
@@ -274,16 +305,22 @@ def test_customer_equity_errors():
 
 
 def _log(rows):
-    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"]).assign(
+        date=lambda f: pd.to_datetime(f["date"])
+    )
 
 
 def test_estimate_retention_by_hand():
     tx = _log(
         [
-            ("a", "2021-01-01", 10), ("a", "2022-02-01", 10), ("a", "2023-02-01", 10),  # active 3 years
-            ("b", "2021-03-01", 20), ("b", "2022-03-01", 20),  # active years 1, 2
+            ("a", "2021-01-01", 10),
+            ("a", "2022-02-01", 10),
+            ("a", "2023-02-01", 10),  # active 3 years
+            ("b", "2021-03-01", 20),
+            ("b", "2022-03-01", 20),  # active years 1, 2
             ("c", "2021-04-01", 30),  # year 1 only
-            ("d", "2022-05-01", 40), ("d", "2022-06-01", 40),  # year 2 only, two purchases
+            ("d", "2022-05-01", 40),
+            ("d", "2022-06-01", 40),  # year 2 only, two purchases
             ("e", "2023-07-01", 50),  # new in year 3
         ]
     )
@@ -309,16 +346,22 @@ def test_estimate_retention_by_hand():
 def test_equity_by_group_by_hand():
     tx = _log(
         [
-            ("a", "2021-01-01", 10), ("a", "2022-02-01", 10), ("a", "2023-02-01", 10),
-            ("b", "2021-03-01", 20), ("b", "2022-03-01", 20),
+            ("a", "2021-01-01", 10),
+            ("a", "2022-02-01", 10),
+            ("a", "2023-02-01", 10),
+            ("b", "2021-03-01", 20),
+            ("b", "2022-03-01", 20),
             ("c", "2021-04-01", 30),
-            ("d", "2022-05-01", 40), ("d", "2022-06-01", 40),
+            ("d", "2022-05-01", 40),
+            ("d", "2022-06-01", 40),
             ("e", "2023-07-01", 50),
         ]
     )
     groups = pd.Series({"a": "web", "b": "web", "c": "store", "d": "store", "e": "store"}, name="channel")
     cost = pd.Series({"a": 10.0, "b": 20.0, "c": 5.0, "d": 5.0, "e": 8.0})
-    out = clv.equity_by_group(tx, groups, margin_rate=0.5, discount_rate=0.1, acquisition_cost=cost, observation_end="2023-12-31")
+    out = clv.equity_by_group(
+        tx, groups, margin_rate=0.5, discount_rate=0.1, acquisition_cost=cost, observation_end="2023-12-31"
+    )
     # web: retention 3/4 ; revenue per active customer-year (10+10+10+20+20)/5 = 14 -> margin 7
     # CLV = 7 * 0.75 / (1.1 - 0.75) = 15 ; current customers {a} -> equity 15
     assert out.loc["web", "margin"] == pytest.approx(7.0)
@@ -332,7 +375,9 @@ def test_equity_by_group_by_hand():
     with pytest.raises(ParameterError, match=r"'acquisition_cost' parameter of equity_by_group must be a Series"):
         clv.equity_by_group(tx, groups, acquisition_cost=5.0, observation_end="2023-12-31")
     # Monthly periods: retention 0.75**(1/12) per month, margin 7/12 per month, 1.1**(1/12) - 1 per month.
-    monthly = clv.equity_by_group(tx, groups, margin_rate=0.5, discount_rate=0.1, unit="M", observation_end="2023-12-31")
+    monthly = clv.equity_by_group(
+        tx, groups, margin_rate=0.5, discount_rate=0.1, unit="M", observation_end="2023-12-31"
+    )
     r_m, i_m = 0.75 ** (1 / 12), 1.1 ** (1 / 12) - 1
     assert monthly.loc["web", "retention"] == pytest.approx(r_m)
     assert monthly.loc["web", "clv"] == pytest.approx(7 / 12 * r_m / (1 + i_m - r_m))
@@ -366,7 +411,9 @@ def test_profit_over_time_follows_its_stated_assumptions():
     assert table.sum(axis=1).loc[5] == 216.0
     custom = clv.profit_over_time(2, assumptions={"referrals": 0.0}, acquisition_cost=80)
     assert custom.loc[0, "base_profit"] == -80 and custom.loc[2, "referrals"] == 0.0
-    with pytest.raises(ParameterError, match=r"'assumptions key' parameter of profit_over_time must be one of 'base_profit'"):
+    with pytest.raises(
+        ParameterError, match=r"'assumptions key' parameter of profit_over_time must be one of 'base_profit'"
+    ):
         clv.profit_over_time(3, assumptions={"loyalty": 5})
 
 
@@ -375,7 +422,14 @@ def test_profit_over_time_follows_its_stated_assumptions():
 
 def test_customer_value_measures_by_hand():
     tx = _log([("a", "2024-01-01", 60), ("a", "2024-01-01", 40), ("a", "2024-07-01", 50), ("b", "2024-03-01", 80)])
-    m = clv.customer_value_measures(tx, margin_rate=0.5, cost_per_purchase=10, acquisition_cost=pd.Series({"a": 5.0, "b": 0.0}), observation_end="2024-12-31", unit="D")
+    m = clv.customer_value_measures(
+        tx,
+        margin_rate=0.5,
+        cost_per_purchase=10,
+        acquisition_cost=pd.Series({"a": 5.0, "b": 0.0}),
+        observation_end="2024-12-31",
+        unit="D",
+    )
     # a: two purchase days (same-day rows add up), revenue 150, mean 75 per day
     assert m.loc["a", "purchases"] == 2 and m.loc["a", "purchase_amount"] == 75.0
     # net: 150 * 0.5 - 2 * 10 - 5 = 50 ; b: 80 * 0.5 - 10 = 30
@@ -387,29 +441,146 @@ def test_customer_value_measures_by_hand():
     assert m.loc["b", "days_since_last"] == 305
     with pytest.raises(DataError, match=r"acquisition_cost has no value for 1 customers of the log \(first: \['b'\]\)"):
         clv.customer_value_measures(tx, acquisition_cost=pd.Series({"a": 5.0}))
-    with pytest.raises(ParameterError, match=r"'margin_rate' parameter of customer_value_measures must be a number in \[0, 1\]\. Got 30"):
+    with pytest.raises(
+        ParameterError,
+        match=r"'margin_rate' parameter of customer_value_measures must be a number in \[0, 1\]\. Got 30",
+    ):
         clv.customer_value_measures(tx, margin_rate=30)
 
 
 def test_value_components_by_hand():
-    tx = _log([("a", "2023-01-01", 100), ("a", "2024-06-01", 200), ("b", "2023-03-01", 80)])
-    out = clv.value_components(tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, observation_end="2024-12-31",
-                               assumptions={"wallet_share": 0.4, "target_share": 0.6, "cross_sell_uplift": 0.0, "referral_uplift": 0.1})
-    # a: historical 300 * 0.5 = 150; run rate (last 365 days) 200 * 0.5 = 100
-    # current = 100/1.1 + 100/1.21 = 173.5537 ; potential = current * (0.6/0.4 - 1 + 0 + 0.1) = 0.6 * current
+    tx = _log(
+        [
+            ("a", "2023-01-01", 100),
+            ("a", "2024-06-01", 200),
+            ("b", "2023-03-01", 80),
+            ("c", "2024-11-01", 30),
+            ("c", "2024-12-01", 30),
+            ("c", "2024-12-15", 30),
+        ]
+    )
+    out = clv.value_components(
+        tx,
+        margin_rate=0.5,
+        discount_rate=0.1,
+        horizon_years=2,
+        observation_end="2024-12-31",
+        assumptions={"cross_sell_uplift": 0.0, "referral_uplift": 0.1},
+    )
+    d = 1 / 1.1 + 1 / 1.21  # two years, retention 1, 10% a year
+    # the reachable pace: median purchase days of the last year among its buyers (a: 1, c: 3) = 2
+    assert out.attrs["reachable_frequency"] == 2.0 and out.attrs["factor"] == pytest.approx(d)
+    # a: historical 300 * 0.5 = 150; last year 200 -> run rate 100, current 100 d
     assert out.loc["a", "historical_value"] == 150
-    assert out.loc["a", "current_value"] == pytest.approx(173.5537, abs=1e-4)
-    assert out.loc["a", "potential_value"] == pytest.approx(0.6 * 173.5537, abs=1e-4)
-    assert out.loc["b", "current_value"] == 0.0  # nothing bought in the last year
-    assert out.loc["b", "lifetime_value"] == 40.0
-    prudent = clv.value_components(tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, retention=0.5, observation_end="2024-12-31")
+    assert out.loc["a", "run_rate"] == 100
+    assert out.loc["a", "current_value"] == pytest.approx(100 * d)
+    # a reaches max(best year 200, 150 per purchase day x 2) = 300: potential d * 0.5 * ((300 - 200) + 0.1 * 300)
+    assert out.loc["a", "reachable_rate"] == 150
+    assert out.loc["a", "potential_value"] == pytest.approx(d * 0.5 * (100 + 30))
+    # b: nothing in the last year -> no current value; reachable 80 x 2 = 160 -> potential d * 0.5 * (160 + 16)
+    assert out.loc["b", "current_value"] == 0.0
+    assert out.loc["b", "potential_value"] == pytest.approx(d * 0.5 * 176)
+    # c buys above the reachable pace (90 a year > 30 x 2): only the uplift, d * 0.5 * 0.1 * 90
+    assert out.loc["c", "potential_value"] == pytest.approx(d * 0.5 * 9)
+    assert out.loc["b", "lifetime_value"] == pytest.approx(40 + d * 0.5 * 176)
+    # current value does not depend on the potential assumptions; potential does not shrink with current value
+    prudent = clv.value_components(
+        tx, margin_rate=0.5, discount_rate=0.1, horizon_years=2, retention=0.5, observation_end="2024-12-31"
+    )
     assert prudent.loc["a", "current_value"] == pytest.approx(100 * 0.5 / 1.1 + 100 * 0.25 / 1.21)
-    shares = pd.Series({"a": 0.25, "b": 1.0})
-    by_share = clv.value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=1, observation_end="2024-12-31",
-                                    assumptions={"wallet_share": shares, "cross_sell_uplift": 0, "referral_uplift": 0})
-    assert by_share.loc["a", "potential_value"] == pytest.approx(100 * (0.6 / 0.25 - 1))
-    with pytest.raises(ParameterError, match=r"'horizon_years' parameter of value_components must be an integer"):
+    # no horizon: the Gupta-Lehmann multiplier r / (1 + i - r); a fractional horizon uses the same closed form
+    forever = clv.value_components(
+        tx, margin_rate=0.5, discount_rate=0.1, horizon_years=None, retention=0.8, observation_end="2024-12-31"
+    )
+    assert forever.loc["a", "current_value"] == pytest.approx(100 * 0.8 / 0.3)
+    half = clv.value_components(tx, margin_rate=0.5, discount_rate=0.0, horizon_years=1.5, observation_end="2024-12-31")
+    assert half.loc["a", "current_value"] == pytest.approx(150)
+    # the reachable level given per customer (e.g. wallet x reachable share from a survey) replaces the proxy
+    own = clv.value_components(
+        tx,
+        margin_rate=0.5,
+        discount_rate=0.0,
+        horizon_years=1,
+        observation_end="2024-12-31",
+        reachable=pd.Series({"a": 400.0, "b": 0.0, "c": 90.0}),
+        assumptions={"cross_sell_uplift": 0, "referral_uplift": 0},
+    )
+    assert own["potential_value"].tolist() == pytest.approx([100.0, 0.0, 0.0])
+    # one margin rate per customer
+    rates = pd.Series({"a": 0.2, "b": 0.5, "c": 0.5})
+    mixed = clv.value_components(tx, margin_rate=rates, observation_end="2024-12-31")
+    assert mixed.loc["a", "historical_value"] == pytest.approx(60)
+    with pytest.raises(ParameterError, match=r"'horizon_years' parameter of value_components must be a number in \(0,"):
         clv.value_components(tx, horizon_years=0)
+    with pytest.raises(ParameterError, match=r"value_components with no horizon needs retention"):
+        clv.value_components(tx, horizon_years=None, retention=1.0, discount_rate=0.0)
+    with pytest.raises(ParameterError, match=r"'margin_rate' parameter of value_components must hold shares in \["):
+        clv.value_components(tx, margin_rate=pd.Series({"a": 30.0, "b": 0.3, "c": 0.3}))
+    with pytest.raises(DataError, match=r"margin_rate has no value for 1 customers"):
+        clv.value_components(tx, margin_rate=pd.Series({"a": 0.3, "b": 0.3}))
+    with pytest.raises(ParameterError, match=r"'assumptions key' parameter of value_components must be one of"):
+        clv.value_components(tx, assumptions={"wallet_share": 0.5})
+
+
+def test_value_components_split_stays_meaningful_when_current_values_tie_at_zero():
+    # Six customers idle for a year and five active: the plain median of current value is 0.
+    rows = [(f"idle{k}", "2022-06-01", 20.0 * (k + 1)) for k in range(6)]
+    rows += [
+        ("big", "2024-10-01", 90.0),
+        ("steady", "2024-03-01", 20.0),
+        ("steady", "2024-09-01", 20.0),
+        ("steady", "2024-12-01", 20.0),
+        ("small", "2024-08-01", 10.0),
+        ("pair", "2024-02-01", 15.0),
+        ("pair", "2024-05-01", 15.0),
+        ("pair2", "2024-04-01", 25.0),
+        ("pair2", "2024-07-01", 25.0),
+    ]
+    values = clv.value_components(_log(rows), observation_end="2024-12-31")
+    assert values["current_value"].median() == 0
+    # reachable pace: the median purchase days of last year's buyers (1, 3, 1, 2, 2) = 2 a year
+    assert values.attrs["reachable_frequency"] == 2
+    vp = tiers.value_potential(values["current_value"], values["potential_value"])
+    quadrant = vp["quadrant"].astype(str).to_dict()
+    # active customers are split by value among themselves; the idle ones are low now, their potential varies
+    assert quadrant["big"] == "platinum"  # a large order once a year: much room to buy more often
+    assert quadrant["steady"] == "gold"  # buys at the reachable pace already: little room
+    assert quadrant["small"] == "lead"
+    assert {quadrant[f"idle{k}"] for k in range(6)} == {"iron", "lead"}
+
+
+def test_customer_profit_is_the_one_profit_measure():
+    tx = _log([("a", "2024-01-01", 60), ("a", "2024-01-01", 40), ("a", "2024-07-01", 50), ("b", "2024-03-01", 80)])
+    profit = clv.customer_profit(
+        tx,
+        margin_rate=pd.Series({"a": 0.5, "b": 0.25}),
+        cost_per_purchase=10,
+        service_cost=pd.Series({"a": 0.0, "b": 15.0}),
+    )
+    # a: 150 * 0.5 - 2 purchase days * 10 = 55 ; b: 80 * 0.25 - 10 - 15 = -5 (a lead customer)
+    assert profit.to_dict() == {"a": 55.0, "b": -5.0} and profit.name == "profit"
+    acquisition = pd.Series({"a": 5.0, "b": 0.0})
+    since = clv.customer_profit(tx, margin_rate=0.5, cost_per_purchase=10, acquisition_cost=acquisition)
+    assert since["a"] == 50.0
+    # a period: purchases after start only
+    recent = clv.customer_profit(tx, margin_rate=0.5, start="2024-06-30")
+    assert recent.to_dict() == {"a": 25.0}
+    # customer_value_measures' net contribution is the same measure, since acquisition
+    m = clv.customer_value_measures(tx, margin_rate=0.5, cost_per_purchase=10, acquisition_cost=acquisition)
+    assert m["net_contribution"].to_dict() == {"a": 50.0, "b": 30.0}
+    with pytest.raises(ParameterError, match=r"'cost_per_purchase' parameter of customer_profit must be a number in"):
+        clv.customer_profit(tx, cost_per_purchase=-1)
+    with pytest.raises(DataError, match=r"customer_profit: service_cost has no value for 1 customers"):
+        clv.customer_profit(tx, service_cost=pd.Series({"a": 1.0}))
+
+
+def test_customer_equity_sums_given_clvs():
+    base = pd.DataFrame({"clv": [10.0, 5.0, 2.5], "ch": ["x", "y", "x"]})
+    assert clv.customer_equity(base, clv="clv") == 17.5
+    table = clv.customer_equity(base, clv="clv", by="ch")
+    assert table.loc["x", "equity"] == 12.5 and table.loc["x", "customers"] == 2
+    with pytest.raises(DataError, match=r"the clv column 'value' is not in the table"):
+        clv.customer_equity(base, clv="value")
 
 
 def test_functions_do_not_touch_the_callers_frame():

@@ -11,6 +11,8 @@ import pytest
 from scipy import integrate, special, stats
 
 import crmlib.datasets as ds
+from crmlib import churn, clv, lifecycle, tiers
+from crmlib.models import BetaGeo, GammaGamma, ParetoNBD
 from crmlib.params import ParameterError
 from crmlib.rfm import summarize
 
@@ -53,7 +55,9 @@ def test_same_day_purchases_exist_and_are_separate_rows(big_retail):
     assert tx.duplicated(["customer_id", "date"]).any()
     # true_purchases counts every drawn purchase: exactly the number of rows per customer
     rows = tx.groupby("customer_id").size()
-    assert (rows.reindex(big_retail.customers["customer_id"]).to_numpy() == big_retail.customers["true_purchases"]).all()
+    assert (
+        rows.reindex(big_retail.customers["customer_id"]).to_numpy() == big_retail.customers["true_purchases"]
+    ).all()
 
 
 def test_signup_is_first_purchase_and_cohorts_cover_the_window():
@@ -61,14 +65,23 @@ def test_signup_is_first_purchase_and_cohorts_cover_the_window():
     customers = ds.load_customers().set_index("customer_id")
     first = tx.groupby("customer_id")["date"].min()
     assert (first == customers["signup_date"]).all()
+    # continuous acquisition: new customers in every month from 2021-01 to 2025-06 (54 cohorts, >= 24)
     months = customers["signup_date"].dt.to_period("M").value_counts().sort_index()
-    assert list(months.index.astype(str)) == [f"2023-{m:02d}" for m in range(1, 13)]
-    # uniform acquisition over 365 days: each month gets days_in_month/365 of 5000 (± 4 sd)
-    days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-    expected = 5000 * days / 365
-    sd = np.sqrt(5000 * days / 365 * (1 - days / 365))
-    assert np.all(np.abs(months.to_numpy() - expected) < 4 * sd)
-    assert tx["date"].max() <= pd.Timestamp("2025-06-30")
+    expected_months = pd.period_range("2021-01", "2025-06", freq="M")
+    assert list(months.index) == list(expected_months) and len(months) >= 24
+    # each month's count is the multinomial count of the stated weights: days x seasonality x growth (4 sd)
+    prm = customers.attrs["true_params"]
+    days = pd.date_range(prm["start"], prm["acquisition_end"], freq="D")
+    years = (days - days[0]).days.to_numpy() / 365.25
+    weight = np.asarray(prm["seasonality"])[days.month - 1] * (1 + prm["growth"]) ** years
+    share = pd.Series(weight, index=days.to_period("M")).groupby(level=0).sum() / weight.sum()
+    n = len(customers)
+    sd = np.sqrt(n * share * (1 - share))
+    assert np.all(np.abs(months.to_numpy() - n * share.to_numpy()) < 4 * sd.to_numpy())
+    # seasonality and growth show: the year-end months of the last full year bring the most new customers
+    assert months[pd.Period("2024-12")] > 1.3 * months[pd.Period("2024-02")]
+    assert months[pd.Period("2024-11")] > months[pd.Period("2021-11")]
+    assert tx["date"].max() == pd.Timestamp("2025-06-30")
 
 
 def test_zero_repeat_share_matches_bgnbd_closed_form(big_retail):
@@ -111,7 +124,9 @@ def test_mean_repeat_purchases_match_bgnbd_expectation(big_retail):
     prm = big_retail.params
     r, alpha, a, b = prm["r"], prm["alpha"], prm["a"], prm["b"]
     t = (big_retail.truth["T"].to_numpy() + 0.5) / 7
-    expected = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    expected = (
+        (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    )
     x = big_retail.customers["true_purchases"].to_numpy() - 1
     assert abs(x.mean() - expected.mean()) < 4 * x.std() / np.sqrt(len(x))
 
@@ -140,17 +155,24 @@ def test_latent_draws_match_their_distributions(big_retail):
     assert stats.kstest(c["true_nu"], stats.gamma(prm["q"], scale=1 / prm["v"]).cdf).pvalue > 1e-4
 
 
-def test_channel_costs_and_independence(big_retail):
+def test_channels_differ_in_cost_and_quality_while_the_pool_keeps_the_stated_laws(big_retail):
     c = big_retail.customers
     costs = c.groupby("channel")["acquisition_cost"].unique()
     assert {k: float(v[0]) for k, v in costs.items()} == {k: v["cost"] for k, v in ds.DEFAULT_CHANNELS.items()}
+    # the tilt is calibrated so that each channel still brings its stated share of the customers
     shares = c["channel"].value_counts(normalize=True)
     for name, spec in ds.DEFAULT_CHANNELS.items():
         assert abs(shares[name] - spec["share"]) < 4 * np.sqrt(spec["share"] * (1 - spec["share"]) / len(c))
-    # behaviour does not depend on channel: mean lambda by channel within sampling noise
-    sd = stats.gamma(big_retail.params["r"], scale=1 / big_retail.params["alpha"]).std()
-    means = c.groupby("channel")["true_lambda"].agg(["mean", "size"])
-    assert np.all(np.abs(means["mean"] - 0.0625) < 5 * sd / np.sqrt(means["size"]))
+    # the quality score is N(0, 1) over the pool, and channels are ordered by their stated quality tilt
+    assert stats.kstest(c["true_quality"], "norm").pvalue > 1e-4
+    by_quality = c.groupby("channel")["true_quality"].mean().sort_values()
+    stated = sorted(ds.DEFAULT_CHANNELS, key=lambda k: ds.DEFAULT_CHANNELS[k]["quality"])
+    assert list(by_quality.index) == stated
+    # better channels bring customers who buy more often and drop out less (social vs referral)
+    means = c.groupby("channel")[["true_lambda", "true_p", "true_mean_spend"]].mean()
+    assert means.loc["referral", "true_lambda"] > 1.5 * means.loc["social", "true_lambda"]
+    assert means.loc["referral", "true_p"] < means.loc["social", "true_p"]
+    assert means.loc["referral", "true_mean_spend"] > means.loc["social", "true_mean_spend"]
 
 
 def test_make_retail_is_deterministic_by_seed():
@@ -176,16 +198,263 @@ def test_make_retail_attrs_and_amounts():
     [
         ({"n_customers": 0}, r"The 'n_customers' parameter of make_retail must be an integer in \[1, inf\)\. Got 0"),
         ({"r": -1.0}, r"The 'r' parameter of make_retail must be a number in \(0, inf\)\. Got -1.0"),
-        ({"acquisition_end": "2022-01-01"}, r"'acquisition_end' parameter of make_retail must not come before start \(2023-01-01\)"),
-        ({"observation_end": "2023-06-01"}, r"'observation_end' parameter of make_retail must come after acquisition_end"),
+        (
+            {"acquisition_end": "2022-01-01"},
+            r"'acquisition_end' parameter of make_retail must not come before start \(2023-01-01\)",
+        ),
+        (
+            {"observation_end": "2023-06-01"},
+            r"'observation_end' parameter of make_retail must not come before acquisition_end",
+        ),
+        ({"dropout": "never"}, r"The 'dropout' parameter of make_retail must be one of"),
+        ({"seasonality": [1.0, 2.0]}, r"'seasonality' parameter of make_retail must give 12 relative volumes"),
+        ({"economics": {"margin": 0.3}}, r"'economics' parameter of make_retail has unknown keys \['margin'\]"),
+        (
+            {"churn_study": True, "start": "2024-01-01", "acquisition_end": "2024-06-30"},
+            r"'churn_study' parameter of make_retail needs a log of more than two years",
+        ),
         ({"regions": {"North": 0.5}}, r"'regions' parameter of make_retail must give shares .* add up to 1"),
-        ({"channels": {"web": {"share": 1.0}}}, r"'channels' parameter of make_retail must be a dict \{name: \{'share': s, 'cost': c\}\}"),
-        ({"channels": {"web": {"share": 1.0, "cost": -5}}}, r"The \"channels\['web'\]\['cost'\]\" parameter of make_retail must be a number in \[0, inf\)"),
+        (
+            {"channels": {"web": {"share": 1.0}}},
+            r"'channels' parameter of make_retail must be a dict \{name: \{'share': s, 'cost': c\}\}",
+        ),
+        (
+            {"channels": {"web": {"share": 1.0, "cost": -5}}},
+            r"The \"channels\['web'\]\['cost'\]\" parameter of make_retail must be a number in \[0, inf\)",
+        ),
     ],
 )
 def test_make_retail_errors(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         ds.make_retail(**{"n_customers": 10, **kwargs})
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled business: what the chapters teach is in the data (shares through the public functions)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def business():
+    return ds.load_transactions(), ds.load_customers().set_index("customer_id")
+
+
+def test_all_four_lifecycle_layers_at_the_end_of_the_log(business):
+    tx, _ = business
+    stages = lifecycle.stages_at(tx)["stage"]
+    share = stages.value_counts(normalize=True).reindex(lifecycle.STAGES)
+    assert (share >= 0.05).all(), share.to_dict()
+    # and each layer of the active customers (not lapsed) is at least 5% of them
+    active = stages[stages != "lapsed"].astype(str).value_counts(normalize=True)
+    assert (active.reindex(["first-time", "short-term", "long-term"]) >= 0.05).all(), active.to_dict()
+
+
+@pytest.mark.parametrize("margin", ["per customer", 0.3])
+def test_all_four_value_potential_quadrants_under_the_default_rule(business, margin):
+    tx, customers = business
+    rate = customers["margin_rate"] if margin == "per customer" else margin
+    values = clv.value_components(tx, margin_rate=rate)
+    # close to half the customers bought nothing in the last year: their current value ties at 0 ...
+    assert (values["current_value"] == 0).mean() > 0.4
+    vp = tiers.value_potential(values["current_value"], values["potential_value"])
+    # ... yet the default rule splits the axis among the customers who have a value, and every quadrant is filled
+    assert vp.attrs["current_threshold"] > 0
+    share = vp["quadrant"].value_counts(normalize=True).reindex(["platinum", "gold", "iron", "lead"])
+    assert (share >= 0.05).all(), share.to_dict()
+    # potential does not track current value: among customers with the same (zero) current value it varies
+    idle = values["current_value"] == 0
+    assert values.loc[idle, "potential_value"].std() > 0.5 * values["potential_value"].std()
+
+
+def test_pyramid_tiers_differ_in_profit_as_the_sources_describe(business):
+    tx, customers = business
+    econ = customers.attrs["true_params"]["economics"]
+    profit = clv.customer_profit(
+        tx,
+        margin_rate=customers["margin_rate"],
+        cost_per_purchase=econ["cost_per_order"],
+        service_cost=customers["service_contacts"] * econ["cost_per_contact"],
+    )
+    table = tiers.tier_table(profit, tiers.pyramid(profit))
+    per_customer = table.loc[["VIP", "major", "common", "minor"], "value_per_customer"].to_numpy()
+    # profit per customer falls steeply from tier to tier (VIP several times a major customer, and so on)
+    assert (per_customer[:-1] > 2.5 * per_customer[1:]).all(), per_customer
+    # the lecture's illustration: top 5% about 50% of the profit, next 15% about 30%, remaining 80% about 20%
+    three = tiers.tier_table(profit, tiers.pyramid(profit, shares=(0.05, 0.15, 0.80), labels=("top", "next", "rest")))
+    shares = three["share_of_value"]
+    assert 0.40 <= shares["top"] <= 0.60 and 0.22 <= shares["next"] <= 0.38 and 0.10 <= shares["rest"] <= 0.30
+    # some customers cost more to serve than they bring (Zeithaml, Rust and Lemon's lead tier)
+    assert 0.05 <= (profit < 0).mean() <= 0.35
+    zrl = tiers.tier_table(profit, tiers.profitability_tiers(profit))
+    assert zrl.loc["lead", "value_per_customer"] < 0 < zrl.loc["iron", "value_per_customer"]
+    # the unprofitable are the demanding and the low-margin: more contacts, lower margin rate
+    lead = profit < 0
+    assert (
+        customers.loc[lead.index[lead], "service_contacts"].mean()
+        > 3 * customers.loc[lead.index[~lead], "service_contacts"].mean()
+    )
+    assert (
+        customers.loc[lead.index[lead], "margin_rate"].mean() < customers.loc[lead.index[~lead], "margin_rate"].mean()
+    )
+
+
+def test_cohorts_span_more_than_two_years(business):
+    tx, _ = business
+    retention = lifecycle.cohort_matrix(tx, period="M", metric="retention")
+    assert len(retention) >= 24
+    # every cohort has customers, and the earliest cohorts are followed for more than four years
+    assert retention.loc[:, 0].notna().all()
+    assert retention.notna().sum(axis=1).max() >= 48
+
+
+@pytest.fixture(scope="module")
+def weekly(business):
+    tx, _ = business
+    return summarize(tx, unit="W")
+
+
+def _within(model, truth, k=3.0):
+    table = model.summary()
+    z = {name: (table.loc[name, "estimate"] - value) / table.loc[name, "std_error"] for name, value in truth.items()}
+    assert all(np.isfinite(list(z.values()))) and max(abs(v) for v in z.values()) < k, z
+    return z
+
+
+def test_bgnbd_and_gamma_gamma_recover_the_bundled_truth(business, weekly):
+    truth = business[0].attrs["true_params"]
+    assert truth["dropout"] == "purchase" and truth["rate_unit"] == "W"
+    # each estimate within 3 standard errors of the generator's value (7 checks: a false alarm about 2% of seeds)
+    _within(BetaGeo().fit(weekly, unit="W"), {k: truth[k] for k in ("r", "alpha", "a", "b")})
+    _within(GammaGamma().fit(weekly[weekly["frequency"] > 0]), {k: truth[k] for k in ("p", "q", "v")})
+
+
+def test_pareto_nbd_recovers_the_same_business_drawn_with_continuous_dropout():
+    # The bundled log's customers drop out at purchases (BG/NBD); the same business with exponential lifetimes
+    # (Pareto/NBD: mu ~ Gamma(s, beta) per week) is the truth for the Pareto/NBD.
+    data = ds.make_retail(**{**ds.BUNDLED_RETAIL, "dropout": "time", "churn_study": False})
+    prm = data.params
+    assert prm["dropout"] == "time" and "true_mu" in data.customers.columns
+    model = ParetoNBD().fit(summarize(data.transactions, unit="W"), unit="W")
+    _within(model, {k: prm[k] for k in ("r", "alpha", "s", "beta")})
+
+
+def test_customers_who_leave_never_return_but_lapsed_customers_come_back(business):
+    tx, customers = business
+    days = (
+        tx.assign(day=tx["date"].dt.normalize())
+        .drop_duplicates(["customer_id", "day"])
+        .sort_values(["customer_id", "day"])
+    )
+    last = days.groupby("customer_id")["day"].max()
+    left = customers["true_dropout_date"].notna()
+    assert (left == ~customers["true_alive"]).all() and 0.2 < left.mean() < 0.6
+    # a customer who truly left made their last purchase on the day they left (BG/NBD: right after a purchase)
+    assert (last[left.index[left]] == customers.loc[left, "true_dropout_date"]).all()
+    # the firm's 180-day rule calls many customers lapsed who then buy again: comebacks are in the log
+    gap = days.groupby("customer_id")["day"].diff().dt.days
+    came_back = set(days.loc[gap > lifecycle.LAPSE_DAYS, "customer_id"])
+    assert len(came_back) > 0.05 * len(customers)
+    assert all(
+        customers.loc[list(came_back), "true_alive"] | customers.loc[list(came_back), "true_dropout_date"].notna()
+    )
+
+
+def test_loyalty_members_join_at_a_purchase_after_the_launch_and_buy_more(business):
+    tx, customers = business
+    launch = pd.Timestamp(customers.attrs["true_params"]["economics"]["loyalty_launch"])
+    members = customers[customers["loyalty_member"]]
+    assert 0.2 < customers["loyalty_member"].mean() < 0.6
+    assert (members["loyalty_since"] >= launch).all() and customers.loc[
+        ~customers["loyalty_member"], "loyalty_since"
+    ].isna().all()
+    bought = set(zip(tx["customer_id"], tx["date"]))
+    assert all((cid, when) in bought for cid, when in members["loyalty_since"].items())
+    # members are better customers (membership is drawn given the customer's quality)
+    eligible = customers[tx.groupby("customer_id")["date"].max().reindex(customers.index) >= launch]
+    by_member = eligible.groupby("loyalty_member")[["true_lambda", "true_p", "true_quality"]].mean()
+    assert by_member.loc[True, "true_lambda"] > 1.3 * by_member.loc[False, "true_lambda"]
+    assert by_member.loc[True, "true_p"] < by_member.loc[False, "true_p"]
+
+
+def test_service_contacts_and_complaints(business):
+    _, customers = business
+    assert (customers["complaints"] <= customers["service_contacts"]).all()
+    assert 0.2 < (customers["service_contacts"] > 0).mean() < 0.8
+    share = customers["complaints"].sum() / customers["service_contacts"].sum()
+    assert abs(share - customers.attrs["true_params"]["economics"]["complaint_share"]) < 0.05
+
+
+def test_churn_study_belongs_to_the_log(business):
+    tx, customers = business
+    study = ds.load_churn()
+    prm = study.attrs["true_params"]
+    start, end = pd.Timestamp(prm["study_start"]), pd.Timestamp(prm["study_end"])
+    assert end == tx["date"].max() and (end - start).days == 364
+    before = set(tx.loc[(tx["date"] < start) & (tx["date"] >= start - pd.Timedelta(days=365)), "customer_id"])
+    assert set(study.index) == before
+    during = set(tx.loc[tx["date"] >= start, "customer_id"])
+    assert (study["churned"] == [int(c not in during) for c in study.index]).all()
+    assert 0.3 < study["churned"].mean() < 0.7
+    signup = customers.loc[study.index, "signup_date"]
+    assert np.allclose(study["tenure_years"], ((start - pd.Timedelta(days=1) - signup).dt.days / 365.25).round(2))
+    member = customers.loc[study.index, "loyalty_member"] & (customers.loc[study.index, "loyalty_since"] < start)
+    assert (study["loyalty_member"] == member).all() and (study["bonds"] >= study["loyalty_member"]).all()
+    # the study's service failures and complaints are part of the customer's service record
+    assert (study["service_failures"] <= customers.loc[study.index, "service_contacts"]).all()
+    handled = study["complaint_resolved"] + study["complaint_unresolved"]
+    assert (handled <= customers.loc[study.index, "complaints"]).all() and (
+        handled <= (study["service_failures"] > 0)
+    ).all()
+
+
+def test_churn_study_logit_recovers_the_true_coefficients():
+    study = ds.load_churn()
+    drivers = list(ds.CHURN_DRIVERS) + ["loyalty_member"]
+    model = churn.ChurnLogit().fit(study[drivers].astype(float), study["churned"])
+    truth = study.attrs["true_params"]["coefficients"]
+    assert set(truth) == set(ds.CHURN_DRIVERS) - {"tenure_years"}
+    z = {k: (model.params_[k] - v) / model.bse_[k] for k, v in truth.items()}
+    assert max(abs(v) for v in z.values()) < 3, z  # 8 checks within 3 standard errors
+    # an unresolved complaint goes with more churn in the raw data, a resolved one does not
+    rate = study.groupby("complaint_unresolved")["churned"].mean()
+    assert rate[1] > rate[0] + 0.1
+
+
+def test_churn_study_laws_make_the_log_odds_exactly_linear():
+    # Independently of the generator's code: draw churn 50/50 and each driver from the stated laws of the two
+    # groups; by Bayes' rule the logit of churn is linear in the drivers with the stated coefficients.
+    study = ds.load_churn()
+    prm = study.attrs["true_params"]
+    laws, beta = prm["laws"], prm["coefficients"]
+    rng = np.random.default_rng(3)
+    n = 60_000
+    y = rng.random(n) < 0.5
+
+    def law(key):
+        return np.where(y, laws["churned"][key], laws["stayed"][key])
+
+    failures = rng.poisson(law("service_failures"))
+    u = rng.random(n)
+    unresolved = (failures > 0) & (u < law("unresolved"))
+    resolved = (failures > 0) & (u >= law("unresolved")) & (u < law("unresolved") + law("resolved"))
+    X = pd.DataFrame(
+        {
+            "price_increase": rng.random(n) < law("price_increase"),
+            "service_failures": failures,
+            "complaint_unresolved": unresolved,
+            "complaint_resolved": resolved,
+            "competitor_offer": rng.random(n) < law("competitor_offer"),
+            "distance_km": rng.gamma(laws["distance_shape"], 1 / law("distance_rate")),
+            "lost_need": rng.random(n) < law("lost_need"),
+            "bonds": rng.binomial(2, law("tie")),
+        }
+    ).astype(float)
+    # both groups complain equally often when something failed: only the handling differs
+    assert laws["stayed"]["resolved"] + laws["stayed"]["unresolved"] == pytest.approx(laws["complaint_share"])
+    assert laws["churned"]["resolved"] + laws["churned"]["unresolved"] == pytest.approx(laws["complaint_share"])
+    model = churn.ChurnLogit().fit(X, y.astype(int))
+    z = {k: (model.params_[k] - v) / model.bse_[k] for k, v in beta.items()}
+    assert max(abs(v) for v in z.values()) < 4, z
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,8 +477,10 @@ def test_load_transactions_dtypes_and_attrs():
 def test_load_customers_dtypes():
     c = ds.load_customers()
     assert len(c) == ds.BUNDLED_RETAIL["n_customers"] == c["customer_id"].nunique()
-    assert pd.api.types.is_datetime64_any_dtype(c["signup_date"])
-    assert c["true_alive"].dtype == bool
+    for col in ("signup_date", "loyalty_since", "true_dropout_date"):
+        assert pd.api.types.is_datetime64_any_dtype(c[col]), col
+    assert c["true_alive"].dtype == bool and c["loyalty_member"].dtype == bool
+    assert c["service_contacts"].dtype == np.int64 and c["complaints"].dtype == np.int64
     assert c["acquisition_cost"].dtype == np.float64
     assert c.attrs["true_params"]["seed"] == ds.BUNDLED_RETAIL["seed"]
 
@@ -349,13 +620,19 @@ def test_survey_stage_goes_with_behaviour(survey):
     joined = survey.set_index("customer_id").join(summary).join(customers[["true_p"]])
     joined["active"] = (joined["T"] - joined["recency"]) <= 180  # bought in the last 180 days
     level = joined["true_stage"].map({s: i for i, s in enumerate(STAGE_ORDER)})
-    by_stage = joined.groupby(level).agg(repeat=("frequency", lambda f: (f > 0).mean()), spend=("monetary_value", "mean"),
-                                         active=("active", "mean"), dropout=("true_p", "mean"))
+    by_stage = joined.groupby(level).agg(
+        repeat=("frequency", lambda f: (f > 0).mean()),
+        spend=("monetary_value", "mean"),
+        active=("active", "mean"),
+        dropout=("true_p", "mean"),
+    )
     assert by_stage.loc[4, "repeat"] > by_stage.loc[0, "repeat"] + 0.2
     assert by_stage.loc[4, "active"] > by_stage.loc[0, "active"] + 0.2
     assert by_stage.loc[4, "dropout"] < by_stage.loc[0, "dropout"]
     assert by_stage.loc[4, "spend"] > by_stage.loc[0, "spend"]
-    assert stats.spearmanr(level, joined["frequency"]).statistic > 0.3
+    # customers join all the time, so compare the pace of repeat buying (purchase days per year of tenure)
+    pace = joined["frequency"] / np.maximum(joined["T"], 30) * 365.25
+    assert stats.spearmanr(level, pace).statistic > 0.3
 
 
 def test_make_survey_is_deterministic_and_attrs():
@@ -370,9 +647,13 @@ def test_make_survey_is_deterministic_and_attrs():
 
 def test_make_survey_errors():
     customers = ds.make_retail(50, seed=5).customers
-    with pytest.raises(ParameterError, match=r"needs the columns customer_id, true_lambda, true_p, true_mean_spend; missing: true_p"):
+    with pytest.raises(
+        ParameterError, match=r"needs the columns customer_id, true_lambda, true_p, true_mean_spend; missing: true_p"
+    ):
         ds.make_survey(customers.drop(columns="true_p"))
-    with pytest.raises(ParameterError, match=r"The 'response_rate' parameter of make_survey must be a number in \(0, 1\]\. Got 1.5"):
+    with pytest.raises(
+        ParameterError, match=r"The 'response_rate' parameter of make_survey must be a number in \(0, 1\]\. Got 1.5"
+    ):
         ds.make_survey(customers, response_rate=1.5)
     with pytest.raises(ParameterError, match=r"must leave at least 2 respondents"):
         ds.make_survey(customers, response_rate=0.01)
@@ -445,7 +726,10 @@ def test_make_cohorts_recovers_alpha_beta():
 def test_make_cohorts_errors():
     with pytest.raises(ParameterError, match=r"cohort 'a' lacks beta, periods"):
         ds.make_cohorts({"a": {"size": 10, "alpha": 1.0}})
-    with pytest.raises(ParameterError, match=r"The \"cohorts\['a'\]\['alpha'\]\" parameter of make_cohorts must be a number in \(0, inf\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"The \"cohorts\['a'\]\['alpha'\]\" parameter of make_cohorts must be a number in \(0, inf\)",
+    ):
         ds.make_cohorts({"a": {"size": 10, "alpha": -1.0, "beta": 1.0, "periods": 3}})
 
 
@@ -470,8 +754,9 @@ def test_module_entry_point_runs(tmp_path, root):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "crmlib.datasets", str(tmp_path)], capture_output=True, text=True,
-                          cwd=root, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlib.datasets", str(tmp_path)], capture_output=True, text=True, cwd=root, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout and (tmp_path / "customers.csv").exists()
 
@@ -483,3 +768,60 @@ def test_bundled_survey_is_reproduced_from_the_bundled_customers(survey):
     assert (again["customer_id"].to_numpy() == survey["customer_id"].to_numpy()).all()
     np.testing.assert_array_equal(again[items].to_numpy(float), survey[items].to_numpy(float))
     assert (again["true_stage"].to_numpy() == survey["true_stage"].to_numpy()).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The data generators sit on top of the analysis, never below it
+# ---------------------------------------------------------------------------------------------
+
+COMPUTATION = (
+    "data",
+    "rfm",
+    "clv",
+    "models",
+    "tiers",
+    "lifecycle",
+    "loyalty",
+    "relationship",
+    "value",
+    "churn",
+    "scale",
+    "params",
+    "_units",
+    "resources",
+)
+
+
+def _imports(path):
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def test_computation_modules_import_nothing_from_datasets(root):
+    # A computation module may not depend on a data generator: what both need (e.g. the CMP survey's layout)
+    # lives in the computation module, and the generator imports it from there.
+    package = root / "crmlib"
+    files = []
+    for name in COMPUTATION:
+        files += (
+            [package / f"{name}.py"] if (package / f"{name}.py").exists() else sorted((package / name).rglob("*.py"))
+        )
+    assert len(files) >= len(COMPUTATION)
+    offenders = {
+        str(f.relative_to(root)): sorted(
+            m for m in _imports(f) if m == "crmlib.datasets" or m.startswith("crmlib.datasets.")
+        )
+        for f in files
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # the generator follows the analysis' layout
+    from crmlib import relationship
+
+    assert ds.CMP_DIMENSIONS is relationship.CMP_DIMENSIONS and ds.firm_item is relationship.firm_item

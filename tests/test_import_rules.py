@@ -55,17 +55,7 @@ KNOWN: dict[str, str] = {
     "deprecated: crmlib.report._pipeline imports crmlib._units": "use crmlib.params",
     # The course site's modules import each other both ways: the shared pieces get one home below the other two.
     "cycle: crmlib.course._chapters <-> crmlib.course._execute <-> crmlib.course._site": "imports point one way",
-    # crmlib.relationship (computation) takes the survey's constants from the data generator: the constants move
-    # to crmlib.relationship (the generator imports them from there).
-    "private module: crmlib.relationship imports crmlib.datasets._firms": "constants move to crmlib.relationship",
-    "layer: crmlib.relationship imports crmlib.datasets._firms": "constants move to crmlib.relationship",
-    # The bundled-data loaders share file helpers through private names: the data work gives them one home.
-    "private name: crmlib.datasets._cohorts imports crmlib.datasets._retail._attach": "one home for the loaders",
-    "private name: crmlib.datasets._cohorts imports crmlib.datasets._retail._bundled_path": "one home for the loaders",
-    "private name: crmlib.datasets._survey imports crmlib.datasets._retail._attach": "one home for the loaders",
-    "private name: crmlib.datasets._survey imports crmlib.datasets._retail._bundled_path": "one home for the loaders",
     # Modules of other work still use the old home of the time units: import them from crmlib.params.
-    "deprecated: crmlib.clv imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
     # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
     "notebook: notebooks/05_probabilistic_clv.ipynb uses crmlib._units": "crmlib.params.UNIT_DAYS",

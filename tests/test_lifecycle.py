@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmlib import clv
 from crmlib import lifecycle as lc
 from crmlib.data import DataError
 from crmlib.params import ParameterError
@@ -246,32 +247,41 @@ def test_annual_retention_and_customer_values():
     )
     # base: a, b bought in (2023-01-01, 2024-01-01]; of them a bought in the last 365 days -> 0.5
     assert lc.annual_retention(tx, "2024-12-31") == pytest.approx(0.5)
-    v = lc.customer_values(
-        tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.0, window_days=365, lapse_days=180
-    )
+    v = lc.customer_values(tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.0,
+                           window_days=365, lapse_days=180)
+    # the values are crmlib.clv.value_components' (one definition), with the stage added
+    vc = clv.value_components(tx, margin_rate=0.5, retention=0.5, discount_rate=0.0, horizon_years=None,
+                              observation_end="2024-12-31")
+    assert v["historical"].tolist() == vc["historical_value"].tolist()
+    assert v["current"].tolist() == vc["current_value"].tolist()
+    assert v["potential"].tolist() == v["upside"].tolist() == vc["potential_value"].tolist()
     factor = 0.5 / (1 + 0 - 0.5)  # = 1
-    # b: lapsed, historical 0.5 * 600 = 300; this year nothing; tenure 610 days -> historical rate
-    #    300 * 365.25 / 610 per year; potential = that * factor
+    # reachable pace: the median of last year's buyers' purchase days (a: 1, c: 1) = 1 a year
+    # b: lapsed, historical 0.5 * 600 = 300; nothing this year; best year 600 -> potential (600 + 0.15 * 600) / 2
     assert v.loc["b", "historical"] == pytest.approx(300)
     assert v.loc["b", "current"] == pytest.approx(0)
-    assert v.loc["b", "potential"] == pytest.approx(300 * 365.25 / 610 * factor)
-    # c: this year 50 -> run rate 0.5 * 50 * 365.25/365; historical pace over max(213, 365) days is the same
-    assert v.loc["c", "current"] == pytest.approx(25 * 365.25 / 365)
-    assert v.loc["c", "upside"] == pytest.approx(0)
-    # a: last purchase 2024-03-01 is 305 days ago -> lapsed too. This year 100 -> run rate 50 * 365.25/365;
-    #    historical pace 100 * 365.25 / 671 days is higher -> upside 100*365.25/671 - 50*365.25/365 (about 4.4)
-    assert v.loc["a", "upside"] == pytest.approx(100 * 365.25 / 671 - 50 * 365.25 / 365)
+    assert v.loc["b", "potential"] == pytest.approx(0.5 * 600 * 1.15 * factor)
+    assert v.loc["b", "historical_rate"] == pytest.approx(300 * 365.25 / 610)
+    # c: this year 50 (its best year and its pace): only the uplifts
+    assert v.loc["c", "current"] == pytest.approx(25 * factor)
+    assert v.loc["c", "upside"] == pytest.approx(0.5 * 0.15 * 50)
+    # a: this year 100, also its best year (the year before: 100) -> only the uplifts
+    assert v.loc["a", "upside"] == pytest.approx(0.5 * 0.15 * 100)
+    assert v["stage"].astype(str).to_dict() == {"a": "lapsed", "b": "lapsed", "c": "lapsed"}
     cand = lc.reactivation_candidates(v, top=None)
-    # c: last purchase 213 days ago -> lapsed as well, but its pace has not dropped (upside 0) -> last
     assert cand.index.tolist() == ["b", "a", "c"]
     assert lc.reactivation_candidates(v, min_historical=150).index.tolist() == ["b"]
     # over a 2-year horizon with r = 0.5, d = 0.25: q = 0.4, factor = 0.4 + 0.16 = 0.56
-    v2 = lc.customer_values(
-        tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.25, lapse_days=180, horizon_years=2
-    )
-    assert v2.loc["b", "potential"] == pytest.approx(300 * 365.25 / 610 * 0.56)
+    v2 = lc.customer_values(tx, "2024-12-31", margin_rate=0.5, retention=0.5, discount_rate=0.25,
+                            lapse_days=180, horizon_years=2)
+    assert v2.loc["b", "potential"] == pytest.approx(0.5 * 600 * 1.15 * 0.56)
+    # a model-based value shown as current
+    model = lc.customer_values(tx, "2024-12-31", current_value=pd.Series({"a": 1.0, "b": 2.0, "c": 3.0}))
+    assert model["current"].tolist() == [1.0, 2.0, 3.0]
     with pytest.raises(ParameterError, match=r"no value for 1 customers .first: \['c'\]"):
         lc.customer_values(tx, "2024-12-31", current_value=pd.Series({"a": 1.0, "b": 2.0}))
+    with pytest.raises(ParameterError, match=r"'window_days' parameter of customer_values must be an integer in \[365"):
+        lc.customer_values(tx, "2024-12-31", window_days=180)
 
 
 def test_clear_errors_for_bad_input():

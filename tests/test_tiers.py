@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from crmlib import tiers
 from crmlib.params import ParameterError
 
-
 # ---------------------------------------------------------------- Lorenz, Gini, Pareto
 
 
@@ -167,20 +166,43 @@ def test_value_potential_quadrants_and_threshold_side():
     assert "one-to-one retention" in vp.loc["a", "strategy"]
 
 
-def test_value_potential_default_thresholds_are_medians_and_strategies_replaceable():
-    # many zeros at the median: current median 0 -> the zeros are low, only the 2 positive are high
-    zeros = tiers.value_potential([0, 0, 0, 5, 7], [1, 2, 3, 4, 5])
-    assert zeros["current_level"].tolist() == ["low", "low", "low", "high", "high"]
+def test_value_potential_default_thresholds_are_medians_of_the_positive_values():
+    # many zeros: the threshold is the median of the positive values (5, 7, 9 -> 7), so the zeros are low and
+    # only the customers above 7 are high -- not everyone with any value, as the plain median 0 would make it
+    zeros = tiers.value_potential([0, 0, 0, 5, 7, 9], [1, 2, 3, 4, 5, 6])
+    assert zeros.attrs["current_threshold"] == 7.0
+    assert zeros["current_level"].tolist() == ["low", "low", "low", "low", "low", "high"]
+    assert zeros.attrs["threshold_rule"] == {"current": "median of the positive values",
+                                             "potential": "median of the positive values"}
+    # no value tied at 0: the rule is the median
     vp = tiers.value_potential([1, 2, 3, 4], [4, 3, 2, 1])
-    # medians 2.5 and 2.5: (1,4) iron, (2,3) iron, (3,2) gold, (4,1) gold
     assert vp.attrs["current_threshold"] == 2.5
     assert vp["quadrant"].tolist() == ["iron", "iron", "gold", "gold"]
+    # nobody has a current value: threshold 0, everyone low now; potential 1 and 3 -> threshold 2
+    none = tiers.value_potential([0.0, 0.0, 0.0], [0.0, 1.0, 3.0])
+    assert none.attrs["current_threshold"] == 0.0 and none.attrs["potential_threshold"] == 2.0
+    assert none["quadrant"].tolist() == ["lead", "lead", "iron"]
+    # a given threshold is used as given
+    given = tiers.value_potential([0, 0, 5], [1, 2, 3], current_threshold=0)
+    assert given["current_level"].tolist() == ["low", "low", "high"]
+    assert given.attrs["threshold_rule"]["current"] == "given"
+
+
+def test_value_potential_strategies_replaceable_and_errors():
     own = {q: q.upper() for q in ("platinum", "gold", "iron", "lead")}
     assert tiers.value_potential([1, 2], [1, 2], strategies=own)["strategy"].tolist() == ["LEAD", "PLATINUM"]
     with pytest.raises(ParameterError, match="missing: \\['iron', 'lead'\\]"):
         tiers.value_potential([1, 2], [1, 2], strategies={"platinum": "x", "gold": "y"})
     with pytest.raises(ParameterError, match="no value for customers \\['z'\\]"):
         tiers.value_potential(pd.Series([1.0, 2.0], index=["a", "z"]), pd.Series([1.0, 2.0], index=["a", "b"]))
+
+
+def test_the_two_metal_classifications_are_told_apart_in_their_docstrings():
+    for func, other in ((tiers.value_potential, "profitability_tiers"), (tiers.profitability_tiers, "value_potential")):
+        doc = func.__doc__
+        assert other in doc and "Zeithaml, Rust and Lemon" in doc
+    assert "how much of the firm's" in tiers.value_potential.__doc__  # the reason for sharing the names
+    assert "customer_profit" in tiers.pyramid.__doc__  # the pyramid's one ranking measure
 
 
 # ---------------------------------------------------------------- migration

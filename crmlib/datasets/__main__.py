@@ -4,7 +4,10 @@ Every dataset module of :mod:`crmlib.datasets` may define a private ``_bundle()`
 ``{file_name: (frame, metadata)}``; this command writes each frame as CSV into FOLDER (default the
 kit's ``data/``) with a JSON sidecar (same stem, ``.json``) holding the metadata plus the row count,
 the columns and the sha256 of the CSV. The generators use fixed seeds, so two runs write the same
-bytes. Files are (over)written: that is the command's purpose; it prints what it wrote.
+bytes. A module may also define ``_sidecars()`` returning ``{json_name: metadata}`` for bundled files
+that are not generated (the CDNOW files, copied verbatim): only their sidecars are written, and only into
+the kit's own data folder, where those files are. Files are (over)written: that is the command's purpose;
+it prints what it wrote.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ _MODULES = ("_retail", "_survey", "_cohorts", "_cdnow", "_firms", "_churn", "_do
 
 
 def csv_bytes(frame) -> bytes:
-    """The bytes the kit writes for a bundled frame (UTF-8, ``\\n`` line ends, ISO dates, no index)."""
+    r"""The bytes the kit writes for a bundled frame (UTF-8, ``\n`` line ends, ISO dates, no index)."""
     text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
     return text.encode("utf-8")
 
@@ -60,10 +63,31 @@ def write_all(folder: Path, *, verbose: bool = True) -> list[Path]:
         written += [path, side]
         if verbose:
             print(f"wrote {path} ({len(frame):,} rows, {len(data) / 1024:,.0f} KiB) and {side.name}")
+    for side_name, meta in static_sidecars(folder).items():
+        side = folder / side_name
+        side.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(side)
+        if verbose:
+            print(f"wrote {side} (sidecar of the verbatim file {meta['file']})")
     return written
 
 
+def static_sidecars(folder: Path) -> dict:
+    """Sidecars of the bundled files that are copied, not generated, when ``folder`` holds those files."""
+    found: dict = {}
+    for name in _MODULES:
+        module = importlib.import_module(f"crmlib.datasets.{name}")
+        make = getattr(module, "_sidecars", None)
+        if make is None:
+            continue
+        for side_name, meta in make().items():
+            if (Path(folder) / meta["file"]).exists():
+                found[side_name] = meta
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; return its exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m crmlib.datasets",
         description="Regenerate the kit's bundled datasets (CSV + JSON sidecar) from fixed seeds.",
@@ -71,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", default=None, help="target folder (default: the kit's data/)")
     args = parser.parse_args(argv)
     if args.folder is None:
-        from crmlib.datasets._retail import data_dir
+        from crmlib.datasets._files import data_dir
 
         folder = data_dir()
     else:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlib.datasets._files import attach, bundled_path
 from crmlib.params import ParameterError, check_number
 
 __all__ = [
@@ -122,7 +123,7 @@ def make_cohorts(cohorts: dict[str, dict[str, float]] | None = None, *, seed: in
                 f"The 'cohorts' parameter of make_cohorts: cohort {name!r} lacks {', '.join(missing)}. "
                 "Give size, alpha, beta and periods for every cohort."
             )
-        size = check_number(spec["size"], f"cohorts[{name!r}]['size']", func=func, low=1, integer=True)
+        size = int(check_number(spec["size"], f"cohorts[{name!r}]['size']", func=func, low=1, integer=True))
         a = check_number(spec["alpha"], f"cohorts[{name!r}]['alpha']", func=func, low=0, low_open=True)
         b = check_number(spec["beta"], f"cohorts[{name!r}]['beta']", func=func, low=0, low_open=True)
         periods = check_number(spec["periods"], f"cohorts[{name!r}]['periods']", func=func, low=1, integer=True)
@@ -146,10 +147,8 @@ def make_cohorts(cohorts: dict[str, dict[str, float]] | None = None, *, seed: in
 
 
 def _read(name: str) -> pd.DataFrame:
-    from crmlib.datasets._retail import _attach, _bundled_path
-
-    frame = pd.read_csv(_bundled_path(name), dtype={"cohort": str, "period": np.int64, "survivors": np.int64})
-    return _attach(frame, name)
+    frame = pd.read_csv(bundled_path(name), dtype={"cohort": str, "period": np.int64, "survivors": np.int64})
+    return attach(frame, name)
 
 
 def load_cohorts() -> pd.DataFrame:

@@ -14,34 +14,10 @@ import pandas as pd
 
 from crmlib.params import ParameterError, check_number
 
+# The survey's layout belongs to the analysis that reads it (crmlib.relationship); the generator follows it.
+from crmlib.relationship import CMP_DIMENSIONS, MARKETING_TYPES, TYPE_CODES, firm_item
+
 __all__ = ["CMP_DIMENSIONS", "MARKETING_TYPES", "TYPE_CODES", "make_firm_survey", "firm_item"]
-
-#: The marketing types of Coviello, Brodie and Munro (1997), plus e-marketing (Lindgreen, Palmer and
-#: Vanhamme 2004), in that order.
-MARKETING_TYPES: tuple[str, ...] = ("transactional", "database", "interaction", "network", "e-marketing")
-#: Short codes used in the item column names.
-TYPE_CODES: dict[str, str] = {"transactional": "TM", "database": "DM", "interaction": "IM", "network": "NM",
-                              "e-marketing": "EM"}
-
-#: The dimensions of marketing practice of the CMP instrument (Coviello, Brodie and Munro 1997, Table 2):
-#: short name -> the question a manager answers.
-CMP_DIMENSIONS: dict[str, str] = {
-    "purpose": "purpose of exchange (economic transaction, information and transaction, mutually beneficial relationship, coordination among firms)",
-    "communication": "nature of communication (firm to mass market, firm to targeted segment, individuals with individuals, firms with firms)",
-    "contact": "type of contact (arm's length, personalised through technology, face-to-face, impersonal to interpersonal across firms)",
-    "duration": "duration of exchange (discrete, discrete but repeated, continuous, continuous and stable)",
-    "formality": "formality of exchange (formal, formal yet personalised via technology, formal and informal, both at business and social level)",
-    "intent": "managerial intent (customer attraction, retention, interaction, coordination)",
-    "focus": "decision focus (product or brand, product and customers in a market, one customer, connected relationships between firms)",
-    "investment": "managerial investment (internal marketing assets: the 4Ps; technology and databases; people and relationships; developing the network)",
-    "level": "managerial level (functional marketers, specialists, employees across functions, senior managers)",
-}
-
-
-def firm_item(dimension: str, marketing_type: str) -> str:
-    """The column name of one item: ``"<dimension>_<type code>"``, e.g. ``firm_item("purpose", "database")`` -> ``"purpose_DM"``."""
-    return f"{dimension}_{TYPE_CODES[marketing_type]}"
-
 
 def make_firm_survey(
     n_firms: int = 200,
@@ -107,7 +83,7 @@ def make_firm_survey(
     >>> s.attrs["simulated"]
     True
     """
-    n_firms = check_number(n_firms, "n_firms", func="make_firm_survey", low=1, integer=True)
+    n_firms = int(check_number(n_firms, "n_firms", func="make_firm_survey", low=1, integer=True))
     pluralistic_share = check_number(pluralistic_share, "pluralistic_share", func="make_firm_survey", low=0, high=1)
     for name, v in (("high", high), ("low", low)):
         check_number(v, name, func="make_firm_survey", low=1, high=7)
@@ -126,7 +102,8 @@ def make_firm_survey(
         missing = [t for t in types if t not in type_shares]
         if missing or any(v < 0 for v in type_shares.values()) or sum(type_shares[t] for t in types) <= 0:
             raise ParameterError(
-                f"The 'type_shares' parameter of make_firm_survey must give a share >= 0 to each of {', '.join(types)}. "
+                "The 'type_shares' parameter of make_firm_survey must give a share >= 0 to each of "
+                f"{', '.join(types)}. "
                 f"Got {type_shares!r} instead."
             )
         p = np.array([type_shares[t] for t in types], dtype=float)

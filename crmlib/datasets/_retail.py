@@ -1,11 +1,22 @@
-r"""The bundled retail transaction log and its generator, with the ground truth.
+r"""The bundled retail business and its generator, with the ground truth.
 
-:func:`make_retail` draws a non-contractual retail customer base from the BG/NBD purchase process
-(Fader, Hardie and Lee 2005a) with Gamma-Gamma spend (Fader, Hardie and Lee 2005b), plus customer
-attributes (signup date, acquisition channel and its cost, region). It computes its own per-customer
-truth (frequency, recency, T, monetary value, purchase rate, dropout probability, alive at the end)
-from its internal list of purchase days, so tests can check that :func:`crmlib.rfm.summarize`
-recovers it exactly and that the models recover the parameters.
+:func:`make_retail` draws a non-contractual retail customer base: customers acquired continuously (with
+seasonality and growth) through channels that differ in cost and in the quality of the customers they bring,
+repeat purchases from the BG/NBD process (Fader, Hardie and Lee 2005a) -- or, on request, the Pareto/NBD
+process (Schmittlein, Morrison and Colombo 1987) -- with Gamma-Gamma spend (Fader, Hardie and Lee 2005b), and
+the firm's side of each relationship: the customer's gross margin rate, service contacts and complaints (the
+cost to serve) and loyalty-programme membership. It computes its own per-customer truth (frequency, recency,
+T, monetary value, purchase rate, dropout, alive at the end) from its internal list of purchase days, so tests
+can check that :func:`crmlib.rfm.summarize` recovers it exactly and that the models recover the parameters.
+
+**Why the models stay exactly specified.** Every customer's latent purchase rate, dropout and spend are drawn
+from the stated distributions *first*, independently of everything else; the channel, the loyalty-programme
+membership, the margin rate and the service contacts are then drawn *given* those latent values. So the pooled
+base follows the stated BG/NBD and Gamma-Gamma laws exactly, while channels (and members) differ in quality as
+real ones do. Customers who truly drop out never return (the models' assumption); the customers a manager
+sees "churn and come back" are those who went quiet for longer than the firm's lapse rule and bought again,
+which the models explain as slow buyers. The truth of a channel is the conditional law given the channel, not
+the stated parameters: fit the models to the pooled base to recover them.
 
 :func:`load_transactions` and :func:`load_customers` read the bundled files ``data/transactions.csv``
 and ``data/customers.csv`` (described in ``data/README.md``), which ``python -m crmlib.datasets``
@@ -17,13 +28,16 @@ Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005a). "Counting your customers"
 alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
 Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005b). RFM and CLV: using iso-value curves for
 customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
+Schmittlein, D. C., Morrison, D. G. and Colombo, R. (1987). Counting your customers: who are they and what
+will they do next? *Management Science* 33(1), 1-24.
+Zeithaml, V. A., Rust, R. T. and Lemon, K. N. (2001). The customer pyramid: creating and serving profitable
+customers. *California Management Review* 43(4), 118-142 (customers who cost more to serve than they bring).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +45,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib.params import ParameterError, check_date, check_number
+from crmlib.datasets._files import attach, bundled_path, data_dir
+from crmlib.params import DateLike, ParameterError, check_choice, check_date, check_number
 
 __all__ = [
     "RetailData",
@@ -41,29 +56,61 @@ __all__ = [
     "BUNDLED_RETAIL",
     "DEFAULT_CHANNELS",
     "DEFAULT_REGIONS",
+    "DEFAULT_ECONOMICS",
+    "RETAIL_SEASONALITY",
     "data_dir",
 ]
 
-#: Acquisition channels: share of new customers and acquisition cost per customer (currency units).
-#: Behaviour does not depend on the channel (see :func:`make_retail`).
+#: Acquisition channels: share of new customers, acquisition cost per customer (currency units), the
+#: quality of the customers the channel brings (``quality``: tilt of the channel towards customers with a
+#: high purchase rate, low dropout and high spend; 0 = an average customer) and the shift of the gross
+#: margin rate of its customers (promotion-led channels bring customers who buy on discount).
 DEFAULT_CHANNELS: dict[str, dict[str, float]] = {
-    "search": {"share": 0.30, "cost": 32.0},
-    "social": {"share": 0.25, "cost": 24.0},
-    "store": {"share": 0.20, "cost": 18.0},
-    "referral": {"share": 0.15, "cost": 12.0},
-    "email": {"share": 0.10, "cost": 6.0},
+    "search": {"share": 0.30, "cost": 32.0, "quality": 0.0, "margin_shift": 0.0},
+    "social": {"share": 0.25, "cost": 22.0, "quality": -0.6, "margin_shift": -0.06},
+    "store": {"share": 0.20, "cost": 18.0, "quality": 0.2, "margin_shift": 0.0},
+    "referral": {"share": 0.15, "cost": 12.0, "quality": 0.6, "margin_shift": 0.0},
+    "email": {"share": 0.10, "cost": 6.0, "quality": 0.3, "margin_shift": -0.03},
 }
 
 #: Regions and their share of customers. Behaviour does not depend on the region.
 DEFAULT_REGIONS: dict[str, float] = {"North": 0.30, "South": 0.25, "East": 0.25, "West": 0.20}
 
-#: The settings of the bundled log ``data/transactions.csv`` / ``data/customers.csv``.
+#: Acquisition seasonality of a retailer: relative volume of new customers in January ... December
+#: (the year-end gift season brings the most).
+RETAIL_SEASONALITY: tuple[float, ...] = (0.90, 0.75, 0.90, 0.95, 1.00, 0.95, 0.85, 0.85, 1.00, 1.05, 1.40, 1.60)
+
+#: The firm's side of the relationship (see :func:`make_retail`): gross margin rate of a customer's purchases
+#: (mean and spread before the channel's shift, clipped to [margin_low, margin_high]); cost to serve: a cost per
+#: purchase day (handling, delivery) and per service contact; service contacts per purchase day
+#: ``Gamma(contact_shape, contact_rate / contact_shape)`` per customer (a few demanding customers contact the
+#: firm after almost every order), each a complaint with probability ``complaint_share``; and the loyalty
+#: programme, launched on ``loyalty_launch``, joined at the first purchase after the launch with probability
+#: ``logistic(loyalty_intercept + loyalty_quality * z)``, ``z`` the customer's quality score.
+DEFAULT_ECONOMICS: dict[str, Any] = {
+    "margin_rate": 0.30,
+    "margin_sd": 0.07,
+    "margin_low": 0.05,
+    "margin_high": 0.55,
+    "cost_per_order": 2.0,
+    "cost_per_contact": 6.0,
+    "contact_rate": 0.25,
+    "contact_shape": 0.5,
+    "complaint_share": 0.3,
+    "loyalty_launch": None,
+    "loyalty_intercept": -0.6,
+    "loyalty_quality": 0.9,
+}
+
+#: The settings of the bundled business ``data/transactions.csv`` / ``data/customers.csv``.
 BUNDLED_RETAIL: dict[str, Any] = {
     "n_customers": 5000,
-    "seed": 20230101,
-    "start": "2023-01-01",
-    "acquisition_end": "2023-12-31",
+    "seed": 20210101,
+    "start": "2021-01-01",
+    "acquisition_end": "2025-06-30",
     "observation_end": "2025-06-30",
+    "seasonality": RETAIL_SEASONALITY,
+    "growth": 0.12,
     "r": 0.5,
     "alpha": 8.0,
     "a": 0.8,
@@ -71,7 +118,13 @@ BUNDLED_RETAIL: dict[str, Any] = {
     "p": 6.0,
     "q": 4.0,
     "v": 15.0,
+    "economics": {"loyalty_launch": "2022-03-01"},
+    "churn_study": True,
 }
+
+# weights of the latent normal scores in the quality score z (purchase rate, retention, spend); see make_retail
+_QUALITY_WEIGHTS = (0.6, 0.6, 0.4)
+_DROPOUTS = ("purchase", "time")
 
 
 @dataclass
@@ -86,18 +139,22 @@ class RetailData:
         one day are separate rows (the kit counts them as one purchase occasion).
     customers : DataFrame
         One row per customer: ``customer_id``, ``signup_date`` (= first purchase day), ``channel``,
-        ``acquisition_cost``, ``region`` and the ``true_*`` columns (see :func:`make_retail`).
+        ``acquisition_cost``, ``region``, ``margin_rate``, ``service_contacts``, ``complaints``,
+        ``loyalty_member``, ``loyalty_since`` and the ``true_*`` columns (see :func:`make_retail`).
     truth : DataFrame
         The per-customer RFM truth in days, index ``customer_id``: ``frequency``, ``recency``, ``T``,
         ``monetary_value`` with the conventions of :func:`crmlib.rfm.summarize`.
     params : dict
         Every setting and true parameter of the generator.
+    churn : DataFrame or None
+        With ``churn_study=True``: the firm's churn study of its last year (see :func:`load_churn`).
     """
 
     transactions: pd.DataFrame
     customers: pd.DataFrame
     truth: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+    churn: pd.DataFrame | None = None
 
 
 def _customer_ids(n: int) -> np.ndarray:
@@ -105,7 +162,7 @@ def _customer_ids(n: int) -> np.ndarray:
     return np.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
 
-def _choose(rng: np.random.Generator, n: int, shares: dict[str, float], name: str) -> np.ndarray:
+def _check_shares(shares: dict[str, float], name: str) -> tuple[list[str], np.ndarray]:
     labels = list(shares)
     probs = np.array([float(shares[k]) for k in labels])
     if len(probs) == 0 or (probs < 0).any() or not np.isclose(probs.sum(), 1.0):
@@ -113,17 +170,63 @@ def _choose(rng: np.random.Generator, n: int, shares: dict[str, float], name: st
             f"The {name!r} parameter of make_retail must give shares that are >= 0 and add up to 1. "
             f"Got {shares!r} instead."
         )
-    idx = rng.choice(len(labels), size=n, p=probs / probs.sum())
-    return np.asarray(labels, dtype=object)[idx]
+    return labels, probs / probs.sum()
+
+
+def _tilted_weights(shares: np.ndarray, tilt: np.ndarray) -> np.ndarray:
+    """Weights w with E[w_c e^{t_c z} / sum_k w_k e^{t_k z}] = share_c for z ~ N(0, 1) (iterative scaling)."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(60)
+    weights = weights / weights.sum()
+    w = shares.copy()
+    for _ in range(500):
+        odds = w[None, :] * np.exp(np.outer(nodes, tilt))
+        mean = (odds / odds.sum(axis=1, keepdims=True)).T @ weights
+        w = w * shares / mean
+        if np.abs(mean - shares).max() < 1e-13:
+            break
+    return w / w.sum()
+
+
+def _acquisition_times(rng, n, start_ts, acq_ts, seasonality, growth) -> np.ndarray:
+    """Continuous acquisition times (days since start): a day drawn with weight season x growth, then uniform in it.
+
+    Flat seasonality and no growth is a uniform draw over the window (one call, so a seed gives the same log as
+    before seasonality and growth existed).
+    """
+    days = np.arange((acq_ts - start_ts).days + 1)
+    if growth == 0 and np.all(seasonality == seasonality[0]):
+        return rng.uniform(0.0, float(len(days)), n)
+    when = start_ts + pd.to_timedelta(days, unit="D")
+    weight = np.asarray(seasonality, dtype=float)[when.month.to_numpy() - 1] * (1.0 + growth) ** (days / 365.25)
+    day = rng.choice(days, size=n, p=weight / weight.sum())
+    return day + rng.uniform(0.0, 1.0, n)
+
+
+def _order_statistics(rng, k: np.ndarray, n_total: np.ndarray) -> np.ndarray:
+    """For each customer, the first k of n_total sorted uniforms on (0, 1), concatenated customer by customer."""
+    n = len(k)
+    m = int(k.sum())
+    code = np.repeat(np.arange(n), k)
+    spacing = rng.standard_exponential(m)
+    csum = np.cumsum(spacing)
+    group_start = np.cumsum(k) - k
+    offset = np.zeros(n)
+    has = k > 0
+    offset[has] = csum[group_start[has]] - spacing[group_start[has]]
+    partial = csum - offset[code]  # S_1..S_k within each customer
+    s_k = np.zeros(n)
+    s_k[has] = partial[group_start[has] + k[has] - 1]
+    rest = rng.standard_gamma(n_total - k + 1.0)  # sum of the remaining n-k+1 spacings
+    return partial / (s_k + rest)[code]
 
 
 def make_retail(
     n_customers: int = 5000,
     *,
     seed: int | None = 0,
-    start="2023-01-01",
-    acquisition_end="2023-12-31",
-    observation_end="2025-06-30",
+    start: DateLike = "2023-01-01",
+    acquisition_end: DateLike = "2023-12-31",
+    observation_end: DateLike = "2025-06-30",
     r: float = 0.5,
     alpha: float = 8.0,
     a: float = 0.8,
@@ -131,43 +234,71 @@ def make_retail(
     p: float = 6.0,
     q: float = 4.0,
     v: float = 15.0,
+    dropout: str = "purchase",
+    s: float = 0.6,
+    beta: float = 12.0,
+    seasonality: Sequence[float] | None = None,
+    growth: float = 0.0,
     channels: dict[str, dict[str, float]] | None = None,
     regions: dict[str, float] | None = None,
+    economics: dict[str, Any] | None = None,
+    churn_study: bool = False,
 ) -> RetailData:
-    r"""Draw a retail transaction log from the BG/NBD purchase process with Gamma-Gamma spend.
+    r"""Draw a retail business: acquisition, repeat purchases, spend, margins, service and loyalty.
 
-    Each customer :math:`i` is acquired at a continuous time :math:`t_{i0}`, uniform over the
-    acquisition window ``[start, acquisition_end]``; that first purchase fixes the signup date.
-    Then, following Fader, Hardie and Lee (2005a, section 3):
+    **Acquisition.** Customer :math:`i` is acquired at a continuous time :math:`t_{i0}` in
+    ``[start, acquisition_end]``: a day drawn with weight :math:`m(\text{month}) (1+g)^{\text{years since start}}`
+    (``seasonality`` :math:`m`, twelve multipliers for January ... December, default flat; yearly ``growth``
+    :math:`g`), then a uniform moment in that day. That first purchase fixes the signup date.
+
+    **Purchases** (``dropout="purchase"``, the BG/NBD of Fader, Hardie and Lee 2005a, section 3):
 
     .. math::
 
         \lambda_i \sim \text{Gamma}(r, \alpha), \qquad p_i \sim \text{Beta}(a, b),
 
     while alive, repeat purchases arrive as a Poisson process of rate :math:`\lambda_i` **per week**
-    (``alpha`` is in weeks); after each repeat purchase the customer drops out with probability
-    :math:`p_i`. Spend follows Fader, Hardie and Lee (2005b): the amount of every purchase (the first
-    included) is
+    (``alpha`` is in weeks); after each repeat purchase the customer drops out for good with probability
+    :math:`p_i`. With ``dropout="time"`` (the Pareto/NBD of Schmittlein, Morrison and Colombo 1987) the
+    lifetime is instead exponential with rate :math:`\mu_i \sim \text{Gamma}(s, \beta)` per week. The draw is
+    exact and vectorised: with :math:`\tau_i` the time from acquisition to the end of ``observation_end``, a
+    never-dropping customer would make :math:`N_i \sim \text{Poisson}(\lambda_i \tau_i)` purchases at sorted
+    uniform times; in the BG/NBD the customer makes the first :math:`K_i = \min(N_i, J_i)` of them,
+    :math:`J_i \sim \text{Geometric}(p_i)`, and is alive at the end if :math:`J_i > N_i`.
+
+    **Spend** (Fader, Hardie and Lee 2005b): every amount, the first included, is
 
     .. math::
 
         z_{ij} \sim \text{Gamma}(p, \nu_i), \qquad \nu_i \sim \text{Gamma}(q, v), \qquad
         E[z] = \frac{p\,v}{q - 1} \ (q > 1),
 
-    with :math:`\nu_i` and :math:`v` rates. Purchase times are drawn in continuous time, floored to
-    the calendar day, and amounts rounded to cents. Several purchases of one customer on one day are
-    separate rows of the log; :func:`crmlib.rfm.summarize` counts them as one purchase occasion, and
-    the truth does the same.
+    with :math:`\nu_i` and :math:`v` rates, rounded to cents. Purchase times are floored to the calendar day.
+    Several purchases of one day are separate rows; :func:`crmlib.rfm.summarize` counts them as one purchase
+    occasion, and the truth does the same.
 
-    The draw is exact and vectorised: with :math:`\tau_i` the time from acquisition to the end of
-    ``observation_end``, the number of purchases a never-dropping customer would make is
-    :math:`N_i \sim \text{Poisson}(\lambda_i \tau_i)`, the number before dropout is
-    :math:`J_i \sim \text{Geometric}(p_i)`, the customer makes :math:`K_i = \min(N_i, J_i)` repeat
-    purchases at the first :math:`K_i` order statistics of :math:`N_i` uniforms on
-    :math:`(0, \tau_i)`, and is alive at the end if :math:`J_i > N_i`.
+    **Quality and channels.** Each customer's quality score is
 
-    Behaviour is independent of the channel and the region, so the BG/NBD and Gamma-Gamma truth of
-    every channel (and of the pooled base) is exactly ``(r, alpha, a, b)`` and ``(p, q, v)``.
+    .. math::
+
+        z_i = \frac{0.6\,\Phi^{-1}(F_\lambda(\lambda_i)) - 0.6\,\Phi^{-1}(F_p(p_i))
+        - 0.4\,\Phi^{-1}(F_\nu(\nu_i))}{\sqrt{0.88}} \sim N(0, 1)
+
+    (:math:`F` the stated distribution functions; with ``dropout="time"``, :math:`\mu_i` in place of
+    :math:`p_i`): frequent, durable, big-spending customers score high. The channel is drawn *given* the score,
+    :math:`P(c \mid z) \propto w_c e^{\theta_c z}` with :math:`\theta_c` the channel's ``quality`` and
+    :math:`w_c` solved so that each channel brings its ``share`` of the customers. Because the latent values
+    are drawn first, the pooled base follows the stated laws exactly; a channel's customers do not.
+
+    **The firm's side** (``economics``, defaults :data:`DEFAULT_ECONOMICS`): the gross margin rate of the
+    customer's purchases, :math:`\mu_i = \operatorname{clip}(N(\bar\mu + \delta_c, \sigma^2))` with the
+    channel's ``margin_shift`` :math:`\delta_c`; service contacts :math:`\text{Poisson}(\kappa_i n_i)` over the
+    :math:`n_i` purchase days, :math:`\kappa_i \sim \text{Gamma}` (mean ``contact_rate``, shape
+    ``contact_shape``), each a complaint with probability ``complaint_share``; so the profit of a customer over
+    the log, :math:`\mu_i R_i - c_o n_i - c_s k_i` (``cost_per_order`` :math:`c_o`, ``cost_per_contact``
+    :math:`c_s`, :math:`k_i` contacts), is negative for some (Zeithaml, Rust and Lemon's lead customers). If
+    ``loyalty_launch`` is a date, a customer with a purchase day on or after it joins the loyalty programme at
+    that first such purchase with probability :math:`\operatorname{logistic}(\beta_0 + \beta_z z_i)`.
 
     Parameters
     ----------
@@ -178,35 +309,52 @@ def make_retail(
     start, acquisition_end : date-like
         First and last day of the acquisition window (inclusive).
     observation_end : date-like
-        Last day of observation (inclusive); after ``acquisition_end``.
+        Last day of observation (inclusive); not before ``acquisition_end``.
     r, alpha : float
         Shape and rate of the Gamma distribution of the purchase rate; ``alpha`` is in **weeks**, so
         the mean rate :math:`r/\alpha` is in purchases per week.
     a, b : float
-        Beta distribution of the dropout probability after each repeat purchase (mean :math:`a/(a+b)`).
+        Beta distribution of the dropout probability after each repeat purchase (``dropout="purchase"``).
     p, q, v : float
         Gamma-Gamma spend parameters (currency units); mean amount per purchase :math:`pv/(q-1)`.
+    dropout : {"purchase", "time"}
+        The BG/NBD (default) or the Pareto/NBD dropout process.
+    s, beta : float
+        Shape and rate (in weeks) of the Gamma distribution of the dropout rate (``dropout="time"``).
+    seasonality : sequence of 12 floats, optional
+        Relative acquisition volume in January ... December (e.g. :data:`RETAIL_SEASONALITY`); default flat.
+    growth : float
+        Yearly growth of the acquisition volume (0.12 = 12% more new customers a year), > -1.
     channels : dict, optional
-        ``{name: {"share": s, "cost": c}}``: share of acquisitions and acquisition cost per customer.
-        Default :data:`DEFAULT_CHANNELS`.
+        ``{name: {"share": s, "cost": c, "quality": t, "margin_shift": d}}`` (``quality`` and
+        ``margin_shift`` default to 0). Default :data:`DEFAULT_CHANNELS`.
     regions : dict, optional
         ``{name: share}``. Default :data:`DEFAULT_REGIONS`.
+    economics : dict, optional
+        Overrides for :data:`DEFAULT_ECONOMICS`.
+    churn_study : bool
+        Also draw the firm's churn study of the last year of the log (``.churn``; see
+        :func:`crmlib.datasets.load_churn`, which describes its law). A study customer's service contacts in the
+        year before the study are then the study's service failures. Needs a log of more than two years. Drawn
+        from a second random stream, so the purchases do not change.
 
     Returns
     -------
     RetailData
-        ``.transactions``, ``.customers``, ``.truth`` and ``.params``. The ``customers`` frame has
-        ``true_lambda`` (purchases per week), ``true_p`` (dropout probability per repeat purchase),
-        ``true_nu`` (spend rate), ``true_mean_spend`` (:math:`p/\nu_i`, currency units),
-        ``true_alive`` (still active at the end of ``observation_end``), ``true_purchases``
-        (purchases drawn, same-day ones counted separately) and ``true_frequency``,
-        ``true_recency``, ``true_T`` (days), ``true_monetary_value``. The true parameters are also
-        in ``transactions.attrs["true_params"]`` and ``customers.attrs["true_params"]``.
+        ``.transactions``, ``.customers``, ``.truth`` and ``.params``. The ``customers`` frame has the
+        attributes above and the truth: ``true_lambda`` (purchases per week), ``true_p`` (dropout probability
+        per repeat purchase; ``true_mu``, dropout rate per week, with ``dropout="time"``), ``true_nu`` (spend
+        rate), ``true_mean_spend`` (:math:`p/\nu_i`), ``true_quality`` (:math:`z_i`), ``true_alive`` (still
+        active at the end of ``observation_end``), ``true_dropout_date`` (the day the customer left; empty if
+        alive), ``true_purchases`` (purchases drawn, same-day ones counted separately) and ``true_frequency``,
+        ``true_recency``, ``true_T`` (days), ``true_monetary_value``. The true parameters are also in
+        ``transactions.attrs["true_params"]`` and ``customers.attrs["true_params"]``.
 
     References
     ----------
-    Fader, Hardie and Lee (2005a), "Counting your customers" the easy way, *Marketing Science* 24(2).
-    Fader, Hardie and Lee (2005b), RFM and CLV, *Journal of Marketing Research* 42(4), section 4.
+    Fader, Hardie and Lee (2005a), *Marketing Science* 24(2); (2005b), *Journal of Marketing Research* 42(4),
+    section 4; Schmittlein, Morrison and Colombo (1987), *Management Science* 33(1); Zeithaml, Rust and Lemon
+    (2001), *California Management Review* 43(4).
 
     Examples
     --------
@@ -219,10 +367,11 @@ def make_retail(
     True
     """
     func = "make_retail"
-    n = check_number(n_customers, "n_customers", func=func, low=1, integer=True)
-    values = {}
-    for name, value in (("r", r), ("alpha", alpha), ("a", a), ("b", b), ("p", p), ("q", q), ("v", v)):
-        values[name] = check_number(value, name, func=func, low=0, low_open=True)
+    n = int(check_number(n_customers, "n_customers", func=func, low=1, integer=True))
+    dropout = check_choice(dropout, "dropout", _DROPOUTS, func=func)
+    names = ("r", "alpha", "p", "q", "v") + (("a", "b") if dropout == "purchase" else ("s", "beta"))
+    given = {"r": r, "alpha": alpha, "a": a, "b": b, "p": p, "q": q, "v": v, "s": s, "beta": beta}
+    values = {name: check_number(given[name], name, func=func, low=0, low_open=True) for name in names}
     start_ts = check_date(start, "start", func=func, allow_none=False)
     acq_ts = check_date(acquisition_end, "acquisition_end", func=func, allow_none=False)
     end_ts = check_date(observation_end, "observation_end", func=func, allow_none=False)
@@ -231,10 +380,17 @@ def make_retail(
             f"The 'acquisition_end' parameter of make_retail must not come before start ({start_ts.date()}). "
             f"Got {acq_ts.date()} instead."
         )
-    if end_ts <= acq_ts:
+    if end_ts < acq_ts:
         raise ParameterError(
-            f"The 'observation_end' parameter of make_retail must come after acquisition_end ({acq_ts.date()}). "
+            f"The 'observation_end' parameter of make_retail must not come before acquisition_end ({acq_ts.date()}). "
             f"Got {end_ts.date()} instead."
+        )
+    growth = check_number(growth, "growth", func=func, low=-1, low_open=True)
+    season = np.ones(12) if seasonality is None else np.asarray(seasonality, dtype=float)
+    if season.shape != (12,) or not np.isfinite(season).all() or (season < 0).any() or season.sum() <= 0:
+        raise ParameterError(
+            "The 'seasonality' parameter of make_retail must give 12 relative volumes >= 0 (January to December), "
+            f"e.g. RETAIL_SEASONALITY. Got {seasonality!r} instead."
         )
     channels = DEFAULT_CHANNELS if channels is None else channels
     regions = DEFAULT_REGIONS if regions is None else regions
@@ -247,43 +403,73 @@ def make_retail(
         )
     for name, spec in channels.items():
         check_number(spec["cost"], f"channels[{name!r}]['cost']", func=func, low=0)
+        for key in ("quality", "margin_shift"):
+            check_number(spec.get(key, 0.0), f"channels[{name!r}][{key!r}]", func=func)
     if not isinstance(regions, dict):
         raise ParameterError(
             f"The 'regions' parameter of make_retail must be a dict {{name: share}}. Got {regions!r} instead."
         )
+    econ = dict(DEFAULT_ECONOMICS)
+    unknown = sorted(set(economics or {}) - set(econ))
+    if unknown:
+        raise ParameterError(
+            f"The 'economics' parameter of make_retail has unknown keys {unknown}; the keys are {', '.join(econ)}."
+        )
+    econ.update(economics or {})
+    for key in econ:
+        if key != "loyalty_launch":
+            low = None if key in ("loyalty_intercept", "loyalty_quality") else 0
+            econ[key] = check_number(econ[key], f"economics[{key!r}]", func=func, low=low)
+    launch = check_date(econ["loyalty_launch"], "economics['loyalty_launch']", func=func)
+    channel_names, channel_shares = _check_shares({k: c["share"] for k, c in channels.items()}, "channels")
+    region_names, region_shares = _check_shares(regions, "regions")
+
+    from scipy import special, stats  # imported here: loading the bundled files does not need scipy
 
     rng = np.random.default_rng(seed)
-    acq_days = (acq_ts - start_ts).days + 1
     obs_days = (end_ts - start_ts).days + 1
     # --- customer-level draws (order fixed: the same seed gives the same data) ---
-    t0 = rng.uniform(0.0, acq_days, n)  # continuous acquisition time, days since start
+    t0 = _acquisition_times(rng, n, start_ts, acq_ts, season, growth)
     lam_week = rng.gamma(values["r"], 1.0 / values["alpha"], n)
-    drop = rng.beta(values["a"], values["b"], n)
+    if dropout == "purchase":
+        drop = rng.beta(values["a"], values["b"], n)
+        z_drop = stats.norm.ppf(np.clip(stats.beta.cdf(drop, values["a"], values["b"]), 1e-15, 1 - 1e-15))
+    else:
+        drop = rng.gamma(values["s"], 1.0 / values["beta"], n)  # dropout rate per week
+        z_drop = stats.norm.ppf(np.clip(stats.gamma.cdf(drop, values["s"], scale=1 / values["beta"]), 1e-15, 1 - 1e-15))
     nu = rng.gamma(values["q"], 1.0 / values["v"], n)
-    channel = _choose(rng, n, {k: c["share"] for k, c in channels.items()}, "channels")
-    region = _choose(rng, n, regions, "regions")
+    z_rate = stats.norm.ppf(
+        np.clip(stats.gamma.cdf(lam_week, values["r"], scale=1 / values["alpha"]), 1e-15, 1 - 1e-15)
+    )
+    z_spend = -stats.norm.ppf(np.clip(stats.gamma.cdf(nu, values["q"], scale=1 / values["v"]), 1e-15, 1 - 1e-15))
+    w_rate, w_drop, w_spend = _QUALITY_WEIGHTS
+    quality = (w_rate * z_rate - w_drop * z_drop + w_spend * z_spend) / np.sqrt(w_rate**2 + w_drop**2 + w_spend**2)
+    tilt = np.array([float(channels[c].get("quality", 0.0)) for c in channel_names])
+    w = _tilted_weights(channel_shares, tilt)
+    odds = w[None, :] * np.exp(np.outer(quality, tilt))
+    cum = np.cumsum(odds / odds.sum(axis=1, keepdims=True), axis=1)
+    channel_code = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(channel_names) - 1)
+    channel = np.asarray(channel_names, dtype=object)[channel_code]
+    region = np.asarray(region_names, dtype=object)[rng.choice(len(region_names), size=n, p=region_shares)]
     horizon = obs_days - t0  # days from acquisition to the end of observation_end
-    n_poisson = rng.poisson(lam_week / 7.0 * horizon)
-    n_before_drop = rng.geometric(np.clip(drop, 1e-12, 1.0))
-    k = np.minimum(n_poisson, n_before_drop)
-    alive = n_before_drop > n_poisson
-    # --- repeat purchase times: first k order statistics of n_poisson uniforms on (0, horizon) ---
+    if dropout == "purchase":
+        n_poisson = rng.poisson(lam_week / 7.0 * horizon)
+        n_before_drop = rng.geometric(np.clip(drop, 1e-12, 1.0))
+        k = np.minimum(n_poisson, n_before_drop)
+        alive = n_before_drop > n_poisson
+        u = _order_statistics(rng, k, n_poisson)
+        span = horizon
+    else:
+        life = rng.standard_exponential(n) / drop * 7.0  # days
+        alive = life > horizon
+        span = np.minimum(life, horizon)
+        k = rng.poisson(lam_week / 7.0 * span)
+        u = _order_statistics(rng, k, k)
     m = int(k.sum())
     code_rep = np.repeat(np.arange(n), k)
-    spacing = rng.standard_exponential(m)
-    csum = np.cumsum(spacing)
-    group_start = np.cumsum(k) - k
-    offset = np.zeros(n)
-    has = k > 0
-    offset[has] = csum[group_start[has]] - spacing[group_start[has]]
-    partial = csum - offset[code_rep]  # S_1..S_k within each customer
-    s_k = np.zeros(n)
-    s_k[has] = partial[group_start[has] + k[has] - 1]
-    rest = rng.standard_gamma(n_poisson - k + 1.0)  # sum of the remaining n-k+1 spacings
-    u = partial / (s_k + rest)[code_rep]
-    t_rep = t0[code_rep] + horizon[code_rep] * u
-    # --- all purchases, amounts in cents, sorted by customer then time without a sort: each customer's
-    # first purchase is followed by its repeat purchases, which are already in increasing order ---
+    t_rep = t0[code_rep] + span[code_rep] * u
+    # --- all purchases, sorted by customer then time without a sort: each customer's first purchase is
+    # followed by its repeat purchases, which are already in increasing order ---
     size = k + 1
     first_pos = np.cumsum(size) - size
     code = np.repeat(np.arange(n), size)
@@ -296,6 +482,11 @@ def make_retail(
     cents = np.maximum(np.rint(amount * 100.0), 1).astype(np.int64)
     day = np.floor(when).astype(np.int64)
     day = np.minimum(day, obs_days - 1)  # u < 1 keeps this a no-op; guards rounding at the edge
+    if dropout == "purchase":
+        last_time = when[first_pos + k]  # the customer leaves right after the last repeat purchase
+        left_day = np.where(alive | (k == 0), -1, np.floor(last_time).astype(np.int64))
+    else:
+        left_day = np.where(alive, -1, np.floor(t0 + life).astype(np.int64))
 
     # --- the truth, computed from the purchase days (independently of crmlib.rfm) ---
     new_day = np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])]
@@ -313,7 +504,42 @@ def make_retail(
     repeat_cents = total_cents - day_cents[first_idx]
     monetary = np.where(frequency > 0, repeat_cents / np.maximum(frequency, 1) / 100.0, 0.0)
 
+    # --- the firm's side: margin rate, service contacts and complaints, loyalty programme ---
+    shift = np.array([float(channels[c].get("margin_shift", 0.0)) for c in channel_names])[channel_code]
+    margin_rate = np.round(
+        np.clip(rng.normal(econ["margin_rate"] + shift, econ["margin_sd"]), econ["margin_low"], econ["margin_high"]), 3
+    )
+    shape = max(econ["contact_shape"], 1e-9)
+    kappa = rng.gamma(shape, econ["contact_rate"] / shape, n)
+    contacts = rng.poisson(kappa * n_days)
+    complaints = rng.binomial(contacts, min(econ["complaint_share"], 1.0))
+    member = np.zeros(n, dtype=bool)
+    member_since = np.full(n, -1, dtype=np.int64)
+    join_draw = rng.random(n)
+    if launch is not None:
+        launch_day = (launch - start_ts).days
+        eligible_day = np.where(day_value >= launch_day, day_value, np.iinfo(np.int64).max)
+        first_eligible = np.minimum.reduceat(eligible_day, first_idx)
+        has = first_eligible < np.iinfo(np.int64).max
+        prob = special.expit(econ["loyalty_intercept"] + econ["loyalty_quality"] * quality)
+        member = has & (join_draw < prob)
+        member_since = np.where(member, first_eligible, -1)
+
     ids = pd.Series(_customer_ids(n)).array  # pandas' default text dtype (str in pandas 3, object before)
+    study = None
+    if churn_study:
+        if obs_days <= 2 * 365:
+            raise ParameterError(
+                "The 'churn_study' parameter of make_retail needs a log of more than two years (a year before the "
+                f"study and the study year); start to observation_end covers {obs_days} days. Start earlier."
+            )
+        from crmlib.datasets._churn import draw_churn_study
+
+        study, contacts, complaints = draw_churn_study(
+            np.random.default_rng(None if seed is None else [seed, 2]), ids=ids, day_code=day_code,
+            day_value=day_value, first_day=first_day, end_day=obs_days - 1, start_date=start_ts,
+            member_since=member_since, contacts=contacts, complaint_share=econ["complaint_share"],
+        )
     start_day = np.datetime64(start_ts.date(), "D")
     tx_order = np.argsort(day * n + code, kind="stable")  # by day, then customer, then time
     transactions = pd.DataFrame(
@@ -332,7 +558,13 @@ def make_retail(
         },
         index=pd.Index(ids, name="customer_id"),
     )
+
+    def dates(offsets: np.ndarray) -> pd.Series:
+        out = pd.Series((start_day + np.maximum(offsets, 0)).astype("datetime64[ns]"))
+        return out.where(offsets >= 0)
+
     cost = {k_: float(c["cost"]) for k_, c in channels.items()}
+    latent = {"true_lambda": lam_week, ("true_p" if dropout == "purchase" else "true_mu"): drop, "true_nu": nu}
     customers = pd.DataFrame(
         {
             "customer_id": ids,
@@ -340,11 +572,16 @@ def make_retail(
             "channel": channel,
             "acquisition_cost": np.array([cost[c] for c in channel], dtype=float),
             "region": region,
-            "true_lambda": lam_week,
-            "true_p": drop,
-            "true_nu": nu,
+            "margin_rate": margin_rate,
+            "service_contacts": contacts.astype(np.int64),
+            "complaints": complaints.astype(np.int64),
+            "loyalty_member": member,
+            "loyalty_since": dates(member_since).to_numpy(),
+            **latent,
             "true_mean_spend": values["p"] / nu,
+            "true_quality": quality,
             "true_alive": alive,
+            "true_dropout_date": dates(left_day).to_numpy(),
             "true_purchases": (k + 1).astype(np.int64),
             "true_frequency": truth["frequency"].to_numpy(),
             "true_recency": truth["recency"].to_numpy(),
@@ -354,69 +591,42 @@ def make_retail(
     )
     params: dict[str, Any] = {
         "generator": "crmlib.datasets.make_retail",
-        "model": "BG/NBD purchases (Fader, Hardie and Lee 2005a) with Gamma-Gamma spend (2005b)",
+        "model": (
+            "BG/NBD purchases (Fader, Hardie and Lee 2005a)" if dropout == "purchase"
+            else "Pareto/NBD purchases (Schmittlein, Morrison and Colombo 1987)"
+        ) + " with Gamma-Gamma spend (Fader, Hardie and Lee 2005b)",
         "n_customers": n,
         "seed": seed,
         "start": str(start_ts.date()),
         "acquisition_end": str(acq_ts.date()),
         "observation_end": str(end_ts.date()),
+        "dropout": dropout,
         **values,
         "rate_unit": "W",
         "mean_spend": values["p"] * values["v"] / (values["q"] - 1) if values["q"] > 1 else None,
-        "channels": {k_: dict(c) for k_, c in channels.items()},
+        "seasonality": [float(x) for x in season],
+        "growth": growth,
+        "channels": {
+            k_: {"quality": 0.0, "margin_shift": 0.0, **{key: float(val) for key, val in c.items()}}
+            for k_, c in channels.items()
+        },
         "regions": dict(regions),
+        "quality_weights": dict(zip(("purchase_rate", "retention", "spend"), _QUALITY_WEIGHTS)),
+        "economics": {k_: (str(launch.date()) if k_ == "loyalty_launch" and launch is not None else v_)
+                      for k_, v_ in econ.items()},
+        "churn_study": bool(churn_study),
     }
     for frame in (transactions, customers, truth):
         frame.attrs["true_params"] = params
         frame.attrs["source"] = "synthetic: crmlib.datasets.make_retail"
-    return RetailData(transactions=transactions, customers=customers, truth=truth, params=params)
+    if study is not None:
+        study.attrs["source"] = "synthetic: crmlib.datasets.make_retail(churn_study=True)"
+    return RetailData(transactions=transactions, customers=customers, truth=truth, params=params, churn=study)
 
 
 # ---------------------------------------------------------------------------------------------
 # Bundled files
 # ---------------------------------------------------------------------------------------------
-
-
-def data_dir() -> Path:
-    """The folder of the bundled data: ``$CRMLIB_DATA`` if set, else the kit's ``data`` folder.
-
-    >>> data_dir().name
-    'data'
-    """
-    env = os.environ.get("CRMLIB_DATA")
-    if env:
-        return Path(env)
-    from crmlib.resources import kit_folder
-
-    return kit_folder("data")
-
-
-def _bundled_path(name: str) -> Path:
-    path = data_dir() / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"The bundled file {name!r} is not in {str(path.parent)!r}. Regenerate the data with "
-            "`make data` (python -m crmlib.datasets data), or set $CRMLIB_DATA to the folder that holds it."
-        )
-    return path
-
-
-def _sidecar(name: str) -> dict[str, Any]:
-    """The JSON sidecar of a bundled CSV (``transactions.csv`` -> ``transactions.json``), or {}."""
-    path = data_dir() / (Path(name).stem + ".json")
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _attach(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    meta = _sidecar(name)
-    frame.attrs["source"] = f"bundled: {name}"
-    if "params" in meta:
-        frame.attrs["true_params"] = meta["params"]
-    if "description" in meta:
-        frame.attrs["description"] = meta["description"]
-    return frame
 
 
 def sha256_of(path: Path) -> str:
@@ -444,15 +654,15 @@ def _is_default_read_setting(name: str, value) -> bool:
         return False
 
 
-def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
+def load_transactions(path: str | Path | pd.DataFrame | None = None, **read_kwargs: Any) -> pd.DataFrame:
     """The bundled retail log, or a user's transaction file, as a canonical frame.
 
     Parameters
     ----------
     path : str, Path, DataFrame or None
-        ``None``: the bundled ``data/transactions.csv`` (5,000 simulated customers acquired in 2023,
-        observed to 2025-06-30; see ``data/README.md``). Otherwise passed to
-        :func:`crmlib.data.read_transactions` with ``read_kwargs``.
+        ``None``: the bundled ``data/transactions.csv`` (5,000 simulated customers of one retailer, acquired
+        every month from 2021-01-01 to 2025-06-30 and observed to 2025-06-30; see ``data/README.md``).
+        Otherwise passed to :func:`crmlib.data.read_transactions` with ``read_kwargs``.
     **read_kwargs
         Keywords of :func:`crmlib.data.read_transactions` (``customer=``, ``date=``, ``amount=``,
         ...). With ``path=None`` keywords may be given at their defaults (``customer="customer_id"``,
@@ -486,45 +696,55 @@ def load_transactions(path=None, **read_kwargs) -> pd.DataFrame:
             "Give its path as the first argument (data_path in a chapter), or leave them at their defaults "
             "to use the bundled log."
         )
-    csv = _bundled_path("transactions.csv")
+    csv = bundled_path("transactions.csv")
     frame = pd.read_csv(csv, dtype={"customer_id": str, "amount": float}, parse_dates=["date"])
     frame["date"] = frame["date"].astype("datetime64[ns]")
-    return _attach(frame, "transactions.csv")
+    return attach(frame, "transactions.csv")
 
 
 def load_customers() -> pd.DataFrame:
-    """The customers of the bundled log: signup date, channel, acquisition cost, region, truth.
+    """The customers of the bundled log: acquisition, the firm's side of the relationship, and the truth.
 
     Returns
     -------
     DataFrame
         One row per customer of :func:`load_transactions`: ``customer_id`` (str), ``signup_date``
-        (datetime64, the first purchase day), ``channel`` (str), ``acquisition_cost`` (float,
-        currency units per customer), ``region`` (str) and the generator's truth ``true_lambda``
-        (purchases per week), ``true_p``, ``true_nu``, ``true_mean_spend``, ``true_alive`` (bool),
-        ``true_purchases``, ``true_frequency``, ``true_recency``, ``true_T`` (days),
-        ``true_monetary_value`` (see :func:`make_retail`).
+        (datetime64, the first purchase day), ``channel`` (str), ``acquisition_cost`` (float, currency units
+        per customer), ``region`` (str), ``margin_rate`` (gross margin as a share of the customer's revenue),
+        ``service_contacts`` and ``complaints`` (counts over the whole log), ``loyalty_member`` (bool) and
+        ``loyalty_since`` (datetime64, NaT for non-members), and the generator's truth ``true_lambda``
+        (purchases per week), ``true_p``, ``true_nu``, ``true_mean_spend``, ``true_quality``, ``true_alive``
+        (bool), ``true_dropout_date`` (NaT if alive), ``true_purchases``, ``true_frequency``, ``true_recency``,
+        ``true_T`` (days), ``true_monetary_value`` (see :func:`make_retail`). ``attrs["true_params"]`` holds
+        the settings, including the unit costs of serving a customer (``["economics"]``).
 
     Examples
     --------
     >>> customers = load_customers()
     >>> sorted(customers["channel"].unique())
     ['email', 'referral', 'search', 'social', 'store']
+    >>> bool((customers["margin_rate"] > 0).all())
+    True
     """
-    csv = _bundled_path("customers.csv")
+    csv = bundled_path("customers.csv")
     frame = pd.read_csv(
         csv,
-        dtype={"customer_id": str, "channel": str, "region": str, "true_alive": bool},
-        parse_dates=["signup_date"],
+        dtype={"customer_id": str, "channel": str, "region": str, "true_alive": bool, "loyalty_member": bool},
+        parse_dates=["signup_date", "loyalty_since", "true_dropout_date"],
     )
-    frame["signup_date"] = frame["signup_date"].astype("datetime64[ns]")
-    return _attach(frame, "customers.csv")
+    for col in ("signup_date", "loyalty_since", "true_dropout_date"):
+        frame[col] = frame[col].astype("datetime64[ns]")
+    return attach(frame, "customers.csv")
 
 
-def _rounded_customers(customers: pd.DataFrame) -> pd.DataFrame:
+def written_customers(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customer table as written: whole days as integers, latent values to 6 significant digits."""
     out = customers.copy()
     for col in ("true_recency", "true_T"):
         out[col] = out[col].astype(np.int64)
+    for col in ("true_lambda", "true_p", "true_mu", "true_nu", "true_mean_spend", "true_quality"):
+        if col in out.columns:
+            out[col] = [float(f"{x:.6g}") for x in out[col]]
     return out
 
 
@@ -533,18 +753,29 @@ def _bundle() -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
     data = make_retail(**BUNDLED_RETAIL)
     params = data.params
     tx_meta = {
-        "description": "Simulated retail transaction log: one row per purchase (several per day possible).",
+        "description": "Simulated retail transaction log of one firm: one row per purchase (several per day possible).",
         "generator": "crmlib.datasets.make_retail",
         "seed": BUNDLED_RETAIL["seed"],
         "params": params,
     }
     cu_meta = {
-        "description": "Customers of transactions.csv: signup, acquisition channel and cost, region, true latent values.",
+        "description": "Customers of transactions.csv: acquisition (date, channel, cost), region, margin rate, "
+        "service contacts and complaints, loyalty-programme membership, true latent values.",
         "generator": "crmlib.datasets.make_retail",
         "seed": BUNDLED_RETAIL["seed"],
         "params": params,
     }
+    churn = data.churn
+    assert churn is not None
+    churn_meta = {
+        "description": "Churn study of the firm's last year: drivers and churn (no purchase in the study year) of "
+        "the customers of customers.csv who bought in the year before it.",
+        "generator": "crmlib.datasets.make_retail (churn_study=True)",
+        "seed": BUNDLED_RETAIL["seed"],
+        "params": churn.attrs["true_params"],
+    }
     return {
         "transactions.csv": (data.transactions, tx_meta),
-        "customers.csv": (_rounded_customers(data.customers), cu_meta),
+        "customers.csv": (written_customers(data.customers), cu_meta),
+        "churn.csv": (churn.reset_index(), churn_meta),
     }

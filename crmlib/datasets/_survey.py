@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlib.datasets._files import attach, bundled_path
 from crmlib.params import ParameterError, check_number
 
 __all__ = [
@@ -118,7 +119,9 @@ _ITEM_NOISE_SD = 1.0  # item error, scale points
 _CENTRE = 5.0  # answer of an item whose factor is 0 ("somewhat agree": the stage is just held)
 _BENEFIT_LINK = {"confidence": 0.7, "social": 0.4, "special_treatment": 0.3}  # on loyalty, plus N(0, 1)
 _BENEFIT_CENTRE = {"confidence": 4.8, "social": 3.4, "special_treatment": 3.6}
-_REWARD_CENTRE = {"cash_value": 4.6, "choice": 4.0, "aspirational": 3.6, "relevance": 4.4, "convenience": 4.8, "speed": 4.2}
+_REWARD_CENTRE = {
+    "cash_value": 4.6, "choice": 4.0, "aspirational": 3.6, "relevance": 4.4, "convenience": 4.8, "speed": 4.2,
+}
 _REWARD_LINK = 0.3  # reward ratings rise a little with loyalty
 
 
@@ -149,7 +152,8 @@ def make_survey(
     .. math::
 
         s = 0.55\,z(\log\lambda) + 0.45\,z(\operatorname{logit}(1-p)) + 0.2\,z(\log \bar z), \qquad
-        \eta = 1.3\,z\big(s + \sqrt{\max(1 - \operatorname{Var}(s), 0.25)}\,\varepsilon\big), \quad \varepsilon \sim N(0, 1)
+        \eta = 1.3\,z\big(s + \sqrt{\max(1 - \operatorname{Var}(s), 0.25)}\,\varepsilon\big), \quad
+        \varepsilon \sim N(0, 1)
 
     with :math:`\lambda` the purchase rate, :math:`p` the dropout probability, :math:`\bar z` the
     mean spend (columns ``true_lambda``, ``true_p``, ``true_mean_spend`` of ``customers``), so more
@@ -228,7 +232,8 @@ def make_survey(
     if missing:
         raise ParameterError(
             f"The 'customers' parameter of make_survey needs the columns {', '.join(needed)}; missing: "
-            f"{', '.join(missing)}. Pass make_retail(...).customers or load_customers(), which carry the true behaviour."
+            f"{', '.join(missing)}. Pass make_retail(...).customers or load_customers(), which carry the true "
+            "behaviour."
         )
     response_rate = check_number(response_rate, "response_rate", func=func, low=0, high=1, low_open=True)
     missing_rate = check_number(missing_rate, "missing_rate", func=func, low=0, high=0.5)
@@ -266,7 +271,8 @@ def make_survey(
     for name, prefix in (("confidence", "conf"), ("social", "soc"), ("special_treatment", "spec")):
         benefits[name] = _BENEFIT_LINK[name] * loyalty + rng.standard_normal(n)
         for j in range(1, 4):
-            out[f"{prefix}_{j}"] = _likert(_BENEFIT_CENTRE[name] + benefits[name] + _ITEM_NOISE_SD * rng.standard_normal(n))
+            noise = _ITEM_NOISE_SD * rng.standard_normal(n)
+            out[f"{prefix}_{j}"] = _likert(_BENEFIT_CENTRE[name] + benefits[name] + noise)
     for name, centre in _REWARD_CENTRE.items():
         out[f"reward_{name}"] = _likert(centre + _REWARD_LINK * loyalty + 1.2 * rng.standard_normal(n))
     utility = np.column_stack(
@@ -340,13 +346,11 @@ def load_survey() -> pd.DataFrame:
     >>> [c for c in survey.columns if c.startswith("cog_")]
     ['cog_1', 'cog_2', 'cog_3', 'cog_4']
     """
-    from crmlib.datasets._retail import _attach, _bundled_path
-
-    csv = _bundled_path("survey.csv")
+    csv = bundled_path("survey.csv")
     dtype = {"customer_id": str, "bond_most_valued": str, "true_stage": str, "deal_driven": bool}
     dtype.update({c: float for c in _LIKERT_COLUMNS})
     frame = pd.read_csv(csv, dtype=dtype)
-    return _attach(frame, "survey.csv")
+    return attach(frame, "survey.csv")
 
 
 def _rounded(survey: pd.DataFrame) -> pd.DataFrame:
@@ -360,9 +364,11 @@ def _rounded(survey: pd.DataFrame) -> pd.DataFrame:
 
 
 def _bundle() -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
-    from crmlib.datasets._retail import BUNDLED_RETAIL, make_retail
+    from crmlib.datasets._retail import BUNDLED_RETAIL, make_retail, written_customers
 
-    customers = make_retail(**BUNDLED_RETAIL).customers
+    # the customers as written to customers.csv, so that make_survey(load_customers(), **BUNDLED_SURVEY)
+    # reproduces the bundled answers
+    customers = written_customers(make_retail(**BUNDLED_RETAIL).customers)
     survey = make_survey(customers, **BUNDLED_SURVEY)
     meta = {
         "description": "Simulated loyalty survey of a random sample of the customers of customers.csv.",

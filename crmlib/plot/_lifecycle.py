@@ -65,15 +65,22 @@ def stage_area_chart(counts: pd.DataFrame, *, share: bool = False, ax: Axes | No
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(maxticks=8)
+    # a log of four to eight years needs a tick every 12 months, which the default monthly steps (1-6) lack
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     return ax
 
 
 def cohort_heatmap(
-    matrix: pd.DataFrame, *, fmt: str | None = None, cmap: str | None = None, ax: Axes | None = None
+    matrix: pd.DataFrame,
+    *,
+    fmt: str | None = None,
+    cmap: str | None = None,
+    annotate: bool | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
-    """Acquisition cohorts (rows) by periods since acquisition (columns).
+    """Acquisition cohorts (rows) by periods since acquisition (columns), coloured by a metric.
 
     From :func:`crmlib.lifecycle.cohort_matrix`; the cohort size is written next to each row. Period 0
     (the acquisition period) is labelled but left out of the colour scale.
@@ -85,6 +92,9 @@ def cohort_heatmap(
     fmt : str, optional
         Cell label format; default "{:.0%}" for retention, "{:,.0f}" for revenue, "{:.1f}" otherwise.
     cmap : str, optional
+    annotate : bool, optional
+        Write each cell's value. Default: only when the matrix has at most 400 cells (a larger one, e.g.
+        54 monthly cohorts, would carry unreadable numbers and take long to draw; the colours then carry it).
     ax : matplotlib Axes, optional
 
     Examples
@@ -109,7 +119,9 @@ def cohort_heatmap(
     finite = shown[np.isfinite(shown)]
     high = finite.max() if len(finite) else 1.0
     small = n_cols > 14
-    for (i, j), v in np.ndenumerate(values):
+    if annotate is None:
+        annotate = values.size <= 400
+    for (i, j), v in np.ndenumerate(values if annotate else np.empty((0, 0))):
         if np.isfinite(v):
             ax.text(
                 j,
@@ -120,7 +132,8 @@ def cohort_heatmap(
                 fontsize=6.5 if small else 8,
                 color="white" if np.isfinite(shown[i, j]) and shown[i, j] > 0.65 * high else "black",
             )
-    ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns])
+    step = max(1, int(np.ceil(n_cols / 27)))  # at most about 27 labels on the axis
+    ax.set_xticks(range(0, n_cols, step), [str(c) for c in matrix.columns[::step]])
     size = matrix.attrs.get("cohort_size")
     labels = [str(c) for c in matrix.index]
     if size is not None:
