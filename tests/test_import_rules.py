@@ -53,8 +53,6 @@ KNOWN: dict[str, str] = {
     "private module: crmlib.cli imports crmlib.report._settings": "import from crmlib.report",
     "cycle: crmlib.report <-> crmlib.report._files <-> crmlib.report._pipeline": "imports point one way",
     "deprecated: crmlib.report._pipeline imports crmlib._units": "use crmlib.params",
-    # The course site's modules import each other both ways: the shared pieces get one home below the other two.
-    "cycle: crmlib.course._chapters <-> crmlib.course._execute <-> crmlib.course._site": "imports point one way",
     # The model files share helpers through private names: the model-base rewrite gives them one home.
     "private name: crmlib.models.pareto_nbd imports crmlib.models.beta_geo._as_array": "shared helper in the base",
     "private name: crmlib.models.pareto_nbd imports crmlib.models._base._check_summary": "public hook of the base",
