@@ -53,17 +53,6 @@ KNOWN: dict[str, str] = {
     "private module: crmlib.cli imports crmlib.report._settings": "import from crmlib.report",
     "cycle: crmlib.report <-> crmlib.report._files <-> crmlib.report._pipeline": "imports point one way",
     "deprecated: crmlib.report._pipeline imports crmlib._units": "use crmlib.params",
-    # The model files share helpers through private names: the model-base rewrite gives them one home.
-    "private name: crmlib.models.pareto_nbd imports crmlib.models.beta_geo._as_array": "shared helper in the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.pareto_nbd imports crmlib.models._base._summary_unit": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.beta_geo imports crmlib.models._base._summary_unit": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._check_summary": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._collapse": "public hook of the base",
-    "private name: crmlib.models.gamma_gamma imports crmlib.models._base._summary_unit": "public hook of the base",
     # crmlib.relationship (computation) takes the survey's constants from the data generator: the constants move
     # to crmlib.relationship (the generator imports them from there).
     "private module: crmlib.relationship imports crmlib.datasets._firms": "constants move to crmlib.relationship",
@@ -75,10 +64,7 @@ KNOWN: dict[str, str] = {
     "private name: crmlib.datasets._survey imports crmlib.datasets._retail._bundled_path": "one home for the loaders",
     # Modules of other work still use the old home of the time units: import them from crmlib.params.
     "deprecated: crmlib.clv imports crmlib._units": "use crmlib.params",
-    "deprecated: crmlib.models._base imports crmlib._units": "use crmlib.params",
-    "deprecated: crmlib.models.gamma_gamma imports crmlib._units": "use crmlib.params",
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
-    "deprecated: crmlib.plot._models imports crmlib._units": "use crmlib.params",
     # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
     "notebook: notebooks/05_probabilistic_clv.ipynb uses crmlib._units": "crmlib.params.UNIT_DAYS",
     "notebook: notebooks/09_capstone_crm_strategy.ipynb uses crmlib._units": "crmlib.params.unit_days",

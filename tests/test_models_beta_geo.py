@@ -12,8 +12,17 @@ from test_models_simulators import simulate_bgnbd
 
 from crmlib.data import DataError
 from crmlib.datasets import load_cdnow
-from crmlib.models import BetaGeo, ConvergenceError, ModelError, NotFittedError
+from crmlib.models import BetaGeo, ModelError, NotFittedError
+from crmlib.params import ParameterError
 from crmlib.rfm import summarize
+
+CDNOW = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL (2005), section 4
+
+
+def _row_loglik(model, params, x, tx, T):
+    """The model's per-row log-likelihood at ``params`` for the rows (x, t_x, T)."""
+    cols = tuple(np.atleast_1d(np.asarray(v, float)) for v in (x, tx, T))
+    return model._loglik(np.asarray(params, float), model._design(cols, np.ones(len(cols[0]))))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +64,9 @@ def _slow_likelihood(r, alpha, a, b, x, tx, T):
         value = (1 - p) ** x * lam**x * math.exp(-lam * T)
         if x > 0:
             value += p * (1 - p) ** (x - 1) * lam**x * math.exp(-lam * tx)
-        density = math.exp(log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p))
+        density = math.exp(
+            log_norm + (r - 1) * math.log(lam) - alpha * lam + (a - 1) * math.log(p) + (b - 1) * math.log1p(-p)
+        )
         return value * density
 
     value, _ = integrate.dblquad(individual, 1e-12, 1 - 1e-12, 1e-12, 40.0, epsabs=0, epsrel=1e-9)
@@ -65,7 +76,7 @@ def _slow_likelihood(r, alpha, a, b, x, tx, T):
 @pytest.mark.parametrize("x, tx, T", [(0, 0.0, 30.0), (1, 5.0, 30.0), (4, 25.5, 38.0), (9, 12.0, 52.0)])
 def test_fast_likelihood_matches_numerical_integration(x, tx, T):
     params = (1.7, 6.0, 1.4, 2.5)  # densities without singularities at 0 so quadrature is accurate
-    fast = BetaGeo._loglik(np.array(params), (np.array([x], float), np.array([tx]), np.array([T])))[0]
+    fast = _row_loglik(BetaGeo(), params, x, tx, T)[0]
     slow = np.log(_slow_likelihood(*params, x, tx, T))
     assert fast == pytest.approx(slow, abs=1e-6)
 
@@ -147,7 +158,7 @@ def test_conditional_expectation_matches_simulation_of_survivors():
     p = rng.beta(truth["a"], truth["b"], n)
     alive_part = (1 - p) ** x * lam**x * np.exp(-lam * T)
     dead_part = p * (1 - p) ** (x - 1) * lam**x * np.exp(-lam * tx)
-    # alive at T, expected purchases in (T, T+t] of a BG process: (1/p)(1 - exp(-lam p t))  (FHL 2005 eq. 9 per customer)
+    # alive at T, expected purchases in (T, T+t] of a BG process: (1/p)(1 - exp(-lam p t)) (FHL 2005 eq. 9, per person)
     value = np.sum(alive_part * (1 - np.exp(-lam * p * t)) / p) / np.sum(alive_part + dead_part)
     model = BetaGeo()
     model.params_ = truth
@@ -193,24 +204,156 @@ def test_bad_summary_messages():
         BetaGeo(initial_params={"r": 1}).fit(simulate_bgnbd(100, 0.5, 6, 0.8, 2.5))
 
 
-def test_runaway_estimates_raise_convergence_error():
-    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> b runs away to infinity.
+def test_unidentified_parameters_are_flagged():
+    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> the estimates walk along a ridge
+    # towards a limit of the model; the fit says which parameters the data do not identify.
     rng = np.random.default_rng(2)
     n = 400
     T = np.full(n, 50.0)
     x = rng.poisson(0.2 * 50, n) + 1
     tx = T - rng.exponential(1 / 0.2, n).clip(max=49)
     data = pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
-    with pytest.raises(ConvergenceError, match="ran to the edge of the parameter space"):
-        BetaGeo().fit(data)
+    model = BetaGeo().fit(data)
+    assert "The data do not identify" in model.fit_info_["warning"] and "a" in model.fit_info_["warning"]
+    assert model.summary().attrs["warning"] == model.fit_info_["warning"]
+    # a small penalizer gives readable values
+    assert "warning" not in BetaGeo(penalizer=0.01).fit(data).fit_info_
 
 
 def test_analytic_gradient_matches_finite_differences():
     from scipy import optimize
 
     data = simulate_bgnbd(2000, r=0.5, alpha=6.0, a=0.8, b=2.5, seed=1)
-    arrays = BetaGeo._arrays_from(data["frequency"], data["recency"], data["T"])
+    model = BetaGeo()
+    w = np.arange(1, 2001) % 3 + 1.0  # unequal weights
+    design = model._design(tuple(data[c].to_numpy(float) for c in ("frequency", "recency", "T")), w)
     params = np.array([0.7, 5.0, 1.1, 2.0])
-    analytic = BetaGeo._grad(params, arrays).sum(axis=1)
-    numeric = optimize.approx_fprime(params, lambda q: BetaGeo._loglik(q, arrays).sum(), 1e-7)
+    analytic = (model._grad(params, design) * w).sum(axis=1)
+    numeric = optimize.approx_fprime(params, lambda q: (w * model._loglik(q, design)).sum(), 1e-7)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-4)
+    # the fit's shared-term path (sums by distinct x, T, t_x) gives the same value and gradient as the rows
+    total, grad = model._loglik_grad(params, design, w)
+    assert total == pytest.approx((w * model._loglik(params, design)).sum(), rel=1e-12)
+    np.testing.assert_allclose(grad, analytic, rtol=1e-10)
+
+
+# -- numerics: finite and right where the model is defined (large x, long horizons, tiny T, a = 1) ------------
+def _expected_by_integration(r, alpha, a, b, x, T, t, shift=0):
+    """E[Y(t) | alive, x, T] = E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p], p ~ Beta(a, b + x + shift), by quadrature."""
+    from scipy.special import betaln
+
+    B, m, u = b + x + shift, r + x, t / (alpha + T)
+    f = lambda p: (  # noqa: E731
+        np.exp((a - 1) * np.log(p) + (B - 1) * np.log1p(-p) - betaln(a, B)) * -np.expm1(-m * np.log1p(p * u)) / p
+    )
+    value, _ = integrate.quad(f, 0, 1, epsabs=0, epsrel=1e-11, limit=500, points=[1e-6, 1e-4, 1e-2, 0.1, 0.5])
+    return value
+
+
+@pytest.mark.parametrize("a", [0.793, 1.0, 2.5])
+def test_conditional_expectation_sweep_against_integration(a):
+    # x up to 5,000, horizons up to 1,000 weeks, T from 0.01 to 500 weeks: the transformed hypergeometric term
+    # agrees with a direct integration over the drop-out probability everywhere (the old form gave NaN or inf).
+    model = BetaGeo()
+    model.params_ = dict(CDNOW, a=a)
+    grid = [
+        (x, T, t) for x in (0, 1, 12, 300, 1500, 5000) for T in (0.01, 39.0, 500.0) for t in (0.01, 39.0, 520.0, 1000.0)
+    ]
+    x, T, t = (np.array(v, float) for v in zip(*grid))
+    fast = model._expected_if_alive(t, x, T)
+    slow = np.array(
+        [_expected_by_integration(CDNOW["r"], CDNOW["alpha"], a, CDNOW["b"], xi, Ti, ti) for xi, Ti, ti in grid]
+    )
+    assert np.all(np.isfinite(fast))
+    np.testing.assert_allclose(fast, slow, rtol=1e-8)
+    # and the full conditional expectation stays finite with P(alive) for any recency
+    values = model.conditional_expected_purchases(1000.0, x, np.minimum(T, 0.5 * T), T)
+    assert np.all(np.isfinite(values)) and np.all(values >= 0)
+
+
+def test_reference_values_of_the_issue(cdnow_calibration):
+    # Fitted CDNOW BG/NBD: x = 300, t_x = 38.5, T = 39 over t = 520 weeks (lifetimes and a direct summation:
+    # 938.89; the untransformed formula gave NaN), and x = 1500 at t = 39 (0.0552).
+    model = BetaGeo().fit(cdnow_calibration, unit="W")
+    assert model.conditional_expected_purchases(520, 300, 38.5, 39) == pytest.approx(938.89, abs=0.005)
+    assert model.conditional_expected_purchases(39, 1500, 38.5, 39) == pytest.approx(0.0552, abs=5e-5)
+    assert np.isfinite(model.conditional_expected_purchases(520, 290, 38.5, 39))
+
+
+def test_a_equal_to_one_is_the_removable_singularity():
+    # At a = 1 the closed forms divide 0 by 0; the limit at the CDNOW r, alpha, b is 1.08428 (new customer, 39
+    # weeks) and 1.10214 (x = 2, t_x = 30.43, T = 38.86); values just beside a = 1 must join it smoothly.
+    model = BetaGeo()
+    model.params_ = dict(CDNOW, a=1.0)
+    assert model.expected_purchases(39) == pytest.approx(1.08428, abs=5e-6)
+    assert model.conditional_expected_purchases(39, 2, 30.43, 38.86) == pytest.approx(1.10214, abs=5e-6)
+    near = []
+    for a in (1 - 1e-6, 1 + 1e-6, 1 - 2e-4, 1 + 2e-4):
+        model.params_ = dict(CDNOW, a=a)
+        near.append(model.expected_purchases(39))
+    assert near[0] == pytest.approx(1.08428, abs=1e-5) and near[1] == pytest.approx(1.08428, abs=1e-5)
+    model.params_ = dict(CDNOW, a=1.0)
+    assert (near[2] + near[3]) / 2 == pytest.approx(model.expected_purchases(39), abs=1e-7)  # smooth through a = 1
+
+
+def test_probability_of_purchases_large_x_is_finite():
+    model = BetaGeo()
+    model.params_ = dict(CDNOW)
+    pmf = model.probability_of_purchases(np.arange(6000), 1000.0)
+    assert np.all(np.isfinite(pmf)) and pmf.sum() == pytest.approx(1.0, abs=1e-8)
+
+
+# -- horizons name their unit ----------------------------------------------------------------------------------
+def test_horizon_unit_converts_and_is_checked():
+    model = BetaGeo()
+    model.params_ = dict(CDNOW)
+    model.unit_ = "W"
+    weeks = 12 * 30.4375 / 7
+    assert model.expected_purchases(12, horizon_unit="M") == pytest.approx(model.expected_purchases(weeks), rel=1e-12)
+    assert model.conditional_expected_purchases(1, 2, 30.0, 38.0, horizon_unit="Y") == pytest.approx(
+        model.conditional_expected_purchases(365.25 / 7, 2, 30.0, 38.0), rel=1e-12
+    )
+    with pytest.raises(
+        ParameterError, match=r"The 'horizon_unit' parameter of BetaGeo.expected_purchases must be one of"
+    ):
+        model.expected_purchases(12, horizon_unit="months")
+    with pytest.raises(
+        ParameterError,
+        match=r"The 't' argument of BetaGeo.conditional_expected_purchases must hold finite numbers >= 0",
+    ):
+        model.conditional_expected_purchases(-1, 2, 30.0, 38.0)
+    model.unit_ = None
+    with pytest.raises(ModelError, match="horizon_unit='M' was given but the model does not know the unit of its data"):
+        model.expected_purchases(12, horizon_unit="M")
+
+
+# -- covariates (Fader and Hardie 2007 note) ------------------------------------------------------------------
+def test_covariates_recover_known_coefficients_within_their_standard_errors():
+    # alpha_i = alpha exp(-g1 * vip), a_i = a exp(g2 * z), b_i = b exp(g3 * z): simulated with known values.
+    rng = np.random.default_rng(17)
+    n = 12_000
+    vip = (rng.random(n) < 0.4).astype(float)
+    z = rng.normal(size=n)
+    truth = {"r": 0.8, "alpha": 6.0, "a": 0.9, "b": 3.0, "purchase:vip": 0.7, "a:z": 0.4, "b:z": -0.3}
+    alpha_i = truth["alpha"] * np.exp(-truth["purchase:vip"] * vip)
+    a_i, b_i = truth["a"] * np.exp(truth["a:z"] * z), truth["b"] * np.exp(truth["b:z"] * z)
+    data = simulate_bgnbd(n, truth["r"], alpha_i, a_i, b_i, seed=5, t_low=30.0, t_high=60.0)
+    data["vip"], data["z"] = vip, z
+    model = BetaGeo(purchase_covariates=["vip"], dropout_covariates=["z"]).fit(data, unit="W")
+    assert model.param_names == ("r", "alpha", "a", "b", "purchase:vip", "a:z", "b:z")
+    table = model.summary()
+    for name, value in truth.items():  # 3 standard errors: each check fails by chance with probability 0.27%
+        est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
+        assert np.isfinite(se) and abs(est - value) < 3 * se, (name, est, se, value)
+    assert (
+        table.loc["purchase:vip", "lower_95"]
+        < table.loc["purchase:vip", "estimate"]
+        < table.loc["purchase:vip", "upper_95"]
+    )
+    # predictions take the covariates; without them the model says what it needs
+    p = model.probability_alive(data["frequency"][:5], data["recency"][:5], data["T"][:5], covariates=data.iloc[:5])
+    assert np.all((p > 0) & (p <= 1))
+    with pytest.raises(ParameterError, match=r"this model has covariates \(vip, z\); give covariates="):
+        model.probability_alive(1, 2.0, 30.0)
+    with pytest.raises(DataError, match="the covariate columns z are missing"):
+        BetaGeo(dropout_covariates=["z"]).fit(data.drop(columns="z"))

@@ -12,7 +12,13 @@ from test_models_simulators import simulate_pareto_nbd
 
 from crmlib.datasets import load_cdnow
 from crmlib.models import ModelError, ParetoNBD
+from crmlib.params import ParameterError
 from crmlib.rfm import summarize
+
+
+def _rows(model, x, tx, T, w=None):
+    cols = tuple(np.atleast_1d(np.asarray(v, float)) for v in (x, tx, T))
+    return model._design(cols, np.ones(len(cols[0])) if w is None else w)
 
 
 def test_cdnow_published_estimates():
@@ -33,7 +39,9 @@ def _slow_likelihood(r, alpha, s, beta, x, tx, T):
     log_norm = r * math.log(alpha) + s * math.log(beta) - math.lgamma(r) - math.lgamma(s)
 
     def f(mu, lam):
-        ind = lam**x * mu / (lam + mu) * math.exp(-(lam + mu) * tx) + lam ** (x + 1) / (lam + mu) * math.exp(-(lam + mu) * T)
+        ind = lam**x * mu / (lam + mu) * math.exp(-(lam + mu) * tx) + lam ** (x + 1) / (lam + mu) * math.exp(
+            -(lam + mu) * T
+        )
         return ind * math.exp(log_norm + (r - 1) * math.log(lam) - alpha * lam + (s - 1) * math.log(mu) - beta * mu)
 
     value, _ = integrate.dblquad(f, 1e-12, 30.0, 1e-12, 30.0, epsabs=0, epsrel=1e-9)
@@ -47,7 +55,8 @@ def _slow_likelihood(r, alpha, s, beta, x, tx, T):
 )
 @pytest.mark.parametrize("x, tx, T", [(0, 0.0, 30.0), (2, 10.0, 30.0), (6, 29.0, 35.0)])
 def test_fast_likelihood_matches_quadrature(params, x, tx, T):
-    fast = ParetoNBD._loglik(np.array(params), (np.array([float(x)]), np.array([tx]), np.array([T])))[0]
+    model = ParetoNBD()
+    fast = model._loglik(np.array(params), _rows(model, x, tx, T))[0]
     assert fast == pytest.approx(math.log(_slow_likelihood(*params, x, tx, T)), abs=1e-6)
 
 
@@ -56,10 +65,90 @@ def test_no_overflow_for_long_histories():
     x = np.array([0.0, 50.0, 500.0, 2000.0])
     tx = np.array([0.0, 400.0, 4000.0, 9000.0])
     T = np.array([1e4, 1e4, 1e4, 1e4])
-    ll = ParetoNBD._loglik(params, (x, tx, T))
+    model = ParetoNBD()
+    ll = model._loglik(params, _rows(model, x, tx, T))
     assert np.all(np.isfinite(ll))
-    flipped = ParetoNBD._loglik(np.array([0.553, 11.669, 0.606, 10.578]), (x, tx, T))
+    flipped = model._loglik(np.array([0.553, 11.669, 0.606, 10.578]), _rows(model, x, tx, T))
     assert np.all(np.isfinite(flipped))
+    model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    assert np.all(np.isfinite(model.probability_alive(x, tx, T)))
+    assert np.all(np.isfinite(model.conditional_expected_purchases(1000.0, x, tx, T)))
+
+
+@pytest.mark.parametrize("params", [(0.55, 10.6, 0.61, 11.7), (0.9, 4.0, 1.7, 30.0), (1.3, 25.0, 0.4, 3.0)])
+def test_analytic_gradient_matches_finite_differences(params):
+    # the gradient is analytic (series derivatives of the hypergeometric terms, per distinct (x, t_x) and (x, T)
+    # pair): it must match central differences of the likelihood, in both branches (alpha >= beta, alpha < beta)
+    data = simulate_pareto_nbd(1500, 0.6, 8.0, 0.8, 12.0, seed=4)
+    model = ParetoNBD()
+    w = np.arange(len(data)) % 4 + 1.0
+    design = _rows(model, data["frequency"], data["recency"], data["T"], w)
+    p = np.array(params)
+    analytic = (model._grad(p, design) * w).sum(axis=1)
+    h = 1e-6 * p
+    numeric = np.array(
+        [
+            ((w * model._loglik(p + h[i] * e, design)).sum() - (w * model._loglik(p - h[i] * e, design)).sum())
+            / (2 * h[i])
+            for i, e in enumerate(np.eye(4))
+        ]
+    )
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
+    total, grad = model._loglik_grad(p, design, w)
+    np.testing.assert_allclose(grad, analytic, rtol=1e-12)
+    assert total == pytest.approx((w * model._loglik(p, design)).sum(), rel=1e-13)
+
+
+def test_probability_of_purchases_against_quadrature_and_simulation():
+    # P(X(t) = x): alive through t with x purchases, or dead at tau < t after x purchases (Fader and Hardie 2006)
+    truth = {"r": 0.6, "alpha": 8.0, "s": 0.8, "beta": 12.0}
+    model = ParetoNBD()
+    model.params_ = dict(truth)
+    r, alpha, s, beta = truth.values()
+    for x, t in [(0, 39.0), (3, 39.0), (40, 300.0)]:
+        nbd = lambda tau, x=x: math.exp(  # noqa: E731
+            math.lgamma(r + x)
+            - math.lgamma(r)
+            - math.lgamma(x + 1)
+            + r * math.log(alpha / (alpha + tau))
+            + (x * math.log(tau / (alpha + tau)) if x else 0.0)
+        )
+        dead, _ = integrate.quad(
+            lambda tau, nbd=nbd: nbd(tau) * s * beta**s / (beta + tau) ** (s + 1),
+            0,
+            t,
+            epsabs=0,
+            epsrel=1e-12,
+            limit=500,
+        )
+        slow = nbd(t) * (beta / (beta + t)) ** s + dead
+        assert model.probability_of_purchases(x, t) == pytest.approx(slow, rel=1e-8)
+    pmf = model.probability_of_purchases(np.arange(400), 39.0)
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (pmf * np.arange(400)).sum() == pytest.approx(model.expected_purchases(39.0), rel=1e-7)
+    sim = simulate_pareto_nbd(200_000, **truth, seed=6, t_low=39.0, t_high=39.0)
+    shares = np.bincount(sim["frequency"], minlength=5)[:5] / len(sim)
+    np.testing.assert_allclose(pmf[:5], shares, atol=4 * np.sqrt(0.25 / len(sim)))
+    with pytest.raises(ParameterError, match="must hold whole numbers >= 0"):
+        model.probability_of_purchases(1.5, 39.0)
+
+
+def test_covariates_recover_known_coefficients_within_their_standard_errors():
+    # alpha_i = alpha exp(-g1 * x1), beta_i = beta exp(-g2 * x2) (Fader and Hardie 2007 note), simulated
+    rng = np.random.default_rng(23)
+    n = 10_000
+    x1 = rng.normal(size=n)
+    x2 = (rng.random(n) < 0.5).astype(float)
+    truth = {"r": 0.7, "alpha": 8.0, "s": 0.9, "beta": 12.0, "purchase:x1": 0.5, "dropout:x2": 0.8}
+    alpha_i = truth["alpha"] * np.exp(-truth["purchase:x1"] * x1)
+    beta_i = truth["beta"] * np.exp(-truth["dropout:x2"] * x2)
+    data = simulate_pareto_nbd(n, truth["r"], alpha_i, truth["s"], beta_i, seed=9, t_low=30.0, t_high=60.0)
+    data["x1"], data["x2"] = x1, x2
+    model = ParetoNBD(purchase_covariates=["x1"], dropout_covariates=["x2"]).fit(data, unit="W")
+    table = model.summary()
+    for name, value in truth.items():  # tolerance: 3 standard errors
+        est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
+        assert np.isfinite(se) and abs(est - value) < 3 * se, (name, est, se, value)
 
 
 def test_recovers_true_parameters_within_three_standard_errors():
@@ -68,7 +157,10 @@ def test_recovers_true_parameters_within_three_standard_errors():
     model = ParetoNBD().fit(data, unit="W")
     table = model.summary()
     for name, value in truth.items():  # tolerance: 3 standard errors of summary()
-        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (name, table.loc[name].tolist())
+        assert abs(table.loc[name, "estimate"] - value) < 3 * table.loc[name, "std_error"], (
+            name,
+            table.loc[name].tolist(),
+        )
 
 
 def test_predictions_against_simulation_and_posterior():

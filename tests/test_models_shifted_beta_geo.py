@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmlib.data import DataError
 from crmlib.models import ModelError, ShiftedBetaGeo
 from crmlib.models.shifted_beta_geo import naive_survival_projections
 
@@ -26,8 +27,47 @@ def test_fader_hardie_2007_estimates(survivors, alpha, beta):
 def test_log_likelihood_by_hand():
     # two periods, alpha = beta = 1: P(T=1) = 1/2, P(T=2) = 1/6, S(2) = 1/3
     model = ShiftedBetaGeo()
-    ll = model._loglik(np.array([1.0, 1.0]), (np.array([1.0, 2.0, 2.0]), np.array([0.0, 0.0, 1.0])))
+    design = model._design((np.array([1.0, 2.0, 2.0]), np.array([1.0, 1.0, 0.0])), np.ones(3))
+    ll = model._loglik(np.array([1.0, 1.0]), design)
     np.testing.assert_allclose(ll, np.log([1 / 2, 1 / 6, 1 / 3]))
+
+
+def test_frame_of_customers_equals_the_survivor_curve():
+    # one row per customer (periods, churned) gives the same fit as the cohort's head-counts
+    rows = []
+    for t, (before, after) in enumerate(zip(REGULAR[:-1], REGULAR[1:]), start=1):
+        rows.append({"periods": t, "churned": True, "weights": before - after})
+    rows.append({"periods": 7, "churned": False, "weights": REGULAR[-1]})
+    frame = pd.DataFrame(rows)
+    a, b = ShiftedBetaGeo().fit(REGULAR), ShiftedBetaGeo().fit(frame)
+    assert a.params_ == pytest.approx(b.params_, rel=1e-9)
+    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-12)
+    with pytest.raises(DataError, match="needs the columns periods"):
+        ShiftedBetaGeo().fit(frame.drop(columns="churned"))
+    with pytest.raises(DataError, match="'churned' column must hold True/False"):
+        ShiftedBetaGeo().fit(frame.assign(churned="maybe"))
+
+
+def test_covariates_on_alpha_and_beta_recover_known_coefficients():
+    # alpha_i = alpha exp(g_a z), beta_i = beta exp(g_b z): customers simulated with known values, 8 periods observed
+    rng = np.random.default_rng(31)
+    n = 20_000
+    z = rng.normal(size=n)
+    plan = (rng.random(n) < 0.5).astype(float)
+    truth = {"alpha": 0.8, "beta": 2.0, "alpha:z": 0.3, "alpha:plan": -0.4, "beta:z": -0.2, "beta:plan": 0.5}
+    a_i = truth["alpha"] * np.exp(truth["alpha:z"] * z + truth["alpha:plan"] * plan)
+    b_i = truth["beta"] * np.exp(truth["beta:z"] * z + truth["beta:plan"] * plan)
+    lifetime = rng.geometric(rng.beta(a_i, b_i))
+    frame = pd.DataFrame({"periods": np.minimum(lifetime, 8), "churned": lifetime <= 8, "z": z, "plan": plan})
+    model = ShiftedBetaGeo(covariates=["z", "plan"]).fit(frame)
+    assert model.param_names == ("alpha", "beta", "alpha:z", "alpha:plan", "beta:z", "beta:plan")
+    table = model.summary()
+    for name, value in truth.items():  # tolerance: 3 standard errors
+        est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
+        assert np.isfinite(se) and abs(est - value) < 3 * se, (name, est, se, value)
+    # a customer's survival uses her covariates
+    s = model.survival(np.array([3.0, 3.0]), covariates=pd.DataFrame({"z": [0.0, 0.0], "plan": [0.0, 1.0]}))
+    assert s[1] > s[0]  # the plan lowers alpha and raises beta: fewer cancel
 
 
 def test_retention_and_survival_formulas():

@@ -21,7 +21,7 @@ class LinearModel:
     """A stand-in model whose expectations are easy to do by hand: E[X(t)] = t / 2 (half a purchase per week)."""
 
     unit_ = "W"
-    params_: dict = {}  # noqa: RUF012
+    params_: dict = {}
 
     def _check_fitted(self):
         pass
@@ -37,7 +37,9 @@ def test_tracking_by_hand():
     tx = pd.DataFrame(
         {
             "customer_id": ["a", "a", "a", "b", "b", "c"],
-            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-09", "2024-01-08", "2024-01-20", "2024-01-16"]),
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-01-09", "2024-01-08", "2024-01-20", "2024-01-16"]
+            ),
             "amount": 1.0,
         }
     )
@@ -55,8 +57,13 @@ def test_tracking_by_hand():
 
 def test_holdout_comparison_by_hand():
     data = pd.DataFrame(
-        {"frequency": [0, 0, 1, 3, 5], "recency": [0.0, 0, 2, 5, 6], "T": [8.0] * 5,
-         "frequency_holdout": [0, 1, 2, 3, 5], "duration_holdout": [10.0] * 5}
+        {
+            "frequency": [0, 0, 1, 3, 5],
+            "recency": [0.0, 0, 2, 5, 6],
+            "T": [8.0] * 5,
+            "frequency_holdout": [0, 1, 2, 3, 5],
+            "duration_holdout": [10.0] * 5,
+        }
     )
     table = holdout_comparison(LinearModel(), data, max_frequency=3)
     assert table.index.tolist() == ["0", "1", "3+"]
@@ -104,3 +111,27 @@ def test_unknown_unit_message():
     tx = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]})
     with pytest.raises(ModelError, match="does not know the time unit of its data"):
         tracking(model, tx, calibration_end="2024-01-01")
+
+
+def test_alive_path_of_one_customer(cdnow_bg):
+    from crmlib.models import alive_path
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b"],
+            "amount": 1.0,
+            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-01", "2024-01-03"]),
+        }
+    )
+    path = alive_path(cdnow_bg, tx, "a", observation_end="2024-03-31")
+    assert path.index[0] == pd.Timestamp("2024-01-01") and path.index[-1] == pd.Timestamp("2024-03-31")
+    assert path["purchase"].sum() == 2 + 1  # the two rows of Jan 1 are one purchase day
+    day = path.loc["2024-02-10"]
+    # on Feb 10: 2 repeat purchase days, the last 31 days after the first, observed 40 days (in weeks)
+    assert (day["frequency"], day["recency"], day["T"]) == (2, pytest.approx(31 / 7), pytest.approx(40 / 7))
+    assert day["probability_alive"] == pytest.approx(cdnow_bg.probability_alive(2, 31 / 7, 40 / 7))
+    # it jumps back up on a purchase day and decays while the customer is silent
+    p = path["probability_alive"]
+    assert p.loc["2024-02-01"] > p.loc["2024-01-31"] and p.iloc[-1] < p.loc["2024-02-01"]
+    with pytest.raises(ModelError, match="customer 'zz' has no transactions"):
+        alive_path(cdnow_bg, tx, "zz")

@@ -15,7 +15,7 @@ import importlib
 import json
 from pathlib import Path
 
-_MODULES = ("_retail", "_survey", "_cohorts", "_cdnow", "_firms", "_churn")
+_MODULES = ("_retail", "_survey", "_cohorts", "_cdnow", "_firms", "_churn", "_donations")
 
 
 def csv_bytes(frame) -> bytes:

@@ -12,77 +12,54 @@ in a contractual setting: the perils of ignoring heterogeneity. *Marketing Scien
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, hyp2f1
+from scipy.special import betaln, digamma, hyp2f1
 
-from crmlib.models._base import MIN_CUSTOMERS, BaseModel, ModelError
+from crmlib.models._retention import RetentionModel, check_survivors
 from crmlib.params import check_number
 
 __all__ = ["ShiftedBetaGeo", "naive_survival_projections"]
 
 
-def _check_survivors(survivors, func: str) -> np.ndarray:
-    if isinstance(survivors, dict):
-        raise ModelError(
-            f"{func}: give one cohort (a list, array or Series of survivors); fit each cohort of a dict separately, "
-            "e.g. {name: ShiftedBetaGeo().fit(s) for name, s in cohorts.items()}."
-        )
-    values = np.asarray(survivors.to_numpy() if isinstance(survivors, pd.Series) else survivors, dtype=float)
-    if values.ndim != 1 or len(values) < 3:
-        raise ModelError(
-            f"{func}: survivors must be one sequence of at least 3 counts (the cohort size, then the number still "
-            f"active at the start of each later period); got shape {values.shape}."
-        )
-    if np.any(~np.isfinite(values)) or np.any(values < 0) or np.any(values != np.round(values)):
-        raise ModelError(f"{func}: survivors must be whole numbers >= 0 (head-counts of customers); got {values.tolist()}.")
-    rises = np.flatnonzero(np.diff(values) > 0)
-    if len(rises):
-        k = int(rises[0])
-        raise ModelError(
-            f"{func}: survivors increase from period {k} ({values[k]:g}) to period {k + 1} ({values[k + 1]:g}); "
-            "a cohort can only shrink. Give the number still active out of the original cohort (first value = "
-            "cohort size), not the number of active customers of all cohorts."
-        )
-    if values[0] < MIN_CUSTOMERS:
-        raise ModelError(
-            f"{func}: the first value must be the cohort size (at least {MIN_CUSTOMERS}); got {values[0]:g}."
-        )
-    if values[0] == values[-1]:
-        raise ModelError(
-            f"{func}: nobody in the cohort of {values[0]:g} ever cancelled, so churn cannot be estimated; observe more periods."
-        )
-    if values[-1] == 0 and values[1] == 0:
-        raise ModelError(f"{func}: the whole cohort left after one period; there is no retention to model.")
-    return values
-
-
-class ShiftedBetaGeo(BaseModel):
+class ShiftedBetaGeo(RetentionModel):
     r"""sBG model of contractual retention (Fader and Hardie 2007).
 
     Parameters
     ----------
+    covariates : list of str, optional
+        Time-invariant covariates (numeric columns of a frame of customers): :math:`\alpha_i = \alpha
+        \exp(\gamma_\alpha' z_i)` and :math:`\beta_i = \beta \exp(\gamma_\beta' z_i)`, coefficients
+        ``alpha:<column>`` and ``beta:<column>`` (the mean churn probability :math:`\alpha/(\alpha+\beta)` rises
+        with the first and falls with the second).
     penalizer, initial_params, tol, maxiter
-        As for :class:`~crmlib.models.BetaGeo` (``initial_params`` keys ``alpha``, ``beta``).
+        As for :class:`~crmlib.models.BetaGeo` (``initial_params`` keys ``alpha``, ``beta`` and the coefficients).
 
     Attributes
     ----------
     params_ : dict
-        ``alpha``, ``beta`` of the beta distribution of the per-period churn probability.
-    log_likelihood_, n_
-        ``n_`` is the cohort size.
+        ``alpha``, ``beta`` of the beta distribution of the per-period churn probability, then the coefficients.
+    log_likelihood_, n_, covariance_
+        ``n_`` is the number of customers (the cohort size).
     periods_ : int
-        Number of periods of data fitted (length of ``survivors`` minus one).
+        Number of periods of data fitted (length of ``survivors`` minus one), when fitted on a cohort's survivors.
 
     Notes
     -----
+    ``fit(survivors)``: one cohort, the number still active at the start of each period, first value the cohort
+    size; or ``fit(frame)``: one row per customer with ``periods``, ``churned``, optional ``weights`` and the
+    covariates (see :mod:`crmlib.models._retention`).
+
     With :math:`n_t` the number active at the start of period :math:`t` (:math:`n_0` = cohort size),
     the log-likelihood of :math:`t = 1..k` is (Fader and Hardie 2007, eq. 5)
 
     .. math::
 
         LL = \sum_{t=1}^{k} (n_{t-1} - n_t)\log P(T = t) + n_k \log S(k), \quad
-        P(T=t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha, \beta)}, \quad S(t) = \frac{B(\alpha, \beta+t)}{B(\alpha, \beta)}
+        P(T=t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha, \beta)}, \quad
+        S(t) = \frac{B(\alpha, \beta+t)}{B(\alpha, \beta)}
 
     Examples
     --------
@@ -92,59 +69,17 @@ class ShiftedBetaGeo(BaseModel):
     """
 
     _param_names = ("alpha", "beta")
-    _what = "cohort members"
 
-    def fit(self, survivors) -> ShiftedBetaGeo:
-        """Fit to one cohort: the number still active at the start of each period, first value the cohort size.
-
-        Returns
-        -------
-        ShiftedBetaGeo
-            ``self``.
-        """
-        func = "ShiftedBetaGeo.fit"
-        self._validate_settings(func)
-        values = _check_survivors(survivors, func)
-        self.unit_ = None
-        k = len(values) - 1
-        t = np.arange(1, k + 1, dtype=float)
-        lost = values[:-1] - values[1:]
-        # rows: churn in period t (weight = lost), plus "still active after k" (weight = n_k)
-        arrays = (np.r_[t, k].astype(float), np.r_[np.zeros(k), 1.0])
-        weights = np.r_[lost, values[-1]]
-        start = (
-            np.array([self.initial_params["alpha"], self.initial_params["beta"]], dtype=float)
-            if self.initial_params is not None
-            else np.array([1.0, 1.0])
-        )
-        self._optimise(arrays, weights, start, func)
-        self.periods_ = k
-        self.survivors_ = values
-        return self
-
-    @staticmethod
-    def _loglik(params, arrays) -> np.ndarray:
-        alpha, beta = params
-        t, survived = arrays
-        churn = betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)
-        surv = betaln(alpha, beta + t) - betaln(alpha, beta)
-        return np.where(survived > 0, surv, churn)
-
-    def survival(self, t) -> np.ndarray | float:
-        r"""Share of the cohort still active after :math:`t` periods, :math:`S(t) = B(\alpha, \beta+t)/B(\alpha, \beta)`.
-
-        Examples
-        --------
-        >>> m = ShiftedBetaGeo(); m.params_ = {"alpha": 1.0, "beta": 1.0}
-        >>> float(m.survival(1))
-        0.5
-        """
-        alpha, beta = self._p()
+    def _log_survival(self, t: Any, alpha: Any, beta: Any, *rest: Any, grad: bool = False) -> Any:
         t = np.asarray(t, dtype=float)
-        value = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
-        return value if value.ndim else float(value)
+        value = betaln(alpha, beta + t) - betaln(alpha, beta)
+        if not grad:
+            return value
+        psi_ab = digamma(alpha + beta)
+        psi_abt = digamma(alpha + beta + t)
+        return value, psi_ab - psi_abt, digamma(beta + t) - psi_abt - digamma(beta) + psi_ab
 
-    def retention_rate(self, t) -> np.ndarray | float:
+    def retention_rate(self, t: Any, *, covariates: Any = None) -> Any:
         r"""Share of those active in period :math:`t-1` who are still active in period :math:`t` (per period).
 
         .. math:: r(t) = \frac{S(t)}{S(t-1)} = \frac{\beta + t - 1}{\alpha + \beta + t - 1}
@@ -157,30 +92,10 @@ class ShiftedBetaGeo(BaseModel):
         >>> [round(float(v), 3) for v in m.retention_rate([1, 2, 3])]
         [0.5, 0.667, 0.75]
         """
-        alpha, beta = self._p()
-        t = np.asarray(t, dtype=float)
-        value = (beta + t - 1) / (alpha + beta + t - 1)
-        return value if value.ndim else float(value)
-
-    def projected_survivors(self, periods: int, cohort_size: float | None = None) -> pd.Series:
-        """Expected number still active at the start of periods ``0..periods``.
-
-        ``cohort_size`` defaults to the fitted cohort's size. Index ``period``.
-
-        Examples
-        --------
-        >>> m = ShiftedBetaGeo(); m.params_ = {"alpha": 1.0, "beta": 1.0}
-        >>> m.projected_survivors(2, cohort_size=100).round(2).tolist()
-        [100.0, 50.0, 33.33]
-        """
-        periods = check_number(periods, "periods", func="projected_survivors", low=0, integer=True)
-        self._check_fitted()
-        size = float(cohort_size) if cohort_size is not None else float(getattr(self, "survivors_", [1.0])[0])
-        t = np.arange(periods + 1)
-        return pd.Series(size * self.survival(t), index=pd.Index(t, name="period"), name="expected_active")
+        return super().retention_rate(t, covariates=covariates)
 
     def discounted_expected_residual_lifetime(self, discount_rate: float, renewals: int = 0) -> float:
-        r"""DERL: expected discounted number of future payments of a customer at her ``renewals + 1``-th renewal decision.
+        r"""DERL: expected discounted future payments of a customer at her ``renewals + 1``-th renewal decision.
 
         For a customer who has made :math:`n - 1` renewals (:math:`n` = ``renewals + 1``) and is about
         to decide on the next one (Fader and Hardie 2010, eq. 6):
@@ -202,17 +117,27 @@ class ShiftedBetaGeo(BaseModel):
         1.8015
         """
         func = "discounted_expected_residual_lifetime"
-        d = check_number(discount_rate, "discount_rate", func=func, low=0, low_open=True,
-                         hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.")
-        renewals = check_number(renewals, "renewals", func=func, low=0, integer=True)
+        d = check_number(
+            discount_rate,
+            "discount_rate",
+            func=func,
+            low=0,
+            low_open=True,
+            hint="It is a rate per contract period (the period of the survivor data); DERL is infinite at 0.",
+        )
+        renewals = int(check_number(renewals, "renewals", func=func, low=0, integer=True))
         alpha, beta = self._p()
         n = renewals + 1
-        return float(np.exp(betaln(alpha, beta + n) - betaln(alpha, beta + n - 1)) * hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + d)))
+        return float(
+            np.exp(betaln(alpha, beta + n) - betaln(alpha, beta + n - 1))
+            * hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + d))
+        )
 
 
-def naive_survival_projections(survivors, periods: int, *, calibration_periods: int | None = None) -> pd.DataFrame:
-    r"""Straight-line, quadratic and exponential curves fitted to a survival curve and extended -- the projections
-    Fader and Hardie (2007, figure 2) show to mislead.
+def naive_survival_projections(survivors: Any, periods: int, *, calibration_periods: int | None = None) -> pd.DataFrame:
+    r"""Straight-line, quadratic and exponential curves fitted to a survival curve and extended.
+
+    These are the projections Fader and Hardie (2007, figure 2) show to mislead.
 
     The share surviving :math:`S_t = n_t / n_0` of periods :math:`1..k` is fitted by least squares:
     linear :math:`S_t = c_0 + c_1 t`, quadratic :math:`S_t = c_0 + c_1 t + c_2 t^2` and exponential
@@ -230,7 +155,8 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     Returns
     -------
     DataFrame
-        Index ``period``; columns ``linear``, ``quadratic``, ``exponential`` (share surviving, 0-1).
+        Index ``period``; columns ``linear``, ``quadratic``, ``exponential`` (share surviving, 0-1; ``quadratic`` is
+        NaN when fitted on fewer than three periods).
 
     Examples
     --------
@@ -238,17 +164,26 @@ def naive_survival_projections(survivors, periods: int, *, calibration_periods: 
     [1.0, 0.8, 0.6, 0.4, 0.2, 0.0]
     """
     func = "naive_survival_projections"
-    values = _check_survivors(survivors, func)
-    k = len(values) - 1 if calibration_periods is None else check_number(
-        calibration_periods, "calibration_periods", func=func, low=2, high=len(values) - 1, integer=True)
-    periods = check_number(periods, "periods", func=func, low=1, integer=True)
+    values = check_survivors(survivors, func)
+    k = (
+        len(values) - 1
+        if calibration_periods is None
+        else check_number(
+            calibration_periods, "calibration_periods", func=func, low=2, high=len(values) - 1, integer=True
+        )
+    )
+    periods = int(check_number(periods, "periods", func=func, low=1, integer=True))
     t = np.arange(1, k + 1, dtype=float)
     share = values[1 : k + 1] / values[0]
     grid = np.arange(periods + 1, dtype=float)
     linear = np.polyval(np.polyfit(t, share, 1), grid)
-    quadratic = np.polyval(np.polyfit(t, share, 2), grid)
+    # a parabola needs three points: with two periods it is not identified (NaN)
+    quadratic = np.polyval(np.polyfit(t, share, 2), grid) if k >= 3 else np.full_like(grid, np.nan)
     positive = share > 0
     exponential = np.exp(np.polyval(np.polyfit(t[positive], np.log(share[positive]), 1), grid))
-    out = pd.DataFrame({"linear": linear, "quadratic": quadratic, "exponential": exponential}, index=pd.Index(grid.astype(int), name="period"))
+    out = pd.DataFrame(
+        {"linear": linear, "quadratic": quadratic, "exponential": exponential},
+        index=pd.Index(grid.astype(int), name="period"),
+    )
     out.iloc[0] = 1.0
     return out.clip(0.0, 1.0)
