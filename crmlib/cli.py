@@ -9,18 +9,26 @@
     crmlib course --out build                     every chapter into build/, then the course site (build/index.html)
     crmlib notebooks [CHAPTER ...]                re-execute the stored chapters in place (``make notebooks``)
 
-``crmlib report`` and ``crmlib run`` take the same reader options (:data:`READER_OPTIONS`, defined once here and
-added to both parsers by :func:`add_reader_options`): ``--customer --date --amount --quantity --price --invoice
---date-format --returns --blank-customers --sheet --delimiter --encoding``. The report passes them to
-:func:`crmlib.data.read_transactions`; ``run`` passes them to the chapter as its parameters (``customer_col``,
-``date_col``, ...).
+``crmlib report``, ``crmlib run`` and ``crmlib course`` take the reader's options as flags, all added by the
+reader's own :func:`crmlib.data.add_reader_arguments` (one flag per field of :class:`crmlib.data.ReadOptions`:
+``--customer --date --amount --quantity --price --invoice --date-format --returns --blank-customers --sheet
+--delimiter --encoding`` and the limits ``--max-expansion --max-id-length --max-cell-chars --max-columns
+--max-amount``; ``--date-format`` and ``--sheet`` may be repeated) and read back by
+:func:`crmlib.data.read_options_from_args`. The report passes the options to its pipeline; ``run`` and ``course``
+read the file once before any chapter starts (a bad file stops there, and the read report is shown), then pass
+the options to a chapter as one parameter, ``read_options`` (:meth:`crmlib.data.ReadOptions.changed`, a dict
+the chapter turns back into options with ``crmlib.data.ReadOptions(**read_options)``). A chapter written before
+``read_options`` gets the column flags as its ``customer_col``, ``date_col``, ... parameters; a flag it cannot
+take stops the command with one sentence naming the flag.
 
 Errors are one line on stderr starting ``crmlib: error:`` (the details of a data problem, such as the first
-offending rows, follow indented), never a traceback; a hint naming a Python argument of the reader
-(``blank_customers='drop'``) is shown as the flag that sets it (``--blank-customers drop``). Exit codes: 0 success,
-1 the work failed (bad data, a chapter that stopped, an output folder that must not be touched), 2 the command line
-is wrong (unknown chapter, option or parameter, missing file, value out of range), 130 interrupted (Ctrl-C: one
-line, and no staging or partial file is left). ``CRMLIB_DEBUG=1`` shows the traceback of an unexpected error.
+offending rows, follow indented), never a traceback; a reader's message names its options as flags
+(:meth:`crmlib.data.DataError.render` with ``"cli"``), and so does the read report
+(:func:`crmlib.data.read_report` with ``entry="cli"``). Exit codes: 0 success, 1 the work failed (bad data, a
+chapter that stopped, an output folder that must not be touched), 2 the command line is wrong (unknown chapter,
+option or parameter, missing file, value out of range), 130 interrupted: Ctrl-C prints one line, stops the
+kernels (which write nothing to the terminal) and leaves no staging or partial file. ``CRMLIB_DEBUG=1`` shows the
+traceback of an unexpected error.
 
 Output folders are written through :class:`crmlib.outputs.OutputFolder`: a command replaces only files it wrote
 before (listed in the folder's manifest) and never a file of the user's; ``--force`` also replaces files the kit
@@ -37,12 +45,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmlib._cli_support import (
     CommandParser,
@@ -53,16 +61,10 @@ from crmlib._cli_support import (
     quiet_papermill,
 )
 
-__all__ = [
-    "EXTENSIONS",
-    "READER_OPTIONS",
-    "ReaderOption",
-    "UsageError",
-    "add_reader_options",
-    "cli_hint",
-    "main",
-    "reader_options",
-]
+if TYPE_CHECKING:
+    from crmlib.data import ReadOptions
+
+__all__ = ["EXTENSIONS", "UsageError", "build_parser", "main"]
 
 #: Subcommands implemented in other modules: name -> (module, function, one-line help).
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
@@ -70,138 +72,81 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
 }
 
 
-# Kept for modules that still import the old private names; use crmlib._cli_support instead.
-_Parser = CommandParser
-_Failure = Failure
-_error_lines = error_lines
+# --------------------------------------------------------------------------- the reader's options (its one definition)
+
+#: Reader options that name a column: a chapter written before ``read_options`` takes them as ``<option>_col``.
+_COLUMN_OPTIONS = ("customer", "date", "amount", "quantity", "price", "invoice")
 
 
-# --------------------------------------------------------------------------- the reader options, defined once
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    """The reader's options of the parsed flags; a value the reader cannot use is a usage error naming the flag."""
+    from crmlib.data import OptionError, read_options_from_args
+
+    try:
+        return read_options_from_args(args)
+    except OptionError as exc:
+        raise UsageError(exc.render("cli")) from None
 
 
-@dataclass(frozen=True)
-class ReaderOption:
-    """One option of the reader on the command line: its flag, the reader's argument, the chapters' parameter."""
+def _given_flags(args: argparse.Namespace) -> list[str]:
+    """The reader's flags given on the command line, in the reader's order."""
+    from crmlib.data import OPTION_NAMES, option_flag
 
-    argument: str  # keyword of crmlib.data.read_transactions
-    flag: str
-    parameter: str  # the chapters' parameter
-    metavar: str
-    help: str
-    choices: tuple[str, ...] | None = None
+    return [option_flag(name) for name in OPTION_NAMES if getattr(args, name, None) is not None]
 
 
-#: The reader options of ``crmlib report`` and ``crmlib run`` (one definition: both parsers add these).
-READER_OPTIONS: tuple[ReaderOption, ...] = (
-    ReaderOption("customer", "--customer", "customer_col", "COL", "column of the customer id (default customer_id)"),
-    ReaderOption("date", "--date", "date_col", "COL", "column of the purchase date or timestamp (default date)"),
-    ReaderOption(
-        "amount",
-        "--amount",
-        "amount_col",
-        "COL",
-        "column of the amount (default amount; or give --quantity and --price)",
-    ),
-    ReaderOption(
-        "quantity",
-        "--quantity",
-        "quantity_col",
-        "COL",
-        "line-item exports: column of the quantity (amount = quantity x price)",
-    ),
-    ReaderOption("price", "--price", "price_col", "COL", "line-item exports: column of the unit price"),
-    ReaderOption(
-        "invoice",
-        "--invoice",
-        "invoice_col",
-        "COL",
-        "line-item exports: column of the invoice id (the lines of one invoice are one purchase)",
-    ),
-    ReaderOption(
-        "date_format",
-        "--date-format",
-        "date_format",
-        "FMT",
-        "strftime format of the dates, e.g. %%d/%%m/%%Y (default: recognised)",
-    ),
-    ReaderOption(
-        "returns",
-        "--returns",
-        "returns",
-        "HOW",
-        "negative amounts (returns): net them against the purchase (default), drop or keep them",
-        ("net", "drop", "keep"),
-    ),
-    ReaderOption(
-        "blank_customers",
-        "--blank-customers",
-        "blank_customers",
-        "HOW",
-        "rows without a customer id: raise an error (default; drop for line items) or drop them",
-        ("raise", "drop"),
-    ),
-    ReaderOption(
-        "sheet",
-        "--sheet",
-        "sheet",
-        "SHEET",
-        "Excel: the sheet to read, by name or position from 0 (default: every sheet with the columns)",
-    ),
-    ReaderOption(
-        "delimiter", "--delimiter", "delimiter", "CHAR", "text files: the field delimiter (default: recognised)"
-    ),
-    ReaderOption(
-        "encoding", "--encoding", "encoding", "NAME", "text files: the encoding, e.g. cp1252 (default: recognised)"
-    ),
-)
+def _older_parameter(option: str) -> str:
+    """The parameter of a chapter written before ``read_options`` for a reader option (``customer_col``)."""
+    return f"{option}_col" if option in _COLUMN_OPTIONS else option
 
 
-def add_reader_options(parser: argparse.ArgumentParser) -> None:
-    """Add the reader's flags (:data:`READER_OPTIONS`) to ``parser``, in one argument group."""
-    group = parser.add_argument_group("reading the file")
-    for option in READER_OPTIONS:
-        group.add_argument(
-            option.flag,
-            dest=f"reader_{option.argument}",
-            metavar=option.metavar,
-            help=option.help,
-            choices=option.choices,
-        )
+def _reading_parameters(stem: str, known: Mapping[str, Any], options: ReadOptions | None, params: Mapping[str, Any]):
+    """The parameters that hand the reader's options to the chapter ``stem`` (its parameters: ``known``).
 
+    ``read_options`` (the options that differ from the defaults, as one dict) when the chapter has it; otherwise
+    the column flags as the chapter's older ``customer_col``-style parameters, and a usage error naming every flag
+    the chapter cannot take.
+    """
+    from crmlib.data import option_flag
 
-def reader_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The reader's arguments given on the command line, as keywords of :func:`crmlib.data.read_transactions`."""
+    changed = options.changed() if options is not None else {}
+    if "read_options" in known:
+        return {"read_options": changed} if changed else {}
     out: dict[str, Any] = {}
-    for option in READER_OPTIONS:
-        value = getattr(args, f"reader_{option.argument}", None)
-        if value is None:
-            continue
-        if option.argument == "sheet" and value.strip().isdigit():
-            value = int(value)
-        out[option.argument] = value
+    cannot = []
+    for name, value in changed.items():
+        parameter = _older_parameter(name)
+        if parameter not in known:
+            cannot.append(option_flag(name))
+        elif parameter in params and params[parameter] != value:
+            raise UsageError(f"{option_flag(name)} and -p {parameter}=... disagree; give the value once.")
+        else:
+            out[parameter] = value
+    if cannot:
+        raise UsageError(
+            f"chapter {stem} cannot take {', '.join(cannot)}: it has no read_options parameter, which carries the "
+            "reader's options to a chapter; leave out the flag, or run 'crmlib report' with it for the analysis "
+            "of this file."
+        )
     return out
 
 
-_HINT = re.compile(r"\b(" + "|".join(o.argument for o in READER_OPTIONS) + r")=('[^']*'|\"[^\"]*\"|\.\.\.|[^\s,;)]*)")
+def _read_data(data: Path, options: ReadOptions) -> None:
+    """Read the user's file once before a chapter runs: a bad file stops here (flags named), the report is shown."""
+    import warnings
 
+    from crmlib.data import DataError, read_report, read_transactions
 
-def cli_hint(message: str) -> str:
-    """A reader message with its Python hints (``blank_customers='drop'``) shown as flags (``--blank-customers drop``).
-
-    Examples
-    --------
-    >>> cli_hint("Fill in the ids, or pass blank_customers='drop' to leave those rows out.")
-    'Fill in the ids, or pass --blank-customers drop to leave those rows out.'
-    >>> cli_hint("give date_format=... (e.g. date_format='%d/%m/%Y')")
-    'give --date-format ... (e.g. --date-format %d/%m/%Y)'
-    """
-    flags = {o.argument: o.flag for o in READER_OPTIONS}
-
-    def swap(match: re.Match[str]) -> str:
-        value = match.group(2).strip("'\"")
-        return f"{flags[match.group(1)]} {value}".rstrip()
-
-    return _HINT.sub(swap, message)
+    _say(f"Reading {_shown(data)} ...")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tx = read_transactions(data, options=options, warn=False)
+    except DataError as exc:
+        raise Failure(exc.render("cli")) from None
+    text = read_report(tx, entry="cli").replace(repr(str(data)), repr(_shown(data)))
+    for line in text.splitlines():
+        _say(f"  {line}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -265,17 +210,29 @@ def _data_file(value: str | os.PathLike | None, option: str) -> Path | None:
     return path.resolve()
 
 
-def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
-    """Gather ``-p``, the reader options and ``--data`` into one dict of chapter parameters."""
+def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None, ReadOptions | None]:
+    """Gather ``-p``, ``--data`` and the reader's flags: the chapter parameters, the data file, the reader options.
+
+    The reader's options are given as flags or as ``-p read_options={...}``, not both; they need ``--data``.
+    """
+    from crmlib.data import DataError, ReadOptions
+
     params = _parse_parameters(args.parameters)
-    given = reader_options(args)
-    for option in READER_OPTIONS:
-        if option.argument not in given:
-            continue
-        value = given[option.argument]
-        if option.parameter in params and params[option.parameter] != value:
-            raise UsageError(f"{option.flag} and -p {option.parameter}=... disagree; give the value once.")
-        params[option.parameter] = value
+    given = _given_flags(args)
+    options: ReadOptions | None = _read_options(args) if given else None
+    if "read_options" in params:
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} and -p read_options=... both give the reader's options; give them one way."
+            )
+        value = params.pop("read_options")
+        if value not in (None, {}):
+            if not isinstance(value, dict):
+                raise UsageError(f"-p read_options must be a dict such as {{'customer': 'Client'}}; got {value!r}.")
+            try:
+                options = ReadOptions(**value)
+            except (DataError, TypeError) as exc:
+                raise UsageError(f"-p read_options: {exc}") from None
     data = _data_file(args.data, "--data")
     if "data_path" in params:
         if data is not None:
@@ -285,13 +242,14 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None]:
             data = _data_file(params.pop("data_path"), "-p data_path")
     if data is not None:
         params["data_path"] = str(data)
-    elif given:
-        flags = ", ".join(o.flag for o in READER_OPTIONS if o.argument in given)
-        raise UsageError(f"{flags} describe{'s' if len(given) == 1 else ''} your file; give the file with --data FILE.")
+    elif options is not None and options.changed():
+        flags = ", ".join(given) or "-p read_options"
+        many = len(given) > 1
+        raise UsageError(f"{flags} describe{'' if many else 's'} your file; give the file with --data FILE.")
     for name, value in list(params.items()):  # output folders given as relative paths mean the user's current folder
         if name.endswith("_dir") and isinstance(value, str) and not Path(value).expanduser().is_absolute():
             params[name] = str(Path(value).expanduser().resolve())
-    return params, data
+    return params, data, options
 
 
 def _written(chapters, *, index: bool) -> set[str]:
@@ -334,23 +292,12 @@ def _forget_failure(out: Path, chapter) -> None:
     (out / f"{chapter.stem}.failed.ipynb").unlink(missing_ok=True)
 
 
-def _check_known(chapter, params: dict[str, Any]) -> dict[str, Any]:
-    """Refuse parameter names the chapter does not have, listing those it has (a reader option by its flag)."""
-    from crmlib.course import notebook_parameters
-
-    known = notebook_parameters(chapter.path)
+def _check_known(chapter, params: Mapping[str, Any], known: Mapping[str, Any]) -> None:
+    """Refuse parameter names the chapter does not have, listing those it has."""
     unknown = [name for name in params if name not in known]
-    by_parameter = {o.parameter: o.flag for o in READER_OPTIONS}
-    flags = [by_parameter[n] for n in unknown if n in by_parameter]
-    if flags:
-        raise UsageError(
-            f"chapter {chapter.stem} does not take {', '.join(flags)} yet (its parameters are: {', '.join(known)}); "
-            "run 'crmlib report' for the whole analysis of a file in this layout."
-        )
     if unknown:
         names = ", ".join(repr(n) for n in unknown)
         raise UsageError(f"chapter {chapter.stem} has no parameter {names}; its parameters are: {', '.join(known)}.")
-    return known
 
 
 def _find(key: str):
@@ -402,6 +349,7 @@ def cmd_report(args) -> int:
     assert data is not None
     if Path(args.out).expanduser().exists() and not Path(args.out).expanduser().is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the report.")
+    options = _read_options(args)
     settings = _parse_parameters(args.parameters)
     for name in ReportSettings.__dataclass_fields__:
         value = getattr(args, f"setting_{name}", None)
@@ -422,7 +370,7 @@ def cmd_report(args) -> int:
         folder.check(REPORT_FILES)
         if compare is not None:
             read_previous(compare)
-        report = build_report(data, reader=reader_options(args), settings=s, by=args.by, progress=say)
+        report = build_report(data, reader=options, settings=s, by=args.by, progress=say)
         if compare is not None:
             if say:
                 say("comparing with the previous report")
@@ -434,12 +382,18 @@ def cmd_report(args) -> int:
         write_report(report, folder, raw_cells=args.raw_cells, progress=say)
     except (OutputError, PreviousReportError, ReportError) as exc:
         raise Failure(str(exc)) from None
+    except DataError as exc:  # the reader's (its options named as flags)
+        raise Failure(exc.render("cli")) from None
     except ParameterError as exc:
         raise Failure(_python_to_flags(str(exc))) from None
-    except DataError as exc:
-        raise Failure(cli_hint(str(exc))) from None
     page = folder.root / "report.html"
     statuses = ", ".join(f"{m.name} {m.status}" for m in report.models.values())
+    if not args.quiet and report.read_report:
+        from crmlib.data import read_report
+
+        text = read_report(report.read_report, entry="cli").replace(repr(str(data)), repr(_shown(data)))
+        for line in text.splitlines():
+            _say(line)
     _say(f"report written: {_shown(page)} ({statuses})")
     _say(f"workbook:       {_shown(folder.root / 'report.xlsx')}")
     _say(f"tables:         {_shown(folder.root / 'tables')}/")
@@ -456,13 +410,16 @@ def _python_to_flags(message: str) -> str:
 
 
 def cmd_run(args) -> int:
-    """``crmlib run CHAPTER``: execute one chapter with papermill into ``--out`` (through an output folder)."""
-    from crmlib.course import ChapterError, run_chapter
+    """``crmlib run CHAPTER``: execute one chapter into ``--out`` (through an output folder) and render its page."""
+    from crmlib.course import ChapterError, notebook_parameters, run_chapter
     from crmlib.outputs import OutputError, OutputFolder
 
     chapter = _find(args.chapter)
-    params, data = _chapter_parameters(args)
-    _check_known(chapter, params)
+    params, data, options = _chapter_parameters(args)
+    known = notebook_parameters(chapter.path)
+    if data is not None:
+        params.update(_reading_parameters(chapter.stem, known, options, params))
+    _check_known(chapter, params, known)
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
@@ -474,27 +431,28 @@ def cmd_run(args) -> int:
             out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
         )
         folder.check(own if not args.html_off else own[::2])
-        extra = {
-            name: OutputFolder(value, "run", force=args.force, protect=protect, option="--force")
+        extra = {  # a chapter's own output folders (tables_dir): the same rules, through crmlib.outputs.write_table
+            name: OutputFolder(value, "run", force=args.force, protect=protect, replaces=("chapter",), option="--force")
             for name, value in params.items()
             if name.endswith("_dir") and isinstance(value, str)
         }
     except OutputError as exc:
         raise UsageError(str(exc)) from None
+    if data is not None:
+        from crmlib.data import ReadOptions
+
+        _read_data(data, options or ReadOptions())
     _say(f"Running {chapter.stem} ({_short_title(chapter)}) ...")
     start = time.perf_counter()
     failure = None
+    notes: list[str] = []
     try:
         with folder:
             for name, other in extra.items():
                 params[name] = str(other.staging)
             try:
                 notebook = run_chapter(
-                    chapter.number,
-                    parameters=params,
-                    out=folder.staging,
-                    html=not args.html_off,
-                    progress=sys.stderr.isatty(),
+                    chapter.number, parameters=params, out=folder.staging, html=not args.html_off, notes=notes
                 )
             except ChapterError as exc:
                 failure = exc
@@ -508,15 +466,18 @@ def cmd_run(args) -> int:
         for other in extra.values():
             other.discard()
     if failure is not None:
+        if getattr(failure, "ename", "") == "OutputError":  # write_table refused a folder's file: its own sentence
+            raise Failure(failure.evalue)
         failed = out / f"{chapter.stem}.failed.ipynb"
         raise Failure(
-            cli_hint(str(failure).strip())
-            + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
+            str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
         )
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
         _say(f"  page:     {_shown(out / notebook.with_suffix('.html').name)}")
+    for note in notes:
+        _say(f"  note: {note}")
     return 0
 
 
@@ -528,18 +489,27 @@ def cmd_course(args) -> int:
     selected = _selected(args.only)
     if not selected:
         raise UsageError("no chapters to run.")
-    params, data = _chapter_parameters(args)
+    params, data, options = _chapter_parameters(args)
     # A parameter is passed to the chapters that have it; one that no chapter has is a typo.
     known = {c.stem: notebook_parameters(c.path) for c in selected}
     strays = [name for name in params if not any(name in k for k in known.values())]
     if strays:
         raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
+    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
+    if data is not None:
+        for c in selected:
+            if "data_path" in known[c.stem]:
+                own[c.stem].update(_reading_parameters(c.stem, known[c.stem], options, own[c.stem]))
     out = _out_folder(args.out, data=data, written=_written(selected, index=not args.html_off))
     index = out / "index.html"
     if not args.html_off and index.exists() and SITE_MARK not in index.read_text(encoding="utf-8", errors="replace"):
         raise UsageError(
             f"{_shown(index)} exists and was not written by crmlib; choose another --out folder or move that file."
         )
+    if data is not None:
+        from crmlib.data import ReadOptions
+
+        _read_data(data, options or ReadOptions())
 
     width = max(len(_short_title(c)) for c in selected)
     _say(f"Running {len(selected)} chapter{'s' if len(selected) != 1 else ''} into {_shown(out)}/")
@@ -547,12 +517,13 @@ def cmd_course(args) -> int:
     def done(run) -> None:
         label = f"{run.chapter.number}  {_short_title(run.chapter):<{width}}"
         if run.ok:
+            if run.notebook is not None and run.notebook.is_relative_to(out):  # the kit's, even if the site is cut
+                record_files(out, "course", [run.notebook.relative_to(out)])
             _say(f"{label}  ok     {_seconds(run.seconds):>9}  {_shown(run.notebook)}")
         else:
             _say(f"{label}  FAILED {_seconds(run.seconds):>9}  {run.error.splitlines()[0]}")
 
     start_all = time.perf_counter()
-    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
     note = None if data is None else "This page shows the chapter as it ran on your data file."
     result = run_course(selected, out=out, parameters=own, site=not args.html_off, data_note=note, on_chapter=done)
     failures = [r.chapter for r in result.runs if not r.ok]
@@ -573,28 +544,29 @@ def cmd_course(args) -> int:
 
 
 def cmd_notebooks(args) -> int:
-    """``crmlib notebooks [CHAPTER ...]``: re-execute the stored chapters in place."""
-    from crmlib.course import ChapterError, execute_in_place
+    """``crmlib notebooks [CHAPTER ...]``: re-execute the stored chapters in place, as many at once as cores."""
+    from crmlib.course import available_cores, execute_chapters
 
     selected = _selected(args.chapters)
     if not selected:
         raise UsageError("no chapters found to execute.")
     width = max(len(_short_title(c)) for c in selected)
-    failures = []
+    workers = min(len(selected), available_cores())
+    if len(selected) > 1:
+        _say(f"Executing {len(selected)} notebooks in place, {workers} at a time")
+
+    def done(run) -> None:
+        label = f"{run.chapter.number}  {_short_title(run.chapter):<{width}}"
+        if run.ok:
+            _say(f"{label}  ok     {_seconds(run.seconds):>9}  {_shown(run.chapter.path)}")
+        else:
+            _say(f"{label}  FAILED {_seconds(run.seconds):>9}  {run.error.splitlines()[0]}")
+
     start_all = time.perf_counter()
-    for chapter in selected:
-        label = f"{chapter.number}  {_short_title(chapter):<{width}}"
-        start = time.perf_counter()
-        try:
-            execute_in_place(chapter.path)
-        except ChapterError as exc:
-            failures.append(chapter)
-            first, *_ = error_lines(exc).splitlines()
-            _say(f"{label}  FAILED {_seconds(time.perf_counter() - start):>9}  {first}")
-            continue
-        _say(f"{label}  ok     {_seconds(time.perf_counter() - start):>9}  {_shown(chapter.path)}")
-    done = len(selected) - len(failures)
-    _say(f"{done} of {len(selected)} notebooks re-executed in {_seconds(time.perf_counter() - start_all)}.")
+    runs = execute_chapters(selected, in_place=True, workers=workers, on_done=done)
+    failures = [r.chapter for r in runs if not r.ok]
+    ran = len(selected) - len(failures)
+    _say(f"{ran} of {len(selected)} notebooks re-executed in {_seconds(time.perf_counter() - start_all)}.")
     if failures:
         names = ", ".join(c.stem for c in failures)
         raise Failure(f"{len(failures)} notebook{'s' if len(failures) != 1 else ''} failed: {names} (left unchanged).")
@@ -622,10 +594,12 @@ def _run_extension(name: str, argv: list[str]) -> int:
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    from crmlib.data import add_reader_arguments
+
     parser.add_argument(
         "--data", metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel); default: the bundled data"
     )
-    add_reader_options(parser)
+    add_reader_arguments(parser)
     parser.add_argument(
         "-p",
         "--parameter",
@@ -637,6 +611,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_report_parser(sub) -> None:
+    from crmlib.data import add_reader_arguments
     from crmlib.report._settings import SETTINGS_HELP
 
     p = sub.add_parser(
@@ -648,7 +623,7 @@ def _add_report_parser(sub) -> None:
     )
     p.add_argument("--data", required=True, metavar="FILE", help="your transaction file (CSV, .csv.gz, Parquet, Excel)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report (created if missing)")
-    add_reader_options(p)
+    add_reader_arguments(p)
     group = p.add_argument_group("the analysis")
     group.add_argument(
         "--by",
@@ -777,6 +752,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``crmlib`` command with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    previous = _quiet_helpers_on_ctrl_c()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # a second Ctrl-C while an error was being reported
+        _interrupted()
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] in EXTENSIONS:
             return _run_extension(argv[0], argv[1:])
@@ -805,7 +792,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:  # crmlib's ChapterError/ParameterError/DataError, missing files, permissions
         if os.environ.get("CRMLIB_DEBUG"):
             raise
-        return _fail(error_lines(cli_hint(str(exc))), 1)
+        return _fail(exc, 1)
     except Exception as exc:  # a bug: say so in one line; CRMLIB_DEBUG=1 shows the traceback
         if os.environ.get("CRMLIB_DEBUG"):
             raise
@@ -816,10 +803,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(message, 1)
 
 
+def _quiet_helpers_on_ctrl_c():
+    """Ctrl-C reaches every process of the terminal's group: forked helpers (Sphinx's parallel build) leave quietly.
+
+    The handler installed here raises ``KeyboardInterrupt`` in this process, as Python's own does, and ends a
+    forked copy of it at once with exit code 130, so only this process reports the interruption (one line).
+    Returns the previous handler (``None`` when signals cannot be set here: not the main thread).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    here = os.getpid()
+
+    def on_sigint(signum, frame):
+        if os.getpid() != here:
+            os._exit(130)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, on_sigint)
+
+
 def _interrupted() -> None:
     """Ctrl-C: one line; a second Ctrl-C while shutting down (the kernel, threads) is not shown either."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     print("crmlib: interrupted.", file=sys.stderr, flush=True)
 

@@ -29,6 +29,9 @@ error moves the files into place::
         write_csv(customers, folder.path("tables/customers.csv"))
     folder.written    # the paths now in place
 
+A chapter writes a table into a folder the user named (a ``*_dir`` parameter such as ``tables_dir``) with
+:func:`write_table`, which does the same for one file.
+
 **User values in HTML and spreadsheets.** Values from a user's file (customer ids, column names, categories) are
 data, never markup or formulas:
 
@@ -80,6 +83,7 @@ __all__ = [
     "record_files",
     "restore_cell",
     "write_csv",
+    "write_table",
 ]
 
 #: Name of the manifest file the kit keeps in every folder it writes into.
@@ -285,6 +289,86 @@ def write_csv(
     table = neutralise_frame(frame) if neutralise else frame
     table.to_csv(path, index=index, encoding="utf-8", lineterminator="\n")
     return path
+
+
+def write_table(
+    table: pd.DataFrame,
+    folder: str | os.PathLike[str] | None,
+    name: str,
+    *,
+    index: bool = True,
+    neutralise: bool = True,
+    force: bool = False,
+) -> Path | None:
+    """Write a table as ``folder/name`` (CSV) the way the kit writes into a folder the user named.
+
+    The one function a chapter calls for a ``*_dir`` parameter (``tables_dir``): the file is written through an
+    :class:`OutputFolder` (command ``"chapter"``), so a file of the user's is never replaced, one the kit wrote is
+    replaced (when the user changed it since, only with ``force=True``), the folder's manifest records it, and
+    text cells are neutralised (:func:`write_csv`). Other files in the folder stay as they are.
+
+    Run by ``crmlib run -p tables_dir=DIR``, a chapter gets the run's staging folder inside ``DIR``: the table is
+    written there, a file of the user's in ``DIR`` under the same name stops the chapter at once, and the command
+    moves the tables into place when the chapter has finished (``--force`` is the command's).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table; the caller's frame is not changed.
+    folder : str, Path or None
+        The folder (created if missing). ``None`` writes nothing and returns ``None`` (a chapter whose
+        ``tables_dir`` is ``None``).
+    name : str
+        The file's name inside the folder, ending in ``.csv`` (``"customers.csv"``, ``"tiers/gold.csv"``).
+    index : bool
+        Write the index as the first column(s).
+    neutralise : bool
+        Neutralise cells a spreadsheet would evaluate (:func:`neutralise_cell`); ``False`` writes them as they are.
+    force : bool
+        Also replace the kit's earlier file when it was changed since (never a file the kit did not write).
+
+    Returns
+    -------
+    Path or None
+        Where the table was written.
+
+    Raises
+    ------
+    OutputError
+        ``name`` is not a CSV file name inside the folder, or writing it would replace a file the kit may not
+        replace (the message names the file and what to do).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "tables"
+    >>> write_table(pd.DataFrame({"revenue": [1.5]}, index=pd.Index(["=A1"], name="customer_id")), folder,
+    ...             "customers.csv").read_text(encoding="utf-8").splitlines()
+    ['customer_id,revenue', "'=A1,1.5"]
+    >>> sorted(read_manifest(folder))
+    ['customers.csv']
+    """
+    if folder is None:
+        return None
+    if not isinstance(name, str) or not name.lower().endswith(".csv"):
+        raise OutputError(f"write_table writes CSV files: name must end in '.csv', got {name!r}.")
+    try:
+        relative = _relative(name)
+    except OutputError as exc:
+        raise OutputError(f"write_table: {exc}") from None
+    root = Path(folder).expanduser()
+    if root.name.startswith(STAGING_PREFIX) and root.is_dir():
+        # the staging folder of a command's run: check the final folder now, the command moves the file there
+        command = root.name[len(STAGING_PREFIX) :].rsplit("-", 1)[0]
+        OutputFolder(root.parent, command, force=True, replaces=("chapter",)).check([relative])
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_csv(table, target, neutralise=neutralise, index=index)
+    out = OutputFolder(root, "chapter", force=force, replaces=("run",), scope=[relative], option="force=True")
+    out.check([relative])
+    with out:
+        write_csv(table, out.path(relative), neutralise=neutralise, index=index)
+    return root / relative
 
 
 # ----------------------------------------------------------------------------------------------
@@ -496,12 +580,7 @@ class OutputFolder:
                 "output folder."
             )
         if foreign:
-            raise OutputError(
-                f"{_listed(foreign)} in {str(self.root)!r} {'was' if len(foreign) == 1 else 'were'} not written by "
-                "crmlib "
-                f"{self.command}, and the kit never replaces files it did not write; move "
-                f"{'it' if len(foreign) == 1 else 'them'} away or choose another output folder."
-            )
+            self._refuse_foreign(foreign, manifest)
         if changed:
             raise OutputError(
                 f"{_listed(changed)} in {str(self.root)!r} {'was' if len(changed) == 1 else 'were'} changed since "
@@ -510,6 +589,31 @@ class OutputFolder:
                 f"{'it' if len(changed) == 1 else 'them'} (only files the kit wrote are ever replaced), or choose "
                 "another output folder."
             )
+
+    def _refuse_foreign(self, foreign: list[str], manifest: dict[str, dict[str, Any]]) -> None:
+        """The error for files this command may not replace: another command's (named, with the fix) or the user's."""
+        owners: dict[str, list[str]] = {}
+        theirs = []
+        for name in foreign:
+            owner = _owner(self.root, name, manifest)
+            if owner is None:
+                theirs.append(name)
+            else:
+                owners.setdefault(owner, []).append(name)
+        if owners:
+            owner, names = next(iter(owners.items()))
+            one = len(names) == 1
+            raise OutputError(
+                f"{_listed(names)} in {str(self.root)!r} {'was' if one else 'were'} written by crmlib {owner}, and "
+                f"crmlib {self.command} never replaces the files of another command; run crmlib {owner} again to "
+                f"update {'it' if one else 'them'}, or choose another output folder for crmlib {self.command}."
+            )
+        one = len(theirs) == 1
+        raise OutputError(
+            f"{_listed(theirs)} in {str(self.root)!r} {'was' if one else 'were'} not written by crmlib "
+            f"{self.command}, and the kit never replaces files it did not write; move {'it' if one else 'them'} "
+            "away or choose another output folder."
+        )
 
     # -- staging -----------------------------------------------------------------------------------
     @property
@@ -620,6 +724,19 @@ class OutputFolder:
                 raise
         else:
             self.discard()
+
+
+def _owner(root: Path, name: str, manifest: dict[str, dict[str, Any]]) -> str | None:
+    """The kit's command that wrote ``root/name``, from the manifest of ``root`` or of a folder above it."""
+    entry = manifest.get(name)
+    if entry is not None:
+        return str(entry.get("command") or "") or None
+    target = (root / name).resolve()
+    for folder in list(target.parents)[1:6]:  # e.g. a course site's manifest, one level above its notebooks/
+        entry = read_manifest(folder).get(target.relative_to(folder).as_posix())
+        if entry is not None and _sha256(target) in _hashes(entry):
+            return str(entry.get("command") or "") or None
+    return None
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

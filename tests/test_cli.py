@@ -21,9 +21,8 @@ import crmlib
 import crmlib.course
 import crmlib.outputs
 from crmlib import cli
+from crmlib.data import ReadOptions, reader_flags
 from crmlib.outputs import MANIFEST_NAME, STAGING_PREFIX
-
-KERNEL_LOG = "[IPKernelApp]"  # ipykernel 7 logs a line to the inherited stderr when it starts (not crmlib's)
 
 
 def _chapter(title: str, body: str) -> nbformat.NotebookNode:
@@ -185,7 +184,7 @@ def test_run_maps_data_and_column_options_to_chapter_parameters(recorded, tmp_pa
 
 
 def test_run_resolves_a_relative_data_path_parameter_against_the_current_folder(recorded, tmp_path):
-    data = _user_csv(tmp_path)
+    data = _user_csv(tmp_path, customer="customer_id", date="date", amount="amount")
     assert cli.main(["run", "0", "-p", "data_path=sales.csv", "--no-html"]) == 0
     assert recorded[0]["parameters"]["data_path"] == str(data.resolve())
 
@@ -202,7 +201,8 @@ def test_run_resolves_a_relative_data_path_parameter_against_the_current_folder(
             ["no parameter 'discount'", "data_path, customer_col, date_col, amount_col, n"],
         ),
         (["run", "0", "--data", "sales.csv", "-p", "data_path=sales.csv"], ["--data and -p data_path"]),
-        (["run", "0", "--customer", "A", "-p", "customer_col=B"], ["--customer and -p customer_col"]),
+        (["run", "0", "--data", "sales.csv", "--customer", "A", "-p", "customer_col=B"],
+         ["--customer and -p customer_col"]),
         (["run"], ["CHAPTER", "crmlib run --help"]),
         (["run", "0", "--colour"], ["unrecognized arguments: --colour"]),
         (["frobnicate"], ["invalid choice: 'frobnicate'"]),
@@ -237,7 +237,8 @@ def test_results_never_replace_the_data_file(recorded, tmp_path, capsys):
     assert cli.main(["course", "--data", "00_tiny.html", "--out", "."]) == 2
     _error(capsys)
     assert recorded == []
-    _user_csv(tmp_path)  # sales.csv beside the results is fine, but 00_tiny.html is still the user's own file
+    _user_csv(tmp_path, customer="customer_id", date="date", amount="amount")  # beside the results is fine,
+    # but 00_tiny.html is still the user's own file
     assert cli.main(["run", "0", "--data", "sales.csv", "--out", "."]) == 2
     _assert_one_error_line(_error(capsys)[1], "00_tiny.html in '.' was not written by crmlib run")
     assert data.read_text(encoding="utf-8") == "customer_id,date,amount\n"
@@ -386,8 +387,8 @@ def test_run_executes_a_chapter_on_a_user_file_and_writes_notebook_and_page(cour
 
 
 @pytest.mark.slow
-def test_a_chapter_failing_on_bad_data_is_one_line_in_a_real_process(course_env, tmp_path):
-    _user_csv(tmp_path, amount="Revenue")  # the chapter is told the amount is in 'Total'
+def test_bad_data_is_one_line_naming_the_flag_before_any_kernel_starts(course_env, tmp_path):
+    _user_csv(tmp_path, amount="Revenue")  # the command is told the amount is in 'Total'
     env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
     done = subprocess.run(
         [
@@ -416,10 +417,23 @@ def test_a_chapter_failing_on_bad_data_is_one_line_in_a_real_process(course_env,
         timeout=300,
     )
     assert done.returncode == 1
-    err = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(KERNEL_LOG))
-    _assert_one_error_line(err, "Chapter 00_tiny stopped: DataError:", "missing: amount")
-    assert not (tmp_path / "out" / "00_tiny.ipynb").exists()  # no half result under the chapter's name
-    assert (tmp_path / "out" / "00_tiny.failed.ipynb").exists()
+    _assert_one_error_line(done.stderr, "'Total'", "--amount")
+    assert "amount=" not in done.stderr
+    assert not (tmp_path / "out").exists()  # the file was read before the chapter started: nothing written
+
+
+@pytest.mark.slow
+def test_a_chapter_that_stops_is_one_line_and_keeps_its_partly_executed_notebook(course_env, tmp_path):
+    env = {**os.environ, "CRMLIB_NOTEBOOKS": str(course_env)}
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlib", "run", "1", "--no-html", "--out", "out"],
+        capture_output=True, text=True, check=False, cwd=tmp_path, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["crmlib: error: Chapter 01_breaks stopped: ValueError: broken on purpose",
+                                        "  the partly executed notebook is out/01_breaks.failed.ipynb"]
+    assert not (tmp_path / "out" / "01_breaks.ipynb").exists()  # no half result under the chapter's name
+    assert (tmp_path / "out" / "01_breaks.failed.ipynb").exists()
 
 
 @pytest.mark.slow
@@ -456,19 +470,28 @@ def test_notebooks_reexecutes_a_chapter_in_place(tiny_course, tmp_path, monkeypa
 
 
 def test_notebooks_goes_on_after_a_failure_and_exits_1(course_env, monkeypatch, capsys):
-    done = []
+    seen = []
 
-    def execute(path):
-        if Path(path).stem == "00_tiny":
-            raise crmlib.course.ChapterError("00_tiny.ipynb failed while executing: NameError: name 'x' is not defined")
-        done.append(Path(path).stem)
-        return path
+    def execute(selected, *, in_place, on_done, **kwargs):  # the course's executor, without kernels
+        seen.append(([c.stem for c in selected], in_place))
+        runs = []
+        for chapter in selected:
+            if chapter.stem == "00_tiny":
+                run = crmlib.course.ChapterRun(chapter, None, "Chapter 00_tiny stopped: NameError: name 'x' is not "
+                                               "defined", 0.1)
+            else:
+                run = crmlib.course.ChapterRun(chapter, chapter.path, None, 0.1)
+            on_done(run)
+            runs.append(run)
+        return runs
 
-    monkeypatch.setattr(crmlib.course, "execute_in_place", execute)
+    monkeypatch.setattr(crmlib.course, "execute_chapters", execute)
     assert cli.main(["notebooks"]) == 1
     out, err = _error(capsys)
-    assert done == ["01_breaks"]
-    assert "FAILED" in out.splitlines()[0] and "NameError: name 'x' is not defined" in out.splitlines()[0]
+    assert seen == [(["00_tiny", "01_breaks"], True)]  # all at once, written in place
+    lines = out.splitlines()
+    assert lines[0].startswith("Executing 2 notebooks in place, ")
+    assert "FAILED" in lines[1] and "NameError: name 'x' is not defined" in lines[1] and " ok " in lines[2]
     assert out.splitlines()[-1].startswith("1 of 2 notebooks re-executed in ")
     _assert_one_error_line(err, "1 notebook failed: 00_tiny (left unchanged)")
 
@@ -498,30 +521,23 @@ def _flags(parser_name: str) -> set[str]:
     return {s for action in sub.choices[parser_name]._actions for s in action.option_strings}
 
 
-def test_report_and_run_take_the_same_reader_options_and_the_reader_has_them():
-    import inspect
+def _reader_actions(parser_name: str) -> dict[str, tuple]:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    flags = set(reader_flags())
+    return {
+        s: (a.dest, a.nargs, a.type, a.choices, type(a).__name__)
+        for a in sub.choices[parser_name]._actions
+        for s in a.option_strings
+        if s in flags
+    }
 
-    from crmlib.data import read_transactions
 
-    arguments = set(inspect.signature(read_transactions).parameters)
-    for option in cli.READER_OPTIONS:
-        assert option.argument in arguments, option
-        assert option.flag in _flags("report") and option.flag in _flags("run") and option.flag in _flags("course")
-
-
-@pytest.mark.parametrize(
-    "hint, shown",
-    [
-        ("or pass blank_customers='drop' to leave those rows out", "or pass --blank-customers drop to leave"),
-        ("pass date_format=... if the dates were read with the wrong format", "pass --date-format ... if the"),
-        ("(e.g. delimiter=';').", "(e.g. --delimiter ;)."),
-        ("Pass returns='keep' to read the rows as they are.", "Pass --returns keep to read"),
-        ("or read without invoice= (one row per line)", "or read without --invoice (one row per line)"),
-        ("Did you mean 'Customer'? Pass customer='Customer'.", "Pass --customer Customer."),
-    ],
-)
-def test_reader_hints_name_the_flag_on_the_command_line(hint, shown):
-    assert shown in cli.cli_hint(hint)
+def test_run_report_and_course_take_the_readers_flags_from_its_one_definition():
+    report = _reader_actions("report")
+    assert set(report) == set(reader_flags())  # every option of ReadOptions, the limits included
+    assert _reader_actions("run") == report and _reader_actions("course") == report
+    assert not hasattr(cli, "READER_OPTIONS") and not hasattr(cli, "cli_hint")  # no second definition
 
 
 def test_every_hint_of_a_blank_id_error_names_an_existing_flag(tmp_path, capsys):
@@ -533,65 +549,88 @@ def test_every_hint_of_a_blank_id_error_names_an_existing_flag(tmp_path, capsys)
     assert "--blank-customers" in _flags("report")
 
 
-def test_run_passes_the_reader_options_as_chapter_parameters(recorded, monkeypatch, tmp_path, capsys):
-    known = {
-        "data_path": None,
-        "customer_col": "customer_id",
-        "date_col": "date",
-        "amount_col": "amount",
-        "quantity_col": None,
-        "price_col": None,
-        "invoice_col": None,
-        "date_format": None,
-        "returns": "net",
-        "blank_customers": None,
-        "sheet": None,
-    }
+def _line_items(folder: Path) -> Path:
+    path = folder / "items.csv"
+    path.write_text(
+        "Invoice,Customer ID,InvoiceDate,Quantity,Price\n1,A,13/01/2024,2,5\n2,A,2024-02-03,1,12.5\n"
+        "3,B,05/01/2024,1,7\n4,,05/01/2024,1,7\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_run_passes_the_reader_options_as_one_parameter(recorded, monkeypatch, tmp_path, capsys):
+    known = {"data_path": None, "read_options": {}, "n": 3}
     monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known)
-    _user_csv(tmp_path)
-    code = cli.main(
-        [
-            "run",
-            "0",
-            "--data",
-            "sales.csv",
-            "--customer",
-            "Customer ID",
-            "--date",
-            "InvoiceDate",
-            "--quantity",
-            "Quantity",
-            "--price",
-            "Price",
-            "--invoice",
-            "Invoice",
-            "--date-format",
-            "%d/%m/%Y",
-            "--returns",
-            "drop",
-            "--blank-customers",
-            "drop",
-            "--sheet",
-            "1",
-            "--no-html",
-        ]
-    )
-    assert code == 0, _error(capsys)
+    data = _line_items(tmp_path)
+    argv = [
+        "run", "0", "--data", data.name, "--customer", "Customer ID", "--date", "InvoiceDate",
+        "--quantity", "Quantity", "--price", "Price", "--invoice", "Invoice",
+        "--date-format", "%d/%m/%Y", "--date-format", "%Y-%m-%d", "--returns", "drop",
+        "--max-id-length", "40", "--no-html",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0, _error(capsys)
     (call,) = recorded
-    params = call["parameters"]
-    assert (params["quantity_col"], params["price_col"], params["invoice_col"]) == ("Quantity", "Price", "Invoice")
-    assert (params["date_format"], params["returns"], params["blank_customers"], params["sheet"]) == (
-        "%d/%m/%Y",
-        "drop",
-        "drop",
-        1,
-    )
+    expected = ReadOptions(
+        customer="Customer ID", date="InvoiceDate", quantity="Quantity", price="Price", invoice="Invoice",
+        date_format=("%d/%m/%Y", "%Y-%m-%d"), returns="drop", max_id_length=40,
+    )  # fmt: skip
+    assert call["parameters"] == {"data_path": str(data.resolve()), "read_options": expected.changed()}
+    assert ReadOptions(**call["parameters"]["read_options"]) == expected  # what the chapter rebuilds
+    out, _ = _error(capsys)
+    assert "Read 4 rows from 'items.csv'; 3 line items into 3 invoices" in out  # read before the chapter runs
+    assert "1 row without a customer id left out" in out  # the read report: the guest row
 
 
-def test_run_names_a_reader_flag_a_chapter_does_not_take_yet(recorded, tmp_path, capsys):
+def test_a_sheet_named_by_digits_stays_a_name_and_repeats(recorded, monkeypatch, tmp_path, capsys):
+    known = {"data_path": None, "read_options": {}}
+    monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: known)
+    import pandas as pd
+
+    data = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(data) as writer:
+        for sheet in ("2010", "2011"):
+            pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-02"], "amount": [1.0]}).to_excel(
+                writer, sheet_name=sheet, index=False
+            )
+    assert cli.main(["run", "0", "--data", data.name, "--sheet", "2011", "--sheet", "2010", "--no-html"]) == 0
+    assert recorded[0]["parameters"]["read_options"] == {"sheet": ["2011", "2010"]}
+    _error(capsys)
+
+
+def test_run_names_a_reader_flag_a_chapter_does_not_take(recorded, tmp_path, capsys):
+    data = _line_items(tmp_path)
+    argv = ["run", "0", "--data", data.name, "--customer", "Customer ID", "--date", "InvoiceDate",
+            "--quantity", "Quantity", "--price", "Price"]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = _error(capsys)[1]
+    _assert_one_error_line(err, "chapter 00_tiny cannot take --quantity, --price", "read_options")
+    assert len(err.splitlines()) == 1
+    assert recorded == []
+
+
+def test_reader_options_as_a_parameter_or_as_flags_not_both(recorded, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(crmlib.course, "notebook_parameters", lambda path: {"data_path": None, "read_options": {}})
     _user_csv(tmp_path)
-    assert cli.main(["run", "0", "--data", "sales.csv", "--quantity", "Qty", "--price", "Price"]) == 2
-    _assert_one_error_line(_error(capsys)[1], "chapter 00_tiny does not take --quantity, --price yet")
+    argv = ["run", "0", "--data", "sales.csv", "--customer", "Customer", "-p", "read_options={'date': 'Order Date'}"]
+    assert cli.main(argv) == 2
+    _assert_one_error_line(_error(capsys)[1], "--customer", "-p read_options")
+    assert cli.main(["run", "0", "--data", "sales.csv", "-p", "read_options={'returns': 'subtract'}"]) == 2
+    _assert_one_error_line(_error(capsys)[1], "-p read_options", "returns")
+    assert recorded == []
+
+
+def test_a_bad_reader_flag_is_a_usage_error_naming_the_flag(recorded, tmp_path, capsys):
+    _user_csv(tmp_path)
+    for argv, fragment in [
+        (["run", "0", "--data", "sales.csv", "--date-format", "%Q"], "--date-format"),
+        (["run", "0", "--data", "sales.csv", "--quantity", "Qty"], "needs both --quantity and --price"),
+        (["report", "--data", "sales.csv", "--out", "r", "--max-id-length", "0"], "--max-id-length option must be"),
+    ]:
+        assert cli.main(argv) == 2, argv
+        err = _error(capsys)[1]
+        _assert_one_error_line(err, fragment)
+        assert "date_format=" not in err and "quantity=" not in err and "max_id_length" not in err
     assert recorded == []
 
 

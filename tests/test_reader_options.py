@@ -19,6 +19,7 @@ from crmlib.data import (
     Hint,
     ReadOptions,
     add_reader_arguments,
+    option_flag,
     read_options_from_args,
     read_transactions,
     reader_flags,
@@ -237,3 +238,83 @@ def test_the_known_wrong_hints_are_gone(tmp_path):
     assert "--blank-customers drop" in info.value.render("cli")
     args = _parser().parse_args(["--blank-customers", "drop"])
     assert len(read_transactions(path, options=read_options_from_args(args), warn=False)) == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# every hint, as the command prints it, is a flag that both commands accept
+
+#: A value to give a hint that names an option without one (``--delimiter ...``) or whose value is computed.
+SAMPLES = {
+    "customer": "Customer ID",
+    "date": "InvoiceDate",
+    "amount": "Total",
+    "quantity": "Quantity",
+    "price": "Price",
+    "invoice": "Invoice",
+    "date_format": "%d/%m/%Y",
+    "returns": "keep",
+    "blank_customers": "drop",
+    "sheet": "2011",
+    "delimiter": ";",
+    "encoding": "cp1252",
+    "max_expansion": "1000",
+    "max_id_length": "1000",
+    "max_cell_chars": "100000",
+    "max_columns": "200000",
+    "max_amount": "1e15",
+}
+# a second option a hint needs beside it to make a valid command line (line items need both columns)
+COMPANIONS = {"quantity": ["--price", "Price"], "price": ["--quantity", "Quantity"]}
+
+
+def _hint_calls() -> list[tuple[str, Hint]]:
+    """Each Hint(...) written in the reader's modules, rebuilt as it is written (a sample for a computed value)."""
+    found = []
+    for path in MESSAGE_MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(node, "func", None) and getattr(node.func, "id", getattr(node.func, "attr", None))
+            if not (isinstance(node, ast.Call) and name == "Hint"):
+                continue
+            if not isinstance(node.args[0], ast.Constant):
+                continue  # options.py names its own fields (every option: the test above)
+            option = node.args[0].value
+            flags = {k.arg: ast.literal_eval(k.value) for k in node.keywords if isinstance(k.value, ast.Constant)}
+            if len(node.args) > 1:
+                value = node.args[1].value if isinstance(node.args[1], ast.Constant) else SAMPLES[option]
+                hint = Hint(option, value, **flags)
+            else:
+                hint = Hint(option, **flags)
+            found.append((f"{path.name}:{node.lineno}", hint))
+    return found
+
+
+def test_every_hint_the_command_prints_is_a_flag_run_and_report_accept(capsys):
+    import shlex
+
+    from crmlib import cli
+
+    parser = cli.build_parser()
+    commands = {
+        "run": ["run", "00", "--data", "sales.csv"],
+        "report": ["report", "--data", "sales.csv", "--out", "report"],
+    }
+    calls = _hint_calls()
+    assert len(calls) > 30
+    for where, hint in calls:
+        # printed the way the command prints a reader's error
+        assert cli._fail(DataError(f"read_transactions: the file needs {hint} here."), 1) == 1
+        printed = capsys.readouterr().err
+        shown = hint.render("cli")
+        assert printed.startswith("crmlib: error: the file needs ") and shown in printed, (where, printed)
+        assert "=" not in shown.split("'")[0], (where, shown)  # a flag, not a Python keyword
+        tokens = shlex.split(shown)
+        assert tokens[0] == option_flag(hint.option), (where, shown)
+        if len(tokens) == 1 or tokens[1:] == ["..."]:
+            tokens = [tokens[0], SAMPLES[hint.option]]
+        for name, prefix in commands.items():
+            args = parser.parse_args([*prefix, *tokens, *COMPANIONS.get(hint.option, [])])
+            options = read_options_from_args(args)
+            expected = tokens[1::2]
+            got = getattr(options, hint.option)
+            got = list(got) if isinstance(got, tuple) else [got]
+            assert [str(v) for v in got] == [str(type(g)(e)) for g, e in zip(got, expected)], (where, name, shown)

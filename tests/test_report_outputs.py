@@ -120,7 +120,8 @@ def test_scope_limits_what_a_run_answers_for(tmp_path):
 def test_files_of_another_command_are_replaced_only_when_allowed(tmp_path):
     out = tmp_path / "out"
     _write(OutputFolder(out, "course"), {"04_a.html": "course"})
-    with pytest.raises(OutputError, match="not written by crmlib run"):
+    with pytest.raises(OutputError, match="was written by crmlib course, and crmlib run never replaces .* run crmlib "
+                       "course again"):
         _write(OutputFolder(out, "run"), {"04_a.html": "run"})
     _write(OutputFolder(out, "run", replaces=("course",)), {"04_a.html": "run"})
     assert (out / "04_a.html").read_text(encoding="utf-8") == "run"

@@ -1,10 +1,9 @@
-"""The chapters: find them, run one with parameters, re-execute them in place, render one as a page.
+"""The chapters: find them, read their parameters, and what makes an executed chapter the same on every run.
 
 Chapters are the notebooks ``notebooks/NN_snake_name.ipynb`` of the kit's folder. Each has one cell
-tagged ``parameters`` (papermill) whose defaults run on the bundled data. :func:`run_chapter` runs a
-chapter with other parameters into an output folder; :func:`execute_in_place` re-executes a stored
-chapter deterministically (``make notebooks``). papermill, nbclient and nbconvert are imported inside
-the functions, so ``import crmlib`` stays light.
+tagged ``parameters`` (papermill) whose defaults run on the bundled data. Running them is
+:mod:`crmlib.course._execute`'s job; a chapter's page, :mod:`crmlib.course._page`'s. nbformat is imported
+inside the functions, so ``import crmlib`` stays light.
 """
 
 from __future__ import annotations
@@ -20,23 +19,37 @@ __all__ = [
     "Chapter",
     "ChapterError",
     "chapters",
-    "execute_in_place",
     "find_chapter",
     "notebook_parameters",
     "notebooks_dir",
     "parse_parameter",
-    "render_html",
-    "run_chapter",
     "strip_volatile",
 ]
 
 _CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
-#: ipykernel warns about local TCP on every start; the kit's kernels run on loopback only.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: The kit's kernels log nothing: a chapter's problems show as its cells' errors. (ipykernel warns about local
+#: TCP on every start, and logs an ERROR line when it is interrupted on shutdown, which jupyter_client does to
+#: every kernel it stops.)
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class ChapterError(ValueError):
-    """A chapter cannot be found or did not run; the message says which and why."""
+    """A chapter cannot be found or did not run; the message says which and why.
+
+    When a cell raised an exception, ``ename`` and ``evalue`` are its name and message (else empty).
+    """
+
+    def __init__(self, message: str = "", *, ename: str = "", evalue: str = "") -> None:
+        super().__init__(message)
+        self.ename = ename
+        self.evalue = evalue
+
+    def __reduce__(self):
+        return (_chapter_error, (str(self), self.ename, self.evalue))
+
+
+def _chapter_error(message: str, ename: str, evalue: str) -> ChapterError:
+    return ChapterError(message, ename=ename, evalue=evalue)
 
 
 def notebooks_dir() -> Path:
@@ -271,151 +284,3 @@ def _relabel_widgets(nb) -> None:
     fresh = nbformat.from_dict(json.loads(text))
     nb.clear()
     nb.update(fresh)
-
-
-def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str = "python3") -> Path:
-    """Execute a stored notebook top to bottom in its own folder and save it with its outputs.
-
-    Used by ``make notebooks``. Execution counts restart at 1 and volatile metadata is removed, so
-    re-running an unchanged chapter on the bundled (seeded) data gives the same file.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}},
-        extra_arguments=KERNEL_ARGUMENTS,
-    )
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise ChapterError(f"{path.name} failed while executing: {_first_line(exc)}") from None
-    strip_volatile(nb)
-    nbformat.write(nb, path)
-    return path
-
-
-def _first_line(exc: Exception) -> str:
-    ename = getattr(exc, "ename", "")
-    evalue = getattr(exc, "evalue", "")
-    if ename:
-        return f"{ename}: {evalue}"
-    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-
-
-def render_html(notebook: Path | str, html: Path | str | None = None, *, sanitize: bool = True) -> Path:
-    """Render an executed notebook to a self-contained HTML page (figures embedded).
-
-    With ``sanitize`` (the default) the page is made safe for outputs computed from a user's file: HTML and
-    Markdown outputs go through :func:`crmlib.course.clean_html` (no script, event handler, style sheet or
-    remote image survives), bidirectional controls are made visible, widgets are replaced by their saved
-    figure (see :func:`crmlib.course.prepare_notebook`), and cells tagged ``remove-cell``, ``remove-input`` or
-    ``remove-output`` (and the tests' key-number cells) are left out. Formulas are still typeset by MathJax
-    from its CDN on this single page; the course site (:func:`crmlib.course.build_site`) needs no network.
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    notebook = Path(notebook)
-    html = Path(html) if html is not None else notebook.with_suffix(".html")
-    nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.embed_images = True
-    if sanitize:
-        from crmlib.course._sanitize import clean_html
-        from crmlib.course._site import prepare_notebook
-
-        nb = prepare_notebook(nb, where=notebook.name)
-        from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-        for cell in nb.cells:
-            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-                data = output.get("data", {})
-                if "text/markdown" in data:  # rendered here, so that its links and images are cleaned too
-                    markdown = "".join(data.pop("text/markdown"))
-                    data.setdefault("text/html", markdown2html_mistune(markdown))
-                if "text/html" in data:
-                    data["text/html"] = clean_html("".join(data["text/html"]))
-        exporter.register_preprocessor(
-            TagRemovePreprocessor(
-                remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
-                remove_all_outputs_tags={"remove-output"},
-            ),
-            enabled=True,
-        )
-    body, _ = exporter.from_notebook_node(nb)
-    tmp = html.with_name(html.name + ".partial")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html)
-    return html
-
-
-def run_chapter(
-    key: str | int,
-    *,
-    data: Path | str | None = None,
-    parameters: dict[str, Any] | None = None,
-    out: Path | str = "build",
-    html: bool = True,
-    kernel_name: str = "python3",
-    progress: bool = False,
-    timeout: int = 1800,
-) -> Path:
-    """Execute one chapter with papermill into ``out`` and (by default) render its HTML page.
-
-    Parameters
-    ----------
-    key : chapter number or name, see :func:`find_chapter`.
-    data : path of a transaction file for the chapter's ``data_path`` parameter (None: bundled data).
-    parameters : other values for the chapter's ``parameters`` cell.
-    out : folder for ``NN_name.ipynb`` and ``NN_name.html`` (created if missing).
-
-    Returns
-    -------
-    Path of the executed notebook. A failing cell raises :class:`ChapterError` with the cell's
-    error in one line; the partly executed notebook is kept beside as ``NN_name.failed.ipynb``.
-    """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    chapter = find_chapter(key)
-    params = dict(parameters or {})
-    if data is not None:
-        data_path = Path(data).expanduser()
-        if not data_path.exists():
-            raise ChapterError(f"The data file {str(data_path)!r} does not exist.")
-        params["data_path"] = str(data_path.resolve())
-    known = notebook_parameters(chapter.path)
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise ChapterError(
-            f"Chapter {chapter.stem} has no parameter {', '.join(map(repr, unknown))}. "
-            f"Its parameters are: {', '.join(known)}."
-        )
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / chapter.path.name
-    partial = out / f"{chapter.stem}.partial.ipynb"
-    try:
-        pm.execute_notebook(
-            str(chapter.path),
-            str(partial),
-            parameters=params,
-            cwd=str(chapter.path.parent),
-            kernel_name=kernel_name,
-            progress_bar=progress,
-            execution_timeout=timeout,
-            extra_arguments=KERNEL_ARGUMENTS,
-        )
-    except PapermillExecutionError as exc:
-        failed = out / f"{chapter.stem}.failed.ipynb"
-        partial.replace(failed)
-        raise ChapterError(f"Chapter {chapter.stem} stopped: {exc.ename}: {exc.evalue}") from None
-    partial.replace(target)
-    if html:
-        render_html(target, out / f"{chapter.stem}.html")
-    return target

@@ -4,8 +4,8 @@ Loaded by :func:`crmlib.course.build_site` (``extensions = ["myst_nb", "crmlib.c
 the only module of crmlib that imports Sphinx and docutils at the top, and only Sphinx imports it.
 
 - **Math without a network.** ``html_math_renderer = "mathml"``: every formula (``$...$``, ``$$...$$``,
-  ``\begin{...}`` blocks) is converted to MathML when the site is built (latex2mathml), which the browser
-  draws itself: no MathJax, no script, no font to fetch, and the page reads the same from ``file://``.
+  ``\begin{...}`` blocks) is converted to MathML when the site is built (:func:`crmlib.course.tex_to_mathml`,
+  shared with the page of ``crmlib run``), which the browser draws itself: no MathJax, no script, no font to fetch, and the page reads the same from ``file://``.
   ``\tag{n}`` becomes the equation number at the right. A formula latex2mathml cannot read is a build
   warning naming the page, and is shown as its TeX in a code span.
 - **Sanitized HTML.** After myst-nb has chosen each output's MIME type, every raw HTML node of every page
@@ -16,7 +16,6 @@ the only module of crmlib that imports Sphinx and docutils at the top, and only 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,49 +25,10 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
+from crmlib.course._math import MathError, tex_to_mathml
 from crmlib.course._sanitize import clean_html, neutralise_bidi
 
 logger = logging.getLogger(__name__)
-
-_TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
-#: TeX that latex2mathml does not know, rewritten into TeX it does (same meaning).
-_REWRITES = [
-    (re.compile(r"\\arg\s*\\max"), r"\\mathop{\\mathrm{arg\\,max}}"),
-    (re.compile(r"\\arg\s*\\min"), r"\\mathop{\\mathrm{arg\\,min}}"),
-    (re.compile(r"\\argmax\b"), r"\\mathop{\\mathrm{arg\\,max}}"),
-    (re.compile(r"\\argmin\b"), r"\\mathop{\\mathrm{arg\\,min}}"),
-    (re.compile(r"\\arg\b"), r"\\mathrm{arg}"),
-    (re.compile(r"\\nonumber\b|\\notag\b"), ""),
-]
-_LEFTOVER = re.compile(r"\\[A-Za-z]+")
-
-
-class MathError(ValueError):
-    """A formula latex2mathml cannot convert."""
-
-
-def tex_to_mathml(tex: str, *, display: bool) -> tuple[str, str | None]:
-    r"""MathML for a TeX formula, and the ``\tag`` it carried (None if none).
-
-    >>> html, tag = tex_to_mathml(r"x = \frac{a}{b} \tag{2}", display=True)
-    >>> tag, html.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
-    ('2', True)
-    """
-    from latex2mathml.converter import convert
-
-    tags = _TAG.findall(tex)
-    body = _TAG.sub("", tex)
-    for pattern, replacement in _REWRITES:
-        body = pattern.sub(replacement, body)
-    try:
-        mathml = convert(body.strip(), display="block" if display else "inline")
-    except Exception as exc:  # latex2mathml raises its own exception types (and sometimes IndexError)
-        raise MathError(f"{type(exc).__name__}: {exc}") from None
-    text = re.sub(r"<[^>]+>", "", mathml)
-    unknown = sorted(set(_LEFTOVER.findall(text)))
-    if unknown:
-        raise MathError(f"unknown command {', '.join(unknown)}")
-    return mathml, (tags[0] if tags else None)
 
 
 def _fallback(self, node: nodes.Element, tex: str, exc: MathError) -> None:

@@ -641,6 +641,8 @@ def _is_default_read_setting(name: str, value) -> bool:
     """True if ``name=value`` is read_transactions' own default (so it changes nothing for the bundled log)."""
     if name in _DEFAULT_COLUMNS:
         return value == _DEFAULT_COLUMNS[name]
+    if name == "options":  # a chapter's ReadOptions(**read_options) with nothing changed
+        return value is None or (hasattr(value, "changed") and not value.changed())
     import inspect
 
     from crmlib.data import read_transactions
@@ -665,9 +667,10 @@ def load_transactions(path: str | Path | pd.DataFrame | None = None, **read_kwar
         Otherwise passed to :func:`crmlib.data.read_transactions` with ``read_kwargs``.
     **read_kwargs
         Keywords of :func:`crmlib.data.read_transactions` (``customer=``, ``date=``, ``amount=``,
-        ...). With ``path=None`` keywords may be given at their defaults (``customer="customer_id"``,
-        ``date="date"``, ``amount="amount"``, ``date_format=None``, ... as the chapters do) and are
-        ignored; any other value is an error, since the bundled file has fixed columns.
+        ..., or ``options=crmlib.data.ReadOptions(...)``). With ``path=None`` keywords may be given at
+        their defaults (``customer="customer_id"``, ``date_format=None``, ``options=ReadOptions()``, ...
+        as the chapters do) and are ignored; any other value is an error, since the bundled file has
+        fixed columns.
 
     Returns
     -------

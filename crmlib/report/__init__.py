@@ -42,6 +42,8 @@ from crmlib.report._settings import SETTINGS_HELP, ReportSettings, check_setting
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from crmlib.data import ReadOptions
+
     from crmlib.report._compare import Comparison, PreviousReportError
     from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
     from crmlib.report._trust import (
@@ -159,7 +161,7 @@ def make_report(
     data: str | os.PathLike[str] | pd.DataFrame,
     out: str | os.PathLike[str] | None = None,
     *,
-    reader: Mapping[str, Any] | None = None,
+    reader: Mapping[str, Any] | ReadOptions | None = None,
     by: str | None = None,
     compare: str | os.PathLike[str] | None = None,
     force: bool = False,
@@ -175,9 +177,10 @@ def make_report(
         The transaction file (CSV, .csv.gz, Parquet, Excel) or a frame; only read.
     out : str or Path, optional
         The report folder. Without it nothing is written (the returned :class:`Report` holds everything).
-    reader : mapping, optional
-        Options of :func:`crmlib.data.read_transactions` (``customer``, ``date``, ``amount``, ``quantity``,
-        ``price``, ``invoice``, ``date_format``, ``returns``, ``blank_customers``, ``sheet``, ...).
+    reader : crmlib.data.ReadOptions or mapping, optional
+        The reader's options: a :class:`crmlib.data.ReadOptions`, or a mapping of its fields, the options of
+        :func:`crmlib.data.read_transactions` (``customer``, ``date``, ``amount``, ``quantity``, ``price``,
+        ``invoice``, ``date_format``, ``returns``, ``blank_customers``, ``sheet``, the limits ``max_*``, ...).
     by : str, optional
         A per-customer column of the input (Country, channel) to split the headline tables by.
     compare : str or Path, optional

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from crmlib.report._trust import (
     check_shapes,
     estimates_table,
 )
+
+if TYPE_CHECKING:
+    from crmlib.data import ReadOptions
 
 __all__ = ["ACTIONS", "Decision", "Report", "Section", "build_report"]
 
@@ -411,27 +414,30 @@ def _mixed_currencies(read_report: Mapping[str, Any]) -> list[str]:
 def build_report(
     source: Any,
     *,
-    reader: Mapping[str, Any] | None = None,
+    reader: Mapping[str, Any] | ReadOptions | None = None,
     settings: ReportSettings,
     by: str | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Run the pipeline on ``source`` (a file path or a DataFrame) and return the :class:`Report`."""
+    """Run the pipeline on ``source`` (a file path or a DataFrame) and return the :class:`Report`.
+
+    ``reader``: the reader's options, as a :class:`crmlib.data.ReadOptions` (the command line's flags) or as a
+    mapping of its fields (keywords of :func:`crmlib.data.read_transactions`).
+    """
     from crmlib import rfm, tiers
-    from crmlib.data import DataError, read_transactions
+    from crmlib.data import DataError, ReadOptions, read_transactions
     from crmlib.params import ParameterError
     from crmlib.report._attributes import customer_attributes
 
     say = progress or _quiet
     s = settings
-    # A mapping of read_transactions keywords, or a reader options object (anything with ``changed()``).
-    options: Any = reader
-    reader = dict(options.changed()) if hasattr(options, "changed") else dict(options or {})
+    options = reader if isinstance(reader, ReadOptions) else ReadOptions(**dict(reader or {}))
+    reader = options.changed()
     name = "DataFrame" if isinstance(source, pd.DataFrame) else Path(os.fspath(source)).name
     say(f"reading {name}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tx = read_transactions(source, **{**reader, "warn": False})
+        tx = read_transactions(source, options=options, warn=False)
     rr = dict(tx.attrs.get("crmlib_read_report") or {})
     say(
         f"read {rr.get('rows_read', len(tx)):,} rows: {len(tx):,} kept, {rr.get('customers', 0):,} customers, "
