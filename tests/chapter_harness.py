@@ -52,6 +52,9 @@ def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
         "amount_col": USER_COLUMNS["amount"],
     }
     known = notebook_parameters(chapter.path)
+    if "read_options" in known:  # a chapter on crmlib.chapter.setup: the reader's options in one dict
+        columns = {"customer": USER_COLUMNS["customer_id"], "date": USER_COLUMNS["date"], "amount": USER_COLUMNS["amount"]}
+        return {"data_path": str(csv), "read_options": columns}
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
     return {"data_path": str(csv), **names}
@@ -88,10 +91,11 @@ def check_runs_with_test_parameters(chapter: Chapter, out: Path) -> None:
 
 
 def checked_outputs(nb) -> list[str]:
-    """The text outputs of the ``# NBVAL_CHECK_OUTPUT`` cells, in order."""
+    """The text outputs of the key-number cells (tagged ``nbval-check-output``, or an older banner), in order."""
     found = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("# NBVAL_CHECK_OUTPUT"):
+        tagged = "nbval-check-output" in cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and (tagged or cell.source.startswith("# NBVAL_CHECK_OUTPUT")):
             found.append(
                 "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             )
@@ -110,7 +114,7 @@ def check_runs_on_a_user_csv(chapter: Chapter, csv: Path, out: Path) -> None:
     meta = json.loads(chapter.path.read_text(encoding="utf-8")).get("metadata", {}).get("crmlib", {})
     if meta.get("user_csv_reproduces_checks"):
         stored = checked_outputs(nbformat.read(chapter.path, as_version=4))
-        assert stored, f"{chapter.path.name} has no '# NBVAL_CHECK_OUTPUT' cells to compare"
+        assert stored, f"{chapter.path.name} has no key-number cells (tagged nbval-check-output) to compare"
         assert checked_outputs(nb) == stored, f"{chapter.path.name}: the key numbers differ on the user-style CSV"
 
 
