@@ -18,7 +18,6 @@ import ast
 
 import nbformat
 import pytest
-from crmlib.chapter import PARAMETERS
 from chapter_harness import (
     CHAPTERS,
     check_runs_on_a_user_csv,
@@ -28,6 +27,8 @@ from chapter_harness import (
     ids,
     write_user_csv,
 )
+
+from crmlib.chapter import PARAMETERS
 
 CHECKS = ("check_number", "check_choice", "check_unit", "check_path", "check_date", "check_text")
 

@@ -31,8 +31,8 @@ class EpisodeValueCalculator(Calculator):
         *,
         scale: float = 10.0,
     ):
-        style = {"description_width": "170px"}
-        layout = widgets.Layout(width="480px")
+        style = {"description_width": "250px"}
+        layout = widgets.Layout(width="560px")
 
         def slider(value, description):
             return widgets.FloatSlider(
@@ -41,10 +41,10 @@ class EpisodeValueCalculator(Calculator):
 
         self.scale = scale
         self.controls = {
-            "episode_benefits": slider(episode_benefits, "episode benefits"),
-            "relationship_benefits": slider(relationship_benefits, "relationship benefits"),
-            "episode_sacrifices": slider(episode_sacrifices, "episode sacrifices"),
-            "relationship_sacrifices": slider(relationship_sacrifices, "relationship sacrifices"),
+            "episode_benefits": slider(episode_benefits, f"episode benefits (score 0-{scale:g})"),
+            "relationship_benefits": slider(relationship_benefits, f"relationship benefits (score 0-{scale:g})"),
+            "episode_sacrifices": slider(episode_sacrifices, f"episode sacrifices (score 0-{scale:g})"),
+            "relationship_sacrifices": slider(relationship_sacrifices, f"relationship sacrifices (score 0-{scale:g})"),
         }
         super().__init__(self.controls)
 
