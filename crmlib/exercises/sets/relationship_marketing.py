@@ -42,7 +42,7 @@ def q1(firms, items, firm):
     scores = relationship.type_scores(firms, items)
     return Key(scores.loc[firm, "database"], explain="A mean keeps the score on the 1-7 answer scale, whatever the "
                                                      "number of items.", mistakes={
-        "You added the nine answers up; the score is their mean (eq. 1).": row[items["database"]].astype(float).sum(),
+        "You added the nine answers up; the score is their mean (eq. 2).": row[items["database"]].astype(float).sum(),
         "You averaged all the firm's items, of every type; take only the database items.":
             row[every].astype(float).mean(),
         "That is the firm's score for transactional marketing, not database marketing.":
@@ -61,7 +61,7 @@ def q2(firms, items):
             1 - plural,
         "You compared the highest score with the lowest; the rule compares the two highest.":
             (ordered[:, -1] - ordered[:, 0] < 0.5).mean(),
-        "You applied the margin to sums of the nine items; the scores are means (eq. 1).":
+        "You applied the margin to sums of the nine items; the scores are means (eq. 2).":
             (9 * (ordered[:, -1] - ordered[:, -2]) < 0.5).mean()})
 
 
