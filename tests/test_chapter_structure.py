@@ -27,7 +27,6 @@ NOT_YET = {
     "02_relationship_marketing",
     "03_loyalty_stages",
     "04_clv_npv",
-    "05_probabilistic_clv",
     "06_customer_tiering",
     "07_customer_dynamics",
     "08_churn_and_retention",
