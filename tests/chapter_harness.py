@@ -46,16 +46,15 @@ def write_user_csv(folder: Path) -> Path:
 
 
 def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
+    known = notebook_parameters(chapter.path)
+    if "read_options" in known:  # a chapter set up by crmlib.chapter.setup: the reader's options as one dict
+        options = {"customer": "customer_id", "date": "date", "amount": "amount"}
+        return {"data_path": str(csv), "read_options": {k: USER_COLUMNS[v] for k, v in options.items()}}
     names = {
         "customer_col": USER_COLUMNS["customer_id"],
         "date_col": USER_COLUMNS["date"],
         "amount_col": USER_COLUMNS["amount"],
     }
-    known = notebook_parameters(chapter.path)
-    if "read_options" in known:  # a chapter on crmlib.chapter.setup: the reader's options in one dict
-        columns = {"customer": USER_COLUMNS["customer_id"], "date": USER_COLUMNS["date"]}
-        columns["amount"] = USER_COLUMNS["amount"]
-        return {"data_path": str(csv), "read_options": columns}
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
     return {"data_path": str(csv), **names}

@@ -39,10 +39,13 @@ def _parameters_index(nb) -> int:
     return next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
 
 
-def _on_setup(nb) -> bool:
-    """A chapter rewritten on ``crmlib.chapter.setup(globals())`` (tests/test_chapter_structure.py checks it)."""
-    following = next((c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code"), None)
-    return following is not None and "crmlib.chapter.setup(globals())" in following.source
+SETUP = "crmlib.chapter.setup(globals())"
+
+
+def _set_up_by_the_kit(nb) -> bool:
+    """The chapter follows the chapter contract (tests/test_chapter_structure.py): one setup call, read_options."""
+    following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
+    return SETUP in following.source
 
 
 def test_title_and_learning_goals(chapter):
@@ -66,7 +69,7 @@ def test_shared_parameters_with_a_comment_each(chapter):
     for node in ast.parse(cell.source).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             values[node.targets[0].id] = ast.literal_eval(node.value)
-    shared = {"data_path": None, "read_options": {}} if _on_setup(nb) else SHARED
+    shared = {"data_path": None, "read_options": {}} if _set_up_by_the_kit(nb) else SHARED
     for name, default in shared.items():
         assert name in values, f"{chapter.path.name}: the parameters cell must define {name}"
         assert values[name] == default, f"{chapter.path.name}: {name} must default to {default!r}"
@@ -84,9 +87,10 @@ def test_validation_cell_loads_the_data_and_sets_the_style(chapter):
     nb = _nb(chapter)
     following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
     source = following.source
-    assert LOAD.search(source) or _on_setup(nb), (
+    assert LOAD.search(source) or SETUP in source, (
         f"{chapter.path.name}: the cell after the parameters must load the data with "
-        "crmlib.datasets.load_transactions(data_path, customer=customer_col, date=date_col, amount=amount_col)"
+        "crmlib.datasets.load_transactions(data_path, customer=customer_col, date=date_col, amount=amount_col) "
+        f"or {SETUP}"
     )
     assert "use_course_style()" in source, f"{chapter.path.name}: call crmlib.plot.use_course_style() in that cell"
 
@@ -101,7 +105,7 @@ def test_sections_in_order_with_exercises_link(chapter):
         positions.append(match.start())
     assert positions == sorted(positions), f"{chapter.path.name}: sections must come in the order {SECTIONS}"
     link = f"../exercises/{chapter.stem}.ipynb"
-    if _on_setup(nb) and not (chapter.path.parent.parent / "exercises" / f"{chapter.stem}.ipynb").exists():
+    if _set_up_by_the_kit(nb) and not (chapter.path.parent.parent / "exercises" / f"{chapter.stem}.ipynb").exists():
         # a chapter without a set of its own links to another chapter's (the structure test checks that it exists)
         assert re.search(r"\(\.\./exercises/\d\d_\w+\.ipynb\)", text), f"{chapter.path.name}: no exercises link"
     else:
