@@ -275,3 +275,29 @@ def test_what_if_by_hand():
     assert x["x"].sum() == 100  # the caller's frame is untouched
     with pytest.raises(ParameterError, match=r"names drivers the model does not have: \['z'\]"):
         churn.what_if(m, x, {"z": 0})
+
+
+# --------------------------------------------------------------------------- a firm's own churn study
+
+
+def test_read_churn_study_reads_a_customer_file_and_says_what_is_wrong(tmp_path):
+    from crmlib.churn import read_churn_study
+    from crmlib.data import DataError
+
+    path = tmp_path / "customers.csv"
+    path.write_text("id;complaints;member;left;country\n7;0;true;0;FR\n8;2;false;1;DE\n9;1;true;0;FR\n")
+    study = read_churn_study(path, customer="id", churned="left")
+    assert list(study.columns) == ["complaints", "member", "churned"]
+    assert list(study.index) == ["7", "8", "9"] and study.loc["8", "churned"] == 1
+    no_flag = read_churn_study(path, customer="id", churned="churned", drivers=["complaints"])
+    assert list(no_flag.columns) == ["complaints"]
+    with pytest.raises(DataError, match=r"no column 'customer_id' \(the customer argument\)"):
+        read_churn_study(path)
+    with pytest.raises(DataError, match=r"'country' of the customer file has 3 missing or non-numeric"):
+        read_churn_study(path, customer="id", drivers=["country"])
+    path.write_text("id,complaints,left\n7,0,0\n7,2,1\n")
+    with pytest.raises(DataError, match=r"repeats customer ids in column 'id' \(rows 2, 3\)"):
+        read_churn_study(path, customer="id", churned="left")
+    path.write_text("id,complaints,left\n7,0,0\n8,2,yes\n")
+    with pytest.raises(DataError, match=r"'left' of the customer file must be 0/1 .* rows 3 hold"):
+        read_churn_study(path, customer="id", churned="left")
