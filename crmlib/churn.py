@@ -920,11 +920,13 @@ def read_churn_study(
     if len(repeated):
         raise DataError(
             f"The customer file repeats customer ids in column {customer!r} (rows "
-            f"{', '.join(map(str, repeated.index[:5] + 2))}): a churn study has one row per customer; keep one row each."
+            f"{', '.join(map(str, repeated.index[:5] + 2))}): a churn study has one row per customer; keep one "
+            "row each."
         )
     has_flag = churned is not None and churned in columns
     if drivers is None:
-        numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+        types = pd.api.types
+        numeric = [c for c in columns if types.is_numeric_dtype(frame[c]) or types.is_bool_dtype(frame[c])]
         drivers = [c for c in numeric if c not in (customer, churned)]
     drivers = [str(d) for d in drivers]
     for d in drivers:
