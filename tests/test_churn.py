@@ -216,6 +216,10 @@ def test_campaign_explorer_slider_changes_the_result():
     p = np.array([0.5, 0.1, 0.9, 0.3])
     v = np.array([200.0, 200.0, 5.0, 100.0])
     w = campaign_explorer(p, v, success_rate=0.4, contact_cost=2, incentive_cost=10, target_share=0.25)
+    # labelled in words with units, not with the parameter names
+    labels = {name: c.description for name, c in w.controls.items()}
+    assert labels["contact_cost"] == "Contact cost (money per customer)", labels
+    assert all("_" not in text for text in labels.values()), labels
     # top 25 % = 1 customer, the best by expected profit: 31 (see test_campaign_value_by_hand)
     assert w.result.iloc[0]["expected profit"] == pytest.approx(31)
     w.controls["incentive_cost"].value = 0
