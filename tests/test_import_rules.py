@@ -57,7 +57,6 @@ KNOWN: dict[str, str] = {
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
     # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
     "notebook: notebooks/05_probabilistic_clv.ipynb uses crmlib._units": "crmlib.params.UNIT_DAYS",
-    "notebook: notebooks/09_capstone_crm_strategy.ipynb uses crmlib._units": "crmlib.params.unit_days",
 }
 
 
