@@ -37,6 +37,7 @@ __all__ = [
     "exercises",
     "course",
     "params",
+    "chapter",
     "report",
     "scale",
     "cli",

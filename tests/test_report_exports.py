@@ -336,9 +336,18 @@ CHAPTER_PHASE = (
 )
 
 
+#: Chapters rewritten for the chapter phase (they take read_options); the others wait (this set only grows).
+CONVERTED = {"08", "09"}
+
+
 @pytest.mark.slow
-@pytest.mark.skip(reason=CHAPTER_PHASE)
-@pytest.mark.parametrize("chapter", ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"])
+@pytest.mark.parametrize(
+    "chapter",
+    [
+        c if c in CONVERTED else pytest.param(c, marks=pytest.mark.skip(reason=CHAPTER_PHASE))
+        for c in ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
+    ],
+)
 def test_every_chapter_runs_on_the_line_item_export(line_items, chapter, tmp_path, capsys):
     code = cli.main(
         [
