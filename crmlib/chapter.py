@@ -95,6 +95,17 @@ def _text_or_none(value: Any, name: str) -> Any:
     return None if value is None else params.check_text(value, name)
 
 
+def _texts_or_none(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise params.ParameterError(
+            f"The {name!r} parameter must be a list of column names, such as ['complaints', 'tenure'], or None. "
+            f"Got {value!r} instead."
+        )
+    return [params.check_text(v, name) for v in value]
+
+
 def _flag(value: Any, name: str) -> bool:
     return bool(params.check_choice(value, name, (True, False)))
 
@@ -182,6 +193,15 @@ PARAMETERS: dict[str, Parameter] = {
         "a customer whose P(alive) is below this is at risk, in (0, 1)",
         _number(0, 1, low_open=True, high_open=True),
     ),
+    "holdout_tolerance": Parameter(
+        0.25,
+        "largest relative error of the holdout forecast for a trusted model, in (0, 1]",
+        _number(0, 1, low_open=True),
+    ),
+    "interval_draws": Parameter(
+        30, "refits on resampled customers for the CLV intervals, 0 (none) or 10 to 500", _number(0, 500, integer=True)
+    ),
+    "seed": Parameter(0, "seed of the resampling for the CLV intervals (a whole number)", _seed),
     "success_rate": Parameter(
         0.30, "retention campaign: share of contacted would-be churners kept, in [0, 1] (an assumption)", _number(0, 1)
     ),
@@ -344,6 +364,8 @@ PARAMETERS: dict[str, Parameter] = {
     "churn_col": Parameter(
         None, "column of the churn flag (0/1, yes/no) in customers_path; None: no flag", _text_or_none
     ),
+    "customers_id_col": Parameter("customer_id", "column of the customer id in customers_path", params.check_text),
+    "driver_cols": Parameter(None, "list of driver columns of customers_path; None: every numeric one", _texts_or_none),
     # --- outputs
     "tables_dir": Parameter(None, "folder for the chapter's CSV tables; None: none written", _text_or_none),
 }

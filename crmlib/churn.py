@@ -27,6 +27,7 @@ Review* 68(5), 105-111.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ __all__ = [
     "churn_status",
     "p_alive_status",
     "churn_rate",
+    "read_churn_study",
     "ChurnLogit",
     "what_if",
     "retention_gain",
@@ -842,6 +844,125 @@ def campaign_curve(
         cum = np.concatenate([[0.0], np.cumsum(ep[np.argsort(key, kind="stable")])])
         out[name] = cum[np.round(grid * n).astype(int)]
     return pd.DataFrame(out, index=pd.Index(grid, name="share"))
+
+
+def read_churn_study(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    customer: str = "customer_id",
+    churned: str | None = "churned",
+    drivers: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    r"""Read a firm's own customer file as a churn study: one row per customer, numeric drivers, a 0/1 churn flag.
+
+    A transaction log records no complaints, offers or price increases; a firm's customer file (a CRM export, a
+    survey) may. This reads such a file for :class:`ChurnLogit`, whose model is
+    :math:`P(\text{churn}_n = 1) = 1 / (1 + e^{-(\beta_0 + x_n^\top\beta)})`.
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+        A CSV (``.csv``, ``.csv.gz``), Excel (``.xlsx``) or Parquet file, or a frame; only read.
+    customer : str
+        The customer-id column (matched as text with the ``customer_id`` of the log).
+    churned : str or None
+        The churn column (0/1 or True/False). When the file has no column of that name, the result has no
+        ``churned`` column and the caller takes churn from the log (e.g. :func:`churn_status`); ``None`` ignores it.
+    drivers : sequence of str, optional
+        The driver columns; default every numeric or True/False column other than ``customer`` and ``churned``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (text); the drivers as floats, then ``churned`` (int 0/1) if the file has it.
+
+    Raises
+    ------
+    crmlib.data.DataError
+        A missing column, a repeated customer id, a driver that is not a number, a missing value or a churn flag
+        other than 0/1; the message names the column, the first rows and the argument to change.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"id": ["a", "b", "c"], "complaints": [0, 2, 1], "left": [0, 1, 0]})
+    >>> read_churn_study(f, customer="id", churned="left")
+             complaints  churned
+    customer_id
+    a                   0.0        0
+    b                   2.0        1
+    c                   1.0        0
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+    else:
+        path = str(os.fspath(source))
+        name = path.lower()
+        if not os.path.isfile(path):
+            raise DataError(
+                f"The customer file {path!r} does not exist; give the path of a CSV, Excel or Parquet file."
+            )
+        if name.endswith((".xlsx", ".xlsm")):
+            frame = pd.read_excel(path)
+        elif name.endswith(".parquet"):
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep=None, engine="python")
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    if customer not in columns:
+        raise DataError(
+            f"The customer file has no column {customer!r} (the customer argument); its columns are: "
+            f"{', '.join(columns)}."
+        )
+    ids = frame[customer].astype(str).str.strip()
+    repeated = ids[ids.duplicated(keep=False)]
+    if len(repeated):
+        raise DataError(
+            f"The customer file repeats customer ids in column {customer!r} (rows "
+            f"{', '.join(map(str, repeated.index[:5] + 2))}): a churn study has one row per customer; keep one "
+            "row each."
+        )
+    has_flag = churned is not None and churned in columns
+    if drivers is None:
+        types = pd.api.types
+        numeric = [c for c in columns if types.is_numeric_dtype(frame[c]) or types.is_bool_dtype(frame[c])]
+        drivers = [c for c in numeric if c not in (customer, churned)]
+    drivers = [str(d) for d in drivers]
+    for d in drivers:
+        if d not in columns:
+            raise DataError(
+                f"The customer file has no driver column {d!r} (the drivers argument); its columns are: "
+                f"{', '.join(columns)}."
+            )
+    if not drivers:
+        raise DataError(
+            "The customer file has no numeric column to use as a churn driver; name the drivers with the drivers "
+            "argument (numbers or 0/1 columns)."
+        )
+    out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="customer_id"))
+    for d in drivers:
+        values = pd.to_numeric(frame[d].astype(float) if pd.api.types.is_bool_dtype(frame[d]) else frame[d],
+                               errors="coerce")
+        bad = values.index[values.isna()]
+        if len(bad):
+            raise DataError(
+                f"Column {d!r} of the customer file has {len(bad):,} missing or non-numeric values (rows "
+                f"{', '.join(map(str, bad[:5] + 2))}): fill them or leave the column out of the drivers argument."
+            )
+        out[d] = values.to_numpy(dtype=float)
+    if has_flag:
+        flag = frame[churned]
+        flag = flag.astype(int) if pd.api.types.is_bool_dtype(flag) else pd.to_numeric(flag, errors="coerce")
+        bad = flag.index[~flag.isin([0, 1])]
+        if len(bad):
+            raise DataError(
+                f"Column {churned!r} of the customer file must be 0/1 (1 = churned); rows "
+                f"{', '.join(map(str, bad[:5] + 2))} hold other values. Fix them or name the right column with the "
+                "churned argument."
+            )
+        out["churned"] = flag.to_numpy(dtype=int)
+    return out
 
 
 # --------------------------------------------------------------------------------------- act

@@ -26,8 +26,6 @@ NOT_YET = {
     "04_clv_npv",
     "06_customer_tiering",
     "07_customer_dynamics",
-    "08_churn_and_retention",
-    "09_capstone_crm_strategy",
 }
 
 CLOSING = ["Summary", "Questions", "Further reading", "Exercises", "References"]

@@ -216,6 +216,10 @@ def test_campaign_explorer_slider_changes_the_result():
     p = np.array([0.5, 0.1, 0.9, 0.3])
     v = np.array([200.0, 200.0, 5.0, 100.0])
     w = campaign_explorer(p, v, success_rate=0.4, contact_cost=2, incentive_cost=10, target_share=0.25)
+    # labelled in words with units, not with the parameter names
+    labels = {name: c.description for name, c in w.controls.items()}
+    assert labels["contact_cost"] == "Contact cost (money per customer)", labels
+    assert all("_" not in text for text in labels.values()), labels
     # top 25 % = 1 customer, the best by expected profit: 31 (see test_campaign_value_by_hand)
     assert w.result.iloc[0]["expected profit"] == pytest.approx(31)
     w.controls["incentive_cost"].value = 0
@@ -275,3 +279,29 @@ def test_what_if_by_hand():
     assert x["x"].sum() == 100  # the caller's frame is untouched
     with pytest.raises(ParameterError, match=r"names drivers the model does not have: \['z'\]"):
         churn.what_if(m, x, {"z": 0})
+
+
+# --------------------------------------------------------------------------- a firm's own churn study
+
+
+def test_read_churn_study_reads_a_customer_file_and_says_what_is_wrong(tmp_path):
+    from crmlib.churn import read_churn_study
+    from crmlib.data import DataError
+
+    path = tmp_path / "customers.csv"
+    path.write_text("id;complaints;member;left;country\n7;0;true;0;FR\n8;2;false;1;DE\n9;1;true;0;FR\n")
+    study = read_churn_study(path, customer="id", churned="left")
+    assert list(study.columns) == ["complaints", "member", "churned"]
+    assert list(study.index) == ["7", "8", "9"] and study.loc["8", "churned"] == 1
+    no_flag = read_churn_study(path, customer="id", churned="churned", drivers=["complaints"])
+    assert list(no_flag.columns) == ["complaints"]
+    with pytest.raises(DataError, match=r"no column 'customer_id' \(the customer argument\)"):
+        read_churn_study(path)
+    with pytest.raises(DataError, match=r"'country' of the customer file has 3 missing or non-numeric"):
+        read_churn_study(path, customer="id", drivers=["country"])
+    path.write_text("id,complaints,left\n7,0,0\n7,2,1\n")
+    with pytest.raises(DataError, match=r"repeats customer ids in column 'id' \(rows 2, 3\)"):
+        read_churn_study(path, customer="id", churned="left")
+    path.write_text("id,complaints,left\n7,0,0\n8,2,yes\n")
+    with pytest.raises(DataError, match=r"'left' of the customer file must be 0/1 .* rows 3 hold"):
+        read_churn_study(path, customer="id", churned="left")

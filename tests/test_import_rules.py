@@ -56,7 +56,6 @@ KNOWN: dict[str, str] = {
     # Modules of other work still use the old home of the time units: import them from crmlib.params.
     "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
     # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
-    "notebook: notebooks/09_capstone_crm_strategy.ipynb uses crmlib._units": "crmlib.params.unit_days",
 }
 
 

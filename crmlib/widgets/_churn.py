@@ -61,10 +61,15 @@ def campaign_explorer(
     from crmlib import churn, plot
 
     controls = {
-        "success_rate": _slider("success_rate", success_rate, 0.0, 1.0, 0.05, ".0%"),
-        "contact_cost": _slider("contact_cost", contact_cost, 0.0, max(20.0, 4 * contact_cost), 0.5, ",.1f"),
-        "incentive_cost": _slider("incentive_cost", incentive_cost, 0.0, max(100.0, 4 * incentive_cost), 1.0, ",.0f"),
-        "target_share": _slider("target_share", target_share, 0.0, 1.0, 0.01, ".0%"),
+        "success_rate": _slider("Would-be churners kept (share)", success_rate, 0.0, 1.0, 0.05, ".0%"),
+        "contact_cost": _slider(
+            "Contact cost (money per customer)", contact_cost, 0.0, max(10.0, 5 * contact_cost), 0.5, ",.1f"
+        ),
+        "incentive_cost": _slider(
+            "Offer cost (money per customer who takes it)", incentive_cost, 0.0, max(25.0, 5 * incentive_cost), 0.5,
+            ",.1f",
+        ),
+        "target_share": _slider("Customers targeted (share)", target_share, 0.0, 1.0, 0.01, ".0%"),
     }
 
     def compute(v, ax):
