@@ -52,6 +52,9 @@ def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
         "amount_col": USER_COLUMNS["amount"],
     }
     known = notebook_parameters(chapter.path)
+    if "read_options" in known:  # a chapter of the contract: its reader takes the columns and the date format
+        options = {"customer": names["customer_col"], "date": names["date_col"], "amount": names["amount_col"]}
+        return {"data_path": str(csv), "read_options": {**options, "date_format": USER_DATE_FORMAT}}
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
     return {"data_path": str(csv), **names}
@@ -88,10 +91,12 @@ def check_runs_with_test_parameters(chapter: Chapter, out: Path) -> None:
 
 
 def checked_outputs(nb) -> list[str]:
-    """The text outputs of the ``# NBVAL_CHECK_OUTPUT`` cells, in order."""
+    """The text outputs of the key-number checks (cells tagged ``nbval-check-output``, or the older
+    ``# NBVAL_CHECK_OUTPUT`` banner), in order."""
     found = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("# NBVAL_CHECK_OUTPUT"):
+        tagged = "nbval-check-output" in cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "code" and (tagged or cell.source.startswith("# NBVAL_CHECK_OUTPUT")):
             found.append(
                 "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             )

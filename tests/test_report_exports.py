@@ -336,9 +336,18 @@ CHAPTER_PHASE = (
 )
 
 
+#: Chapters rewritten to take the reader's options (read_options); the others wait for the chapter phase.
+READS_ANY_LOG = {"03", "04"}
+
+
 @pytest.mark.slow
-@pytest.mark.skip(reason=CHAPTER_PHASE)
-@pytest.mark.parametrize("chapter", ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"])
+@pytest.mark.parametrize(
+    "chapter",
+    [
+        pytest.param(n, marks=() if n in READS_ANY_LOG else pytest.mark.skip(reason=CHAPTER_PHASE))
+        for n in ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
+    ],
+)
 def test_every_chapter_runs_on_the_line_item_export(line_items, chapter, tmp_path, capsys):
     code = cli.main(
         [
