@@ -25,7 +25,6 @@ NOT_YET = {
     "00_start_here",
     "01_customer_value",
     "02_relationship_marketing",
-    "04_clv_npv",
     "05_probabilistic_clv",
     "06_customer_tiering",
     "07_customer_dynamics",
