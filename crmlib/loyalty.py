@@ -9,7 +9,9 @@ Oliver (1999) describes loyalty as built in four phases, each deeper than the on
 
 Multi-item scales measure the stages (McMullan and Gilmore 2003; McMullan 2005; a four-factor
 confirmatory validation by Kaur and Sabharwal 2016). This module checks such a scale
-(:func:`cronbach_alpha`, :func:`item_analysis`, :func:`reliability`), scores it
+(:func:`cronbach_alpha`, :func:`item_analysis`, :func:`reliability`), tests its four-factor structure
+(:func:`confirmatory_factor_analysis`: maximum likelihood, CFI, TLI, RMSEA, SRMR, standardised loadings,
+composite reliability and AVE), scores it
 (:func:`stage_scores`), puts each respondent in one stage by a stated rule (:func:`assign_stage`),
 joins the stage to behaviour in the transaction log (:func:`stage_behaviour`) and covers the economics
 of keeping customers: the value gap that switching must overcome (:func:`switching_margin`), the
@@ -29,7 +31,8 @@ Dick, A. S. and Basu, K. (1994). Customer loyalty: toward an integrated conceptu
 *Journal of the Academy of Marketing Science* 22(2), 99-113.
 Gwinner, K. P., Gremler, D. D. and Bitner, M. J. (1998). Relational benefits in services industries: the
 customer's perspective. *Journal of the Academy of Marketing Science* 26(2), 101-114.
-Kaur, H. and Sabharwal, N. (2016). Validating the four-stage loyalty model. (Confirmatory four-factor study.)
+Kaur, H. and Sabharwal, N. (2016). Empirical validation of dimensionality of loyalty in the Indian context.
+*Pacific Business Review International*, February 2016. (Confirmatory four-factor study.)
 McMullan, R. (2005). A multiple-item scale for measuring customer loyalty development.
 *Journal of Services Marketing* 19(7), 470-481.
 McMullan, R. and Gilmore, A. (2003). The conceptual development of customer loyalty measurement: a proposed
