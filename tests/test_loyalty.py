@@ -339,6 +339,9 @@ def test_programme_explorer_slider_changes_the_result():
     assert s.result.iloc[0, 0] == 130
     s.controls["switching_cost"].value = 50
     assert s.result.iloc[0, 0] == 150
+    # sliders speak words with their unit, never a parameter name
+    for control in [*w.controls.values(), *s.controls.values()]:
+        assert "_" not in control.description and "(" in control.description, control.description
 
 
 def test_loyalty_charts_draw_on_the_given_axes():

@@ -27,6 +27,14 @@ MAX_BYTES = 4_000_000
 pytestmark = pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
 
 
+def _skip_if_rewritten(chapter) -> None:
+    """A chapter rewritten to the chapter contract is checked by tests/test_chapter_structure.py instead."""
+    from test_chapter_structure import NOT_YET
+
+    if chapter.stem not in NOT_YET:
+        pytest.skip("rewritten to the chapter contract: tests/test_chapter_structure.py checks it")
+
+
 def _nb(chapter):
     return nbformat.read(chapter.path, as_version=4)
 
@@ -63,6 +71,7 @@ def test_title_and_learning_goals(chapter):
 
 
 def test_shared_parameters_with_a_comment_each(chapter):
+    _skip_if_rewritten(chapter)
     nb = _nb(chapter)
     cell = nb.cells[_parameters_index(nb)]
     values = {}
@@ -84,6 +93,7 @@ def test_shared_parameters_with_a_comment_each(chapter):
 
 
 def test_validation_cell_loads_the_data_and_sets_the_style(chapter):
+    _skip_if_rewritten(chapter)
     nb = _nb(chapter)
     following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
     source = following.source
@@ -96,8 +106,8 @@ def test_validation_cell_loads_the_data_and_sets_the_style(chapter):
 
 
 def test_sections_in_order_with_exercises_link(chapter):
-    nb = _nb(chapter)
-    text = _markdown(nb)
+    _skip_if_rewritten(chapter)
+    text = _markdown(_nb(chapter))
     positions = []
     for section in SECTIONS:
         match = re.search(rf"^##\s+{re.escape(section)}\b", text, re.MULTILINE)
@@ -117,6 +127,7 @@ def test_sections_in_order_with_exercises_link(chapter):
 
 
 def test_key_numbers_are_checked(chapter):
+    _skip_if_rewritten(chapter)
     nb = _nb(chapter)
     checked = [
         c

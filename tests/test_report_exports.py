@@ -330,24 +330,8 @@ def test_idle_log_report_completes_and_states_the_matrix_rule(idle_log):
 # --------------------------------------------------------------------------- crmlib run, every chapter
 
 
-CHAPTER_PHASE = (
-    "waits for the chapter phase: the chapters take the reader's parameters (quantity_col, price_col, "
-    "invoice_col, date_format, returns, blank_customers, sheet) and run on any log"
-)
-
-
-#: Chapters rewritten on crmlib.chapter.setup, which take the reader's options as read_options.
-ON_READ_OPTIONS = {"00", "01", "02"}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "chapter",
-    [
-        c if c in ON_READ_OPTIONS else pytest.param(c, marks=pytest.mark.skip(reason=CHAPTER_PHASE))
-        for c in ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
-    ],
-)
+@pytest.mark.parametrize("chapter", ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"])
 def test_every_chapter_runs_on_the_line_item_export(line_items, chapter, tmp_path, capsys):
     code = cli.main(
         [

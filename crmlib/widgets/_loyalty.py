@@ -16,13 +16,13 @@ from crmlib.widgets._base import Explorer
 __all__ = ["programme_explorer", "switching_explorer"]
 
 
-def _slider(name, value, low, high, step, fmt=".2f"):
+def _slider(label, value, low, high, step, fmt=".2f"):
     return widgets.FloatSlider(
         value=value,
         min=low,
         max=high,
         step=step,
-        description=name,
+        description=label,
         readout_format=fmt,
         continuous_update=False,
         style={"description_width": "initial"},
@@ -59,10 +59,14 @@ def programme_explorer(
     from crmlib import loyalty, plot
 
     controls = {
-        "reward_rate": _slider("reward_rate", reward_rate, 0.0, max(0.0, margin_rate - 0.01), 0.005, ".1%"),
-        "running_cost": _slider("running_cost", running_cost, 0.0, 10 * max(running_cost, 1000.0), 1000.0, ",.0f"),
-        "spend_lift": _slider("spend_lift", spend_lift, 0.0, 0.5, 0.01, ".0%"),
-        "retention_lift": _slider("retention_lift", retention_lift, 0.0, 0.2, 0.005, ".1%"),
+        "reward_rate": _slider(
+            "reward cost (share of member revenue)", reward_rate, 0.0, max(0.0, margin_rate - 0.01), 0.005, ".1%"
+        ),
+        "running_cost": _slider(
+            "running cost (money per year)", running_cost, 0.0, 10 * max(running_cost, 1000.0), 1000.0, ",.0f"
+        ),
+        "spend_lift": _slider("spend lift of members (share)", spend_lift, 0.0, 0.5, 0.01, ".0%"),
+        "retention_lift": _slider("retention lift (share of members)", retention_lift, 0.0, 0.2, 0.005, ".1%"),
     }
 
     def compute(v, ax):
@@ -110,8 +114,12 @@ def switching_explorer(*, value_received: float = 100.0, switching_cost: float =
     from crmlib import loyalty, plot
 
     controls = {
-        "value_received": _slider("value_received", value_received, 0.0, 4 * value_received, 5.0, ",.0f"),
-        "switching_cost": _slider("switching_cost", switching_cost, 0.0, 4 * max(switching_cost, 10.0), 5.0, ",.0f"),
+        "value_received": _slider(
+            "value received (money per year)", value_received, 0.0, 4 * value_received, 5.0, ",.0f"
+        ),
+        "switching_cost": _slider(
+            "switching cost (money)", switching_cost, 0.0, 4 * max(switching_cost, 10.0), 5.0, ",.0f"
+        ),
     }
 
     def compute(v, ax):

@@ -164,20 +164,33 @@ def q8(survey, items, tx, who):
         explain="Deal-loyal customers leave when a better deal comes; brand-loyal ones are worth the bonds.")
 
 
-@SET.text("q9", points=3, rubric="Computes or cites the break-even lift s* of q7 and judges whether members could "
+@SET.number("q9", variable="cfi_gap", points=2, atol=1e-4)
+def q9(survey, items):
+    four = loyalty.confirmatory_factor_analysis(survey, items)
+    one = loyalty.confirmatory_factor_analysis(survey, {"one factor": [c for cols in items.values() for c in cols]})
+    return Key(four.fit["cfi"] - one.fit["cfi"],
+               explain="Four correlated stage factors fit far better than one general loyalty factor: the stages are "
+                       "distinct, which alpha alone cannot show.", mistakes={
+        "You compared TLI, not CFI.": four.fit["tli"] - one.fit["tli"],
+        "That is the CFI of the four-factor model alone; subtract the one-factor model's CFI.": four.fit["cfi"],
+        "That is the CFI of the one-factor model alone; the question asks for the four-factor CFI minus it.":
+            one.fit["cfi"]})
+
+
+@SET.text("q10", points=3, rubric="Computes or cites the break-even lift s* of q7 and judges whether members could "
           "plausibly raise their spend that much; decides for or against the programme; names the design change that "
           "would lower s* most (reward rate, running cost or retention lift) with its effect on these numbers.")
-def q9(programme, retention_lift):
+def q10(programme, retention_lift):
     facts = pd.Series({**programme, "retention_lift": retention_lift,
                        "break-even spend lift": loyalty.break_even_lift(**programme, retention_lift=retention_lift)},
                       name="value", dtype=float)
     return Key(context=markdown_table(facts, 3))
 
 
-@SET.text("q10", points=3, rubric="States what keeps the customer of q5-q6 (value, switching cost, or nothing) with "
+@SET.text("q11", points=3, rubric="States what keeps the customer of q5-q6 (value, switching cost, or nothing) with "
           "the switching margin; proposes one action that builds value or a social/structural bond rather than a "
           "higher switching cost, and says why spurious loyalty is fragile (a rival can pay the switching cost).")
-def q10(value_received, value_alternative, switching_cost):
+def q11(value_received, value_alternative, switching_cost):
     facts = pd.Series({"value received": value_received, "best alternative": value_alternative,
                        "switching cost": switching_cost,
                        "switching margin": loyalty.switching_margin(value_received, value_alternative, switching_cost),
