@@ -822,8 +822,10 @@ def customer_values(
         Day of the valuation; default the last date in the data.
     margin_rate : float or Series
         Gross margin on revenue, in [0, 1] (a Series: one rate per customer). Default 1 (values in revenue).
-    retention : float in [0, 1)
-        Assumed share of customers kept per year (e.g. from :func:`annual_retention`). Default 0.6.
+    retention : float in [0, 1]
+        Probability per year that the behaviour goes on: 1 is the definition of current value (the default of
+        :func:`crmlib.clv.value_components`, which the chapters and the report use); below 1 (e.g. from
+        :func:`annual_retention`) for a more prudent figure, which a chapter names as such. Default 0.6.
     discount_rate : float in [0, 1)
         Per year. Default 0.10.
     window_days : int
@@ -852,7 +854,7 @@ def customer_values(
     from crmlib.clv import value_components
 
     func = "customer_values"
-    retention = check_number(retention, "retention", func=func, low=0, high=1, high_open=True)
+    retention = check_number(retention, "retention", func=func, low=0, high=1)
     check_number(window_days, "window_days", func=func, low=365, high=365, integer=True,
                  hint="Current value is the margin of the last year (crmlib.clv.value_components).")
     if horizon_years is not None:

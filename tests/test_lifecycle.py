@@ -289,8 +289,12 @@ def test_clear_errors_for_bad_input():
         lc.stages_at(pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2024-01-01"])}))
     with pytest.raises(DataError, match="the transactions are empty"):
         lc.cohort_matrix(log([]))
-    with pytest.raises(ParameterError, match=r"'retention' parameter of customer_values must be a number in \[0, 1\)"):
-        lc.customer_values(log(ROWS), retention=1.0)
+    with pytest.raises(ParameterError, match=r"'retention' parameter of customer_values must be a number in \[0, 1\]"):
+        lc.customer_values(log(ROWS), retention=1.5)
+    # retention 1 is the definition of current value: the same numbers as crmlib.clv.value_components
+    kept = lc.customer_values(log(ROWS), margin_rate=0.5, retention=1.0, horizon_years=3)
+    one = clv.value_components(log(ROWS), margin_rate=0.5, horizon_years=3)
+    assert np.allclose(kept["current"], one["current_value"].reindex(kept.index))
 
 
 def test_lifecycle_charts_and_explorers():
