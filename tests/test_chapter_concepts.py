@@ -95,7 +95,8 @@ def _assignments(tree: ast.AST) -> list[tuple[ast.AST, ast.AST, ast.AST]]:
             if value is None:
                 continue
             for target in targets:
-                if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+                pairs = isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple)
+                if pairs and len(target.elts) == len(value.elts):
                     out += [(t, v, node) for t, v in zip(target.elts, value.elts)]
                 else:
                     out.append((target, value, node))
