@@ -52,6 +52,9 @@ def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
         "amount_col": USER_COLUMNS["amount"],
     }
     known = notebook_parameters(chapter.path)
+    if "read_options" in known:  # a chapter on crmlib.chapter.setup: the reader's options as one dict
+        options = {"customer": USER_COLUMNS["customer_id"], "date": USER_COLUMNS["date"], "amount": USER_COLUMNS["amount"]}
+        return {"data_path": str(csv), "read_options": options}
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
     return {"data_path": str(csv), **names}
@@ -91,7 +94,8 @@ def checked_outputs(nb) -> list[str]:
     """The text outputs of the ``# NBVAL_CHECK_OUTPUT`` cells, in order."""
     found = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("# NBVAL_CHECK_OUTPUT"):
+        tagged = "nbval-check-output" in cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and (tagged or cell.source.startswith("# NBVAL_CHECK_OUTPUT")):
             found.append(
                 "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             )

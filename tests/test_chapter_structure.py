@@ -28,8 +28,6 @@ NOT_YET = {
     "03_loyalty_stages",
     "04_clv_npv",
     "05_probabilistic_clv",
-    "06_customer_tiering",
-    "07_customer_dynamics",
     "08_churn_and_retention",
     "09_capstone_crm_strategy",
 }

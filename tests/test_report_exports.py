@@ -336,9 +336,18 @@ CHAPTER_PHASE = (
 )
 
 
+#: Chapters not yet converted to crmlib.chapter.setup (this set only shrinks).
+LINE_ITEMS_NOT_YET = {"00", "01", "02", "03", "04", "05", "08", "09"}
+
+
 @pytest.mark.slow
-@pytest.mark.skip(reason=CHAPTER_PHASE)
-@pytest.mark.parametrize("chapter", ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"])
+@pytest.mark.parametrize(
+    "chapter",
+    [
+        pytest.param(n, marks=pytest.mark.skip(reason=CHAPTER_PHASE)) if n in LINE_ITEMS_NOT_YET else n
+        for n in ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
+    ],
+)
 def test_every_chapter_runs_on_the_line_item_export(line_items, chapter, tmp_path, capsys):
     code = cli.main(
         [
