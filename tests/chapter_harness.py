@@ -53,7 +53,8 @@ def user_parameters(chapter: Chapter, csv: Path) -> dict[str, Any]:
     }
     known = notebook_parameters(chapter.path)
     if "read_options" in known:  # a chapter on crmlib.chapter.setup: the reader's options as one dict
-        options = {"customer": USER_COLUMNS["customer_id"], "date": USER_COLUMNS["date"], "amount": USER_COLUMNS["amount"]}
+        options = {"customer": USER_COLUMNS["customer_id"], "date": USER_COLUMNS["date"],
+                   "amount": USER_COLUMNS["amount"]}
         return {"data_path": str(csv), "read_options": options}
     missing = [n for n in names if n not in known]
     assert not missing, f"{chapter.path.name} takes data_path but not the column parameters {missing}"
