@@ -341,3 +341,19 @@ def test_stage_counts_add_up_to_the_customers_acquired():
     first = tx.groupby("customer_id")["date"].min()
     acquired = [(first <= end).sum() for end in counts.index]
     assert counts.sum(axis=1).tolist() == acquired
+
+
+def test_customer_classes_climb_the_ladder():
+    tx = log([("a", "2024-06-01", 10.0), ("b", "2022-01-01", 10.0), ("b", "2024-05-01", 10.0),
+              ("c", "2023-01-01", 10.0), ("d", "2023-01-01", 10.0), ("d", "2024-03-01", 10.0),
+              ("e", "2025-03-01", 10.0)])
+    classes = lc.customer_classes(tx, "2024-06-30", committed=pd.Series({"d": True, "b": False}))
+    # every customer of the log has a class; e first buys after the reading day: potential
+    assert classes.to_dict() == {"a": "new", "b": "old", "c": "lapsed", "d": "loyal", "e": "potential"}
+    assert list(classes.cat.categories) == list(lc.CLASSES)
+    # without the commitment data, b and d are long-term with 2 purchase days each: both reach the bar
+    assert set(lc.customer_classes(tx, "2024-06-30")[["b", "d"]]) == {"loyal"}
+    # not committed, d is a regular: long-term with a tenure under two years
+    assert lc.customer_classes(tx, "2024-06-30", committed=pd.Series(dtype=bool))["d"] == "regular"
+    with pytest.raises(ParameterError, match="'committed' parameter of customer_classes must be a Series"):
+        lc.customer_classes(tx, "2024-06-30", committed=["d"])
