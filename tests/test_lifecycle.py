@@ -320,6 +320,8 @@ def test_lifecycle_charts_and_explorers():
     w.controls["metric"].value = "revenue"
     assert w.result.attrs["metric"] == "revenue" and w.result.iloc[0, 0] > 1
     s = stage_explorer(tx, lapse_days=180)
+    assert s.controls["lapse_days"].description == "lapsed after (days without a purchase)"
+    assert all("_" not in c.description for c in s.controls.values())
     lapsed = s.result["lapsed"].iloc[-1]
     s.controls["lapse_days"].value = 30
     assert s.result["lapsed"].iloc[-1] > lapsed

@@ -353,3 +353,11 @@ def test_matrix_explorer_sliders_are_labelled_span_the_useful_range_and_redraw_s
         assert 0.1 <= (at - slider.min) / (slider.max - slider.min) <= 0.9, (name, slider.value, slider.max)
     dpi = mpl.rcParams["savefig.dpi"]
     assert _png_dpi(m.image.value) == (mpl.rcParams["figure.dpi"] if dpi == "figure" else dpi)
+
+
+def test_pyramid_explorer_sliders_say_what_they_move():
+    from crmlib.widgets import pyramid_explorer
+
+    w = pyramid_explorer(pd.Series(np.arange(100, 0, -1), dtype=float))
+    assert w.controls["vip_share"].description == "VIP tier (share of customers)"
+    assert all("_" not in c.description for c in w.controls.values())

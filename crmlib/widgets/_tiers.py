@@ -22,13 +22,13 @@ from crmlib.widgets._base import Explorer
 __all__ = ["Explorer", "pyramid_explorer", "matrix_explorer"]
 
 
-def _percent_slider(name: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
+def _percent_slider(label: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
     return widgets.FloatSlider(
         value=value,
         min=0.0,
         max=high,
         step=0.005,
-        description=name,
+        description=label,
         readout_format=".1%",
         continuous_update=False,
         style={"description_width": "initial"},
@@ -72,7 +72,10 @@ def pyramid_explorer(
     shares = tuple(tiers.PYRAMID_SHARES if shares is None else shares)
     labels = tuple(tiers.PYRAMID_LABELS if labels is None else labels)
     names = [f"{str(label).lower().replace(' ', '_')}_share" for label in labels[:-1]]
-    controls = {name: _percent_slider(name, share) for name, share in zip(names, shares[:-1])}
+    controls = {
+        name: _percent_slider(f"{label} tier (share of customers)", share)
+        for name, label, share in zip(names, labels[:-1], shares[:-1])
+    }
 
     def compute(v, ax):
         top = [v[name] for name in names]
