@@ -56,6 +56,8 @@ __all__ = [
     "annual_retention",
     "customer_values",
     "reactivation_candidates",
+    "CLASSES",
+    "customer_classes",
 ]
 
 #: Days without a purchase after which a customer counts as lapsed (strictly more than this).
@@ -64,6 +66,8 @@ LAPSE_DAYS: int = 180
 LONG_TERM_DAYS: int = 365
 #: The lifecycle stages, in order.
 STAGES: tuple[str, ...] = ("first-time", "short-term", "long-term", "lapsed")
+#: The customer classes of :func:`customer_classes`, up the ladder, then the customers who left it.
+CLASSES: tuple[str, ...] = ("potential", "new", "regular", "old", "loyal", "lapsed")
 #: Dwyer, Schurr and Oh's (1987) relationship phases, in order.
 PHASES: tuple[str, ...] = ("awareness", "exploration", "expansion", "commitment", "dissolution")
 #: What :func:`cohort_matrix` can show.
@@ -822,8 +826,10 @@ def customer_values(
         Day of the valuation; default the last date in the data.
     margin_rate : float or Series
         Gross margin on revenue, in [0, 1] (a Series: one rate per customer). Default 1 (values in revenue).
-    retention : float in [0, 1)
-        Assumed share of customers kept per year (e.g. from :func:`annual_retention`). Default 0.6.
+    retention : float in [0, 1]
+        Probability per year that the behaviour goes on: 1 is the definition of current value (the default of
+        :func:`crmlib.clv.value_components`, which the chapters and the report use); below 1 (e.g. from
+        :func:`annual_retention`) for a more prudent figure, which a chapter names as such. Default 0.6.
     discount_rate : float in [0, 1)
         Per year. Default 0.10.
     window_days : int
@@ -852,7 +858,7 @@ def customer_values(
     from crmlib.clv import value_components
 
     func = "customer_values"
-    retention = check_number(retention, "retention", func=func, low=0, high=1, high_open=True)
+    retention = check_number(retention, "retention", func=func, low=0, high=1)
     check_number(window_days, "window_days", func=func, low=365, high=365, integer=True,
                  hint="Current value is the margin of the last year (crmlib.clv.value_components).")
     if horizon_years is not None:
@@ -896,6 +902,91 @@ def customer_values(
     )
     out.index.name = "customer_id"
     out.attrs.update(values.attrs)
+    return out
+
+
+def customer_classes(
+    transactions: pd.DataFrame,
+    at: DateLike | None = None,
+    *,
+    lapse_days: int = LAPSE_DAYS,
+    long_term_days: int = LONG_TERM_DAYS,
+    committed: pd.Series | None = None,
+) -> pd.Series:
+    r"""Class of every customer of the log at the day ``at``: potential, new, regular, old, loyal or lapsed.
+
+    The course material ranks customers by how far the relationship has come, a ladder like Christopher, Payne and
+    Ballantyne's (1991) ladder of loyalty. On a log, with the stage of :func:`stages_at` at :math:`t`, the tenure
+    :math:`t - f_i` and :math:`K` = ``long_term_days`` (checked in this order):
+
+    .. math::
+
+        \text{class}_i(t) = \begin{cases}
+        \text{potential} & f_i > t \ \text{(first purchase after } t\text{: known only in hindsight)} \\
+        \text{lapsed} & \text{stage lapsed} \\
+        \text{new} & \text{active},\ t - f_i < K \ \text{(first-time and short-term)} \\
+        \text{loyal} & \text{long-term and committed} \\
+        \text{regular} & \text{long-term},\ t - f_i < 2K \\
+        \text{old} & \text{long-term},\ t - f_i \ge 2K \end{cases}
+
+    *Committed* is what a log alone cannot show: pass ``committed`` (a boolean Series by customer id, e.g. a
+    loyalty-programme membership by ``at``); without it a long-term customer is committed when their purchase days
+    reach the 75th percentile of the long-term customers' (the most engaged quarter).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical frame.
+    at : date-like, optional
+        Day of the reading; default the last date in the data (then no customer is potential).
+    lapse_days, long_term_days : int
+        As in :func:`stages_at` (days).
+    committed : Series of bool, optional
+        Customers known to be committed, indexed by customer id (missing ids count as not committed).
+
+    Returns
+    -------
+    Series
+        Ordered categorical :data:`CLASSES`, named ``class``, indexed by every ``customer_id`` of the log.
+
+    References
+    ----------
+    Christopher, M., Payne, A. and Ballantyne, D. (1991). *Relationship Marketing*. Butterworth-Heinemann (the
+    ladder of loyalty); the classes follow the course material.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b", "b", "c", "d", "d", "d", "e"],
+    ...     "date": pd.to_datetime(["2024-06-01", "2022-01-01", "2024-05-01", "2023-01-01",
+    ...                             "2023-01-01", "2023-06-01", "2024-03-01", "2025-03-01"]), "amount": [10.0] * 8})
+    >>> customer_classes(tx, "2024-06-30").to_dict()
+    {'a': 'new', 'b': 'old', 'c': 'lapsed', 'd': 'loyal', 'e': 'potential'}
+
+    ``d`` buys on more days than most long-term customers (committed); ``b`` has bought for over two years.
+    """
+    func = "customer_classes"
+    stages = stages_at(transactions, at, lapse_days=lapse_days, long_term_days=long_term_days)
+    everyone = pd.Index(_log(transactions, func).customers, name="customer_id")
+    long_term = (stages["stage"] == "long-term").to_numpy()
+    if committed is None:
+        bar = stages.loc[long_term, "purchases"].quantile(0.75) if long_term.any() else np.inf
+        engaged = (stages["purchases"] >= bar).to_numpy()
+    else:
+        if not isinstance(committed, pd.Series):
+            raise ParameterError(
+                f"The 'committed' parameter of {func} must be a Series of True/False indexed by customer id. "
+                f"Got {type(committed).__name__} instead."
+            )
+        engaged = committed.reindex(stages.index).fillna(False).astype(bool).to_numpy()
+    tenure = stages["tenure_days"].to_numpy()
+    label = np.select(
+        [(stages["stage"] == "lapsed").to_numpy(), ~long_term, engaged, tenure < 2 * long_term_days],
+        ["lapsed", "new", "loyal", "regular"],
+        default="old",
+    )
+    out = pd.Series(pd.Categorical(
+        pd.Series(label, index=stages.index).reindex(everyone, fill_value="potential"),
+        categories=list(CLASSES), ordered=True), index=everyone, name="class")
     return out
 
 

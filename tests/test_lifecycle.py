@@ -289,8 +289,12 @@ def test_clear_errors_for_bad_input():
         lc.stages_at(pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2024-01-01"])}))
     with pytest.raises(DataError, match="the transactions are empty"):
         lc.cohort_matrix(log([]))
-    with pytest.raises(ParameterError, match=r"'retention' parameter of customer_values must be a number in \[0, 1\)"):
-        lc.customer_values(log(ROWS), retention=1.0)
+    with pytest.raises(ParameterError, match=r"'retention' parameter of customer_values must be a number in \[0, 1\]"):
+        lc.customer_values(log(ROWS), retention=1.5)
+    # retention 1 is the definition of current value: the same numbers as crmlib.clv.value_components
+    kept = lc.customer_values(log(ROWS), margin_rate=0.5, retention=1.0, horizon_years=3)
+    one = clv.value_components(log(ROWS), margin_rate=0.5, horizon_years=3)
+    assert np.allclose(kept["current"], one["current_value"].reindex(kept.index))
 
 
 def test_lifecycle_charts_and_explorers():
@@ -316,6 +320,8 @@ def test_lifecycle_charts_and_explorers():
     w.controls["metric"].value = "revenue"
     assert w.result.attrs["metric"] == "revenue" and w.result.iloc[0, 0] > 1
     s = stage_explorer(tx, lapse_days=180)
+    assert s.controls["lapse_days"].description == "lapsed after (days without a purchase)"
+    assert all("_" not in c.description for c in s.controls.values())
     lapsed = s.result["lapsed"].iloc[-1]
     s.controls["lapse_days"].value = 30
     assert s.result["lapsed"].iloc[-1] > lapsed
@@ -337,3 +343,19 @@ def test_stage_counts_add_up_to_the_customers_acquired():
     first = tx.groupby("customer_id")["date"].min()
     acquired = [(first <= end).sum() for end in counts.index]
     assert counts.sum(axis=1).tolist() == acquired
+
+
+def test_customer_classes_climb_the_ladder():
+    tx = log([("a", "2024-06-01", 10.0), ("b", "2022-01-01", 10.0), ("b", "2024-05-01", 10.0),
+              ("c", "2023-01-01", 10.0), ("d", "2023-01-01", 10.0), ("d", "2024-03-01", 10.0),
+              ("e", "2025-03-01", 10.0)])
+    classes = lc.customer_classes(tx, "2024-06-30", committed=pd.Series({"d": True, "b": False}))
+    # every customer of the log has a class; e first buys after the reading day: potential
+    assert classes.to_dict() == {"a": "new", "b": "old", "c": "lapsed", "d": "loyal", "e": "potential"}
+    assert list(classes.cat.categories) == list(lc.CLASSES)
+    # without the commitment data, b and d are long-term with 2 purchase days each: both reach the bar
+    assert set(lc.customer_classes(tx, "2024-06-30")[["b", "d"]]) == {"loyal"}
+    # not committed, d is a regular: long-term with a tenure under two years
+    assert lc.customer_classes(tx, "2024-06-30", committed=pd.Series(dtype=bool))["d"] == "regular"
+    with pytest.raises(ParameterError, match="'committed' parameter of customer_classes must be a Series"):
+        lc.customer_classes(tx, "2024-06-30", committed=["d"])

@@ -1,59 +1,26 @@
 """The chapter skeleton of CONTRIBUTING.md, checked statically on every stored chapter (no kernel).
 
-Title ``# NN · Title`` and learning goals; the shared parameters with a comment each; validation, loading
-and the course style right after the parameters; the sections in order, the exercises link and the
-references; key numbers in ``# NBVAL_CHECK_OUTPUT`` cells; clean stored outputs (PNG figures, no warnings,
-no machine-specific paths); nothing that hides errors or uses pyplot's global state.
+Title ``# NN · Title`` and 3 to 5 learning goals; key numbers in cells tagged ``nbval-check-output``, each with its
+output; clean stored outputs (PNG figures, no warnings, no machine-specific paths); nothing that hides errors or
+uses pyplot's global state; test parameters stored. The chapter contract (opening, parameters from
+``crmlib.chapter.PARAMETERS``, setup in one call, closing sections) is checked by tests/test_chapter_structure.py.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 
 import nbformat
 import pytest
 from chapter_harness import CHAPTERS, ids
 
-SECTIONS = ("The idea", "On the data", "What it means for a manager", "Summary", "Exercises", "References")
-SHARED = {"data_path": None, "customer_col": "customer_id", "date_col": "date", "amount_col": "amount"}
-COLUMNS = ("customer_col", "date_col", "amount_col")
-LOAD = re.compile(
-    r"crmlib\.datasets\.load_transactions\(\s*data_path\s*,\s*customer\s*=\s*customer_col\s*,"
-    r"\s*date\s*=\s*date_col\s*,\s*amount\s*=\s*amount_col"
-)
 MAX_BYTES = 4_000_000
 
 pytestmark = pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
 
 
-def _skip_if_rewritten(chapter) -> None:
-    """A chapter rewritten to the chapter contract is checked by tests/test_chapter_structure.py instead."""
-    from test_chapter_structure import NOT_YET
-
-    if chapter.stem not in NOT_YET:
-        pytest.skip("rewritten to the chapter contract: tests/test_chapter_structure.py checks it")
-
-
 def _nb(chapter):
     return nbformat.read(chapter.path, as_version=4)
-
-
-def _markdown(nb) -> str:
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-
-
-def _parameters_index(nb) -> int:
-    return next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-
-
-SETUP = "crmlib.chapter.setup(globals())"
-
-
-def _set_up_by_the_kit(nb) -> bool:
-    """The chapter follows the chapter contract (tests/test_chapter_structure.py): one setup call, read_options."""
-    following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
-    return SETUP in following.source
 
 
 def test_title_and_learning_goals(chapter):
@@ -70,64 +37,7 @@ def test_title_and_learning_goals(chapter):
     assert 3 <= len(bullets) <= 5, f"{chapter.path.name}: {len(bullets)} learning goals (3 to 5 wanted)"
 
 
-def test_shared_parameters_with_a_comment_each(chapter):
-    _skip_if_rewritten(chapter)
-    nb = _nb(chapter)
-    cell = nb.cells[_parameters_index(nb)]
-    values = {}
-    for node in ast.parse(cell.source).body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = ast.literal_eval(node.value)
-    shared = {"data_path": None, "read_options": {}} if _set_up_by_the_kit(nb) else SHARED
-    for name, default in shared.items():
-        assert name in values, f"{chapter.path.name}: the parameters cell must define {name}"
-        assert values[name] == default, f"{chapter.path.name}: {name} must default to {default!r}"
-    lines = cell.source.splitlines()
-    # The column names are self-explanatory (CONTRIBUTING.md shows them without comments); the rest need one.
-    bare = [
-        line
-        for line in lines
-        if re.match(r"^\w+\s*=", line) and "#" not in line and line.split("=")[0].strip() not in COLUMNS
-    ]
-    assert not bare, f"{chapter.path.name}: say the unit and range of each parameter in a comment: {bare}"
-
-
-def test_validation_cell_loads_the_data_and_sets_the_style(chapter):
-    _skip_if_rewritten(chapter)
-    nb = _nb(chapter)
-    following = next(c for c in nb.cells[_parameters_index(nb) + 1 :] if c.cell_type == "code")
-    source = following.source
-    assert LOAD.search(source) or SETUP in source, (
-        f"{chapter.path.name}: the cell after the parameters must load the data with "
-        "crmlib.datasets.load_transactions(data_path, customer=customer_col, date=date_col, amount=amount_col) "
-        f"or {SETUP}"
-    )
-    assert "use_course_style()" in source, f"{chapter.path.name}: call crmlib.plot.use_course_style() in that cell"
-
-
-def test_sections_in_order_with_exercises_link(chapter):
-    _skip_if_rewritten(chapter)
-    text = _markdown(_nb(chapter))
-    positions = []
-    for section in SECTIONS:
-        match = re.search(rf"^##\s+{re.escape(section)}\b", text, re.MULTILINE)
-        assert match, f"{chapter.path.name}: no '## {section}' section"
-        positions.append(match.start())
-    assert positions == sorted(positions), f"{chapter.path.name}: sections must come in the order {SECTIONS}"
-    link = f"../exercises/{chapter.stem}.ipynb"
-    if _set_up_by_the_kit(nb) and not (chapter.path.parent.parent / "exercises" / f"{chapter.stem}.ipynb").exists():
-        # a chapter without a set of its own links to another chapter's (the structure test checks that it exists)
-        assert re.search(r"\(\.\./exercises/\d\d_\w+\.ipynb\)", text), f"{chapter.path.name}: no exercises link"
-    else:
-        assert link in text, f"{chapter.path.name}: the Exercises section must link to {link}"
-    references = text[positions[-1] :]
-    assert re.search(r"\(\d{4}[a-z]?\)", references), (
-        f"{chapter.path.name}: References must cite sources with their year"
-    )
-
-
 def test_key_numbers_are_checked(chapter):
-    _skip_if_rewritten(chapter)
     nb = _nb(chapter)
     checked = [
         c
@@ -137,7 +47,7 @@ def test_key_numbers_are_checked(chapter):
     ]
     assert checked, f"{chapter.path.name}: print the key numbers in a cell tagged 'nbval-check-output'"
     for cell in checked:
-        assert cell.outputs, f"{chapter.path.name}: a '# NBVAL_CHECK_OUTPUT' cell has no output to check"
+        assert cell.outputs, f"{chapter.path.name}: a key-number cell has no output to check"
 
 
 def test_no_hidden_errors_or_pyplot_state(chapter):

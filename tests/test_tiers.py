@@ -325,3 +325,39 @@ def test_migration_conserves_customers(before, after):
     assert counts.drop(columns="gone").sum(axis=0).sum() == len(a)
     assert counts.loc["new", "gone"] == 0
     assert counts.to_numpy().sum() == len(set(before) | set(after))
+
+
+def _png_dpi(png: bytes) -> float:
+    png = bytes(png)
+    at = png.index(b"pHYs") + 4  # pixels per metre, x then y (matplotlib writes its dpi there)
+    return round(int.from_bytes(png[at : at + 4], "big") * 0.0254)
+
+
+def test_matrix_explorer_sliders_are_labelled_span_the_useful_range_and_redraw_sharp():
+    import ipywidgets
+    import matplotlib as mpl
+
+    from crmlib.widgets import matrix_explorer
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    # a real-shaped base: half bought nothing in the last year, the rest heavy-tailed
+    current = pd.Series(np.where(rng.random(n) < 0.5, 0.0, rng.lognormal(2, 1.5, n)), index=range(n))
+    potential = pd.Series(rng.lognormal(2.5, 1.5, n), index=range(n))
+    m = matrix_explorer(current, potential)
+    for name, unit in (("current_threshold", "money per year"), ("potential_threshold", "money")):
+        slider = m.controls[name]
+        assert "_" not in slider.description and f"({unit})" in slider.description, slider.description
+        # the default rule's threshold sits well inside the range, not in its first pixels
+        at = np.log10(slider.value) if isinstance(slider, ipywidgets.FloatLogSlider) else slider.value
+        assert 0.1 <= (at - slider.min) / (slider.max - slider.min) <= 0.9, (name, slider.value, slider.max)
+    dpi = mpl.rcParams["savefig.dpi"]
+    assert _png_dpi(m.image.value) == (mpl.rcParams["figure.dpi"] if dpi == "figure" else dpi)
+
+
+def test_pyramid_explorer_sliders_say_what_they_move():
+    from crmlib.widgets import pyramid_explorer
+
+    w = pyramid_explorer(pd.Series(np.arange(100, 0, -1), dtype=float))
+    assert w.controls["vip_share"].description == "VIP tier (share of customers)"
+    assert all("_" not in c.description for c in w.controls.values())

@@ -63,7 +63,7 @@ class Explorer(widgets.VBox):
         self.status.value = ""
         self.result = table
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight", dpi=80)
+        fig.savefig(buffer, format="png", bbox_inches="tight")  # the resolution of the static figures (savefig.dpi)
         self.image.value = buffer.getvalue()
         self.table.value = html
 

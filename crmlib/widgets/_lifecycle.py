@@ -72,21 +72,24 @@ def stage_explorer(
     """
     from crmlib import lifecycle, plot
 
-    def slider(name, value):
+    def slider(label, value):
         return widgets.IntSlider(
             value=value,
             min=30,
             max=730,
             step=15,
-            description=name,
+            description=label,
             continuous_update=False,
             style={"description_width": "initial"},
         )
 
     controls = {
-        "lapse_days": slider("lapse_days", lifecycle.LAPSE_DAYS if lapse_days is None else lapse_days),
+        "lapse_days": slider(
+            "lapsed after (days without a purchase)", lifecycle.LAPSE_DAYS if lapse_days is None else lapse_days
+        ),
         "long_term_days": slider(
-            "long_term_days", lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days
+            "long-term from (days since the first purchase)",
+            lifecycle.LONG_TERM_DAYS if long_term_days is None else long_term_days,
         ),
     }
 
@@ -95,4 +98,4 @@ def stage_explorer(
         plot.stage_area_chart(counts, ax=ax)
         return counts, counts.tail(1).to_html()
 
-    return Explorer(controls, compute, figsize=(8, 4.2))
+    return Explorer(controls, compute, figsize=(8, 4.2))  # the size of the static stage_area_chart

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
 from crmlib.params import ParameterError
@@ -21,13 +22,13 @@ from crmlib.widgets._base import Explorer
 __all__ = ["Explorer", "pyramid_explorer", "matrix_explorer"]
 
 
-def _percent_slider(name: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
+def _percent_slider(label: str, value: float, high: float = 0.5) -> widgets.FloatSlider:
     return widgets.FloatSlider(
         value=value,
         min=0.0,
         max=high,
         step=0.005,
-        description=name,
+        description=label,
         readout_format=".1%",
         continuous_update=False,
         style={"description_width": "initial"},
@@ -71,7 +72,10 @@ def pyramid_explorer(
     shares = tuple(tiers.PYRAMID_SHARES if shares is None else shares)
     labels = tuple(tiers.PYRAMID_LABELS if labels is None else labels)
     names = [f"{str(label).lower().replace(' ', '_')}_share" for label in labels[:-1]]
-    controls = {name: _percent_slider(name, share) for name, share in zip(names, shares[:-1])}
+    controls = {
+        name: _percent_slider(f"{label} tier (share of customers)", share)
+        for name, label, share in zip(names, labels[:-1], shares[:-1])
+    }
 
     def compute(v, ax):
         top = [v[name] for name in names]
@@ -108,8 +112,9 @@ def matrix_explorer(
     """The current-value x potential-value matrix with a slider per threshold.
 
     Built on :func:`crmlib.tiers.value_potential` and :func:`crmlib.tiers.tier_table`; drawn with
-    :func:`crmlib.plot.value_potential_chart`. Sliders run from the smallest value to the 99th
-    percentile; they start at the given thresholds (default the medians).
+    :func:`crmlib.plot.value_potential_chart`. The sliders are labelled in words with their unit and run on a log
+    scale from the 1st to the 99th percentile of the positive values, where the customers are; they start at the
+    given thresholds (default: the rule of :func:`crmlib.tiers.value_potential`).
 
     Returns
     -------
@@ -126,25 +131,30 @@ def matrix_explorer(
     c = pd.Series(current, dtype=float) if not isinstance(current, pd.Series) else current.astype(float)
     p = pd.Series(potential, dtype=float) if not isinstance(potential, pd.Series) else potential.astype(float)
 
-    def slider(name, series, start):
-        low, high = float(series.min()), float(series.quantile(0.99))
-        if high <= low:
-            high = low + 1.0
-        start = float(series.median()) if start is None else float(start)
-        return widgets.FloatSlider(
+    def slider(label, series, start):
+        # money values are heavy-tailed: a slider on a log scale from the 1st to the 99th percentile of the positive
+        # values spends its length where the customers are (a linear one squeezes every sensible threshold into
+        # its first pixels)
+        positive = series[series > 0]
+        low, high = (float(positive.quantile(q)) for q in (0.01, 0.99)) if len(positive) else (1.0, 10.0)
+        start = float(tiers.value_potential(c, p).attrs[f"{label}_threshold"]) if start is None else float(start)
+        low, high = min(low, start) if start > 0 else low, max(high, start, low * 10)
+        return widgets.FloatLogSlider(
             value=min(max(start, low), high),
-            min=low,
-            max=high,
-            step=(high - low) / 200,
-            description=name,
+            base=10,
+            min=np.log10(low),
+            max=np.log10(high),
+            step=(np.log10(high) - np.log10(low)) / 400,
+            description=f"high {label} value from (money{' per year' if label == 'current' else ''})",
             readout_format=",.1f",
             continuous_update=False,
             style={"description_width": "initial"},
+            layout=widgets.Layout(width="48%"),
         )
 
     controls = {
-        "current_threshold": slider("current_threshold", c, current_threshold),
-        "potential_threshold": slider("potential_threshold", p, potential_threshold),
+        "current_threshold": slider("current", c, current_threshold),
+        "potential_threshold": slider("potential", p, potential_threshold),
     }
 
     def compute(v, ax):
@@ -161,4 +171,4 @@ def matrix_explorer(
         )
         return table, html
 
-    return Explorer(controls, compute, figsize=(9, 5.5))
+    return Explorer(controls, compute, figsize=(8, 6))  # the size of the static value_potential_chart
