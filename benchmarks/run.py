@@ -29,6 +29,7 @@ rows in date order), about 9.6 transactions per customer with the settings below
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -45,13 +46,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+#: The project's README: its speed table (the targets, measured) is written between these markers.
+MAIN_README = HERE.parent / "README.md"
+MAIN_START, MAIN_END = "<!-- speed:start -->", "<!-- speed:end -->"
 
 #: make_retail settings: r, alpha (weeks), a, b give about 9.6 transactions per customer.
 GENERATOR = {"r": 1.2, "alpha": 5.0, "a": 0.8, "b": 4.0}
 # big_memory_limit None: summarize_file's own default (the kit sets DuckDB's memory limit, spilling and threads)
-FULL = {"customers": [100_000, 500_000], "big_rows": 50_000_000, "repeats": 3, "big_memory_limit": None,
-        "reader_rows": [1_000_000, 10_000_000]}
-QUICK = {"customers": [600], "big_rows": 20_000, "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
+FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "repeats": 3,
+        "big_memory_limit": None, "reader_rows": [1_000_000, 10_000_000]}
+QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
 #: The sections of a run (``--only`` picks some).
 SECTIONS = ("summary", "models", "reader", "big")
 CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
@@ -594,26 +598,61 @@ def fmt_mb(mb: float) -> str:
     return "–" if math.isnan(mb) else f"{mb:,.0f}"
 
 
+def spread(r: dict) -> str:
+    """The fastest and slowest of a row's runs."""
+    times = r.get("times") or []
+    return f"{min(times):.2f}-{max(times):.2f} s" if len(times) > 1 else ""
+
+
+def per_row(r: dict) -> str:
+    """Peak resident memory per input row, bytes."""
+    rows = r.get("rows")
+    return "" if not rows or math.isnan(r["peak_mb"]) else f"{r['peak_mb'] * 2**20 / rows:,.0f}"
+
+
 def table(rows: list[dict]) -> str:
-    head = "| task | data | method | median | runs | time ÷ first row | peak RSS, MB (Δ in the call) | agreement |\n"
-    head += "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n"
+    head = (
+        "| task | data | method | median | runs (spread) | load | time ÷ first row | peak RSS, MB (Δ in the call) | "
+        "peak, bytes per row | agreement |\n"
+    )
+    head += "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
     lines = []
     for r in rows:
         delta = "" if math.isnan(r["peak_mb"]) else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
+        runs = f"{r['runs']} ({spread(r)})" if spread(r) else str(r["runs"])
         lines.append(
-            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {r['runs']} | "
-            f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {r['agree']} |"
+            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {runs} | {r.get('load', 0):.1f} | "
+            f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {per_row(r)} | {r['agree']} |"
         )
     return head + "\n".join(lines) + "\n"
 
 
-def write_readme(text: str, path: Path = README) -> None:
-    current = path.read_text() if path.exists() else f"{START}\n{END}\n"
-    if START not in current or END not in current:
-        current += f"\n{START}\n{END}\n"
-    before, rest = current.split(START, 1)
-    _, after = rest.split(END, 1)
-    path.write_text(before + START + "\n" + text + END + after)
+def growth(rows: list[dict]) -> str:
+    """How time and peak memory grow with the rows, for each method measured at several sizes."""
+    by_method: dict[str, list[dict]] = {}
+    for r in rows:
+        if r.get("rows") and not math.isnan(r["median"]):
+            by_method.setdefault(r["method"], []).append(r)
+    out = ["| method | rows | median | peak RSS, MB | time per 1M rows | peak, bytes per row |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for method, found in by_method.items():
+        sizes = sorted({r["rows"] for r in found})
+        if len(sizes) < 2:
+            continue
+        for r in sorted(found, key=lambda r: r["rows"]):
+            out.append(f"| {method} | {r['rows']:,} | {fmt_time(r['median'])} | {fmt_mb(r['peak_mb'])} | "
+                       f"{r['median'] / (r['rows'] / 1e6):.2f} s | {per_row(r)} |")
+    return "\n".join(out) + "\n" if len(out) > 2 else ""
+
+
+def write_readme(text: str, path: Path = README, start: str = START, end: str = END) -> None:
+    """Replace what lies between the markers ``start`` and ``end`` of ``path`` with ``text``."""
+    current = path.read_text() if path.exists() else f"{start}\n{end}\n"
+    if start not in current or end not in current:
+        current += f"\n{start}\n{end}\n"
+    before, rest = current.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(before + start + "\n" + text + end + after)
 
 
 def main(argv=None) -> int:
@@ -656,9 +695,11 @@ def main(argv=None) -> int:
     except ImportError:
         spark = False
 
-    def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None):
+    def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None,
+            n_rows=None):
         save_to = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', method)}_{size}.parquet" if save else None
         print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
+        load = os.getloadavg()[0]
         try:
             m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
                         memory_limit=memory_limit, save=save_to)
@@ -667,12 +708,14 @@ def main(argv=None) -> int:
             print("FAILED", flush=True)
             row = {"task": task_name, "data": data, "method": method, "median": float("nan"), "runs": 0,
                    "peak_mb": float("nan"), "before_mb": float("nan"), "ratio": "", "save": None,
+                   "times": [], "load": load, "rows": n_rows,
                    "agree": "FAILED: " + str(exc).strip().splitlines()[-1][:120]}
             rows.append(row)
             return row
         median = statistics.median(m["times"])
         row = {"task": task_name, "data": data, "method": method, "median": median, "runs": len(m["times"]),
-               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to}
+               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to,
+               "times": m["times"], "load": load, "rows": n_rows}
         print(f"{fmt_time(median):>9}  peak {fmt_mb(m['peak_mb'])}", flush=True)
         rows.append(row)
         return row
@@ -691,25 +734,26 @@ def main(argv=None) -> int:
         data = f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust." if n_rows >= 1e5 else f"{n_rows} rows / {customers} cust."
         summary_path(work, customers)
         if "summary" in only:
-            summary_rows(run, agree, customers, data, spark)
+            summary_rows(functools.partial(run, n_rows=n_rows), agree, customers, data, spark)
         if "models" in only:
             model_rows(run, agree, customers)
 
     if "reader" in only:
         for n_rows in settings["reader_rows"]:
-            reader_rows(run, agree, work, n_rows)
+            reader_rows(functools.partial(run, n_rows=n_rows), agree, work, n_rows)
 
-    if "big" in only and not args.skip_big:
-        path = big_path(work, settings["big_rows"])
+    for big_rows in settings["big_rows"] if "big" in only and not args.skip_big else []:
+        path = big_path(work, big_rows)
         import pyarrow.parquet as pq
 
         n_rows = pq.ParquetFile(path).metadata.num_rows
         size_mb = path.stat().st_size / 1e6
         data = f"{n_rows / 1e6:.1f}M rows, Parquet {size_mb:,.0f} MB" if n_rows >= 1e5 else f"{n_rows} rows"
         limit = settings["big_memory_limit"]
-        a = run("big file", "crmlib.scale.summarize_file", -settings["big_rows"], data, save=False,
-                repeats=1, memory_limit=limit)
-        b = run("big file", "duckdb bare GROUP BY", -settings["big_rows"], data, save=False, repeats=1, memory_limit=limit)
+        a = run("big file", "crmlib.scale.summarize_file", -big_rows, data, save=False,
+                repeats=1, memory_limit=limit, n_rows=n_rows)
+        b = run("big file", "duckdb bare GROUP BY", -big_rows, data, save=False, repeats=1, memory_limit=limit,
+                n_rows=n_rows)
         a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
         shown = "the kit's default" if limit is None else repr(limit)
         a["agree"] = f"memory_limit {shown}, threads={info['cores']}"
@@ -724,7 +768,8 @@ def main(argv=None) -> int:
         return 1
     if not args.no_readme and not args.quick:
         write_readme(text)
-        print(f"results written to {README}")
+        write_readme(speed_table(rows, info, args), MAIN_README, MAIN_START, MAIN_END)
+        print(f"results written to {README} and {MAIN_README}")
     return 0
 
 
@@ -809,9 +854,24 @@ def render(rows, info, args) -> str:
         ),
         "",
         table(rows),
+        "Growth with the rows (the same method on logs of different sizes):",
+        "",
+        growth(rows),
+        "The targets of issue 19, measured in this run:",
+        "",
         targets(rows),
     ]
     return "\n".join(lines)
+
+
+def speed_table(rows, info, args) -> str:
+    """The project README's speed section: the targets as measured, with the run's command and load."""
+    flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
+    return (
+        f"Measured {info['date']} by `python benchmarks/run.py{flags}` (`make bench`) on {info['cores']} shared cores, "
+        f"load average {info['load'][0]:.1f} at the start and {info['load_end'][0]:.1f} at the end; every row, the "
+        "peers and the method are in [benchmarks/README.md](benchmarks/README.md).\n\n" + targets(rows)
+    )
 
 
 def targets(rows) -> str:
