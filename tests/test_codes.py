@@ -47,7 +47,7 @@ def _check(values: pa.Array | pa.ChunkedArray, texts: list[str | None]) -> None:
     assert np.array_equal(got_codes, plain_codes) and got_distinct.equals(plain_distinct)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     texts=st.lists(
         st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=12), st.text(alphabet="ab\x00", max_size=18)),

@@ -139,9 +139,21 @@ class _Layout:
     keys: list[np.ndarray]
     starts: np.ndarray
     bounds: list[np.ndarray] = field(default_factory=list)
+    table: np.ndarray | None = None  # the bounds stacked (blocks x partitions), once every block is placed
 
-    def spans(self, q: int) -> list[tuple[int, int]]:
-        return [(int(a + b[q]), int(a + b[q + 1])) for a, b in zip(self.starts[:-1], self.bounds)]
+    def picks(self, q: int) -> np.ndarray:
+        """Positions (in layout order) of the rows of partition ``q``, block after block."""
+        if self.table is None:
+            self.table = np.stack(self.bounds)
+        bounds = self.table
+        lo = self.starts[:-1] + bounds[:, q]
+        lengths = bounds[:, q + 1] - bounds[:, q]
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, np.intp)
+        # the ranges [lo, lo + length) one after another: arange(total) shifted by each range's start
+        shift = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        return (np.arange(total) + shift).astype(np.intp, copy=False)
 
 
 def _place(layout: _Layout, k: int, block: pa.Array, n_words: int, lengths_needed: bool, bits: int) -> None:
@@ -160,10 +172,9 @@ def _place(layout: _Layout, k: int, block: pa.Array, n_words: int, lengths_neede
 
 def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarray], np.ndarray] | None:
     """Number the rows of partition ``q`` (of every block) into ``labels``; the keys and row of each first row."""
-    spans = [(lo, hi) for lo, hi in layout.spans(q) if hi > lo]
-    if not spans:
+    pick = layout.picks(q)
+    if not len(pick):
         return None
-    pick = np.concatenate([np.arange(lo, hi) for lo, hi in spans]) if len(spans) > 1 else np.arange(*spans[0])
     keys = [key[pick] for key in layout.keys]
     local, _ = pd.factorize(_hash(keys))
     first = _first_rows(local)
@@ -191,23 +202,22 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     labels: np.ndarray = np.empty(n, index_type)
     with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
         list(pool.map(lambda k: _place(layout, k, blocks[k], n_words, lengths_needed, bits), range(len(blocks))))
+        layout.table = np.stack(layout.bounds)
         numbered = list(pool.map(lambda q: _number(layout, labels, q), range(1 << bits)))
     del layout.keys
     base = 0
+    bases = np.zeros((1 << bits) + 1, np.int64)  # the first number of each partition (its labels start at 0)
     first_keys: list[list[np.ndarray]] = [[] for _ in range(n_words + lengths_needed)]
     first_rows = []
     for q, result in enumerate(numbered):
+        bases[q] = base
         if result is None:
             continue
         keys, rows = result
-        for lo, hi in layout.spans(q):
-            labels[lo:hi] += base
         for j, key in enumerate(keys):
             first_keys[j].append(key)
         first_rows.append(rows)
         base += len(rows)
-    for lo, hi in layout.spans(1 << bits):  # the nulls
-        labels[lo:hi] = -1
     if base == 0:  # nulls only
         return np.full(n, -1, np.int64), pa.array([], values.type)
     # the distinct texts sorted by their keys: the words in byte order, then (NUL bytes) the lengths
@@ -217,8 +227,12 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     rank[sort] = np.arange(base)
     rank[-1] = -1  # nulls
     codes = np.empty(n, np.int64)
-    for a, b in zip(layout.starts[:-1], layout.starts[1:]):  # block by block: the writes stay within a block
-        codes[layout.rows[a:b]] = rank[labels[a:b]]
+    parts = np.arange((1 << bits) + 1)
+    for k, (a, b) in enumerate(zip(layout.starts[:-1], layout.starts[1:])):  # block by block: writes stay in it
+        bounds = layout.bounds[k]
+        number = labels[a:b] + np.repeat(bases[parts], np.diff(bounds))  # the partition's first number added
+        number[bounds[1 << bits] :] = -1  # the nulls (the block's last partition)
+        codes[layout.rows[a:b]] = rank[number]
     distinct = values.take(pa.array(np.concatenate(first_rows)[sort]))
     return codes, distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
 
