@@ -284,19 +284,6 @@ def _finish(table, *, collapse: bool, end_given: bool, where: str, columns: dict
 
 #: DuckDB's memory limit when none is given: beyond it DuckDB spills to a temporary folder.
 DEFAULT_MEMORY_LIMIT = "1GB"
-#: Rows per pass of :func:`summarize_file`: a larger file is summarised by partitions of its customers.
-ROWS_PER_PASS = 15_000_000
-
-
-def partitions(n_rows: int) -> int:
-    """Passes over a file of ``n_rows`` rows: each groups the (customer, day) pairs of a part of the customers.
-
-    Examples
-    --------
-    >>> partitions(1_000_000), partitions(50_000_000)
-    (1, 4)
-    """
-    return max(1, -(-int(n_rows) // ROWS_PER_PASS))
 
 
 def _check_memory_limit(value, func):
@@ -347,15 +334,9 @@ def _bad_rows(plan, options) -> str:
     return "(" + " OR ".join(terms) + ")"
 
 
-def _rows_sql(plan, options, *, mapped: bool, with_bad: bool, part: tuple[int, int] | None = None) -> str:
-    """SQL of the rows the summary is made of (one per invoice for line items), in scope of the blank policy.
-
-    ``part = (i, k)`` keeps the customers of partition ``i`` of ``k`` (by a hash of the id; blank ids in 0).
-    """
-    terms = ["cid IS NOT NULL"] if mapped and options.blank_policy == "drop" else []
-    if part is not None:
-        terms.append(f"coalesce(hash(cid) % {part[1]}, 0) = {part[0]}")
-    scope = "WHERE " + " AND ".join(terms) if terms else ""
+def _rows_sql(plan, options, *, mapped: bool, with_bad: bool) -> str:
+    """SQL of the rows the summary is made of (one per invoice for line items), in scope of the blank policy."""
+    scope = "WHERE cid IS NOT NULL" if mapped and options.blank_policy == "drop" else ""
     bad = f", {_bad_rows(plan, options)} AS bad" if with_bad else ""
     if options.invoice is None:
         return f"SELECT cid, day_no, amt{bad} FROM clean {scope}"
@@ -375,19 +356,14 @@ def _check_sql(plan, options, *, mapped: bool) -> str:
     )
 
 
-def _pass_sql(plan, options, end_day: int | None, *, mapped: bool, part: tuple[int, int] | None = None) -> str:
-    """SQL creating the table ``customers``: per customer its purchase days (to ``end_day``), lean.
-
-    With ``part = (i, k)``, only the customers of partition ``i`` (:func:`_rows_sql`), added to the table
-    when ``i > 0``.
-    """
-    rows = _rows_sql(plan, options, mapped=mapped, with_bad=False, part=part)
+def _pass_sql(plan, options, end_day: int | None, *, mapped: bool) -> str:
+    """SQL creating the table ``customers``: per customer its purchase days (to ``end_day``), lean."""
+    rows = _rows_sql(plan, options, mapped=mapped, with_bad=False)
     keep_row = "amt >= 0" if options.returns == "drop" else "true"
     purchase = "true" if options.returns == "keep" else "buy"
     in_end = f"day_no <= {end_day}" if end_day is not None else "true"
-    make = "INSERT INTO customers" if part is not None and part[0] > 0 else "CREATE OR REPLACE TEMP TABLE customers AS"
     return f"""
-    {make}
+    CREATE OR REPLACE TEMP TABLE customers AS
     WITH days AS (
         SELECT cid, day_no, sum(amt) FILTER ({keep_row}) AS total, bool_or(amt >= 0) AS buy
         FROM ({rows}) GROUP BY cid, day_no
@@ -468,9 +444,7 @@ def _run(con, source, options, end_day: int | None, *, mapped: bool):
     plan = sql.plan_clean(con, source, mapped_ids=mapped)
     con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS {plan.relation(options.columns())}").fetchall()
     stats = _stats(con, plan, options, mapped)
-    k = partitions(source.n_rows)
-    for i in range(k):  # one pass per partition of the customers: the days of one part in memory at a time
-        con.execute(_pass_sql(plan, options, end_day, mapped=mapped, part=(i, k) if k > 1 else None)).fetchall()
+    con.execute(_pass_sql(plan, options, end_day, mapped=mapped)).fetchall()
     stats["lone_days"] = con.sql("SELECT coalesce(sum(lone_days), 0) FROM customers").fetchall()[0][0]
     return plan, stats
 
