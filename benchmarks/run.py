@@ -13,7 +13,12 @@ What is measured (see README.md for the method and the results):
 (b) the BG/NBD fit, (c) the Gamma-Gamma fit, (d) the 12-month CLV of every customer; then the other
 models at the same size: the MBG/NBD and Pareto/NBD fits on the same summary, the BG/BB fit on the log
 read in monthly opportunities, the BdW fit on the durations of a simulated cohort of as many customers,
-and the 12-month CLV with 90% intervals (200 parameter draws) for every customer and for equity.
+and the 12-month CLV with 90% intervals (200 parameter draws) for every customer and for equity;
+(e) reading a CSV export with crmlib.data.read_transactions against pandas.read_csv(engine="pyarrow"),
+at 1M and 10M rows; the out-of-core summary of 10M- and 50M-row Parquet files against a bare DuckDB
+GROUP BY; and, end to end, ``crmlib course`` against its floor (benchmarks/course.py) and a class of 30
+graded (benchmarks/exercise_grading.py). Each row carries the spread of its runs, the load average it
+ran under and its peak memory per input row; a growth table follows the same method across sizes.
 
 Every measurement runs in its own Python process (``--child``): the log is loaded from Parquet first
 (not timed), then the call is timed ``--repeats`` times (median reported); the process's peak
@@ -57,7 +62,9 @@ FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "
         "big_memory_limit": None, "reader_rows": [1_000_000, 10_000_000]}
 QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
 #: The sections of a run (``--only`` picks some).
-SECTIONS = ("summary", "models", "reader", "big")
+SECTIONS = ("summary", "models", "reader", "big", "course", "grading")
+#: Sections that run the kit's commands end to end (benchmarks/course.py, benchmarks/exercise_grading.py): not in --quick.
+COMMAND_SECTIONS = ("course", "grading")
 CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
 NOTES = {
     "Pareto/NBD fit": "lifetimes not run: over 20 min at 500k customers (issue 19)",
@@ -759,6 +766,11 @@ def main(argv=None) -> int:
         a["agree"] = f"memory_limit {shown}, threads={info['cores']}"
         b["agree"] = f"memory_limit {'DuckDB default' if limit is None else repr(limit)}"
 
+    if not args.quick:
+        for section in COMMAND_SECTIONS:
+            if section in only:
+                command_rows(section, rows, failures, work)
+
     info["load_end"] = os.getloadavg()
     text = render(rows, info, args)
     print(text)
@@ -771,6 +783,45 @@ def main(argv=None) -> int:
         write_readme(speed_table(rows, info, args), MAIN_README, MAIN_START, MAIN_END)
         print(f"results written to {README} and {MAIN_README}")
     return 0
+
+
+def command_rows(section: str, rows: list[dict], failures: list[str], work: Path) -> None:
+    """The end-to-end scripts: ``crmlib course`` against its floor (course.py), a class graded (exercise_grading.py)."""
+    if section == "course":
+        cmd = [sys.executable, str(HERE / "course.py"), "--rounds", "3"]
+    else:
+        cmd = [sys.executable, str(HERE / "exercise_grading.py"), "--students", "30", "-j", "2",
+               "--work", str(work / "grading")]
+    print(f"  {section:15} {' '.join(Path(c).name for c in cmd[1:])}", end=" ", flush=True)
+    load = os.getloadavg()[0]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    out = done.stdout
+    base = {"data": "", "runs": 3 if section == "course" else 1, "peak_mb": float("nan"), "before_mb": float("nan"),
+            "save": None, "times": [], "load": load, "rows": None}
+    course = re.findall(r"^\| (crmlib course[^|]*|floor[^|]*) \| ([0-9.]+) \| ([0-9.]+) \|$", out, re.M)
+    graded = re.search(r"^(\d+) notebooks \((\d+) students\) graded with -j (\d+) in (\d+) s", out, re.M)
+    if done.returncode != 0 or (section == "course" and len(course) != 2) or (section == "grading" and not graded):
+        failures.append(f"{' '.join(cmd)} failed:\n{(done.stderr or out)[-3000:]}")
+        print("FAILED", flush=True)
+        rows.append({**base, "task": section, "method": " ".join(cmd[1:]), "median": float("nan"), "ratio": "",
+                     "agree": "FAILED"})
+        return
+    if section == "course":
+        (name, wall, cpu), (floor_name, floor_wall, floor_cpu) = course
+        rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"`{name}`",
+                     "median": float(wall), "ratio": "1x", "agree": f"CPU {float(cpu):.0f} s; medians of 3, alternating"})
+        rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"floor: {floor_name}",
+                     "median": float(floor_wall), "ratio": f"{float(floor_wall) / float(wall):.2f}x",
+                     "agree": f"CPU {float(floor_cpu):.0f} s; course ÷ floor {float(wall) / float(floor_wall):.2f} "
+                              f"(wall), {float(cpu) / float(floor_cpu):.2f} (CPU)"})
+        print(f"{fmt_time(float(wall)):>9}", flush=True)
+    else:
+        assert graded is not None
+        n, students, jobs, seconds = (int(g) for g in graded.groups())
+        rows.append({**base, "task": "grading", "data": f"{n} notebooks, {students} students",
+                     "method": f"crmlib exercises grade -j {jobs}", "median": float(seconds), "ratio": "1x",
+                     "agree": f"{seconds / n:.1f} s per notebook"})
+        print(f"{fmt_time(float(seconds)):>9}", flush=True)
 
 
 def summary_rows(run, agree, customers: int, data: str, spark: bool) -> None:
