@@ -13,7 +13,12 @@ What is measured (see README.md for the method and the results):
 (b) the BG/NBD fit, (c) the Gamma-Gamma fit, (d) the 12-month CLV of every customer; then the other
 models at the same size: the MBG/NBD and Pareto/NBD fits on the same summary, the BG/BB fit on the log
 read in monthly opportunities, the BdW fit on the durations of a simulated cohort of as many customers,
-and the 12-month CLV with 90% intervals (200 parameter draws) for every customer and for equity.
+and the 12-month CLV with 90% intervals (200 parameter draws) for every customer and for equity;
+(e) reading a CSV export with crmlib.data.read_transactions against pandas.read_csv(engine="pyarrow"),
+at 1M and 10M rows; the out-of-core summary of 10M- and 50M-row Parquet files against a bare DuckDB
+GROUP BY; and, end to end, ``crmlib course`` against its floor (benchmarks/course.py) and a class of 30
+graded (benchmarks/exercise_grading.py). Each row carries the spread of its runs, the load average it
+ran under and its peak memory per input row; a growth table follows the same method across sizes.
 
 Every measurement runs in its own Python process (``--child``): the log is loaded from Parquet first
 (not timed), then the call is timed ``--repeats`` times (median reported); the process's peak
@@ -29,6 +34,7 @@ rows in date order), about 9.6 transactions per customer with the settings below
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -45,15 +51,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+#: The project's README: its speed table (the targets, measured) is written between these markers.
+MAIN_README = HERE.parent / "README.md"
+MAIN_START, MAIN_END = "<!-- speed:start -->", "<!-- speed:end -->"
 
 #: make_retail settings: r, alpha (weeks), a, b give about 9.6 transactions per customer.
 GENERATOR = {"r": 1.2, "alpha": 5.0, "a": 0.8, "b": 4.0}
 # big_memory_limit None: summarize_file's own default (the kit sets DuckDB's memory limit, spilling and threads)
-FULL = {"customers": [100_000, 500_000], "big_rows": 50_000_000, "repeats": 3, "big_memory_limit": None,
-        "reader_rows": [1_000_000, 10_000_000]}
-QUICK = {"customers": [600], "big_rows": 20_000, "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
+FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "repeats": 3,
+        "big_memory_limit": None, "reader_rows": [1_000_000, 10_000_000]}
+QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
 #: The sections of a run (``--only`` picks some).
-SECTIONS = ("summary", "models", "reader", "big")
+SECTIONS = ("summary", "models", "reader", "big", "course", "grading")
+#: Sections that run the kit's commands end to end (benchmarks/course.py, benchmarks/exercise_grading.py): not in --quick.
+COMMAND_SECTIONS = ("course", "grading")
 CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
 NOTES = {
     "Pareto/NBD fit": "lifetimes not run: over 20 min at 500k customers (issue 19)",
@@ -594,26 +605,61 @@ def fmt_mb(mb: float) -> str:
     return "–" if math.isnan(mb) else f"{mb:,.0f}"
 
 
+def spread(r: dict) -> str:
+    """The fastest and slowest of a row's runs."""
+    times = r.get("times") or []
+    return f"{min(times):.2f}-{max(times):.2f} s" if len(times) > 1 else ""
+
+
+def per_row(r: dict) -> str:
+    """Peak resident memory per input row, bytes."""
+    rows = r.get("rows")
+    return "" if not rows or math.isnan(r["peak_mb"]) else f"{r['peak_mb'] * 2**20 / rows:,.0f}"
+
+
 def table(rows: list[dict]) -> str:
-    head = "| task | data | method | median | runs | time ÷ first row | peak RSS, MB (Δ in the call) | agreement |\n"
-    head += "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n"
+    head = (
+        "| task | data | method | median | runs (spread) | load | time ÷ first row | peak RSS, MB (Δ in the call) | "
+        "peak, bytes per row | agreement |\n"
+    )
+    head += "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
     lines = []
     for r in rows:
         delta = "" if math.isnan(r["peak_mb"]) else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
+        runs = f"{r['runs']} ({spread(r)})" if spread(r) else str(r["runs"])
         lines.append(
-            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {r['runs']} | "
-            f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {r['agree']} |"
+            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {runs} | {r.get('load', 0):.1f} | "
+            f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {per_row(r)} | {r['agree']} |"
         )
     return head + "\n".join(lines) + "\n"
 
 
-def write_readme(text: str, path: Path = README) -> None:
-    current = path.read_text() if path.exists() else f"{START}\n{END}\n"
-    if START not in current or END not in current:
-        current += f"\n{START}\n{END}\n"
-    before, rest = current.split(START, 1)
-    _, after = rest.split(END, 1)
-    path.write_text(before + START + "\n" + text + END + after)
+def growth(rows: list[dict]) -> str:
+    """How time and peak memory grow with the rows, for each method measured at several sizes."""
+    by_method: dict[str, list[dict]] = {}
+    for r in rows:
+        if r.get("rows") and not math.isnan(r["median"]):
+            by_method.setdefault(r["method"], []).append(r)
+    out = ["| method | rows | median | peak RSS, MB | time per 1M rows | peak, bytes per row |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for method, found in by_method.items():
+        sizes = sorted({r["rows"] for r in found})
+        if len(sizes) < 2:
+            continue
+        for r in sorted(found, key=lambda r: r["rows"]):
+            out.append(f"| {method} | {r['rows']:,} | {fmt_time(r['median'])} | {fmt_mb(r['peak_mb'])} | "
+                       f"{r['median'] / (r['rows'] / 1e6):.2f} s | {per_row(r)} |")
+    return "\n".join(out) + "\n" if len(out) > 2 else ""
+
+
+def write_readme(text: str, path: Path = README, start: str = START, end: str = END) -> None:
+    """Replace what lies between the markers ``start`` and ``end`` of ``path`` with ``text``."""
+    current = path.read_text() if path.exists() else f"{start}\n{end}\n"
+    if start not in current or end not in current:
+        current += f"\n{start}\n{end}\n"
+    before, rest = current.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(before + start + "\n" + text + end + after)
 
 
 def main(argv=None) -> int:
@@ -656,9 +702,11 @@ def main(argv=None) -> int:
     except ImportError:
         spark = False
 
-    def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None):
+    def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None,
+            n_rows=None):
         save_to = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', method)}_{size}.parquet" if save else None
         print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
+        load = os.getloadavg()[0]
         try:
             m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
                         memory_limit=memory_limit, save=save_to)
@@ -667,12 +715,14 @@ def main(argv=None) -> int:
             print("FAILED", flush=True)
             row = {"task": task_name, "data": data, "method": method, "median": float("nan"), "runs": 0,
                    "peak_mb": float("nan"), "before_mb": float("nan"), "ratio": "", "save": None,
+                   "times": [], "load": load, "rows": n_rows,
                    "agree": "FAILED: " + str(exc).strip().splitlines()[-1][:120]}
             rows.append(row)
             return row
         median = statistics.median(m["times"])
         row = {"task": task_name, "data": data, "method": method, "median": median, "runs": len(m["times"]),
-               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to}
+               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to,
+               "times": m["times"], "load": load, "rows": n_rows}
         print(f"{fmt_time(median):>9}  peak {fmt_mb(m['peak_mb'])}", flush=True)
         rows.append(row)
         return row
@@ -691,29 +741,35 @@ def main(argv=None) -> int:
         data = f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust." if n_rows >= 1e5 else f"{n_rows} rows / {customers} cust."
         summary_path(work, customers)
         if "summary" in only:
-            summary_rows(run, agree, customers, data, spark)
+            summary_rows(functools.partial(run, n_rows=n_rows), agree, customers, data, spark)
         if "models" in only:
             model_rows(run, agree, customers)
 
     if "reader" in only:
         for n_rows in settings["reader_rows"]:
-            reader_rows(run, agree, work, n_rows)
+            reader_rows(functools.partial(run, n_rows=n_rows), agree, work, n_rows)
 
-    if "big" in only and not args.skip_big:
-        path = big_path(work, settings["big_rows"])
+    for big_rows in settings["big_rows"] if "big" in only and not args.skip_big else []:
+        path = big_path(work, big_rows)
         import pyarrow.parquet as pq
 
         n_rows = pq.ParquetFile(path).metadata.num_rows
         size_mb = path.stat().st_size / 1e6
         data = f"{n_rows / 1e6:.1f}M rows, Parquet {size_mb:,.0f} MB" if n_rows >= 1e5 else f"{n_rows} rows"
         limit = settings["big_memory_limit"]
-        a = run("big file", "crmlib.scale.summarize_file", -settings["big_rows"], data, save=False,
-                repeats=1, memory_limit=limit)
-        b = run("big file", "duckdb bare GROUP BY", -settings["big_rows"], data, save=False, repeats=1, memory_limit=limit)
+        a = run("big file", "crmlib.scale.summarize_file", -big_rows, data, save=False,
+                repeats=1, memory_limit=limit, n_rows=n_rows)
+        b = run("big file", "duckdb bare GROUP BY", -big_rows, data, save=False, repeats=1, memory_limit=limit,
+                n_rows=n_rows)
         a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
         shown = "the kit's default" if limit is None else repr(limit)
         a["agree"] = f"memory_limit {shown}, threads={info['cores']}"
         b["agree"] = f"memory_limit {'DuckDB default' if limit is None else repr(limit)}"
+
+    if not args.quick:
+        for section in COMMAND_SECTIONS:
+            if section in only:
+                command_rows(section, rows, failures, work)
 
     info["load_end"] = os.getloadavg()
     text = render(rows, info, args)
@@ -724,8 +780,48 @@ def main(argv=None) -> int:
         return 1
     if not args.no_readme and not args.quick:
         write_readme(text)
-        print(f"results written to {README}")
+        write_readme(speed_table(rows, info, args), MAIN_README, MAIN_START, MAIN_END)
+        print(f"results written to {README} and {MAIN_README}")
     return 0
+
+
+def command_rows(section: str, rows: list[dict], failures: list[str], work: Path) -> None:
+    """The end-to-end scripts: ``crmlib course`` against its floor (course.py), a class graded (exercise_grading.py)."""
+    if section == "course":
+        cmd = [sys.executable, str(HERE / "course.py"), "--rounds", "3"]
+    else:
+        cmd = [sys.executable, str(HERE / "exercise_grading.py"), "--students", "30", "-j", "2",
+               "--work", str(work / "grading")]
+    print(f"  {section:15} {' '.join(Path(c).name for c in cmd[1:])}", end=" ", flush=True)
+    load = os.getloadavg()[0]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    out = done.stdout
+    base = {"data": "", "runs": 3 if section == "course" else 1, "peak_mb": float("nan"), "before_mb": float("nan"),
+            "save": None, "times": [], "load": load, "rows": None}
+    course = re.findall(r"^\| (crmlib course[^|]*|floor[^|]*) \| ([0-9.]+) \| ([0-9.]+) \|$", out, re.M)
+    graded = re.search(r"^(\d+) notebooks \((\d+) students\) graded with -j (\d+) in (\d+) s", out, re.M)
+    if done.returncode != 0 or (section == "course" and len(course) != 2) or (section == "grading" and not graded):
+        failures.append(f"{' '.join(cmd)} failed:\n{(done.stderr or out)[-3000:]}")
+        print("FAILED", flush=True)
+        rows.append({**base, "task": section, "method": " ".join(cmd[1:]), "median": float("nan"), "ratio": "",
+                     "agree": "FAILED"})
+        return
+    if section == "course":
+        (name, wall, cpu), (floor_name, floor_wall, floor_cpu) = course
+        rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"`{name}`",
+                     "median": float(wall), "ratio": "1x", "agree": f"CPU {float(cpu):.0f} s; medians of 3, alternating"})
+        rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"floor: {floor_name}",
+                     "median": float(floor_wall), "ratio": f"{float(floor_wall) / float(wall):.2f}x",
+                     "agree": f"CPU {float(floor_cpu):.0f} s; course ÷ floor {float(wall) / float(floor_wall):.2f} "
+                              f"(wall), {float(cpu) / float(floor_cpu):.2f} (CPU)"})
+        print(f"{fmt_time(float(wall)):>9}", flush=True)
+    else:
+        assert graded is not None
+        n, students, jobs, seconds = (int(g) for g in graded.groups())
+        rows.append({**base, "task": "grading", "data": f"{n} notebooks, {students} students",
+                     "method": f"crmlib exercises grade -j {jobs}", "median": float(seconds), "ratio": "1x",
+                     "agree": f"{seconds / n:.1f} s per notebook"})
+        print(f"{fmt_time(float(seconds)):>9}", flush=True)
 
 
 def summary_rows(run, agree, customers: int, data: str, spark: bool) -> None:
@@ -809,9 +905,24 @@ def render(rows, info, args) -> str:
         ),
         "",
         table(rows),
+        "Growth with the rows (the same method on logs of different sizes):",
+        "",
+        growth(rows),
+        "The targets of issue 19, measured in this run:",
+        "",
         targets(rows),
     ]
     return "\n".join(lines)
+
+
+def speed_table(rows, info, args) -> str:
+    """The project README's speed section: the targets as measured, with the run's command and load."""
+    flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
+    return (
+        f"Measured {info['date']} by `python benchmarks/run.py{flags}` (`make bench`) on {info['cores']} shared cores, "
+        f"load average {info['load'][0]:.1f} at the start and {info['load_end'][0]:.1f} at the end; every row, the "
+        "peers and the method are in [benchmarks/README.md](benchmarks/README.md).\n\n" + targets(rows)
+    )
 
 
 def targets(rows) -> str:

@@ -8,6 +8,9 @@ and the codes are computed only when a rule needs them.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -15,7 +18,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crmlib.data.codes import sorted_codes, workers
+
 __all__ = ["Column", "arrow_column", "column_of", "is_text", "repeated_header_rows", "stripped"]
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    """The threads that convert columns while the reader works on others."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(workers(), thread_name_prefix="crmlib-columns")
+        return _POOL
 
 
 def is_text(series: pd.Series) -> bool:
@@ -39,8 +57,8 @@ class Column:
         Typed values (numbers, datetimes, booleans).
     codes, uniques : ndarray, optional
         Text as a code per row into the distinct texts.
-    arrow : pyarrow.Array, optional
-        Text as an Arrow string array (nulls are blank).
+    arrow : pyarrow.Array or pyarrow.ChunkedArray, optional
+        Text as an Arrow string array (nulls are blank), in chunks as a file's parser gave them.
     """
 
     series: Any
@@ -51,12 +69,14 @@ class Column:
         series: pd.Series | None = None,
         codes: np.ndarray | None = None,
         uniques: np.ndarray | None = None,
-        arrow: pa.Array | None = None,
+        arrow: pa.Array | pa.ChunkedArray | None = None,
     ) -> None:
         self.series = series
         self._codes: Any = codes
         self._uniques: Any = uniques
         self.arrow = arrow
+        self._sorted: tuple[np.ndarray, pa.Array] | None = None
+        self._converted: dict[Callable[..., Any], Any] = {}  # a conversion of the text -> its result (or Future)
 
     @property
     def text(self) -> bool:
@@ -69,12 +89,33 @@ class Column:
         self._codes, self._uniques = _with_blank(codes, uniques)
 
     def dictionary_codes(self) -> tuple[np.ndarray, pa.Array]:
-        """Codes (int64, -1 for a null) and the distinct texts as Arrow, hashed once and kept."""
+        """Codes (int64, -1 for a null) and the distinct texts as Arrow (in order of appearance), hashed once."""
         if getattr(self, "_dictionary", None) is None:
-            enc = pc.dictionary_encode(self.arrow)
+            arrow = self.arrow.combine_chunks() if isinstance(self.arrow, pa.ChunkedArray) else self.arrow
+            enc = pc.dictionary_encode(arrow)
             codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             self._dictionary = (codes, enc.dictionary)
         return self._dictionary
+
+    def sorted_codes(self) -> tuple[np.ndarray, pa.Array]:
+        """Codes (int64, -1 for a null) into the distinct texts sorted (:func:`crmlib.data.codes.sorted_codes`)."""
+        if self._sorted is None:
+            self._sorted = sorted_codes(self.arrow)
+        return self._sorted
+
+    def prefetch(self, convert: Callable[[Any], np.ndarray | None]) -> None:
+        """Start ``convert(arrow)`` in a background thread (pyarrow and numpy work without the interpreter lock)."""
+        if self.arrow is not None and convert not in self._converted:
+            self._converted[convert] = _background().submit(convert, self.arrow)
+
+    def converted(self, convert: Callable[[Any], np.ndarray | None]) -> np.ndarray | None:
+        """``convert(arrow)``: a per-row conversion of the text (numpy, or None when some value does not convert)."""
+        if convert not in self._converted:
+            self._converted[convert] = convert(self.arrow)
+        value = self._converted[convert]
+        if isinstance(value, Future):
+            value = self._converted[convert] = value.result()
+        return value
 
     @property
     def codes(self) -> np.ndarray:
@@ -98,7 +139,20 @@ class Column:
     def take(self, keep: np.ndarray) -> Column:
         """The rows where ``keep`` is True."""
         if self.arrow is not None and self._codes is None:
-            return Column(arrow=self.arrow.filter(pa.array(keep)))
+            out = Column(arrow=self.arrow.filter(pa.array(keep)))
+            for convert in self._converted:  # per-row conversions are kept (one that failed may not fail now)
+                value = self.converted(convert)
+                if value is not None:
+                    out._converted[convert] = value[keep]
+            if self._sorted is not None:  # codes too, into the distinct texts still present
+                codes, distinct = self._sorted
+                codes = codes[keep]
+                present = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0
+                if not present.all():
+                    remap = np.append(np.cumsum(present) - 1, -1)
+                    codes, distinct = remap[codes], distinct.filter(pa.array(present))
+                out._sorted = (codes, distinct)
+            return out
         if self.text:
             codes = self.codes[keep]
             present = np.bincount(codes, minlength=len(self.uniques)) > 0
@@ -108,8 +162,22 @@ class Column:
 
     def equals(self, text: str) -> np.ndarray:
         """Row mask: the value (spaces stripped) equals ``text``."""
+        if self._sorted is not None:  # compared once per distinct text
+            codes, distinct = self._sorted
+            same = pc.equal(pc.utf8_trim_whitespace(distinct), text).fill_null(False)
+            if not pc.any(same).as_py():
+                return np.zeros(len(codes), bool)
+            return np.append(np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool), False)[codes]
         if self.arrow is not None and self._codes is None:
-            return pc.equal(pc.utf8_trim_whitespace(self.arrow), text).fill_null(False).to_numpy(zero_copy_only=False)
+            # a value equal to ``text`` once stripped contains it: only those rows are stripped and compared
+            candidates = pc.match_substring(self.arrow, text).fill_null(False)
+            if not pc.any(candidates).as_py():
+                return np.zeros(len(self.arrow), bool)
+            mask = np.asarray(candidates.to_numpy(zero_copy_only=False), dtype=bool)
+            rows = np.flatnonzero(mask)
+            found = pc.equal(pc.utf8_trim_whitespace(self.arrow.take(pa.array(rows))), text).fill_null(False)
+            mask[rows] = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+            return mask
         if self.text:
             return (stripped(self.uniques) == text)[self.codes]
         return np.zeros(len(self), bool)
@@ -178,9 +246,9 @@ def column_of(series: pd.Series, dates: bool = False) -> Column:
 
 
 def arrow_column(array: pa.Array | pa.ChunkedArray) -> Column:
-    """The :class:`Column` of an Arrow string column (as read from a text file)."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    """The :class:`Column` of an Arrow string column (as read from a text file; chunks are kept, not copied)."""
+    if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:
+        array = array.chunk(0)
     return Column(arrow=array)
 
 

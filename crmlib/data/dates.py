@@ -200,7 +200,7 @@ def fast_days(texts: pa.Array) -> np.ndarray | None:
             stamps = pc.cast(texts, pa.timestamp(unit))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        return stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype(np.int64)
+        return stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]").view(np.int64)
     return None
 
 
@@ -212,7 +212,7 @@ def parse_dates(col: Column, locator: RowLocator, formats: tuple[str, ...], colu
             return typed
         col = typed
     if not formats and col.arrow is not None:
-        fast = fast_days(col.arrow)
+        fast = col.converted(fast_days)
         if fast is not None:
             return DateResult(fast, f"date format {_ISO_TEXT}, recognised from the column")
     texts = pa.array(col.uniques, type=pa.string())

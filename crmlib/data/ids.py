@@ -107,15 +107,16 @@ def _typed_texts(series: pd.Series) -> tuple[np.ndarray, str | None]:
 def clean_ids(col: Column) -> IdResult:
     """Apply the id rule to a column: codes into the distinct clean ids, the blank rows, a note.
 
-    Text read by pyarrow is hashed once; the rule runs on its distinct values, and the ids are hashed
-    again only when the rule changed some (spaces stripped, decimals repaired).
+    Text read by pyarrow is hashed once (into its distinct values in sorted order, which the canonical
+    frame's order needs); the rule runs on the distinct values, and the ids are hashed again only when
+    the rule changed some (spaces stripped, decimals repaired).
     """
     padded = False
     if col.arrow is not None:
-        codes, texts = col.dictionary_codes()
+        codes, texts = col.sorted_codes()
         if (codes < 0).any():  # nulls are blank ids: give them the text ""
             codes = np.where(codes < 0, len(texts), codes)
-            texts = pa.concat_arrays([texts, pa.array([""], pa.string())])
+            texts = pa.concat_arrays([texts, pa.array([""], texts.type)])
             padded = True
     elif col.text:
         codes, texts = col.codes, _arrow_text(col.uniques)
@@ -154,6 +155,8 @@ def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) 
     written are looked at, and named when their stripped id is still too long.
     """
     if col.arrow is None or len(col.arrow) == 0:
+        return
+    if (pc.max(pc.binary_length(col.arrow)).as_py() or 0) <= limit:  # no text has more bytes, so more characters
         return
     lengths = pc.utf8_length(col.arrow.fill_null(""))
     if (pc.max(lengths).as_py() or 0) <= limit:

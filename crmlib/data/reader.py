@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlib.data.amounts import NumberResult, check_amounts, check_size, parse_numbers, repair_report
+from crmlib.data.amounts import NumberResult, check_amounts, check_size, fast_numbers, parse_numbers, repair_report
 from crmlib.data.columns import Column, arrow_column, column_of, repeated_header_rows
-from crmlib.data.dates import check_range, parse_dates
+from crmlib.data.dates import check_range, fast_days, parse_dates
 from crmlib.data.errors import DataError, DataWarning, render_text
 from crmlib.data.excel import read_excel
 from crmlib.data.frame import read_frame
@@ -108,6 +108,11 @@ def load(source: Any, options: ReadOptions) -> Reading:
         k: arrow_column(v) if isinstance(v, (pa.Array, pa.ChunkedArray)) else column_of(v, dates=k == "date")
         for k, v in raw.items()
     }
+    for role, col in cols.items():  # the fast paths of dates and numbers run while the ids are read
+        if role == "date" and not options.formats:
+            col.prefetch(fast_days)
+        elif role in ("amount", "quantity", "price"):
+            col.prefetch(fast_numbers)
     notes = tuple(info.pop("notes", ()))
     if not info.get("preamble_lines"):
         info.pop("preamble_lines", None)
@@ -118,6 +123,9 @@ def load(source: Any, options: ReadOptions) -> Reading:
 def drop_repeated_headers(r: Reading) -> Reading:
     """Step 2: header lines repeated inside the data (concatenated exports) are dropped and reported."""
     r = r.noted(duplicated_headers=0)
+    ids = r.cols["customer"]
+    if ids.arrow is not None and (pc.max(pc.binary_length(ids.arrow)).as_py() or 0) <= r.options.max_id_length:
+        ids.sorted_codes()  # hashed now (step 3 needs it), so the header test runs on the distinct ids
     dup = repeated_header_rows(r.cols, r.options.columns())
     if dup is None:
         return r
@@ -232,45 +240,65 @@ def apply_returns_policy(r: Reading) -> Reading:
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 
-def _row_order(rank: np.ndarray, days: np.ndarray, n_ranks: int) -> np.ndarray:
-    """Stable order of the rows by (rank, day): two counting sorts, O(rows), ties in the file's order."""
+def _row_order(codes: np.ndarray, days: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Stable order of the rows by (code, day), ties in the file's order; and the rows per code when known.
+
+    Two counting sorts, O(rows): by day, then by code (one when the rows are already in date order).
+    """
     if not len(days):
-        return np.zeros(0, dtype=np.intp)
+        return np.zeros(0, dtype=np.intp), None
     first = int(days.min())
     span = int(days.max()) - first + 1
+    keys = codes.astype(np.intp, copy=False)
     if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
-        return np.argsort(rank.astype(np.int64) * span + (days - first), kind="stable")
+        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None
+    if len(days) < 2 or not (days[1:] < days[:-1]).any():  # already in date order: one sort
+        return _counting_order(keys, n_codes)
     offsets = (days - first).astype(np.intp)
-    if len(offsets) > 1 and np.all(offsets[1:] >= offsets[:-1]):  # already in date order: one sort
-        return _counting_order(rank.astype(np.intp), n_ranks)
-    by_day = _counting_order(offsets, span)
-    return by_day[_counting_order(rank.astype(np.intp)[by_day], n_ranks)]
+    by_day, _ = _counting_order(offsets, span)
+    order, counts = _counting_order(keys[by_day], n_codes)
+    return by_day[order], counts
 
 
-def _counting_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows)."""
+def _counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows); and the count of each key."""
     if n_keys < 1 << 16:  # numpy sorts 16-bit keys stably by radix
-        return np.argsort(keys.astype(np.uint16), kind="stable")
+        return np.argsort(keys.astype(np.uint16), kind="stable"), None
     try:
         from pandas._libs.algos import groupsort_indexer  # the counting sort pandas' groupby uses
     except ImportError:  # pragma: no cover - another pandas
-        return np.argsort(keys, kind="stable")
-    return np.asarray(groupsort_indexer(keys.astype(np.intp, copy=False), n_keys)[0])
+        return np.argsort(keys, kind="stable"), None
+    order, counts = groupsort_indexer(keys.astype(np.intp, copy=False), n_keys)
+    return np.asarray(order), np.asarray(counts)[1:]  # counts[0] counts the keys -1 (none here)
+
+
+def _is_sorted(values: pa.Array) -> bool:
+    """True when the distinct texts are already in increasing byte order."""
+    if len(values) < 2:
+        return True
+    return bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
 
 
 def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray) -> pd.DataFrame:
     """The canonical frame sorted by customer id then day (stable: ties keep the file's order)."""
-    order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
-    rank = np.empty(len(order_u), np.int64)
-    rank[order_u] = np.arange(len(order_u))
-    order = _row_order(rank[codes], days, len(order_u))
-    ids = distinct.take(pa.array(codes[order]))
+    if not _is_sorted(distinct):  # ranks of the ids (the reader's ids arrive sorted unless the id rule changed some)
+        order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
+        rank = np.empty(len(order_u), np.int64)
+        rank[order_u] = np.arange(len(order_u))
+        codes, distinct = rank[codes], distinct.take(pa.array(order_u))
+    order, counts = _row_order(codes, days, len(distinct))
+    if counts is not None and counts.sum() == len(order):  # the codes in order: each distinct id, repeated
+        sorted_codes = np.repeat(np.arange(len(counts)), counts)
+    else:
+        sorted_codes = codes[order]
+    ids = distinct.take(pa.array(sorted_codes))
     return pd.DataFrame(
         {
             "customer_id": pd.Series(pd.array(ids, dtype="str")),
             "date": (days[order] * np.int64(86_400_000_000_000)).view("datetime64[ns]"),
             "amount": np.asarray(amounts, dtype=np.float64)[order],
-        }
+        },
+        copy=False,
     )
 
 
@@ -496,7 +524,11 @@ def read_transactions(
         apply_returns_policy,
     ):
         reading = step(reading)
-    frame = finish(reading)
+    # the raw columns and the rules' intermediate results are no longer needed: freed before the frame is built
+    done = dataclasses.replace(reading, cols={}, ids=None, numbers=())
+    del reading
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed memory a while: given back now
+    frame = finish(done)
     report = frame.attrs[REPORT_KEY]
     if warn and report["notes"]:
         warnings.warn(

@@ -344,7 +344,7 @@ def header_hint(src: FileSource, layout: TextLayout) -> str:
 
 def read_text(
     src: FileSource, options: ReadOptions, wanted: dict[str, str]
-) -> tuple[dict[str, pa.Array], RowLocator, dict[str, Any]]:
+) -> tuple[dict[str, pa.ChunkedArray], RowLocator, dict[str, Any]]:
     """The wanted columns of a text file as Arrow text, the row locator, and what was recognised."""
     layout = sniff_layout(src, options, wanted)
     actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
@@ -353,7 +353,7 @@ def read_text(
     if table.num_rows == 0:
         raise DataError(f"read_transactions: {src.name} has a header but no data rows. Export the transactions again.")
     locator = locator_of(src, layout, options, table.num_rows)
-    columns = {role: table.column(c).combine_chunks() for role, c in actual.items()}
+    columns = {role: table.column(c) for role, c in actual.items()}  # chunks as parsed: no copy
     info = {
         "format": "csv",
         "encoding": _encoding_name(layout),

@@ -1,0 +1,121 @@
+"""The fast way of hashing a large id column gives exactly what one hash table and one sort give.
+
+``crmlib.data.codes.sorted_codes`` encodes columns of a million rows or more by partitions of fixed-width
+words; here the thresholds are lowered so that tiny hostile columns go that way (many blocks, many
+partitions, hash collisions forced), and the answer is compared with the plain way and with Python's own
+sort of the UTF-8 bytes. The whole reader is then run both ways on hostile files.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmlib.data import codes, read_report, read_transactions
+
+TRICKY = ["", "a", "a\x00", "a\x00\x00", "\x00", "ab", "abcdefgh", "abcdefgh\x00", "abcdefghi", "Zoë", "zoe", "ZOË",
+          "😀", "é", "e\u0301", " 7", "7", "07", "7.0", "12345678", "123456789012345678", "x" * 16, "x" * 17, "C0001"]
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Partitions and blocks of a few rows, so that a tiny column takes every branch of the fast way."""
+    monkeypatch.setattr(codes, "PARTITION_ROWS", 2)
+    monkeypatch.setattr(codes, "ROWS_PER_PARTITION", 2)
+    monkeypatch.setattr(codes, "_BLOCK", 3)
+
+
+def _expected(texts: list[str | None]) -> tuple[list[int], list[str]]:
+    """Codes into the distinct texts sorted by their UTF-8 bytes, computed in Python."""
+    distinct = sorted({t for t in texts if t is not None}, key=lambda t: t.encode())
+    where = {t: k for k, t in enumerate(distinct)}
+    return [-1 if t is None else where[t] for t in texts], distinct
+
+
+def _check(values: pa.Array | pa.ChunkedArray, texts: list[str | None]) -> None:
+    got_codes, got_distinct = codes.sorted_codes(values)
+    want_codes, want_distinct = _expected(texts)
+    assert got_codes.tolist() == want_codes
+    assert got_distinct.to_pylist() == want_distinct
+    plain_codes, plain_distinct = codes.sorted_codes(values, partition_rows=1 << 60)
+    assert np.array_equal(got_codes, plain_codes) and got_distinct.equals(plain_distinct)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=12), st.text(alphabet="ab\x00", max_size=18)),
+        min_size=2, max_size=60,
+    ),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+    large=st.booleans(),
+)
+def test_partitioned_codes_equal_one_sort(small_parts, texts, cuts, large):
+    kind = pa.large_string() if large else pa.string()
+    bounds = sorted({0, len(texts), *[c for c in cuts if c <= len(texts)]})
+    chunks = [pa.array(texts[a:b], kind) for a, b in zip(bounds[:-1], bounds[1:])]
+    _check(pa.chunked_array(chunks, kind), texts)
+    # a slice of a bigger array (its offsets do not start at 0)
+    padded = pa.array(["zz", *texts, "zz"], kind).slice(1, len(texts))
+    _check(padded, texts)
+
+
+def test_hash_collisions_are_found(small_parts, monkeypatch):
+    # every text hashes alike: the check on the words finds it and numbers the rows by their words
+    monkeypatch.setattr(codes, "_MIX", (np.uint64(0), np.uint64(0), np.uint64(0)))
+    texts = TRICKY * 3 + [None, "b", "a"]
+    _check(pa.chunked_array([pa.array(texts[:10]), pa.array(texts[10:])]), texts)
+
+
+def test_long_texts_and_all_null_blocks(small_parts):
+    texts = [None, None, None, "y" * 60, "x", None, "y" * 60]  # longer than the words take: hashed whole
+    _check(pa.chunked_array([pa.array(texts[:3], pa.string()), pa.array(texts[3:])]), texts)
+    texts = [None, None, None, "b", "a", "b"]
+    _check(pa.chunked_array([pa.array(texts[:3], pa.string()), pa.array(texts[3:])]), texts)
+
+
+HOSTILE_CSV = (
+    "customer_id,date,amount\n"
+    '" abc",2024-01-03,10\n'
+    "abc,2024-01-01,5\n"
+    "ABC,2024-01-02,1\n"
+    "Zoë,2024-01-02,7\n"
+    "7,2024-01-05,-2\n"
+    "007,2024-01-04,3\n"
+    "7,2024-01-04,4\n"
+    "abc\xa0,2024-01-01,2\n"
+    "customer_id,date,amount\n"
+    "x-1,2024-01-06,0\n"
+    "zoë,2024-01-02,1\n"
+)
+
+
+@pytest.mark.parametrize("blank", ["raise", "drop"])
+def test_reader_same_frame_both_ways(tmp_path, monkeypatch, blank):
+    path = tmp_path / "log.csv"
+    text = HOSTILE_CSV + ("NULL,2024-01-07,9\n" if blank == "drop" else "")
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = read_transactions(path, blank_customers=blank)
+        monkeypatch.setattr(codes, "PARTITION_ROWS", 2)
+        monkeypatch.setattr(codes, "ROWS_PER_PARTITION", 2)
+        monkeypatch.setattr(codes, "_BLOCK", 3)
+        fast = read_transactions(path, blank_customers=blank)
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    assert read_report(fast) == read_report(plain)
+    assert fast["customer_id"].tolist() == sorted(fast["customer_id"], key=lambda t: t.encode())
+
+
+def test_missing_id_in_a_pandas_text_column():
+    # pandas' own text columns (Arrow large strings) with a missing id: the id is blank like any other
+    frame = pd.DataFrame({"customer_id": pd.Series(["a", None, "b"], dtype="str"), "date": ["2024-01-01"] * 3,
+                          "amount": [1.0, 2.0, 3.0]})
+    out = read_transactions(frame, blank_customers="drop", warn=False)
+    assert out["customer_id"].tolist() == ["a", "b"]
