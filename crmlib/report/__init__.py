@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from crmlib.data import ReadOptions
-
+    from crmlib.outputs import OutputFolder
     from crmlib.report._compare import Comparison, PreviousReportError
     from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
     from crmlib.report._trust import (
@@ -257,9 +257,41 @@ def make_report(
 
 
 def write_report(
-    report: Report, folder, *, raw_cells: bool = False, progress: Callable[[str], None] | None = None
+    report: Report,
+    folder: OutputFolder,
+    *,
+    raw_cells: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write the report's files into ``folder`` (a :class:`crmlib.outputs.OutputFolder`); returns their paths."""
+    """Write the report's files into ``folder``; returns their paths by relative name.
+
+    Parameters
+    ----------
+    report : Report
+        What :func:`make_report` returned.
+    folder : crmlib.outputs.OutputFolder
+        The output folder; the files are moved into place together when all are written.
+    raw_cells : bool
+        Write text cells exactly as they are instead of neutralising those a spreadsheet would evaluate.
+    progress : callable, optional
+        Receives each step's text.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"report.html": Path, ...}``, also stored as ``report.paths``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.datasets import load_transactions
+    >>> from crmlib.outputs import OutputFolder
+    >>> report = make_report(load_transactions().head(5_000), interval_draws=0)
+    >>> paths = write_report(report, OutputFolder(Path(tempfile.mkdtemp()) / "report", "report"))
+    >>> [name for name in REPORT_FILES if name not in paths]
+    []
+    """
     from crmlib.report._files import report_json, write_json, write_tables, write_workbook
     from crmlib.report._html import render_html
 

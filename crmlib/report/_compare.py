@@ -9,6 +9,7 @@ the previous one and no longer in the data; tier and quadrant moves are migratio
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,26 @@ class PreviousReportError(ValueError):
 
 @dataclass
 class Comparison:
-    """What changed between a previous report and this one."""
+    """What changed between a previous report and this one.
+
+    Built by :func:`compare_reports`; ``as_dict`` gives the figures of report.json, ``view`` the page's cards and
+    tables (with the page's formatting functions).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comparison = Comparison(
+    ...     "march.csv", "2024-01-01 to 2024-03-31", new_customers=["c9"], lost_customers=[], newly_at_risk=[],
+    ...     equity_change=120.0, equity_before=1000.0, equity_after=1120.0, revenue_before=None, revenue_after=None,
+    ...     tier_migration=None, quadrant_migration=None, changes=pd.DataFrame({"change": ["new"]}, index=["c9"]),
+    ... )
+    >>> comparison.as_dict()["new_customers"], comparison.as_dict()["customer_equity_change"]
+    (1, 120.0)
+    >>> view = comparison.view(money="{:,.0f}".format, count=str, table=None, share="{:.0%}".format)
+    >>> [(card["label"], card["value"]) for card in view["cards"]]  # doctest: +NORMALIZE_WHITESPACE
+    [('New customers', '1'), ('Lost customers', '0'), ('Newly at risk', '0'),
+     ('Change in customer equity', '+120')]
+    """
 
     previous_source: str
     previous_period: str
@@ -64,8 +84,15 @@ class Comparison:
             "notes": self.notes,
         }
 
-    def view(self, *, money, count, table, share) -> dict[str, Any]:
-        """The comparison for the page."""
+    def view(
+        self,
+        *,
+        money: Callable[[Any], str],
+        count: Callable[[Any], str],
+        table: Callable[..., dict[str, Any]],
+        share: Callable[[Any], str],
+    ) -> dict[str, Any]:
+        """The comparison for the page: its cards, notes and tables, formatted with the given functions."""
         cards = [
             {
                 "label": "New customers",

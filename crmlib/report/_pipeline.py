@@ -130,6 +130,17 @@ class Report:
     attributes : names of the input's per-customer columns in ``customers``.
     by : the column the headline tables are split by, or None.
     comparison : what changed since the previous report (see :mod:`crmlib.report._compare`), or None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib.report import ModelStatus, ReportSettings
+    >>> models = {"bg_nbd": ModelStatus("bg_nbd", "BG/NBD", "fitted"),
+    ...           "gamma_gamma": ModelStatus("gamma_gamma", "Gamma-Gamma")}
+    >>> report = Report("sales.csv", "sales.csv", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"),
+    ...                 ReportSettings(), {}, pd.DataFrame(), pd.DataFrame(), models)
+    >>> report.status(), report.trusted
+    ({'bg_nbd': 'fitted', 'gamma_gamma': 'skipped'}, False)
     """
 
     source: str

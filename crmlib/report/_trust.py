@@ -75,6 +75,15 @@ class ModelStatus:
     checks : every check with its outcome: ``{"check", "passed", "detail"}``.
     estimates : the parameter table (``estimate``, ``std_error``, ``lower_95``, ``upper_95``), when fitted.
     model : the fitted model object (also when not trusted, for inspection), or None.
+
+    Examples
+    --------
+    >>> status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    >>> status.record("holdout forecast", False, "the holdout forecast missed by 40%", "a longer log")
+    >>> status.status, status.trusted, status.as_dict()["fixes"]
+    ('not trusted', False, ['a longer log'])
+    >>> status.skip("too few repeat buyers", "a log with more customers").as_dict()["reason"]
+    'too few repeat buyers'
     """
 
     key: str
