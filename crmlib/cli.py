@@ -341,9 +341,7 @@ def cmd_report(args) -> int:
     from crmlib.data import DataError
     from crmlib.outputs import OutputError, OutputFolder
     from crmlib.params import ParameterError
-    from crmlib.report import REPORT_FILES, ReportError, ReportSettings, check_settings, write_report
-    from crmlib.report._compare import PreviousReportError, compare_reports, read_previous
-    from crmlib.report._pipeline import build_report, timed
+    from crmlib.report import PreviousReportError, ReportError, ReportSettings, check_settings, make_report
 
     data = _data_file(args.data, "--data")
     assert data is not None
@@ -362,24 +360,20 @@ def cmd_report(args) -> int:
         s = check_settings(settings, label=_setting_label)
     except ParameterError as exc:
         raise UsageError(str(exc)) from None
-    say = None if args.quiet else timed(lambda text: print(text, file=sys.stderr, flush=True))
     folder = OutputFolder(args.out, "report", force=args.force, protect=[data], option="--force")
     _not_the_chapters(folder.root, args.out)
     compare = Path(args.compare).expanduser() if args.compare else None
     try:
-        folder.check(REPORT_FILES)
-        if compare is not None:
-            read_previous(compare)
-        report = build_report(data, reader=options, settings=s, by=args.by, progress=say)
-        if compare is not None:
-            if say:
-                say("comparing with the previous report")
-            report.comparison = compare_reports(report, compare)
-            report.tables["changes"] = report.comparison.changes
-            for key in ("tier_migration", "quadrant_migration"):
-                if getattr(report.comparison, key) is not None:
-                    report.tables[key] = getattr(report.comparison, key)
-        write_report(report, folder, raw_cells=args.raw_cells, progress=say)
+        report = make_report(
+            data,
+            folder,
+            reader=options,
+            by=args.by,
+            compare=compare,
+            raw_cells=args.raw_cells,
+            progress=not args.quiet,
+            **s.as_dict(),
+        )
     except (OutputError, PreviousReportError, ReportError) as exc:
         raise Failure(str(exc)) from None
     except DataError as exc:  # the reader's (its options named as flags)
@@ -612,7 +606,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_report_parser(sub) -> None:
     from crmlib.data import add_reader_arguments
-    from crmlib.report._settings import SETTINGS_HELP
+    from crmlib.report import SETTINGS_HELP
 
     p = sub.add_parser(
         "report",
@@ -697,7 +691,14 @@ def _whole(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``crmlib`` argument parser (subcommands report, list, run, course, notebooks and the extensions)."""
+    """The ``crmlib`` argument parser (subcommands report, list, run, course, notebooks and the extensions).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["report", "--data", "sales.csv", "--out", "report", "--by", "Country"])
+    >>> args.command, args.data, args.out, args.by
+    ('report', 'sales.csv', 'report', 'Country')
+    """
     parser = CommandParser(
         prog="crmlib",
         description="The CRM course kit: a report on your own transaction file, and the course's chapters.",
@@ -750,7 +751,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``crmlib`` command with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    """Run the ``crmlib`` command with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     code = main(["list"])
+    >>> code, "00_start_here.ipynb" in shown.getvalue()
+    (0, True)
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     previous = _quiet_helpers_on_ctrl_c()
     try:

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crmlib.report._layout import CUSTOMER_COLUMNS, REPORT_FILES
 from crmlib.report._settings import SETTINGS_HELP, ReportSettings, check_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,46 +104,6 @@ __all__ = [
     "write_report",
 ]
 
-#: The columns of ``tables/customers.csv`` (after ``customer_id``), in order; the input's per-customer columns
-#: (Country, channel, ...) follow them.
-CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",  # the summary (Fader, Hardie and Lee 2005), recency and T in `unit`
-    "purchases",
-    "first_purchase",
-    "last_purchase",
-    "days_since_last_purchase",
-    "revenue",  # total amount over the period (money)
-    "historical_value",
-    "current_value",
-    "potential_value",  # crmlib.clv.value_components (margin, money)
-    "tier",
-    "quadrant",
-    "segment",  # pyramid by revenue; value-potential quadrant; RFM segment
-    "p_alive",
-    "expected_purchases",  # BG/NBD, empty when the model is not trusted
-    "clv",
-    "clv_lower_95",
-    "clv_upper_95",  # margin over horizon_months, discounted; empty when not trusted
-    "at_risk",
-    "at_risk_rule",
-    "campaign_expected_profit",
-    "campaign_target",
-    "action",
-)
-
-#: The files every report writes (plus one ``tables/<name>.csv`` per table).
-REPORT_FILES: tuple[str, ...] = (
-    "report.html",
-    "report.xlsx",
-    "report.json",
-    "tables/customers.csv",
-    "tables/README.txt",
-)
-
-
 class ReportError(ValueError):
     """The report cannot be made; the message says why and what to do."""
 
@@ -159,7 +120,7 @@ def _progress(progress: bool | Callable[[str], None] | None) -> Callable[[str], 
 
 def make_report(
     data: str | os.PathLike[str] | pd.DataFrame,
-    out: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | OutputFolder | None = None,
     *,
     reader: Mapping[str, Any] | ReadOptions | None = None,
     by: str | None = None,
@@ -175,8 +136,10 @@ def make_report(
     ----------
     data : str, Path or DataFrame
         The transaction file (CSV, .csv.gz, Parquet, Excel) or a frame; only read.
-    out : str or Path, optional
-        The report folder. Without it nothing is written (the returned :class:`Report` holds everything).
+    out : str, Path or crmlib.outputs.OutputFolder, optional
+        The report folder. Without it nothing is written (the returned :class:`Report` holds everything). An
+        :class:`~crmlib.outputs.OutputFolder` is used as it is (its ``force``, protected files and the name of
+        its ``force`` option in messages), ``force`` is then ignored.
     reader : crmlib.data.ReadOptions or mapping, optional
         The reader's options: a :class:`crmlib.data.ReadOptions`, or a mapping of its fields, the options of
         :func:`crmlib.data.read_transactions` (``customer``, ``date``, ``amount``, ``quantity``, ``price``,
@@ -235,7 +198,11 @@ def make_report(
     if out is not None:
         from crmlib.outputs import OutputFolder
 
-        folder = OutputFolder(out, "report", force=force, protect=[data_path] if data_path else [], option="force=True")
+        if isinstance(out, OutputFolder):
+            folder = out
+        else:
+            protect = [data_path] if data_path else []
+            folder = OutputFolder(out, "report", force=force, protect=protect, option="force=True")
         folder.check(REPORT_FILES)
     if compare is not None:
         try:

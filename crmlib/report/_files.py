@@ -63,7 +63,7 @@ def json_ready(value: Any) -> Any:
 
 def table_files(report: Report) -> dict[str, pd.DataFrame]:
     """The tables to write, by file stem, ``customers`` first."""
-    from crmlib.report import CUSTOMER_COLUMNS
+    from crmlib.report._layout import CUSTOMER_COLUMNS
 
     columns = [c for c in CUSTOMER_COLUMNS if c in report.customers.columns] + report.attributes
     out = {"customers": report.customers[columns]}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import UNIT_DAYS
+from crmlib.params import UNIT_DAYS
 from crmlib.report._settings import ReportSettings
 from crmlib.report._trust import (
     MIN_CALIBRATION_DAYS,
@@ -717,7 +717,7 @@ def build_report(
         )
         customers["action"] = action
 
-        from crmlib.report import CUSTOMER_COLUMNS
+        from crmlib.report._layout import CUSTOMER_COLUMNS
 
         customers = customers[list(CUSTOMER_COLUMNS)]
         for column, values_ in extra_columns.items():
