@@ -24,6 +24,14 @@ class Outcome:
     ``status`` is one of ``correct``, ``wrong``, ``invalid`` (an answer of the wrong type), ``missing`` (no answer),
     ``error`` (the answer cell failed), ``variant`` (right for the student's data, wrong on other data),
     ``hidden`` (an instructor's hidden check failed), ``unmarked`` and ``marked`` (text questions).
+
+    Examples
+    --------
+    >>> outcome = Outcome("q1", "wrong", 0.0, 2.0, "not yet: 300 is not the expected value.", "You did not discount.")
+    >>> outcome.correct
+    False
+    >>> outcome.text().splitlines()
+    ['❌ **q1** (0/2 points): not yet: 300 is not the expected value.  ', 'Hint: You did not discount.']
     """
 
     question: str
