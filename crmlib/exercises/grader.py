@@ -45,7 +45,16 @@ _CHECK_CALL = re.compile(r"""\s*(?:\w+\.)?check\(\s*["'](q\d+)["']\s*,\s*[A-Za-z
 
 @dataclass
 class Graded:
-    """The grading of one submitted notebook (one row of the gradebook)."""
+    """The grading of one submitted notebook (one row of the gradebook).
+
+    Examples
+    --------
+    >>> graded = Graded("s001", "Ada", "04_clv_npv", "s001/04_clv_npv.ipynb",
+    ...                 outcomes={"q1": Outcome("q1", "correct", 2.0, 2.0, "correct.")})
+    >>> graded.flag("seed-changed"); graded.flag("seed-changed")
+    >>> graded.total, graded.max_points, graded.flags
+    (2.0, 2.0, ['seed-changed'])
+    """
 
     student_id: str
     name: str
@@ -78,7 +87,14 @@ class Graded:
 
 @dataclass
 class Reference:
-    """What the grader trusts about one exercise: its set, its source cells with roles, its prelude."""
+    """What the grader trusts about one exercise: its set, its source cells with roles, its prelude.
+
+    Examples
+    --------
+    >>> reference = load_references()["04_clv_npv"]
+    >>> reference.prelude(17)[0], reference.exercise.name
+    ('seed = 17', '04_clv_npv')
+    """
 
     exercise: ExerciseSet
     setup: str
@@ -91,7 +107,16 @@ class Reference:
 
 
 class KeyCache:
-    """The data and answer keys per exercise and seed, computed once each (shared by the grading threads)."""
+    """The data and answer keys per exercise and seed, computed once each (shared by the grading threads).
+
+    Examples
+    --------
+    >>> from crmlib.exercises.sets import get_set
+    >>> keys = KeyCache()
+    >>> data, answer_keys = keys.get(get_set("04_clv_npv"), 17)
+    >>> keys.get(get_set("04_clv_npv"), 17)[0] is data, "q1" in answer_keys
+    (True, True)
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -108,7 +133,14 @@ class KeyCache:
 
 
 def load_references(source_dir: Path | None = None) -> dict[str, Reference]:
-    """The trusted cells of every exercise, from the kit's sources."""
+    """The trusted cells of every exercise, from the kit's sources.
+
+    Examples
+    --------
+    >>> references = load_references()
+    >>> "04_clv_npv" in references, references["04_clv_npv"].setup != ""
+    (True, True)
+    """
     from crmlib.exercises.sets import all_sets
 
     sets = all_sets()
@@ -149,6 +181,24 @@ def read_submission(path: Path) -> dict[str, Any]:
     ------
     ExerciseError
         If the file is too large, not JSON, or not a notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> read_submission(path)["metadata"]["crmlib"]
+    {'exercise': '04_clv_npv', 'seed': 17, 'student_id': 's001'}
+    >>> _ = (work / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    >>> read_submission(work / "broken.ipynb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: the file is not valid JSON, so not a notebook (...)
     """
     size = path.stat().st_size
     if size > MAX_FILE:
@@ -178,6 +228,20 @@ def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]]
     -------
     plan : code steps (``source``, ``q`` the question it belongs to or ``None``) and capture steps (``q``, ``var``).
     found : question id -> ``"metadata"``, ``"check call"``, ``"end"`` (no check cell: captured after the last cell).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> plan, found = plan_cells(read_submission(path), load_references()["04_clv_npv"])
+    >>> plan[0]["kind"], plan[1], found["q1"]
+    ('code', {'kind': 'capture', 'q': 'q1', 'var': 'npv_value'}, 'metadata')
     """
     plan: list[dict[str, Any]] = []
     found: dict[str, str] = {}
@@ -228,7 +292,21 @@ def _give_owners(plan: list[dict[str, Any]]) -> None:
 
 
 def text_answers(nb: dict[str, Any], exercise: ExerciseSet) -> tuple[dict[str, str], set[str]]:
-    """The free-text answers by question, and the questions whose answer cell was found only by position."""
+    """The free-text answers by question, and the questions whose answer cell was found only by position.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> text_answers(read_submission(path), load_references()["04_clv_npv"].exercise)  # nothing written yet
+    ({'q9': '', 'q10': ''}, set())
+    """
     wanted = [q.id for q in exercise if q.kind == "text"]
     answers: dict[str, list[str]] = {}
     by_position: set[str] = set()
@@ -280,12 +358,25 @@ class Settings:
 
 
 def load_hidden_checks(path: Path | str) -> dict[tuple[str, str], list[Callable[[Any, Given], str | None]]]:
-    """Read an instructor's hidden checks: a Python file defining ``HIDDEN_CHECKS``.
+    r"""Read an instructor's hidden checks: a Python file defining ``HIDDEN_CHECKS``.
 
     ``HIDDEN_CHECKS = {("04_clv_npv", "q1"): [func, ...]}``; each ``func(answer, data)`` gets the student's answer
     (a number or text, as scored) and the student's data, and returns ``None`` when the answer passes or a sentence
     for the student when it does not (the question then scores 0). The file stays with the instructor: it is read
     by the grader only, never shown to a submission.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> checks = Path(tempfile.mkdtemp()) / "hidden.py"
+    >>> _ = checks.write_text(
+    ...     "def positive(answer, data):\n"
+    ...     "    return None if answer > 0 else 'The NPV of these cash flows is positive.'\n"
+    ...     "HIDDEN_CHECKS = {('04_clv_npv', 'q1'): [positive]}\n", encoding="utf-8")
+    >>> loaded = load_hidden_checks(checks)
+    >>> [check(-3.0, {}) for check in loaded[("04_clv_npv", "q1")]]
+    ['The NPV of these cash flows is positive.']
     """
     path = Path(path)
     if not path.is_file():
@@ -373,6 +464,23 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
 
     The steps: read the file, tell its exercise and student, run its plan in the sandbox (on the student's data and
     the variant's), then score each answer against the keys computed here.
+
+    Examples
+    --------
+    A file that is not a notebook is a row of the gradebook with the reason, not an error (see :func:`grade_class`
+    for a run):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student
+    >>> subs = Path(tempfile.mkdtemp())
+    >>> (subs / "s001").mkdir()
+    >>> _ = (subs / "s001" / "04_clv_npv.ipynb").write_text("{not json", encoding="utf-8")
+    >>> graded = grade_notebook(subs / "s001" / "04_clv_npv.ipynb", root=subs, refs=load_references(),
+    ...                         roster={"s001": Student("s001", "Ada", 17)}, seeds={17: "s001"}, keys=KeyCache(),
+    ...                         settings=Settings(isolation="rlimits"))
+    >>> graded.notebook, graded.flags, graded.outcomes["q1"].status, graded.total
+    ('04_clv_npv', ['unreadable'], 'missing', 0.0)
     """
     start = time.monotonic()
     rel = path.relative_to(root)
@@ -677,7 +785,19 @@ def _score_texts(graded: Graded, nb: dict[str, Any], exercise: ExerciseSet, own_
 
 
 def find_submissions(folder: Path) -> list[Path]:
-    """Every ``.ipynb`` below ``folder`` (hidden folders and checkpoints left out), in a stable order."""
+    """Every ``.ipynb`` below ``folder`` (hidden folders and checkpoints left out), in a stable order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> subs = Path(tempfile.mkdtemp())
+    >>> for name in ("s002/04_clv_npv.ipynb", "s001/04_clv_npv.ipynb", "s001/.ipynb_checkpoints/04_clv_npv.ipynb"):
+    ...     (subs / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (subs / name).write_text("{}", encoding="utf-8")
+    >>> [p.relative_to(subs).as_posix() for p in find_submissions(subs)]
+    ['s001/04_clv_npv.ipynb', 's002/04_clv_npv.ipynb']
+    """
     found = []
     for path in sorted(folder.rglob("*.ipynb")):
         rel = path.relative_to(folder)
@@ -705,7 +825,7 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
                 limits: Limits | None = None, isolation: str = "auto", variant: bool = True,
                 variant_seed: int | None = None, hidden: Path | str | None = None, force: bool = False,
                 source_dir: Path | None = None, progress: Callable[[str], None] | None = print) -> ClassResult:
-    """Grade every notebook below ``submissions`` against ``roster`` and write the results to ``out``.
+    r"""Grade every notebook below ``submissions`` against ``roster`` and write the results to ``out``.
 
     Parameters
     ----------
@@ -725,6 +845,26 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
     -------
     ClassResult
         Also written to ``out`` (see :func:`crmlib.exercises.reports.write_all`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> _ = (work / "roster.csv").write_text("student_id,name,seed\ns001,Ada,17\n", encoding="utf-8")
+    >>> result = grade_class(work / "subs", work / "roster.csv", work / "grades", isolation="rlimits",
+    ...                      variant=False, progress=None)
+    >>> [(row.student_id, row.total, row.max_points) for row in result.rows]
+    [('s001', 0.0, 20.0)]
+    >>> result.rows[0].outcomes["q1"].message
+    'not answered yet (the answer cell still raises NotImplementedError).'
+    >>> sorted(p.name for p in (work / "grades").iterdir() if not p.name.startswith("."))[:3]
+    ['canvas.csv', 'feedback', 'gradebook.csv']
     """
     from crmlib.exercises.folders import output_folder
     from crmlib.exercises.reports import GRADEBOOK, LOG, RESULTS, write_all
