@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmlib.report._compare import Comparison, PreviousReportError
     from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
     from crmlib.report._trust import (
+        MAX_INTERVAL_WIDTH,
         MIN_CALIBRATION_DAYS,
         MIN_CYCLES,
         MIN_HOLDOUT_DAYS,
@@ -64,6 +65,7 @@ _LAZY = {
     "Section": "crmlib.report._pipeline",
     "Comparison": "crmlib.report._compare",
     "PreviousReportError": "crmlib.report._compare",
+    "MAX_INTERVAL_WIDTH": "crmlib.report._trust",
     "MIN_CALIBRATION_DAYS": "crmlib.report._trust",
     "MIN_CYCLES": "crmlib.report._trust",
     "MIN_HOLDOUT_DAYS": "crmlib.report._trust",
@@ -84,6 +86,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ACTIONS",
     "CUSTOMER_COLUMNS",
+    "MAX_INTERVAL_WIDTH",
     "MIN_CALIBRATION_DAYS",
     "MIN_CYCLES",
     "MIN_HOLDOUT_DAYS",

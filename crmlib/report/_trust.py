@@ -226,7 +226,8 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
         status.record(
             "parameters determined by the data",
             False,
-            f"the 95% interval of {listed} (the kit trusts at most {MAX_INTERVAL_WIDTH:g} times): the data hardly "
+            f"the 95% interval of {listed} (the kit trusts intervals at most {MAX_INTERVAL_WIDTH:g} times as wide as "
+            f"their estimate): the data hardly "
             f"determine {'this parameter' if len(wide) == 1 else 'these parameters'}",
             fix,
         )
