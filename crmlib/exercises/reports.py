@@ -402,35 +402,45 @@ def write_marking(data: dict[str, Any], folder: Path, questions: dict[str, list[
             continue
         out.mkdir(exist_ok=True)
         path = out / f"{notebook}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["student_id", "name", "question", "max_points", "points", "comment", "answer"])
-            for q in qs:
-                for r in rows:
-                    o = next((o for o in _outcomes(r) if o.question == q["id"]), None)
-                    points = "" if o is None or o.status == "unmarked" else _fmt(o.points)
-                    comment = "" if o is None or o.status == "unmarked" else o.message
-                    writer.writerow([csv_safe(r["student_id"]), csv_safe(r["name"]), q["id"], _fmt(q["points"]),
-                                     points, csv_safe(comment), csv_safe(r["answers"].get(q["id"], ""))])
+        _write_marking_form(path, qs, rows)
         written.append(path)
-        e = html.escape
-        page = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Marking {e(notebook)}</title>"
-                f"<style>{_STYLE}</style></head><body><h1>Marking: {e(notebook)}</h1>"
-                f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, "
-                f"then run "
-                f"<code>crmlib exercises marks {e(str(folder))}</code>.</p>"]
-        for q in qs:
-            page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
-            for r in rows:
-                context = r.get("contexts", {}).get(q["id"], "")
-                page.append(f"<h3>{e(r['name'])} ({e(r['student_id'])})</h3>"
-                            f"<blockquote>{e(r['answers'].get(q['id'], '') or '(no answer)')}</blockquote>"
-                            f"<details><summary>this student's data</summary><pre>{e(context)}</pre></details>")
-        page.append("</body></html>\n")
         html_path = out / f"{notebook}.html"
-        html_path.write_text("".join(page), encoding="utf-8")
+        html_path.write_text(_marking_page(notebook, qs, rows, folder), encoding="utf-8")
         written.append(html_path)
     return written
+
+
+def _write_marking_form(path: Path, qs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """The form to fill in: one line per question and student, with the answer and any mark given so far."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id", "name", "question", "max_points", "points", "comment", "answer"])
+        for q in qs:
+            for r in rows:
+                o = next((o for o in _outcomes(r) if o.question == q["id"]), None)
+                points = "" if o is None or o.status == "unmarked" else _fmt(o.points)
+                comment = "" if o is None or o.status == "unmarked" else o.message
+                writer.writerow([csv_safe(r["student_id"]), csv_safe(r["name"]), q["id"], _fmt(q["points"]),
+                                 points, csv_safe(comment), csv_safe(r["answers"].get(q["id"], ""))])
+
+
+def _marking_page(notebook: str, qs: list[dict[str, Any]], rows: list[dict[str, Any]], folder: Path) -> str:
+    """The answers to read, each with the student's data and the question's rubric (every value escaped)."""
+    e = html.escape
+    page = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Marking {e(notebook)}</title>"
+            f"<style>{_STYLE}</style></head><body><h1>Marking: {e(notebook)}</h1>"
+            f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, "
+            f"then run "
+            f"<code>crmlib exercises marks {e(str(folder))}</code>.</p>"]
+    for q in qs:
+        page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
+        for r in rows:
+            context = r.get("contexts", {}).get(q["id"], "")
+            page.append(f"<h3>{e(r['name'])} ({e(r['student_id'])})</h3>"
+                        f"<blockquote>{e(r['answers'].get(q['id'], '') or '(no answer)')}</blockquote>"
+                        f"<details><summary>this student's data</summary><pre>{e(context)}</pre></details>")
+    page.append("</body></html>\n")
+    return "".join(page)
 
 
 def write_log(data: dict[str, Any], folder: Path) -> Path:
@@ -454,29 +464,12 @@ def write_log(data: dict[str, Any], folder: Path) -> Path:
     >>> log.splitlines()[6:8]
     ['Notebooks that failed or were flagged: 1', '- s001/04_clv_npv.ipynb [s001, 04_clv_npv]: 0/2; flags: incomplete']
     """
-    from crmlib.exercises.sandbox import ENFORCED
-
     rows = data["rows"]
     problems = [r for r in rows if r["flags"] or r["failed"]]
-    lines = [f"crmlib exercises grade: {sum(1 for r in rows if r['file'])} notebooks of {len(data['roster'])} "
-             f"students graded in {data['seconds']:.0f} s with -j {data['jobs']} "
-             f"({time.strftime('%Y-%m-%d %H:%M:%S')})",
-             f"isolation: {data['isolation']}: {ENFORCED[data['isolation']]}",
-             f"limits: {json.dumps(data['settings'].get('limits', {}))}",
-             "hidden variant check: " + (f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None
-                                          else "off"),
-             f"hidden checks file: {data['settings'].get('hidden') or 'none'}", ""]
+    lines = _log_header(data)
     lines.append(f"Notebooks that failed or were flagged: {len(problems)}")
     for r in problems:
-        who = r["student_id"] or "?"
-        where = r["file"] or f"(no file: {r['notebook']})"
-        total, top = _total(r)
-        lines.append(f"- {where} [{who}, {r['notebook']}]: {_fmt(total)}/{_fmt(top)}; flags: "
-                     f"{', '.join(r['flags']) or 'none'}")
-        if r["failed"]:
-            lines.append(f"    failed: {r['failed']}")
-        for note in r["notes"]:
-            lines.append(f"    {note}")
+        lines += _log_problem(r)
     unmarked = sum(1 for r in rows for o in r["outcomes"] if o["status"] == "unmarked" and r["file"])
     lines += ["", f"Free-text answers awaiting marks: {unmarked} (marking/*.csv, then 'crmlib exercises marks')", "",
               "All notebooks:"]
@@ -487,6 +480,33 @@ def write_log(data: dict[str, Any], folder: Path) -> Path:
     path = folder / LOG
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _log_header(data: dict[str, Any]) -> list[str]:
+    """The log's first lines: what was graded, how long it took, the isolation, limits and hidden checks."""
+    from crmlib.exercises.sandbox import ENFORCED
+
+    rows = data["rows"]
+    variant = f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None else "off"
+    return [f"crmlib exercises grade: {sum(1 for r in rows if r['file'])} notebooks of {len(data['roster'])} "
+            f"students graded in {data['seconds']:.0f} s with -j {data['jobs']} "
+            f"({time.strftime('%Y-%m-%d %H:%M:%S')})",
+            f"isolation: {data['isolation']}: {ENFORCED[data['isolation']]}",
+            f"limits: {json.dumps(data['settings'].get('limits', {}))}",
+            "hidden variant check: " + variant,
+            f"hidden checks file: {data['settings'].get('hidden') or 'none'}", ""]
+
+
+def _log_problem(r: dict[str, Any]) -> list[str]:
+    """The log's lines about one notebook that failed or was flagged: where, whose, score, flags and notes."""
+    who = r["student_id"] or "?"
+    where = r["file"] or f"(no file: {r['notebook']})"
+    total, top = _total(r)
+    lines = [f"- {where} [{who}, {r['notebook']}]: {_fmt(total)}/{_fmt(top)}; flags: {', '.join(r['flags']) or 'none'}"]
+    if r["failed"]:
+        lines.append(f"    failed: {r['failed']}")
+    lines += [f"    {note}" for note in r["notes"]]
+    return lines
 
 
 def _text_questions(exercises: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -589,7 +609,7 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     >>> (grades / GRADEBOOK).read_text(encoding="utf-8").splitlines()[1]
     's001,Ada,04_clv_npv,1.5,1.5,2,'
     """
-    from crmlib.outputs import OutputFolder, restore_cell
+    from crmlib.outputs import OutputFolder
 
     folder = Path(folder)
     data = read_results(folder)
@@ -599,35 +619,7 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     if not files:
         raise ExerciseError(f"{folder / 'marking'} holds no marking forms: this run had no free-text answers to mark.")
     for path in files:
-        notebook = path.stem
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            need = {"student_id", "question", "points", "comment"}
-            if not need <= set(reader.fieldnames or []):
-                raise ExerciseError(f"{path} must keep its columns {', '.join(sorted(need))}.")
-            for line, rec in enumerate(reader, start=2):
-                sid, qid = (rec.get("student_id") or "").strip(), (rec.get("question") or "").strip()
-                row = rows.get((sid, notebook))
-                if row is None:
-                    raise ExerciseError(f"Line {line} of {path}: no graded notebook {notebook} of student {sid!r}.")
-                outcome = next((o for o in row["outcomes"] if o["question"] == qid), None)
-                if outcome is None:
-                    raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
-                text = (rec.get("points") or "").strip()
-                comment = str(restore_cell((rec.get("comment") or "").strip()))
-                if not text:
-                    if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
-                        outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
-                    continue
-                try:
-                    points = float(text.replace(",", "."))
-                except ValueError:
-                    raise ExerciseError(f"Line {line} of {path}: points {text!r} is not a number.") from None
-                if not 0 <= points <= outcome["max_points"]:
-                    raise ExerciseError(f"Line {line} of {path}: points {text} is outside 0 to "
-                                        f"{_fmt(outcome['max_points'])}, the points of {qid}.")
-                outcome.update(status="marked", points=points, message=comment or "marked by your instructor.", hint="")
-                marked += 1
+        marked += _read_marking_form(path, rows)
     unmarked = sum(1 for r in rows.values() for o in r["outcomes"] if o["status"] == "unmarked")
     target = OutputFolder(folder, "exercises-marks", force=force, replaces=["exercises-grade"], option="--force",
                           scope=[RESULTS, GRADEBOOK, LOG, "canvas.csv", "moodle.csv", "feedback/*"])
@@ -637,3 +629,46 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
             fh.write(f"\nmarks merged ({time.strftime('%Y-%m-%d %H:%M:%S')}): {marked} answers marked, {unmarked} "
                      "still unmarked.\n")
     return {"marked": marked, "unmarked": unmarked}
+
+
+def _read_marking_form(path: Path, rows: dict[tuple[str, str], dict[str, Any]]) -> int:
+    """Apply the marks of one ``marking/<notebook>.csv`` to the rows of the results; returns how many were marked."""
+    notebook = path.stem
+    marked = 0
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        need = {"student_id", "question", "points", "comment"}
+        if not need <= set(reader.fieldnames or []):
+            raise ExerciseError(f"{path} must keep its columns {', '.join(sorted(need))}.")
+        for line, rec in enumerate(reader, start=2):
+            sid, qid = (rec.get("student_id") or "").strip(), (rec.get("question") or "").strip()
+            row = rows.get((sid, notebook))
+            if row is None:
+                raise ExerciseError(f"Line {line} of {path}: no graded notebook {notebook} of student {sid!r}.")
+            outcome = next((o for o in row["outcomes"] if o["question"] == qid), None)
+            if outcome is None:
+                raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
+            marked += _apply_mark(outcome, rec, f"Line {line} of {path}", qid)
+    return marked
+
+
+def _apply_mark(outcome: dict[str, Any], rec: dict[str, Any], where: str, qid: str) -> int:
+    """Mark one answer (1), or take a mark back when the points are emptied (0)."""
+    from crmlib.outputs import restore_cell
+
+    text = (rec.get("points") or "").strip()
+    comment = str(restore_cell((rec.get("comment") or "").strip()))
+    if not text:
+        if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
+            outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
+        return 0
+    try:
+        points = float(text.replace(",", "."))
+    except ValueError:
+        raise ExerciseError(f"{where}: points {text!r} is not a number.") from None
+    if not 0 <= points <= outcome["max_points"]:
+        raise ExerciseError(
+            f"{where}: points {text} is outside 0 to {_fmt(outcome['max_points'])}, the points of {qid}."
+        )
+    outcome.update(status="marked", points=points, message=comment or "marked by your instructor.", hint="")
+    return 1
