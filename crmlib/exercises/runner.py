@@ -104,6 +104,24 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
     if arch not in SYS_PIVOT_ROOT:
         raise SandboxError(f"pivot_root is not known for {arch}")
     root_user = os.getuid() == 0
+    _unshare(libc, root_user)
+    _wait_in_the_old_namespace(cfg)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    root = "/tmp"
+    _build_root(libc, cfg, root)
+    os.chdir(root)
+    os.makedirs(".old", exist_ok=True)
+    _check(libc.syscall(SYS_PIVOT_ROOT[arch], b".", b".old"), "pivot_root")
+    os.chdir("/")
+    _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
+    os.rmdir("/.old")
+    _drop_privileges(libc, cfg, root_user)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.chdir("/work")
+
+
+def _unshare(libc: ctypes.CDLL, root_user: bool) -> None:
+    """New mount, PID, network, IPC and UTS namespaces (and a user namespace mapping this user to root)."""
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if not root_user:
@@ -114,21 +132,28 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
         _write("/proc/self/uid_map", f"0 {uid} 1")
         _write("/proc/self/gid_map", f"0 {gid} 1")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def _wait_in_the_old_namespace(cfg: dict[str, Any]) -> None:
+    """Fork into the new PID namespace; the outer process waits and exits with the child's status."""
     pid = os.fork()
-    if pid:  # the outer process stays in the old PID namespace, waits, and passes the status on
-        for fd in (0, 1, 2, cfg["channel_fd"]):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        _, status = os.waitpid(pid, 0)
-        if os.WIFSIGNALED(status):
-            os._exit(128 + os.WTERMSIG(status))
-        os._exit(os.WEXITSTATUS(status))
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not pid:
+        return
+    for fd in (0, 1, 2, cfg["channel_fd"]):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        os._exit(128 + os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status))
+
+
+def _build_root(libc: ctypes.CDLL, cfg: dict[str, Any], root: str) -> None:
+    """A tmpfs root with the kept folders read-only, a few devices, /proc, writable /work and /tmp, hidden paths."""
     keep = _outermost([p for p in cfg["keep"] if os.path.isdir(p)])
     fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
-    root = "/tmp"
     _mount(libc, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(cfg['disk_mb'])}m,mode=755")
     for path, fd in fds.items():
         target = root + path
@@ -152,12 +177,10 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
             _mount(libc, "tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
         elif os.path.exists(target):
             _mount(libc, "/dev/null", target, None, MS_BIND)
-    os.chdir(root)
-    os.makedirs(".old", exist_ok=True)
-    _check(libc.syscall(SYS_PIVOT_ROOT[arch], b".", b".old"), "pivot_root")
-    os.chdir("/")
-    _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
-    os.rmdir("/.old")
+
+
+def _drop_privileges(libc: ctypes.CDLL, cfg: dict[str, Any], root_user: bool) -> None:
+    """As root, become the run's own user; otherwise lock the mounts in a less privileged user namespace."""
     if root_user:
         uid = int(cfg.get("uid") or NOBODY)
         os.setgroups([])
@@ -169,8 +192,6 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", "0 0 1")
         _write("/proc/self/gid_map", "0 0 1")
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    os.chdir("/work")
 
 
 def _others_can_read(path: str) -> bool:
