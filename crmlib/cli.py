@@ -341,25 +341,14 @@ def cmd_report(args) -> int:
     from crmlib.data import DataError
     from crmlib.outputs import OutputError, OutputFolder
     from crmlib.params import ParameterError
-    from crmlib.report import PreviousReportError, ReportError, ReportSettings, check_settings, make_report
+    from crmlib.report import PreviousReportError, ReportError, make_report
 
     data = _data_file(args.data, "--data")
     assert data is not None
     if Path(args.out).expanduser().exists() and not Path(args.out).expanduser().is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the report.")
     options = _read_options(args)
-    settings = _parse_parameters(args.parameters)
-    for name in ReportSettings.__dataclass_fields__:
-        value = getattr(args, f"setting_{name}", None)
-        if value is None:
-            continue
-        if name in settings and settings[name] != value:
-            raise UsageError(f"--{name.replace('_', '-')} and -p {name}=... disagree; give the value once.")
-        settings[name] = value
-    try:
-        s = check_settings(settings, label=_setting_label)
-    except ParameterError as exc:
-        raise UsageError(str(exc)) from None
+    s = _report_settings(args)
     folder = OutputFolder(args.out, "report", force=args.force, protect=[data], option="--force")
     _not_the_chapters(folder.root, args.out)
     compare = Path(args.compare).expanduser() if args.compare else None
@@ -394,6 +383,25 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _report_settings(args: argparse.Namespace) -> Any:
+    """The report's settings from ``-p name=value`` and the ``--name`` flags (given once), checked."""
+    from crmlib.params import ParameterError
+    from crmlib.report import ReportSettings, check_settings
+
+    settings = _parse_parameters(args.parameters)
+    for name in ReportSettings.__dataclass_fields__:
+        value = getattr(args, f"setting_{name}", None)
+        if value is None:
+            continue
+        if name in settings and settings[name] != value:
+            raise UsageError(f"--{name.replace('_', '-')} and -p {name}=... disagree; give the value once.")
+        settings[name] = value
+    try:
+        return check_settings(settings, label=_setting_label)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _setting_label(name: str) -> str:
     return f"--{name.replace('_', '-')}"
 
@@ -406,7 +414,7 @@ def _python_to_flags(message: str) -> str:
 def cmd_run(args) -> int:
     """``crmlib run CHAPTER``: execute one chapter into ``--out`` (through an output folder) and render its page."""
     from crmlib.course import ChapterError, notebook_parameters, run_chapter
-    from crmlib.outputs import OutputError, OutputFolder
+    from crmlib.outputs import OutputError
 
     chapter = _find(args.chapter)
     params, data, options = _chapter_parameters(args)
@@ -418,20 +426,7 @@ def cmd_run(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
     _not_the_chapters(out, args.out)
-    protect = [data] if data is not None else []
-    own = [f"{chapter.stem}.ipynb", f"{chapter.stem}.html", f"{chapter.stem}.failed.ipynb"]
-    try:
-        folder = OutputFolder(
-            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
-        )
-        folder.check(own if not args.html_off else own[::2])
-        extra = {  # a chapter's own output folders (tables_dir): the same rules, through crmlib.outputs.write_table
-            name: OutputFolder(value, "run", force=args.force, protect=protect, replaces=("chapter",), option="--force")
-            for name, value in params.items()
-            if name.endswith("_dir") and isinstance(value, str)
-        }
-    except OutputError as exc:
-        raise UsageError(str(exc)) from None
+    folder, extra = _run_folders(out, chapter.stem, args, params, [data] if data is not None else [])
     if data is not None:
         from crmlib.data import ReadOptions
 
@@ -460,12 +455,7 @@ def cmd_run(args) -> int:
         for other in extra.values():
             other.discard()
     if failure is not None:
-        if getattr(failure, "ename", "") == "OutputError":  # write_table refused a folder's file: its own sentence
-            raise Failure(failure.evalue)
-        failed = out / f"{chapter.stem}.failed.ipynb"
-        raise Failure(
-            str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
-        )
+        _chapter_failed(failure, out / f"{chapter.stem}.failed.ipynb")
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
@@ -475,25 +465,46 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_folders(
+    out: Path, stem: str, args: argparse.Namespace, params: dict[str, Any], protect: list[Path]
+) -> tuple[Any, dict[str, Any]]:
+    """The output folder of ``crmlib run`` (the chapter's own files), and the chapter's own output folders."""
+    from crmlib.outputs import OutputError, OutputFolder
+
+    own = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb"]
+    try:
+        folder = OutputFolder(
+            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
+        )
+        folder.check(own if not args.html_off else own[::2])
+        extra = {  # a chapter's own output folders (tables_dir): the same rules, through crmlib.outputs.write_table
+            name: OutputFolder(value, "run", force=args.force, protect=protect, replaces=("chapter",), option="--force")
+            for name, value in params.items()
+            if name.endswith("_dir") and isinstance(value, str)
+        }
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    return folder, extra
+
+
+def _chapter_failed(failure: Any, failed: Path) -> None:
+    """Raise the chapter's failure in one sentence (a refused output file in its own words), with the partial run."""
+    if getattr(failure, "ename", "") == "OutputError":  # write_table refused a folder's file: its own sentence
+        raise Failure(failure.evalue)
+    raise Failure(
+        str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
+    )
+
+
 def cmd_course(args) -> int:
     """``crmlib course``: every chapter (or ``--only``) in parallel into ``--out``, then the course site."""
-    from crmlib.course import SITE_MARK, notebook_parameters, run_course
+    from crmlib.course import SITE_MARK, run_course
     from crmlib.outputs import record_files
 
     selected = _selected(args.only)
     if not selected:
         raise UsageError("no chapters to run.")
-    params, data, options = _chapter_parameters(args)
-    # A parameter is passed to the chapters that have it; one that no chapter has is a typo.
-    known = {c.stem: notebook_parameters(c.path) for c in selected}
-    strays = [name for name in params if not any(name in k for k in known.values())]
-    if strays:
-        raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
-    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
-    if data is not None:
-        for c in selected:
-            if "data_path" in known[c.stem]:
-                own[c.stem].update(_reading_parameters(c.stem, known[c.stem], options, own[c.stem]))
+    own, data, options = _parameters_per_chapter(selected, args)
     out = _out_folder(args.out, data=data, written=_written(selected, index=not args.html_off))
     index = out / "index.html"
     if not args.html_off and index.exists() and SITE_MARK not in index.read_text(encoding="utf-8", errors="replace"):
@@ -520,6 +531,32 @@ def cmd_course(args) -> int:
     start_all = time.perf_counter()
     note = None if data is None else "This page shows the chapter as it ran on your data file."
     result = run_course(selected, out=out, parameters=own, site=not args.html_off, data_note=note, on_chapter=done)
+    return _course_summary(result, selected, out, time.perf_counter() - start_all)
+
+
+def _parameters_per_chapter(
+    selected: list[Any], args: argparse.Namespace
+) -> tuple[dict[str, dict[str, Any]], Any, Any]:
+    """The ``-p`` parameters each chapter has (and those reading ``--data``); a parameter no chapter has is a typo."""
+    from crmlib.course import notebook_parameters
+
+    params, data, options = _chapter_parameters(args)
+    known = {c.stem: notebook_parameters(c.path) for c in selected}
+    strays = [name for name in params if not any(name in k for k in known.values())]
+    if strays:
+        raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
+    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
+    if data is not None:
+        for c in selected:
+            if "data_path" in known[c.stem]:
+                own[c.stem].update(_reading_parameters(c.stem, known[c.stem], options, own[c.stem]))
+    return own, data, options
+
+
+def _course_summary(result: Any, selected: list[Any], out: Path, seconds: float) -> int:
+    """Record the files written, print the notes, the contents page and the summary; a failed chapter fails."""
+    from crmlib.outputs import record_files
+
     failures = [r.chapter for r in result.runs if not r.ok]
     if result.written:
         record_files(out, "course", [p.relative_to(out) for p in result.written])
@@ -527,7 +564,7 @@ def cmd_course(args) -> int:
         _say(f"  note: {warning}")
     if result.index is not None:
         _say(f"Contents page: {_shown(result.index)}")
-    total = _seconds(time.perf_counter() - start_all)
+    total = _seconds(seconds)
     summary = f"{len(selected) - len(failures)} of {len(selected)} chapters ran in {total}"
     if failures:
         names = ", ".join(c.stem for c in failures)
