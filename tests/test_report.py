@@ -230,7 +230,7 @@ def test_a_wide_interval_above_zero_is_not_trusted():
     rows["a"].update(lower_95=0.5, upper_95=1.3)
     ok = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
     check_intervals(ok, pd.DataFrame(rows).T, "")
-    assert ok.trusted and "narrower than twice its estimate" in ok.checks[0]["detail"]
+    assert ok.trusted and "at most 2.35 times as wide as its estimate" in ok.checks[0]["detail"]
 
 
 def test_a_short_calibration_period_is_not_trusted():

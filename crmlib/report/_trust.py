@@ -9,8 +9,9 @@ in words and what data would fix it, and its per-customer numbers are not turned
 2. *Parameters determined by the data*: every standard error could be computed, and every 95% interval is at most
    :data:`MAX_INTERVAL_WIDTH` times as wide as its estimate. The models' intervals of positive parameters are
    computed on the log scale, so they never reach zero; their width is what shows a parameter the data hardly
-   determine. (For a symmetric Wald interval, estimate :math:`\pm 1.96` standard errors, twice the estimate is
-   the width at which the interval reaches zero.)
+   determine. The limit, :math:`2 \sinh 1 \approx 2.35`, is the width of the log-scale interval of an estimate
+   1.96 standard errors from zero, where a Wald interval (estimate :math:`\pm 1.96` standard errors) would reach
+   zero.
 3. *A long enough calibration period*: at least :data:`MIN_CALIBRATION_DAYS` days and at least
    :data:`MIN_CYCLES` typical gaps between purchases of the repeat buyers; and a holdout period of at least
    :data:`MIN_HOLDOUT_DAYS` days after it.
@@ -52,8 +53,10 @@ __all__ = [
 
 #: A shape parameter outside these bounds is degenerate (it ran to the edge of what the data can say).
 SHAPE_BOUNDS: tuple[float, float] = (1e-3, 1e3)
-#: Widest 95% interval of a parameter, as a multiple of its estimate, for the data to determine the parameter.
-MAX_INTERVAL_WIDTH = 2.0
+#: Widest 95% interval of a parameter, as a multiple of its estimate, for the data to determine the parameter:
+#: 2 sinh(1) = 2.35, the width of the log-scale interval of an estimate 1.96 standard errors from zero (where a
+#: Wald interval, estimate +- 1.96 standard errors, would reach zero).
+MAX_INTERVAL_WIDTH = 2 * math.sinh(1.0)
 #: Shortest calibration period, in days, for a trusted repeat-buying model.
 MIN_CALIBRATION_DAYS = 90
 #: The calibration period must also span this many typical (median) gaps between two purchases of a repeat buyer.
@@ -226,8 +229,8 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
         status.record(
             "parameters determined by the data",
             False,
-            f"the 95% interval of {listed} (the kit trusts intervals at most {MAX_INTERVAL_WIDTH:g} times as wide as "
-            f"their estimate): the data hardly "
+            f"the 95% interval of {listed} (the kit trusts intervals at most {MAX_INTERVAL_WIDTH:.3g} times as wide "
+            f"as their estimate): the data hardly "
             f"determine {'this parameter' if len(wide) == 1 else 'these parameters'}",
             fix,
         )
@@ -235,7 +238,7 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
         status.record(
             "parameters determined by the data",
             True,
-            f"every 95% interval lies above zero and is narrower than twice its estimate "
+            f"every 95% interval lies above zero and is at most {MAX_INTERVAL_WIDTH:.3g} times as wide as its estimate "
             f"(the widest: {_widest(estimates)})",
         )
 
