@@ -943,98 +943,126 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _decisions(report: Report, campaign, money_ok: bool) -> None:
-    c, s, t = report.customers, report.settings, report.tables
-    out: list[Decision] = []
-    if "tiers" in t:
-        tt = t["tiers"]
-        best = tt.loc[["VIP", "major"]]
-        n_best = int(best["customers"].sum())
-        rev_best = float(best["revenue"].sum())
-        share = rev_best / float(tt.loc["total", "revenue"]) if float(tt.loc["total", "revenue"]) else float("nan")
-        out.append(
-            Decision(
-                "Look after the best customers",
-                f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
-                f"{_money(rev_best)} of revenue ({share:.0%}).",
-                "Serve them personally: a named contact, priority service, offers made for them.",
-                rev_best,
-                "revenue so far",
-            )
-        )
-    if c["at_risk"].any():
-        risk = c[c["at_risk"]]
-        rev = float(risk["revenue"].sum()) if money_ok else None
-        evidence = (
-            f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
-            f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
-        )
-        if report.trusted and risk["clv"].notna().all():
-            stay = float((risk["clv"] / risk["p_alive"].clip(lower=1e-9)).sum())
-            evidence += (f" If they stay, they are worth {_money(stay)} of margin over the next "
-                         f"{s.horizon_months:g} months.")
-        out.append(
-            Decision(
-                "Win back the valuable customers at risk",
-                evidence,
-                "Contact them personally, starting with the largest (the at-risk table), and ask why they stopped.",
-                rev,
-                "revenue they brought",
-            )
-        )
-    if campaign is not None and campaign.attrs["n_targeted"] > 0:
-        out.append(
-            Decision(
-                "Run the retention campaign",
-                f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
-                f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
-                f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
-                "customer: settings, not measured).",
-                "Run it on the customers marked campaign_target, and keep a control group to measure it.",
-                float(campaign.attrs["total"]),
-                "expected profit (assumptions)",
-                illustrative=True,
-            )
-        )
-    if "quadrants" in t:
-        q = t["quadrants"]
-        iron = q.loc["iron"] if "iron" in q.index else None
-        if iron is not None and iron["customers"] > 0:
-            out.append(
-                Decision(
-                    "Develop the iron customers",
-                    f"{int(iron['customers']):,} customers have low value now but high potential "
-                    f"({_money(iron['potential_value'])} of potential value).",
-                    ACTIONS["iron"],
-                    float(iron["potential_value"]),
-                    "potential value",
-                )
-            )
-        lead = q.loc["lead"] if "lead" in q.index else None
-        if lead is not None and lead["customers"] > 0:
-            out.append(
-                Decision(
-                    "Spend little on the lead customers",
-                    f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
-                    f"{lead['share_of_current_value']:.0%} of the current value.",
-                    ACTIONS["lead"],
-                    float(lead["current_value"]),
-                    "current value",
-                )
-            )
+def _decisions(report: Report, campaign: pd.DataFrame | None, money_ok: bool) -> None:
+    """The executive summary's few decisions, with evidence and money; a caution first if a model is not trusted."""
+    candidates = [
+        _best_customers(report),
+        _win_back(report, money_ok),
+        _retention_campaign(report, campaign),
+        *_quadrant_decisions(report),
+    ]
+    out = [d for d in candidates if d is not None]
     if not report.trusted:
-        why = [m for m in report.models.values() if not m.trusted]
-        out.insert(
-            0,
-            Decision(
-                "Do not budget on forecasts yet",
-                " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
-                " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.",
-                None,
-                "",
-            ),
-        )
+        out.insert(0, _not_yet(report))
     report.decisions = out
+
+
+def _best_customers(report: Report) -> Decision | None:
+    """Look after the VIP and major customers (with the tiers)."""
+    c, t = report.customers, report.tables
+    if "tiers" not in t:
+        return None
+    tt = t["tiers"]
+    best = tt.loc[["VIP", "major"]]
+    n_best = int(best["customers"].sum())
+    rev_best = float(best["revenue"].sum())
+    share = rev_best / float(tt.loc["total", "revenue"]) if float(tt.loc["total", "revenue"]) else float("nan")
+    return Decision(
+        "Look after the best customers",
+        f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
+        f"{_money(rev_best)} of revenue ({share:.0%}).",
+        "Serve them personally: a named contact, priority service, offers made for them.",
+        rev_best,
+        "revenue so far",
+    )
+
+
+def _win_back(report: Report, money_ok: bool) -> Decision | None:
+    """Win back the valuable customers at risk (when there are any)."""
+    c, s = report.customers, report.settings
+    if not c["at_risk"].any():
+        return None
+    risk = c[c["at_risk"]]
+    rev = float(risk["revenue"].sum()) if money_ok else None
+    evidence = (
+        f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
+        f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
+    )
+    if report.trusted and risk["clv"].notna().all():
+        stay = float((risk["clv"] / risk["p_alive"].clip(lower=1e-9)).sum())
+        evidence += (f" If they stay, they are worth {_money(stay)} of margin over the next "
+                     f"{s.horizon_months:g} months.")
+    return Decision(
+        "Win back the valuable customers at risk",
+        evidence,
+        "Contact them personally, starting with the largest (the at-risk table), and ask why they stopped.",
+        rev,
+        "revenue they brought",
+    )
+
+
+def _retention_campaign(report: Report, campaign: pd.DataFrame | None) -> Decision | None:
+    """Run the retention campaign when it is expected to pay (its assumptions are settings: illustrative)."""
+    s = report.settings
+    if campaign is None or campaign.attrs["n_targeted"] <= 0:
+        return None
+    return Decision(
+        "Run the retention campaign",
+        f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
+        f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
+        f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
+        "customer: settings, not measured).",
+        "Run it on the customers marked campaign_target, and keep a control group to measure it.",
+        float(campaign.attrs["total"]),
+        "expected profit (assumptions)",
+        illustrative=True,
+    )
+
+
+def _quadrant_decisions(report: Report) -> list[Decision]:
+    """Develop the iron customers, spend little on the lead customers (with the value-potential matrix)."""
+    t = report.tables
+    if "quadrants" not in t:
+        return []
+    q = t["quadrants"]
+    out = []
+    iron = q.loc["iron"] if "iron" in q.index else None
+    if iron is not None and iron["customers"] > 0:
+        out.append(
+            Decision(
+                "Develop the iron customers",
+                f"{int(iron['customers']):,} customers have low value now but high potential "
+                f"({_money(iron['potential_value'])} of potential value).",
+                ACTIONS["iron"],
+                float(iron["potential_value"]),
+                "potential value",
+            )
+        )
+    lead = q.loc["lead"] if "lead" in q.index else None
+    if lead is not None and lead["customers"] > 0:
+        out.append(
+            Decision(
+                "Spend little on the lead customers",
+                f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
+                f"{lead['share_of_current_value']:.0%} of the current value.",
+                ACTIONS["lead"],
+                float(lead["current_value"]),
+                "current value",
+            )
+        )
+    return out
+
+
+def _not_yet(report: Report) -> Decision:
+    """Do not budget on forecasts: which model is not trusted, why, and what data would fix it."""
+    why = [m for m in report.models.values() if not m.trusted]
+    return Decision(
+        "Do not budget on forecasts yet",
+        " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
+        " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.",
+        None,
+        "",
+    )
 
 
 def timed(progress: Progress) -> Progress:
