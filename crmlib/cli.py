@@ -215,24 +215,9 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None, ReadOptions 
 
     The reader's options are given as flags or as ``-p read_options={...}``, not both; they need ``--data``.
     """
-    from crmlib.data import DataError, ReadOptions
-
     params = _parse_parameters(args.parameters)
     given = _given_flags(args)
-    options: ReadOptions | None = _read_options(args) if given else None
-    if "read_options" in params:
-        if given:
-            raise UsageError(
-                f"{', '.join(given)} and -p read_options=... both give the reader's options; give them one way."
-            )
-        value = params.pop("read_options")
-        if value not in (None, {}):
-            if not isinstance(value, dict):
-                raise UsageError(f"-p read_options must be a dict such as {{'customer': 'Client'}}; got {value!r}.")
-            try:
-                options = ReadOptions(**value)
-            except (DataError, TypeError) as exc:
-                raise UsageError(f"-p read_options: {exc}") from None
+    options = _reader_options(args, params, given)
     data = _data_file(args.data, "--data")
     if "data_path" in params:
         if data is not None:
@@ -250,6 +235,28 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None, ReadOptions 
         if name.endswith("_dir") and isinstance(value, str) and not Path(value).expanduser().is_absolute():
             params[name] = str(Path(value).expanduser().resolve())
     return params, data, options
+
+
+def _reader_options(args: argparse.Namespace, params: dict[str, Any], given: list[str]) -> ReadOptions | None:
+    """The reader's options from its flags or from ``-p read_options={...}`` (taken out of ``params``), not both."""
+    from crmlib.data import DataError, ReadOptions
+
+    options: ReadOptions | None = _read_options(args) if given else None
+    if "read_options" not in params:
+        return options
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} and -p read_options=... both give the reader's options; give them one way."
+        )
+    value = params.pop("read_options")
+    if value in (None, {}):
+        return options
+    if not isinstance(value, dict):
+        raise UsageError(f"-p read_options must be a dict such as {{'customer': 'Client'}}; got {value!r}.")
+    try:
+        return ReadOptions(**value)
+    except (DataError, TypeError) as exc:
+        raise UsageError(f"-p read_options: {exc}") from None
 
 
 def _written(chapters, *, index: bool) -> set[str]:
@@ -413,15 +420,11 @@ def _python_to_flags(message: str) -> str:
 
 def cmd_run(args) -> int:
     """``crmlib run CHAPTER``: execute one chapter into ``--out`` (through an output folder) and render its page."""
-    from crmlib.course import ChapterError, notebook_parameters, run_chapter
+    from crmlib.course import ChapterError, run_chapter
     from crmlib.outputs import OutputError
 
     chapter = _find(args.chapter)
-    params, data, options = _chapter_parameters(args)
-    known = notebook_parameters(chapter.path)
-    if data is not None:
-        params.update(_reading_parameters(chapter.stem, known, options, params))
-    _check_known(chapter, params, known)
+    params, data, options = _run_parameters(chapter, args)
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
@@ -463,6 +466,18 @@ def cmd_run(args) -> int:
     for note in notes:
         _say(f"  note: {note}")
     return 0
+
+
+def _run_parameters(chapter: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any]:
+    """The chapter's parameters (with those reading ``--data``), each one the chapter has; the file, the options."""
+    from crmlib.course import notebook_parameters
+
+    params, data, options = _chapter_parameters(args)
+    known = notebook_parameters(chapter.path)
+    if data is not None:
+        params.update(_reading_parameters(chapter.stem, known, options, params))
+    _check_known(chapter, params, known)
+    return params, data, options
 
 
 def _run_folders(
@@ -814,17 +829,7 @@ def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] in EXTENSIONS:
             return _run_extension(argv[0], argv[1:])
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if getattr(args, "handler", None) is None:
-            parser.print_help()
-            return 2
-        if args.handler in (cmd_run, cmd_course):
-            quick_notebook_imports()
-            quiet_papermill()
-        elif args.handler is cmd_notebooks:
-            quick_notebook_imports()
-        return args.handler(args)
+        return _dispatch(argv)
     except SystemExit as exc:  # argparse's --help and --version (also in the extensions' own parsers)
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -848,6 +853,21 @@ def _main(argv: list[str]) -> int:
             "  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
         )
         return _fail(message, 1)
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Parse ``argv`` and run its subcommand (the notebook stack prepared for the commands that run chapters)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    if args.handler in (cmd_run, cmd_course):
+        quick_notebook_imports()
+        quiet_papermill()
+    elif args.handler is cmd_notebooks:
+        quick_notebook_imports()
+    return args.handler(args)
 
 
 def _quiet_helpers_on_ctrl_c():
