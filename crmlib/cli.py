@@ -215,24 +215,9 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None, ReadOptions 
 
     The reader's options are given as flags or as ``-p read_options={...}``, not both; they need ``--data``.
     """
-    from crmlib.data import DataError, ReadOptions
-
     params = _parse_parameters(args.parameters)
     given = _given_flags(args)
-    options: ReadOptions | None = _read_options(args) if given else None
-    if "read_options" in params:
-        if given:
-            raise UsageError(
-                f"{', '.join(given)} and -p read_options=... both give the reader's options; give them one way."
-            )
-        value = params.pop("read_options")
-        if value not in (None, {}):
-            if not isinstance(value, dict):
-                raise UsageError(f"-p read_options must be a dict such as {{'customer': 'Client'}}; got {value!r}.")
-            try:
-                options = ReadOptions(**value)
-            except (DataError, TypeError) as exc:
-                raise UsageError(f"-p read_options: {exc}") from None
+    options = _reader_options(args, params, given)
     data = _data_file(args.data, "--data")
     if "data_path" in params:
         if data is not None:
@@ -250,6 +235,28 @@ def _chapter_parameters(args) -> tuple[dict[str, Any], Path | None, ReadOptions 
         if name.endswith("_dir") and isinstance(value, str) and not Path(value).expanduser().is_absolute():
             params[name] = str(Path(value).expanduser().resolve())
     return params, data, options
+
+
+def _reader_options(args: argparse.Namespace, params: dict[str, Any], given: list[str]) -> ReadOptions | None:
+    """The reader's options from its flags or from ``-p read_options={...}`` (taken out of ``params``), not both."""
+    from crmlib.data import DataError, ReadOptions
+
+    options: ReadOptions | None = _read_options(args) if given else None
+    if "read_options" not in params:
+        return options
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} and -p read_options=... both give the reader's options; give them one way."
+        )
+    value = params.pop("read_options")
+    if value in (None, {}):
+        return options
+    if not isinstance(value, dict):
+        raise UsageError(f"-p read_options must be a dict such as {{'customer': 'Client'}}; got {value!r}.")
+    try:
+        return ReadOptions(**value)
+    except (DataError, TypeError) as exc:
+        raise UsageError(f"-p read_options: {exc}") from None
 
 
 def _written(chapters, *, index: bool) -> set[str]:
@@ -341,45 +348,28 @@ def cmd_report(args) -> int:
     from crmlib.data import DataError
     from crmlib.outputs import OutputError, OutputFolder
     from crmlib.params import ParameterError
-    from crmlib.report import REPORT_FILES, ReportError, ReportSettings, check_settings, write_report
-    from crmlib.report._compare import PreviousReportError, compare_reports, read_previous
-    from crmlib.report._pipeline import build_report, timed
+    from crmlib.report import PreviousReportError, ReportError, make_report
 
     data = _data_file(args.data, "--data")
     assert data is not None
     if Path(args.out).expanduser().exists() and not Path(args.out).expanduser().is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the report.")
     options = _read_options(args)
-    settings = _parse_parameters(args.parameters)
-    for name in ReportSettings.__dataclass_fields__:
-        value = getattr(args, f"setting_{name}", None)
-        if value is None:
-            continue
-        if name in settings and settings[name] != value:
-            raise UsageError(f"--{name.replace('_', '-')} and -p {name}=... disagree; give the value once.")
-        settings[name] = value
-    try:
-        s = check_settings(settings, label=_setting_label)
-    except ParameterError as exc:
-        raise UsageError(str(exc)) from None
-    say = None if args.quiet else timed(lambda text: print(text, file=sys.stderr, flush=True))
+    s = _report_settings(args)
     folder = OutputFolder(args.out, "report", force=args.force, protect=[data], option="--force")
     _not_the_chapters(folder.root, args.out)
     compare = Path(args.compare).expanduser() if args.compare else None
     try:
-        folder.check(REPORT_FILES)
-        if compare is not None:
-            read_previous(compare)
-        report = build_report(data, reader=options, settings=s, by=args.by, progress=say)
-        if compare is not None:
-            if say:
-                say("comparing with the previous report")
-            report.comparison = compare_reports(report, compare)
-            report.tables["changes"] = report.comparison.changes
-            for key in ("tier_migration", "quadrant_migration"):
-                if getattr(report.comparison, key) is not None:
-                    report.tables[key] = getattr(report.comparison, key)
-        write_report(report, folder, raw_cells=args.raw_cells, progress=say)
+        report = make_report(
+            data,
+            folder,
+            reader=options,
+            by=args.by,
+            compare=compare,
+            raw_cells=args.raw_cells,
+            progress=not args.quiet,
+            **s.as_dict(),
+        )
     except (OutputError, PreviousReportError, ReportError) as exc:
         raise Failure(str(exc)) from None
     except DataError as exc:  # the reader's (its options named as flags)
@@ -400,6 +390,25 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _report_settings(args: argparse.Namespace) -> Any:
+    """The report's settings from ``-p name=value`` and the ``--name`` flags (given once), checked."""
+    from crmlib.params import ParameterError
+    from crmlib.report import ReportSettings, check_settings
+
+    settings = _parse_parameters(args.parameters)
+    for name in ReportSettings.__dataclass_fields__:
+        value = getattr(args, f"setting_{name}", None)
+        if value is None:
+            continue
+        if name in settings and settings[name] != value:
+            raise UsageError(f"--{name.replace('_', '-')} and -p {name}=... disagree; give the value once.")
+        settings[name] = value
+    try:
+        return check_settings(settings, label=_setting_label)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _setting_label(name: str) -> str:
     return f"--{name.replace('_', '-')}"
 
@@ -411,33 +420,16 @@ def _python_to_flags(message: str) -> str:
 
 def cmd_run(args) -> int:
     """``crmlib run CHAPTER``: execute one chapter into ``--out`` (through an output folder) and render its page."""
-    from crmlib.course import ChapterError, notebook_parameters, run_chapter
-    from crmlib.outputs import OutputError, OutputFolder
+    from crmlib.course import ChapterError, run_chapter
+    from crmlib.outputs import OutputError
 
     chapter = _find(args.chapter)
-    params, data, options = _chapter_parameters(args)
-    known = notebook_parameters(chapter.path)
-    if data is not None:
-        params.update(_reading_parameters(chapter.stem, known, options, params))
-    _check_known(chapter, params, known)
+    params, data, options = _run_parameters(chapter, args)
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out!r} is a file, not a folder; choose a folder for the results.")
     _not_the_chapters(out, args.out)
-    protect = [data] if data is not None else []
-    own = [f"{chapter.stem}.ipynb", f"{chapter.stem}.html", f"{chapter.stem}.failed.ipynb"]
-    try:
-        folder = OutputFolder(
-            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
-        )
-        folder.check(own if not args.html_off else own[::2])
-        extra = {  # a chapter's own output folders (tables_dir): the same rules, through crmlib.outputs.write_table
-            name: OutputFolder(value, "run", force=args.force, protect=protect, replaces=("chapter",), option="--force")
-            for name, value in params.items()
-            if name.endswith("_dir") and isinstance(value, str)
-        }
-    except OutputError as exc:
-        raise UsageError(str(exc)) from None
+    folder, extra = _run_folders(out, chapter.stem, args, params, [data] if data is not None else [])
     if data is not None:
         from crmlib.data import ReadOptions
 
@@ -466,12 +458,7 @@ def cmd_run(args) -> int:
         for other in extra.values():
             other.discard()
     if failure is not None:
-        if getattr(failure, "ename", "") == "OutputError":  # write_table refused a folder's file: its own sentence
-            raise Failure(failure.evalue)
-        failed = out / f"{chapter.stem}.failed.ipynb"
-        raise Failure(
-            str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
-        )
+        _chapter_failed(failure, out / f"{chapter.stem}.failed.ipynb")
     _say(f"Done in {_seconds(time.perf_counter() - start)}.")
     _say(f"  notebook: {_shown(out / notebook.name)}")
     if not args.html_off:
@@ -481,25 +468,58 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_parameters(chapter: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any]:
+    """The chapter's parameters (with those reading ``--data``), each one the chapter has; the file, the options."""
+    from crmlib.course import notebook_parameters
+
+    params, data, options = _chapter_parameters(args)
+    known = notebook_parameters(chapter.path)
+    if data is not None:
+        params.update(_reading_parameters(chapter.stem, known, options, params))
+    _check_known(chapter, params, known)
+    return params, data, options
+
+
+def _run_folders(
+    out: Path, stem: str, args: argparse.Namespace, params: dict[str, Any], protect: list[Path]
+) -> tuple[Any, dict[str, Any]]:
+    """The output folder of ``crmlib run`` (the chapter's own files), and the chapter's own output folders."""
+    from crmlib.outputs import OutputError, OutputFolder
+
+    own = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb"]
+    try:
+        folder = OutputFolder(
+            out, "run", force=args.force, protect=protect, replaces=("course",), scope=own, option="--force"
+        )
+        folder.check(own if not args.html_off else own[::2])
+        extra = {  # a chapter's own output folders (tables_dir): the same rules, through crmlib.outputs.write_table
+            name: OutputFolder(value, "run", force=args.force, protect=protect, replaces=("chapter",), option="--force")
+            for name, value in params.items()
+            if name.endswith("_dir") and isinstance(value, str)
+        }
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    return folder, extra
+
+
+def _chapter_failed(failure: Any, failed: Path) -> None:
+    """Raise the chapter's failure in one sentence (a refused output file in its own words), with the partial run."""
+    if getattr(failure, "ename", "") == "OutputError":  # write_table refused a folder's file: its own sentence
+        raise Failure(failure.evalue)
+    raise Failure(
+        str(failure).strip() + (f"\nthe partly executed notebook is {_shown(failed)}" if failed.exists() else "")
+    )
+
+
 def cmd_course(args) -> int:
     """``crmlib course``: every chapter (or ``--only``) in parallel into ``--out``, then the course site."""
-    from crmlib.course import SITE_MARK, notebook_parameters, run_course
+    from crmlib.course import SITE_MARK, run_course
     from crmlib.outputs import record_files
 
     selected = _selected(args.only)
     if not selected:
         raise UsageError("no chapters to run.")
-    params, data, options = _chapter_parameters(args)
-    # A parameter is passed to the chapters that have it; one that no chapter has is a typo.
-    known = {c.stem: notebook_parameters(c.path) for c in selected}
-    strays = [name for name in params if not any(name in k for k in known.values())]
-    if strays:
-        raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
-    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
-    if data is not None:
-        for c in selected:
-            if "data_path" in known[c.stem]:
-                own[c.stem].update(_reading_parameters(c.stem, known[c.stem], options, own[c.stem]))
+    own, data, options = _parameters_per_chapter(selected, args)
     out = _out_folder(args.out, data=data, written=_written(selected, index=not args.html_off))
     index = out / "index.html"
     if not args.html_off and index.exists() and SITE_MARK not in index.read_text(encoding="utf-8", errors="replace"):
@@ -526,6 +546,32 @@ def cmd_course(args) -> int:
     start_all = time.perf_counter()
     note = None if data is None else "This page shows the chapter as it ran on your data file."
     result = run_course(selected, out=out, parameters=own, site=not args.html_off, data_note=note, on_chapter=done)
+    return _course_summary(result, selected, out, time.perf_counter() - start_all)
+
+
+def _parameters_per_chapter(
+    selected: list[Any], args: argparse.Namespace
+) -> tuple[dict[str, dict[str, Any]], Any, Any]:
+    """The ``-p`` parameters each chapter has (and those reading ``--data``); a parameter no chapter has is a typo."""
+    from crmlib.course import notebook_parameters
+
+    params, data, options = _chapter_parameters(args)
+    known = {c.stem: notebook_parameters(c.path) for c in selected}
+    strays = [name for name in params if not any(name in k for k in known.values())]
+    if strays:
+        raise UsageError(f"no chapter has the parameter {', '.join(map(repr, strays))}.")
+    own = {c.stem: {name: value for name, value in params.items() if name in known[c.stem]} for c in selected}
+    if data is not None:
+        for c in selected:
+            if "data_path" in known[c.stem]:
+                own[c.stem].update(_reading_parameters(c.stem, known[c.stem], options, own[c.stem]))
+    return own, data, options
+
+
+def _course_summary(result: Any, selected: list[Any], out: Path, seconds: float) -> int:
+    """Record the files written, print the notes, the contents page and the summary; a failed chapter fails."""
+    from crmlib.outputs import record_files
+
     failures = [r.chapter for r in result.runs if not r.ok]
     if result.written:
         record_files(out, "course", [p.relative_to(out) for p in result.written])
@@ -533,7 +579,7 @@ def cmd_course(args) -> int:
         _say(f"  note: {warning}")
     if result.index is not None:
         _say(f"Contents page: {_shown(result.index)}")
-    total = _seconds(time.perf_counter() - start_all)
+    total = _seconds(seconds)
     summary = f"{len(selected) - len(failures)} of {len(selected)} chapters ran in {total}"
     if failures:
         names = ", ".join(c.stem for c in failures)
@@ -612,7 +658,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_report_parser(sub) -> None:
     from crmlib.data import add_reader_arguments
-    from crmlib.report._settings import SETTINGS_HELP
+    from crmlib.report import SETTINGS_HELP
 
     p = sub.add_parser(
         "report",
@@ -697,7 +743,14 @@ def _whole(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``crmlib`` argument parser (subcommands report, list, run, course, notebooks and the extensions)."""
+    """The ``crmlib`` argument parser (subcommands report, list, run, course, notebooks and the extensions).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["report", "--data", "sales.csv", "--out", "report", "--by", "Country"])
+    >>> args.command, args.data, args.out, args.by
+    ('report', 'sales.csv', 'report', 'Country')
+    """
     parser = CommandParser(
         prog="crmlib",
         description="The CRM course kit: a report on your own transaction file, and the course's chapters.",
@@ -750,7 +803,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``crmlib`` command with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    """Run the ``crmlib`` command with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     code = main(["list"])
+    >>> code, "00_start_here.ipynb" in shown.getvalue()
+    (0, True)
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     previous = _quiet_helpers_on_ctrl_c()
     try:
@@ -767,17 +829,7 @@ def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] in EXTENSIONS:
             return _run_extension(argv[0], argv[1:])
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if getattr(args, "handler", None) is None:
-            parser.print_help()
-            return 2
-        if args.handler in (cmd_run, cmd_course):
-            quick_notebook_imports()
-            quiet_papermill()
-        elif args.handler is cmd_notebooks:
-            quick_notebook_imports()
-        return args.handler(args)
+        return _dispatch(argv)
     except SystemExit as exc:  # argparse's --help and --version (also in the extensions' own parsers)
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -801,6 +853,21 @@ def _main(argv: list[str]) -> int:
             "  (set CRMLIB_DEBUG=1 to see the traceback, and please report it)"
         )
         return _fail(message, 1)
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Parse ``argv`` and run its subcommand (the notebook stack prepared for the commands that run chapters)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    if args.handler in (cmd_run, cmd_course):
+        quick_notebook_imports()
+        quiet_papermill()
+    elif args.handler is cmd_notebooks:
+        quick_notebook_imports()
+    return args.handler(args)
 
 
 def _quiet_helpers_on_ctrl_c():

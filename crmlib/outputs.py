@@ -514,6 +514,28 @@ class OutputFolder:
         The files moved into place by the last commit.
     removed : list of Path
         Files of the previous run that this run removed (unchanged and not written again).
+
+    Examples
+    --------
+    Files are written into a staging folder (``path``) and moved into place when the ``with`` block ends; a file
+    the kit did not write is never replaced:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp()) / "results"
+    >>> with OutputFolder(root, "report") as folder:
+    ...     _ = folder.path("tables/summary.csv").write_text("a,b", encoding="utf-8")
+    ...     folder.staged()
+    ['tables/summary.csv']
+    >>> [p.relative_to(root).as_posix() for p in folder.written]
+    ['tables/summary.csv']
+    >>> _ = (root / "notes.txt").write_text("mine", encoding="utf-8")
+    >>> OutputFolder(root, "report").check(["notes.txt"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.outputs.OutputError: notes.txt in '...' was not written by crmlib report, and the kit never replaces ...
+    >>> OutputFolder(root, "report").clean_leftovers()
+    []
     """
 
     def __init__(
@@ -551,44 +573,67 @@ class OutputFolder:
         to stop before the long work starts.
         """
         manifest = read_manifest(self.root) if self.root.is_dir() else {}
-        foreign, changed, folders = [], [], []
+        foreign: list[str] = []
+        changed: list[str] = []
+        folders: list[str] = []
         for raw in names:
             name = _relative(raw)
-            target = self.root / name
-            if target.resolve() in self.protect:
-                raise OutputError(
-                    f"Writing {name} into {str(self.root)!r} would replace your input file {str(target)!r}; "
-                    "choose another output folder or move the input file."
-                )
-            for parent in PurePosixPath(name).parents:
-                if str(parent) != "." and (self.root / parent).exists() and not (self.root / parent).is_dir():
-                    folders.append(str(parent))
-            if not target.exists() and not target.is_symlink():
-                continue
-            if target.is_dir() or target.is_symlink():
+            self._refuse_protected(name)
+            folders.extend(self._files_in_the_way(name))
+            verdict = self._verdict(name, manifest)
+            if verdict == "foreign":
                 foreign.append(name)
-                continue
-            entry = manifest.get(name)
-            if entry is None or entry.get("command") not in self.replaces:
-                foreign.append(name)
-            elif _sha256(target) not in _hashes(entry) and not self.force:
+            elif verdict == "changed":
                 changed.append(name)
         if folders:
+            one = len(folders) == 1
             raise OutputError(
-                f"{_listed(folders)} in {str(self.root)!r} {'is a file' if len(folders) == 1 else 'are files'} where "
-                f"crmlib {self.command} needs a folder; move {'it' if len(folders) == 1 else 'them'} or choose another "
+                f"{_listed(folders)} in {str(self.root)!r} {'is a file' if one else 'are files'} where "
+                f"crmlib {self.command} needs a folder; move {'it' if one else 'them'} or choose another "
                 "output folder."
             )
         if foreign:
             self._refuse_foreign(foreign, manifest)
         if changed:
+            one = len(changed) == 1
             raise OutputError(
-                f"{_listed(changed)} in {str(self.root)!r} {'was' if len(changed) == 1 else 'were'} changed since "
+                f"{_listed(changed)} in {str(self.root)!r} {'was' if one else 'were'} changed since "
                 "crmlib "
-                f"{self.command} wrote {'it' if len(changed) == 1 else 'them'}; pass {self.option} to replace "
-                f"{'it' if len(changed) == 1 else 'them'} (only files the kit wrote are ever replaced), or choose "
+                f"{self.command} wrote {'it' if one else 'them'}; pass {self.option} to replace "
+                f"{'it' if one else 'them'} (only files the kit wrote are ever replaced), or choose "
                 "another output folder."
             )
+
+    def _refuse_protected(self, name: str) -> None:
+        """Raise if ``name`` is one of the protected files (the input data)."""
+        target = self.root / name
+        if target.resolve() in self.protect:
+            raise OutputError(
+                f"Writing {name} into {str(self.root)!r} would replace your input file {str(target)!r}; "
+                "choose another output folder or move the input file."
+            )
+
+    def _files_in_the_way(self, name: str) -> list[str]:
+        """The parents of ``name`` that exist as something other than a folder."""
+        return [
+            str(parent)
+            for parent in PurePosixPath(name).parents
+            if str(parent) != "." and (self.root / parent).exists() and not (self.root / parent).is_dir()
+        ]
+
+    def _verdict(self, name: str, manifest: dict[str, dict[str, Any]]) -> str:
+        """``"free"`` (nothing there, or this command's unchanged file), ``"foreign"`` or ``"changed"``."""
+        target = self.root / name
+        if not target.exists() and not target.is_symlink():
+            return "free"
+        if target.is_dir() or target.is_symlink():
+            return "foreign"
+        entry = manifest.get(name)
+        if entry is None or entry.get("command") not in self.replaces:
+            return "foreign"
+        if _sha256(target) not in _hashes(entry) and not self.force:
+            return "changed"
+        return "free"
 
     def _refuse_foreign(self, foreign: list[str], manifest: dict[str, dict[str, Any]]) -> None:
         """The error for files this command may not replace: another command's (named, with the fix) or the user's."""

@@ -216,6 +216,23 @@ def test_an_interval_spanning_zero_is_not_trusted():
     assert ok.trusted
 
 
+def test_a_wide_interval_above_zero_is_not_trusted():
+    """Intervals from the model's parameter draws (log scale) never reach zero: their width is what is checked."""
+    rows = {
+        "a": {"estimate": 0.8, "std_error": 0.9, "lower_95": 0.09, "upper_95": 7.2},  # 7.1 wide: 8.9 times 0.8
+        "b": {"estimate": 4.0, "std_error": 0.5, "lower_95": 3.1, "upper_95": 5.1},
+    }
+    status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    check_intervals(status, pd.DataFrame(rows).T, "a longer log")
+    assert status.status == "not trusted" and status.fixes == ["a longer log"]
+    assert "the 95% interval of a from 0.09 to 7.2 is 8.9 times as wide as the estimate 0.8" in status.reasons[0]
+    assert status.as_dict()["checks"][0]["passed"] is False  # what report.json says
+    rows["a"].update(lower_95=0.5, upper_95=1.3)
+    ok = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    check_intervals(ok, pd.DataFrame(rows).T, "")
+    assert ok.trusted and "at most 2.35 times as wide as its estimate" in ok.checks[0]["detail"]
+
+
 def test_a_short_calibration_period_is_not_trusted():
     status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
     assert not check_calibration(status, 56, 28, 20.0, "a year of data")

@@ -34,7 +34,18 @@ __all__ = ["ExerciseError", "ExerciseSet", "Given", "Key", "Outcome", "Question"
 
 
 def cli(argv: list[str]) -> int:
-    """``crmlib exercises ...``: the instructor's command line (see :mod:`crmlib.exercises.command`)."""
+    """``crmlib exercises ...``: the instructor's command line (see :mod:`crmlib.exercises.command`).
+
+    Examples
+    --------
+    Without an action it shows its help and returns 2:
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     code = cli([])
+    >>> code, shown.getvalue().splitlines()[0]
+    (2, 'usage: crmlib exercises [-h] ACTION ...')
+    """
     from crmlib.exercises.command import main
 
     return main(argv)

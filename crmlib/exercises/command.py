@@ -37,7 +37,14 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``crmlib exercises``."""
+    """The parser of ``crmlib exercises`` (actions ``build``, ``release``, ``grade`` and ``marks``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["grade", "submissions", "--roster", "roster.csv", "--out", "grades"])
+    >>> args.action, args.jobs, args.timeout, args.isolation
+    ('grade', 1, 120, 'auto')
+    """
     parser = _Parser(prog="crmlib exercises", description="Student versions, handouts and grading of the exercises.")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     b = sub.add_parser("build", help="student versions from exercises/source/, or per-student handouts from a roster")
@@ -79,7 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run ``crmlib exercises`` with ``argv``; return the exit code."""
+    """Run ``crmlib exercises`` with ``argv``; return the exit code (1 with one sentence on stderr on an error).
+
+    Examples
+    --------
+    >>> import contextlib, io, tempfile
+    >>> with contextlib.redirect_stderr(io.StringIO()) as shown:
+    ...     code = main(["marks", tempfile.mkdtemp()])
+    >>> code, shown.getvalue().startswith("crmlib: error:")
+    (1, True)
+    """
     from crmlib.cli import UsageError
     from crmlib.exercises import notebooks
     from crmlib.exercises.model import ExerciseError

@@ -30,6 +30,18 @@ def output_folder(path: Path | str, command: str, *, force: bool, replaces: Sequ
     -------
     crmlib.outputs.OutputFolder
         Use it as a context manager and write into ``folder.staging``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "grades"
+    >>> with output_folder(out, "exercises grade", force=False) as folder:
+    ...     _ = folder.path("gradebook.csv").write_text("student_id,score", encoding="utf-8")
+    >>> output_folder(out, "exercises grade", force=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: --out ... already holds files of an earlier 'crmlib exercises grade' run ...
     """
     root = Path(path)
     name, others = command.replace(" ", "-"), [r.replace(" ", "-") for r in replaces]

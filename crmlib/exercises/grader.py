@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmlib.exercises.model import ExerciseError, ExerciseSet, Given, Key
+from crmlib.exercises.model import ExerciseError, ExerciseSet, Given, Key, Question
 from crmlib.exercises.notebooks import Student, cell_role, exercises_dir, read_roster, sources, student_version
 from crmlib.exercises.sandbox import ChildRun, Limits, UidPool, resolve_isolation, run_child
 from crmlib.exercises.scoring import Outcome, evaluate
@@ -45,7 +45,16 @@ _CHECK_CALL = re.compile(r"""\s*(?:\w+\.)?check\(\s*["'](q\d+)["']\s*,\s*[A-Za-z
 
 @dataclass
 class Graded:
-    """The grading of one submitted notebook (one row of the gradebook)."""
+    """The grading of one submitted notebook (one row of the gradebook).
+
+    Examples
+    --------
+    >>> graded = Graded("s001", "Ada", "04_clv_npv", "s001/04_clv_npv.ipynb",
+    ...                 outcomes={"q1": Outcome("q1", "correct", 2.0, 2.0, "correct.")})
+    >>> graded.flag("seed-changed"); graded.flag("seed-changed")
+    >>> graded.total, graded.max_points, graded.flags
+    (2.0, 2.0, ['seed-changed'])
+    """
 
     student_id: str
     name: str
@@ -78,7 +87,14 @@ class Graded:
 
 @dataclass
 class Reference:
-    """What the grader trusts about one exercise: its set, its source cells with roles, its prelude."""
+    """What the grader trusts about one exercise: its set, its source cells with roles, its prelude.
+
+    Examples
+    --------
+    >>> reference = load_references()["04_clv_npv"]
+    >>> reference.prelude(17)[0], reference.exercise.name
+    ('seed = 17', '04_clv_npv')
+    """
 
     exercise: ExerciseSet
     setup: str
@@ -91,7 +107,16 @@ class Reference:
 
 
 class KeyCache:
-    """The data and answer keys per exercise and seed, computed once each (shared by the grading threads)."""
+    """The data and answer keys per exercise and seed, computed once each (shared by the grading threads).
+
+    Examples
+    --------
+    >>> from crmlib.exercises.sets import get_set
+    >>> keys = KeyCache()
+    >>> data, answer_keys = keys.get(get_set("04_clv_npv"), 17)
+    >>> keys.get(get_set("04_clv_npv"), 17)[0] is data, "q1" in answer_keys
+    (True, True)
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -108,7 +133,14 @@ class KeyCache:
 
 
 def load_references(source_dir: Path | None = None) -> dict[str, Reference]:
-    """The trusted cells of every exercise, from the kit's sources."""
+    """The trusted cells of every exercise, from the kit's sources.
+
+    Examples
+    --------
+    >>> references = load_references()
+    >>> "04_clv_npv" in references, references["04_clv_npv"].setup != ""
+    (True, True)
+    """
     from crmlib.exercises.sets import all_sets
 
     sets = all_sets()
@@ -149,6 +181,24 @@ def read_submission(path: Path) -> dict[str, Any]:
     ------
     ExerciseError
         If the file is too large, not JSON, or not a notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> read_submission(path)["metadata"]["crmlib"]
+    {'exercise': '04_clv_npv', 'seed': 17, 'student_id': 's001'}
+    >>> _ = (work / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    >>> read_submission(work / "broken.ipynb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: the file is not valid JSON, so not a notebook (...)
     """
     size = path.stat().st_size
     if size > MAX_FILE:
@@ -178,6 +228,20 @@ def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]]
     -------
     plan : code steps (``source``, ``q`` the question it belongs to or ``None``) and capture steps (``q``, ``var``).
     found : question id -> ``"metadata"``, ``"check call"``, ``"end"`` (no check cell: captured after the last cell).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> plan, found = plan_cells(read_submission(path), load_references()["04_clv_npv"])
+    >>> plan[0]["kind"], plan[1], found["q1"]
+    ('code', {'kind': 'capture', 'q': 'q1', 'var': 'npv_value'}, 'metadata')
     """
     plan: list[dict[str, Any]] = []
     found: dict[str, str] = {}
@@ -185,14 +249,7 @@ def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]]
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
-        role, question = cell_role(cell)
-        source = cell["source"]
-        if role is None:
-            role, question = ref.trusted_sources.get(_normal(source), (None, None))
-        if role is None:
-            match = _CHECK_CALL.fullmatch(source)  # a cell that is only a check call; anything more is the student's
-            if match and match.group(1) in questions:
-                role, question = "check", match.group(1)
+        role, question = _planned_role(cell, ref, questions)
         if role in ("parameters", "setup", "given"):
             continue
         if role == "check" and question in questions:
@@ -200,51 +257,91 @@ def plan_cells(nb: dict[str, Any], ref: Reference) -> tuple[list[dict[str, Any]]
                 found[question] = "metadata" if cell_role(cell)[0] == "check" else "check call"
                 plan.append({"kind": "capture", "q": question, "var": questions[question].variable})
             continue
-        plan.append({"kind": "code", "source": source, "q": question if role == "answer" else None})
+        plan.append({"kind": "code", "source": cell["source"], "q": question if role == "answer" else None})
     for qid, q in questions.items():
         if qid not in found:
             found[qid] = "end"
             plan.append({"kind": "capture", "q": qid, "var": q.variable})
+    _give_owners(plan)
+    return plan, found
+
+
+def _planned_role(
+    cell: dict[str, Any], ref: Reference, questions: dict[str, Question]
+) -> tuple[str | None, str | None]:
+    """A code cell's role and question: from its metadata, else as a trusted cell of the kit, else as a check call."""
+    role, question = cell_role(cell)
+    if role is None:
+        role, question = ref.trusted_sources.get(_normal(cell["source"]), (None, None))
+    if role is None:
+        # a cell that is only a check call; anything more is the student's
+        match = _CHECK_CALL.fullmatch(cell["source"])
+        if match and match.group(1) in questions:
+            role, question = "check", match.group(1)
+    return role, question
+
+
+def _give_owners(plan: list[dict[str, Any]]) -> None:
+    """A code step without a question belongs to the next capture after it."""
     owner = None
-    for item in reversed(plan):  # a cell without a question belongs to the next check after it
+    for item in reversed(plan):
         if item["kind"] == "capture":
             owner = item["q"]
         elif item["q"] is None:
             item["q"] = owner
-    return plan, found
 
 
 def text_answers(nb: dict[str, Any], exercise: ExerciseSet) -> tuple[dict[str, str], set[str]]:
-    """The free-text answers by question, and the questions whose answer cell was found only by position."""
-    from crmlib.exercises.notebooks import TEXT_STUB
+    """The free-text answers by question, and the questions whose answer cell was found only by position.
 
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> text_answers(read_submission(path), load_references()["04_clv_npv"].exercise)  # nothing written yet
+    ({'q9': '', 'q10': ''}, set())
+    """
     wanted = [q.id for q in exercise if q.kind == "text"]
     answers: dict[str, list[str]] = {}
     by_position: set[str] = set()
     current = None
     for cell in nb["cells"]:
         role, question = cell_role(cell)
-        if role == "text" and question in wanted:
-            current = question
-            continue
         if role in ("text", "check") or (role == "answer" and question not in wanted):
-            current = None
+            current = question if role == "text" and question in wanted else None  # a question's start or end
+        elif cell["cell_type"] != "markdown":
             continue
-        if cell["cell_type"] != "markdown":
-            continue
-        if role == "answer" and question in wanted:
+        elif role == "answer" and question in wanted:
             answers.setdefault(question, []).append(cell["source"])
         elif role is None and current is not None and cell["source"].strip():
-            if re.match(r"^\s*#{1,3} ", cell["source"]):  # the next heading: the question's part is over
-                current = None
-                continue
-            answers.setdefault(current, []).append(cell["source"])
-            by_position.add(current)
+            current = _answer_by_position(cell["source"], current, answers, by_position)
+    return _joined(answers), by_position
+
+
+def _joined(answers: dict[str, list[str]]) -> dict[str, str]:
+    """Each question's answer cells as one text (the stub left out), at most 20,000 characters."""
+    from crmlib.exercises.notebooks import TEXT_STUB
+
     out = {}
     for qid, parts in answers.items():
         text = "\n\n".join(p.strip() for p in parts if p.strip() and p.strip() != TEXT_STUB)
         out[qid] = text[:20_000]
-    return out, by_position
+    return out
+
+
+def _answer_by_position(source: str, current: str, answers: dict[str, list[str]], by_position: set[str]) -> str | None:
+    """A markdown cell after a text question's cell without a role: part of the answer, or a heading that ends it."""
+    if re.match(r"^\s*#{1,3} ", source):  # the next heading: the question's part is over
+        return None
+    answers.setdefault(current, []).append(source)
+    by_position.add(current)
+    return current
 
 
 @dataclass
@@ -261,12 +358,25 @@ class Settings:
 
 
 def load_hidden_checks(path: Path | str) -> dict[tuple[str, str], list[Callable[[Any, Given], str | None]]]:
-    """Read an instructor's hidden checks: a Python file defining ``HIDDEN_CHECKS``.
+    r"""Read an instructor's hidden checks: a Python file defining ``HIDDEN_CHECKS``.
 
     ``HIDDEN_CHECKS = {("04_clv_npv", "q1"): [func, ...]}``; each ``func(answer, data)`` gets the student's answer
     (a number or text, as scored) and the student's data, and returns ``None`` when the answer passes or a sentence
     for the student when it does not (the question then scores 0). The file stays with the instructor: it is read
     by the grader only, never shown to a submission.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> checks = Path(tempfile.mkdtemp()) / "hidden.py"
+    >>> _ = checks.write_text(
+    ...     "def positive(answer, data):\n"
+    ...     "    return None if answer > 0 else 'The NPV of these cash flows is positive.'\n"
+    ...     "HIDDEN_CHECKS = {('04_clv_npv', 'q1'): [positive]}\n", encoding="utf-8")
+    >>> loaded = load_hidden_checks(checks)
+    >>> [check(-3.0, {}) for check in loaded[("04_clv_npv", "q1")]]
+    ['The NPV of these cash flows is positive.']
     """
     path = Path(path)
     if not path.is_file():
@@ -312,47 +422,121 @@ def _run(plan: list[dict[str, Any]], exercise: str, passes: list[Given], prelude
         if left < limits.wall_seconds:
             limits = dataclasses.replace(limits, wall_seconds=int(left))
         job = {"exercise": exercise, "passes": passes, "prelude": prelude, "plan": plan, "skip": sorted(killed)}
-        uid = settings.uids.take()
-        try:
-            run = run_child(job, limits=limits, isolation=settings.isolation, hide=settings.hide,
-                            blocked_modules=["crmlib.exercises.sets"], uid=uid)
-        finally:
-            settings.uids.give(uid)
+        run = _run_once(job, limits, settings)
         runs.append(run)
-        if any(e["e"] == "done" for e in run.events) or any(e["e"] in ("fatal", "sandbox-failed") for e in run.events):
+        if _ended(run):
             break
-        started = [e for e in run.events if e["e"] == "start" and isinstance(e.get("i"), int) and e["i"] >= 0]
-        ended = {(e.get("p"), e.get("i")) for e in run.events if e["e"] == "end"}
-        open_steps = [e["i"] for e in started if (e.get("p"), e["i"]) not in ended]
-        if not open_steps or open_steps[-1] in killed:
+        step = _open_step(run)
+        if step is None or step in killed:
             break
         last_line = next((line.strip() for line in reversed(run.output_tail.splitlines()) if line.strip()), "")
-        killed[open_steps[-1]] = (run.ended or "the process stopped") + (f"; its last output: {last_line[:160]}"
-                                                                         if last_line else "")
+        killed[step] = (run.ended or "the process stopped") + (f"; its last output: {last_line[:160]}"
+                                                               if last_line else "")
     return runs, killed
+
+
+def _run_once(job: dict[str, Any], limits: Limits, settings: Settings) -> ChildRun:
+    """One run of the job in the sandbox, under a user id of the pool."""
+    uid = settings.uids.take()
+    try:
+        return run_child(job, limits=limits, isolation=settings.isolation, hide=settings.hide,
+                         blocked_modules=["crmlib.exercises.sets"], uid=uid)
+    finally:
+        settings.uids.give(uid)
+
+
+def _ended(run: ChildRun) -> bool:
+    """Whether the run went to its end, or failed in a way a re-run cannot mend."""
+    return any(e["e"] in ("done", "fatal", "sandbox-failed") for e in run.events)
+
+
+def _open_step(run: ChildRun) -> int | None:
+    """The last step that started and never ended (the one that stopped the process), or None."""
+    started = [e for e in run.events if e["e"] == "start" and isinstance(e.get("i"), int) and e["i"] >= 0]
+    ended = {(e.get("p"), e.get("i")) for e in run.events if e["e"] == "end"}
+    open_steps = [e["i"] for e in started if (e.get("p"), e["i"]) not in ended]
+    return open_steps[-1] if open_steps else None
 
 
 def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster: dict[str, Student],
                    seeds: dict[int, str], keys: KeyCache, settings: Settings) -> Graded:
-    """Grade one submitted notebook; never raises for anything the submission holds or does."""
+    """Grade one submitted notebook; never raises for anything the submission holds or does.
+
+    The steps: read the file, tell its exercise and student, run its plan in the sandbox (on the student's data and
+    the variant's), then score each answer against the keys computed here.
+
+    Examples
+    --------
+    A file that is not a notebook is a row of the gradebook with the reason, not an error (see :func:`grade_class`
+    for a run):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student
+    >>> subs = Path(tempfile.mkdtemp())
+    >>> (subs / "s001").mkdir()
+    >>> _ = (subs / "s001" / "04_clv_npv.ipynb").write_text("{not json", encoding="utf-8")
+    >>> graded = grade_notebook(subs / "s001" / "04_clv_npv.ipynb", root=subs, refs=load_references(),
+    ...                         roster={"s001": Student("s001", "Ada", 17)}, seeds={17: "s001"}, keys=KeyCache(),
+    ...                         settings=Settings(isolation="rlimits"))
+    >>> graded.notebook, graded.flags, graded.outcomes["q1"].status, graded.total
+    ('04_clv_npv', ['unreadable'], 'missing', 0.0)
+    """
     start = time.monotonic()
     rel = path.relative_to(root)
     folder = rel.parts[0] if len(rel.parts) > 1 else ""
     graded = Graded(student_id=folder if folder in roster else "", name="", notebook="", file=str(rel))
+    nb = _read_or_flag(path, graded)
+    meta = _crmlib_metadata(nb)
+    exercise_name = _exercise_of(path, meta, nb, refs, graded)
+    _identify_student(graded, meta, nb, folder or path.stem, roster, seeds)
+    if exercise_name is None:
+        graded.notebook = path.stem
+        if not graded.failed:
+            graded.failed = "cannot tell which exercise this is (no crmlib metadata, and the file name names none)"
+            graded.flag("unknown-exercise")
+    elif nb is None:
+        graded.notebook = exercise_name
+        _score_unreadable(graded, refs[exercise_name])
+    else:
+        graded.notebook = exercise_name
+        deadline = start + 2.5 * settings.limits.wall_seconds
+        _grade_answers(graded, nb, exercise_name, refs[exercise_name], keys, settings, deadline=deadline)
+    graded.seconds = time.monotonic() - start
+    return graded
+
+
+def _read_or_flag(path: Path, graded: Graded) -> dict[str, Any] | None:
+    """The submission, or None (with the reason in ``graded``) when it cannot be read."""
     try:
-        nb = read_submission(path)
+        return read_submission(path)
     except (ExerciseError, OSError) as exc:
-        nb = None
         graded.failed = str(exc)
         graded.flag("unreadable")
+        return None
+
+
+def _crmlib_metadata(nb: dict[str, Any] | None) -> dict[str, Any]:
+    """The notebook's ``crmlib`` metadata (exercise, student id, seed), empty when absent or not a mapping."""
     meta = nb["metadata"].get("crmlib", {}) if nb is not None else {}
-    meta = meta if isinstance(meta, dict) else {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _exercise_of(path: Path, meta: dict[str, Any], nb: dict[str, Any] | None, refs: dict[str, Reference],
+                 graded: Graded) -> str | None:
+    """The exercise from the metadata, else from a file name that names exactly one; None when neither does."""
     exercise_name = meta.get("exercise") if isinstance(meta.get("exercise"), str) else None
-    if exercise_name not in refs:
-        guess = [name for name in refs if path.stem == name or path.stem.endswith("_" + name) or name in path.stem]
-        if exercise_name is not None or nb is not None:
-            graded.flag("missing-metadata")
-        exercise_name = guess[0] if len(guess) == 1 else None
+    if exercise_name in refs:
+        return exercise_name
+    guess = [name for name in refs if path.stem == name or path.stem.endswith("_" + name) or name in path.stem]
+    if exercise_name is not None or nb is not None:
+        graded.flag("missing-metadata")
+    return guess[0] if len(guess) == 1 else None
+
+
+def _identify_student(graded: Graded, meta: dict[str, Any], nb: dict[str, Any] | None, fallback_id: str,
+                      roster: dict[str, Student], seeds: dict[int, str]) -> None:
+    """Set the student, name and seed; flag a student off the roster, shared work and a changed seed."""
     meta_id = meta.get("student_id") if isinstance(meta.get("student_id"), str) else None
     raw_seed = meta.get("seed")
     meta_seed = raw_seed if isinstance(raw_seed, int) and not isinstance(raw_seed, bool) else None
@@ -360,45 +544,65 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
         if meta_id in roster:
             graded.student_id = meta_id  # an LMS layout: the folder does not name the student
         else:
-            graded.student_id = folder or path.stem
+            graded.student_id = fallback_id
             graded.flag("not-on-roster")
     student = roster.get(graded.student_id)
     graded.name = student.name if student else ""
-    if student is not None:
-        graded.seed = student.seed
-        other = None
-        if meta_id is not None and meta_id != student.student_id:
-            other = meta_id
-        elif meta_seed is not None and meta_seed != student.seed:
-            other = seeds.get(meta_seed)
-            if other is None:
-                graded.flag("seed-changed")
-        if other is not None:
-            graded.flag(f"shared-work({other})")
-        if nb is not None and (meta_id is None or meta_seed is None):
-            graded.flag("missing-metadata")
-    else:
+    if student is None:
         graded.seed = meta_seed if meta_seed is not None else 0
-    if exercise_name is None:
-        graded.notebook = path.stem
-        if not graded.failed:
-            graded.failed = "cannot tell which exercise this is (no crmlib metadata, and the file name names none)"
-            graded.flag("unknown-exercise")
-        graded.seconds = time.monotonic() - start
-        return graded
-    ref = refs[exercise_name]
-    graded.notebook = exercise_name
+        return
+    graded.seed = student.seed
+    _flag_foreign_metadata(graded, student, meta_id, meta_seed, seeds)
+    if nb is not None and (meta_id is None or meta_seed is None):
+        graded.flag("missing-metadata")
+
+
+def _flag_foreign_metadata(graded: Graded, student: Student, meta_id: str | None, meta_seed: int | None,
+                           seeds: dict[int, str]) -> None:
+    """Flag a notebook whose metadata names another student, or a seed that is not the student's."""
+    other = None
+    if meta_id is not None and meta_id != student.student_id:
+        other = meta_id
+    elif meta_seed is not None and meta_seed != student.seed:
+        other = seeds.get(meta_seed)
+        if other is None:
+            graded.flag("seed-changed")
+    if other is not None:
+        graded.flag(f"shared-work({other})")
+
+
+def _score_unreadable(graded: Graded, ref: Reference) -> None:
+    """Every question of an unreadable notebook: text ones await marks, the others are missing with the reason."""
+    for q in ref.exercise:
+        if q.kind == "text":
+            graded.outcomes[q.id] = Outcome(q.id, "unmarked", 0.0, q.points, "awaiting your instructor's marks.")
+        else:
+            graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
+
+
+@dataclass
+class _Sandboxed:
+    """What the sandbox's runs of one submission gave: answers by (pass, question), errors and killed steps."""
+
+    plan: list[dict[str, Any]]
+    found: dict[str, str]
+    answers: dict[tuple[int, str], dict[str, Any] | None] = field(default_factory=dict)
+    errors: dict[int, list[str]] = field(default_factory=dict)
+    killed: dict[int, str] = field(default_factory=dict)
+    step_errors: dict[str, str] = field(default_factory=dict)
+
+    def has_code(self, qid: str) -> bool:
+        """Whether the plan holds a code cell of this question."""
+        return any(item["kind"] == "code" and item.get("q") == qid for item in self.plan)
+
+
+def _grade_answers(graded: Graded, nb: dict[str, Any], exercise_name: str, ref: Reference, keys: KeyCache,
+                   settings: Settings, *, deadline: float) -> None:
+    """Run the submission in the sandbox and score every question (the outcomes in the exercise's order)."""
     exercise = ref.exercise
     for q in exercise:
         if q.kind == "text":
             graded.outcomes[q.id] = Outcome(q.id, "unmarked", 0.0, q.points, "awaiting your instructor's marks.")
-    if nb is None:
-        for q in exercise:
-            if q.kind != "text":
-                graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
-        graded.outcomes = {q.id: graded.outcomes[q.id] for q in exercise}
-        graded.seconds = time.monotonic() - start
-        return graded
     seed = int(graded.seed or 0)
     data, own_keys = keys.get(exercise, seed)
     passes = [data]
@@ -407,36 +611,97 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
         variant_data, variant_keys = keys.get(exercise, settings.variant_seed)
         passes.append(variant_data)
     plan, found = plan_cells(nb, ref)
-    runs, killed = _run(plan, exercise_name, passes, ref.prelude(seed), settings,
-                        deadline=start + 2.5 * settings.limits.wall_seconds)
+    runs, killed = _run(plan, exercise_name, passes, ref.prelude(seed), settings, deadline=deadline)
+    sandboxed = _Sandboxed(plan, found, killed=killed)
+    _read_events(graded, runs, sandboxed)
+    _flag_stopped_steps(graded, sandboxed, settings.limits)
+    unmatched = []
+    for q in exercise:
+        if q.kind == "text":
+            continue
+        hidden = settings.hidden.get((exercise_name, q.id), [])
+        outcome = _score_question(graded, q, sandboxed, own_keys[q.id], variant_keys, hidden, data)
+        if outcome is None:  # no answer and no cell of the question: the notebook lost its cells
+            unmatched.append(q.id)
+            outcome = _no_answer(q, sandboxed)
+        graded.outcomes[q.id] = outcome
+    unmatched += _score_texts(graded, nb, exercise, own_keys)
+    if unmatched:
+        graded.flag(f"unmatched({','.join(unmatched)})")
+    graded.outcomes = {q.id: graded.outcomes[q.id] for q in exercise}
+
+
+def _score_question(graded: Graded, q: Question, sandboxed: _Sandboxed, key: Key, variant_keys: dict[str, Key],
+                    hidden: list[Callable[[Any, Given], str | None]], data: Given) -> Outcome | None:
+    """The outcome of one question scored in the grader's process; None when the notebook has no cell for it."""
+    if graded.failed and (0, q.id) not in sandboxed.answers:
+        return Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
+    record = sandboxed.answers.get((0, q.id))
+    if record is None:
+        unmatched = sandboxed.found.get(q.id) == "end" and not sandboxed.has_code(q.id)
+        return None if unmatched and not sandboxed.step_errors.get(q.id) else _no_answer(q, sandboxed)
+    outcome = evaluate(q, key, record)
+    if outcome.correct:
+        outcome = _variant_check(graded, q, outcome, variant_keys, sandboxed.answers)
+    if outcome.correct:
+        outcome = _hidden_checks(graded, q, outcome, record, data, hidden)
+    if sandboxed.found.get(q.id) == "end" and outcome.status == "correct":
+        graded.notes.append(f"{q.id}: no check cell; the answer was taken from `{q.variable}` after the last cell")
+    return outcome
+
+
+def _read_events(graded: Graded, runs: list[ChildRun], sandboxed: _Sandboxed) -> None:
+    """Collect the answers and cell errors of the runs; flag what the sandbox reported and a run that did not end."""
     events = [e for run in runs for e in run.events]
-    answers: dict[tuple[int, str], dict[str, Any] | None] = {}
-    errors: dict[int, list[str]] = {}
     for e in events:
-        p, i = e.get("p"), e.get("i")
-        if e["e"] == "answer" and isinstance(e.get("q"), str) and (p, e["q"]) not in answers:
-            rec = e.get("rec")
-            answers[(p, e["q"])] = rec if isinstance(rec, dict) else None  # type: ignore[index]
-        elif e["e"] == "end" and p == 0 and isinstance(i, int) and i >= 0 and e.get("error") and i not in errors:
-            err = e["error"]
-            errors[i] = [str(x)[:300] for x in err] if isinstance(err, list) else ["Error", str(err)[:300]]
-        elif e["e"] == "flag":
-            kind = str(e.get("kind", ""))
-            if kind in ("answer-key", "denied-read"):
-                graded.flag(kind)
-                graded.notes.append(f"{kind}: {str(e.get('detail', ''))[:200]}")
-        elif e["e"] in ("fatal", "sandbox-failed"):
-            graded.failed = f"the grader could not run this notebook ({e['e']}: {str(e.get('detail', ''))[:200]})"
-            graded.flag("not-run")
+        _read_event(graded, e, sandboxed)
     if not any(e["e"] == "done" for e in events) and not graded.failed:
         last = runs[-1] if runs else None
         graded.notes.append(f"the run did not finish: {last.ended if last else 'out of time'}")
         graded.flag("incomplete")
-    for step, why in killed.items():
+
+
+def _read_event(graded: Graded, e: dict[str, Any], sandboxed: _Sandboxed) -> None:
+    """One event of a run: an answer (the first per pass and question), a cell's error, a flag or a failure."""
+    kind = e["e"]
+    if kind == "answer":
+        _keep_answer(e, sandboxed)
+    elif kind == "end":
+        _keep_error(e, sandboxed)
+    elif kind == "flag":
+        flag = str(e.get("kind", ""))
+        if flag in ("answer-key", "denied-read"):
+            graded.flag(flag)
+            graded.notes.append(f"{flag}: {str(e.get('detail', ''))[:200]}")
+    elif kind in ("fatal", "sandbox-failed"):
+        graded.failed = f"the grader could not run this notebook ({kind}: {str(e.get('detail', ''))[:200]})"
+        graded.flag("not-run")
+
+
+def _keep_answer(e: dict[str, Any], sandboxed: _Sandboxed) -> None:
+    """The first answer record of a question in a pass (None when the record is not a mapping)."""
+    p, q = e.get("p"), e.get("q")
+    if isinstance(q, str) and isinstance(p, int) and (p, q) not in sandboxed.answers:
+        rec = e.get("rec")
+        sandboxed.answers[(p, q)] = rec if isinstance(rec, dict) else None
+
+
+def _keep_error(e: dict[str, Any], sandboxed: _Sandboxed) -> None:
+    """The first error of a step of the student's pass (name and message, each cut to 300 characters)."""
+    i = e.get("i")
+    if e.get("p") == 0 and isinstance(i, int) and i >= 0 and e.get("error") and i not in sandboxed.errors:
+        err = e["error"]
+        sandboxed.errors[i] = [str(x)[:300] for x in err] if isinstance(err, list) else ["Error", str(err)[:300]]
+
+
+def _flag_stopped_steps(graded: Graded, sandboxed: _Sandboxed, limits: Limits) -> None:
+    """Flag the cells killed or stopped by a limit, and say per question why its cells failed."""
+    plan = sandboxed.plan
+    for step, why in sandboxed.killed.items():
         where = plan[step].get("q") or "?"
         graded.flag(f"killed({where})")
         graded.notes.append(f"a cell of {where} stopped the whole run ({why}); it was skipped on a re-run")
-    for step, err in errors.items():
+    for step, err in sandboxed.errors.items():
         where = plan[step].get("q") or "?"
         if err[0] == "Timeout":
             graded.flag(f"timeout({where})")
@@ -444,68 +709,71 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
             graded.flag(f"memory({where})")
         elif "File too large" in err[1]:
             graded.flag(f"output({where})")
-    step_errors: dict[str, str] = {}
     for step, item in enumerate(plan):
         owner = item.get("q")
         if owner is None or item["kind"] != "code":
             continue
-        if step in killed:
-            step_errors.setdefault(owner, f"a cell of this question stopped the whole run ({killed[step]}), so it was "
-                                      "skipped")
-        elif step in errors and owner not in step_errors:
-            step_errors[owner] = _describe_error(errors[step], settings.limits)
-    unmatched = []
-    for q in exercise:
-        if q.kind == "text":
-            continue
-        record = answers.get((0, q.id))
-        if graded.failed and (0, q.id) not in answers:
-            graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"not graded: {graded.failed}.")
-            continue
-        if record is None:
-            reason = step_errors.get(q.id)
-            has_cell = any(item["kind"] == "code" and item.get("q") == q.id for item in plan)
-            if reason:
-                status = "missing" if reason.startswith("not answered") else "error"
-                graded.outcomes[q.id] = Outcome(q.id, status, 0.0, q.points, reason + ".")
-            elif found.get(q.id) == "end" and not has_cell:
-                unmatched.append(q.id)
-                graded.outcomes[q.id] = Outcome(
-                    q.id, "missing", 0.0, q.points, f"no answer found: the notebook has no answer or check cell for "
-                    f"{q.id}, and `{q.variable}` is never assigned.", "Keep the question's cells; answer in them.")
-            else:
-                graded.outcomes[q.id] = Outcome(q.id, "missing", 0.0, q.points, f"`{q.variable}` is not assigned.",
-                                                f"Assign your answer to `{q.variable}`.")
-            continue
-        outcome = evaluate(q, own_keys[q.id], record)
-        if outcome.correct and q.variant and q.id in variant_keys and (1, q.id) in answers:
-            other = answers[(1, q.id)]
-            if other is not None and other.get("type") in ("number", "text"):
-                again = evaluate(q, variant_keys[q.id], other)
-                if not again.correct:
-                    graded.flag(f"variant({q.id})")
-                    outcome = Outcome(q.id, "variant", 0.0, q.points,
-                                      "right for your data, but the same code gives a wrong answer on other data: "
-                                      "the answer was typed in or depends on something other than the notebook's "
-                                      "variables.", "Compute the answer from the notebook's variables.")
-        if outcome.correct:
-            for check_fn in settings.hidden.get((exercise_name, q.id), []):
-                value = record.get("value")
-                try:
-                    message = check_fn(value, data)
-                except Exception as exc:  # an instructor's check that fails is reported, not fatal
-                    message = None
-                    graded.notes.append(f"hidden check of {q.id} failed to run: {type(exc).__name__}: {exc}")
-                if message:
-                    graded.flag(f"hidden({q.id})")
-                    outcome = Outcome(q.id, "hidden", 0.0, q.points, str(message))
-                    break
-        if found.get(q.id) == "end" and outcome.status == "correct":
-            graded.notes.append(f"{q.id}: no check cell; the answer was taken from `{q.variable}` after the last cell")
-        graded.outcomes[q.id] = outcome
+        if step in sandboxed.killed:
+            sandboxed.step_errors.setdefault(
+                owner, f"a cell of this question stopped the whole run ({sandboxed.killed[step]}), so it was skipped"
+            )
+        elif step in sandboxed.errors and owner not in sandboxed.step_errors:
+            sandboxed.step_errors[owner] = _describe_error(sandboxed.errors[step], limits)
+
+
+def _no_answer(q: Question, sandboxed: _Sandboxed) -> Outcome:
+    """The outcome of a question whose answer variable was never captured, with the reason."""
+    reason = sandboxed.step_errors.get(q.id)
+    if reason:
+        status = "missing" if reason.startswith("not answered") else "error"
+        return Outcome(q.id, status, 0.0, q.points, reason + ".")
+    if sandboxed.found.get(q.id) == "end" and not sandboxed.has_code(q.id):
+        return Outcome(
+            q.id, "missing", 0.0, q.points, f"no answer found: the notebook has no answer or check cell for "
+            f"{q.id}, and `{q.variable}` is never assigned.", "Keep the question's cells; answer in them.")
+    return Outcome(q.id, "missing", 0.0, q.points, f"`{q.variable}` is not assigned.",
+                   f"Assign your answer to `{q.variable}`.")
+
+
+def _variant_check(graded: Graded, q: Question, outcome: Outcome, variant_keys: dict[str, Key],
+                   answers: dict[tuple[int, str], dict[str, Any] | None]) -> Outcome:
+    """A right answer whose code gives a wrong one on the variant's data scores 0 (the answer was typed in)."""
+    if not (q.variant and q.id in variant_keys and (1, q.id) in answers):
+        return outcome
+    other = answers[(1, q.id)]
+    if other is None or other.get("type") not in ("number", "text"):
+        return outcome
+    if evaluate(q, variant_keys[q.id], other).correct:
+        return outcome
+    graded.flag(f"variant({q.id})")
+    return Outcome(q.id, "variant", 0.0, q.points,
+                   "right for your data, but the same code gives a wrong answer on other data: "
+                   "the answer was typed in or depends on something other than the notebook's "
+                   "variables.", "Compute the answer from the notebook's variables.")
+
+
+def _hidden_checks(graded: Graded, q: Question, outcome: Outcome, record: dict[str, Any], data: Given,
+                   checks: list[Callable[[Any, Given], str | None]]) -> Outcome:
+    """The instructor's hidden checks of a right answer: the first that objects makes it score 0."""
+    for check_fn in checks:
+        value = record.get("value")
+        try:
+            message = check_fn(value, data)
+        except Exception as exc:  # an instructor's check that fails is reported, not fatal
+            message = None
+            graded.notes.append(f"hidden check of {q.id} failed to run: {type(exc).__name__}: {exc}")
+        if message:
+            graded.flag(f"hidden({q.id})")
+            return Outcome(q.id, "hidden", 0.0, q.points, str(message))
+    return outcome
+
+
+def _score_texts(graded: Graded, nb: dict[str, Any], exercise: ExerciseSet, own_keys: dict[str, Key]) -> list[str]:
+    """Store the free-text answers for marking; returns the text questions whose answer cell is missing."""
     texts, by_position = text_answers(nb, exercise)
     graded.answers = texts
     graded.contexts = {q.id: own_keys[q.id].context for q in exercise if q.kind == "text"}
+    unmatched = []
     for q in exercise:
         if q.kind == "text" and not texts.get(q.id):
             has_cell = any(cell_role(c) == ("answer", q.id) for c in nb["cells"])
@@ -513,15 +781,23 @@ def grade_notebook(path: Path, *, root: Path, refs: dict[str, Reference], roster
                 unmatched.append(q.id)
             graded.outcomes[q.id] = Outcome(q.id, "unmarked", 0.0, q.points, "no answer written." if has_cell else
                                             "no answer found: the notebook has no answer cell for this question.")
-    if unmatched:
-        graded.flag(f"unmatched({','.join(unmatched)})")
-    graded.outcomes = {q.id: graded.outcomes[q.id] for q in exercise}
-    graded.seconds = time.monotonic() - start
-    return graded
+    return unmatched
 
 
 def find_submissions(folder: Path) -> list[Path]:
-    """Every ``.ipynb`` below ``folder`` (hidden folders and checkpoints left out), in a stable order."""
+    """Every ``.ipynb`` below ``folder`` (hidden folders and checkpoints left out), in a stable order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> subs = Path(tempfile.mkdtemp())
+    >>> for name in ("s002/04_clv_npv.ipynb", "s001/04_clv_npv.ipynb", "s001/.ipynb_checkpoints/04_clv_npv.ipynb"):
+    ...     (subs / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (subs / name).write_text("{}", encoding="utf-8")
+    >>> [p.relative_to(subs).as_posix() for p in find_submissions(subs)]
+    ['s001/04_clv_npv.ipynb', 's002/04_clv_npv.ipynb']
+    """
     found = []
     for path in sorted(folder.rglob("*.ipynb")):
         rel = path.relative_to(folder)
@@ -549,7 +825,7 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
                 limits: Limits | None = None, isolation: str = "auto", variant: bool = True,
                 variant_seed: int | None = None, hidden: Path | str | None = None, force: bool = False,
                 source_dir: Path | None = None, progress: Callable[[str], None] | None = print) -> ClassResult:
-    """Grade every notebook below ``submissions`` against ``roster`` and write the results to ``out``.
+    r"""Grade every notebook below ``submissions`` against ``roster`` and write the results to ``out``.
 
     Parameters
     ----------
@@ -569,6 +845,26 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
     -------
     ClassResult
         Also written to ``out`` (see :func:`crmlib.exercises.reports.write_all`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.notebooks import Student, dumps
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "subs" / "s001").mkdir(parents=True)
+    >>> path = work / "subs" / "s001" / "04_clv_npv.ipynb"  # Ada's handout, handed back untouched
+    >>> source = exercises_dir() / "source" / "04_clv_npv.ipynb"
+    >>> _ = path.write_text(dumps(student_version(source, student=Student("s001", "Ada", 17))), encoding="utf-8")
+    >>> _ = (work / "roster.csv").write_text("student_id,name,seed\ns001,Ada,17\n", encoding="utf-8")
+    >>> result = grade_class(work / "subs", work / "roster.csv", work / "grades", isolation="rlimits",
+    ...                      variant=False, progress=None)
+    >>> [(row.student_id, row.total, row.max_points) for row in result.rows]
+    [('s001', 0.0, 20.0)]
+    >>> result.rows[0].outcomes["q1"].message
+    'not answered yet (the answer cell still raises NotImplementedError).'
+    >>> sorted(p.name for p in (work / "grades").iterdir() if not p.name.startswith("."))[:3]
+    ['canvas.csv', 'feedback', 'gradebook.csv']
     """
     from crmlib.exercises.folders import output_folder
     from crmlib.exercises.reports import GRADEBOOK, LOG, RESULTS, write_all
@@ -585,23 +881,42 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
     hidden_checks = load_hidden_checks(hidden) if hidden is not None else {}
     folder = output_folder(out, "exercises grade", force=force, replaces=["exercises marks"],
                            expected=[GRADEBOOK, RESULTS, LOG, "canvas.csv", "moodle.csv"])
-    out = Path(out)
     files = find_submissions(submissions)
     if not files:
         raise ExerciseError(f"There are no notebooks (.ipynb) in {submissions}.")
     refs = load_references(source_dir)
-    from crmlib.exercises.sets import __file__ as sets_init
-
-    hidden_paths = [exercises_dir(), Path(sets_init).parent, submissions, out, Path(roster)]
-    hide = sorted({str(p.resolve()) for p in [*hidden_paths, *([source_dir] if source_dir is not None else [])]})
     settings = Settings(limits=limits or Limits(), isolation=chosen, variant=variant,
                         variant_seed=variant_seed if variant_seed is not None else secrets.randbelow(10**9),
-                        hidden=hidden_checks, hide=hide, uids=UidPool(jobs))
+                        hidden=hidden_checks, hide=_hidden_paths(submissions, Path(out), Path(roster), source_dir),
+                        uids=UidPool(jobs))
+    rows = _grade_all(files, submissions, refs, students, settings, jobs, progress)
+    _mark_duplicates_and_missing(rows, students, refs)
+    rows.sort(key=lambda g: (g.student_id, g.notebook, g.file))
+    result = ClassResult(rows=rows, roster=students, exercises=sorted({g.notebook for g in rows if g.notebook in refs}),
+                         isolation=chosen, variant_seed=settings.variant_seed if variant else None,
+                         seconds=time.monotonic() - start, jobs=jobs,
+                         settings={"limits": settings.limits.__dict__, "variant": variant,
+                                   "hidden": str(hidden) if hidden else None})
+    with folder:
+        write_all(result, folder.staging)
+    return result
+
+
+def _hidden_paths(submissions: Path, out: Path, roster: Path, source_dir: Path | None) -> list[str]:
+    """What a submission must not see: the kit's exercises and answer keys, the class's files and the results."""
+    from crmlib.exercises.sets import __file__ as sets_init
+
+    hidden_paths = [exercises_dir(), Path(sets_init).parent, submissions, out, roster]
+    return sorted({str(p.resolve()) for p in [*hidden_paths, *([source_dir] if source_dir is not None else [])]})
+
+
+def _grade_all(files: list[Path], submissions: Path, refs: dict[str, Reference], students: list[Student],
+               settings: Settings, jobs: int, progress: Callable[[str], None] | None) -> list[Graded]:
+    """Grade the notebooks, ``jobs`` at once, one progress line each; a grader bug costs one row, not the class."""
     roster_by_id = {s.student_id: s for s in students}
     seeds = {s.seed: s.student_id for s in students}
     keys = KeyCache()
     rows: list[Graded] = []
-    done = 0
 
     def one(path: Path) -> Graded:
         try:
@@ -618,20 +933,10 @@ def grade_class(submissions: Path | str, roster: Path | str, out: Path | str, *,
         for future in as_completed(futures):
             graded = future.result()
             rows.append(graded)
-            done += 1
             if progress:
                 note = f" [{'; '.join(graded.flags)}]" if graded.flags else ""
-                progress(f"[{done}/{len(files)}] {graded.file}: {graded.total:g}/{graded.max_points:g}{note}")
-    _mark_duplicates_and_missing(rows, students, refs)
-    rows.sort(key=lambda g: (g.student_id, g.notebook, g.file))
-    result = ClassResult(rows=rows, roster=students, exercises=sorted({g.notebook for g in rows if g.notebook in refs}),
-                         isolation=chosen, variant_seed=settings.variant_seed if variant else None,
-                         seconds=time.monotonic() - start, jobs=jobs,
-                         settings={"limits": settings.limits.__dict__, "variant": variant,
-                                   "hidden": str(hidden) if hidden else None})
-    with folder:
-        write_all(result, folder.staging)
-    return result
+                progress(f"[{len(rows)}/{len(files)}] {graded.file}: {graded.total:g}/{graded.max_points:g}{note}")
+    return rows
 
 
 def _mark_duplicates_and_missing(rows: list[Graded], students: list[Student], refs: dict[str, Reference]) -> None:

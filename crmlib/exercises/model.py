@@ -93,6 +93,12 @@ class Question:
         computed fails there. Off for choices a student may reason out by reading the data.
     words : for a text question, the suggested length (fewest, most words).
     rubric : for a text question, what a full-mark answer contains (shown to the marker only).
+
+    Examples
+    --------
+    >>> q = Question("q1", "number", 2.0, lambda margin, retention: Key(margin * retention), variable="kept")
+    >>> q.key({"margin": 100.0, "retention": 0.8, "seed": 3}).expected
+    80.0
     """
 
     id: str
@@ -129,6 +135,26 @@ class ExerciseSet:
     name : the notebook's stem, ``"04_clv_npv"``.
     title : the title after ``Exercises · NN ·``.
     given : ``seed -> dict`` of the data the notebook shows (the same for the student and the grader).
+
+    Examples
+    --------
+    Questions are registered by decorating their key functions, whose parameters name the data they read:
+
+    >>> ex = ExerciseSet("99_demo", "A demo", lambda seed: {"margin": 100.0 + seed, "retention": 0.8})
+    >>> @ex.number("q1", variable="kept", points=2)
+    ... def q1(margin, retention):
+    ...     return Key(margin * retention, {"You forgot the retention.": margin})
+    >>> @ex.choice("q2", variable="tier", choices=["gold", "lead"])
+    ... def q2(margin):
+    ...     return Key("gold" if margin > 50 else "lead")
+    >>> @ex.text("q3", rubric="names the retention rate")
+    ... def q3(retention):
+    ...     return Key(context=f"retention {retention:.0%}")
+    >>> data = ex.data(0)
+    >>> data.margin, ex.question("q1").key(data).expected, ex.max_points
+    (100.0, 80.0, 5.0)
+    >>> [q.kind for q in ex]
+    ['number', 'choice', 'text']
     """
 
     name: str

@@ -32,12 +32,24 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def exercises_dir() -> Path:
-    """The kit's ``exercises/`` folder (student versions; ``source/`` holds the instructor versions)."""
+    """The kit's ``exercises/`` folder (student versions; ``source/`` holds the instructor versions).
+
+    Examples
+    --------
+    >>> (exercises_dir() / "source").is_dir()
+    True
+    """
     return kit_folder("exercises")
 
 
 def sources(folder: Path | None = None) -> list[Path]:
-    """The instructor notebooks ``exercises/source/NN_<chapter>.ipynb``, in order."""
+    """The instructor notebooks ``exercises/source/NN_<chapter>.ipynb``, in order.
+
+    Examples
+    --------
+    >>> sources()[0].name
+    '01_customer_value.ipynb'
+    """
     folder = Path(folder) if folder is not None else exercises_dir() / "source"
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
@@ -133,10 +145,24 @@ def seed_for(student_id: str) -> int:
 
 
 def read_roster(path: Path | str) -> list[Student]:
-    """Read a roster CSV with columns ``student_id,name`` (and optionally ``seed``).
+    r"""Read a roster CSV with columns ``student_id,name`` (and optionally ``seed``).
 
     Ids must be 1 to 64 letters, digits, ``.``, ``_`` or ``-`` (they name folders and files); ids and seeds must
     be unique. Every problem raises :class:`ExerciseError` naming the line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> roster = Path(tempfile.mkdtemp()) / "roster.csv"
+    >>> _ = roster.write_text("student_id,name,seed\ns001,Ada Lovelace,17\ns002,Alan Turing,\n", encoding="utf-8")
+    >>> [(s.student_id, s.seed == seed_for(s.student_id)) for s in read_roster(roster)]
+    [('s001', False), ('s002', True)]
+    >>> _ = roster.write_text("student_id,name\ns001,Ada\ns001,Alan\n", encoding="utf-8")
+    >>> read_roster(roster)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: Line 3 of ...: student id s001 repeats line 2.
     """
     path = Path(path)
     if not path.is_file():
@@ -149,23 +175,14 @@ def read_roster(path: Path | str) -> list[Student]:
         students: list[Student] = []
         seen: dict[str, int] = {}
         seeds: dict[int, str] = {}
-        for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        for line, raw in enumerate(reader, start=2):
+            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
             sid = row["student_id"]
             if not sid and not row["name"]:
                 continue
-            if not _ID_RE.match(sid):
-                raise ExerciseError(f"Line {line} of {path}: the student id {sid!r} must be 1-64 letters, digits, "
-                                    "'.', '_' or '-' (it names the student's folder).")
-            if sid in seen:
-                raise ExerciseError(f"Line {line} of {path}: student id {sid} repeats line {seen[sid]}.")
+            _check_id(sid, line, path, seen)
             seen[sid] = line
-            if row.get("seed"):
-                if not re.fullmatch(r"\d{1,12}", row["seed"]):
-                    raise ExerciseError(f"Line {line} of {path}: the seed {row['seed']!r} must be a whole number.")
-                seed = int(row["seed"])
-            else:
-                seed = seed_for(sid)
+            seed = _roster_seed(row, sid, line, path)
             if seed in seeds:
                 raise ExerciseError(f"Line {line} of {path}: students {seeds[seed]} and {sid} have the same seed "
                                     f"{seed}; give them different seeds in a seed column.")
@@ -176,11 +193,37 @@ def read_roster(path: Path | str) -> list[Student]:
     return students
 
 
+def _check_id(sid: str, line: int, path: Path, seen: dict[str, int]) -> None:
+    """Refuse an id that cannot name a folder, or one an earlier line has."""
+    if not _ID_RE.match(sid):
+        raise ExerciseError(f"Line {line} of {path}: the student id {sid!r} must be 1-64 letters, digits, "
+                            "'.', '_' or '-' (it names the student's folder).")
+    if sid in seen:
+        raise ExerciseError(f"Line {line} of {path}: student id {sid} repeats line {seen[sid]}.")
+
+
+def _roster_seed(row: dict[str, str], sid: str, line: int, path: Path) -> int:
+    """The seed of a roster line: its ``seed`` column, else :func:`seed_for` of the id."""
+    if not row.get("seed"):
+        return seed_for(sid)
+    if not re.fullmatch(r"\d{1,12}", row["seed"]):
+        raise ExerciseError(f"Line {line} of {path}: the seed {row['seed']!r} must be a whole number.")
+    return int(row["seed"])
+
+
 def student_version(source_path: Path | str, *, seed: int | None = None, student: Student | None = None) -> Any:
     """The student notebook of one source: solutions stubbed, outputs cleared, roles and ids kept.
 
     With ``student``, the notebook carries the student's id and seed in its metadata (``crmlib.student_id``,
     ``crmlib.seed``), the seed in its parameters cell and the name in its title cell.
+
+    Examples
+    --------
+    >>> nb = student_version(sources()[0], student=Student("s001", "Ada Lovelace", 17))
+    >>> nb.metadata["crmlib"]["student_id"], nb.metadata["crmlib"]["seed"]
+    ('s001', 17)
+    >>> any("### BEGIN SOLUTION" in cell.source for cell in nb.cells)
+    False
     """
     import nbformat
 
@@ -224,7 +267,15 @@ def _default_seed(nb: Any) -> int:
 
 
 def dumps(nb: Any) -> str:
-    """The notebook as stored (nbformat's JSON, ending in a newline)."""
+    r"""The notebook as stored (nbformat's JSON, ending in a newline).
+
+    Examples
+    --------
+    >>> import json
+    >>> text = dumps(student_version(sources()[0]))
+    >>> text.endswith("\n"), json.loads(text)["nbformat"]
+    (True, 4)
+    """
     import nbformat
 
     text = nbformat.writes(nb)
@@ -245,6 +296,15 @@ def build(*, check: bool = False, out: Path | str | None = None, source_dir: Pat
     -------
     list of pathlib.Path
         The paths written (or checked).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> [p.name for p in build(out=out)] == [p.name for p in sources()]
+    True
+    >>> len(build(check=True, out=out)) == len(sources())  # what was written is up to date
+    True
     """
     srcs = sources(source_dir)
     if not srcs:
@@ -272,7 +332,7 @@ def build(*, check: bool = False, out: Path | str | None = None, source_dir: Pat
 
 def build_handouts(roster: Path | str, out: Path | str, *, force: bool = False,
                    source_dir: Path | None = None) -> list[Path]:
-    """Write ``out/<student_id>/NN_<chapter>.ipynb`` for every student of the roster.
+    r"""Write ``out/<student_id>/NN_<chapter>.ipynb`` for every student of the roster.
 
     Each notebook carries the student's id and seed in its metadata, the seed in its parameters cell and the name in
     its title cell. The handout holds the student notebooks and a short README, nothing else: no sources, no
@@ -283,6 +343,18 @@ def build_handouts(roster: Path | str, out: Path | str, *, force: bool = False,
     -------
     list of pathlib.Path
         The students' folders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> work = Path(tempfile.mkdtemp())
+    >>> _ = (work / "roster.csv").write_text("student_id,name\ns001,Ada\ns002,Alan\n", encoding="utf-8")
+    >>> folders = build_handouts(work / "roster.csv", work / "handout")
+    >>> [f.name for f in folders], sorted(p.name for p in folders[0].iterdir())[0]
+    (['s001', 's002'], '01_customer_value.ipynb')
+    >>> [p.name for p in release(work / "handout", work / "upload")]
+    ['s001.zip', 's002.zip']
     """
     from crmlib.exercises.folders import output_folder
 
@@ -309,6 +381,16 @@ def release(handout: Path | str, out: Path | str, *, force: bool = False) -> lis
 
     Only the notebooks and README of each student folder go in (no hidden files, no sources). A folder holding an
     earlier release is refused unless ``force``.
+
+    Examples
+    --------
+    See :func:`build_handouts`; a folder that is not a handout is refused:
+
+    >>> import tempfile
+    >>> release(tempfile.mkdtemp(), tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: The handout folder ... has no student folders.
     """
     from crmlib.exercises.folders import output_folder
 

@@ -62,7 +62,22 @@ def _question_order(qid: str) -> tuple[int, str]:
 
 
 def to_json(result: Any) -> dict[str, Any]:
-    """The grading run as JSON-ready data."""
+    """The grading run as JSON-ready data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.grader import ClassResult, Graded
+    >>> from crmlib.exercises.notebooks import Student
+    >>> graded = Graded("s001", "Ada", "04_clv_npv", "s001/04_clv_npv.ipynb", seed=17,
+    ...                 outcomes={"q1": Outcome("q1", "correct", 2.0, 2.0, "correct (248.7).")})
+    >>> result = ClassResult(rows=[graded], roster=[Student("s001", "Ada", 17)], exercises=["04_clv_npv"],
+    ...                      isolation="rlimits", variant_seed=None, seconds=3.0, jobs=1)
+    >>> data = to_json(result)
+    >>> data["format"], data["rows"][0]["outcomes"][0]["points"]
+    ('crmlib-grades-1', 2.0)
+    """
     rows = []
     for g in result.rows:
         rows.append({
@@ -78,7 +93,25 @@ def to_json(result: Any) -> dict[str, Any]:
 
 
 def read_results(folder: Path) -> dict[str, Any]:
-    """Read ``results.json`` of a grades folder."""
+    """Read ``results.json`` of a grades folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / RESULTS).write_text(json.dumps(data), encoding="utf-8")
+    >>> read_results(folder)["exercises"]
+    ['04_clv_npv']
+    """
     path = Path(folder) / RESULTS
     if not path.is_file():
         raise ExerciseError(f"{folder} has no {RESULTS}: give the --out folder of a 'crmlib exercises grade' run.")
@@ -101,7 +134,25 @@ def _total(row: dict[str, Any]) -> tuple[float, float]:
 
 
 def write_gradebook(data: dict[str, Any], folder: Path) -> Path:
-    """``gradebook.csv``: one row per student and notebook; a text question awaiting marks is left empty."""
+    """``gradebook.csv``: one row per student and notebook; a text question awaiting marks is left empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> print(write_gradebook(data, folder).read_text(encoding="utf-8").strip())
+    student_id,name,notebook,q1,total,max,flags
+    s001,Ada,04_clv_npv,0,0,2,
+    """
     questions = sorted({o["question"] for r in data["rows"] for o in r["outcomes"]}, key=_question_order)
     path = folder / GRADEBOOK
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -133,7 +184,25 @@ def _notebook_max(data: dict[str, Any]) -> dict[str, float]:
 
 
 def write_lms(data: dict[str, Any], folder: Path) -> list[Path]:
-    """``canvas.csv`` and ``moodle.csv``: one row per roster student, one column per notebook (its total)."""
+    """``canvas.csv`` and ``moodle.csv``: one row per roster student, one column per notebook (its total).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> canvas, moodle = write_lms(data, folder)
+    >>> moodle.read_text(encoding="utf-8").splitlines()[1]
+    's001,Ada,0,0/2: q1 0/2'
+    """
     table = _per_student(data)
     tops = _notebook_max(data)
     names = [n for n in data["exercises"] if n in tops]
@@ -172,7 +241,29 @@ def _mark(o: Outcome) -> str:
 
 
 def feedback_markdown(student: dict[str, Any], rows: list[dict[str, Any]]) -> str:
-    """The feedback of one student as Markdown (every notebook, every question)."""
+    """The feedback of one student as Markdown (every notebook, every question).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> print(feedback_markdown(data["roster"][0], data["rows"]))  # doctest: +NORMALIZE_WHITESPACE
+    # Feedback for Ada (s001)
+    <BLANKLINE>
+    ## 04_clv_npv: 0 / 2 points
+    <BLANKLINE>
+    - ❌ **q1** (0/2): not yet: 300 is not the expected value. Hint: You did not discount.
+    <BLANKLINE>
+    """
     from crmlib.exercises.notebooks import markdown_escape
 
     lines = [f"# Feedback for {markdown_escape(student['name'])} ({student['student_id']})", ""]
@@ -201,7 +292,25 @@ _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem aut
 
 
 def feedback_html(student: dict[str, Any], rows: list[dict[str, Any]]) -> str:
-    """The feedback of one student as a standalone HTML page; every value escaped, nothing fetched."""
+    """The feedback of one student as a standalone HTML page; every value escaped, nothing fetched.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> page = feedback_html({"student_id": "s001", "name": "<b>Ada</b>"}, data["rows"])
+    >>> "&lt;b&gt;Ada&lt;/b&gt;" in page, "<b>Ada</b>" in page
+    (True, False)
+    """
     e = html.escape
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Feedback {e(student['student_id'])}"
              f"</title><style>{_STYLE}</style></head><body>",
@@ -226,7 +335,24 @@ def feedback_html(student: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 
 
 def write_feedback(data: dict[str, Any], folder: Path) -> list[Path]:
-    """``feedback/<student_id>.md`` and ``.html`` for every roster student with a graded notebook."""
+    """``feedback/<student_id>.md`` and ``.html`` for every roster student with a graded notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_feedback(data, folder)]
+    ['s001.md', 's001.html']
+    """
     out = folder / "feedback"
     out.mkdir(exist_ok=True)
     roster_ids = {s["student_id"] for s in data["roster"]}
@@ -244,7 +370,28 @@ def write_feedback(data: dict[str, Any], folder: Path) -> list[Path]:
 
 
 def write_marking(data: dict[str, Any], folder: Path, questions: dict[str, list[dict[str, Any]]]) -> list[Path]:
-    """``marking/<notebook>.csv`` (fill in ``points`` and ``comment``) and ``.html`` (to read) per notebook."""
+    """``marking/<notebook>.csv`` (fill in ``points`` and ``comment``) and ``.html`` (to read) per notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> q3 = {"question": "q3", "status": "unmarked", "points": 0.0, "max_points": 2.0, "message": "", "hint": ""}
+    >>> row["outcomes"].append(q3)
+    >>> row["answers"]["q3"] = "Keep the gold customers."
+    >>> forms = write_marking(data, folder, {"04_clv_npv": [{"id": "q3", "points": 2, "rubric": "names a tier"}]})
+    >>> [p.name for p in forms], forms[0].read_text(encoding="utf-8").splitlines()[1]
+    (['04_clv_npv.csv', '04_clv_npv.html'], 's001,Ada,q3,2,,,Keep the gold customers.')
+    """
     out = folder / "marking"
     written = []
     for notebook, qs in questions.items():
@@ -255,62 +402,74 @@ def write_marking(data: dict[str, Any], folder: Path, questions: dict[str, list[
             continue
         out.mkdir(exist_ok=True)
         path = out / f"{notebook}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["student_id", "name", "question", "max_points", "points", "comment", "answer"])
-            for q in qs:
-                for r in rows:
-                    o = next((o for o in _outcomes(r) if o.question == q["id"]), None)
-                    points = "" if o is None or o.status == "unmarked" else _fmt(o.points)
-                    comment = "" if o is None or o.status == "unmarked" else o.message
-                    writer.writerow([csv_safe(r["student_id"]), csv_safe(r["name"]), q["id"], _fmt(q["points"]),
-                                     points, csv_safe(comment), csv_safe(r["answers"].get(q["id"], ""))])
+        _write_marking_form(path, qs, rows)
         written.append(path)
-        e = html.escape
-        page = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Marking {e(notebook)}</title>"
-                f"<style>{_STYLE}</style></head><body><h1>Marking: {e(notebook)}</h1>"
-                f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, "
-                f"then run "
-                f"<code>crmlib exercises marks {e(str(folder))}</code>.</p>"]
-        for q in qs:
-            page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
-            for r in rows:
-                context = r.get("contexts", {}).get(q["id"], "")
-                page.append(f"<h3>{e(r['name'])} ({e(r['student_id'])})</h3>"
-                            f"<blockquote>{e(r['answers'].get(q['id'], '') or '(no answer)')}</blockquote>"
-                            f"<details><summary>this student's data</summary><pre>{e(context)}</pre></details>")
-        page.append("</body></html>\n")
         html_path = out / f"{notebook}.html"
-        html_path.write_text("".join(page), encoding="utf-8")
+        html_path.write_text(_marking_page(notebook, qs, rows, folder), encoding="utf-8")
         written.append(html_path)
     return written
 
 
-def write_log(data: dict[str, Any], folder: Path) -> Path:
-    """``grading-log.txt``: the settings, the isolation, then every notebook that failed or was flagged, and why."""
-    from crmlib.exercises.sandbox import ENFORCED
+def _write_marking_form(path: Path, qs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """The form to fill in: one line per question and student, with the answer and any mark given so far."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id", "name", "question", "max_points", "points", "comment", "answer"])
+        for q in qs:
+            for r in rows:
+                o = next((o for o in _outcomes(r) if o.question == q["id"]), None)
+                points = "" if o is None or o.status == "unmarked" else _fmt(o.points)
+                comment = "" if o is None or o.status == "unmarked" else o.message
+                writer.writerow([csv_safe(r["student_id"]), csv_safe(r["name"]), q["id"], _fmt(q["points"]),
+                                 points, csv_safe(comment), csv_safe(r["answers"].get(q["id"], ""))])
 
+
+def _marking_page(notebook: str, qs: list[dict[str, Any]], rows: list[dict[str, Any]], folder: Path) -> str:
+    """The answers to read, each with the student's data and the question's rubric (every value escaped)."""
+    e = html.escape
+    page = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Marking {e(notebook)}</title>"
+            f"<style>{_STYLE}</style></head><body><h1>Marking: {e(notebook)}</h1>"
+            f"<p>Enter points and a comment per answer in <code>{e(notebook)}.csv</code> beside this page, "
+            f"then run "
+            f"<code>crmlib exercises marks {e(str(folder))}</code>.</p>"]
+    for q in qs:
+        page.append(f"<h2>{e(q['id'])} ({_fmt(q['points'])} points)</h2><p><b>Rubric:</b> {e(q['rubric'])}</p>")
+        for r in rows:
+            context = r.get("contexts", {}).get(q["id"], "")
+            page.append(f"<h3>{e(r['name'])} ({e(r['student_id'])})</h3>"
+                        f"<blockquote>{e(r['answers'].get(q['id'], '') or '(no answer)')}</blockquote>"
+                        f"<details><summary>this student's data</summary><pre>{e(context)}</pre></details>")
+    page.append("</body></html>\n")
+    return "".join(page)
+
+
+def write_log(data: dict[str, Any], folder: Path) -> Path:
+    """``grading-log.txt``: the settings, the isolation, then every notebook that failed or was flagged, and why.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> row["flags"].append("incomplete")
+    >>> log = write_log(data, folder).read_text(encoding="utf-8")
+    >>> log.splitlines()[6:8]
+    ['Notebooks that failed or were flagged: 1', '- s001/04_clv_npv.ipynb [s001, 04_clv_npv]: 0/2; flags: incomplete']
+    """
     rows = data["rows"]
     problems = [r for r in rows if r["flags"] or r["failed"]]
-    lines = [f"crmlib exercises grade: {sum(1 for r in rows if r['file'])} notebooks of {len(data['roster'])} "
-             f"students graded in {data['seconds']:.0f} s with -j {data['jobs']} "
-             f"({time.strftime('%Y-%m-%d %H:%M:%S')})",
-             f"isolation: {data['isolation']}: {ENFORCED[data['isolation']]}",
-             f"limits: {json.dumps(data['settings'].get('limits', {}))}",
-             "hidden variant check: " + (f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None
-                                          else "off"),
-             f"hidden checks file: {data['settings'].get('hidden') or 'none'}", ""]
+    lines = _log_header(data)
     lines.append(f"Notebooks that failed or were flagged: {len(problems)}")
     for r in problems:
-        who = r["student_id"] or "?"
-        where = r["file"] or f"(no file: {r['notebook']})"
-        total, top = _total(r)
-        lines.append(f"- {where} [{who}, {r['notebook']}]: {_fmt(total)}/{_fmt(top)}; flags: "
-                     f"{', '.join(r['flags']) or 'none'}")
-        if r["failed"]:
-            lines.append(f"    failed: {r['failed']}")
-        for note in r["notes"]:
-            lines.append(f"    {note}")
+        lines += _log_problem(r)
     unmarked = sum(1 for r in rows for o in r["outcomes"] if o["status"] == "unmarked" and r["file"])
     lines += ["", f"Free-text answers awaiting marks: {unmarked} (marking/*.csv, then 'crmlib exercises marks')", "",
               "All notebooks:"]
@@ -321,6 +480,33 @@ def write_log(data: dict[str, Any], folder: Path) -> Path:
     path = folder / LOG
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _log_header(data: dict[str, Any]) -> list[str]:
+    """The log's first lines: what was graded, how long it took, the isolation, limits and hidden checks."""
+    from crmlib.exercises.sandbox import ENFORCED
+
+    rows = data["rows"]
+    variant = f"on (variant seed {data['variant_seed']})" if data["variant_seed"] is not None else "off"
+    return [f"crmlib exercises grade: {sum(1 for r in rows if r['file'])} notebooks of {len(data['roster'])} "
+            f"students graded in {data['seconds']:.0f} s with -j {data['jobs']} "
+            f"({time.strftime('%Y-%m-%d %H:%M:%S')})",
+            f"isolation: {data['isolation']}: {ENFORCED[data['isolation']]}",
+            f"limits: {json.dumps(data['settings'].get('limits', {}))}",
+            "hidden variant check: " + variant,
+            f"hidden checks file: {data['settings'].get('hidden') or 'none'}", ""]
+
+
+def _log_problem(r: dict[str, Any]) -> list[str]:
+    """The log's lines about one notebook that failed or was flagged: where, whose, score, flags and notes."""
+    who = r["student_id"] or "?"
+    where = r["file"] or f"(no file: {r['notebook']})"
+    total, top = _total(r)
+    lines = [f"- {where} [{who}, {r['notebook']}]: {_fmt(total)}/{_fmt(top)}; flags: {', '.join(r['flags']) or 'none'}"]
+    if r["failed"]:
+        lines.append(f"    failed: {r['failed']}")
+    lines += [f"    {note}" for note in r["notes"]]
+    return lines
 
 
 def _text_questions(exercises: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -334,7 +520,27 @@ def _text_questions(exercises: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 
 def write_reports(data: dict[str, Any], folder: Path, *, marking: bool = True) -> None:
-    """Write every file of a grades folder from the results data."""
+    """Write every file of a grades folder from the results data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> outcome = {"question": "q1", "status": "wrong", "points": 0.0, "max_points": 2.0,
+    ...            "message": "not yet: 300 is not the expected value.", "hint": "You did not discount."}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5, "answers": {}, "contexts": {},
+    ...        "outcomes": [outcome]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_reports(data, folder, marking=False)
+    >>> sorted(p.name for p in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['canvas.csv', 'feedback', 'gradebook.csv', 'grading-log.txt', 'moodle.csv', 'results.json']
+    >>> read_results(folder)["rows"][0]["student_id"]
+    's001'
+    """
     folder = Path(folder)
     (folder / RESULTS).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_gradebook(data, folder)
@@ -346,12 +552,28 @@ def write_reports(data: dict[str, Any], folder: Path, *, marking: bool = True) -
 
 
 def write_all(result: Any, folder: Path) -> None:
-    """Write the grades folder of a grading run."""
+    """Write the grades folder of a grading run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.exercises.grader import ClassResult, Graded
+    >>> from crmlib.exercises.notebooks import Student
+    >>> graded = Graded("s001", "Ada", "04_clv_npv", "s001/04_clv_npv.ipynb", seed=17,
+    ...                 outcomes={"q1": Outcome("q1", "correct", 2.0, 2.0, "correct (248.7).")})
+    >>> result = ClassResult(rows=[graded], roster=[Student("s001", "Ada", 17)], exercises=["04_clv_npv"],
+    ...                      isolation="rlimits", variant_seed=None, seconds=3.0, jobs=1)
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_all(result, folder)
+    >>> (folder / GRADEBOOK).read_text(encoding="utf-8").splitlines()[1]
+    's001,Ada,04_clv_npv,2,2,2,'
+    """
     write_reports(to_json(result), folder)
 
 
 def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
-    """Merge the marks and comments typed into ``marking/*.csv`` into the gradebook, LMS files and feedback.
+    r"""Merge the marks and comments typed into ``marking/*.csv`` into the gradebook, LMS files and feedback.
 
     Empty ``points`` leave an answer unmarked. Every problem raises :class:`ExerciseError` naming the file and line.
     A gradebook, LMS file or feedback changed by hand since the kit wrote it is replaced only with ``force``.
@@ -360,8 +582,34 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     -------
     dict
         ``{"marked": n, "unmarked": m}``.
+
+    Examples
+    --------
+    A grading run wrote ``marking/04_clv_npv.csv`` for the free-text question q3; the instructor fills in points
+    and a comment, then merges:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.outputs import OutputFolder
+    >>> q3 = {"question": "q3", "status": "unmarked", "points": 0.0, "max_points": 2.0, "message": "", "hint": ""}
+    >>> row = {"student_id": "s001", "name": "Ada", "notebook": "04_clv_npv", "file": "s001/04_clv_npv.ipynb",
+    ...        "seed": 17, "flags": [], "notes": [], "failed": "", "seconds": 2.5,
+    ...        "answers": {"q3": "Keep the gold customers."}, "contexts": {}, "outcomes": [q3]}
+    >>> data = {"format": "crmlib-grades-1", "isolation": "rlimits", "variant_seed": None, "seconds": 3.0,
+    ...         "jobs": 1, "settings": {}, "exercises": ["04_clv_npv"], "rows": [row],
+    ...         "roster": [{"student_id": "s001", "name": "Ada", "seed": 17}]}
+    >>> grades = Path(tempfile.mkdtemp()) / "grades"
+    >>> with OutputFolder(grades, "exercises-grade") as folder:
+    ...     write_reports(data, folder.staging, marking=False)
+    ...     _ = folder.path("marking/04_clv_npv.csv").write_text(
+    ...         "student_id,name,question,max_points,points,comment,answer\n"
+    ...         "s001,Ada,q3,2,1.5,Names a tier; say why.,Keep the gold customers.\n", encoding="utf-8")
+    >>> merge_marks(grades)
+    {'marked': 1, 'unmarked': 0}
+    >>> (grades / GRADEBOOK).read_text(encoding="utf-8").splitlines()[1]
+    's001,Ada,04_clv_npv,1.5,1.5,2,'
     """
-    from crmlib.outputs import OutputFolder, restore_cell
+    from crmlib.outputs import OutputFolder
 
     folder = Path(folder)
     data = read_results(folder)
@@ -371,35 +619,7 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
     if not files:
         raise ExerciseError(f"{folder / 'marking'} holds no marking forms: this run had no free-text answers to mark.")
     for path in files:
-        notebook = path.stem
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            need = {"student_id", "question", "points", "comment"}
-            if not need <= set(reader.fieldnames or []):
-                raise ExerciseError(f"{path} must keep its columns {', '.join(sorted(need))}.")
-            for line, rec in enumerate(reader, start=2):
-                sid, qid = (rec.get("student_id") or "").strip(), (rec.get("question") or "").strip()
-                row = rows.get((sid, notebook))
-                if row is None:
-                    raise ExerciseError(f"Line {line} of {path}: no graded notebook {notebook} of student {sid!r}.")
-                outcome = next((o for o in row["outcomes"] if o["question"] == qid), None)
-                if outcome is None:
-                    raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
-                text = (rec.get("points") or "").strip()
-                comment = str(restore_cell((rec.get("comment") or "").strip()))
-                if not text:
-                    if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
-                        outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
-                    continue
-                try:
-                    points = float(text.replace(",", "."))
-                except ValueError:
-                    raise ExerciseError(f"Line {line} of {path}: points {text!r} is not a number.") from None
-                if not 0 <= points <= outcome["max_points"]:
-                    raise ExerciseError(f"Line {line} of {path}: points {text} is outside 0 to "
-                                        f"{_fmt(outcome['max_points'])}, the points of {qid}.")
-                outcome.update(status="marked", points=points, message=comment or "marked by your instructor.", hint="")
-                marked += 1
+        marked += _read_marking_form(path, rows)
     unmarked = sum(1 for r in rows.values() for o in r["outcomes"] if o["status"] == "unmarked")
     target = OutputFolder(folder, "exercises-marks", force=force, replaces=["exercises-grade"], option="--force",
                           scope=[RESULTS, GRADEBOOK, LOG, "canvas.csv", "moodle.csv", "feedback/*"])
@@ -409,3 +629,46 @@ def merge_marks(folder: Path | str, *, force: bool = False) -> dict[str, int]:
             fh.write(f"\nmarks merged ({time.strftime('%Y-%m-%d %H:%M:%S')}): {marked} answers marked, {unmarked} "
                      "still unmarked.\n")
     return {"marked": marked, "unmarked": unmarked}
+
+
+def _read_marking_form(path: Path, rows: dict[tuple[str, str], dict[str, Any]]) -> int:
+    """Apply the marks of one ``marking/<notebook>.csv`` to the rows of the results; returns how many were marked."""
+    notebook = path.stem
+    marked = 0
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        need = {"student_id", "question", "points", "comment"}
+        if not need <= set(reader.fieldnames or []):
+            raise ExerciseError(f"{path} must keep its columns {', '.join(sorted(need))}.")
+        for line, rec in enumerate(reader, start=2):
+            sid, qid = (rec.get("student_id") or "").strip(), (rec.get("question") or "").strip()
+            row = rows.get((sid, notebook))
+            if row is None:
+                raise ExerciseError(f"Line {line} of {path}: no graded notebook {notebook} of student {sid!r}.")
+            outcome = next((o for o in row["outcomes"] if o["question"] == qid), None)
+            if outcome is None:
+                raise ExerciseError(f"Line {line} of {path}: {notebook} has no question {qid!r}.")
+            marked += _apply_mark(outcome, rec, f"Line {line} of {path}", qid)
+    return marked
+
+
+def _apply_mark(outcome: dict[str, Any], rec: dict[str, Any], where: str, qid: str) -> int:
+    """Mark one answer (1), or take a mark back when the points are emptied (0)."""
+    from crmlib.outputs import restore_cell
+
+    text = (rec.get("points") or "").strip()
+    comment = str(restore_cell((rec.get("comment") or "").strip()))
+    if not text:
+        if outcome["status"] == "marked":  # a mark taken back: the answer awaits marks again
+            outcome.update(status="unmarked", points=0.0, message="awaiting your instructor's marks.")
+        return 0
+    try:
+        points = float(text.replace(",", "."))
+    except ValueError:
+        raise ExerciseError(f"{where}: points {text!r} is not a number.") from None
+    if not 0 <= points <= outcome["max_points"]:
+        raise ExerciseError(
+            f"{where}: points {text} is outside 0 to {_fmt(outcome['max_points'])}, the points of {qid}."
+        )
+    outcome.update(status="marked", points=points, message=comment or "marked by your instructor.", hint="")
+    return 1

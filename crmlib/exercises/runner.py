@@ -79,12 +79,49 @@ def _outermost(paths: list[str]) -> list[str]:
 
 
 def enter_namespaces(cfg: dict[str, Any]) -> None:
-    """Isolate this process (see the module's docstring); returns in the isolated process."""
+    r"""Isolate this process (see the module's docstring); returns in the isolated process.
+
+    Examples
+    --------
+    In a child process (the grader's own process is never isolated): it comes back as process 1 of its own PID
+    namespace, in ``/work`` of its own root file system, without network:
+
+    >>> import subprocess, sys
+    >>> from crmlib.exercises.sandbox import keep_paths, namespaces_available
+    >>> code = ("import os, socket\n"
+    ...         "from crmlib.exercises.runner import enter_namespaces\n"
+    ...         f"enter_namespaces({{'channel_fd': 99, 'keep': {keep_paths()!r}, 'hide': [], 'disk_mb': 16}})\n"
+    ...         "print(os.getpid(), os.getcwd(), [name for _, name in socket.if_nameindex()])")
+    >>> if namespaces_available():
+    ...     shown = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True).stdout
+    ... else:  # what it prints where the kernel allows namespaces
+    ...     shown = "1 /work ['lo']\n"
+    >>> shown
+    "1 /work ['lo']\n"
+    """
     libc = _libc()
     arch = platform.machine()
     if arch not in SYS_PIVOT_ROOT:
         raise SandboxError(f"pivot_root is not known for {arch}")
     root_user = os.getuid() == 0
+    _unshare(libc, root_user)
+    _wait_in_the_old_namespace(cfg)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    root = "/tmp"
+    _build_root(libc, cfg, root)
+    os.chdir(root)
+    os.makedirs(".old", exist_ok=True)
+    _check(libc.syscall(SYS_PIVOT_ROOT[arch], b".", b".old"), "pivot_root")
+    os.chdir("/")
+    _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
+    os.rmdir("/.old")
+    _drop_privileges(libc, cfg, root_user)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.chdir("/work")
+
+
+def _unshare(libc: ctypes.CDLL, root_user: bool) -> None:
+    """New mount, PID, network, IPC and UTS namespaces (and a user namespace mapping this user to root)."""
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if not root_user:
@@ -95,21 +132,28 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
         _write("/proc/self/uid_map", f"0 {uid} 1")
         _write("/proc/self/gid_map", f"0 {gid} 1")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def _wait_in_the_old_namespace(cfg: dict[str, Any]) -> None:
+    """Fork into the new PID namespace; the outer process waits and exits with the child's status."""
     pid = os.fork()
-    if pid:  # the outer process stays in the old PID namespace, waits, and passes the status on
-        for fd in (0, 1, 2, cfg["channel_fd"]):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        _, status = os.waitpid(pid, 0)
-        if os.WIFSIGNALED(status):
-            os._exit(128 + os.WTERMSIG(status))
-        os._exit(os.WEXITSTATUS(status))
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not pid:
+        return
+    for fd in (0, 1, 2, cfg["channel_fd"]):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        os._exit(128 + os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status))
+
+
+def _build_root(libc: ctypes.CDLL, cfg: dict[str, Any], root: str) -> None:
+    """A tmpfs root with the kept folders read-only, a few devices, /proc, writable /work and /tmp, hidden paths."""
     keep = _outermost([p for p in cfg["keep"] if os.path.isdir(p)])
     fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
-    root = "/tmp"
     _mount(libc, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(cfg['disk_mb'])}m,mode=755")
     for path, fd in fds.items():
         target = root + path
@@ -133,12 +177,10 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
             _mount(libc, "tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
         elif os.path.exists(target):
             _mount(libc, "/dev/null", target, None, MS_BIND)
-    os.chdir(root)
-    os.makedirs(".old", exist_ok=True)
-    _check(libc.syscall(SYS_PIVOT_ROOT[arch], b".", b".old"), "pivot_root")
-    os.chdir("/")
-    _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
-    os.rmdir("/.old")
+
+
+def _drop_privileges(libc: ctypes.CDLL, cfg: dict[str, Any], root_user: bool) -> None:
+    """As root, become the run's own user; otherwise lock the mounts in a less privileged user namespace."""
     if root_user:
         uid = int(cfg.get("uid") or NOBODY)
         os.setgroups([])
@@ -150,8 +192,6 @@ def enter_namespaces(cfg: dict[str, Any]) -> None:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", "0 0 1")
         _write("/proc/self/gid_map", "0 0 1")
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    os.chdir("/work")
 
 
 def _others_can_read(path: str) -> bool:
@@ -172,6 +212,13 @@ def drop_to_nobody(workdir: str, keep: list[str], uid: int = NOBODY) -> bool:
     """Without namespaces, as root: become an unprivileged user (``uid``) in the submission's own folder.
 
     Returns False (and stays root) when ``nobody`` could not read this Python (e.g. one installed under ``/root``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> private = tempfile.mkdtemp()  # readable by its owner only
+    >>> drop_to_nobody(tempfile.mkdtemp(), [private])  # nobody could not run a Python kept there: no change
+    False
     """
     if not all(_others_can_read(p) for p in keep if os.path.isdir(p)):
         return False
@@ -183,7 +230,20 @@ def drop_to_nobody(workdir: str, keep: list[str], uid: int = NOBODY) -> bool:
 
 
 def apply_limits(cfg: dict[str, Any]) -> None:
-    """Resource limits of this process and everything it starts."""
+    r"""Resource limits of this process and everything it starts.
+
+    Examples
+    --------
+    In a child process (limits cannot be raised again):
+
+    >>> import subprocess, sys
+    >>> code = ("import resource\n"
+    ...         "from crmlib.exercises.runner import apply_limits\n"
+    ...         "apply_limits({'cpu_seconds': 5, 'memory_mb': 4096, 'output_mb': 1, 'processes': 4096})\n"
+    ...         "print(resource.getrlimit(resource.RLIMIT_CPU), resource.getrlimit(resource.RLIMIT_FSIZE))")
+    >>> subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True).stdout
+    '(5, 10) (1048576, 1048576)\n'
+    """
     mb = 1024 * 1024
     cpu = int(cfg["cpu_seconds"])
     for name, soft, hard in [
@@ -198,7 +258,15 @@ def apply_limits(cfg: dict[str, Any]) -> None:
 
 
 class Channel:
-    """The line-per-event pipe to the grader; a student may write to it too, which gains nothing."""
+    r"""The line-per-event pipe to the grader; a student may write to it too, which gains nothing.
+
+    Examples
+    --------
+    >>> read_end, write_end = os.pipe()
+    >>> Channel(write_end).send(e="answer", p=0, i=3, q="q1", rec={"type": "number", "value": 80.0})
+    >>> os.read(read_end, 200)
+    b'{"e": "answer", "p": 0, "i": 3, "q": "q1", "rec": {"type": "number", "value": 80.0}}\n'
+    """
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
@@ -220,7 +288,24 @@ class Channel:
 
 
 def guard(cfg: dict[str, Any], channel: Channel) -> None:
-    """Refuse, and report, imports of the answer keys and openings of the hidden paths."""
+    r"""Refuse, and report, imports of the answer keys and openings of the hidden paths.
+
+    Examples
+    --------
+    In a child process (an audit hook stays for the life of the process); its channel is its standard output:
+
+    >>> import subprocess, sys, tempfile
+    >>> hidden = tempfile.mkdtemp()
+    >>> code = ("from crmlib.exercises.runner import Channel, guard\n"
+    ...         f"guard({{'blocked_modules': ['crmlib.exercises.sets'], 'denied_paths': [{hidden!r}]}}, Channel(1))\n"
+    ...         "try:\n"
+    ...         "    import crmlib.exercises.sets\n"
+    ...         "except ImportError as exc:\n"
+    ...         "    print(exc)")
+    >>> print(subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True).stdout.strip())
+    {"e": "flag", "kind": "answer-key", "detail": "crmlib.exercises.sets"}
+    crmlib.exercises.sets is not available while grading
+    """
     blocked = tuple(cfg["blocked_modules"])
     denied = tuple(p.rstrip("/") for p in cfg["denied_paths"])
     reported: set[str] = set()
@@ -267,7 +352,23 @@ class _Alarm(KeyboardInterrupt):
 
 
 def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
-    """Run the prelude and the plan for each pass, reporting as it goes."""
+    r"""Run the prelude and the plan for each pass, reporting as it goes.
+
+    Examples
+    --------
+    In a child process (it takes over the process's signals); its channel is its standard output:
+
+    >>> import json, subprocess, sys
+    >>> code = ("from crmlib.exercises.runner import Channel, run\n"
+    ...         "from crmlib.exercises.model import Given\n"
+    ...         "job = {'exercise': '04_clv_npv', 'passes': [Given(margin=100.0)], 'prelude': ['margin = 100.0'],\n"
+    ...         "       'skip': [], 'plan': [{'kind': 'code', 'source': 'kept = margin * 0.8', 'q': 'q1'},\n"
+    ...         "                {'kind': 'capture', 'q': 'q1', 'var': 'kept'}]}\n"
+    ...         "run(job, {'cell_seconds': 30}, Channel(1))")
+    >>> lines = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True).stdout
+    >>> [e for e in map(json.loads, lines.splitlines()) if e["e"] in ("answer", "done")]
+    [{'e': 'answer', 'p': 0, 'i': 1, 'q': 'q1', 'rec': {'type': 'number', 'value': 80.0}}, {'e': 'done'}]
+    """
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -335,7 +436,23 @@ def run(job: dict[str, Any], cfg: dict[str, Any], channel: Channel) -> None:
 
 
 def main() -> None:
-    """Entry point of the child (reads the job from standard input)."""
+    """Entry point of the child (reads the job from standard input).
+
+    The grader starts it as ``python -I -m crmlib.exercises.runner`` through
+    :func:`crmlib.exercises.sandbox.run_child`, which writes the header (limits, isolation, the channel's file
+    descriptor) and the pickled job, and reads the events.
+
+    Examples
+    --------
+    >>> from crmlib.exercises.model import Given
+    >>> from crmlib.exercises.sandbox import Limits, run_child
+    >>> job = {"exercise": "04_clv_npv", "passes": [Given()], "prelude": [], "skip": [],
+    ...        "plan": [{"kind": "code", "source": "import os; home = os.getcwd()", "q": "q1"},
+    ...                 {"kind": "capture", "q": "q1", "var": "home"}]}
+    >>> run = run_child(job, limits=Limits(), isolation="rlimits", hide=[], blocked_modules=[])
+    >>> [e["e"] for e in run.events][:2], run.events[-1]
+    (['ready', 'start'], {'e': 'done'})
+    """
     header = json.loads(sys.stdin.buffer.readline())
     payload = sys.stdin.buffer.read()
     channel = Channel(int(header["channel_fd"]))

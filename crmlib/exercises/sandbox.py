@@ -119,6 +119,13 @@ def resolve_isolation(requested: str) -> str:
     ------
     ValueError
         If namespaces are requested and the kernel does not allow them.
+
+    Examples
+    --------
+    >>> resolve_isolation("rlimits")
+    'rlimits'
+    >>> resolve_isolation("auto") in ("namespaces", "rlimits")
+    True
     """
     if requested == "rlimits":
         return "rlimits"
@@ -131,7 +138,14 @@ def resolve_isolation(requested: str) -> str:
 
 
 def keep_paths() -> list[str]:
-    """The folders a child needs to run Python with the kit: the system's libraries, this Python, its packages."""
+    """The folders a child needs to run Python with the kit: the system's libraries, this Python, its packages.
+
+    Examples
+    --------
+    >>> import crmlib
+    >>> str(Path(crmlib.__file__).resolve().parent) in keep_paths()
+    True
+    """
     import crmlib
 
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", sys.prefix, sys.base_prefix,
@@ -158,7 +172,18 @@ FIRST_UID = 1_900_000_000
 
 
 class UidPool:
-    """User ids for the runs in progress: one each, given back when the run ends."""
+    """User ids for the runs in progress: one each, given back when the run ends.
+
+    Examples
+    --------
+    >>> pool = UidPool(2)
+    >>> first, second = pool.take(), pool.take()
+    >>> first != second, first >= FIRST_UID
+    (True, True)
+    >>> pool.give(first)
+    >>> pool.take() == first
+    True
+    """
 
     def __init__(self, size: int) -> None:
         self._free = list(range(FIRST_UID, FIRST_UID + max(1, size)))
@@ -194,6 +219,21 @@ def run_child(job: dict[str, Any], *, limits: Limits, isolation: str, hide: list
     -------
     ChildRun
         Never raises for anything the submission does.
+
+    Examples
+    --------
+    One pass on the data ``margin = 100``: the trusted prelude loads it, the student's cell computes ``kept``, and
+    the capture step reports its value as an answer record:
+
+    >>> from crmlib.exercises.model import Given
+    >>> job = {"exercise": "04_clv_npv", "passes": [Given(margin=100.0)], "skip": [],
+    ...        "prelude": ["from crmlib import exercises as ex", "data = ex.load('04_clv_npv', 0)"],
+    ...        "plan": [{"kind": "code", "source": "kept = data.margin * 0.8", "q": "q1"},
+    ...                 {"kind": "capture", "q": "q1", "var": "kept"}]}
+    >>> run = run_child(job, limits=Limits(wall_seconds=60), isolation="rlimits", hide=[],
+    ...                 blocked_modules=["crmlib.exercises.sets"])
+    >>> [e["rec"] for e in run.events if e["e"] == "answer"], run.events[-1]
+    ([{'type': 'number', 'value': 80.0}], {'e': 'done'})
     """
     start = time.monotonic()
     result = ChildRun(isolation=isolation)

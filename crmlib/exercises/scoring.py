@@ -24,6 +24,14 @@ class Outcome:
     ``status`` is one of ``correct``, ``wrong``, ``invalid`` (an answer of the wrong type), ``missing`` (no answer),
     ``error`` (the answer cell failed), ``variant`` (right for the student's data, wrong on other data),
     ``hidden`` (an instructor's hidden check failed), ``unmarked`` and ``marked`` (text questions).
+
+    Examples
+    --------
+    >>> outcome = Outcome("q1", "wrong", 0.0, 2.0, "not yet: 300 is not the expected value.", "You did not discount.")
+    >>> outcome.correct
+    False
+    >>> outcome.text().splitlines()
+    ['❌ **q1** (0/2 points): not yet: 300 is not the expected value.  ', 'Hint: You did not discount.']
     """
 
     question: str
@@ -129,47 +137,69 @@ def evaluate(question: Question, key: Key, record: dict[str, Any] | None) -> Out
         return Outcome(question.id, "missing", 0.0, top, "no answer.",
                        f"Assign your answer to `{question.variable}`." if question.variable else "")
     if question.kind == "number":
-        if record.get("type") != "number":
-            got = f"text {record.get('value', '')[:40]!r}" if record.get("type") == "text" else \
-                f"{record.get('repr', '?')} ({record.get('name', '?')})"
-            return Outcome(question.id, "invalid", 0.0, top, f"the answer should be a number; got {got}.",
-                           "Assign a single number (not a list, text or None) to the answer variable.")
-        value = float(record["value"])
-        suffix = f" {question.unit}" if question.unit else ""
-        expected = float(key.expected)
-        if _close(value, expected, question.rtol, question.atol):
-            return Outcome(question.id, "correct", top, top, f"correct ({value:,.6g}{suffix}). {key.explain}".strip())
-        hint = ""
-        for text, wrong in key.mistakes.items():
-            wrong_value = _as_number(wrong)
-            if wrong_value is not None and _close(value, wrong_value, question.rtol, question.atol):
-                hint = str(text)
-                break
-        if not hint:
-            if expected != 0 and _close(abs(value), abs(expected), question.rtol, question.atol):
-                hint = "The size is right but the sign is not."
-            elif expected != 0 and any(_close(value, expected * k, question.rtol, question.atol) for k in (100, 0.01)):
-                hint = "Off by a factor of 100: a percentage where a share (0-1) was expected, or the other way round."
-            else:
-                hint = "Recompute step by step and compare with the formula in the chapter."
-        message = f"not yet: {value:,.6g}{suffix} is not the expected value."
-        return Outcome(question.id, "wrong", 0.0, top, message, hint)
+        return _evaluate_number(question, key, record)
     if question.kind == "choice":
-        options = key.choices if key.choices is not None else question.choices
-        if record.get("type") == "number" and options and any(isinstance(o, (int, float)) for o in options):
-            answer: Any = record["value"]
-        elif record.get("type") == "text":
-            answer = record["value"]
-        else:
-            answer = None
-        listed = ", ".join(repr(c) for c in options or ())
-        if answer is None or (options is not None and _norm(answer) not in [_norm(c) for c in options]):
-            shown = repr(answer) if answer is not None else record.get("repr", "?")
-            return Outcome(question.id, "invalid", 0.0, top, f"{str(shown)[:60]} is not one of the choices.",
-                           f"Choose one of {listed}.")
-        if _norm(answer) == _norm(key.expected):
-            return Outcome(question.id, "correct", top, top, f"correct ({answer}). {key.explain}".strip())
-        hint = next((str(h) for wrong, h in key.mistakes.items() if _norm(wrong) == _norm(answer)), "")
-        return Outcome(question.id, "wrong", 0.0, top, f"not yet: {answer!r} is not the best answer.",
-                       hint or "Reread the definitions in the chapter.")
+        return _evaluate_choice(question, key, record)
     raise ValueError(f"Question {question.id} is a {question.kind} question; it is marked by the instructor.")
+
+
+def _evaluate_number(question: Question, key: Key, record: dict[str, Any]) -> Outcome:
+    """A number question: right within the question's tolerance, else wrong with the likely mistake's hint."""
+    top = float(question.points)
+    if record.get("type") != "number":
+        got = f"text {record.get('value', '')[:40]!r}" if record.get("type") == "text" else \
+            f"{record.get('repr', '?')} ({record.get('name', '?')})"
+        return Outcome(question.id, "invalid", 0.0, top, f"the answer should be a number; got {got}.",
+                       "Assign a single number (not a list, text or None) to the answer variable.")
+    value = float(record["value"])
+    suffix = f" {question.unit}" if question.unit else ""
+    expected = float(key.expected)
+    if _close(value, expected, question.rtol, question.atol):
+        return Outcome(question.id, "correct", top, top, f"correct ({value:,.6g}{suffix}). {key.explain}".strip())
+    hint = _mistake_hint(question, key, value) or _generic_hint(question, value, expected)
+    message = f"not yet: {value:,.6g}{suffix} is not the expected value."
+    return Outcome(question.id, "wrong", 0.0, top, message, hint)
+
+
+def _mistake_hint(question: Question, key: Key, value: float) -> str:
+    """The hint of the first listed mistake whose value the answer matches, or empty."""
+    for text, wrong in key.mistakes.items():
+        wrong_value = _as_number(wrong)
+        if wrong_value is not None and _close(value, wrong_value, question.rtol, question.atol):
+            return str(text)
+    return ""
+
+
+def _generic_hint(question: Question, value: float, expected: float) -> str:
+    """A hint for a wrong number no listed mistake explains: the sign, a factor of 100, or the formula."""
+    if expected != 0 and _close(abs(value), abs(expected), question.rtol, question.atol):
+        return "The size is right but the sign is not."
+    if expected != 0 and any(_close(value, expected * k, question.rtol, question.atol) for k in (100, 0.01)):
+        return "Off by a factor of 100: a percentage where a share (0-1) was expected, or the other way round."
+    return "Recompute step by step and compare with the formula in the chapter."
+
+
+def _choice_answer(record: dict[str, Any], options: Any) -> Any:
+    """The answer to compare with the options: a text, a number when the options are numbers, else None."""
+    if record.get("type") == "number" and options and any(isinstance(o, (int, float)) for o in options):
+        return record["value"]
+    if record.get("type") == "text":
+        return record["value"]
+    return None
+
+
+def _evaluate_choice(question: Question, key: Key, record: dict[str, Any]) -> Outcome:
+    """A choice question: one of the options (case and surrounding blanks ignored), right or wrong with a hint."""
+    top = float(question.points)
+    options = key.choices if key.choices is not None else question.choices
+    answer = _choice_answer(record, options)
+    listed = ", ".join(repr(c) for c in options or ())
+    if answer is None or (options is not None and _norm(answer) not in [_norm(c) for c in options]):
+        shown = repr(answer) if answer is not None else record.get("repr", "?")
+        return Outcome(question.id, "invalid", 0.0, top, f"{str(shown)[:60]} is not one of the choices.",
+                       f"Choose one of {listed}.")
+    if _norm(answer) == _norm(key.expected):
+        return Outcome(question.id, "correct", top, top, f"correct ({answer}). {key.explain}".strip())
+    hint = next((str(h) for wrong, h in key.mistakes.items() if _norm(wrong) == _norm(answer)), "")
+    return Outcome(question.id, "wrong", 0.0, top, f"not yet: {answer!r} is not the best answer.",
+                   hint or "Reread the definitions in the chapter.")

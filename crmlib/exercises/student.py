@@ -32,6 +32,16 @@ def serve(exercise: str, data: Given) -> None:
     ----------
     exercise : the exercise notebook's name.
     data : the data the grader computed for the student's seed.
+
+    Examples
+    --------
+    >>> data = load("04_clv_npv", 3)
+    >>> serve("04_clv_npv", data)
+    >>> load("04_clv_npv", 999)["retention"] == data["retention"]  # the served data, whatever the seed
+    True
+    >>> check("q1", 0.0) is None  # and no checks
+    True
+    >>> _served.clear()  # back to a student's session (the sandbox of the grader ends instead)
     """
     _served.clear()
     _served[exercise] = data

@@ -37,16 +37,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crmlib.report._layout import CUSTOMER_COLUMNS, REPORT_FILES
 from crmlib.report._settings import SETTINGS_HELP, ReportSettings, check_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from crmlib.data import ReadOptions
-
+    from crmlib.outputs import OutputFolder
     from crmlib.report._compare import Comparison, PreviousReportError
     from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
     from crmlib.report._trust import (
+        MAX_INTERVAL_WIDTH,
         MIN_CALIBRATION_DAYS,
         MIN_CYCLES,
         MIN_HOLDOUT_DAYS,
@@ -63,6 +65,7 @@ _LAZY = {
     "Section": "crmlib.report._pipeline",
     "Comparison": "crmlib.report._compare",
     "PreviousReportError": "crmlib.report._compare",
+    "MAX_INTERVAL_WIDTH": "crmlib.report._trust",
     "MIN_CALIBRATION_DAYS": "crmlib.report._trust",
     "MIN_CYCLES": "crmlib.report._trust",
     "MIN_HOLDOUT_DAYS": "crmlib.report._trust",
@@ -83,6 +86,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ACTIONS",
     "CUSTOMER_COLUMNS",
+    "MAX_INTERVAL_WIDTH",
     "MIN_CALIBRATION_DAYS",
     "MIN_CYCLES",
     "MIN_HOLDOUT_DAYS",
@@ -103,46 +107,6 @@ __all__ = [
     "write_report",
 ]
 
-#: The columns of ``tables/customers.csv`` (after ``customer_id``), in order; the input's per-customer columns
-#: (Country, channel, ...) follow them.
-CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",  # the summary (Fader, Hardie and Lee 2005), recency and T in `unit`
-    "purchases",
-    "first_purchase",
-    "last_purchase",
-    "days_since_last_purchase",
-    "revenue",  # total amount over the period (money)
-    "historical_value",
-    "current_value",
-    "potential_value",  # crmlib.clv.value_components (margin, money)
-    "tier",
-    "quadrant",
-    "segment",  # pyramid by revenue; value-potential quadrant; RFM segment
-    "p_alive",
-    "expected_purchases",  # BG/NBD, empty when the model is not trusted
-    "clv",
-    "clv_lower_95",
-    "clv_upper_95",  # margin over horizon_months, discounted; empty when not trusted
-    "at_risk",
-    "at_risk_rule",
-    "campaign_expected_profit",
-    "campaign_target",
-    "action",
-)
-
-#: The files every report writes (plus one ``tables/<name>.csv`` per table).
-REPORT_FILES: tuple[str, ...] = (
-    "report.html",
-    "report.xlsx",
-    "report.json",
-    "tables/customers.csv",
-    "tables/README.txt",
-)
-
-
 class ReportError(ValueError):
     """The report cannot be made; the message says why and what to do."""
 
@@ -159,7 +123,7 @@ def _progress(progress: bool | Callable[[str], None] | None) -> Callable[[str], 
 
 def make_report(
     data: str | os.PathLike[str] | pd.DataFrame,
-    out: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | OutputFolder | None = None,
     *,
     reader: Mapping[str, Any] | ReadOptions | None = None,
     by: str | None = None,
@@ -175,8 +139,10 @@ def make_report(
     ----------
     data : str, Path or DataFrame
         The transaction file (CSV, .csv.gz, Parquet, Excel) or a frame; only read.
-    out : str or Path, optional
-        The report folder. Without it nothing is written (the returned :class:`Report` holds everything).
+    out : str, Path or crmlib.outputs.OutputFolder, optional
+        The report folder. Without it nothing is written (the returned :class:`Report` holds everything). An
+        :class:`~crmlib.outputs.OutputFolder` is used as it is (its ``force``, protected files and the name of
+        its ``force`` option in messages), ``force`` is then ignored.
     reader : crmlib.data.ReadOptions or mapping, optional
         The reader's options: a :class:`crmlib.data.ReadOptions`, or a mapping of its fields, the options of
         :func:`crmlib.data.read_transactions` (``customer``, ``date``, ``amount``, ``quantity``, ``price``,
@@ -235,7 +201,11 @@ def make_report(
     if out is not None:
         from crmlib.outputs import OutputFolder
 
-        folder = OutputFolder(out, "report", force=force, protect=[data_path] if data_path else [], option="force=True")
+        if isinstance(out, OutputFolder):
+            folder = out
+        else:
+            protect = [data_path] if data_path else []
+            folder = OutputFolder(out, "report", force=force, protect=protect, option="force=True")
         folder.check(REPORT_FILES)
     if compare is not None:
         try:
@@ -257,9 +227,41 @@ def make_report(
 
 
 def write_report(
-    report: Report, folder, *, raw_cells: bool = False, progress: Callable[[str], None] | None = None
+    report: Report,
+    folder: OutputFolder,
+    *,
+    raw_cells: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write the report's files into ``folder`` (a :class:`crmlib.outputs.OutputFolder`); returns their paths."""
+    """Write the report's files into ``folder``; returns their paths by relative name.
+
+    Parameters
+    ----------
+    report : Report
+        What :func:`make_report` returned.
+    folder : crmlib.outputs.OutputFolder
+        The output folder; the files are moved into place together when all are written.
+    raw_cells : bool
+        Write text cells exactly as they are instead of neutralising those a spreadsheet would evaluate.
+    progress : callable, optional
+        Receives each step's text.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"report.html": Path, ...}``, also stored as ``report.paths``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crmlib.datasets import load_transactions
+    >>> from crmlib.outputs import OutputFolder
+    >>> report = make_report(load_transactions().head(5_000), interval_draws=0)
+    >>> paths = write_report(report, OutputFolder(Path(tempfile.mkdtemp()) / "report", "report"))
+    >>> [name for name in REPORT_FILES if name not in paths]
+    []
+    """
     from crmlib.report._files import report_json, write_json, write_tables, write_workbook
     from crmlib.report._html import render_html
 

@@ -38,53 +38,68 @@ def _raw_table(source: Any, read_report: Mapping[str, Any], columns_in_use: set[
     path = Path(os.fspath(source)).expanduser()
     fmt = read_report.get("format")
     if fmt == "csv":
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        read_options = pacsv.ReadOptions(
-            encoding=read_report.get("encoding") or "utf-8",
-            skip_rows=int(read_report.get("preamble_lines") or 0),
-            block_size=1 << 24,
-        )
-        parse = pacsv.ParseOptions(
-            delimiter=read_report.get("delimiter") or ",",
-            newlines_in_values=True,
-            invalid_row_handler=lambda row: "skip",
-        )
-        header = pacsv.open_csv(path, read_options=read_options, parse_options=parse).schema.names
-        table = pacsv.read_csv(
-            path,
-            read_options=read_options,
-            parse_options=parse,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                include_columns=header[:MAX_COLUMNS_CONSIDERED]
-                + [c for c in header[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use],
-            ),
-        )
-        return table.to_pandas()
+        return _raw_csv(path, read_report, columns_in_use)
     if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schema = pq.read_schema(path)
-        flat = [f.name for f in schema if not pa.types.is_nested(f.type)]
-        keep = flat[:MAX_COLUMNS_CONSIDERED] + [c for c in flat[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use]
-        return pq.read_table(path, columns=keep).to_pandas()
+        return _raw_parquet(path, columns_in_use)
     if fmt == "excel":
-        sheets = read_report.get("sheets") or [0]
-        frames = []
-        for sheet in sheets:
-            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, nrows=None)
-            header_row = _header_row(raw, columns_in_use)
-            if header_row is None:
-                continue
-            names = [str(c) for c in raw.iloc[header_row]]
-            body = raw.iloc[header_row + 1 :, :MAX_COLUMNS_CONSIDERED].copy()
-            body.columns = names[: body.shape[1]]
-            frames.append(body.loc[:, ~pd.Index(body.columns).duplicated()])
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return _raw_excel(path, read_report, columns_in_use)
     raise ValueError("the file's format is not known")
+
+
+def _raw_csv(path: Path, read_report: Mapping[str, Any], columns_in_use: set[str]) -> pd.DataFrame:
+    """A text file's columns as text, read as the reader read it (encoding, preamble, delimiter)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read_options = pacsv.ReadOptions(
+        encoding=read_report.get("encoding") or "utf-8",
+        skip_rows=int(read_report.get("preamble_lines") or 0),
+        block_size=1 << 24,
+    )
+    parse = pacsv.ParseOptions(
+        delimiter=read_report.get("delimiter") or ",",
+        newlines_in_values=True,
+        invalid_row_handler=lambda row: "skip",
+    )
+    header = pacsv.open_csv(path, read_options=read_options, parse_options=parse).schema.names
+    table = pacsv.read_csv(
+        path,
+        read_options=read_options,
+        parse_options=parse,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header},
+            include_columns=header[:MAX_COLUMNS_CONSIDERED]
+            + [c for c in header[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use],
+        ),
+    )
+    return table.to_pandas()
+
+
+def _raw_parquet(path: Path, columns_in_use: set[str]) -> pd.DataFrame:
+    """A Parquet file's flat columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    flat = [f.name for f in schema if not pa.types.is_nested(f.type)]
+    keep = flat[:MAX_COLUMNS_CONSIDERED] + [c for c in flat[MAX_COLUMNS_CONSIDERED:] if c in columns_in_use]
+    return pq.read_table(path, columns=keep).to_pandas()
+
+
+def _raw_excel(path: Path, read_report: Mapping[str, Any], columns_in_use: set[str]) -> pd.DataFrame:
+    """The rows of the workbook's sheets the reader read, below the header row that names the columns in use."""
+    sheets = read_report.get("sheets") or [0]
+    frames = []
+    for sheet in sheets:
+        raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, nrows=None)
+        header_row = _header_row(raw, columns_in_use)
+        if header_row is None:
+            continue
+        names = [str(c) for c in raw.iloc[header_row]]
+        body = raw.iloc[header_row + 1 :, :MAX_COLUMNS_CONSIDERED].copy()
+        body.columns = names[: body.shape[1]]
+        frames.append(body.loc[:, ~pd.Index(body.columns).duplicated()])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _header_row(raw: pd.DataFrame, columns_in_use: set[str]) -> int | None:
@@ -122,8 +137,6 @@ def customer_attributes(
     a value), allowing :data:`MAX_VARYING_SHARE` of them to differ (their first value is shown, and a note says how
     many). A log where no customer has two rows cannot show that, so nothing is kept then.
     """
-    from crmlib.data import DataError, read_transactions
-
     notes: list[str] = []
     in_use = {
         str(reader.get(k, d))
@@ -150,17 +163,9 @@ def customer_attributes(
         others = others[:MAX_COLUMNS_CONSIDERED]
     if not others:
         return pd.DataFrame(index=customers), notes
-    # The reader's own id rules, applied to the raw id column: the row number rides along as the amount.
-    probe = pd.DataFrame(
-        {"id": raw[customer_col].to_numpy(), "day": "2000-01-01", "row": np.arange(1, len(raw) + 1, dtype=float)}
-    )
-    try:
-        ids = read_transactions(probe, customer="id", date="day", amount="row", blank_customers="drop", warn=False)
-    except DataError:
+    frame = _with_canonical_ids(raw, customer_col, others)
+    if frame is None:
         return pd.DataFrame(index=customers), notes
-    rows = ids["amount"].to_numpy(dtype=np.int64) - 1
-    frame = raw.iloc[rows][others].reset_index(drop=True)
-    frame.insert(0, "__id", ids["customer_id"].to_numpy(dtype=object))
     frame = frame.loc[frame["__id"].isin(customers)]
     counts = frame.groupby("__id", sort=False).size()
     multi = counts.index[counts.to_numpy() > 1]
@@ -171,22 +176,51 @@ def customer_attributes(
                 "customer; the customers table has none of them."
             )
         return pd.DataFrame(index=customers), notes
-    several = frame.loc[frame["__id"].isin(multi)]
+    kept = _constant_columns(frame.loc[frame["__id"].isin(multi)], others, len(multi), notes)
+    if len(kept) > MAX_ATTRIBUTES:
+        notes.append(f"{len(kept)} columns are constant per customer; the first {MAX_ATTRIBUTES} are kept.")
+        kept = kept[:MAX_ATTRIBUTES]
+    return _first_values(frame.drop_duplicates("__id").set_index("__id")[kept], kept, customers, notes), notes
+
+
+def _with_canonical_ids(raw: pd.DataFrame, customer_col: str, others: list[Any]) -> pd.DataFrame | None:
+    """The other columns with each row's id as the reader makes it (``__id``); None when the ids cannot be read.
+
+    The reader's own id rules are applied to the raw id column: the row number rides along as the amount.
+    """
+    from crmlib.data import DataError, read_transactions
+
+    probe = pd.DataFrame(
+        {"id": raw[customer_col].to_numpy(), "day": "2000-01-01", "row": np.arange(1, len(raw) + 1, dtype=float)}
+    )
+    try:
+        ids = read_transactions(probe, customer="id", date="day", amount="row", blank_customers="drop", warn=False)
+    except DataError:
+        return None
+    rows = ids["amount"].to_numpy(dtype=np.int64) - 1
+    frame = raw.iloc[rows][others].reset_index(drop=True)
+    frame.insert(0, "__id", ids["customer_id"].to_numpy(dtype=object))
+    return frame
+
+
+def _constant_columns(several: pd.DataFrame, others: list[Any], n_multi: int, notes: list[str]) -> list[Any]:
+    """The columns equal within each customer with several rows (up to :data:`MAX_VARYING_SHARE` who differ)."""
     kept = []
     for column in others:
         values = several[column].astype(object).where(several[column].notna(), "\x00missing")
         varying = int((values.astype(str).groupby(several["__id"].to_numpy(), sort=False).nunique() > 1).sum())
-        if varying <= MAX_VARYING_SHARE * len(multi):
+        if varying <= MAX_VARYING_SHARE * n_multi:
             kept.append(column)
             if varying:
                 notes.append(
-                    f"The column {column!r} changes within {varying:,} of {len(multi):,} customers with "
+                    f"The column {column!r} changes within {varying:,} of {n_multi:,} customers with "
                     "several rows; the customers table shows each customer's first value."
                 )
-    if len(kept) > MAX_ATTRIBUTES:
-        notes.append(f"{len(kept)} columns are constant per customer; the first {MAX_ATTRIBUTES} are kept.")
-        kept = kept[:MAX_ATTRIBUTES]
-    first = frame.drop_duplicates("__id").set_index("__id")[kept]
+    return kept
+
+
+def _first_values(first: pd.DataFrame, kept: list[Any], customers: pd.Index, notes: list[str]) -> pd.DataFrame:
+    """Each customer's first value of each kept column, as text cut at :data:`MAX_TEXT` characters."""
     out = pd.DataFrame(index=customers)
     cut = False
     for column in kept:
@@ -198,4 +232,4 @@ def customer_attributes(
         out[str(column)] = text.reindex(customers).astype(object)
     if cut:
         notes.append(f"Values longer than {MAX_TEXT} characters in the per-customer columns were cut.")
-    return out, notes
+    return out

@@ -9,6 +9,7 @@ the previous one and no longer in the data; tier and quadrant moves are migratio
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,26 @@ class PreviousReportError(ValueError):
 
 @dataclass
 class Comparison:
-    """What changed between a previous report and this one."""
+    """What changed between a previous report and this one.
+
+    Built by :func:`compare_reports`; ``as_dict`` gives the figures of report.json, ``view`` the page's cards and
+    tables (with the page's formatting functions).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comparison = Comparison(
+    ...     "march.csv", "2024-01-01 to 2024-03-31", new_customers=["c9"], lost_customers=[], newly_at_risk=[],
+    ...     equity_change=120.0, equity_before=1000.0, equity_after=1120.0, revenue_before=None, revenue_after=None,
+    ...     tier_migration=None, quadrant_migration=None, changes=pd.DataFrame({"change": ["new"]}, index=["c9"]),
+    ... )
+    >>> comparison.as_dict()["new_customers"], comparison.as_dict()["customer_equity_change"]
+    (1, 120.0)
+    >>> view = comparison.view(money="{:,.0f}".format, count=str, table=None, share="{:.0%}".format)
+    >>> [(card["label"], card["value"]) for card in view["cards"]]  # doctest: +NORMALIZE_WHITESPACE
+    [('New customers', '1'), ('Lost customers', '0'), ('Newly at risk', '0'),
+     ('Change in customer equity', '+120')]
+    """
 
     previous_source: str
     previous_period: str
@@ -64,8 +84,15 @@ class Comparison:
             "notes": self.notes,
         }
 
-    def view(self, *, money, count, table, share) -> dict[str, Any]:
-        """The comparison for the page."""
+    def view(
+        self,
+        *,
+        money: Callable[[Any], str],
+        count: Callable[[Any], str],
+        table: Callable[..., dict[str, Any]],
+        share: Callable[[Any], str],
+    ) -> dict[str, Any]:
+        """The comparison for the page: its cards, notes and tables, formatted with the given functions."""
         cards = [
             {
                 "label": "New customers",
@@ -157,77 +184,20 @@ def read_previous(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 def compare_reports(report: Report, folder: Path) -> Comparison:
     """Compare ``report`` with the previous report in ``folder``."""
-    from crmlib.tiers import PYRAMID_LABELS, migration_matrix
+    from crmlib.tiers import PYRAMID_LABELS
 
     meta, before = read_previous(folder)
     after = report.customers
     ids_before, ids_after = set(before.index), set(after.index)
     new = sorted(ids_after - ids_before)
     lost = sorted(ids_before - ids_after)
-    common = sorted(ids_after & ids_before)
-    notes = []
-    tier_m = quad_m = None
-    if "tier" in before.columns and after["tier"].notna().any():
-        b = before["tier"].dropna()
-        a = after["tier"].dropna().astype(str)
-        order = list(PYRAMID_LABELS)
-        b = pd.Series(pd.Categorical(b, categories=order, ordered=True), index=b.index)
-        a = pd.Series(pd.Categorical(a, categories=order, ordered=True), index=a.index)
-        tier_m = migration_matrix(b, a)
-    if "quadrant" in before.columns and after["quadrant"].notna().any():
-        order = ["platinum", "gold", "iron", "lead"]
-        b = before["quadrant"].dropna()
-        a = after["quadrant"].dropna().astype(str)
-        quad_m = migration_matrix(
-            pd.Series(pd.Categorical(b, categories=order, ordered=True), index=b.index),
-            pd.Series(pd.Categorical(a, categories=order, ordered=True), index=a.index),
-        )
-    was_risk = before["at_risk"].map(lambda v: str(v).strip().lower() == "true") if "at_risk" in before else None
-    now_risk = after["at_risk"].astype(bool)
-    newly = sorted(
-        i for i in now_risk.index[now_risk.to_numpy()] if was_risk is None or not bool(was_risk.get(i, False))
-    )
+    newly = _newly_at_risk(before, after)
     kf_before = meta.get("key_figures") or {}
     e_before = kf_before.get("customer_equity")
     e_after = report.key_figures.get("customer_equity")
     change = float(e_after) - float(e_before) if e_before is not None and e_after is not None else None
-    if change is None:
-        notes.append(
-            "The customer equity is missing from "
-            + (
-                "both reports"
-                if e_before is None and e_after is None
-                else "the previous report"
-                if e_before is None
-                else "this report"
-            )
-            + " (a model not trusted), so its change is not computed."
-        )
-    rows = []
-    tier_b = before["tier"] if "tier" in before else pd.Series(dtype=object)
-    quad_b = before["quadrant"] if "quadrant" in before else pd.Series(dtype=object)
-    for cid in new:
-        rows.append((cid, "new", None, after.at[cid, "tier"], None, after.at[cid, "quadrant"]))
-    for cid in lost:
-        rows.append((cid, "lost", tier_b.get(cid), None, quad_b.get(cid), None))
-    newly_set = set(newly)
-    for cid in common:
-        what = []
-        tb, ta = tier_b.get(cid), after.at[cid, "tier"]
-        qb, qa = quad_b.get(cid), after.at[cid, "quadrant"]
-        if isinstance(tb, str) and isinstance(ta, str) and tb != ta:
-            what.append("tier")
-        if isinstance(qb, str) and isinstance(qa, str) and qb != qa:
-            what.append("quadrant")
-        if cid in newly_set:
-            what.append("newly at risk")
-        if what:
-            rows.append((cid, ", ".join(what), tb, ta, qb, qa))
-    changes = pd.DataFrame(
-        rows, columns=["customer_id", "change", "tier_before", "tier_after", "quadrant_before", "quadrant_after"]
-    ).set_index("customer_id")
+    notes = [_missing_equity(e_before, e_after)] if change is None else []
     period = meta.get("period") or {}
-    revenue_before = (meta.get("key_figures") or {}).get("revenue")
     return Comparison(
         previous_source=str(meta.get("source", "")),
         previous_period=f"{period.get('first_day', '?')} to {period.get('last_day', '?')}",
@@ -237,11 +207,70 @@ def compare_reports(report: Report, folder: Path) -> Comparison:
         equity_change=change,
         equity_before=e_before,
         equity_after=e_after,
-        revenue_before=revenue_before,
+        revenue_before=kf_before.get("revenue"),
         revenue_after=report.key_figures.get("revenue"),
-        tier_migration=tier_m,
-        quadrant_migration=quad_m,
-        changes=changes,
+        tier_migration=_migration(before, after, "tier", list(PYRAMID_LABELS)),
+        quadrant_migration=_migration(before, after, "quadrant", ["platinum", "gold", "iron", "lead"]),
+        changes=_changes(before, after, new, lost, set(newly)),
         notes=notes,
     )
 
+
+def _migration(before: pd.DataFrame, after: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame | None:
+    """Moves between the categories of ``column`` (:func:`crmlib.tiers.migration_matrix`), None without them."""
+    from crmlib.tiers import migration_matrix
+
+    if column not in before.columns or not after[column].notna().any():
+        return None
+    b = before[column].dropna()
+    a = after[column].dropna().astype(str)
+    return migration_matrix(
+        pd.Series(pd.Categorical(b, categories=order, ordered=True), index=b.index),
+        pd.Series(pd.Categorical(a, categories=order, ordered=True), index=a.index),
+    )
+
+
+def _newly_at_risk(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Customers at risk now who were not at risk in the previous report (or were not in it)."""
+    was_risk = before["at_risk"].map(lambda v: str(v).strip().lower() == "true") if "at_risk" in before else None
+    now_risk = after["at_risk"].astype(bool)
+    return sorted(
+        i for i in now_risk.index[now_risk.to_numpy()] if was_risk is None or not bool(was_risk.get(i, False))
+    )
+
+
+def _missing_equity(e_before: float | None, e_after: float | None) -> str:
+    """The note saying which report lacks the customer equity."""
+    if e_before is None and e_after is None:
+        which = "both reports"
+    else:
+        which = "the previous report" if e_before is None else "this report"
+    return f"The customer equity is missing from {which} (a model not trusted), so its change is not computed."
+
+
+def _changes(
+    before: pd.DataFrame, after: pd.DataFrame, new: list[str], lost: list[str], newly: set[str]
+) -> pd.DataFrame:
+    """One row per customer who is new, lost, changed tier or quadrant, or is newly at risk."""
+    rows = []
+    tier_b = before["tier"] if "tier" in before else pd.Series(dtype=object)
+    quad_b = before["quadrant"] if "quadrant" in before else pd.Series(dtype=object)
+    for cid in new:
+        rows.append((cid, "new", None, after.at[cid, "tier"], None, after.at[cid, "quadrant"]))
+    for cid in lost:
+        rows.append((cid, "lost", tier_b.get(cid), None, quad_b.get(cid), None))
+    for cid in sorted(set(after.index) & set(before.index)):
+        tb, ta = tier_b.get(cid), after.at[cid, "tier"]
+        qb, qa = quad_b.get(cid), after.at[cid, "quadrant"]
+        moves = (("tier", _moved(tb, ta)), ("quadrant", _moved(qb, qa)), ("newly at risk", cid in newly))
+        what = [label for label, moved in moves if moved]
+        if what:
+            rows.append((cid, ", ".join(what), tb, ta, qb, qa))
+    return pd.DataFrame(
+        rows, columns=["customer_id", "change", "tier_before", "tier_after", "quadrant_before", "quadrant_after"]
+    ).set_index("customer_id")
+
+
+def _moved(before: Any, after: Any) -> bool:
+    """Whether a category changed (both known)."""
+    return isinstance(before, str) and isinstance(after, str) and before != after

@@ -63,7 +63,7 @@ def json_ready(value: Any) -> Any:
 
 def table_files(report: Report) -> dict[str, pd.DataFrame]:
     """The tables to write, by file stem, ``customers`` first."""
-    from crmlib.report import CUSTOMER_COLUMNS
+    from crmlib.report._layout import CUSTOMER_COLUMNS
 
     columns = [c for c in CUSTOMER_COLUMNS if c in report.customers.columns] + report.attributes
     out = {"customers": report.customers[columns]}
@@ -158,28 +158,38 @@ def write_workbook(report: Report, path: Path, *, neutralise: bool = True) -> li
                 )
                 table = table.iloc[:EXCEL_MAX_ROWS]
             sheet = book.add_worksheet(_sheet_title(stem, used))
-            columns = [str(c) for c in table.columns]
-            for k, name in enumerate(columns):
-                width = min(max(len(name) + 2, 10), 60)
-                if len(table) and table.iloc[:, k].dtype == object:
-                    sample = table.iloc[: min(len(table), 200), k].map(lambda v: len(str(v)) if v is not None else 0)
-                    width = min(max(width, int(sample.max() or 0) + 2), 60)
-                sheet.set_column(k, k, width)
-                sheet.write_string(0, k, neutralise_cell(name) if neutralise else name, header)
-            sheet.freeze_panes(1, 1)
-            writers = [_column_writer(sheet, table[col], formats.get(_number_format(name, table[col].dtype) or ""))
-                       for name, col in zip(columns, table.columns)]
-            columns_values = [values for values, _ in writers]
-            methods = [method for _, method in writers]
-            for r in range(len(table)):
-                row = r + 1
-                for k, method in enumerate(methods):
-                    value = columns_values[k][r]
-                    if value is not None:
-                        method(row, k, value)
+            _write_header(sheet, table, header, neutralise)
+            _write_rows(sheet, table, formats)
     finally:
         book.close()
     return notes
+
+
+def _write_header(sheet: Any, table: pd.DataFrame, header: Any, neutralise: bool) -> None:
+    """The header row, each column as wide as its name or its longest of the first 200 texts (10 to 60), frozen."""
+    for k, name in enumerate(str(c) for c in table.columns):
+        width = min(max(len(name) + 2, 10), 60)
+        if len(table) and table.iloc[:, k].dtype == object:
+            sample = table.iloc[: min(len(table), 200), k].map(lambda v: len(str(v)) if v is not None else 0)
+            width = min(max(width, int(sample.max() or 0) + 2), 60)
+        sheet.set_column(k, k, width)
+        sheet.write_string(0, k, neutralise_cell(name) if neutralise else name, header)
+    sheet.freeze_panes(1, 1)
+
+
+def _write_rows(sheet: Any, table: pd.DataFrame, formats: dict[str, Any]) -> None:
+    """The table's rows, row by row (constant memory), each column through its own writer."""
+    columns = [str(c) for c in table.columns]
+    writers = [_column_writer(sheet, table[col], formats.get(_number_format(name, table[col].dtype) or ""))
+               for name, col in zip(columns, table.columns)]
+    columns_values = [values for values, _ in writers]
+    methods = [method for _, method in writers]
+    for r in range(len(table)):
+        row = r + 1
+        for k, method in enumerate(methods):
+            value = columns_values[k][r]
+            if value is not None:
+                method(row, k, value)
 
 
 def _column_writer(sheet, series: pd.Series, fmt) -> tuple[list, Any]:

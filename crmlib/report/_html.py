@@ -22,6 +22,7 @@ from crmlib.outputs import display_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmlib.report._pipeline import Report
+    from crmlib.report._trust import ModelStatus
 
 __all__ = ["render_html"]
 
@@ -169,17 +170,39 @@ def _customer_rows(frame: pd.DataFrame, columns: Sequence[str], limit: int) -> d
 
 
 def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
-    s, c, kf = report.settings, report.customers, report.key_figures
+    """Everything the page's template shows, as text ready to print."""
+    view = _header(report, files)
+    view["cards"] = _cards(report)
+    view.update(_customer_lists(report))
     t = report.tables
-    unit_name = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}[s.unit]
-    view: dict[str, Any] = {
+    if "quadrants" in t:
+        view.update(_matrix(t["quadrants"]))
+    if "segments" in t:
+        view["segments"] = _segments(t["segments"])
+    if "cohorts" in t:
+        view.update(_cohorts(t["cohorts"]))
+    view["models"] = [_model(status) for status in report.models.values()]
+    if report.holdout.get("table") is not None:
+        view["holdout"] = _holdout(report.holdout)
+    if report.by is not None and f"by_{report.by}" in t:
+        view["by"] = _split(report.by, t[f"by_{report.by}"])
+    if report.comparison is not None:
+        view["comparison"] = report.comparison.view(money=money, count=count, table=_table, share=share)
+    view["figures"] = _figures(report)
+    return view
+
+
+def _header(report: Report, files: Sequence[str]) -> dict[str, Any]:
+    """The page's title, period, settings, notes, links to the files, decisions and skipped sections."""
+    s, kf = report.settings, report.key_figures
+    return {
         "title": report.title,
         "source": report.source,
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "period": f"{report.first_day:%d %b %Y} to {report.last_day:%d %b %Y} ({kf['days']:,} days)",
         "kf": kf,
         "settings": s,
-        "unit_name": unit_name,
+        "unit_name": {"D": "days", "W": "weeks", "M": "months", "Y": "years"}[s.unit],
         "trusted": report.trusted,
         "notes": report.notes,
         "read_notes": report.read_report.get("notes", []),
@@ -199,6 +222,11 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
         ],
         "skipped": [(v.title, v.reason) for v in report.sections.values() if not v.done],
     }
+
+
+def _cards(report: Report) -> list[dict[str, str]]:
+    """The headline cards: customers, revenue, customer equity (or why it is missing), customers at risk."""
+    s, kf = report.settings, report.key_figures
     cards = [
         {
             "label": "Customers",
@@ -213,6 +241,7 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
             f"{money(kf.get('margin'))}",
         },
     ]
+    label = f"Customer equity, next {s.horizon_months:g} months"
     if kf.get("customer_equity") is not None:
         interval = ""
         if kf.get("customer_equity_lower_95") is not None:
@@ -222,7 +251,7 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
             )
         cards.append(
             {
-                "label": f"Customer equity, next {s.horizon_months:g} months",
+                "label": label,
                 "value": money(kf["customer_equity"]),
                 "detail": f"{interval}expected margin of today's customers, discounted at {s.discount_rate:.0%} "
                 "per year",
@@ -230,11 +259,7 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
         )
     else:
         cards.append(
-            {
-                "label": f"Customer equity, next {s.horizon_months:g} months",
-                "value": "not computed",
-                "detail": kf.get("customer_equity_missing_because", ""),
-            }
+            {"label": label, "value": "not computed", "detail": kf.get("customer_equity_missing_because", "")}
         )
     cards.append(
         {
@@ -243,9 +268,13 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
             "detail": f"they brought {money(kf.get('at_risk_revenue'))} of revenue",
         }
     )
-    view["cards"] = cards
+    return cards
 
-    # best customers
+
+def _customer_lists(report: Report) -> dict[str, Any]:
+    """The best customers, the tiers and the 80/20 table, the customers at risk and the actions."""
+    s, c, t = report.settings, report.customers, report.tables
+    view: dict[str, Any] = {}
     best = c.sort_values("revenue", ascending=False) if c["revenue"].notna().any() else c
     view["best"] = _customer_rows(
         best, ["revenue", "purchases", "last_purchase", "tier", "p_alive", "clv", "action"], s.top
@@ -270,101 +299,105 @@ def _view(report: Report, files: Sequence[str]) -> dict[str, Any]:
             {"customers": count, "revenue": money, "share_of_revenue": share, "revenue_per_customer": money2},
             index="customers",
         )
-    # at risk
     risk = c[c["at_risk"]].sort_values("revenue", ascending=False)
     view["at_risk"] = _customer_rows(
         risk,
         ["revenue", "purchases", "last_purchase", "days_since_last_purchase", "tier", "p_alive", "clv", "action"],
         s.top,
     )
-    view["at_risk_rule"] = kf.get("at_risk_rule") or _default_rule(report)
+    view["at_risk_rule"] = report.key_figures.get("at_risk_rule") or _default_rule(report)
     view["one_time_buyers"] = int((c["frequency"] == 0).sum())
     view["p_alive_shown"] = bool(c["p_alive"].notna().any())
-    # actions
     actions = c["action"].value_counts()
     view["actions"] = [(a, count(n), money(c.loc[c["action"] == a, "revenue"].sum())) for a, n in actions.items()]
-    # matrix
-    if "quadrants" in t:
-        q = t["quadrants"]
-        cells = {}
-        for name in ("platinum", "gold", "iron", "lead"):
-            row = q.loc[name] if name in q.index else None
-            cells[name] = {
-                "customers": count(row["customers"]) if row is not None else "0",
-                "share": share(row["share_of_customers"]) if row is not None else "–",
-                "current": money(row["current_value"]) if row is not None else "–",
-                "potential": money(row["potential_value"]) if row is not None else "–",
-                "strategy": row["strategy"] if row is not None else "",
-            }
-        view["matrix"] = cells
-        view["thresholds"] = (money2(q.attrs.get("current_threshold")), money2(q.attrs.get("potential_threshold")))
-    if "segments" in t:
-        seg = t["segments"]
-        fm: dict[Any, Callable[[Any], str]] = {
-            col: (share if "share" in col else money if col in ("revenue", "monetary") else (lambda v: number(v, 3)))
-            for col in seg.columns
-        }
-        fm["customers"] = count
-        view["segments"] = _table(seg, fm, index="segment")
-    if "cohorts" in t:
-        co = t["cohorts"]
-        periods = [col for col in co.columns if col != "customers"][:13]
-        shown = co[["customers", *periods]].iloc[-24:] if "customers" in co.columns else co[periods].iloc[-24:]
-        fmts = {p: share for p in periods}
-        fmts["customers"] = count
-        view["cohorts"] = _table(shown, fmts, index="cohort")
-        view["cohort_label"] = co.columns.name or "periods since the first purchase"
-    # models
-    models = []
-    for status in report.models.values():
-        entry: dict[str, Any] = {
-            "name": status.name,
-            "status": status.status,
-            "reasons": status.reasons,
-            "fixes": status.fixes,
-            "checks": status.checks,
-        }
-        if status.estimates is not None:
-            entry["estimates"] = _table(
-                status.estimates, {k: number for k in status.estimates.columns}, index="parameter"
-            )
-        models.append(entry)
-    view["models"] = models
-    h = report.holdout
-    if h.get("table") is not None:
-        view["holdout"] = {
-            "calibration_end": f"{h['calibration_end']:%d %b %Y}",
-            "rule": h["rule"],
-            "calibration_days": h["calibration_days"],
-            "holdout_days": h["holdout_days"],
-            "actual": count(h["actual"]),
-            "predicted": count(h["predicted"]),
-            "error": f"{h['error']:+.1%}" if _ok(h.get("error")) else "–",
-            "table": _table(
-                h["table"],
-                {"customers": count, "actual": lambda v: number(v, 3), "predicted": lambda v: number(v, 3)},
-                index="repeat purchases",
-            ),
-        }
-    if report.by is not None and f"by_{report.by}" in t:
-        bt = t[f"by_{report.by}"]
-        fm = {
-            col: (
-                share
-                if "share" in col
-                else money
-                if col in ("revenue", "customer_equity")
-                else money2
-                if col == "clv_mean"
-                else count
-            )
-            for col in bt.columns
-        }
-        view["by"] = {"column": report.by, "table": _table(bt, fm, index=report.by, limit=50)}
-    if report.comparison is not None:
-        view["comparison"] = report.comparison.view(money=money, count=count, table=_table, share=share)
-    view["figures"] = _figures(report)
     return view
+
+
+def _matrix(q: pd.DataFrame) -> dict[str, Any]:
+    """The value x potential matrix: one cell per quadrant, and the two thresholds."""
+    cells = {}
+    for name in ("platinum", "gold", "iron", "lead"):
+        row = q.loc[name] if name in q.index else None
+        cells[name] = {
+            "customers": count(row["customers"]) if row is not None else "0",
+            "share": share(row["share_of_customers"]) if row is not None else "–",
+            "current": money(row["current_value"]) if row is not None else "–",
+            "potential": money(row["potential_value"]) if row is not None else "–",
+            "strategy": row["strategy"] if row is not None else "",
+        }
+    return {
+        "matrix": cells,
+        "thresholds": (money2(q.attrs.get("current_threshold")), money2(q.attrs.get("potential_threshold"))),
+    }
+
+
+def _segments(seg: pd.DataFrame) -> dict[str, Any]:
+    """The RFM segments' table."""
+    fm: dict[Any, Callable[[Any], str]] = {
+        col: (share if "share" in col else money if col in ("revenue", "monetary") else (lambda v: number(v, 3)))
+        for col in seg.columns
+    }
+    fm["customers"] = count
+    return _table(seg, fm, index="segment")
+
+
+def _cohorts(co: pd.DataFrame) -> dict[str, Any]:
+    """The cohort table: the last 24 cohorts, the first 13 periods."""
+    periods = [col for col in co.columns if col != "customers"][:13]
+    shown = co[["customers", *periods]].iloc[-24:] if "customers" in co.columns else co[periods].iloc[-24:]
+    fmts: dict[Any, Callable[[Any], str]] = {p: share for p in periods}
+    fmts["customers"] = count
+    return {
+        "cohorts": _table(shown, fmts, index="cohort"),
+        "cohort_label": co.columns.name or "periods since the first purchase",
+    }
+
+
+def _model(status: ModelStatus) -> dict[str, Any]:
+    """One model's status, reasons, fixes, checks and estimates."""
+    entry: dict[str, Any] = {
+        "name": status.name,
+        "status": status.status,
+        "reasons": status.reasons,
+        "fixes": status.fixes,
+        "checks": status.checks,
+    }
+    if status.estimates is not None:
+        entry["estimates"] = _table(status.estimates, {k: number for k in status.estimates.columns}, index="parameter")
+    return entry
+
+
+def _holdout(h: Mapping[str, Any]) -> dict[str, Any]:
+    """The holdout check of the purchase model: periods, actual and predicted purchases, the error, the table."""
+    return {
+        "calibration_end": f"{h['calibration_end']:%d %b %Y}",
+        "rule": h["rule"],
+        "calibration_days": h["calibration_days"],
+        "holdout_days": h["holdout_days"],
+        "actual": count(h["actual"]),
+        "predicted": count(h["predicted"]),
+        "error": f"{h['error']:+.1%}" if _ok(h.get("error")) else "–",
+        "table": _table(
+            h["table"],
+            {"customers": count, "actual": lambda v: number(v, 3), "predicted": lambda v: number(v, 3)},
+            index="repeat purchases",
+        ),
+    }
+
+
+def _split_format(col: str) -> Callable[[Any], str]:
+    """How a column of the ``--by`` table is shown."""
+    if "share" in col:
+        return share
+    if col in ("revenue", "customer_equity"):
+        return money
+    return money2 if col == "clv_mean" else count
+
+
+def _split(column: str, bt: pd.DataFrame) -> dict[str, Any]:
+    """The headline figures per value of the ``--by`` column (at most 50 rows)."""
+    formats = {col: _split_format(col) for col in bt.columns}
+    return {"column": column, "table": _table(bt, formats, index=column, limit=50)}
 
 
 def _default_rule(report: Report) -> str:

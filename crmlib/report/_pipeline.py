@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import UNIT_DAYS
+from crmlib.params import UNIT_DAYS
 from crmlib.report._settings import ReportSettings
 from crmlib.report._trust import (
     MIN_CALIBRATION_DAYS,
@@ -130,6 +130,17 @@ class Report:
     attributes : names of the input's per-customer columns in ``customers``.
     by : the column the headline tables are split by, or None.
     comparison : what changed since the previous report (see :mod:`crmlib.report._compare`), or None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlib.report import ModelStatus, ReportSettings
+    >>> models = {"bg_nbd": ModelStatus("bg_nbd", "BG/NBD", "fitted"),
+    ...           "gamma_gamma": ModelStatus("gamma_gamma", "Gamma-Gamma")}
+    >>> report = Report("sales.csv", "sales.csv", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"),
+    ...                 ReportSettings(), {}, pd.DataFrame(), pd.DataFrame(), models)
+    >>> report.status(), report.trusted
+    ({'bg_nbd': 'fitted', 'gamma_gamma': 'skipped'}, False)
     """
 
     source: str
@@ -411,6 +422,34 @@ def _mixed_currencies(read_report: Mapping[str, Any]) -> list[str]:
     return []
 
 
+@dataclass
+class _Draft:
+    """The report while its steps run: the inputs every step reads and what each step adds.
+
+    ``customers`` gains its columns step by step; ``tables``, ``sections`` and ``notes`` collect what the steps
+    computed, could not compute (and why) and what the reader should know.
+    """
+
+    tx: pd.DataFrame
+    summary: pd.DataFrame
+    settings: ReportSettings
+    last: pd.Timestamp
+    say: Progress
+    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    revenue: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    money_ok: bool = True
+    currencies: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    extra_columns: dict[str, pd.Series] = field(default_factory=dict)
+    values: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    draws_used: int = 0
+    equity_interval: tuple[float, float] | None = None
+    campaign: pd.DataFrame | None = None
+
+
 def build_report(
     source: Any,
     *,
@@ -424,312 +463,42 @@ def build_report(
     ``reader``: the reader's options, as a :class:`crmlib.data.ReadOptions` (the command line's flags) or as a
     mapping of its fields (keywords of :func:`crmlib.data.read_transactions`).
     """
-    from crmlib import rfm, tiers
-    from crmlib.data import DataError, ReadOptions, read_transactions
-    from crmlib.params import ParameterError
-    from crmlib.report._attributes import customer_attributes
+    from crmlib import rfm
+    from crmlib.data import ReadOptions
 
     say = progress or _quiet
     s = settings
     options = reader if isinstance(reader, ReadOptions) else ReadOptions(**dict(reader or {}))
-    reader = options.changed()
     name = "DataFrame" if isinstance(source, pd.DataFrame) else Path(os.fspath(source)).name
-    say(f"reading {name}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tx = read_transactions(source, options=options, warn=False)
-    rr = dict(tx.attrs.get("crmlib_read_report") or {})
-    say(
-        f"read {rr.get('rows_read', len(tx)):,} rows: {len(tx):,} kept, {rr.get('customers', 0):,} customers, "
-        f"{rr.get('first_date', '')} to {rr.get('last_date', '')}"
-    )
+    tx, rr = _read(source, options, name, say)
     first, last = tx["date"].min().normalize(), tx["date"].max().normalize()
     span = int((last - first).days) + 1
     title = f"Customer report: {name}, {first:%d %b %Y} to {last:%d %b %Y}"
-    notes: list[str] = []
-    sections: dict[str, Section] = {}
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        summary = rfm.summarize(tx, unit=s.unit)
-        revenue = tx.groupby("customer_id", sort=True)["amount"].sum().reindex(summary.index)
-        money_ok = bool(np.isfinite(revenue.to_numpy(dtype=float)).all() and math.isfinite(_finite_sum(revenue)))
-        if not money_ok:
-            notes.append(
-                "Some amounts are so large that their sums overflow (they add up to infinity): every money "
-                "figure is left out; the purchase counts and the purchase model still run."
-            )
-        currencies = _mixed_currencies(rr)
-        if currencies:
-            notes.append(
-                f"The amounts mix currencies ({', '.join(currencies)}) and are added as they are: money "
-                "figures add unlike units. Convert the amounts to one currency for figures you can use."
-            )
-        days_first = (last - tx.groupby("customer_id", sort=True)["date"].min()).dt.days.reindex(summary.index)
-        days_last = (last - tx.groupby("customer_id", sort=True)["date"].max()).dt.days.reindex(summary.index)
-        customers = pd.DataFrame(index=summary.index)
-        customers["purchases"] = summary["frequency"].astype(int) + 1
-        customers["first_purchase"] = (last - pd.to_timedelta(days_first, unit="D")).dt.date.astype(str)
-        customers["last_purchase"] = (last - pd.to_timedelta(days_last, unit="D")).dt.date.astype(str)
-        customers["days_since_last_purchase"] = days_last.astype(int)
-        for column in ("frequency", "recency", "T", "monetary_value"):
-            customers[column] = summary[column]
-        customers["revenue"] = revenue if money_ok else np.nan
-        # the input's per-customer columns
-        attributes: list[str] = []
-        extra_columns: dict[str, pd.Series] = {}
-        say("collecting the file's per-customer columns")
-        extra, extra_notes = customer_attributes(source, reader, rr, customers.index)
-        notes.extend(extra_notes)
-        for column in extra.columns:
-            target = column if column not in RESERVED else f"{column} (input)"
-            extra_columns[target] = extra[column]
-            attributes.append(target)
-
-        if by is not None and by not in attributes:
-            from crmlib.params import ParameterError as _PE
-
-            listed = ", ".join(repr(a) for a in attributes) or "none (no column of the file is constant per customer)"
-            raise _PE(
-                f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
-                f"are: {listed}."
-            )
-
+        d = _Draft(tx, rfm.summarize(tx, unit=s.unit), s, last, say)
+        _purchase_columns(d, rr)
+        _input_columns(d, source, options.changed(), rr, by)
         say("computing values, tiers and segments")
-        # values: historical / current / potential, one definition (crmlib.clv.value_components)
-        values = None
-        if money_ok:
-            try:
-                from crmlib.clv import value_components
-
-                values = value_components(tx, margin_rate=s.margin_rate, discount_rate=s.discount_rate)
-            except (DataError, ParameterError, ValueError, ArithmeticError) as exc:
-                sections["values"] = Section("values", False, f"the values could not be computed: {_sentence(exc)}")
-        else:
-            sections["values"] = Section("values", False, "the amounts overflow, so no value can be computed")
-        for column in ("historical_value", "current_value", "potential_value"):
-            customers[column] = values[column].reindex(summary.index) if values is not None else np.nan
-
-        # tiers by revenue (the pyramid), the Pareto table
-        shares = (s.vip_share, s.major_share, s.common_share, 1 - s.vip_share - s.major_share - s.common_share)
-        tables: dict[str, pd.DataFrame] = {}
-        if money_ok:
-            tier = tiers.pyramid(revenue, shares=shares)
-            customers["tier"] = tier.astype(str)
-            tier_tab = tiers.tier_table(revenue, tier).rename(
-                columns={
-                    "value": "revenue",
-                    "share_of_value": "share_of_revenue",
-                    "value_per_customer": "revenue_per_customer",
-                    "min_value": "min_revenue",
-                }
-            )
-            tier_tab["margin"] = tier_tab["revenue"] * s.margin_rate
-            tables["tiers"] = tier_tab
-            try:
-                pareto = tiers.pareto_table(revenue)
-                pareto.index = pd.Index([f"top {c:.0%}" for c in pareto.index], name="top")
-                tables["pareto"] = pareto.rename(
-                    columns={
-                        "value": "revenue",
-                        "share_of_value": "share_of_revenue",
-                        "value_per_customer": "revenue_per_customer",
-                    }
-                )
-            except (ParameterError, DataError, ValueError) as exc:
-                sections["pareto"] = Section("80/20", False, f"the 80/20 table cannot be computed: {_sentence(exc)}")
-        else:
-            customers["tier"] = None
-            sections["tiers"] = Section(
-                "tiers", False, "the amounts overflow, so customers cannot be ranked by revenue"
-            )
-
-        # the value x potential matrix (crmlib.tiers.value_potential)
-        vp = None
-        if values is not None:
-            try:
-                vp = tiers.value_potential(customers["current_value"], customers["potential_value"])
-            except (ParameterError, ValueError) as exc:
-                sections["matrix"] = Section(
-                    "matrix", False, f"the value-potential matrix cannot be computed: {_sentence(exc)}"
-                )
-        customers["quadrant"] = vp["quadrant"].astype(str) if vp is not None else None
-        if vp is not None:
-            quad = vp.groupby("quadrant", observed=False).agg(
-                customers=("current", "size"), current_value=("current", "sum"), potential_value=("potential", "sum")
-            )
-            quad["share_of_customers"] = quad["customers"] / max(len(vp), 1)
-            total_current, total_potential = quad["current_value"].sum(), quad["potential_value"].sum()
-            quad["share_of_current_value"] = quad["current_value"] / total_current if total_current else np.nan
-            quad["share_of_potential_value"] = quad["potential_value"] / total_potential if total_potential else np.nan
-            quad["strategy"] = [tiers.QUADRANT_STRATEGIES.get(str(q), "") for q in quad.index]
-            quad.index = pd.Index([str(q) for q in quad.index], name="quadrant")
-            quad.attrs.update(
-                current_threshold=vp.attrs.get("current_threshold"),
-                potential_threshold=vp.attrs.get("potential_threshold"),
-            )
-            tables["quadrants"] = quad[
-                [
-                    "customers",
-                    "share_of_customers",
-                    "current_value",
-                    "share_of_current_value",
-                    "potential_value",
-                    "share_of_potential_value",
-                    "strategy",
-                ]
-            ]
-
-        # RFM segments
-        try:
-            scores = rfm.rfm_segments(rfm.rfm_scores(tx, unit=s.unit))
-            customers["segment"] = scores["segment"].astype(str).reindex(summary.index)
-            seg = rfm.rfm_segment_summary(scores)
-            seg.index = pd.Index([str(i) for i in seg.index], name="segment")
-            tables["segments"] = seg
-        except (DataError, ParameterError, ValueError, ArithmeticError) as exc:
-            customers["segment"] = None
-            sections["segments"] = Section("segments", False, f"the RFM segments cannot be computed: {_sentence(exc)}")
-
-        # the models, each checked
-        bg_status, holdout = fit_purchase_model(tx, summary, s, first, last, say)
-        gg_status, _ = (
-            fit_spend_model(summary, s, currencies, say)
-            if money_ok
-            else (
-                ModelStatus("gamma_gamma", "Gamma-Gamma").skip(
-                    "the amounts overflow, so spend per purchase cannot be modelled",
-                    "Amounts in a sensible unit would fix it.",
-                ),
-                None,
-            )
-        )
-        models = {"bg_nbd": bg_status, "gamma_gamma": gg_status}
-        horizon_units = s.horizon_months * UNIT_DAYS["M"] / UNIT_DAYS[s.unit]
-        bg = bg_status.model if bg_status.trusted else None
-        gg = gg_status.model if gg_status.trusted else None
-        customers["p_alive"] = np.nan
-        customers["expected_purchases"] = np.nan
-        if bg is not None:
-            x, tx_, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-            customers["p_alive"] = bg.probability_alive(x, tx_, T)
-            customers["expected_purchases"] = bg.conditional_expected_purchases(horizon_units, x, tx_, T)
-        customers["clv"] = np.nan
-        customers["clv_lower_95"] = np.nan
-        customers["clv_upper_95"] = np.nan
-        draws_used = 0
-        equity_interval: tuple[float, float] | None = None
-        if bg is not None and gg is not None:
-            from crmlib.models import ModelError, customer_lifetime_value
-
-            say("computing CLV")
-            try:
-                clv = customer_lifetime_value(
-                    bg,
-                    gg,
-                    summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
-                    horizon=s.horizon_months,
-                    horizon_unit="M",
-                    discount_rate=s.discount_rate,
-                    discount_period="Y",
-                    step="M",
-                    margin=s.margin_rate,
-                )
-                customers["clv"] = clv["clv"]
-            except (ModelError, ValueError, ArithmeticError) as exc:
-                sections["clv"] = Section("CLV", False, f"the CLV cannot be computed: {_sentence(exc)}")
-            if customers["clv"].notna().all():
-                draws, draws_used = bootstrap_clv(summary, bg, gg, s, say)
-                if draws_used >= 10:
-                    customers["clv_lower_95"] = np.percentile(draws, 2.5, axis=1)
-                    customers["clv_upper_95"] = np.percentile(draws, 97.5, axis=1)
-                    totals = draws.sum(axis=0)
-                    equity_interval = (float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5)))
-                elif s.interval_draws:
-                    notes.append(
-                        "The intervals of the CLV could not be computed: too few refits on resampled "
-                        "customers succeeded."
-                    )
-        if not bg_status.trusted:
-            sections["forecast"] = Section("forecast", False, _not_trusted_sentence(bg_status))
-        elif not gg_status.trusted:
-            sections["forecast"] = Section("forecast", False, _not_trusted_sentence(gg_status))
-
-        # at risk, campaign, actions
+        _value_columns(d)
+        _tiers(d)
+        _value_potential(d)
+        _segments(d)
+        models, holdout = _fit_models(d, first)
+        bg = models["bg_nbd"].model if models["bg_nbd"].trusted else None
+        gg = models["gamma_gamma"].model if models["gamma_gamma"].trusted else None
+        _forecasts(d, bg, gg)
+        for status in models.values():
+            if not status.trusted:
+                d.sections["forecast"] = Section("forecast", False, _not_trusted_sentence(status))
+                break
         say("choosing actions")
-        top = (
-            customers["tier"].isin(list(tiers.PYRAMID_LABELS[:TOP_TIERS]))
-            if money_ok
-            else pd.Series(False, index=customers.index)
-        )
-        repeat = customers["frequency"] > 0
-        if bg is not None:
-            at_risk = top & repeat & (customers["p_alive"] < s.p_alive_risk)
-            rule = (
-                f"P(alive) below {s.p_alive_risk:g}, a repeat buyer of the "
-                f"{', '.join(tiers.PYRAMID_LABELS[: TOP_TIERS - 1])} or {tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier"
-            )
-        else:
-            usual = _days(customers["recency"], s.unit) / customers["frequency"].where(repeat)
-            at_risk = top & repeat & (customers["days_since_last_purchase"] > np.maximum(2 * usual, 30))
-            rule = (
-                "no purchase for more than twice the customer's usual time between purchases (and 30 days), a "
-                f"repeat buyer of the {', '.join(tiers.PYRAMID_LABELS[: TOP_TIERS - 1])} or "
-                f"{tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier (the purchase model is not trusted, so P(alive) "
-                "is not used)"
-            )
-        customers["at_risk"] = at_risk.fillna(False).astype(bool)
-        customers["at_risk_rule"] = np.where(customers["at_risk"], rule, "")
-        customers["campaign_expected_profit"] = np.nan
-        customers["campaign_target"] = False
-        campaign = None
-        if bg is not None and gg is not None and customers["clv"].notna().all():
-            from crmlib.churn import campaign_value
-
-            p_alive = customers["p_alive"]
-            kept_value = (customers["clv"] / p_alive.where(p_alive > 0)).fillna(0.0)
-            campaign = campaign_value(
-                1 - p_alive,
-                kept_value,
-                success_rate=s.success_rate,
-                contact_cost=s.contact_cost,
-                incentive_cost=s.incentive_cost,
-            )
-            customers["campaign_expected_profit"] = campaign["expected_profit"]
-            customers["campaign_target"] = campaign["targeted"].astype(bool)
-        new = (customers["frequency"] == 0) & (customers["days_since_last_purchase"] < NEW_CUSTOMER_DAYS)
-        quadrant = customers["quadrant"].fillna("unknown").astype(str)
-        action = np.select(
-            [customers["at_risk"], customers["campaign_target"], new],
-            [ACTIONS["at risk"], ACTIONS["campaign"], ACTIONS["new"]],
-            default=quadrant.map(lambda q: ACTIONS.get(q, ACTIONS["unknown"])).to_numpy(dtype=object),
-        )
-        customers["action"] = action
-
-        from crmlib.report import CUSTOMER_COLUMNS
-
-        customers = customers[list(CUSTOMER_COLUMNS)]
-        for column, values_ in extra_columns.items():
-            customers[column] = values_
-        customers.index.name = "customer_id"
-
-        # cohorts and retention
-        try:
-            from crmlib.lifecycle import cohort_matrix
-
-            period = "M" if span <= 2 * 366 else "Q"
-            cohorts = cohort_matrix(tx, period=period, metric="retention")
-            sizes = cohorts.attrs.get("cohort_size")
-            cohorts.index = pd.Index([str(p) for p in cohorts.index], name="cohort")
-            cohorts.columns = pd.Index(
-                [int(c) for c in cohorts.columns],
-                name=f"{'months' if period == 'M' else 'quarters'} since the first purchase",
-            )
-            if sizes is not None:
-                cohorts.insert(0, "customers", sizes.to_numpy())
-            tables["cohorts"] = cohorts
-        except (DataError, ParameterError, ValueError) as exc:
-            sections["cohorts"] = Section("cohorts", False, f"the cohort table cannot be computed: {_sentence(exc)}")
+        _at_risk(d, bg)
+        _campaign(d, bg, gg)
+        _actions(d)
+        customers = _in_order(d)
+        _cohorts(d, span)
 
     report = Report(
         source=name,
@@ -741,18 +510,351 @@ def build_report(
         transactions=tx,
         customers=customers,
         models=models,
-        tables=tables,
-        sections=sections,
-        notes=notes,
-        attributes=attributes,
+        tables=d.tables,
+        sections=d.sections,
+        notes=d.notes,
+        attributes=d.attributes,
         by=by,
-        clv_draws=draws_used,
+        clv_draws=d.draws_used,
         holdout=holdout,
     )
-    _headline_tables(report, campaign)
-    _key_figures(report, span, equity_interval, campaign, money_ok)
-    _decisions(report, campaign, money_ok)
+    _headline_tables(report, d.campaign)
+    _key_figures(report, span, d.equity_interval, d.campaign, d.money_ok)
+    _decisions(report, d.campaign, d.money_ok)
     return report
+
+
+def _read(source: Any, options: ReadOptions, name: str, say: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The canonical transactions and the reader's report."""
+    from crmlib.data import read_transactions
+
+    say(f"reading {name}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = read_transactions(source, options=options, warn=False)
+    rr = dict(tx.attrs.get("crmlib_read_report") or {})
+    say(
+        f"read {rr.get('rows_read', len(tx)):,} rows: {len(tx):,} kept, {rr.get('customers', 0):,} customers, "
+        f"{rr.get('first_date', '')} to {rr.get('last_date', '')}"
+    )
+    return tx, rr
+
+
+def _purchase_columns(d: _Draft, rr: Mapping[str, Any]) -> None:
+    """The summary, the revenue and the purchase dates per customer; notes on overflowing sums and currencies."""
+    tx, summary, last = d.tx, d.summary, d.last
+    d.revenue = tx.groupby("customer_id", sort=True)["amount"].sum().reindex(summary.index)
+    d.money_ok = bool(np.isfinite(d.revenue.to_numpy(dtype=float)).all() and math.isfinite(_finite_sum(d.revenue)))
+    if not d.money_ok:
+        d.notes.append(
+            "Some amounts are so large that their sums overflow (they add up to infinity): every money "
+            "figure is left out; the purchase counts and the purchase model still run."
+        )
+    d.currencies = _mixed_currencies(rr)
+    if d.currencies:
+        d.notes.append(
+            f"The amounts mix currencies ({', '.join(d.currencies)}) and are added as they are: money "
+            "figures add unlike units. Convert the amounts to one currency for figures you can use."
+        )
+    days_first = (last - tx.groupby("customer_id", sort=True)["date"].min()).dt.days.reindex(summary.index)
+    days_last = (last - tx.groupby("customer_id", sort=True)["date"].max()).dt.days.reindex(summary.index)
+    customers = pd.DataFrame(index=summary.index)
+    customers["purchases"] = summary["frequency"].astype(int) + 1
+    customers["first_purchase"] = (last - pd.to_timedelta(days_first, unit="D")).dt.date.astype(str)
+    customers["last_purchase"] = (last - pd.to_timedelta(days_last, unit="D")).dt.date.astype(str)
+    customers["days_since_last_purchase"] = days_last.astype(int)
+    for column in ("frequency", "recency", "T", "monetary_value"):
+        customers[column] = summary[column]
+    customers["revenue"] = d.revenue if d.money_ok else np.nan
+    d.customers = customers
+
+
+def _input_columns(d: _Draft, source: Any, reader: Mapping[str, Any], rr: Mapping[str, Any], by: str | None) -> None:
+    """The input's per-customer columns (Country, channel, ...); ``by`` must be one of them."""
+    from crmlib.params import ParameterError
+    from crmlib.report._attributes import customer_attributes
+
+    d.say("collecting the file's per-customer columns")
+    extra, extra_notes = customer_attributes(source, reader, rr, d.customers.index)
+    d.notes.extend(extra_notes)
+    for column in extra.columns:
+        target = column if column not in RESERVED else f"{column} (input)"
+        d.extra_columns[target] = extra[column]
+        d.attributes.append(target)
+    if by is not None and by not in d.attributes:
+        listed = ", ".join(repr(a) for a in d.attributes) or "none (no column of the file is constant per customer)"
+        raise ParameterError(
+            f"The 'by' column {by!r} is not a per-customer column of the file; the per-customer columns "
+            f"are: {listed}."
+        )
+
+
+def _value_columns(d: _Draft) -> None:
+    """Historical, current and potential value, one definition (:func:`crmlib.clv.value_components`)."""
+    from crmlib.data import DataError
+    from crmlib.params import ParameterError
+
+    s = d.settings
+    if d.money_ok:
+        try:
+            from crmlib.clv import value_components
+
+            d.values = value_components(d.tx, margin_rate=s.margin_rate, discount_rate=s.discount_rate)
+        except (DataError, ParameterError, ValueError, ArithmeticError) as exc:
+            d.sections["values"] = Section("values", False, f"the values could not be computed: {_sentence(exc)}")
+    else:
+        d.sections["values"] = Section("values", False, "the amounts overflow, so no value can be computed")
+    for column in ("historical_value", "current_value", "potential_value"):
+        d.customers[column] = d.values[column].reindex(d.summary.index) if d.values is not None else np.nan
+
+
+_REVENUE_NAMES = {
+    "value": "revenue",
+    "share_of_value": "share_of_revenue",
+    "value_per_customer": "revenue_per_customer",
+}
+
+
+def _tiers(d: _Draft) -> None:
+    """The pyramid by revenue and its table, and the Pareto (80/20) table."""
+    from crmlib import tiers
+    from crmlib.data import DataError
+    from crmlib.params import ParameterError
+
+    s = d.settings
+    if not d.money_ok:
+        d.customers["tier"] = None
+        d.sections["tiers"] = Section("tiers", False, "the amounts overflow, so customers cannot be ranked by revenue")
+        return
+    shares = (s.vip_share, s.major_share, s.common_share, 1 - s.vip_share - s.major_share - s.common_share)
+    tier = tiers.pyramid(d.revenue, shares=shares)
+    d.customers["tier"] = tier.astype(str)
+    tier_tab = tiers.tier_table(d.revenue, tier).rename(columns={**_REVENUE_NAMES, "min_value": "min_revenue"})
+    tier_tab["margin"] = tier_tab["revenue"] * s.margin_rate
+    d.tables["tiers"] = tier_tab
+    try:
+        pareto = tiers.pareto_table(d.revenue)
+        pareto.index = pd.Index([f"top {c:.0%}" for c in pareto.index], name="top")
+        d.tables["pareto"] = pareto.rename(columns=_REVENUE_NAMES)
+    except (ParameterError, DataError, ValueError) as exc:
+        d.sections["pareto"] = Section("80/20", False, f"the 80/20 table cannot be computed: {_sentence(exc)}")
+
+
+def _value_potential(d: _Draft) -> None:
+    """The value x potential matrix (:func:`crmlib.tiers.value_potential`): each customer's quadrant, its table."""
+    from crmlib import tiers
+    from crmlib.params import ParameterError
+
+    vp = None
+    if d.values is not None:
+        try:
+            vp = tiers.value_potential(d.customers["current_value"], d.customers["potential_value"])
+        except (ParameterError, ValueError) as exc:
+            d.sections["matrix"] = Section(
+                "matrix", False, f"the value-potential matrix cannot be computed: {_sentence(exc)}"
+            )
+    d.customers["quadrant"] = vp["quadrant"].astype(str) if vp is not None else None
+    if vp is None:
+        return
+    quad = vp.groupby("quadrant", observed=False).agg(
+        customers=("current", "size"), current_value=("current", "sum"), potential_value=("potential", "sum")
+    )
+    quad["share_of_customers"] = quad["customers"] / max(len(vp), 1)
+    total_current, total_potential = quad["current_value"].sum(), quad["potential_value"].sum()
+    quad["share_of_current_value"] = quad["current_value"] / total_current if total_current else np.nan
+    quad["share_of_potential_value"] = quad["potential_value"] / total_potential if total_potential else np.nan
+    quad["strategy"] = [tiers.QUADRANT_STRATEGIES.get(str(q), "") for q in quad.index]
+    quad.index = pd.Index([str(q) for q in quad.index], name="quadrant")
+    quad.attrs.update(
+        current_threshold=vp.attrs.get("current_threshold"),
+        potential_threshold=vp.attrs.get("potential_threshold"),
+    )
+    d.tables["quadrants"] = quad[
+        [
+            "customers",
+            "share_of_customers",
+            "current_value",
+            "share_of_current_value",
+            "potential_value",
+            "share_of_potential_value",
+            "strategy",
+        ]
+    ]
+
+
+def _segments(d: _Draft) -> None:
+    """The RFM segment of each customer and the segments' table."""
+    from crmlib import rfm
+    from crmlib.data import DataError
+    from crmlib.params import ParameterError
+
+    try:
+        scores = rfm.rfm_segments(rfm.rfm_scores(d.tx, unit=d.settings.unit))
+        d.customers["segment"] = scores["segment"].astype(str).reindex(d.summary.index)
+        seg = rfm.rfm_segment_summary(scores)
+        seg.index = pd.Index([str(i) for i in seg.index], name="segment")
+        d.tables["segments"] = seg
+    except (DataError, ParameterError, ValueError, ArithmeticError) as exc:
+        d.customers["segment"] = None
+        d.sections["segments"] = Section("segments", False, f"the RFM segments cannot be computed: {_sentence(exc)}")
+
+
+def _fit_models(d: _Draft, first: pd.Timestamp) -> tuple[dict[str, ModelStatus], dict[str, Any]]:
+    """BG/NBD and Gamma-Gamma, each fitted and checked; the holdout comparison of the purchase model."""
+    bg_status, holdout = fit_purchase_model(d.tx, d.summary, d.settings, first, d.last, d.say)
+    if d.money_ok:
+        gg_status, _ = fit_spend_model(d.summary, d.settings, d.currencies, d.say)
+    else:
+        gg_status = ModelStatus("gamma_gamma", "Gamma-Gamma").skip(
+            "the amounts overflow, so spend per purchase cannot be modelled",
+            "Amounts in a sensible unit would fix it.",
+        )
+    return {"bg_nbd": bg_status, "gamma_gamma": gg_status}, holdout
+
+
+def _forecasts(d: _Draft, bg: Any, gg: Any) -> None:
+    """P(alive) and expected purchases (a trusted purchase model), CLV and its interval (both models trusted)."""
+    s, customers, summary = d.settings, d.customers, d.summary
+    customers["p_alive"] = np.nan
+    customers["expected_purchases"] = np.nan
+    if bg is not None:
+        horizon_units = s.horizon_months * UNIT_DAYS["M"] / UNIT_DAYS[s.unit]
+        x, tx_, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+        customers["p_alive"] = bg.probability_alive(x, tx_, T)
+        customers["expected_purchases"] = bg.conditional_expected_purchases(horizon_units, x, tx_, T)
+    customers["clv"] = np.nan
+    customers["clv_lower_95"] = np.nan
+    customers["clv_upper_95"] = np.nan
+    if bg is not None and gg is not None:
+        _clv(d, bg, gg)
+
+
+def _clv(d: _Draft, bg: Any, gg: Any) -> None:
+    """Each customer's CLV over the horizon, with its 95% interval from refits on resampled customers."""
+    from crmlib.models import ModelError, customer_lifetime_value
+
+    s, customers, summary = d.settings, d.customers, d.summary
+    d.say("computing CLV")
+    try:
+        clv = customer_lifetime_value(
+            bg,
+            gg,
+            summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
+            horizon=s.horizon_months,
+            horizon_unit="M",
+            discount_rate=s.discount_rate,
+            discount_period="Y",
+            step="M",
+            margin=s.margin_rate,
+        )
+        customers["clv"] = clv["clv"]
+    except (ModelError, ValueError, ArithmeticError) as exc:
+        d.sections["clv"] = Section("CLV", False, f"the CLV cannot be computed: {_sentence(exc)}")
+    if not customers["clv"].notna().all():
+        return
+    draws, d.draws_used = bootstrap_clv(summary, bg, gg, s, d.say)
+    if d.draws_used >= 10:
+        customers["clv_lower_95"] = np.percentile(draws, 2.5, axis=1)
+        customers["clv_upper_95"] = np.percentile(draws, 97.5, axis=1)
+        totals = draws.sum(axis=0)
+        d.equity_interval = (float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5)))
+    elif s.interval_draws:
+        d.notes.append(
+            "The intervals of the CLV could not be computed: too few refits on resampled customers succeeded."
+        )
+
+
+def _at_risk(d: _Draft, bg: Any) -> None:
+    """The at-risk flag and its rule: P(alive) with a trusted purchase model, else the customer's usual gap."""
+    from crmlib import tiers
+
+    s, customers = d.settings, d.customers
+    top = (
+        customers["tier"].isin(list(tiers.PYRAMID_LABELS[:TOP_TIERS]))
+        if d.money_ok
+        else pd.Series(False, index=customers.index)
+    )
+    repeat = customers["frequency"] > 0
+    named = f"{', '.join(tiers.PYRAMID_LABELS[: TOP_TIERS - 1])} or {tiers.PYRAMID_LABELS[TOP_TIERS - 1]} tier"
+    if bg is not None:
+        at_risk = top & repeat & (customers["p_alive"] < s.p_alive_risk)
+        rule = f"P(alive) below {s.p_alive_risk:g}, a repeat buyer of the {named}"
+    else:
+        usual = _days(customers["recency"], s.unit) / customers["frequency"].where(repeat)
+        at_risk = top & repeat & (customers["days_since_last_purchase"] > np.maximum(2 * usual, 30))
+        rule = (
+            "no purchase for more than twice the customer's usual time between purchases (and 30 days), a "
+            f"repeat buyer of the {named} (the purchase model is not trusted, so P(alive) is not used)"
+        )
+    customers["at_risk"] = at_risk.fillna(False).astype(bool)
+    customers["at_risk_rule"] = np.where(customers["at_risk"], rule, "")
+
+
+def _campaign(d: _Draft, bg: Any, gg: Any) -> None:
+    """The retention campaign (:func:`crmlib.churn.campaign_value`), when both models are trusted and CLV known."""
+    s, customers = d.settings, d.customers
+    customers["campaign_expected_profit"] = np.nan
+    customers["campaign_target"] = False
+    if bg is None or gg is None or not customers["clv"].notna().all():
+        return
+    from crmlib.churn import campaign_value
+
+    p_alive = customers["p_alive"]
+    kept_value = (customers["clv"] / p_alive.where(p_alive > 0)).fillna(0.0)
+    d.campaign = campaign_value(
+        1 - p_alive,
+        kept_value,
+        success_rate=s.success_rate,
+        contact_cost=s.contact_cost,
+        incentive_cost=s.incentive_cost,
+    )
+    customers["campaign_expected_profit"] = d.campaign["expected_profit"]
+    customers["campaign_target"] = d.campaign["targeted"].astype(bool)
+
+
+def _actions(d: _Draft) -> None:
+    """One recommended action per customer (:data:`ACTIONS`: at risk, campaign, new, then the quadrant's)."""
+    customers = d.customers
+    new = (customers["frequency"] == 0) & (customers["days_since_last_purchase"] < NEW_CUSTOMER_DAYS)
+    quadrant = customers["quadrant"].fillna("unknown").astype(str)
+    customers["action"] = np.select(
+        [customers["at_risk"], customers["campaign_target"], new],
+        [ACTIONS["at risk"], ACTIONS["campaign"], ACTIONS["new"]],
+        default=quadrant.map(lambda q: ACTIONS.get(q, ACTIONS["unknown"])).to_numpy(dtype=object),
+    )
+
+
+def _in_order(d: _Draft) -> pd.DataFrame:
+    """The customers table: :data:`CUSTOMER_COLUMNS` in order, then the input's per-customer columns."""
+    from crmlib.report._layout import CUSTOMER_COLUMNS
+
+    customers = d.customers[list(CUSTOMER_COLUMNS)]
+    for column, values_ in d.extra_columns.items():
+        customers[column] = values_
+    customers.index.name = "customer_id"
+    return customers
+
+
+def _cohorts(d: _Draft, span: int) -> None:
+    """Retention by cohort of first purchase: monthly for up to two years of data, quarterly beyond."""
+    from crmlib.data import DataError
+    from crmlib.lifecycle import cohort_matrix
+    from crmlib.params import ParameterError
+
+    try:
+        period = "M" if span <= 2 * 366 else "Q"
+        cohorts = cohort_matrix(d.tx, period=period, metric="retention")
+        sizes = cohorts.attrs.get("cohort_size")
+        cohorts.index = pd.Index([str(p) for p in cohorts.index], name="cohort")
+        cohorts.columns = pd.Index(
+            [int(c) for c in cohorts.columns],
+            name=f"{'months' if period == 'M' else 'quarters'} since the first purchase",
+        )
+        if sizes is not None:
+            cohorts.insert(0, "customers", sizes.to_numpy())
+        d.tables["cohorts"] = cohorts
+    except (DataError, ParameterError, ValueError) as exc:
+        d.sections["cohorts"] = Section("cohorts", False, f"the cohort table cannot be computed: {_sentence(exc)}")
 
 
 def _not_trusted_sentence(status: ModelStatus) -> str:
@@ -841,98 +943,126 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _decisions(report: Report, campaign, money_ok: bool) -> None:
-    c, s, t = report.customers, report.settings, report.tables
-    out: list[Decision] = []
-    if "tiers" in t:
-        tt = t["tiers"]
-        best = tt.loc[["VIP", "major"]]
-        n_best = int(best["customers"].sum())
-        rev_best = float(best["revenue"].sum())
-        share = rev_best / float(tt.loc["total", "revenue"]) if float(tt.loc["total", "revenue"]) else float("nan")
-        out.append(
-            Decision(
-                "Look after the best customers",
-                f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
-                f"{_money(rev_best)} of revenue ({share:.0%}).",
-                "Serve them personally: a named contact, priority service, offers made for them.",
-                rev_best,
-                "revenue so far",
-            )
-        )
-    if c["at_risk"].any():
-        risk = c[c["at_risk"]]
-        rev = float(risk["revenue"].sum()) if money_ok else None
-        evidence = (
-            f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
-            f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
-        )
-        if report.trusted and risk["clv"].notna().all():
-            stay = float((risk["clv"] / risk["p_alive"].clip(lower=1e-9)).sum())
-            evidence += (f" If they stay, they are worth {_money(stay)} of margin over the next "
-                         f"{s.horizon_months:g} months.")
-        out.append(
-            Decision(
-                "Win back the valuable customers at risk",
-                evidence,
-                "Contact them personally, starting with the largest (the at-risk table), and ask why they stopped.",
-                rev,
-                "revenue they brought",
-            )
-        )
-    if campaign is not None and campaign.attrs["n_targeted"] > 0:
-        out.append(
-            Decision(
-                "Run the retention campaign",
-                f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
-                f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
-                f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
-                "customer: settings, not measured).",
-                "Run it on the customers marked campaign_target, and keep a control group to measure it.",
-                float(campaign.attrs["total"]),
-                "expected profit (assumptions)",
-                illustrative=True,
-            )
-        )
-    if "quadrants" in t:
-        q = t["quadrants"]
-        iron = q.loc["iron"] if "iron" in q.index else None
-        if iron is not None and iron["customers"] > 0:
-            out.append(
-                Decision(
-                    "Develop the iron customers",
-                    f"{int(iron['customers']):,} customers have low value now but high potential "
-                    f"({_money(iron['potential_value'])} of potential value).",
-                    ACTIONS["iron"],
-                    float(iron["potential_value"]),
-                    "potential value",
-                )
-            )
-        lead = q.loc["lead"] if "lead" in q.index else None
-        if lead is not None and lead["customers"] > 0:
-            out.append(
-                Decision(
-                    "Spend little on the lead customers",
-                    f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
-                    f"{lead['share_of_current_value']:.0%} of the current value.",
-                    ACTIONS["lead"],
-                    float(lead["current_value"]),
-                    "current value",
-                )
-            )
+def _decisions(report: Report, campaign: pd.DataFrame | None, money_ok: bool) -> None:
+    """The executive summary's few decisions, with evidence and money; a caution first if a model is not trusted."""
+    candidates = [
+        _best_customers(report),
+        _win_back(report, money_ok),
+        _retention_campaign(report, campaign),
+        *_quadrant_decisions(report),
+    ]
+    out = [d for d in candidates if d is not None]
     if not report.trusted:
-        why = [m for m in report.models.values() if not m.trusted]
-        out.insert(
-            0,
-            Decision(
-                "Do not budget on forecasts yet",
-                " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
-                " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.",
-                None,
-                "",
-            ),
-        )
+        out.insert(0, _not_yet(report))
     report.decisions = out
+
+
+def _best_customers(report: Report) -> Decision | None:
+    """Look after the VIP and major customers (with the tiers)."""
+    c, t = report.customers, report.tables
+    if "tiers" not in t:
+        return None
+    tt = t["tiers"]
+    best = tt.loc[["VIP", "major"]]
+    n_best = int(best["customers"].sum())
+    rev_best = float(best["revenue"].sum())
+    share = rev_best / float(tt.loc["total", "revenue"]) if float(tt.loc["total", "revenue"]) else float("nan")
+    return Decision(
+        "Look after the best customers",
+        f"The {n_best:,} VIP and major customers ({n_best / max(len(c), 1):.0%} of customers) brought "
+        f"{_money(rev_best)} of revenue ({share:.0%}).",
+        "Serve them personally: a named contact, priority service, offers made for them.",
+        rev_best,
+        "revenue so far",
+    )
+
+
+def _win_back(report: Report, money_ok: bool) -> Decision | None:
+    """Win back the valuable customers at risk (when there are any)."""
+    c, s = report.customers, report.settings
+    if not c["at_risk"].any():
+        return None
+    risk = c[c["at_risk"]]
+    rev = float(risk["revenue"].sum()) if money_ok else None
+    evidence = (
+        f"{len(risk):,} valuable customers look lost (rule: {risk['at_risk_rule'].iloc[0]}); they "
+        f"brought {_money(rev) if rev is not None else 'an unknown amount'} of revenue."
+    )
+    if report.trusted and risk["clv"].notna().all():
+        stay = float((risk["clv"] / risk["p_alive"].clip(lower=1e-9)).sum())
+        evidence += (f" If they stay, they are worth {_money(stay)} of margin over the next "
+                     f"{s.horizon_months:g} months.")
+    return Decision(
+        "Win back the valuable customers at risk",
+        evidence,
+        "Contact them personally, starting with the largest (the at-risk table), and ask why they stopped.",
+        rev,
+        "revenue they brought",
+    )
+
+
+def _retention_campaign(report: Report, campaign: pd.DataFrame | None) -> Decision | None:
+    """Run the retention campaign when it is expected to pay (its assumptions are settings: illustrative)."""
+    s = report.settings
+    if campaign is None or campaign.attrs["n_targeted"] <= 0:
+        return None
+    return Decision(
+        "Run the retention campaign",
+        f"Contacting {campaign.attrs['n_targeted']:,} customers is expected to earn "
+        f"{_money(campaign.attrs['total'])} of margin net of its costs, under the campaign's assumptions "
+        f"(success rate {s.success_rate:.0%}, contact {s.contact_cost:g}, incentive {s.incentive_cost:g} per "
+        "customer: settings, not measured).",
+        "Run it on the customers marked campaign_target, and keep a control group to measure it.",
+        float(campaign.attrs["total"]),
+        "expected profit (assumptions)",
+        illustrative=True,
+    )
+
+
+def _quadrant_decisions(report: Report) -> list[Decision]:
+    """Develop the iron customers, spend little on the lead customers (with the value-potential matrix)."""
+    t = report.tables
+    if "quadrants" not in t:
+        return []
+    q = t["quadrants"]
+    out = []
+    iron = q.loc["iron"] if "iron" in q.index else None
+    if iron is not None and iron["customers"] > 0:
+        out.append(
+            Decision(
+                "Develop the iron customers",
+                f"{int(iron['customers']):,} customers have low value now but high potential "
+                f"({_money(iron['potential_value'])} of potential value).",
+                ACTIONS["iron"],
+                float(iron["potential_value"]),
+                "potential value",
+            )
+        )
+    lead = q.loc["lead"] if "lead" in q.index else None
+    if lead is not None and lead["customers"] > 0:
+        out.append(
+            Decision(
+                "Spend little on the lead customers",
+                f"{int(lead['customers']):,} customers ({lead['share_of_customers']:.0%}) bring "
+                f"{lead['share_of_current_value']:.0%} of the current value.",
+                ACTIONS["lead"],
+                float(lead["current_value"]),
+                "current value",
+            )
+        )
+    return out
+
+
+def _not_yet(report: Report) -> Decision:
+    """Do not budget on forecasts: which model is not trusted, why, and what data would fix it."""
+    why = [m for m in report.models.values() if not m.trusted]
+    return Decision(
+        "Do not budget on forecasts yet",
+        " ".join(f"The {m.name} model is {m.status}: {m.reasons[0] if m.reasons else ''}." for m in why),
+        " ".join(dict.fromkeys(f for m in why for f in m.fixes)) or "More data would fix it.",
+        None,
+        "",
+    )
 
 
 def timed(progress: Progress) -> Progress:

@@ -53,6 +53,12 @@ class ReportSettings:
     interval_draws : refits on resampled customers for the intervals of CLV and customer equity.
     seed : seed of that resampling.
     top : customers listed in the page's tables.
+
+    Examples
+    --------
+    >>> settings = ReportSettings(horizon_months=6)
+    >>> settings.as_dict()["horizon_months"], settings.as_dict()["calibration_end"]
+    (6, None)
     """
 
     unit: str = "W"
@@ -160,7 +166,7 @@ def check_settings(values: Mapping[str, Any], *, label: Callable[[str], str] = _
             f"{label('calibration_end')} must be a date such as '2024-06-30'. "
             f"Got {merged['calibration_end']!r} instead."
         ) from None
-    out = {
+    out: dict[str, Any] = {
         "unit": unit,
         "calibration_end": calibration_end,
         "margin_rate": float(number("margin_rate", 0, 1, low_open=True, what="a share of revenue: 0.3 for 30%")),

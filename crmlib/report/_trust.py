@@ -6,8 +6,12 @@ in words and what data would fix it, and its per-customer numbers are not turned
 1. *No degenerate or boundary parameter*: each shape parameter (BG/NBD ``r``, ``a``, ``b``; Gamma-Gamma ``p``,
    ``q``) lies in :data:`SHAPE_BOUNDS`. An 85-day log gives, for instance, ``a = 7e-07, b = 11,487``: no customer
    ever drops out, P(alive) is 1 for everybody, and the forecast of next year's purchases is far too high.
-2. *Parameters determined by the data*: every 95% Wald interval (estimate :math:`\pm 1.96` standard errors) lies
-   above zero, on the parameters' natural scale, and every standard error could be computed.
+2. *Parameters determined by the data*: every standard error could be computed, and every 95% interval is at most
+   :data:`MAX_INTERVAL_WIDTH` times as wide as its estimate. The models' intervals of positive parameters are
+   computed on the log scale, so they never reach zero; their width is what shows a parameter the data hardly
+   determine. The limit, :math:`2 \sinh 1 \approx 2.35`, is the width of the log-scale interval of an estimate
+   1.96 standard errors from zero, where a Wald interval (estimate :math:`\pm 1.96` standard errors) would reach
+   zero.
 3. *A long enough calibration period*: at least :data:`MIN_CALIBRATION_DAYS` days and at least
    :data:`MIN_CYCLES` typical gaps between purchases of the repeat buyers; and a holdout period of at least
    :data:`MIN_HOLDOUT_DAYS` days after it.
@@ -39,6 +43,7 @@ __all__ = [
     "MIN_CYCLES",
     "MIN_HOLDOUT_DAYS",
     "MIN_HOLDOUT_PURCHASES",
+    "MAX_INTERVAL_WIDTH",
     "SHAPE_BOUNDS",
     "ModelStatus",
     "check_calibration",
@@ -48,6 +53,10 @@ __all__ = [
 
 #: A shape parameter outside these bounds is degenerate (it ran to the edge of what the data can say).
 SHAPE_BOUNDS: tuple[float, float] = (1e-3, 1e3)
+#: Widest 95% interval of a parameter, as a multiple of its estimate, for the data to determine the parameter:
+#: 2 sinh(1) = 2.35, the width of the log-scale interval of an estimate 1.96 standard errors from zero (where a
+#: Wald interval, estimate +- 1.96 standard errors, would reach zero).
+MAX_INTERVAL_WIDTH = 2 * math.sinh(1.0)
 #: Shortest calibration period, in days, for a trusted repeat-buying model.
 MIN_CALIBRATION_DAYS = 90
 #: The calibration period must also span this many typical (median) gaps between two purchases of a repeat buyer.
@@ -75,6 +84,15 @@ class ModelStatus:
     checks : every check with its outcome: ``{"check", "passed", "detail"}``.
     estimates : the parameter table (``estimate``, ``std_error``, ``lower_95``, ``upper_95``), when fitted.
     model : the fitted model object (also when not trusted, for inspection), or None.
+
+    Examples
+    --------
+    >>> status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    >>> status.record("holdout forecast", False, "the holdout forecast missed by 40%", "a longer log")
+    >>> status.status, status.trusted, status.as_dict()["fixes"]
+    ('not trusted', False, ['a longer log'])
+    >>> status.skip("too few repeat buyers", "a log with more customers").as_dict()["reason"]
+    'too few repeat buyers'
     """
 
     key: str
@@ -170,9 +188,26 @@ def check_shapes(status: ModelStatus, estimates: pd.DataFrame, shapes: tuple[str
 
 
 def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> None:
-    """Check 2: every 95% interval above zero, every standard error computed."""
+    """Check 2: every standard error computed, every 95% interval at most :data:`MAX_INTERVAL_WIDTH` estimates wide.
+
+    The width is ``upper_95 - lower_95`` against ``estimate`` (an interval that reaches zero or below counts as
+    too wide as well); the check's ``detail`` in report.json names each parameter with its interval and width.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"estimate": [0.8, 4.0], "std_error": [0.9, 0.5], "lower_95": [0.09, 3.1],
+    ...                       "upper_95": [7.2, 5.1]}, index=["a", "b"])
+    >>> status = ModelStatus("bg_nbd", "BG/NBD", status="fitted")
+    >>> check_intervals(status, table, "a longer log")
+    >>> status.status, status.reasons[0][:70]
+    ('not trusted', 'the 95% interval of a from 0.09 to 7.2 is 8.9 times as wide as the est')
+    """
     missing = [str(n) for n, row in estimates.iterrows() if not np.isfinite(row["std_error"])]
-    spans = [(str(n), row) for n, row in estimates.iterrows() if np.isfinite(row["std_error"]) and row["lower_95"] <= 0]
+    wide = [
+        (str(n), row, _relative_width(row))
+        for n, row in estimates.iterrows()
+        if np.isfinite(row["std_error"]) and not _relative_width(row) <= MAX_INTERVAL_WIDTH
+    ]
     if missing:
         status.record(
             "parameters determined by the data",
@@ -181,17 +216,46 @@ def check_intervals(status: ModelStatus, estimates: pd.DataFrame, fix: str) -> N
             "data do not determine the model",
             fix,
         )
-    elif spans:
-        listed = "; ".join(f"{name} from {_g(row['lower_95'])} to {_g(row['upper_95'])}" for name, row in spans)
+    elif wide:
+        listed = "; ".join(
+            f"{name} from {_g(row['lower_95'])} to {_g(row['upper_95'])} "
+            + (
+                f"is {width:.2g} times as wide as the estimate {_g(row['estimate'])}"
+                if math.isfinite(width)
+                else "reaches zero"
+            )
+            for name, row, width in wide
+        )
         status.record(
             "parameters determined by the data",
             False,
-            f"the 95% interval of {listed} includes zero: the data hardly determine "
-            f"{'this parameter' if len(spans) == 1 else 'these parameters'}",
+            f"the 95% interval of {listed} (the kit trusts intervals at most {MAX_INTERVAL_WIDTH:.3g} times as wide "
+            f"as their estimate): the data hardly "
+            f"determine {'this parameter' if len(wide) == 1 else 'these parameters'}",
             fix,
         )
     else:
-        status.record("parameters determined by the data", True, "every 95% interval lies above zero")
+        status.record(
+            "parameters determined by the data",
+            True,
+            f"every 95% interval lies above zero and is at most {MAX_INTERVAL_WIDTH:.3g} times as wide as its estimate "
+            f"(the widest: {_widest(estimates)})",
+        )
+
+
+def _relative_width(row: pd.Series) -> float:
+    """The interval's width as a multiple of the estimate; infinite when the interval reaches zero or below."""
+    estimate, lower, upper = float(row["estimate"]), float(row["lower_95"]), float(row["upper_95"])
+    if not (estimate > 0 and lower > 0 and math.isfinite(upper)):
+        return math.inf
+    return (upper - lower) / estimate
+
+
+def _widest(estimates: pd.DataFrame) -> str:
+    """The parameter with the widest interval relative to its estimate, and that width."""
+    widths = {str(n): _relative_width(row) for n, row in estimates.iterrows()}
+    name = max(widths, key=lambda k: widths[k])
+    return f"{name}, {widths[name]:.2g} times its estimate"
 
 
 def check_calibration(

@@ -24,9 +24,30 @@ class Explorer(widgets.VBox):
         The table computed by the last update.
     message : str
         The last problem with the settings (e.g. shares above 100%), shown instead of the figure.
+
+    Examples
+    --------
+    ``compute(values, ax)`` draws on ``ax`` and returns the table and its HTML:
+
+    >>> import pandas as pd
+    >>> def compute(values, ax):
+    ...     table = pd.DataFrame({"customers": [values["customers"]]})
+    ...     ax.bar(["customers"], table["customers"])
+    ...     return table, table.to_html()
+    >>> explorer = Explorer({"customers": widgets.IntSlider(value=10, description="Customers")}, compute)
+    >>> explorer.controls["customers"].value = 25  # redrawn on change
+    >>> int(explorer.result["customers"].iloc[0]), bytes(explorer.image.value)[1:4]
+    (25, b'PNG')
     """
 
-    def __init__(self, controls: dict, compute: Callable[[dict, Any], tuple], *, figsize=(8, 4.5), note: str = ""):
+    def __init__(
+        self,
+        controls: dict[str, Any],
+        compute: Callable[[dict[str, Any], Any], tuple[Any, str]],
+        *,
+        figsize: tuple[float, float] = (8, 4.5),
+        note: str = "",
+    ):
         self.controls = controls
         self._compute = compute
         self._figsize = figsize
@@ -68,8 +89,15 @@ class Explorer(widgets.VBox):
         self.table.value = html
 
 
-def figure_png(draw: Callable, figsize=(7.5, 4.0)) -> bytes:
-    """Draw with ``draw(ax)`` on a new off-screen figure and return it as PNG bytes (no pyplot state)."""
+def figure_png(draw: Callable[[Any], Any], figsize: tuple[float, float] = (7.5, 4.0)) -> bytes:
+    """Draw with ``draw(ax)`` on a new off-screen figure and return it as PNG bytes (no pyplot state).
+
+    Examples
+    --------
+    >>> png = figure_png(lambda ax: ax.plot([0, 1], [1, 3]))
+    >>> png[1:4]
+    b'PNG'
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize, dpi=90)
@@ -86,9 +114,23 @@ class Calculator(widgets.VBox):
 
     Subclasses build their controls and call ``super().__init__(controls)``; ``_update`` reads
     :meth:`values`, calls crmlib and writes ``self.result.value`` (and ``self.chart.value``).
+
+    Examples
+    --------
+    >>> class Margin(Calculator):
+    ...     def __init__(self):
+    ...         super().__init__({"revenue": widgets.FloatText(value=100.0), "rate": widgets.FloatText(value=0.3)},
+    ...                          chart=False)
+    ...     def _update(self, change=None):
+    ...         values = self.values()
+    ...         self.result.value = f"<b>{values['revenue'] * values['rate']:.2f}</b>"
+    >>> calculator = Margin()
+    >>> calculator.controls["revenue"].value = 200.0
+    >>> calculator.values(), calculator.result.value
+    ({'revenue': 200.0, 'rate': 0.3}, '<b>60.00</b>')
     """
 
-    def __init__(self, controls: dict, *, chart: bool = True):
+    def __init__(self, controls: dict[str, Any], *, chart: bool = True):
         self.controls = controls
         self.result = widgets.HTML()
         self.chart = widgets.Image(format="png") if chart else None
@@ -97,7 +139,7 @@ class Calculator(widgets.VBox):
         super().__init__([*controls.values(), self.result, *([self.chart] if chart else [])])
         self._update()
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         """The current value of every control, by name."""
         return {name: control.value for name, control in self.controls.items()}
 

@@ -48,7 +48,9 @@ def browser():
     path = chromium_path()
     if path is None:
         if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
-            pytest.fail("CRM_REQUIRE_BROWSER=1 but no chromium was found: install Debian's chromium (apt-get install chromium).")
+            pytest.fail(
+                "CRM_REQUIRE_BROWSER=1 but no chromium was found: install Debian's chromium (apt-get install chromium)."
+            )
         pytest.skip("no chromium on this machine (apt-get install chromium to run the browser tests)")
     from playwright.sync_api import sync_playwright
 
@@ -73,12 +75,18 @@ def lab(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     port, token = _free_port(), secrets.token_hex(16)
     log = (root / "server.log").open("w")
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"), JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
+    )
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.port_retries=0", *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
     )

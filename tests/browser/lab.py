@@ -28,12 +28,14 @@ STATE = """() => {
       if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
     }
   });
-  const status = w.sessionContext.session && w.sessionContext.session.kernel ? w.sessionContext.session.kernel.status : 'none';
+  const session = w.sessionContext.session;
+  const status = session && session.kernel ? session.kernel.status : 'none';
   return {pending, errors, status, cells: cells.length};
 }"""
 
-SIGNATURE = """() => Array.from(document.querySelectorAll('.widget-output, .widget-html-content, .widget-htmlmath-content'))
-  .map(e => e.innerHTML).join('|')"""
+SIGNATURE = """() => Array.from(
+    document.querySelectorAll('.widget-output, .widget-html-content, .widget-htmlmath-content')
+  ).map(e => e.innerHTML).join('|')"""
 
 
 def open_notebook(page, lab, relpath: str, timeout: float = 120) -> None:
