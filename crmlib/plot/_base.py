@@ -28,7 +28,7 @@ def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (7, 4)) -> Axe
 
 
 def use_course_style() -> None:
-    """The look of the course's figures (seaborn's whitegrid theme, readable sizes).
+    """The look of the course's figures (seaborn's whitegrid theme, readable sizes), without importing seaborn.
 
     Called explicitly at the top of each chapter; importing crmlib changes no global setting.
 
@@ -40,6 +40,14 @@ def use_course_style() -> None:
     ...     mpl.rcParams["axes.facecolor"]
     'white'
     """
-    import seaborn as sns
+    import matplotlib as mpl
+    from cycler import cycler
+    from matplotlib.colors import ListedColormap
 
-    sns.set_theme(style="whitegrid", context="notebook", palette="deep", rc={"figure.dpi": 90, "savefig.dpi": 90})
+    from crmlib.plot._theme import DEEP, ROCKET, THEME
+
+    for name, colors in (("rocket", ROCKET), ("rocket_r", ROCKET[::-1])):  # seaborn registers them on import
+        if name not in mpl.colormaps:
+            mpl.colormaps.register(ListedColormap(colors, name))
+    mpl.rcParams.update(THEME)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(DEEP))
