@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
-from scipy.special import expit
+from scipy.special import expit, ndtr, ndtri  # the normal's tails without scipy.stats (0.6 s to import)
 
 from crmlib.data import DataError, check_canonical
 
@@ -558,7 +557,7 @@ class ChurnLogit:
         """
         self._fitted()
         level = check_number(level, "level", func="ChurnLogit.summary", low=0, high=1, low_open=True, high_open=True)
-        q = stats.norm.ppf(0.5 + level / 2)
+        q = ndtri(0.5 + level / 2)  # the normal quantile
         coef = pd.Series(self.params_)
         se = pd.Series(self.bse_)
         z = coef / se
@@ -567,7 +566,7 @@ class ChurnLogit:
                 "coef": coef,
                 "se": se,
                 "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "p_value": 2 * ndtr(-np.abs(z.to_numpy())),  # two-sided normal tail
                 "odds_ratio": np.exp(coef),
                 "or_low": np.exp(coef - q * se),
                 "or_high": np.exp(coef + q * se),

@@ -305,3 +305,13 @@ def test_read_churn_study_reads_a_customer_file_and_says_what_is_wrong(tmp_path)
     path.write_text("id,complaints,left\n7,0,0\n8,2,yes\n")
     with pytest.raises(DataError, match=r"'left' of the customer file must be 0/1 .* rows 3 hold"):
         read_churn_study(path, customer="id", churned="left")
+
+
+def test_importing_churn_leaves_scipy_stats_out():
+    """A chapter that only imports crmlib.churn does not pay for scipy.stats (about 0.6 s of CPU)."""
+    import subprocess
+    import sys
+
+    code = "import sys, crmlib.churn; print('scipy.stats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
