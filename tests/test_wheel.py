@@ -39,17 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 NOTEBOOK_STACK = ("nbformat", "nbclient", "nbconvert", "papermill", "ipykernel", "ipywidgets", "jupyterlab")
 
-# Commands being rewritten right now: each stays in this test as it lands (the assertions below are what a user of
-# the installed kit expects from it, not details of today's implementation).
-# - crmlib report: computed by crmlib without a notebook, so it runs on the core install (CORE_REPORT); the
-#   report's new outputs (report.xlsx, report.json) are checked as they are part of the contract.
-# - crmlib course: the offline course site (Sphinx: index, a page per chapter, glossary, search) has just been
-#   rebuilt; one chapter (--only 00) keeps the test short, since it executes the chapters it builds.
-# - crmlib exercises build: the exercises and their builder are being rewritten.
-# - load_cdnow(): the CDNOW files are being bundled with the kit (today they come from the lifetimes package, not
-#   installed here); the test fails when it starts to work, so this line is deleted then.
+# What a user of the installed kit expects: crmlib report computed by crmlib without a notebook, so it runs on the
+# core install (CORE_REPORT), with its outputs (report.html, report.xlsx, report.json); crmlib course builds the
+# offline site (one chapter, --only 00, keeps the test short, since it executes the chapters it builds); crmlib
+# exercises build hands out a class; every bundled loader, load_cdnow included, reads its file from the wheel.
 CORE_REPORT = True
-PENDING_LOADERS = {"load_cdnow": "the CDNOW files are being bundled (data work)"}
 
 AUDIT = r'''
 """Installed by tests/test_wheel.py: record every path of the clone a Python process of this venv touches."""
@@ -243,10 +237,8 @@ def _core_step(env: Env) -> Path:
     assert found["stack"] == [], f"the core install brings the notebook stack: {found['stack']}"
     assert found["loaded"] and all(n > 0 for n in found["loaded"].values()), found
     assert "load_transactions" in found["loaded"]
-    unexpected = {k: v for k, v in found["failed"].items() if k not in PENDING_LOADERS}
-    assert not unexpected, f"loaders fail from the installed kit: {unexpected}"
-    now_working = sorted(set(PENDING_LOADERS) & set(found["loaded"]))
-    assert not now_working, f"{now_working} work now: delete them from PENDING_LOADERS in tests/test_wheel.py"
+    assert not found["failed"], f"loaders fail from the installed kit: {found['failed']}"
+    assert "load_cdnow" in found["loaded"], found  # the bundled CDNOW files, read without lifetimes
 
     listed = env.crmlib("list").splitlines()
     assert len(listed) >= 10 and listed[0].startswith("00"), listed
