@@ -9,19 +9,25 @@ from crmlib import datasets, lifecycle
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
 READING_DAY = "2024-03-31"
+LAPSE_DAYS = 180
 
 
 def given(seed: int) -> dict:
     """A log of 300 customers, the stage thresholds and value settings, and two customers."""
     tx = datasets.make_retail(n_customers=300, seed=seed).transactions
-    reading_day = pd.Timestamp(READING_DAY)
+    # the day of the stage questions: near READING_DAY, on a day when some customer's last purchase was exactly
+    # lapse_days before (so that "more than" and "at least" lapse_days give different answers)
+    days = tx["date"].dt.normalize()
+    near = pd.date_range(pd.Timestamp(READING_DAY) - pd.Timedelta(days=30), pd.Timestamp(READING_DAY))
+    exact = [sum((day - days[days <= day].groupby(tx["customer_id"]).max()).dt.days == LAPSE_DAYS) for day in near]
+    reading_day = near[int(np.argmax(exact))]
     rng = np.random.default_rng(seed)
     acquired = np.sort(tx.loc[tx["date"] <= reading_day, "customer_id"].unique())
     customer_x = str(rng.choice(acquired))
     end = tx["date"].max()
     recent_buyers = np.sort(tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique())
     customer_y = str(rng.choice(recent_buyers))
-    return {"tx": tx, "reading_day": reading_day, "lapse_days": 180, "long_term_days": 365, "margin_rate": 0.3,
+    return {"tx": tx, "reading_day": reading_day, "lapse_days": LAPSE_DAYS, "long_term_days": 365, "margin_rate": 0.3,
             "discount_rate": 0.10, "horizon_years": 3, "customer_x": customer_x, "customer_y": customer_y, "end": end}
 
 
