@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import churn, clv, datasets, models, rfm, tiers
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 LABELS = ["VIP", "major", "common", "minor"]
 STRATEGY = {"lead": "end the relationship", "iron": "invest until trust forms", "gold": "keep at all costs",
             "platinum": "main resources"}

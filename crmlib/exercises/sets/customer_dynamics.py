@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import datasets, lifecycle
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 READING_DAY = "2024-03-31"
 LAPSE_DAYS = 180
 

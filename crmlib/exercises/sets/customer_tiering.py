@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import clv, datasets, tiers
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 STRATEGIES = ["end the relationship", "invest until trust forms", "keep them at all costs",
               "main resources and one-to-one retention"]
 
