@@ -47,8 +47,9 @@ import numpy as np
 import pandas as pd
 
 from crmlib._units import unit_days
-from crmlib.data import DataError
+from crmlib.data import DataError, ReadOptions
 from crmlib.params import (
+    DateLike,
     ParameterError,
     check_choice,
     check_date,
@@ -146,7 +147,7 @@ def summary_sql(
     customer: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     collapse: bool = False,
     dialect: str = "duckdb",
@@ -611,9 +612,9 @@ def summarize_file(
     max_cell_chars: int = 32_767,
     max_columns: int = 100_000,
     max_amount: float = 1e12,
-    options=None,
+    options: ReadOptions | None = None,
     pattern: str | None = None,
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     engine: str = "duckdb",
     memory_limit: str | None = None,
@@ -847,13 +848,13 @@ def _check_bool(value, name, func) -> bool:
 
 
 def summarize_spark(
-    data,
-    spark=None,
+    data: Any,
+    spark: Any = None,
     *,
     customer: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
-    observation_end=None,
+    observation_end: DateLike | None = None,
     unit: str = "D",
     collapse: bool = False,
 ) -> pd.DataFrame:

@@ -5,7 +5,8 @@ the only module of crmlib that imports Sphinx and docutils at the top, and only 
 
 - **Math without a network.** ``html_math_renderer = "mathml"``: every formula (``$...$``, ``$$...$$``,
   ``\begin{...}`` blocks) is converted to MathML when the site is built (:func:`crmlib.course.tex_to_mathml`,
-  shared with the page of ``crmlib run``), which the browser draws itself: no MathJax, no script, no font to fetch, and the page reads the same from ``file://``.
+  shared with the page of ``crmlib run``), which the browser draws itself: no MathJax, no script, no font to
+  fetch, and the page reads the same from ``file://``.
   ``\tag{n}`` becomes the equation number at the right. A formula latex2mathml cannot read is a build
   warning naming the page, and is shown as its TeX in a code span.
 - **Sanitized HTML.** After myst-nb has chosen each output's MIME type, every raw HTML node of every page

@@ -90,6 +90,15 @@ def decimal_separator(texts: pa.Array, delimiter: str | None) -> str:
     the comma; ``1,234.50`` and ``1,234,567`` for the point; ``1.234.567`` for the comma. A lone comma
     before three digits (``1,234``) votes for neither, and means a decimal comma only in a
     semicolon-delimited file.
+
+    Examples
+    --------
+    >>> decimal_separator(pa.array(["1.234,50", "12,50"]), ",")
+    ','
+    >>> decimal_separator(pa.array(["1,234.50", "$12"]), ",")
+    '.'
+    >>> decimal_separator(pa.array(["1,234"]), ","), decimal_separator(pa.array(["1,234"]), ";")
+    ('.', ',')
     """
     commas = pc.count_substring(texts, ",").to_numpy(zero_copy_only=False)
     points = pc.count_substring(texts, ".").to_numpy(zero_copy_only=False)
@@ -111,7 +120,13 @@ def decimal_separator(texts: pa.Array, delimiter: str | None) -> str:
 
 
 def repair_amount(text: str, decimal: str) -> tuple[float | None, str | None]:
-    """The number written in ``text`` (currency marks, separators, parentheses) and its currency mark."""
+    """The number written in ``text`` (currency marks, separators, parentheses) and its currency mark.
+
+    Examples
+    --------
+    >>> repair_amount("$1,234.50", "."), repair_amount("(12,50 EUR)", ","), repair_amount("n/a", ".")
+    ((1234.5, '$'), (-12.5, 'EUR'), (None, None))
+    """
     strict = _COMMA_DECIMAL if decimal == "," else _POINT_DECIMAL
     negative = False
     s = text.strip()
@@ -154,7 +169,14 @@ class TextNumbers:
 
 
 def parse_texts(texts: pa.Array, delimiter: str | None) -> TextNumbers:
-    """The amount rule on distinct texts (a pyarrow string array, nulls blank)."""
+    """The amount rule on distinct texts (a pyarrow string array, nulls blank).
+
+    Examples
+    --------
+    >>> parsed = parse_texts(pa.array(["12", "€1.234,50", "", "abc"]), ";")
+    >>> parsed.values.tolist(), parsed.bad.tolist(), parsed.blank.tolist(), parsed.decimal, parsed.currencies
+    ([12.0, 1234.5, nan, nan], [False, False, False, True], [False, False, True, False], ',', ['€'])
+    """
     u = pc.utf8_trim(texts.fill_null(""), characters=ID_SPACES)
     n = len(u)
     blank = pc.equal(u, "").to_numpy(zero_copy_only=False)
@@ -192,6 +214,13 @@ def fast_numbers(texts: pa.Array) -> np.ndarray | None:
     """Numbers of plain-number texts read by Arrow's own parser (the fast path), or None if some text is not one.
 
     Both readers call it on the same texts (the whole column, or each batch of it).
+
+    Examples
+    --------
+    >>> fast_numbers(pa.array(["12.5", "-3", "1e3"])).tolist()
+    [12.5, -3.0, 1000.0]
+    >>> fast_numbers(pa.array(["12.5", "$3"])) is None
+    True
     """
     if len(texts) == 0 or texts.null_count:
         return None
@@ -203,7 +232,14 @@ def fast_numbers(texts: pa.Array) -> np.ndarray | None:
 
 
 def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
-    """The amount rule on a column: float64 values, rows that are not numbers, empty rows, repairs."""
+    """The amount rule on a column: float64 values, rows that are not numbers, empty rows, repairs.
+
+    Examples
+    --------
+    >>> result = parse_numbers(Column(arrow=pa.array(["12.50", "$3", "", "abc"])), ",")
+    >>> result.values.tolist(), result.bad.tolist(), result.blank.tolist(), result.repairs.rows
+    ([12.5, 3.0, nan, nan], [False, False, False, True], [False, False, True, False], 1)
+    """
     n = len(col)
     if not col.text:
         series: Any = col.series
@@ -226,7 +262,17 @@ def parse_numbers(col: Column, delimiter: str | None) -> NumberResult:
 
 
 def check_amounts(kw: str, column: str, result: NumberResult, col: Column, locator: RowLocator) -> None:
-    """DataError for empty cells or values that are not numbers in column ``column`` (role ``kw``)."""
+    """DataError for empty cells or values that are not numbers in column ``column`` (role ``kw``).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> col = Column(arrow=pa.array(["12.50", "abc"]))
+    >>> check_amounts("amount", "amount", parse_numbers(col, ","), col, locator)
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the amount column 'amount' holds 1 value that is not a number, ...
+    """
     if result.blank.any():
         raise empty_error(kw, column, np.flatnonzero(result.blank), locator)
     if result.bad.any():
@@ -235,7 +281,14 @@ def check_amounts(kw: str, column: str, result: NumberResult, col: Column, locat
 
 
 def empty_error(kw: str, column: str, positions: np.ndarray, locator: RowLocator) -> DataError:
-    """The message for empty cells in the ``kw`` column (amount, quantity or price)."""
+    """The message for empty cells in the ``kw`` column (amount, quantity or price).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> print(empty_error("price", "UnitPrice", np.array([1]), locator))
+    read_transactions: the price column 'UnitPrice' is empty in 1 row: line 3. Fill in those values or remove the rows.
+    """
     return DataError(
         f"read_transactions: the {kw} column {column!r} is empty in {plural(len(positions), 'row')}: "
         f"{locator.rows(positions)}. Fill in those values or remove the rows."
@@ -245,7 +298,15 @@ def empty_error(kw: str, column: str, positions: np.ndarray, locator: RowLocator
 def not_numbers_error(
     kw: str, column: str, positions: np.ndarray, values: np.ndarray, some_numbers: bool, locator: RowLocator
 ) -> DataError:
-    """The message for values that are not numbers (``some_numbers``: the other rows are numbers)."""
+    """The message for values that are not numbers (``some_numbers``: the other rows are numbers).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> values = np.array(["abc"], dtype=object)
+    >>> print(not_numbers_error("amount", "amount", np.array([1]), values, True, locator))
+    read_transactions: the amount column 'amount' holds 1 value that is not a number, mixed in with numbers: line 3: ...
+    """
     n = len(positions)
     mixed = ", mixed in with numbers" if some_numbers else ""
     what = "a number" if n == 1 else "numbers"
@@ -257,7 +318,17 @@ def not_numbers_error(
 
 
 def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: float) -> None:
-    """DataError for amounts larger than ``limit`` in absolute value (or infinite), and sums a float cannot hold."""
+    """DataError for amounts larger than ``limit`` in absolute value (or infinite), and sums a float cannot hold.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> check_size(np.array([12.5, 3.0]), "amount", locator, 1e12)
+    >>> check_size(np.array([12.5, 1e308]), "amount", locator, 1e12)
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the amount column 'amount' holds 1 amount larger than 1e+12 ...
+    """
     if len(values) and -limit <= values.min() and values.max() <= limit and len(values) * limit < 1e300:
         return  # (a NaN makes both tests false) every amount within the limit, and so is their sum
     with np.errstate(invalid="ignore"):
@@ -274,7 +345,14 @@ def check_size(values: np.ndarray, column: str, locator: RowLocator, limit: floa
 def too_large_error(
     column: str, positions: np.ndarray, values: np.ndarray, limit: float, locator: RowLocator
 ) -> DataError:
-    """The message for amounts past ``max_amount`` (``values``: the amounts at ``positions``)."""
+    """The message for amounts past ``max_amount`` (``values``: the amounts at ``positions``).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> print(too_large_error("amount", np.array([1]), np.array([5e13]), 1e12, locator))
+    read_transactions: the amount column 'amount' holds 1 amount larger than 1e+12 in absolute value: line 3: ...
+    """
     biggest = float(np.nanmax(np.abs(values))) if len(values) else float("inf")
     fix = (
         f"if they are real, pass {Hint('max_amount', biggest)}"
@@ -289,7 +367,13 @@ def too_large_error(
 
 
 def overflow_error(column: str) -> DataError:
-    """The message for amounts whose total is beyond what a float holds."""
+    """The message for amounts whose total is beyond what a float holds.
+
+    Examples
+    --------
+    >>> print(overflow_error("amount"))
+    read_transactions: the amounts of column 'amount' add up to more than a number can hold. Correct the largest ...
+    """
     return DataError(
         f"read_transactions: the amounts of column {column!r} add up to more than a number can hold. "
         f"Correct the largest values, or lower {Hint('max_amount', name_only=True)}."

@@ -45,7 +45,13 @@ _KEEP = np.array([((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1) for k in range(9)]
 
 
 def workers() -> int:
-    """Threads for the blocks and partitions: the cores this process may use (at most 4)."""
+    """Threads for the blocks and partitions: the cores this process may use (at most 4).
+
+    Examples
+    --------
+    >>> 1 <= workers() <= 4
+    True
+    """
     try:
         return min(max(len(os.sched_getaffinity(0)), 1), 4)
     except AttributeError:  # pragma: no cover - not on Linux

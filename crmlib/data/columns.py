@@ -37,7 +37,13 @@ def _background() -> ThreadPoolExecutor:
 
 
 def is_text(series: pd.Series) -> bool:
-    """True for a text (string or object) Series."""
+    """True for a text (string or object) Series.
+
+    Examples
+    --------
+    >>> is_text(pd.Series(["A", "B"])), is_text(pd.Series([1.0, 2.0]))
+    (True, False)
+    """
     return pd.api.types.is_string_dtype(series) or series.dtype == object
 
 
@@ -59,6 +65,36 @@ class Column:
         Text as a code per row into the distinct texts.
     arrow : pyarrow.Array or pyarrow.ChunkedArray, optional
         Text as an Arrow string array (nulls are blank), in chunks as a file's parser gave them.
+
+    Examples
+    --------
+    Text read from a file, as an Arrow array:
+
+    >>> col = Column(arrow=pa.array(["12.50", " 3", None, "12.50"]))
+    >>> col.text, len(col)
+    (True, 4)
+    >>> codes, distinct = col.dictionary_codes()
+    >>> codes.tolist(), distinct.to_pylist()
+    ([0, 1, -1, 0], ['12.50', ' 3'])
+    >>> col.sorted_codes()[0].tolist()
+    [1, 0, -1, 1]
+    >>> col.equals("3").tolist()
+    [False, True, False, False]
+    >>> col.cast(pa.float64()) is None  # a null does not convert
+    True
+    >>> kept = col.take(np.array([True, True, False, True]))
+    >>> len(kept), kept.values([1]).tolist()
+    (3, [' 3'])
+    >>> Column(arrow=pa.array(["12.50", "3"])).cast(pa.float64()).tolist()
+    [12.5, 3.0]
+
+    A conversion of the text, run once (:meth:`prefetch` starts it in a background thread):
+
+    >>> def lengths(arrow):
+    ...     return pc.utf8_length(arrow.fill_null("")).to_numpy()
+    >>> col.prefetch(lengths)
+    >>> col.converted(lengths).tolist()
+    [5, 2, 0, 5]
     """
 
     series: Any
@@ -205,7 +241,13 @@ class Column:
 
 
 def stripped(uniques: np.ndarray) -> np.ndarray:
-    """The texts with spaces (Python's whitespace, non-breaking spaces included) stripped at both ends."""
+    r"""The texts with spaces (Python's whitespace, non-breaking spaces included) stripped at both ends.
+
+    Examples
+    --------
+    >>> stripped(np.array([" A ", "B\u00a0"], dtype=object)).tolist()
+    ['A', 'B']
+    """
     return np.asarray(pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object), dtype=object)
 
 
@@ -225,7 +267,16 @@ def _date_cells(series: pd.Series) -> Column | None:
 
 
 def column_of(series: pd.Series, dates: bool = False) -> Column:
-    """The :class:`Column` of a Series read from a source (``dates``: the date column)."""
+    """The :class:`Column` of a Series read from a source (``dates``: the date column).
+
+    Examples
+    --------
+    >>> col = column_of(pd.Series(["A", None, "A"], dtype=object))
+    >>> col.text, col.codes.tolist(), col.uniques.tolist()
+    (True, [0, 1, 0], ['A', ''])
+    >>> column_of(pd.Series([1.5, 2.0])).text
+    False
+    """
     if dates and series.dtype == object:
         typed = _date_cells(series)
         if typed is not None:
@@ -246,14 +297,33 @@ def column_of(series: pd.Series, dates: bool = False) -> Column:
 
 
 def arrow_column(array: pa.Array | pa.ChunkedArray) -> Column:
-    """The :class:`Column` of an Arrow string column (as read from a text file; chunks are kept, not copied)."""
+    """The :class:`Column` of an Arrow string column (as read from a text file; chunks are kept, not copied).
+
+    Examples
+    --------
+    >>> col = arrow_column(pa.chunked_array([["A", "B"]]))
+    >>> col.text, col.values([1]).tolist()
+    (True, ['B'])
+    """
     if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:
         array = array.chunk(0)
     return Column(arrow=array)
 
 
 def repeated_header_rows(cols: dict[str, Column], wanted: dict[str, str]) -> np.ndarray | None:
-    """Rows that repeat the header (every column holds its own name): concatenated exports. None if none."""
+    """Rows that repeat the header (every column holds its own name): concatenated exports. None if none.
+
+    Examples
+    --------
+    Two exports pasted one after the other: the second header is a data row.
+
+    >>> cols = {
+    ...     "customer": arrow_column(pa.array(["A", "customer_id", "B"])),
+    ...     "amount": arrow_column(pa.array(["10", "amount", "5"])),
+    ... }
+    >>> repeated_header_rows(cols, {"customer": "customer_id", "amount": "amount"}).tolist()
+    [False, True, False]
+    """
     if not all(c.text for c in cols.values()):
         return None
     dup = cols["customer"].equals(wanted["customer"].strip())

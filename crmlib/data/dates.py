@@ -115,7 +115,14 @@ def _parse(values: np.ndarray, fmt: str) -> np.ndarray:
 
 
 def empty_dates_error(positions: np.ndarray, locator: RowLocator, column: str) -> DataError:
-    """The message for empty date cells."""
+    """The message for empty date cells.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> print(empty_dates_error(np.array([0]), locator, "InvoiceDate"))
+    read_transactions: the date column 'InvoiceDate' is empty in 1 row: line 2. ...
+    """
     return DataError(
         f"read_transactions: the date column {column!r} is empty in {plural(len(positions), 'row')}: "
         f"{locator.rows(positions)}. Fill in the dates or remove those rows."
@@ -153,6 +160,14 @@ def numeric_days(numbers: np.ndarray) -> TextDates:
     The decision is taken over the whole set of numbers: ``YYYYMMDD`` when every one is a whole number in
     its range, else serial days when every one is in theirs; otherwise the problem names the numbers
     that are neither.
+
+    Examples
+    --------
+    >>> numeric_days(np.array([19970101.0, 19970315.0])).days.astype("datetime64[D]").tolist()
+    [datetime.date(1997, 1, 1), datetime.date(1997, 3, 15)]
+    >>> serial = numeric_days(np.array([45292.0, 45300.0]))  # a spreadsheet's day numbers
+    >>> serial.days.astype("datetime64[D]").astype(str).tolist(), serial.how
+    (['2024-01-01', '2024-01-09'], 'dates written as spreadsheet serial day numbers (days since 1899-12-30)')
     """
     n = len(numbers)
     out = TextDates(days=np.full(n, _NAT), blank=np.zeros(n, bool))
@@ -192,6 +207,13 @@ def fast_days(texts: pa.Array) -> np.ndarray | None:
 
     Both readers call it on the same texts (the whole column, or each batch of it), so a column goes the
     fast way, or the way of :func:`parse_texts`, in both.
+
+    Examples
+    --------
+    >>> fast_days(pa.array(["2024-01-31", "2024-02-01"])).tolist()  # days since 1970-01-01
+    [19753, 19754]
+    >>> fast_days(pa.array(["31/01/2024"])) is None
+    True
     """
     if len(texts) == 0 or texts.null_count:
         return None
@@ -205,7 +227,19 @@ def fast_days(texts: pa.Array) -> np.ndarray | None:
 
 
 def parse_dates(col: Column, locator: RowLocator, formats: tuple[str, ...], column: str) -> DateResult:
-    """The date rule on a column: a day per row (int64 days since 1970-01-01), or a DataError."""
+    """The date rule on a column: a day per row (int64 days since 1970-01-01), or a DataError.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> result = parse_dates(Column(arrow=pa.array(["31/01/2024", "01/02/2024"])), locator, (), "date")
+    >>> result.days.astype("datetime64[D]").astype(str).tolist(), result.how
+    (['2024-01-31', '2024-02-01'], "date format '%d/%m/%Y', recognised from the column")
+    >>> parse_dates(Column(arrow=pa.array(["01/02/2024", "02/03/2024"])), locator, (), "date")
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the date column 'date' cannot tell day from month: ...
+    """
     if not col.text:
         typed = _typed_days(col, locator, column)
         if isinstance(typed, DateResult):
@@ -238,6 +272,15 @@ class DateProblem:
 
     ``mask`` marks the offending distinct texts; for ``kind`` "unknown" the message shows the first rows of
     the column instead, for "day-month" no rows.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> texts = parse_texts(pa.array(["2024-01-31", "soon"]))
+    >>> texts.error.kind, texts.error.mask.tolist(), texts.error.names_rows
+    ('unfit', [False, True], True)
+    >>> print(texts.error.error(np.array([1]), np.array(["soon"], dtype=object), locator, "date"))
+    read_transactions: the date column 'date' mixes formats: most values fit ... but 1 row does not fit any format ...
     """
 
     kind: str
@@ -339,6 +382,16 @@ def parse_texts(texts: pa.Array, formats: tuple[str, ...] = ()) -> TextDates:
     """The date rule on distinct texts (pyarrow strings): a day per text, or the problem.
 
     The decision depends only on the set of texts, not on their order or counts.
+
+    Examples
+    --------
+    >>> dates = parse_texts(pa.array(["31/01/2024", "13/02/2024", ""]))
+    >>> dates.days[:2].astype("datetime64[D]").astype(str).tolist(), dates.blank.tolist(), dates.error
+    (['2024-01-31', '2024-02-13'], [False, False, True], None)
+    >>> parse_texts(pa.array(["01/02/2024", "02/03/2024"])).error.kind  # no day above 12
+    'day-month'
+    >>> parse_texts(pa.array(["01/02/2024"]), ("%m/%d/%Y",)).days.astype("datetime64[D]").astype(str).tolist()
+    ['2024-01-02']
     """
     stripped = pc.utf8_trim(texts.fill_null(""), characters=ID_SPACES)
     blank = pc.equal(stripped, "").to_numpy(zero_copy_only=False)
@@ -532,7 +585,18 @@ def _mixed(out: TextDates, values: np.ndarray, used: np.ndarray, kept: dict[str,
 
 
 def check_range(days: np.ndarray, locator: RowLocator, column: str) -> None:
-    """DataError for days outside what a datetime64[ns] can hold (years 1678 to 2261)."""
+    """DataError for days outside what a datetime64[ns] can hold (years 1678 to 2261).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> days = np.array(["2024-01-31", "2999-01-01"], dtype="datetime64[D]").astype(np.int64)
+    >>> check_range(days[:1], locator, "date")
+    >>> check_range(days, locator, "date")
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the date column 'date' holds 1 date outside ...
+    """
     outside = (days < FIRST_DAY) | (days > LAST_DAY)
     if outside.any():
         pos = np.flatnonzero(outside)
@@ -540,7 +604,15 @@ def check_range(days: np.ndarray, locator: RowLocator, column: str) -> None:
 
 
 def range_error(positions: np.ndarray, days: np.ndarray, locator: RowLocator, column: str) -> DataError:
-    """The message for days outside the years 1678 to 2261 (``days``: those of the first rows)."""
+    """The message for days outside the years 1678 to 2261 (``days``: those of the first rows).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> days = np.array(["2999-01-01"], dtype="datetime64[D]").astype(np.int64)
+    >>> print(range_error(np.array([4]), days, locator, "date"))
+    read_transactions: the date column 'date' holds 1 date outside ...
+    """
     shown = [str(d) for d in np.asarray(days[:SHOW], dtype=np.int64).astype("datetime64[D]")]
     return DataError(
         f"read_transactions: the date column {column!r} holds {plural(len(positions), 'date')} outside the years 1678 "

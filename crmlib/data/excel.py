@@ -74,7 +74,22 @@ def _long_text(book: zipfile.ZipFile, member: str, limit: int) -> bool:
 
 
 def check_archive(src: FileSource, options: ReadOptions) -> None:
-    """DataError for a workbook that is encrypted, or whose archive expands or holds texts past the limits."""
+    """DataError for a workbook that is encrypted, or whose archive expands or holds texts past the limits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     pd.DataFrame({"customer_id": ["A"], "amount": [10.0]}).to_excel(f"{folder}/orders.xlsx", index=False)
+    ...     check_archive(file_source(f"{folder}/orders.xlsx"), ReadOptions())
+    ...     with open(f"{folder}/notes.xlsx", "w", encoding="utf-8") as fh:
+    ...         _ = fh.write("not a workbook")
+    ...     check_archive(file_source(f"{folder}/notes.xlsx"), ReadOptions())
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: 'notes.xlsx' cannot be read as an Excel workbook (BadZipFile: ...
+    """
     name = src.name
     kind = _ole_kind(src)
     if kind == "encrypted":
@@ -241,7 +256,20 @@ def _without_repeated_invoices(sheets: list[_Sheet]) -> int:
 def read_excel(
     src: FileSource, options: ReadOptions, wanted: dict[str, str]
 ) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
-    """The wanted columns of a workbook (object Series), the row locator, and what was read."""
+    """The wanted columns of a workbook (object Series), the row locator, and what was read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> orders = pd.DataFrame({"customer_id": ["A", "B"], "date": ["2024-01-02", "2024-01-05"], "amount": [10.0, 5.5]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     orders.to_excel(f"{folder}/orders.xlsx", index=False)
+    ...     wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    ...     columns, locator, info = read_excel(file_source(f"{folder}/orders.xlsx"), ReadOptions(), wanted)
+    >>> columns["customer"].tolist(), info["sheets"]
+    (['A', 'B'], ['Sheet1'])
+    """
     name = src.name
     check_archive(src, options)
     names, sheet_rows = _workbook(src)

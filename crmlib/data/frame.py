@@ -14,7 +14,15 @@ __all__ = ["read_frame"]
 
 
 def read_frame(frame: pd.DataFrame, wanted: dict[str, str]) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
-    """The wanted columns of a DataFrame (with a fresh index), the row locator, and what was read."""
+    """The wanted columns of a DataFrame (with a fresh index), the row locator, and what was read.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"client": ["A", "B"], "day": ["2024-01-02", "2024-01-05"], "eur": [10.0, 5.5]})
+    >>> columns, locator, info = read_frame(frame, {"customer": "client", "date": "day", "amount": "eur"})
+    >>> sorted(columns), columns["amount"].tolist(), info
+    (['amount', 'customer', 'date'], [10.0, 5.5], {'source': 'DataFrame'})
+    """
     locator = RowLocator("the DataFrame", "frame", labels=frame.index, row_word="index label")
     actual = resolve_columns(wanted, list(frame.columns), "the DataFrame")
     columns = {role: frame[c].reset_index(drop=True) for role, c in actual.items()}

@@ -67,7 +67,16 @@ def _arrow_text(values: np.ndarray) -> pa.Array:
 
 
 def clean_texts(texts: pa.Array) -> tuple[pa.Array, str | None]:
-    """The id rule on distinct texts: stripped, whole numbers written as decimals repaired; and a note."""
+    """The id rule on distinct texts: stripped, whole numbers written as decimals repaired; and a note.
+
+    Examples
+    --------
+    >>> clean, note = clean_texts(pa.array([" 13085.0", "12346.0", "N/A"]))
+    >>> clean.to_pylist()
+    ['13085', '12346', 'N/A']
+    >>> note is not None
+    True
+    """
     trimmed = pc.utf8_trim(texts, characters=ID_SPACES)
     if not pc.any(pc.match_substring(trimmed, ".")).as_py():
         return trimmed, None
@@ -110,6 +119,12 @@ def clean_ids(col: Column) -> IdResult:
     Text read by pyarrow is hashed once (into its distinct values in sorted order, which the canonical
     frame's order needs); the rule runs on the distinct values, and the ids are hashed again only when
     the rule changed some (spaces stripped, decimals repaired).
+
+    Examples
+    --------
+    >>> ids = clean_ids(Column(arrow=pa.array(["B ", "A", None, " B"])))
+    >>> ids.distinct.to_pylist(), ids.codes.tolist(), ids.blank.tolist()
+    (['B', 'A', ''], [0, 1, 2, 0], [False, False, True, False])
     """
     padded = False
     if col.arrow is not None:
@@ -139,7 +154,18 @@ def clean_ids(col: Column) -> IdResult:
 
 
 def check_id_length(ids: IdResult, locator: RowLocator, column: str, limit: int) -> None:
-    """DataError naming the rows whose id is longer than ``limit`` characters."""
+    """DataError naming the rows whose id is longer than ``limit`` characters.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> ids = clean_ids(Column(arrow=pa.array(["A", "a very long text pasted into the id column"])))
+    >>> check_id_length(ids, locator, "customer_id", 200)
+    >>> check_id_length(ids, locator, "customer_id", 10)
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the customer-id column 'customer_id' holds 1 id longer than 10 ...
+    """
     lengths = pc.utf8_length(ids.distinct).to_numpy(zero_copy_only=False)
     long_ids = lengths > limit
     if long_ids.any():
@@ -153,6 +179,15 @@ def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) 
 
     A raw text is at least as long as its id (spaces are stripped), so only rows longer than ``limit`` as
     written are looked at, and named when their stripped id is still too long.
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> col = Column(arrow=pa.array(["A" + " " * 30, "B" * 30]))
+    >>> check_raw_length(col, locator, "customer_id", 10)
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the customer-id column 'customer_id' holds 1 id longer than 10 ...
     """
     if col.arrow is None or len(col.arrow) == 0:
         return
@@ -173,7 +208,15 @@ def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) 
 def long_ids_error(
     column: str, limit: int, positions: np.ndarray, values: np.ndarray, longest: int, locator: RowLocator
 ) -> DataError:
-    """The message for ids longer than ``limit`` (``values``: the ids of the first rows)."""
+    """The message for ids longer than ``limit`` (``values``: the ids of the first rows).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> error = long_ids_error("customer_id", 5, np.array([4]), np.array(["ABCDEFG"], dtype=object), 7, locator)
+    >>> print(error)
+    read_transactions: the customer-id column 'customer_id' holds 1 id longer than 5 characters: line 6 ('ABCDEFG' ...
+    """
     shown = [f"{short(v)!r} ({len(v):,} characters)" for v in values[:3]]
     where = ", ".join(locator.number(int(p)) for p in locator.source_positions(positions[:3]))
     example = f": {where}" + (f" ({'; '.join(shown)})" if locator.quote else "")
@@ -186,7 +229,14 @@ def long_ids_error(
 
 
 def blank_ids_error(column: str, positions: np.ndarray, n_rows: int, locator: RowLocator) -> DataError:
-    """The message for rows without a customer id (``blank_customers="raise"``)."""
+    """The message for rows without a customer id (``blank_customers="raise"``).
+
+    Examples
+    --------
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2)
+    >>> print(blank_ids_error("customer_id", np.array([0, 2]), 10, locator))
+    read_transactions: the customer-id column 'customer_id' is blank in 2 of 10 rows: line 2, line 4. ...
+    """
     return DataError(
         f"read_transactions: the customer-id column {column!r} is blank in {len(positions):,} of "
         f"{n_rows:,} rows: {locator.rows(positions)}. Fill in the ids, or pass {Hint('blank_customers', 'drop')} to "
@@ -195,7 +245,13 @@ def blank_ids_error(column: str, positions: np.ndarray, n_rows: int, locator: Ro
 
 
 def no_ids_error(name: str) -> DataError:
-    """The message for a source whose every row is without a customer id (with ``blank_customers="drop"``)."""
+    """The message for a source whose every row is without a customer id (with ``blank_customers="drop"``).
+
+    Examples
+    --------
+    >>> print(no_ids_error("'orders.csv'"))
+    read_transactions: every row of 'orders.csv' is without a customer id; there are no transactions to read.
+    """
     return DataError(
         f"read_transactions: every row of {name} is without a customer id; there are no transactions to read."
     )
@@ -206,6 +262,13 @@ def sql_clean_id(expr: str) -> str:
 
     The whole-number repair (``13085.0``) is a decision over the whole column; the caller applies it
     when the distinct ids call for it (:func:`clean_texts` on them).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> query = "SELECT " + sql_clean_id("' 42 '") + ", " + sql_clean_id("'N/A'")
+    >>> duckdb.connect().execute(query).fetchone()
+    ('42', None)
     """
     spaces = ID_SPACES.replace("'", "''")
     blanks = ", ".join("'" + t.replace("'", "''") + "'" for t in sorted(BLANK_ID_TEXTS))

@@ -22,7 +22,15 @@ ROLE_WORDS = {
 
 
 def role_hint(role: str, value: Any) -> Hint:
-    """The hint ``role=value`` for the column option of a role (customer, date, amount, quantity, price, invoice)."""
+    """The hint ``role=value`` for the column option of a role (customer, date, amount, quantity, price, invoice).
+
+    Examples
+    --------
+    >>> role_hint("customer", "client").render()
+    "customer='client'"
+    >>> role_hint("customer", "client").render("cli")
+    '--customer client'
+    """
     if role == "customer":
         return Hint("customer", value)
     if role == "date":
@@ -39,7 +47,15 @@ def role_hint(role: str, value: Any) -> Hint:
 
 
 def has_columns(columns: Sequence[Any], wanted: dict[str, str]) -> bool:
-    """True if every wanted column name is among ``columns`` (spaces around names ignored)."""
+    """True if every wanted column name is among ``columns`` (spaces around names ignored).
+
+    Examples
+    --------
+    >>> has_columns(["customer_id", " date ", "amount"], {"customer": "customer_id", "date": "date"})
+    True
+    >>> has_columns(["customer_id", "amount"], {"date": "date"})
+    False
+    """
     names = {c.strip() for c in columns if isinstance(c, str)}
     return all(w in columns or w.strip() in names for w in wanted.values())
 
@@ -61,6 +77,15 @@ def resolve_columns(
         Whether the message may list the source's columns (not for a file reached through a link).
     hint : str
         Added to the message (a sentence about the delimiter of a one-column text file).
+
+    Examples
+    --------
+    >>> resolve_columns({"customer": "client", "date": "day"}, ["client", " day", "eur"], "'orders.csv'")
+    {'customer': 'client', 'date': ' day'}
+    >>> resolve_columns({"amount": "amount"}, ["client", "day", "Amount"], "'orders.csv'")
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the amount column 'amount' is not in 'orders.csv'. ...
     """
     actual: dict[str, Any] = {}
     for role, name in wanted.items():

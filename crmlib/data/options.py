@@ -422,7 +422,13 @@ max_expansion=100.0, max_id_length=200, max_cell_chars=32767, max_columns=100000
 
 
 def reader_flags() -> tuple[str, ...]:
-    """The flags :func:`add_reader_arguments` adds, in order."""
+    """The flags :func:`add_reader_arguments` adds, in order.
+
+    Examples
+    --------
+    >>> reader_flags()[:3]
+    ('--customer', '--date', '--amount')
+    """
     return tuple(option_flag(name) for name in OPTION_NAMES)
 
 
@@ -445,6 +451,15 @@ def read_options_from_args(args: argparse.Namespace, base: ReadOptions | None = 
     ------
     OptionError
         A value the reader cannot use; ``error.render("cli")`` names the flag.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_reader_arguments(parser)
+    >>> args = parser.parse_args(["--customer", "client", "--date-format", "%d/%m/%Y"])
+    >>> read_options_from_args(args).changed()
+    {'customer': 'client', 'date_format': '%d/%m/%Y'}
     """
     values = dataclasses.asdict(base) if base is not None else dict(_DEFAULTS)
     for name in OPTION_NAMES:

@@ -18,7 +18,17 @@ __all__ = ["check_flat", "read_parquet"]
 
 
 def check_flat(schema: pa.Schema, actual: dict[str, Any], name: str) -> None:
-    """DataError when a wanted column holds lists, structs or maps instead of single values."""
+    """DataError when a wanted column holds lists, structs or maps instead of single values.
+
+    Examples
+    --------
+    >>> schema = pa.schema([("customer_id", pa.string()), ("items", pa.list_(pa.int64()))])
+    >>> check_flat(schema, {"customer": "customer_id"}, "'orders.parquet'")
+    >>> check_flat(schema, {"amount": "items"}, "'orders.parquet'")
+    Traceback (most recent call last):
+    ...
+    crmlib.data.errors.DataError: read_transactions: the amount column 'items' ... holds nested values ...
+    """
     for role, column in actual.items():
         kind = schema.field(column).type
         if pa.types.is_nested(kind):
@@ -33,7 +43,20 @@ def check_flat(schema: pa.Schema, actual: dict[str, Any], name: str) -> None:
 def read_parquet(
     src: FileSource, options: ReadOptions, wanted: dict[str, str]
 ) -> tuple[dict[str, pd.Series], RowLocator, dict[str, Any]]:
-    """The wanted columns of a Parquet file (pandas Series), the row locator, and what was read."""
+    """The wanted columns of a Parquet file (pandas Series), the row locator, and what was read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> table = pa.table({"customer_id": ["A", "B"], "date": ["2024-01-02", "2024-01-05"], "amount": [10.0, 5.5]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     pq.write_table(table, f"{folder}/orders.parquet")
+    ...     wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    ...     columns, locator, info = read_parquet(file_source(f"{folder}/orders.parquet"), ReadOptions(), wanted)
+    >>> columns["amount"].tolist(), info
+    ([10.0, 5.5], {'format': 'parquet'})
+    """
     name = src.name
     try:
         schema = pq.read_schema(src.path)

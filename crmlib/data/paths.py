@@ -49,7 +49,15 @@ class FileSource:
 
 
 def file_kind(path: Path) -> tuple[str | None, str | None, str]:
-    """(kind, compression, extension) of a path from its name; kind None when not supported."""
+    """(kind, compression, extension) of a path from its name; kind None when not supported.
+
+    Examples
+    --------
+    >>> file_kind(Path("orders.csv.gz"))
+    ('text', 'gzip', '.gz')
+    >>> file_kind(Path("orders.json"))
+    (None, None, '.json')
+    """
     suffixes = [s.lower() for s in path.suffixes[-2:]]
     ext = suffixes[-1] if suffixes else ""
     if ext == ".gz" and len(suffixes) == 2 and suffixes[0] in _TEXT:
@@ -81,7 +89,18 @@ def _missing(path: Path, func: str) -> DataError:
 
 
 def file_source(source: str | os.PathLike, func: str = "read_transactions") -> FileSource:
-    """The :class:`FileSource` of a path; DataError for a folder, a missing file, a pipe, a device..."""
+    r"""The :class:`FileSource` of a path; DataError for a folder, a missing file, a pipe, a device...
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, "orders.csv")
+    ...     _ = path.write_text("customer_id,date,amount\nA,2024-01-02,10\n", encoding="utf-8")
+    ...     src = file_source(path)
+    >>> src.kind, src.name, src.size
+    ('text', "'orders.csv'", 40)
+    """
     path = Path(source).expanduser()
     try:
         info = os.stat(path)  # follows links: the kind of what would be read
@@ -122,7 +141,17 @@ def file_source(source: str | os.PathLike, func: str = "read_transactions") -> F
 
 
 def files_of_pattern(pattern: str, func: str) -> list[FileSource]:
-    """The files matching a glob ``pattern`` (sorted), each checked; DataError when none matches."""
+    r"""The files matching a glob ``pattern`` (sorted), each checked; DataError when none matches.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for month in ("01", "02"):
+    ...         _ = Path(folder, f"orders-{month}.csv").write_text("customer_id,date,amount\n", encoding="utf-8")
+    ...     print([s.path.name for s in files_of_pattern(str(Path(folder, "orders-*.csv")), "summarize_file")])
+    ['orders-01.csv', 'orders-02.csv']
+    """
     matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
     files = [m for m in matches if not os.path.isdir(m)]
     if not files:

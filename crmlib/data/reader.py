@@ -40,7 +40,23 @@ __all__ = ["Reading", "canonical_frame", "load", "read_transactions"]
 
 @dataclass(frozen=True)
 class Reading:
-    """The rows read so far: their columns, where they came from, and what the report will say."""
+    """The rows read so far: their columns, where they came from, and what the report will say.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"customer_id": ["B", "A", "B"], "date": ["2024-01-02", "2024-01-05", "2024-01-01"],
+    ...                        "amount": [10.0, 5.5, 3.0]})
+    >>> reading = load(orders, ReadOptions())
+    >>> kept = reading.keep(np.array([True, False, True])).noted("1 row left out", rows_left_out=1)
+    >>> len(kept.cols["customer"]), kept.locator.number(int(kept.locator.source_positions([1])[0]))
+    (2, 'index label 2')
+    >>> kept.notes, kept.report
+    (('1 row left out',), {'source': 'DataFrame', 'rows_read': 3, 'rows_left_out': 1})
+    >>> arrays = {"codes": np.array([1, 1]), "days": np.array([19724, 19723]), "amounts": np.array([10, 3])}
+    >>> done = dataclasses.replace(kept, **arrays)
+    >>> [a.tolist() for a in done.arrays()]
+    [[1, 1], [19724, 19723], [10, 3]]
+    """
 
     options: ReadOptions
     cols: dict[str, Column]
@@ -90,7 +106,15 @@ class Reading:
 
 
 def load(source: Any, options: ReadOptions) -> Reading:
-    """Step 1: the wanted columns of the source, typed as stored or as text."""
+    """Step 1: the wanted columns of the source, typed as stored or as text.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"client": ["B", "A"], "date": ["2024-01-02", "2024-01-05"], "amount": [10.0, 5.5]})
+    >>> reading = load(orders, ReadOptions(customer="client"))
+    >>> sorted(reading.cols), reading.report
+    (['amount', 'customer', 'date'], {'source': 'DataFrame', 'rows_read': 2})
+    """
     wanted = options.columns()
     if isinstance(source, pd.DataFrame):
         raw, locator, info = read_frame(source, wanted)
@@ -280,7 +304,17 @@ def _is_sorted(values: pa.Array) -> bool:
 
 
 def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray) -> pd.DataFrame:
-    """The canonical frame sorted by customer id then day (stable: ties keep the file's order)."""
+    """The canonical frame sorted by customer id then day (stable: ties keep the file's order).
+
+    Examples
+    --------
+    >>> days = np.array(["2024-01-02", "2024-01-05", "2024-01-01"], dtype="datetime64[D]").astype(np.int64)
+    >>> canonical_frame(np.array([1, 0, 1]), pa.array(["A", "B"]), days, np.array([10.0, 5.5, 3.0]))
+      customer_id       date  amount
+    0           A 2024-01-05     5.5
+    1           B 2024-01-01     3.0
+    2           B 2024-01-02    10.0
+    """
     if not _is_sorted(distinct):  # ranks of the ids (the reader's ids arrive sorted unless the id rule changed some)
         order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
         rank = np.empty(len(order_u), np.int64)

@@ -39,6 +39,13 @@ def net_returns(
     """Move returns on days without a purchase to the customer's previous purchase day; drop those without one.
 
     Returns the rows (codes, days, amounts), the number of returns moved and the number dropped.
+
+    Examples
+    --------
+    >>> codes, days, amounts = np.array([0, 0, 1]), np.array([10, 12, 11]), np.array([5.0, -2.0, -1.0])
+    >>> codes, days, amounts, moved, dropped = net_returns(codes, days, amounts)
+    >>> days.tolist(), amounts.tolist(), moved, dropped
+    ([10, 10], [5.0, -2.0], 1, 1)
     """
     negative = amounts < 0
     dmin = int(days.min())
@@ -63,7 +70,17 @@ def net_returns(
 
 
 def apply_returns(policy: str, codes: np.ndarray, days: np.ndarray, amounts: np.ndarray, word: str) -> Returns:
-    """Apply ``policy`` ("net", "drop" or "keep") to rows whose ``word`` names a row ("return row")."""
+    """Apply ``policy`` ("net", "drop" or "keep") to rows whose ``word`` names a row ("return row").
+
+    Examples
+    --------
+    >>> codes, days, amounts = np.array([0, 0, 1]), np.array([10, 12, 11]), np.array([5.0, -2.0, 3.0])
+    >>> dropped = apply_returns("drop", codes, days, amounts, "return row")
+    >>> dropped.amounts.tolist(), dropped.report["returns_dropped"]
+    ([5.0, 3.0], 1)
+    >>> apply_returns("keep", codes, days, amounts, "return row").amounts.tolist()
+    [5.0, -2.0, 3.0]
+    """
     negative = amounts < 0
     report = {
         "returns": int(negative.sum()),
@@ -98,7 +115,13 @@ def apply_returns(policy: str, codes: np.ndarray, days: np.ndarray, amounts: np.
 
 
 def all_returns_error(name: str, policy: str) -> DataError:
-    """The message for a source whose every row is a return, with ``policy`` "net" or "drop"."""
+    """The message for a source whose every row is a return, with ``policy`` "net" or "drop".
+
+    Examples
+    --------
+    >>> print(all_returns_error("'refunds.csv'", "net"))
+    read_transactions: every row of 'refunds.csv' is a return (negative amount) with no purchase to net it against, ...
+    """
     return DataError(
         f"read_transactions: every row of {name} is a return (negative amount) with no purchase to net it against, "
         f"so no purchases remain ({Hint('returns', policy)}). Pass {Hint('returns', 'keep')} to read the rows as they "

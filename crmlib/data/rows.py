@@ -28,7 +28,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def short(value: Any, n: int = 40) -> Any:
-    """A value as a message shows it: numpy scalars as Python values, long texts cut to ``n`` characters."""
+    """A value as a message shows it: numpy scalars as Python values, long texts cut to ``n`` characters.
+
+    Examples
+    --------
+    >>> short(np.int64(3)), short("x" * 50, 10)
+    (3, 'xxxxxxx...')
+    """
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()
@@ -40,17 +46,37 @@ def short(value: Any, n: int = 40) -> Any:
 
 
 def plural(count: int, word: str) -> str:
-    """``"1 row"``, ``"2 rows"``."""
+    """``"1 row"``, ``"2 rows"``.
+
+    Examples
+    --------
+    >>> plural(1, "row"), plural(1200, "row")
+    ('1 row', '1,200 rows')
+    """
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def are(count: int) -> str:
-    """``"is"`` for one, ``"are"`` for more."""
+    """``"is"`` for one, ``"are"`` for more.
+
+    Examples
+    --------
+    >>> f"1 row {are(1)} blank; 3 rows {are(3)} blank"
+    '1 row is blank; 3 rows are blank'
+    """
     return "is" if count == 1 else "are"
 
 
 def suggest(name: str, columns: Sequence[Any]) -> str | None:
-    """The column most like ``name`` (ignoring case, spaces and underscores), or None."""
+    """The column most like ``name`` (ignoring case, spaces and underscores), or None.
+
+    Examples
+    --------
+    >>> suggest("customer_id", ["Customer ID", "InvoiceDate"])
+    'Customer ID'
+    >>> suggest("amount", ["client", "day"]) is None
+    True
+    """
     texts = [str(c) for c in columns]
     lowered = {t.lower().replace(" ", "").replace("_", ""): t for t in texts}
     key = name.lower().replace(" ", "").replace("_", "")
@@ -88,6 +114,21 @@ class RowLocator:
     quote : bool
         Whether messages may show values of the source. False for a file reached through a link:
         its content is never printed.
+
+    Examples
+    --------
+    A text file whose header is line 1: data row 0 is line 2.
+
+    >>> locator = RowLocator("'orders.csv'", "text", offset=2, convention="header = line 1")
+    >>> locator.number(0)
+    'line 2'
+    >>> locator.rows([0, 3], values=["x", "?"])
+    "line 2: 'x', line 5: '?' (header = line 1)"
+    >>> kept = locator.subset(np.array([1, 3]))  # rows 1 and 3 kept: now positions 0 and 1
+    >>> kept.source_positions([1]).tolist(), kept.rows([1], bare=True)
+    ([3], 'line 5')
+    >>> RowLocator("the DataFrame", "frame", labels=["a", "b"], row_word="index label").number(1)
+    "index label 'b'"
     """
 
     def __init__(
@@ -199,6 +240,14 @@ class PartsLocator(RowLocator):
     ----------
     parts : list of (int, RowLocator)
         The position of each file's first row, and the file's own locator.
+
+    Examples
+    --------
+    >>> first = RowLocator("'jan.csv'", "text", offset=2)
+    >>> second = RowLocator("'feb.csv'", "text", offset=2)
+    >>> locator = PartsLocator([(0, first), (100, second)])
+    >>> locator.number(3), locator.number(100)
+    ("file 'jan.csv' line 5", "file 'feb.csv' line 2")
     """
 
     def __init__(self, parts: list[tuple[int, RowLocator]]) -> None:

@@ -92,12 +92,24 @@ class NeedsMemory(Exception):
 
 
 def quote(name: str) -> str:
-    """A DuckDB identifier."""
+    """A DuckDB identifier.
+
+    Examples
+    --------
+    >>> print(quote('unit "price" in EUR'))
+    "unit ""price"" in EUR"
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
 def string_literal(text: str) -> str:
-    """A SQL string literal."""
+    """A SQL string literal.
+
+    Examples
+    --------
+    >>> print(string_literal("O'Brien"))
+    'O''Brien'
+    """
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -335,7 +347,24 @@ def _typed_days(values: pa.Array) -> np.ndarray:
 
 
 def ingest(con: Any, sources: list[FileSource], options: ReadOptions) -> RowSource:
-    """Put the raw rows of ``sources`` into DuckDB as ``src`` (``pos`` and one column per role)."""
+    r"""Put the raw rows of ``sources`` into DuckDB as ``src`` (``pos`` and one column per role).
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\n A ,2024-01-02,10\nB,2024-01-05,abc\n,2024-01-06,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions())
+    >>> source.n_rows, source.kinds
+    (3, {'customer': 'text', 'date': 'iso', 'amount': 'slow'})
+    >>> con.sql("SELECT id, a FROM src ORDER BY pos").fetchall()
+    [(' A ', '10'), ('B', 'abc'), ('', '3')]
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     wanted = options.columns()
     if all(s.kind == "parquet" for s in sources):
         columns = [_parquet_columns(s, options, wanted) for s in sources]
@@ -423,7 +452,14 @@ def _register(con: Any, name: str, table: pa.Table) -> None:
 
 @dataclass
 class Plan:
-    """SQL of the clean columns, what the reader decided on distinct values, and the notes to give."""
+    """SQL of the clean columns, what the reader decided on distinct values, and the notes to give.
+
+    Examples
+    --------
+    >>> print(Plan(amt="CAST(src.a AS DOUBLE)").relation({"customer": "id", "date": "d", "amount": "a"}))
+    SELECT src.pos, src.id AS cid, src.d AS day_no, CAST(src.a AS DOUBLE) AS amt, src.d AS raw_date,
+    src.a AS raw_amount FROM src
+    """
 
     cid: str = "src.id"
     day: str = "src.d"
@@ -527,7 +563,24 @@ def not_blank_id(kind: str) -> str:
 
 
 def id_map(con: Any, source: RowSource, role: str = "customer") -> str | None:
-    """The id rule on the distinct raw ids (or invoice ids): a table raw -> clean id (NULL when blank); its note."""
+    r"""The id rule on the distinct raw ids (or invoice ids): a table raw -> clean id (NULL when blank); its note.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\n A ,2024-01-02,10\nB,2024-01-05,abc\n,2024-01-06,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions())
+    >>> id_map(con, source) is None  # no note: no id written as a decimal
+    True
+    >>> con.sql("SELECT t, v FROM m_id ORDER BY t").fetchall()
+    [('', None), (' A ', 'A'), ('B', 'B')]
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     raw = _RAW[role]
     values = _distinct(con, raw)
     kind = source.kinds[role]
@@ -541,7 +594,26 @@ def id_map(con: Any, source: RowSource, role: str = "customer") -> str | None:
 
 
 def plan_clean(con: Any, source: RowSource, *, mapped_ids: bool) -> Plan:
-    """The plan of the ``clean`` relation; mappings of slow columns are made in ``con``."""
+    r"""The plan of the ``clean`` relation; mappings of slow columns are made in ``con``.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\n A ,2024-01-02,10\nB,2024-01-05,abc\n,2024-01-06,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions())
+    >>> plan = plan_clean(con, source, mapped_ids=True)
+    >>> _ = con.execute(f"CREATE TEMP VIEW clean AS {plan.relation(source.options.columns())}")
+    >>> plan.cid, plan.joins[0]
+    ('m_id.v', 'LEFT JOIN m_id ON m_id.t = src.id')
+    >>> con.sql("SELECT cid, day_no, amt, amount_bad FROM clean ORDER BY pos").fetchall()
+    [('A', 19724, 10.0, False), ('B', 19727, nan, True), (None, 19728, 3.0, False)]
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     plan = Plan()
     kinds = source.kinds
     if mapped_ids or kinds["customer"] == "float":
@@ -589,7 +661,25 @@ class IdCheck:
 
 
 def check_ids(con: Any, relation: str) -> IdCheck:
-    """Stream the distinct ids of ``relation`` (column ``cid``) through the id rule's tests, in batches."""
+    r"""Stream the distinct ids of ``relation`` (column ``cid``) through the id rule's tests, in batches.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\n A ,2024-01-02,10\nB,2024-01-05,abc\n,2024-01-06,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions())
+    >>> plan = plan_clean(con, source, mapped_ids=False)
+    >>> _ = con.execute(f"CREATE TEMP VIEW clean AS {plan.relation(source.options.columns())}")
+    >>> check = check_ids(con, "clean")
+    >>> check.blank, check.changed, check.needs_map  # a blank id, and " A " is not clean
+    (1, True, True)
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     check = IdCheck()
     reader = con.sql(f"SELECT cid FROM {relation}").to_arrow_reader(1 << 18)
     for batch in reader:
@@ -628,7 +718,22 @@ def _count(con: Any, where: str) -> int:
 
 
 def long_ids(con: Any, source: RowSource) -> DataError | None:
-    """The reader's message for ids past ``max_id_length``, found on the raw ids before any grouping."""
+    r"""The reader's message for ids past ``max_id_length``, found on the raw ids before any grouping.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\nA,2024-01-02,10\n" + "B" * 40 + ",2024-01-05,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions(max_id_length=5))
+    >>> print(long_ids(con, source))
+    read_transactions: the customer-id column 'customer_id' holds 1 id longer than 5 characters: line 3 ('BBBB...
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     limit = int(source.options.max_id_length)
     kind = source.kinds["customer"]
     if kind not in ("text", "int"):
@@ -649,7 +754,24 @@ def long_ids(con: Any, source: RowSource) -> DataError | None:
 
 
 def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> DataError | None:
-    """The reader's first error on the clean rows (``clean`` over the exact id map), or None."""
+    r"""The reader's first error on the clean rows (``clean`` over the exact id map), or None.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\n A ,2024-01-02,10\nB,2024-01-05,abc\n,2024-01-06,3\n")
+    >>> con = duckdb.connect()
+    >>> source = ingest(con, [file_source(f"{folder.name}/orders.csv")], ReadOptions())
+    >>> plan = plan_clean(con, source, mapped_ids=True)
+    >>> _ = con.execute(f"CREATE TEMP VIEW clean AS {plan.relation(source.options.columns())}")
+    >>> print(first_error(con, source, plan, max_id_length=200))
+    read_transactions: the customer-id column 'customer_id' is blank in 1 of 3 rows: line 4 ...
+    >>> con.close()
+    >>> folder.cleanup()
+    """
     options, locator = source.options, source.locator
     long_where = f"length(cid) > {int(max_id_length)}"
     if _count(con, long_where):

@@ -72,7 +72,20 @@ class _Limited(io.RawIOBase):
 
 
 def open_bytes(src: FileSource, max_expansion: float) -> BinaryIO:
-    """The bytes of ``src`` as a stream: decompressed (bounded by ``max_expansion``) for a gzip file."""
+    r"""The bytes of ``src`` as a stream: decompressed (bounded by ``max_expansion``) for a gzip file.
+
+    Examples
+    --------
+    >>> import gzip, tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with gzip.open(f"{folder}/orders.csv.gz", "wb") as fh:
+    ...         _ = fh.write(b"customer_id,date,amount\nA,2024-01-02,10\n")
+    ...     with open_bytes(file_source(f"{folder}/orders.csv.gz"), max_expansion=100) as stream:
+    ...         print(stream.read().decode())
+    customer_id,date,amount
+    A,2024-01-02,10
+    """
     if src.compression == "gzip":
         limit = int(max(src.size * max_expansion, 1 << 24))  # 16 MB expanded is harmless
         return io.BufferedReader(_Limited(cast(BinaryIO, gzip.open(src.path, "rb")), limit), buffer_size=_CHUNK)
@@ -157,10 +170,20 @@ def _count_lines(report: EncodingReport, line_no: int, data: bytes) -> bool:
 
 
 def classify_encoding(stream: BinaryIO) -> EncodingReport:
-    """Read the whole stream (in chunks) and say how it is encoded.
+    r"""Read the whole stream (in chunks) and say how it is encoded.
 
     A line that is valid UTF-8 and holds non-ASCII characters counts as UTF-8; a line that is not
     valid UTF-8 as a code page. Both kinds in one file: ``"mixed"``.
+
+    Examples
+    --------
+    >>> classify_encoding(io.BytesIO("id,name\n1,Zoë\n".encode("utf-8"))).encoding
+    'utf-8'
+    >>> classify_encoding(io.BytesIO("id,name\n1,Zoë\n".encode("cp1252"))).encoding
+    'cp1252'
+    >>> report = classify_encoding(io.BytesIO("1,Zoë\n".encode("utf-8") + "2,Chloë\n".encode("cp1252")))
+    >>> report.encoding, report.utf8_lines, report.other_lines
+    ('mixed', 1, 1)
     """
     report = EncodingReport(encoding="utf-8")
     holes = False
@@ -218,7 +241,16 @@ class _Transform(io.RawIOBase):
 
 
 class PerLineDecoder(_Transform):
-    """UTF-8 bytes of a file whose lines are UTF-8 or ``fallback`` (each line decoded in its own)."""
+    r"""UTF-8 bytes of a file whose lines are UTF-8 or ``fallback`` (each line decoded in its own).
+
+    Examples
+    --------
+    Two exports pasted together, one in UTF-8 and one in cp1252:
+
+    >>> data = "1,Zoë\n".encode("utf-8") + "2,Chloë\n".encode("cp1252")
+    >>> PerLineDecoder(io.BytesIO(data), "cp1252").read().decode("utf-8")
+    '1,Zoë\n2,Chloë\n'
+    """
 
     def __init__(self, inner: BinaryIO, fallback: str) -> None:
         super().__init__(inner)
@@ -261,7 +293,15 @@ _SPACES = re.compile(rb"[ \t]+")
 
 
 class WhitespaceFields(_Transform):
-    """Comma-separated lines from lines whose fields are separated by runs of spaces or tabs."""
+    r"""Comma-separated lines from lines whose fields are separated by runs of spaces or tabs.
+
+    Examples
+    --------
+    >>> data = b"00001 19970101  1   11.77\n00001  19970118 2 29.33\n"
+    >>> print(WhitespaceFields(io.BytesIO(data)).read().decode())
+    00001,19970101,1,11.77
+    00001,19970118,2,29.33
+    """
 
     def transform(self, data: bytes, first: bool) -> bytes:
         """Whole lines: spaces at both ends dropped, runs of spaces inside made one comma."""

@@ -185,7 +185,22 @@ def _head_encoding(src: FileSource, options: ReadOptions, head: bytes, ended: bo
 
 
 def sniff_layout(src: FileSource, options: ReadOptions, wanted: dict[str, str]) -> TextLayout:
-    """Recognise the layout of a text file from its first lines; DataError for what is not a table."""
+    r"""Recognise the layout of a text file from its first lines; DataError for what is not a table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("Sales export\n\ncustomer_id;date;amount\nA;2024-01-02;10,5\nB;2024-01-05;3\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    >>> layout = sniff_layout(src, ReadOptions(), wanted)
+    >>> layout.delimiter, layout.skip, layout.header, layout.notes
+    (';', 2, ['customer_id', 'date', 'amount'], ['2 lines above the header (a title or notes) skipped'])
+    >>> folder.cleanup()
+    """
     name = src.name
     cap = max(1 << 20, options.max_columns * 64)
     try:
@@ -271,7 +286,21 @@ def _cdnow(layout: TextLayout, rows: list[str]) -> None:
 
 
 def expansion_error(src: FileSource, options: ReadOptions, exc: ExpansionLimit) -> DataError:
-    """The message for a compressed file that expands past its limit."""
+    r"""The message for a compressed file that expands past its limit.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("Sales export\n\ncustomer_id;date;amount\nA;2024-01-02;10,5\nB;2024-01-05;3\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    >>> print(expansion_error(src, ReadOptions(), ExpansionLimit(1 << 25, 1 << 24)))
+    read_transactions: 'orders.csv' expands to more than 100 times its size ... If the file is genuine, pass ...
+    >>> folder.cleanup()
+    """
     return DataError(
         f"read_transactions: {src.name} expands to more than {options.max_expansion:g} times its size "
         f"({src.size / 1e6:,.1f} MB compressed; reading stopped at {exc.limit / 1e6:,.0f} MB), so it may be a "
@@ -327,12 +356,33 @@ def _pyarrow_options(layout: TextLayout, names: list[str], *, threads: bool, inv
 
 
 def is_utf8_error(exc: BaseException) -> bool:
-    """True for the error of a text that is not valid UTF-8."""
+    r"""True for the error of a text that is not valid UTF-8.
+
+    Examples
+    --------
+    >>> is_utf8_error(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")), is_utf8_error(ValueError("x"))
+    (True, False)
+    """
     return isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc) or "utf-8" in str(exc).lower()
 
 
 def header_hint(src: FileSource, layout: TextLayout) -> str:
-    """A sentence for the message of a missing column when the header is one column: the delimiter may be another."""
+    r"""A sentence for the message of a missing column when the header is one column: the delimiter may be another.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.errors import render_text
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id|date|amount\nA|2024-01-02|10\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> layout = sniff_layout(src, ReadOptions(delimiter=","), {"customer": "customer_id"})
+    >>> print(render_text(header_hint(src, layout)).strip())
+    The file seems to have a single column 'customer_id|date|amount': if its fields are separated by another ...
+    >>> folder.cleanup()
+    """
     if len(layout.header) != 1:
         return ""
     single = f" {layout.header[0]!r}" if src.quote else ""
@@ -345,7 +395,22 @@ def header_hint(src: FileSource, layout: TextLayout) -> str:
 def read_text(
     src: FileSource, options: ReadOptions, wanted: dict[str, str]
 ) -> tuple[dict[str, pa.ChunkedArray], RowLocator, dict[str, Any]]:
-    """The wanted columns of a text file as Arrow text, the row locator, and what was recognised."""
+    r"""The wanted columns of a text file as Arrow text, the row locator, and what was recognised.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("Sales export\n\ncustomer_id;date;amount\nA;2024-01-02;10,5\nB;2024-01-05;3\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    >>> columns, locator, info = read_text(src, ReadOptions(), wanted)
+    >>> columns["amount"].to_pylist(), locator.number(1), info["delimiter"]
+    (['10,5', '3'], 'line 5', ';')
+    >>> folder.cleanup()
+    """
     layout = sniff_layout(src, options, wanted)
     actual = resolve_columns(wanted, layout.header, src.name, quote=src.quote, hint=header_hint(src, layout))
     names = list(dict.fromkeys(actual.values()))
@@ -371,7 +436,22 @@ def _encoding_name(layout: TextLayout) -> str:
 
 
 def locator_of(src: FileSource, layout: TextLayout, options: ReadOptions, n_rows: int) -> RowLocator:
-    """The row locator of a text file of ``n_rows`` data records (line numbers worked out when needed)."""
+    r"""The row locator of a text file of ``n_rows`` data records (line numbers worked out when needed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("Sales export\n\ncustomer_id;date;amount\nA;2024-01-02;10,5\nB;2024-01-05;3\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    >>> layout = sniff_layout(src, ReadOptions(), wanted)
+    >>> locator_of(src, layout, ReadOptions(), 2).rows([0, 1])
+    'line 4, line 5 (line numbers of the file, header = line 3)'
+    >>> folder.cleanup()
+    """
     header_line = layout.skip + 1
     convention = (
         f"line numbers of the file, header = line {header_line}" if layout.has_header else "line numbers of the file"
@@ -416,7 +496,21 @@ def _read_table(src: FileSource, layout: TextLayout, options: ReadOptions, names
 
 
 def invalid_rows_error(src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]) -> DataError:
-    """The message for rows with too many or too few fields, their line numbers found by a numbered read."""
+    r"""The message for rows with too many or too few fields, their line numbers found by a numbered read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id,date,amount\nA,2024-01-02,10\nB,2024-01-05,3,7\n")
+    >>> src, names = file_source(f"{folder.name}/orders.csv"), ["customer_id", "date", "amount"]
+    >>> layout = sniff_layout(src, ReadOptions(), dict(zip(["customer", "date", "amount"], names)))
+    >>> print(invalid_rows_error(src, layout, ReadOptions(), names))
+    read_transactions: 1 row of 'orders.csv' does not have the 3 fields of the header (delimiter ','): line 3: ...
+    >>> folder.cleanup()
+    """
     invalid: list = []
     with pacsv.open_csv(
         _input(src, layout, options), **_pyarrow_options(layout, names, threads=False, invalid=invalid)
@@ -427,7 +521,21 @@ def invalid_rows_error(src: FileSource, layout: TextLayout, options: ReadOptions
 
 
 def reclassify(src: FileSource, layout: TextLayout, options: ReadOptions) -> None:
-    """The head looked like UTF-8 but the file is not: decide its encoding over the whole file."""
+    r"""The head looked like UTF-8 but the file is not: decide its encoding over the whole file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/names.csv", "wb") as fh:
+    ...     _ = fh.write("id,name\n1,Zoë\n".encode("utf-8") + "2,Chloë\n".encode("cp1252"))
+    >>> layout = TextLayout("utf-8", ",", 0, ["id", "name"])
+    >>> reclassify(file_source(f"{folder.name}/names.csv"), layout, ReadOptions())
+    >>> layout.mixed_fallback, layout.notes[0][:40]
+    ('cp1252', 'the file mixes two text encodings: 1 lin')
+    >>> folder.cleanup()
+    """
     with open_bytes(src, options.max_expansion) as stream:
         report = classify_encoding(stream)
     if report.encoding == "mixed":
@@ -492,10 +600,25 @@ def record_lines(src: FileSource, layout: TextLayout, options: ReadOptions, n_ro
 def open_text(
     src: FileSource, layout: TextLayout, options: ReadOptions, names: list[str]
 ) -> tuple[pa.RecordBatchReader, list]:
-    """The columns ``names`` of a text file as a stream of Arrow batches (text), read as :func:`read_text` reads.
+    r"""The columns ``names`` of a text file as a stream of Arrow batches (text), read as :func:`read_text` reads.
 
     Returns the stream and the list that collects rows with a wrong number of fields (skipped in the
     stream; :func:`invalid_rows_error` names them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlib.data.paths import file_source
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with open(f"{folder.name}/orders.csv", "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("Sales export\n\ncustomer_id;date;amount\nA;2024-01-02;10,5\nB;2024-01-05;3\n")
+    >>> src = file_source(f"{folder.name}/orders.csv")
+    >>> wanted = {"customer": "customer_id", "date": "date", "amount": "amount"}
+    >>> layout = sniff_layout(src, ReadOptions(), wanted)
+    >>> batches, invalid = open_text(src, layout, ReadOptions(), ["customer_id", "amount"])
+    >>> batches.read_all().to_pydict(), invalid
+    ({'customer_id': ['A', 'B'], 'amount': ['10,5', '3']}, [])
+    >>> folder.cleanup()
     """
     invalid: list = []
     return pacsv.open_csv(
@@ -504,6 +627,15 @@ def open_text(
 
 
 def drop_header_rows(columns: dict[str, pa.Array], wanted: dict[str, str]) -> pa.BooleanArray | None:
-    """The rows of a batch to keep when some repeat the header (concatenated exports); None if none do."""
+    """The rows of a batch to keep when some repeat the header (concatenated exports); None if none do.
+
+    Examples
+    --------
+    >>> batch = {"customer": pa.array(["A", "customer_id"]), "amount": pa.array(["10", "amount"])}
+    >>> drop_header_rows(batch, {"customer": "customer_id", "amount": "amount"}).to_pylist()
+    [True, False]
+    >>> drop_header_rows({"customer": pa.array(["A"])}, {"customer": "customer_id"}) is None
+    True
+    """
     dup = repeated_header_rows({role: Column(arrow=values) for role, values in columns.items()}, wanted)
     return None if dup is None else pa.array(~dup)

@@ -15,7 +15,14 @@ from crmlib.exercises.model import ExerciseError, ExerciseSet
 
 @cache
 def all_sets() -> dict[str, ExerciseSet]:
-    """Every exercise set of the kit, by notebook name, in order."""
+    """Every exercise set of the kit, by notebook name, in order.
+
+    Examples
+    --------
+    >>> sets = all_sets()
+    >>> "04_clv_npv" in sets, sets["04_clv_npv"].question("q1").kind
+    (True, 'number')
+    """
     found: dict[str, ExerciseSet] = {}
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
@@ -26,7 +33,17 @@ def all_sets() -> dict[str, ExerciseSet]:
 
 
 def get_set(name: str) -> ExerciseSet:
-    """The exercise set of the notebook ``name`` (``"04_clv_npv"``)."""
+    """The exercise set of the notebook ``name`` (``"04_clv_npv"``).
+
+    Examples
+    --------
+    >>> get_set("04_clv_npv").title
+    'Customer lifetime value and customer equity'
+    >>> get_set("99_none")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlib.exercises.model.ExerciseError: There is no exercise set '99_none'; the kit has 01_customer_value, ...
+    """
     sets = all_sets()
     if name not in sets:
         raise ExerciseError(f"There is no exercise set {name!r}; the kit has {', '.join(sets)}.")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib import churn, datasets, models, rfm, tiers
+from crmlib import churn, clv, datasets, models, rfm, tiers
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
+
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
 
 LABELS = ["VIP", "major", "common", "minor"]
 STRATEGY = {"lead": "end the relationship", "iron": "invest until trust forms", "gold": "keep at all costs",
             "platinum": "main resources"}
 
 
-def _current(tx, revenue, margin_rate, last_day) -> pd.Series:
-    recent = tx[tx["date"] > last_day - pd.Timedelta(days=365)]
-    return (margin_rate * recent.groupby("customer_id")["amount"].sum()).reindex(revenue.index, fill_value=0.0)
+def _values(tx, margin_rate) -> pd.DataFrame:
+    """Current and potential value as the chapter's report computes them (the kit's one definition of each)."""
+    return clv.value_components(tx, margin_rate=margin_rate, discount_rate=0.10, horizon_years=3)
 
 
 def given(seed: int) -> dict:
@@ -32,13 +35,14 @@ def given(seed: int) -> dict:
     value = models.customer_lifetime_value(bg, gg, summary, horizon=12, horizon_unit="M", discount_rate=0.10,
                                            discount_period="Y", step="M", margin=margin_rate)
     cal_end = first_day + pd.Timedelta(days=int(round(2 * (last_day - first_day).days / 3)))
-    cur = _current(tx, revenue, margin_rate, last_day)
-    q = tiers.value_potential(cur, value["clv"])
+    values = _values(tx, margin_rate)
+    q = tiers.value_potential(values["current_value"], values["potential_value"])
     iron_gold = q[q["quadrant"].isin(["iron", "gold"])]
-    far = (iron_gold["potential"] - q["potential"].median()).abs()
+    far = (iron_gold["potential"] / q.attrs["potential_threshold"]).apply(np.log).abs()
     other = str(rng.choice(far.index[far >= far.median()].to_numpy()))
-    other_values = {"current": float(cur[other]), "current median": float(cur.median()),
-                    "potential": float(value.loc[other, "clv"]), "potential median": float(value["clv"].median())}
+    other_values = {"current": float(q.loc[other, "current"]), "current threshold": q.attrs["current_threshold"],
+                    "potential": float(q.loc[other, "potential"]),
+                    "potential threshold": q.attrs["potential_threshold"]}
     return {"tx": tx, "margin_rate": margin_rate, "first_day": first_day, "last_day": last_day, "revenue": revenue,
             "customer": customer, "summary": summary, "bg": bg, "gg": gg, "value": value, "cal_end": cal_end,
             "other": other, "other_values": other_values}
@@ -101,36 +105,39 @@ def q3(tx, cal_end, bg):
 
 
 @SET.number("q4", variable="iron_share", points=2)
-def q4(tx, revenue, margin_rate, last_day, value):
-    cur = _current(tx, revenue, margin_rate, last_day)
-    pot = value["clv"].reindex(revenue.index)
+def q4(tx, revenue, margin_rate, value):
+    values = _values(tx, margin_rate)
+    cur, pot = values["current_value"], values["potential_value"]
     vp = tiers.value_potential(cur, pot)
-    recent_ids = tx.loc[tx["date"] > last_day - pd.Timedelta(days=365), "customer_id"]
-    only_recent = cur[cur.index.isin(recent_ids)]
-    vp_recent = tiers.value_potential(only_recent, pot.reindex(only_recent.index))
-    vp_all = tiers.value_potential(margin_rate * revenue, pot)
-    return Key((vp["quadrant"] == "iron").mean(), explain="Iron customers are worth more tomorrow than today: invest "
+    recent = cur[values["run_rate"] > 0]
+    vp_recent = tiers.value_potential(recent, pot.reindex(recent.index))
+    vp_clv = tiers.value_potential(cur, value["clv"].reindex(cur.index))
+    vp_all = tiers.value_potential(margin_rate * revenue.reindex(cur.index), pot)
+    return Key((vp["quadrant"] == "iron").mean(), explain="Iron customers could add much and bring little now: invest "
                                                           "until trust forms.", mistakes={
         "That is the gold share (high current, low potential); iron is LOW current value with HIGH potential.":
             (vp["quadrant"] == "gold").mean(),
-        "You counted a value equal to the median as high; high is strictly above the median.":
-            ((cur < cur.median()) & (pot >= pot.median())).mean(),
-        "You left out the customers who did not buy in the last 365 days; their current value is 0 and they count.":
+        "You put the thresholds at the plain medians of all customers; the kit's rule takes the median of the "
+        "positive values, so that the customers with no current value do not drag the threshold to 0.":
+            ((cur <= cur.median()) & (pot > pot.median())).mean(),
+        "You left out the customers who did not buy in the last year; their current value is 0 and they count.":
             (vp_recent["quadrant"] == "iron").mean(),
-        "You took the margin of the whole log as current value; it is the margin of the last 365 days.":
+        "You used the model CLV as potential value; the potential value is what the customer could add "
+        "(value_components' potential_value), a forecast is another quantity.": (vp_clv["quadrant"] == "iron").mean(),
+        "You took the margin of the whole log as current value; it continues the margin of the last year.":
             (vp_all["quadrant"] == "iron").mean()})
 
 
 @SET.choice("q5", variable="strategy", choices=list(STRATEGY.values()))
-def q5(tx, revenue, margin_rate, last_day, value, other):
-    quadrant = str(tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"]).loc[other,
-                                                                                                        "quadrant"])
+def q5(tx, margin_rate, other):
+    values = _values(tx, margin_rate)
+    quadrant = str(tiers.value_potential(values["current_value"], values["potential_value"]).loc[other, "quadrant"])
     hints = {STRATEGY["lead"]: "Lead is low on both axes; this customer is high on one of them.",
              STRATEGY["platinum"]: "Platinum is high on both axes; this customer is low on one of them.",
              STRATEGY["iron"]: "Iron is low current value with high potential; compare the customer's values with the "
-                               "medians.",
+                               "thresholds.",
              STRATEGY["gold"]: "Gold is high current value with low potential; compare the customer's values with the "
-                               "medians."}
+                               "thresholds."}
     hints.pop(STRATEGY[quadrant], None)
     return Key(STRATEGY[quadrant], hints, explain=f"The customer is {quadrant}: " + tiers.QUADRANT_STRATEGIES[quadrant])
 
@@ -172,9 +179,10 @@ def q7():
           "total E[pi]); says which quadrant or tier receives most contacts and whether that fits the matrix "
           "strategies; names one risk (model error, incentives to stayers, customer fatigue) and how to test it (a "
           "control group).")
-def q8(tx, revenue, margin_rate, last_day, value):
+def q8(tx, margin_rate, value):
     right, _, _ = _campaign(value)
-    quadrant = tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"])["quadrant"]
+    values = _values(tx, margin_rate)
+    quadrant = tiers.value_potential(values["current_value"], values["potential_value"])["quadrant"]
     targeted = right.index[right["expected_profit"] > 0]
     table = pd.DataFrame({"customers": quadrant.value_counts(),
                           "contacted": quadrant.reindex(targeted).value_counts()}).fillna(0)
@@ -187,11 +195,12 @@ def q8(tx, revenue, margin_rate, last_day, value):
           "(concentration, q1), which customers to invest in and which to serve at lower cost (q4, q5), whether the "
           "forecast can be trusted (the holdout check, q3, predicted against actual), and one decision with its "
           "expected effect. Numbers from the student's own data.")
-def q9(tx, revenue, margin_rate, last_day, value, cal_end):
+def q9(tx, revenue, margin_rate, value, cal_end):
     cal = rfm.calibration_holdout(tx, calibration_end=cal_end, unit="W")
     bg_cal = models.BetaGeo().fit(cal, unit="W")
     h = models.holdout_comparison(bg_cal, cal)
-    vp = tiers.value_potential(_current(tx, revenue, margin_rate, last_day), value["clv"])
+    values = _values(tx, margin_rate)
+    vp = tiers.value_potential(values["current_value"], values["potential_value"])
     top = tiers.pareto_table(revenue, cut_points=[0.2]).loc[0.2, "share_of_value"]
     facts = pd.Series({"top 20% revenue share": top,
                        "customer equity, 12 months": value["clv"].sum(),

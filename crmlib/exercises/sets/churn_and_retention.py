@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import churn, clv, datasets
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 
 def given(seed: int) -> dict:
     """A log of 300 customers, one customer's retention figures, a campaign case and simulated churn drivers."""

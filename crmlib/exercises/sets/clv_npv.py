@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import clv
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 
 def given(seed: int) -> dict:
     """One customer's margin, retention and discount rate; a four-year relationship; a base of six customers."""

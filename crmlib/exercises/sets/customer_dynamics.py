@@ -8,21 +8,30 @@ import pandas as pd
 from crmlib import datasets, lifecycle
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 READING_DAY = "2024-03-31"
+LAPSE_DAYS = 180
 
 
 def given(seed: int) -> dict:
     """A log of 300 customers, the stage thresholds and value settings, and two customers."""
     tx = datasets.make_retail(n_customers=300, seed=seed).transactions
-    reading_day = pd.Timestamp(READING_DAY)
+    # the day of the stage questions: near READING_DAY, on a day when some customer's last purchase was exactly
+    # lapse_days before (so that "more than" and "at least" lapse_days give different answers)
+    days = tx["date"].dt.normalize()
+    near = pd.date_range(pd.Timestamp(READING_DAY) - pd.Timedelta(days=30), pd.Timestamp(READING_DAY))
+    exact = [sum((day - days[days <= day].groupby(tx["customer_id"]).max()).dt.days == LAPSE_DAYS) for day in near]
+    reading_day = near[int(np.argmax(exact))]
     rng = np.random.default_rng(seed)
     acquired = np.sort(tx.loc[tx["date"] <= reading_day, "customer_id"].unique())
     customer_x = str(rng.choice(acquired))
     end = tx["date"].max()
     recent_buyers = np.sort(tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique())
     customer_y = str(rng.choice(recent_buyers))
-    return {"tx": tx, "reading_day": reading_day, "lapse_days": 180, "long_term_days": 365, "margin_rate": 0.35,
-            "retention": 0.6, "discount_rate": 0.10, "customer_x": customer_x, "customer_y": customer_y, "end": end}
+    return {"tx": tx, "reading_day": reading_day, "lapse_days": LAPSE_DAYS, "long_term_days": 365, "margin_rate": 0.3,
+            "discount_rate": 0.10, "horizon_years": 3, "customer_x": customer_x, "customer_y": customer_y, "end": end}
 
 
 SET = ExerciseSet("07_customer_dynamics", "Customer dynamics", given)
@@ -80,33 +89,42 @@ def q4(tx):
     last = set(tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"])
     before = set(tx.loc[(tx["date"] > end - pd.Timedelta(days=730)) & (tx["date"] <= end - pd.Timedelta(days=365)),
                         "customer_id"])
-    return Key(lifecycle.annual_retention(tx), explain="A per-year rate: use it as r in the value formulas.", mistakes={
+    return Key(lifecycle.annual_retention(tx), explain="A per-year rate of the base; current value does not use it "
+                                                       "(it holds the present behaviour, retention 1).", mistakes={
         "You divided by last year's buyers; the base is the buyers of the year before last.":
             len(last & before) / len(last),
         "That is the share lost (1 - retention), not the share kept.": 1 - lifecycle.annual_retention(tx)})
 
 
 @SET.number("q5", variable="current_y", points=2)
-def q5(tx, end, customer_y, margin_rate, retention, discount_rate):
-    c = margin_rate * tx.loc[(tx["customer_id"] == customer_y) & (tx["date"] > end - pd.Timedelta(days=365)),
-                             "amount"].sum() * 365.25 / 365
-    r, d = retention, discount_rate
-    right = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=r, discount_rate=d).loc[customer_y,
-                                                                                                    "current"]
-    return Key(right, explain="What the present behaviour brings if nothing changes.", mistakes={
+def q5(tx, customer_y, margin_rate, discount_rate, horizon_years):
+    values = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=1.0, discount_rate=discount_rate,
+                                       horizon_years=horizon_years)
+    right = values.loc[customer_y, "current"]
+    run_rate = values.loc[customer_y, "run_rate"]
+    d, years = discount_rate, np.arange(1, horizon_years + 1)
+    kept = lifecycle.annual_retention(tx)
+    return Key(right, explain="What the present behaviour brings if nothing changes (retention 1).", mistakes={
         "You used revenue instead of margin: multiply by margin_rate.": right / margin_rate,
-        "You did not discount: the formula has 1 + d - r in the denominator.": c * r / (1 - r),
-        "You counted this year's margin as well (c (1 + d) / (1 + d - r)); the first margin comes in a year.":
-            c * (1 + d) / (1 + d - r)})
+        "You did not discount: each year's margin is divided by (1 + discount_rate) to the power t.":
+            run_rate * horizon_years,
+        "You counted this year's margin as well (t = 0 to H - 1); the first margin comes in a year (t = 1 to H).":
+            run_rate * float(np.sum((1 + d) ** -(years - 1))),
+        "You valued the margin without an end (the perpetuity); current value counts horizon_years years.":
+            run_rate / d,
+        "You applied the measured annual retention; current value holds the present behaviour unchanged "
+        "(retention 1), a figure with retention below 1 is a different, more prudent measure.":
+            run_rate * float(np.sum((kept / (1 + d)) ** years))})
 
 
 @SET.choice("q6", variable="first_call")
-def q6(tx, margin_rate, retention, discount_rate):
-    values = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=retention, discount_rate=discount_rate)
+def q6(tx, margin_rate, discount_rate, horizon_years):
+    values = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=1.0, discount_rate=discount_rate,
+                                       horizon_years=horizon_years)
     best = lifecycle.reactivation_candidates(values, top=1).index[0]
     lapsed = values[values["stage"] == "lapsed"]
-    hints = {lapsed["historical"].idxmax(): "That customer has the largest historical value; the rule ranks by upside, "
-                                            "what winning them back would add from now on."}
+    hints = {lapsed["historical"].idxmax(): "That customer has the largest historical value; the rule ranks by upside "
+                                            "(the potential value), what winning them back would add from now on."}
     top_upside = values["upside"].idxmax()
     if values.loc[top_upside, "stage"] != "lapsed":
         hints[top_upside] = "That customer has the largest upside overall, but is not lapsed."
@@ -133,8 +151,9 @@ def q7(tx, reading_day, lapse_days, long_term_days, customer_x):
 @SET.text("q8", points=3, rubric="Uses the top lapsed customers by upside to decide whom to call; sets a budget per "
           "customer below the upside (and below the chance-weighted gain); proposes the offer and what to check first "
           "(why they lapsed, whether they are reachable).")
-def q8(tx, margin_rate, retention, discount_rate):
-    values = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=retention, discount_rate=discount_rate)
+def q8(tx, margin_rate, discount_rate, horizon_years):
+    values = lifecycle.customer_values(tx, margin_rate=margin_rate, retention=1.0, discount_rate=discount_rate,
+                                       horizon_years=horizon_years)
     top = lifecycle.reactivation_candidates(values, top=10)
     cols = [c for c in ("historical", "current", "potential", "upside") if c in top.columns]
     return Key(context=markdown_table(top[cols]))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from crmlib import clv, datasets, value
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
+
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
 
 OFFERS = ["basic", "plus", "premium"]
 WEIGHTS_B = {"functional": 0.5, "emotional": 0.3, "social": 0.2}
@@ -44,13 +49,17 @@ def given(seed: int) -> dict:
 SET = ExerciseSet("01_customer_value", "Customer value", given)
 
 
+def _by_offer(benefits: pd.DataFrame, costs: pd.DataFrame, **weights: Any) -> pd.Series:
+    """:func:`crmlib.value.perceived_value` of several offers: one value per offer."""
+    return pd.Series(value.perceived_value(benefits, costs, **weights))
+
+
 @SET.number("q1", variable="value_plus", points=2)
 def q1(benefits, costs, weights_b, weights_c):
-    diff = value.perceived_value(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c)
-    ratio = value.perceived_value(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c, form="ratio")
-    unweighted = value.perceived_value(benefits, costs)
-    price_only = value.perceived_value(benefits, costs[["price"]], benefit_weights=weights_b,
-                                       cost_weights={"price": 0.4})
+    diff = _by_offer(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c)
+    ratio = _by_offer(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c, form="ratio")
+    unweighted = _by_offer(benefits, costs)
+    price_only = _by_offer(benefits, costs[["price"]], benefit_weights=weights_b, cost_weights={"price": 0.4})
     return Key(diff["plus"], explain="Above 0 the customer gets more than they give, below 0 less, in their own "
                                      "judgement.", mistakes={
         "That is the ratio (equation 2); the question asks for the difference.": ratio["plus"],
@@ -60,8 +69,8 @@ def q1(benefits, costs, weights_b, weights_c):
 
 @SET.choice("q2", variable="best_by_ratio", choices=OFFERS)
 def q2(benefits, costs, weights_b, weights_c):
-    ratio = value.perceived_value(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c, form="ratio")
-    diff = value.perceived_value(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c)
+    ratio = _by_offer(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c, form="ratio")
+    diff = _by_offer(benefits, costs, benefit_weights=weights_b, cost_weights=weights_c)
     hints = {}
     if costs["price"].idxmin() != ratio.idxmax():
         hints[costs["price"].idxmin()] = "That is the cheapest offer; value weighs all benefits against all sacrifices."

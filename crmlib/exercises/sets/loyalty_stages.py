@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import datasets, loyalty, rfm
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 KINDS = ["brand loyal", "deal loyal", "latent", "not loyal"]
 
 

@@ -11,6 +11,9 @@ from crmlib import datasets, models
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 from crmlib.rfm import summarize
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 
 def given(seed: int) -> dict:
     """A log of 500 customers (BG/NBD with Gamma-Gamma spend), one customer, the fitted models, a cohort."""

@@ -8,6 +8,9 @@ import pandas as pd
 from crmlib import datasets, relationship, rfm
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
 
+#: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
+__all__ = ["SET"]
+
 SCENARIOS = {
     "transactional": "A petrol-station chain cuts its price per litre to win the drivers passing by; its tills record "
                      "sales by station and day, not who bought.",
