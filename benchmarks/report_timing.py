@@ -1,7 +1,7 @@
 """Time ``crmlib report`` end to end, step by step, on the CDNOW master log and on a generated 1M-row log.
 
     python benchmarks/report_timing.py                 # both logs (the 1M-row log is generated once into _work/)
-    python benchmarks/report_timing.py --cdnow PATH    # the CDNOW master file (whitespace layout, as lifetimes ships it)
+    python benchmarks/report_timing.py --cdnow PATH    # the CDNOW master file (the whitespace layout lifetimes ships)
 
 The command run is printed with its wall time, CPU time, peak memory (max RSS of the child) and the progress lines
 (the seconds of each step), so the numbers can be reproduced with the printed command alone.

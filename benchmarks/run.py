@@ -63,7 +63,8 @@ FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "
 QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
 #: The sections of a run (``--only`` picks some).
 SECTIONS = ("summary", "models", "reader", "big", "course", "grading")
-#: Sections that run the kit's commands end to end (benchmarks/course.py, benchmarks/exercise_grading.py): not in --quick.
+#: Sections that run the kit's commands end to end (benchmarks/course.py, benchmarks/exercise_grading.py):
+#: not in --quick.
 COMMAND_SECTIONS = ("course", "grading")
 CLV_SETTINGS = {"horizon": 12, "discount_rate": 0.01}  # 12 months, 1% per month (lifetimes' convention)
 NOTES = {
@@ -266,7 +267,9 @@ def task(name: str, work: Path, size: int, memory_limit: str | None):
         path = str(log_path(work, size) if size > 0 else big_path(work, -size))
 
         def bare():
-            con = duckdb.connect(config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})})
+            con = duckdb.connect(
+                config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})}
+            )
             con.execute("SET enable_progress_bar = false")
             lit = "'" + path.replace("'", "''") + "'"
             out = con.sql(
@@ -455,7 +458,9 @@ def save_result(name: str, result, out: Path) -> None:
             w = frame["weights"].to_numpy(float)
             p = np.array([saved[k] for k in ("alpha", "beta", "gamma", "delta")])
             model = BetaGeoBetaBinom()
-            saved["_log_likelihood_per_customer"] = float(np.sum(w * model._loglik(p, model._design(cols, w))) / w.sum())
+            saved["_log_likelihood_per_customer"] = float(
+                np.sum(w * model._loglik(p, model._design(cols, w))) / w.sum()
+            )
         out.with_suffix(".json").write_text(json.dumps(saved))
     elif isinstance(result, pd.Series):
         result.rename("clv").to_frame().to_parquet(out)
@@ -628,7 +633,8 @@ def table(rows: list[dict]) -> str:
         delta = "" if math.isnan(r["peak_mb"]) else f" (+{max(r['peak_mb'] - r['before_mb'], 0):,.0f})"
         runs = f"{r['runs']} ({spread(r)})" if spread(r) else str(r["runs"])
         lines.append(
-            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {runs} | {r.get('load', 0):.1f} | "
+            f"| {r['task']} | {r['data']} | {r['method']} | {fmt_time(r['median'])} | {runs} | "
+            f"{r.get('load', 0):.1f} | "
             f"{r['ratio']} | {fmt_mb(r['peak_mb'])}{delta} | {per_row(r)} | {r['agree']} |"
         )
     return head + "\n".join(lines) + "\n"
@@ -687,7 +693,9 @@ def main(argv=None) -> int:
         return 0
     only = {part.strip() for part in args.only.split(",") if part.strip()}
     if only - set(SECTIONS):
-        parser.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}; choose among {', '.join(SECTIONS)}")
+        parser.error(
+            f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}; choose among {', '.join(SECTIONS)}"
+        )
 
     in_process = args.quick
     info = machine_info()
@@ -738,7 +746,11 @@ def main(argv=None) -> int:
         import pyarrow.parquet as pq
 
         n_rows = pq.ParquetFile(path).metadata.num_rows
-        data = f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust." if n_rows >= 1e5 else f"{n_rows} rows / {customers} cust."
+        data = (
+            f"{n_rows / 1e6:.1f}M rows / {customers // 1000}k cust."
+            if n_rows >= 1e5
+            else f"{n_rows} rows / {customers} cust."
+        )
         summary_path(work, customers)
         if "summary" in only:
             summary_rows(functools.partial(run, n_rows=n_rows), agree, customers, data, spark)
@@ -808,8 +820,17 @@ def command_rows(section: str, rows: list[dict], failures: list[str], work: Path
         return
     if section == "course":
         (name, wall, cpu), (floor_name, floor_wall, floor_cpu) = course
-        rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"`{name}`",
-                     "median": float(wall), "ratio": "1x", "agree": f"CPU {float(cpu):.0f} s; medians of 3, alternating"})
+        rows.append(
+            {
+                **base,
+                "task": "course",
+                "data": "10 chapters + site",
+                "method": f"`{name}`",
+                "median": float(wall),
+                "ratio": "1x",
+                "agree": f"CPU {float(cpu):.0f} s; medians of 3, alternating",
+            }
+        )
         rows.append({**base, "task": "course", "data": "10 chapters + site", "method": f"floor: {floor_name}",
                      "median": float(floor_wall), "ratio": f"{float(floor_wall) / float(wall):.2f}x",
                      "agree": f"CPU {float(floor_cpu):.0f} s; course ÷ floor {float(wall) / float(floor_wall):.2f} "
@@ -848,7 +869,9 @@ def model_rows(run, agree, customers: int) -> None:
     for label, crm, lt in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit"),
                            ("Gamma-Gamma fit", "crmlib GammaGamma.fit", "lifetimes GammaGammaFitter.fit"),
                            ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value")):
-        a = run(label, crm, customers, f"{customers // 1000}k customers" if customers >= 1000 else f"{customers} customers")
+        a = run(
+            label, crm, customers, f"{customers // 1000}k customers" if customers >= 1000 else f"{customers} customers"
+        )
         b = run(label, lt, customers, a["data"])
         a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
         if "fit" in label:
@@ -889,7 +912,9 @@ def reader_rows(run, agree, work: Path, n_rows: int) -> None:
 
 def render(rows, info, args) -> str:
     v = info["versions"]
-    flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
+    flags = "".join(
+        f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False)
+    )
     if getattr(args, "only", ",".join(SECTIONS)) != ",".join(SECTIONS):
         flags += f" --only {args.only}"
     lines = [
@@ -917,7 +942,9 @@ def render(rows, info, args) -> str:
 
 def speed_table(rows, info, args) -> str:
     """The project README's speed section: the targets as measured, with the run's command and load."""
-    flags = "".join(f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False))
+    flags = "".join(
+        f" --{name.replace('_', '-')}" for name in ("quick", "skip_big", "no_spark") if getattr(args, name, False)
+    )
     return (
         f"Measured {info['date']} by `python benchmarks/run.py{flags}` (`make bench`) on {info['cores']} shared cores, "
         f"load average {info['load'][0]:.1f} at the start and {info['load_end'][0]:.1f} at the end; every row, the "
@@ -952,9 +979,15 @@ def targets(rows) -> str:
             line(f"summary ({largest}): `{method}` ≥ 4x faster than lifetimes", f"{x:.1f}x", x >= 4)
         if r and bare:
             x = r["median"] / bare["median"]
-            line(f"summary ({largest}): `{method}` within 3x of a bare DuckDB GROUP BY", f"{x:.1f}x the bare time", x <= 3)
-    for label, crm, lt_name, goal in (("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit", 5),
-                                      ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value", 10)):
+            line(
+                f"summary ({largest}): `{method}` within 3x of a bare DuckDB GROUP BY",
+                f"{x:.1f}x the bare time",
+                x <= 3,
+            )
+    for label, crm, lt_name, goal in (
+        ("BG/NBD fit", "crmlib BetaGeo.fit", "lifetimes BetaGeoFitter.fit", 5),
+        ("12-month CLV", "crmlib customer_lifetime_value", "lifetimes customer_lifetime_value", 10),
+    ):
         a, b = t(label, crm, fit_data), t(label, lt_name, fit_data)
         if a and b:
             x = b["median"] / a["median"]
@@ -969,7 +1002,9 @@ def targets(rows) -> str:
     bare_big = [r for r in rows if r["task"] == "big file" and r["method"] == "duckdb bare GROUP BY"]
     if big and bare_big:
         x = big[0]["median"] / bare_big[0]["median"]
-        line(f"{big[0]['data']}: `summarize_file` within 2x of a bare DuckDB GROUP BY", f"{x:.1f}x the bare time", x <= 2)
+        line(
+            f"{big[0]['data']}: `summarize_file` within 2x of a bare DuckDB GROUP BY", f"{x:.1f}x the bare time", x <= 2
+        )
     reader = [r["data"] for r in rows if r["task"] == "reader"]
     if reader:
         floor = t("reader", "pandas.read_csv(engine='pyarrow')", reader[-1])

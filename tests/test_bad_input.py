@@ -141,7 +141,9 @@ def test_non_numeric_amounts_mixed_with_numbers(tmp_path):
 
 def test_amount_column_that_is_text_suggests_checking_the_mapping(tmp_path):
     path = csv_file(tmp_path, "customer_id,date,amount,product\na,2024-01-01,1,pen\n")
-    refused(path, r"holds 1 value that is not a number: line 2: 'pen'.*check that amount='product' names", amount="product")
+    refused(
+        path, r"holds 1 value that is not a number: line 2: 'pen'.*check that amount='product' names", amount="product"
+    )
 
 
 def test_empty_amounts(tmp_path):
@@ -230,7 +232,10 @@ def test_source_of_the_wrong_type():
 
 def test_rows_with_more_fields_than_the_header(tmp_path):
     path = csv_file(tmp_path, "customer_id,date,amount\na,2024-01-01,1\nb,2024-01-02,1,234.50\n")
-    refused(path, r"1 row of 't.csv' does not have the 3 fields of the header \(delimiter ','\): line 3: 4 fields.*Quote values")
+    refused(
+        path,
+        r"1 row of 't.csv' does not have the 3 fields of the header \(delimiter ','\): line 3: 4 fields.*Quote values",
+    )
 
 
 def test_broken_gzip(tmp_path):
@@ -247,7 +252,9 @@ def test_broken_workbook(tmp_path):
 
 def test_missing_sheet(tmp_path):
     path = tmp_path / "t.xlsx"
-    pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1]}).to_excel(path, index=False, sheet_name="Data")
+    pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1]}).to_excel(
+        path, index=False, sheet_name="Data"
+    )
     refused(path, r"has no sheet 'Sales'\. Sheets: 'Data'; pass sheet='<name>'", sheet="Sales")
 
 
@@ -277,7 +284,9 @@ def test_old_xls_without_xlrd(tmp_path):
 
 def test_bad_parameters():
     raw = pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]})
-    with pytest.raises(ParameterError, match=r"'returns' parameter of read_transactions must be one of 'net', 'drop', 'keep'"):
+    with pytest.raises(
+        ParameterError, match=r"'returns' parameter of read_transactions must be one of 'net', 'drop', 'keep'"
+    ):
         read_transactions(raw, returns="subtract")
     with pytest.raises(ParameterError, match=r"'blank_customers' parameter of read_transactions must be one of"):
         read_transactions(raw, blank_customers="fill")
@@ -339,8 +348,14 @@ def test_garbage_cells_under_a_valid_header_raise_only_data_errors(tmp_path, cel
 @settings(max_examples=50, deadline=None)
 @given(
     ids=st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(), st.floats()), min_size=1, max_size=6),
-    dates=st.lists(st.one_of(st.none(), st.text(max_size=12), st.integers(), st.floats(), st.datetimes()), min_size=6, max_size=6),
-    amounts=st.lists(st.one_of(st.none(), st.text(max_size=8), st.integers(-10**12, 10**12), st.floats(), st.booleans()), min_size=6, max_size=6),
+    dates=st.lists(
+        st.one_of(st.none(), st.text(max_size=12), st.integers(), st.floats(), st.datetimes()), min_size=6, max_size=6
+    ),
+    amounts=st.lists(
+        st.one_of(st.none(), st.text(max_size=8), st.integers(-(10**12), 10**12), st.floats(), st.booleans()),
+        min_size=6,
+        max_size=6,
+    ),
 )
 def test_garbage_dataframes_raise_only_data_errors(ids, dates, amounts):
     n = len(ids)
@@ -361,8 +376,11 @@ def test_garbage_dataframes_raise_only_data_errors(ids, dates, amounts):
 @pytest.mark.parametrize("policy", ["net", "drop"])
 def test_only_returns_leave_no_purchases(tmp_path, policy):
     path = csv_file(tmp_path, "customer_id,date,amount\na,2024-01-02,-5\nb,2024-01-03,-1\n")
-    refused(path, rf"every row of 't.csv' is a return .* no purchases remain \(returns='{policy}'\)\. Pass returns='keep'",
-            returns=policy)
+    refused(
+        path,
+        rf"every row of 't.csv' is a return .* no purchases remain \(returns='{policy}'\)\. Pass returns='keep'",
+        returns=policy,
+    )
 
 
 def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path):
@@ -377,7 +395,9 @@ def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path):
 def test_messages_name_the_sheet_of_a_row_when_several_are_read(tmp_path):
     path = tmp_path / "two.xlsx"
     with pd.ExcelWriter(path) as book:
-        pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1]}).to_excel(book, sheet_name="Jan", index=False)
+        pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1]}).to_excel(
+            book, sheet_name="Jan", index=False
+        )
         pd.DataFrame({"customer_id": ["b", "c"], "date": ["2024-02-01", "2024-02-02"], "amount": [2, "two"]}).to_excel(
             book, sheet_name="Feb", index=False
         )
@@ -394,7 +414,11 @@ def test_dates_outside_what_a_datetime_can_hold_are_refused_not_wrapped(tmp_path
 def test_line_numbers_after_title_lines(tmp_path, gap):
     path = csv_file(tmp_path, f"Sales report\n\ncustomer_id,date,amount\na,2024-01-01,1\n{gap}b,2024-01-02,bad\n")
     line = 5 if not gap else 6
-    refused(path, rf"1 value that is not a number, mixed in with numbers: line {line}: 'bad' \(line numbers of the file, header = line 3\)")
+    refused(
+        path,
+        rf"1 value that is not a number, mixed in with numbers: line {line}: 'bad' "
+        r"\(line numbers of the file, header = line 3\)",
+    )
 
 
 def test_workbook_row_numbers_count_title_and_blank_rows(tmp_path):
@@ -411,7 +435,11 @@ def test_workbook_row_numbers_count_title_and_blank_rows(tmp_path):
     sheet.append(["008", "2024-01-03", "five"])  # row 6
     path = tmp_path / "report.xlsx"
     book.save(path)
-    refused(path, r"1 value that is not a number, mixed in with numbers: row 6: 'five' \(spreadsheet row numbers of sheet 'Sales'\)")
+    refused(
+        path,
+        r"1 value that is not a number, mixed in with numbers: row 6: 'five' "
+        r"\(spreadsheet row numbers of sheet 'Sales'\)",
+    )
 
 
 def test_empty_sheet(tmp_path):

@@ -198,13 +198,17 @@ def test_excel_with_text_ids_keeps_leading_zeros(tmp_path):
     ],
 )
 def test_date_forms_are_recognised_from_the_column(tmp_path, values, expected):
-    path = write(tmp_path / "d.csv", "customer_id,date,amount\n" + "".join(f"c{i},{v},1\n" for i, v in enumerate(values)))
+    path = write(
+        tmp_path / "d.csv", "customer_id,date,amount\n" + "".join(f"c{i},{v},1\n" for i, v in enumerate(values))
+    )
     tx = read_quiet(path)
     assert [str(d.date()) for d in tx["date"]] == expected
 
 
 def test_yyyymmdd_integers_in_a_dataframe_like_cdnow():
-    raw = pd.DataFrame({"customer_id": [1, 1, 2], "date": [19970101, 19970318, 19970102], "amount": [29.33, 29.73, 63.34]})
+    raw = pd.DataFrame(
+        {"customer_id": [1, 1, 2], "date": [19970101, 19970318, 19970102], "amount": [29.33, 29.73, 63.34]}
+    )
     tx = read_quiet(raw)
     assert rows(tx) == [("1", "1997-01-01", 29.33), ("1", "1997-03-18", 29.73), ("2", "1997-01-02", 63.34)]
     assert "YYYYMMDD" in tx.attrs["crmlib_read_report"]["dates"]
@@ -251,7 +255,9 @@ def test_repeated_header_lines_of_concatenated_exports_are_dropped(tmp_path):
 
 def test_blank_customers_dropped_on_request_with_count_and_revenue_share(tmp_path):
     path = write(tmp_path / "b.csv", "customer_id,date,amount\na,2024-01-01,30\n,2024-01-02,10\n NaN ,2024-01-03,60\n")
-    with pytest.warns(DataWarning, match=r"2 rows without a customer id left out \(70.0% of revenue; first line 3, line 4\)"):
+    with pytest.warns(
+        DataWarning, match=r"2 rows without a customer id left out \(70.0% of revenue; first line 3, line 4\)"
+    ):
         tx = read_transactions(path, blank_customers="drop")
     assert rows(tx) == [("a", "2024-01-01", 30.0)]
     assert tx.attrs["crmlib_read_report"]["blank_customers_dropped"] == 2
@@ -259,14 +265,18 @@ def test_blank_customers_dropped_on_request_with_count_and_revenue_share(tmp_pat
 
 
 def test_same_day_rows_stay_separate_and_zero_amounts_are_kept(tmp_path):
-    path = write(tmp_path / "s.csv", "customer_id,date,amount\na,2024-01-01 09:00,5\na,2024-01-01 17:00,0\na,2024-01-01,2\n")
+    path = write(
+        tmp_path / "s.csv", "customer_id,date,amount\na,2024-01-01 09:00,5\na,2024-01-01 17:00,0\na,2024-01-01,2\n"
+    )
     tx = read_quiet(path)
     assert rows(tx) == [("a", "2024-01-01", 5.0), ("a", "2024-01-01", 0.0), ("a", "2024-01-01", 2.0)]
     assert tx.attrs["crmlib_read_report"]["zero_amounts"] == 1
 
 
 def test_ids_written_as_decimal_numbers_become_whole_numbers(tmp_path):
-    path = write(tmp_path / "f.csv", "customer_id,date,amount\n13085.0,2024-01-01,1\n12.0,2024-01-02,1\n7,2024-01-03,1\n")
+    path = write(
+        tmp_path / "f.csv", "customer_id,date,amount\n13085.0,2024-01-01,1\n12.0,2024-01-02,1\n7,2024-01-03,1\n"
+    )
     tx = read_quiet(path)
     assert list(tx["customer_id"]) == ["12", "13085", "7"]
     # a column of genuinely decimal-looking codes is left alone
@@ -411,7 +421,10 @@ def test_read_report_formats_the_attached_report(tmp_path):
     path = write(tmp_path / "r.csv", RETURNS_CSV)
     tx = read_transactions(path, returns="drop", warn=False)
     text = read_report(tx)
-    assert text.splitlines()[0] == "Read 6 rows from " + repr(str(path)) + "; kept 3 rows of 2 customers, 2024-01-01 to 2024-01-09."
+    assert (
+        text.splitlines()[0]
+        == "Read 6 rows from " + repr(str(path)) + "; kept 3 rows of 2 customers, 2024-01-01 to 2024-01-09."
+    )
     assert "- 3 return rows (negative amounts, total -35.00) dropped (returns='drop')." in text
     assert read_report(tx.attrs["crmlib_read_report"]) == text
     with pytest.raises(DataError, match="carries the read report"):
@@ -430,7 +443,9 @@ def test_no_warning_when_nothing_to_report(tmp_path):
 # property: random valid frames written to CSV read back the same
 # ---------------------------------------------------------------------------------------------
 
-ID_TEXT = st.text(alphabet="abcXYZé0123456789-_", min_size=1, max_size=8).filter(lambda s: s.lower() not in {"na", "nan"})
+ID_TEXT = st.text(alphabet="abcXYZé0123456789-_", min_size=1, max_size=8).filter(
+    lambda s: s.lower() not in {"na", "nan"}
+)
 
 
 @st.composite
@@ -512,7 +527,9 @@ def test_latin1_bytes_after_a_long_ascii_start_are_still_read(tmp_path):
 
 
 def test_title_lines_above_the_header_are_skipped_and_reported(tmp_path):
-    path = write(tmp_path / "report.csv", "Sales report;;\nGenerated 2024-02-01\n\ncustomer_id;date;amount\na;2024-01-01;1,5\n")
+    path = write(
+        tmp_path / "report.csv", "Sales report;;\nGenerated 2024-02-01\n\ncustomer_id;date;amount\na;2024-01-01;1,5\n"
+    )
     with pytest.warns(DataWarning, match=r"3 lines above the header \(a title or notes\) skipped"):
         tx = read_transactions(path)
     assert rows(tx) == [("a", "2024-01-01", 1.5)]
@@ -524,8 +541,13 @@ def test_date_objects_of_parquet_and_workbooks_are_used_as_dates(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"customer_id": pa.array([7, 8]), "date": pa.array([datetime.date(2024, 1, 2), datetime.date(2024, 1, 3)]),
-                      "amount": pa.array([12.5, 1.25])})
+    table = pa.table(
+        {
+            "customer_id": pa.array([7, 8]),
+            "date": pa.array([datetime.date(2024, 1, 2), datetime.date(2024, 1, 3)]),
+            "amount": pa.array([12.5, 1.25]),
+        }
+    )
     pq.write_table(table, tmp_path / "d.parquet")
     tx = read_quiet(tmp_path / "d.parquet")
     assert rows(tx) == [("7", "2024-01-02", 12.5), ("8", "2024-01-03", 1.25)]

@@ -114,7 +114,9 @@ def test_equals_rfm_summarize_cents(tmp_path):
     path = _write(tx, tmp_path / "cents.parquet")
     got = summarize_file(path, unit="W", observation_end="2024-02-01")
     want = _expected(tx, unit="W", observation_end="2024-02-01")
-    pd.testing.assert_frame_equal(got[["frequency", "recency", "T"]], want[["frequency", "recency", "T"]], check_exact=True)
+    pd.testing.assert_frame_equal(
+        got[["frequency", "recency", "T"]], want[["frequency", "recency", "T"]], check_exact=True
+    )
     np.testing.assert_allclose(got["monetary_value"], want["monetary_value"], rtol=1e-12, atol=0)
 
 
@@ -178,9 +180,10 @@ def test_summary_sql_quotes_identifiers_for_each_dialect():
     spark = summary_sql("t", customer="a`b", date="d", amount="x", dialect="spark")
     assert "`a``b`" in spark and "unix_date(" in spark
     # the two dialects differ only in quoting and the day number
-    norm = lambda s: s.replace("`", '"').replace("unix_date(", "DAYNO(").replace(
-        "date_diff('day', DATE '1970-01-01', ", "DAYNO("
-    )
+    def norm(s: str) -> str:
+        s = s.replace("`", '"').replace("unix_date(", "DAYNO(")
+        return s.replace("date_diff('day', DATE '1970-01-01', ", "DAYNO(")
+
     assert norm(summary_sql("t", dialect="spark")) == norm(summary_sql("t"))
 
 
@@ -228,7 +231,9 @@ def test_unreadable_and_missing_files(tmp_path):
     ragged = tmp_path / "ragged.csv"
     good = "".join(f"c{i % 50},2024-01-{i % 28 + 1:02d},{i % 9 + 1}\n" for i in range(3000))
     ragged.write_text("customer_id,date,amount\n" + good + "x,2024-01-05,1,EXTRA,MORE\n" + good[:200])
-    _both(ragged, r"2 rows of 'ragged.csv' do not have the 3 fields of the header \(delimiter ','\): line 3002: 5 fields")
+    _both(
+        ragged, r"2 rows of 'ragged.csv' do not have the 3 fields of the header \(delimiter ','\): line 3002: 5 fields"
+    )
     with pytest.raises(DataError, match=r"there is no file .*nowhere.csv"):
         summarize_file(tmp_path / "nowhere.csv")
     with pytest.raises(DataError, match=r"no file matches the pattern .*\*.parquet"):
@@ -255,10 +260,14 @@ def test_dates_and_amounts_follow_the_readers_rules(tmp_path):
 def test_text_and_blank_cells_get_the_readers_messages(tmp_path):
     path = tmp_path / "amount.csv"
     path.write_text("customer_id,date,amount\na,2024-01-02,1\nb,2024-01-03,twelve\n")
-    _both(path, r"the amount column 'amount' holds 1 value that is not a number, mixed in with numbers: line 3: 'twelve'")
+    _both(
+        path, r"the amount column 'amount' holds 1 value that is not a number, mixed in with numbers: line 3: 'twelve'"
+    )
     path = tmp_path / "blank.csv"
     path.write_text("customer_id,date,amount\na,2024-01-02,1\n,2024-01-02,3\n,2024-01-03,3\nb,,4\nc,2024-01-04,\n")
-    _both(path, r"the customer-id column 'customer_id' is blank in 2 of 5 rows: line 3, line 4 .*blank_customers='drop'")
+    _both(
+        path, r"the customer-id column 'customer_id' is blank in 2 of 5 rows: line 3, line 4 .*blank_customers='drop'"
+    )
     # with blank ids dropped, the next problem is named: the empty amount of line 6 (the reader's order)
     _both(path, r"the amount column 'amount' is empty in 1 row: line 6", blank_customers="drop")
 
@@ -271,29 +280,46 @@ def test_empty_file(tmp_path):
 
 def test_bad_parameters(tmp_path):
     path = _write(_log(), tmp_path / "log.parquet")
-    with pytest.raises(ParameterError, match=r"The 'engine' parameter of summarize_file must be one of 'duckdb', 'spark'\. Got 'polars'"):
+    with pytest.raises(
+        ParameterError,
+        match=r"The 'engine' parameter of summarize_file must be one of 'duckdb', 'spark'\. Got 'polars'",
+    ):
         summarize_file(path, engine="polars")
     with pytest.raises(ParameterError, match=r"The 'unit' parameter of summarize_file must be one of 'D'"):
         summarize_file(path, unit="days")
-    with pytest.raises(ParameterError, match=r"The 'memory_limit' parameter of summarize_file must be a size such as '2GB'"):
+    with pytest.raises(
+        ParameterError, match=r"The 'memory_limit' parameter of summarize_file must be a size such as '2GB'"
+    ):
         summarize_file(path, memory_limit=2)
-    with pytest.raises(ParameterError, match=r"The 'threads' parameter of summarize_file must be an integer in \[1, inf\)\. Got 0"):
+    with pytest.raises(
+        ParameterError, match=r"The 'threads' parameter of summarize_file must be an integer in \[1, inf\)\. Got 0"
+    ):
         summarize_file(path, threads=0)
-    with pytest.raises(ParameterError, match=r"'memory_limit' and 'threads' parameters of summarize_file apply to DuckDB only"):
+    with pytest.raises(
+        ParameterError, match=r"'memory_limit' and 'threads' parameters of summarize_file apply to DuckDB only"
+    ):
         summarize_file(path, engine="spark", memory_limit="1GB")
-    with pytest.raises(ParameterError, match=r"The 'path' parameter of summarize_file must be a file path .*crmlib.rfm.summarize"):
+    with pytest.raises(
+        ParameterError, match=r"The 'path' parameter of summarize_file must be a file path .*crmlib.rfm.summarize"
+    ):
         summarize_file(pd.DataFrame())
     with pytest.raises(ParameterError, match=r"The 'customer' parameter of summarize_file must be a non-empty text"):
         summarize_file(path, customer=None)
-    with pytest.raises(ParameterError, match=r"The 'collapse' parameter of summarize_file must be True or False\. Got 'yes'"):
+    with pytest.raises(
+        ParameterError, match=r"The 'collapse' parameter of summarize_file must be True or False\. Got 'yes'"
+    ):
         summarize_file(path, collapse="yes")
-    with pytest.raises(ParameterError, match=r"The 'dialect' parameter of summary_sql must be one of 'duckdb', 'spark'"):
+    with pytest.raises(
+        ParameterError, match=r"The 'dialect' parameter of summary_sql must be one of 'duckdb', 'spark'"
+    ):
         summary_sql("t", dialect="postgres")
 
 
 def test_out_of_memory_says_what_to_do(tmp_path):
     path = _write(_log(seed=9, n=20000, customers=5000), tmp_path / "log.parquet")
-    with pytest.raises(MemoryError, match=r"DuckDB ran out of memory with memory_limit='1MB' .*Give a larger memory_limit"):
+    with pytest.raises(
+        MemoryError, match=r"DuckDB ran out of memory with memory_limit='1MB' .*Give a larger memory_limit"
+    ):
         summarize_file(path, memory_limit="1MB", threads=1)
 
 
@@ -310,7 +336,9 @@ def test_summarize_takes_a_path_and_gives_the_same_frame(tmp_path):
     })
     path = tmp_path / "log.parquet"
     tx.to_parquet(path)
-    from_file = rfm.summarize(path, customer="client", date="day", amount="total", unit="W", observation_end="2024-02-05")
+    from_file = rfm.summarize(
+        path, customer="client", date="day", amount="total", unit="W", observation_end="2024-02-05"
+    )
     canonical = tx.rename(columns={"client": "customer_id", "day": "date", "total": "amount"})
     from_frame = rfm.summarize(canonical, unit="W", observation_end="2024-02-05")
     pd.testing.assert_frame_equal(from_file, from_frame, check_index_type=False, check_dtype=False)

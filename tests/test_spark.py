@@ -17,9 +17,9 @@ pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip i
 if shutil.which("java") is None:  # pragma: no cover - depends on the machine
     pytest.skip("Spark needs Java 17 or later on the PATH", allow_module_level=True)
 
-from crmlib.data import DataError
-from crmlib.rfm import summarize
-from crmlib.scale import summarize_file, summarize_spark
+from crmlib.data import DataError  # noqa: E402 - after the skips above
+from crmlib.rfm import summarize  # noqa: E402
+from crmlib.scale import summarize_file, summarize_spark  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -79,7 +79,9 @@ def test_spark_csv_other_names_collapsed_through_summarize_file(spark, tmp_path)
     tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d %H:%M:%S")).rename(
         columns={"customer_id": "client", "date": "order date", "amount": "total"}
     ).to_csv(path, index=False)
-    got = summarize_file(path, engine="spark", customer="client", date="order date", amount="total", unit="M", collapse=True)
+    got = summarize_file(
+        path, engine="spark", customer="client", date="order date", amount="total", unit="M", collapse=True
+    )
     want = summarize(tx, unit="M").groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
@@ -90,7 +92,11 @@ def test_spark_dataframe_and_errors(spark, tmp_path):
     frame = spark.createDataFrame(rows, "customer_id string, date string, amount double")
     got = summarize_spark(frame, spark, unit="D")
     pd.testing.assert_frame_equal(got, summarize(tx.assign(date=tx["date"].dt.normalize())), check_exact=True)
-    with pytest.raises(DataError, match=r"column not found in the Spark DataFrame: customer='client'\. Columns present: 'customer_id', 'date', 'amount'"):
+    with pytest.raises(
+        DataError,
+        match=r"column not found in the Spark DataFrame: customer='client'\. "
+        r"Columns present: 'customer_id', 'date', 'amount'",
+    ):
         summarize_spark(frame, spark, customer="client")
     bad = spark.createDataFrame([("a", "31/12/2024", 1.0)], "customer_id string, date string, amount double")
     with pytest.raises(DataError, match=r"Spark could not summarize the Spark DataFrame.*ISO 8601"):

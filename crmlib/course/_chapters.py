@@ -12,7 +12,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
     "KERNEL_ARGUMENTS",
@@ -53,7 +56,13 @@ def _chapter_error(message: str, ename: str, evalue: str) -> ChapterError:
 
 
 def notebooks_dir() -> Path:
-    """Folder of the chapters: ``$CRMLIB_NOTEBOOKS`` if set, else the kit's ``notebooks`` folder."""
+    """Folder of the chapters: ``$CRMLIB_NOTEBOOKS`` if set, else the kit's ``notebooks`` folder.
+
+    Examples
+    --------
+    >>> (notebooks_dir() / "00_start_here.ipynb").is_file()
+    True
+    """
     from crmlib.resources import kit_folder
 
     override = os.environ.get("CRMLIB_NOTEBOOKS")
@@ -147,7 +156,15 @@ def parse_parameter(text: str) -> tuple[str, Any]:
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
-    """The names and default values of a notebook's ``parameters`` cell."""
+    """The names and default values of a notebook's ``parameters`` cell.
+
+    A default that is not a Python literal is given as its source text.
+
+    Examples
+    --------
+    >>> notebook_parameters(find_chapter(4).path)["read_options"]
+    {}
+    """
     import ast
     import json
 
@@ -168,10 +185,21 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     raise ChapterError(f"{Path(path).name} has no cell tagged 'parameters'.")
 
 
-def strip_volatile(nb) -> None:
-    """Remove what changes from run to run (timings, papermill's clock, random widget ids).
+def strip_volatile(nb: NotebookNode) -> None:
+    r"""Remove what changes from run to run (timings, papermill's clock, random widget ids), in place.
 
     Stored notebooks then diff cleanly: re-executing an unchanged chapter on the seeded data gives the same file.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("print(1); print(2)")
+    >>> cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
+    >>> cell.outputs = [nbformat.v4.new_output("stream", text="1\n"), nbformat.v4.new_output("stream", text="2\n")]
+    >>> nb = nbformat.v4.new_notebook(cells=[cell])
+    >>> strip_volatile(nb)
+    >>> dict(nb.cells[0].metadata), [o["text"] for o in nb.cells[0].outputs]
+    ({}, ['1\n2\n'])
     """
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:

@@ -205,7 +205,7 @@ def execute_chapters(
     kernel_name: str = "python3",
     on_done: Callable[[ChapterRun], None] | None = None,
 ) -> list[ChapterRun]:
-    """Execute chapters in parallel and return one :class:`ChapterRun` per chapter, in course order.
+    r"""Execute chapters in parallel and return one :class:`ChapterRun` per chapter, in course order.
 
     Parameters
     ----------
@@ -223,6 +223,25 @@ def execute_chapters(
     A Ctrl-C stops every kernel and raises ``KeyboardInterrupt``; every notebook is then as it was or complete.
     Volatile metadata (timings, random widget and table ids) is removed, so an unchanged chapter on the seeded
     data is stored as the same bytes on every run (:func:`crmlib.course.strip_volatile`).
+
+    Examples
+    --------
+    Two tiny chapters, one given a parameter, one that stops at a cell:
+
+    >>> import tempfile, nbformat
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> cells = [nbformat.v4.new_code_cell("retention = 0.5", metadata={"tags": ["parameters"]}),
+    ...          nbformat.v4.new_code_cell("print(f'{retention / (1 - retention):.1f} periods')")]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "01_demo.ipynb")
+    >>> broken = [nbformat.v4.new_code_cell("1 / 0")]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=broken), folder / "02_broken.ipynb")
+    >>> demo = Chapter("01", "demo", folder / "01_demo.ipynb")
+    >>> stops = Chapter("02", "broken", folder / "02_broken.ipynb")
+    >>> runs = execute_chapters([demo, stops], out=folder / "out", parameters={"01_demo": {"retention": 0.75}})
+    >>> [(run.chapter.stem, run.ok, run.error_name) for run in runs]
+    [('01_demo', True, ''), ('02_broken', False, 'ZeroDivisionError')]
+    >>> nbformat.read(runs[0].notebook, as_version=4).cells[-1].outputs[0]["text"]
+    '3.0 periods\n'
     """
     if in_place == (out is not None):
         raise ValueError("execute_chapters needs either out (a folder) or in_place=True, not both")
@@ -295,6 +314,15 @@ def execute_in_place(path: Path | str, *, timeout: int = 900, kernel_name: str =
     :func:`execute_chapters`). Execution counts restart at 1 and volatile metadata is removed, so
     re-running an unchanged chapter on the bundled (seeded) data gives the same file. A cell that fails
     raises :class:`ChapterError` and leaves the file as it was.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> path = Path(tempfile.mkdtemp()) / "01_demo.ipynb"
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")]), path)
+    >>> cell = nbformat.read(execute_in_place(path), as_version=4).cells[0]
+    >>> cell.execution_count, cell.outputs[0]["data"]["text/plain"]
+    (1, '42')
     """
     path = Path(path)
     chapter = Chapter(path.stem[:2], path.stem[3:], path)

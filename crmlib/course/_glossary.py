@@ -52,7 +52,15 @@ def slugify(text: str) -> str:
 
 
 def glossary_path(folder: Path | str | None = None) -> Path:
-    """``glossary.md`` in the chapters' folder (default: the kit's, see :func:`crmlib.course.notebooks_dir`)."""
+    """``glossary.md`` in the chapters' folder (default: the kit's, see :func:`crmlib.course.notebooks_dir`).
+
+    Examples
+    --------
+    >>> glossary_path().is_file()
+    True
+    >>> glossary_path("course").as_posix()
+    'course/glossary.md'
+    """
     from crmlib.course._chapters import notebooks_dir
 
     return (Path(folder) if folder is not None else notebooks_dir()) / "glossary.md"
@@ -66,6 +74,11 @@ def glossary_terms(path: Path | str | None = None) -> dict[str, GlossaryTerm]:
     ValueError
         If a term has no explicit anchor on the line after its heading, if an anchor is not its heading's slug,
         or if two terms share an anchor; the message names the term and the fix.
+
+    Examples
+    --------
+    >>> glossary_terms()["customer-equity"].term
+    'Customer equity'
     """
     path = Path(path) if path is not None else glossary_path()
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -98,7 +111,17 @@ def glossary_terms(path: Path | str | None = None) -> dict[str, GlossaryTerm]:
 
 
 def glossary_links(notebook: Path | str) -> list[tuple[int, str]]:
-    """Every ``glossary.md#anchor`` link of a notebook's Markdown cells, as (cell index, anchor)."""
+    """Every ``glossary.md#anchor`` link of a notebook's Markdown cells, as (cell index, anchor).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cells = [{"cell_type": "markdown", "metadata": {}, "source": "Sum the [CLV](glossary.md#customer-equity)."}]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> _ = path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    >>> glossary_links(path)
+    [(0, 'customer-equity')]
+    """
     cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
     found = []
     for index, cell in enumerate(cells):

@@ -41,11 +41,14 @@ import warnings as warnings_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmlib.course._chapters import Chapter, ChapterError, chapters, notebooks_dir
 from crmlib.course._execute import ChapterRun, available_cores, execute_chapters
 from crmlib.course._sanitize import neutralise_bidi
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
     "CHECK_TAG",
@@ -230,7 +233,7 @@ def _neutralise_output(output) -> None:
             output["data"][mime] = neutralise_bidi(_text(value))
 
 
-def prepare_notebook(nb, *, where: str, note: str | None = None):
+def prepare_notebook(nb: NotebookNode, *, where: str, note: str | None = None) -> NotebookNode:
     """A copy of a notebook made ready to be a page (see the module docstring for the rules).
 
     Parameters
@@ -239,6 +242,17 @@ def prepare_notebook(nb, *, where: str, note: str | None = None):
     where : the notebook's path as a reader would open it (``notebooks/05_probabilistic_clv.ipynb``), for
         the notes beside widgets.
     note : Markdown put right after the first cell (the title), or None.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> check = nbformat.v4.new_code_cell("print(round(0.1234, 2))", metadata={"tags": [CHECK_TAG]})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01 · Demo"), check])
+    >>> page = prepare_notebook(nb, where="notebooks/01_demo.ipynb", note="Ran on the bundled data.")
+    >>> [(cell.cell_type, cell.metadata.get("tags", [])) for cell in page.cells]
+    [('markdown', []), ('markdown', []), ('code', ['nbval-check-output', 'remove-cell'])]
+    >>> nb.cells[1].metadata["tags"]  # the notebook given is not changed
+    ['nbval-check-output']
     """
     import nbformat
 
@@ -445,6 +459,22 @@ def build_site(
     ------
     SiteError
         If the ``course`` extra is not installed, or Sphinx fails.
+
+    Examples
+    --------
+    A site of one tiny executed chapter (the stored glossary comes with it):
+
+    >>> import tempfile, nbformat
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> result_cell = nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
+    >>> cells = [nbformat.v4.new_markdown_cell("# 01 · Demo"),
+    ...          nbformat.v4.new_code_cell("1 + 1", execution_count=1, outputs=[result_cell])]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "01_demo.ipynb")
+    >>> site = build_site(folder / "site", [folder / "01_demo.ipynb"], exercises=False, workers=1)
+    >>> [page.relative_to(folder / "site").as_posix() for page in site.pages]
+    ['index.html', 'notebooks/01_demo.html', 'notebooks/glossary.html', 'search.html']
+    >>> SITE_MARK in site.index.read_text(encoding="utf-8")
+    True
     """
     try:
         import myst_nb  # noqa: F401
@@ -570,7 +600,7 @@ def run_course(
     workers: int | None = None,
     on_chapter: Callable[[ChapterRun], None] | None = None,
 ) -> CourseResult:
-    """Run the chapters in parallel into ``out/notebooks/`` and build the course site into ``out``.
+    r"""Run the chapters in parallel into ``out/notebooks/`` and build the course site into ``out``.
 
     Parameters
     ----------
@@ -581,6 +611,28 @@ def run_course(
     data_note : one sentence on the data, shown on each chapter's page.
     workers : kernels at a time and Sphinx processes (default: the available cores).
     on_chapter : called with each chapter's :class:`ChapterRun`, in course order.
+
+    Returns
+    -------
+    CourseResult
+        Each chapter's run, the site's front page (None without a site), its warnings, every file written.
+
+    Examples
+    --------
+    One tiny chapter, run with a parameter and without the site:
+
+    >>> import tempfile, nbformat
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> cells = [nbformat.v4.new_code_cell("retention = 0.5", metadata={"tags": ["parameters"]}),
+    ...          nbformat.v4.new_code_cell("print(f'{retention / (1 - retention):.1f} periods')")]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "01_demo.ipynb")
+    >>> demo = Chapter("01", "demo", folder / "01_demo.ipynb")
+    >>> course = run_course([demo], out=folder / "build", parameters={"01_demo": {"retention": 0.75}}, site=False,
+    ...                     workers=1)
+    >>> [run.ok for run in course.runs], course.index
+    ([True], None)
+    >>> nbformat.read(course.runs[0].notebook, as_version=4).cells[-1].outputs[0]["text"]
+    '3.0 periods\n'
     """
     selected = list(selected) if selected is not None else chapters()
     out = Path(out)

@@ -37,7 +37,7 @@ def _fallback(self, node: nodes.Element, tex: str, exc: MathError) -> None:
     self.body.append(f'<code class="crm-math-error">{self.encode(tex)}</code>')
 
 
-def visit_math(self, node: nodes.math) -> None:
+def _visit_math(self, node: nodes.math) -> None:
     """Inline math as MathML."""
     tex = node.astext()
     try:
@@ -49,7 +49,7 @@ def visit_math(self, node: nodes.math) -> None:
     raise nodes.SkipNode
 
 
-def visit_displaymath(self, node: nodes.math_block) -> None:
+def _visit_displaymath(self, node: nodes.math_block) -> None:
     r"""Display math as MathML, with the equation number (``\tag`` or Sphinx's numbering) at the right."""
     tex = node.astext()
     self.body.append(self.starttag(node, "div", CLASS="math notranslate crm-math-block"))
@@ -79,7 +79,17 @@ _SAFE_SCHEMES = {"", "http", "https", "mailto"}
 
 
 class SanitizeHTML(SphinxPostTransform):
-    """Clean every raw HTML node; drop unsafe link targets and remote images (see the module docstring)."""
+    """Clean every raw HTML node; drop unsafe link targets and remote images (see the module docstring).
+
+    Examples
+    --------
+    >>> from docutils.utils import new_document
+    >>> page = new_document("demo")
+    >>> page += nodes.raw("", '<b onclick="steal()">bold</b><script>steal()</script>', format="html")
+    >>> SanitizeHTML(page).run()
+    >>> page[0].astext()
+    '<b>bold</b>'
+    """
 
     default_priority = 900  # after myst-nb has selected the MIME type of every output (priority 4xx)
     formats = ("html",)
@@ -114,7 +124,24 @@ class SanitizeHTML(SphinxPostTransform):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the MathML renderer and the sanitizer."""
-    app.add_html_math_renderer("mathml", (visit_math, None), (visit_displaymath, None))
+    r"""Register the MathML renderer and the sanitizer.
+
+    Examples
+    --------
+    A one-page Sphinx project with this extension: its formula is MathML, its raw HTML cleaned.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> src = Path(tempfile.mkdtemp())
+    >>> conf = 'extensions = ["crmlib.course.sphinxext"]\nhtml_math_renderer = "mathml"\n'
+    >>> _ = (src / "conf.py").write_text(conf, encoding="utf-8")
+    >>> text = 'Demo\n====\n\n:math:`x^2`\n\n.. raw:: html\n\n   <b onclick="steal()">bold</b>\n'
+    >>> _ = (src / "index.rst").write_text(text, encoding="utf-8")
+    >>> Sphinx(src, src, src / "html", src / "doctrees", "html", status=None, warning=None).build()
+    >>> page = (src / "html" / "index.html").read_text(encoding="utf-8")
+    >>> "<math" in page, "<b>bold</b>" in page, "steal" in page
+    (True, True, False)
+    """
+    app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))
     app.add_post_transform(SanitizeHTML)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
