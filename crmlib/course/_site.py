@@ -415,6 +415,9 @@ def _config(templates: Path, workers: int) -> dict[str, Any]:
         "nb_execution_mode": "off",
         "nb_ipywidgets_js": {},  # widgets are replaced by their saved figure: no widget script from a CDN
         "nb_merge_streams": True,
+        # Markdown that a cell displays (prose built from computed numbers) is read as MyST, like the Markdown
+        # cells, so its $...$ becomes MathML too (commonmark, the default, would leave it as raw TeX).
+        "nb_render_markdown_format": "myst",
         "myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "deflist"],
         "myst_heading_anchors": 3,
         "myst_dmath_allow_digits": False,
