@@ -3,8 +3,7 @@ month-first and mixed dates, a short log, a log where most customers are idle.
 
 Each export is drawn from :func:`crmlib.datasets.make_retail` (true parameters known) and written the way a shop's
 system writes it; the expected counts and revenues come from the generator's own frames, never from the report.
-The ``crmlib run`` half of the suite needs the chapters to take the reader's parameters (the chapter phase): it is
-written below and skipped, with the reason, until then.
+The ``crmlib run`` half runs every chapter on the line-item export with the same reader flags.
 """
 
 from __future__ import annotations
@@ -193,11 +192,6 @@ def test_day_first_and_month_first_dates(base, tmp_path, capsys, fmt):
     assert customers_csv(out)["revenue"].sort_index().to_numpy() == pytest.approx(revenue.sort_index().to_numpy())
 
 
-@pytest.mark.xfail(
-    reason="a column mixing two date formats is read once the reader's rework (issue 14 item 6) "
-    "lands; until then the reader refuses it with the rows",
-    strict=False,
-)
 def test_mixed_date_formats_are_read(base, tmp_path, capsys):
     data = tmp_path / "mixed.csv"
     tx = base.transactions
@@ -210,24 +204,6 @@ def test_mixed_date_formats_are_read(base, tmp_path, capsys):
     )
     assert code == 0, err
     assert report_json(out)["key_figures"]["rows_kept"] == len(tx)
-
-
-def test_mixed_date_formats_today_fail_with_one_actionable_line(base, tmp_path, capsys):
-    """Until the reader reads mixed layouts, the report stops before writing anything, naming a flag that exists."""
-    data = tmp_path / "mixed.csv"
-    tx = base.transactions.head(400)
-    dates = [d.strftime("%Y-%m-%d") if k % 2 else d.strftime("%d.%m.%Y") for k, d in enumerate(tx["date"])]
-    pd.DataFrame({"Customer": tx["customer_id"], "Date": dates, "Total": tx["amount"]}).to_csv(data, index=False)
-    out = tmp_path / "report"
-    code, _, err = _report(
-        ["--data", str(data), "--out", str(out), "--customer", "Customer", "--date", "Date", "--amount", "Total"],
-        capsys,
-    )
-    if code == 0:
-        pytest.skip("the reader reads mixed date layouts now (see the test above)")
-    assert code == 1 and err.startswith("crmlib: error:") and "Traceback" not in err
-    assert "date_format=" not in err  # the Python argument is shown as its flag
-    assert not out.exists()
 
 
 # --------------------------------------------------------------------------- a short log, an idle log
