@@ -46,7 +46,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib._units import unit_days
 from crmlib.data import DataError, ReadOptions
 from crmlib.params import (
     DateLike,
@@ -55,6 +54,7 @@ from crmlib.params import (
     check_date,
     check_number,
     check_unit,
+    unit_days,
 )
 
 __all__ = ["DIALECTS", "ENGINES", "summarize_file", "summarize_spark", "summary_sql"]

@@ -44,11 +44,7 @@ DEPRECATED = {"crmlib._units": "crmlib.params"}
 
 #: Violations that exist today in code other work is rewriting: violation -> what must change. Each must still
 #: occur (the test says when one is gone, so its line is deleted).
-KNOWN: dict[str, str] = {
-    # Modules of other work still use the old home of the time units: import them from crmlib.params.
-    "deprecated: crmlib.scale imports crmlib._units": "use crmlib.params",
-    # The chapters are rewritten in a later phase: they use crmlib.params.unit_days / UNIT_DAYS then.
-}
+KNOWN: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------- reading the imports
