@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-__all__ = ["DEEP", "ROCKET", "THEME"]
+# No __all__: these are the style's data for crmlib.plot._base, not charts that crmlib.plot re-exports.
 
 # seaborn's "deep" palette: the theme's colour cycle
 DEEP: tuple[tuple[float, float, float], ...] = (
