@@ -463,7 +463,7 @@ def setup(namespace: MutableMapping[str, Any]) -> pd.DataFrame:
         try:
             tx = read_transactions(path, options=ReadOptions(**checked.get("read_options", {})))
         except DataError as exc:
-            raise DataError(exc.render("python").replace("read_transactions: ", "", 1)) from None
+            raise DataError(exc.render("chapter").replace("read_transactions: ", "", 1)) from None
         where = f"your file {path.name!r}"
     first, last = tx["date"].min(), tx["date"].max()
     span = "no purchase" if tx.empty else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"

@@ -260,3 +260,24 @@ def test_the_report_and_the_chapters_share_their_defaults():
     shared = {f.name: f.default for f in fields(ReportSettings) if f.name in PARAMETERS}
     assert {"margin_rate", "discount_rate", "horizon_months", "unit", "p_alive_risk"} <= set(shared)
     assert {name: PARAMETERS[name].default for name in shared} == shared
+
+
+# --------------------------------------------------------------------------- setup's errors, in a chapter's terms
+
+
+def test_setup_names_read_options_keys_and_parameters_in_one_sentence(tmp_path):
+    from crmlib.chapter import setup
+    from crmlib.data import DataError
+    from crmlib.params import ParameterError
+
+    bad = tmp_path / "sales.csv"
+    bad.write_text("customer_id,date,amount\nA,2024-01-01,abc\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        setup({"data_path": str(bad), "read_options": {}})
+    assert "read_options['amount']" in str(caught.value) and "amount=" not in str(caught.value)
+    with pytest.raises(ParameterError, match=r"no option 'custmer'; the reader's options are: customer, date"):
+        setup({"data_path": str(bad), "read_options": {"custmer": "id"}})
+    with pytest.raises(ParameterError, match=r"'horizon_months' parameter must be a number in \(0, 120\]"):
+        setup({"data_path": None, "read_options": {}, "horizon_months": 1e9})
+    with pytest.raises(ParameterError, match="The minor tier needs the rest"):
+        setup({"vip_share": 0.5, "major_share": 0.4, "common_share": 0.2})

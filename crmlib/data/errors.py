@@ -22,7 +22,7 @@ from crmlib.params import ParameterError
 __all__ = ["ENTRY_POINTS", "DataError", "DataWarning", "Hint", "OptionError", "option_flag"]
 
 #: The entry points a message can be rendered for.
-ENTRY_POINTS = ("python", "cli")
+ENTRY_POINTS = ("python", "cli", "chapter")
 
 _MARK = "\x1f"
 _MARKER = re.compile(_MARK + r"(set|open|name|keyword):([a-z_]+):(.*?)" + _MARK, re.DOTALL)
@@ -98,7 +98,10 @@ class Hint:
         return format(self)
 
     def render(self, entry: str = "python") -> str:
-        """The hint as the user of ``entry`` ("python" or "cli") writes it."""
+        """The hint as the user of ``entry`` writes it.
+
+        ``entry``: "python" (arguments), "cli" (flags) or "chapter" (keys of a chapter's ``read_options``).
+        """
         if entry == "cli":
             flag = option_flag(self.option)
             if self.form in ("name", "keyword"):
@@ -107,6 +110,13 @@ class Hint:
                 return f"{flag} ..."
             values = self.value if isinstance(self.value, (tuple, list)) else (self.value,)
             return " ".join(f"{flag} {_shell(v)}" for v in values)
+        if entry == "chapter":  # a chapter's read_options dict (crmlib.chapter.setup)
+            key = f"read_options[{self.option!r}]"
+            if self.form in ("name", "keyword"):
+                return key
+            if self.form == "open":
+                return f"{key} = ..."
+            return f"{key} = {self.value!r}"
         if self.form == "name":
             return repr(self.option)
         if self.form == "keyword":
@@ -183,7 +193,10 @@ class DataError(ValueError):
         return tuple(p for p in self.parts if isinstance(p, Hint))
 
     def render(self, entry: str = "python") -> str:
-        """The message for the entry point ``entry``: "python" (arguments) or "cli" (flags)."""
+        """The message for the entry point ``entry``.
+
+        ``entry``: "python" (arguments), "cli" (flags) or "chapter" (keys of a chapter's ``read_options``).
+        """
         if entry not in ENTRY_POINTS:
             raise ValueError(f"entry must be one of {ENTRY_POINTS}; got {entry!r}")
         return _render(self.parts, entry)
