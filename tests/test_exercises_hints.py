@@ -1,0 +1,55 @@
+"""Hints that must fire: a submission making the mistake a hint names gets that hint, for every test seed.
+
+Each wrong answer is computed here the way a student would make the mistake (not read from the key), so a hint
+whose mistake the student's data cannot show (the same number as the right answer) fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crmlib import loyalty
+from crmlib.exercises import notebooks as nbm
+from crmlib.exercises.scoring import answer_record, evaluate
+from crmlib.exercises.sets import get_set
+
+SEEDS = [0, 1, 2, nbm.seed_for("s001")]
+
+
+def hint_for(stem: str, qid: str, answer: float, seed: int) -> str:
+    exercise = get_set(stem)
+    question = exercise.question(qid)
+    outcome = evaluate(question, question.key(exercise.data(seed)), answer_record(float(answer)))
+    assert not outcome.correct, f"{stem} {qid} seed {seed}: the mistaken answer {answer!r} scores as right"
+    return outcome.hint
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_q5_counting_rows_gets_the_rows_hint(seed):
+    tx = get_set("01_customer_value").data(seed).tx
+    rows_share = (tx.groupby("customer_id").size() >= 2).mean()  # two rows on one day taken for a repeat
+    assert hint_for("01_customer_value", "q5", rows_share, seed).startswith("You counted transactions (rows)")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_q1_pairwise_alpha_gets_the_pairwise_hint(seed):
+    data = get_set("03_loyalty_stages").data(seed)
+    pairwise = loyalty.cronbach_alpha(data.survey[data["items"]["affective"]], missing="pairwise").alpha
+    assert hint_for("03_loyalty_stages", "q1", pairwise, seed).startswith("You handled blanks pairwise")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_q2_counting_blank_answers_gets_the_blanks_hint(seed):
+    data = get_set("03_loyalty_stages").data(seed)
+    blanks = int(data.survey[data["items"]["affective"]].isna().sum().sum())  # blanks, not respondents
+    assert hint_for("03_loyalty_stages", "q2", blanks, seed).startswith("That is the number of blank ANSWERS")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_08_q1_both_lapse_mistakes_get_their_hints(seed):
+    data = get_set("08_churn_and_retention").data(seed)
+    gap = (data.end - data.tx.groupby("customer_id")["date"].max()).dt.days
+    at_least = (gap >= 180).mean()  # 180 days or more
+    six_months = (gap > 6 * 30.4375).mean()  # six months of 30.4375 days
+    assert hint_for("08_churn_and_retention", "q1", at_least, seed).startswith("You counted 180 days or more")
+    assert hint_for("08_churn_and_retention", "q1", six_months, seed).startswith("You used 6 months")
