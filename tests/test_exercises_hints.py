@@ -53,3 +53,29 @@ def test_08_q1_both_lapse_mistakes_get_their_hints(seed):
     six_months = (gap > 6 * 30.4375).mean()  # six months of 30.4375 days
     assert hint_for("08_churn_and_retention", "q1", at_least, seed).startswith("You counted 180 days or more")
     assert hint_for("08_churn_and_retention", "q1", six_months, seed).startswith("You used 6 months")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_00_counting_rows_instead_of_purchase_days_gets_its_hint(seed):
+    data = get_set("00_start_here").data(seed)
+    tx, x = data.tx, data.customer_x
+    mine = tx[tx["customer_id"] == x].sort_values("date", kind="stable")
+    rows = tx.groupby("customer_id").size()
+    stem = "00_start_here"
+    assert hint_for(stem, "q1", len(tx), seed).startswith("You counted rows of the log")
+    assert hint_for(stem, "q2", len(mine), seed).startswith("You counted rows, and the first purchase too")
+    repeat_rows = mine.loc[mine["date"] != mine["date"].min(), "amount"].mean()
+    assert hint_for(stem, "q5", repeat_rows, seed).startswith("You averaged rows")
+    assert hint_for(stem, "q6", (rows == 1).mean(), seed).startswith("You counted customers with one ROW")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_00_silence_read_from_recency_gets_its_hint(seed):
+    from crmlib import rfm
+
+    data = get_set("00_start_here").data(seed)
+    three = rfm.summarize(data.tx, unit="W").loc[data.three]
+    exercise = get_set("00_start_here")
+    question = exercise.question("q7")
+    outcome = evaluate(question, question.key(data), answer_record(three["recency"].idxmin()))
+    assert not outcome.correct and outcome.hint.startswith("That customer has the smallest recency")

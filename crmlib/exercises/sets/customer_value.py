@@ -9,6 +9,7 @@ import pandas as pd
 
 from crmlib import clv, datasets, value
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
+from crmlib.exercises.sets._data import split_purchases
 
 #: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
 __all__ = ["SET"]
@@ -35,7 +36,7 @@ def given(seed: int) -> dict:
         "benefits": rng.uniform(10, 25, size=3).round(1),
         "sacrifices": rng.uniform(8, 18, size=3).round(1),
     }, index=OFFERS)
-    tx = _split_some_purchases(datasets.make_retail(n_customers=300, seed=seed).transactions, seed)
+    tx = split_purchases(datasets.make_retail(n_customers=300, seed=seed).transactions, seed)
     end = tx["date"].max()
     recent = np.sort(tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique())
     customer_x = str(rng.choice(recent))
@@ -44,23 +45,6 @@ def given(seed: int) -> dict:
     return {"offers": list(OFFERS), "benefits": benefits, "costs": costs, "weights_b": dict(WEIGHTS_B),
             "weights_c": dict(WEIGHTS_C), **episode, "zeithaml": zeithaml, "tx": tx, "margin_rate": 0.30,
             "discount_rate": 0.10, "horizon_years": 3, "customer_x": customer_x, "performance": performance}
-
-
-def _split_some_purchases(tx: pd.DataFrame, seed: int, share: float = 0.05) -> pd.DataFrame:
-    """The log with the purchase of some one-day customers written as two rows of the same day.
-
-    As a till does for two baskets: one purchase occasion in two rows, so that counting rows and counting days
-    differ.
-    """
-    rng = np.random.default_rng([seed, 1])  # its own stream: the other data of the seed stay as they were
-    days = tx.groupby("customer_id")["date"].nunique()
-    once = days.index[days == 1]
-    chosen = rng.choice(once, size=min(len(once), max(1, int(share * len(days)))), replace=False)
-    rows = tx[tx["customer_id"].isin(chosen)]
-    first = rows.assign(amount=(rows["amount"] * 0.4).round(2))
-    second = rows.assign(amount=(rows["amount"] - first["amount"]).round(2))
-    return (pd.concat([tx[~tx["customer_id"].isin(chosen)], first, second])
-            .sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True))
 
 
 SET = ExerciseSet("01_customer_value", "Customer value", given)
