@@ -85,12 +85,20 @@ def q3(tx, end):
     now = churn.churn_status(tx, inactive_after=180)
     active_then = then.index[~then["churned"]]
     bought_last_year = tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique()
+    everyone_now = (~now["churned"]).mean()
+    everyone_then = (~now.loc[then.index, "churned"]).mean()
+    # without customers acquired in the last year the two bases are the same customers: one hint names both
+    mistakes = {
+        "You took everyone who had bought by a year ago as the base; only those ACTIVE then can be retained.":
+            everyone_then,
+        "You took the share of ALL customers active now; retention follows the customers active a year ago.":
+            everyone_now,
+    } if not np.isclose(everyone_now, everyone_then, rtol=1e-3) else {
+        "You took all customers (everyone who had bought by a year ago) as the base; retention follows only those "
+        "ACTIVE a year ago.": everyone_then}
     return Key((~now.loc[active_then, "churned"]).mean(), explain="The retention rate per year is what the CLV of eq. "
                                                                   "(5) needs.", mistakes={
-        "You took the share of ALL customers active now; retention follows the customers active a year ago.":
-            (~now["churned"]).mean(),
-        "You took everyone who had bought by a year ago as the base; only those ACTIVE then can be retained.":
-            (~now.loc[then.index, "churned"]).mean(),
+        **mistakes,
         "You counted the customers active a year ago who bought in the last year; 'still active' means bought in the "
         "last 180 days.": pd.Index(active_then).isin(bought_last_year).mean()})
 
