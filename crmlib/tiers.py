@@ -385,7 +385,14 @@ def concentration_facts(
     customers (:func:`pareto_table`, each measure ranked by itself); the Gini coefficients (:func:`gini`); the
     share of customers who lose money (:math:`\pi_i < 0`); with ``purchase_days``, the share who bought on one
     day only; with ``quadrant``, the share of customers in each quadrant of the value-potential matrix
-    (:func:`value_potential`).
+    (:func:`value_potential`):
+
+    .. math::
+
+        y(x) = \frac{\sum_{i=1}^{\lceil x n \rceil} v_{(i)}}{\sum_{i=1}^{n} v_i}, \qquad
+        \text{lose money} = \frac{1}{n} \sum_{i=1}^{n} \mathbf{1}[\pi_i < 0]
+
+    with :math:`v_{(i)}` the values in decreasing order and :math:`\pi_i` the profit of customer :math:`i`.
 
     Parameters
     ----------
@@ -403,7 +410,8 @@ def concentration_facts(
     Returns
     -------
     Series
-        Float values under readable names: ``customers``, ``revenue share of top 20%`` (one per cut point),
+        Float values under readable names: ``customers``, ``revenue share of top 20%`` (one per cut point, named
+        by its whole per cent),
         ``profit share of top 20%``, ``Gini of revenue``, ``Gini of profit``, ``lose money``,
         ``bought on one day``, ``in quadrant lead`` (one per quadrant present, in the matrix's order); shares
         are fractions (0.34, not 34).
