@@ -863,7 +863,7 @@ def positioning(
             )
         wb = _weights(weights[0], b.columns, "segments", func)
         wc = _weights(weights[1], c.columns, "segments", func)
-        ranked = pd.Series(b.to_numpy() @ wb.to_numpy() - c.to_numpy() @ wc.to_numpy(), index=b.index)
+        ranked = pd.Series(perceived_value(b, c, benefit_weights=wb, cost_weights=wc), index=b.index)
         ranked = ranked.sort_values(ascending=False, kind="stable")
         offer, rival = ranked.index[0], ranked.index[1]
         advantage = pd.concat([wb * (b.loc[offer] - b.loc[rival]), -wc * (c.loc[offer] - c.loc[rival])])
