@@ -49,6 +49,7 @@ __all__ = [
     "value_gap",
     "value_by_definition",
     "relative_value",
+    "positioning",
     "layer_criteria",
     "value_by_layer",
 ]
@@ -774,6 +775,110 @@ def relative_value(
     return pd.DataFrame(
         {"relative_quality": q, "relative_price": p, "value_ratio": ratio, "position": position}, index=offers.index
     )
+
+
+def positioning(
+    benefits: pd.DataFrame,
+    costs: pd.DataFrame,
+    segments: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]],
+    *,
+    parity: float = 0.25,
+    focus: int = 2,
+) -> pd.DataFrame:
+    r"""Each target group's best offer, its next best alternative, and where it wins, ties and loses.
+
+    For target group :math:`g` with benefit weights :math:`w^B_g` and cost weights :math:`w^C_g`, every offer's
+    value is :func:`perceived_value` (form "difference"). The best offer :math:`o` is the group's proposition;
+    the second best :math:`a` is its frame of reference (Keller, Sternthal and Tybout 2002). The weighted
+    advantage of :math:`o` over :math:`a` on each benefit :math:`b` and each cost :math:`c` is
+
+    .. math::
+
+        d_b = w^B_{g,b} (B_{o,b} - B_{a,b}), \qquad d_c = -\, w^C_{g,c} (C_{o,c} - C_{a,c})
+
+    in the units of the scores (a cost lower than the alternative's is an advantage). The up to ``focus``
+    largest advantages with :math:`d \ge` ``parity`` are the *resonating focus* (Anderson, Narus and van Rossum
+    2006), the dimensions with :math:`|d| <` ``parity`` the *points of parity*, those with :math:`d \le -`
+    ``parity`` what the offer is weaker on.
+
+    Parameters
+    ----------
+    benefits : DataFrame
+        One row per offer, one column per benefit (scores on one scale); only read.
+    costs : DataFrame
+        The same offers, one column per sacrifice (price, time, effort, risk), on the same scale; only read.
+    segments : mapping
+        Target group -> (benefit weights, cost weights), each a mapping of item -> weight >= 0 (as in
+        :func:`perceived_value`).
+    parity : float
+        Largest weighted advantage (in absolute value, score points) that is only a point of parity, >= 0.
+    focus : int
+        Most dimensions named in the resonating focus (Anderson et al. recommend one or two), >= 1.
+
+    Returns
+    -------
+    DataFrame
+        Index ``target group``; ``offer``, ``against`` (the next best offer), ``value lead`` (the difference of
+        their values, score points), ``resonating focus``, ``points of parity`` and ``weaker on`` (dimension
+        names joined by ", ", or "none"). Offers of equal value keep the order of ``benefits``.
+
+    References
+    ----------
+    Anderson, J. C., Narus, J. A. and van Rossum, W. (2006). Customer value propositions in business markets.
+    *Harvard Business Review* 84(3), 90-99. Keller, K. L., Sternthal, B. and Tybout, A. (2002). Three questions
+    you need to ask about your brand. *Harvard Business Review* 80(9), 80-86.
+
+    Examples
+    --------
+    >>> benefits = pd.DataFrame({"speed": [9, 6], "service": [5, 5]}, index=["ours", "rival"])
+    >>> costs = pd.DataFrame({"price": [6, 5]}, index=["ours", "rival"])
+    >>> segments = {"busy people": ({"speed": 0.7, "service": 0.3}, {"price": 0.5})}
+    >>> out = positioning(benefits, costs, segments)   # speed 0.7 * (9 - 6) = 2.1, service 0, price -0.5 * (6 - 5)
+    >>> out.loc["busy people", ["offer", "against", "resonating focus", "points of parity", "weaker on"]].tolist()
+    ['ours', 'rival', 'speed', 'service', 'price']
+    >>> round(float(out.loc["busy people", "value lead"]), 2)   # (6.3 + 1.5 - 3) - (4.2 + 1.5 - 2.5)
+    1.6
+    """
+    func = "positioning"
+    b = _scores(benefits, "benefits", func)
+    c = _scores(costs, "costs", func)
+    if not isinstance(b, pd.DataFrame) or not isinstance(c, pd.DataFrame) or len(b) < 2:
+        raise ParameterError(
+            f"The 'benefits' parameter of {func} must be a DataFrame with at least two offers (one row each), and "
+            "'costs' one with the same offers; a positioning compares an offer with its alternative."
+        )
+    if list(b.index) != list(c.index):
+        raise DataError(
+            f"{func}: the benefits and costs tables must list the same offers in the same order; benefits has "
+            f"{list(b.index)[:5]}, costs {list(c.index)[:5]}."
+        )
+    parity = check_number(parity, "parity", func=func, low=0)
+    focus = check_number(focus, "focus", func=func, low=1, integer=True)
+    rows = {}
+    for group, weights in segments.items():
+        if not (isinstance(weights, tuple) and len(weights) == 2):
+            raise ParameterError(
+                f"The 'segments' parameter of {func} must map each target group to a pair (benefit weights, cost "
+                f"weights); {group!r} maps to {type(weights).__name__}."
+            )
+        wb = _weights(weights[0], b.columns, "segments", func)
+        wc = _weights(weights[1], c.columns, "segments", func)
+        ranked = pd.Series(perceived_value(b, c, benefit_weights=wb, cost_weights=wc), index=b.index)
+        ranked = ranked.sort_values(ascending=False, kind="stable")
+        offer, rival = ranked.index[0], ranked.index[1]
+        advantage = pd.concat([wb * (b.loc[offer] - b.loc[rival]), -wc * (c.loc[offer] - c.loc[rival])])
+        ahead = advantage[advantage >= parity].sort_values(ascending=False, kind="stable").head(focus)
+        rows[group] = {
+            "offer": offer,
+            "against": rival,
+            "value lead": float(ranked.iloc[0] - ranked.iloc[1]),
+            "resonating focus": ", ".join(ahead.index) or "none",
+            "points of parity": ", ".join(advantage[advantage.abs() < parity].index) or "none",
+            "weaker on": ", ".join(advantage[advantage <= -parity].index) or "none",
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "target group"
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

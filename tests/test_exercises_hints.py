@@ -94,11 +94,45 @@ def test_08_q3_everyone_who_had_bought_as_the_base_gets_its_hint(seed):
     assert "bought by a year ago" in hint_for("08_churn_and_retention", "q3", everyone, seed)
 
 
-# The sets of chapters 00, 01, 03, 06, 08 and 09: every hint of every question fires for every test seed (the
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_q2_both_margin_mistakes_get_their_hints(seed):
+    import numpy as np
+
+    data = get_set("02_relationship_marketing").data(seed)
+    firms, items = data.firms, data["items"]
+    sums = np.sort(np.column_stack([firms[cols].sum(axis=1) for cols in items.values()]), axis=1)
+    means = sums / 9
+    on_sums = (sums[:, -1] - sums[:, -2] < 0.5).mean()  # the margin applied to sums of the nine answers
+    high_low = (means[:, -1] - means[:, 0] < 0.5).mean()  # the highest score compared with the lowest
+    stem = "02_relationship_marketing"
+    assert hint_for(stem, "q2", on_sums, seed).startswith("You applied the margin to sums")
+    assert hint_for(stem, "q2", high_low, seed).startswith("You compared the highest score with the lowest")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_q1_counting_rows_gets_the_rows_hint(seed):
+    data = get_set("05_probabilistic_clv").data(seed)
+    rows = int((data.tx["customer_id"] == data.customer).sum())  # rows of the log, not repeat purchase days
+    assert hint_for("05_probabilistic_clv", "q1", rows, seed).startswith("You counted rows of the log")
+
+
+# The sets of chapters 02 and 05: a choice question lists hints only for the answers that are wrong for the seed (a
+# hint for the right answer, or for an answer the data always make right, is never shown).
+@pytest.mark.parametrize("stem", ["02_relationship_marketing", "05_probabilistic_clv"])
+def test_no_choice_hint_is_for_the_right_answer(stem):
+    exercise = get_set(stem)
+    dead = [(seed, q.id, q.key(exercise.data(seed)).expected) for seed in SEEDS for q in exercise
+            if q.kind == "choice"
+            and any(str(w).lower() == str(q.key(exercise.data(seed)).expected).lower()
+                    for w in q.key(exercise.data(seed)).mistakes)]
+    assert not dead, dead
+
+
+# The sets of chapters 00, 01, 02, 03, 05, 06, 08 and 09: every hint of every question fires for every test seed (the
 # key's own wrong value gets exactly that hint). A choice question's hint for the choice that is right for a seed
 # is never shown, by design, and is skipped.
-CHECKED = ["00_start_here", "01_customer_value", "03_loyalty_stages", "06_customer_tiering",
-           "08_churn_and_retention", "09_capstone_crm_strategy"]
+CHECKED = ["00_start_here", "01_customer_value", "02_relationship_marketing", "03_loyalty_stages",
+           "05_probabilistic_clv", "06_customer_tiering", "08_churn_and_retention", "09_capstone_crm_strategy"]
 
 
 @pytest.mark.parametrize("stem", CHECKED)

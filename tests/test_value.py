@@ -336,3 +336,56 @@ def test_episode_value_calculator_updates_when_a_slider_moves():
     w.controls["episode_sacrifices"].value = 0.0
     w.controls["relationship_sacrifices"].value = 0.0
     assert "undefined" in w.result.value
+
+
+# ---------------------------------------------------------------------------------- positioning
+
+
+def test_positioning_finds_the_offer_its_rival_and_the_points_of_difference_and_parity():
+    benefits = pd.DataFrame({"functional": [8, 5, 2], "social": [4, 4, 1]}, index=["A", "B", "C"])
+    costs = pd.DataFrame({"price": [6, 4, 9], "time": [2, 2, 9]}, index=["A", "B", "C"])
+    before = benefits.copy(), costs.copy()
+    segments = {
+        # values: A 0.5*8 + 0.5*4 - (0.5*6 + 0.5*2) = 2 ; B 4.5 - 3 = 1.5 ; C 1.5 - 9 = -7.5
+        "g": ({"functional": 0.5, "social": 0.5}, {"price": 0.5, "time": 0.5}),
+        # values: A 4 - 6 = -2 ; B 4 - 4 = 0 ; C 1 - 9 = -8
+        "h": ({"functional": 0.0, "social": 1.0}, {"price": 1.0, "time": 0.0}),
+    }
+    out = value.positioning(benefits, costs, segments, parity=0.25)
+    assert out.index.name == "target group" and list(out.index) == ["g", "h"]
+    assert out.loc["g", ["offer", "against"]].tolist() == ["A", "B"]
+    assert out.loc["g", "value lead"] == pytest.approx(0.5)
+    # A against B for g: functional 0.5*(8-5) = 1.5, social 0, price -0.5*(6-4) = -1, time 0
+    assert out.loc["g", ["resonating focus", "points of parity", "weaker on"]].tolist() == [
+        "functional", "social, time", "price"]
+    # B against A for h: functional 0*(5-8) = 0, social 0, price -1*(4-6) = 2, time 0
+    assert out.loc["h", ["offer", "against", "value lead"]].tolist() == ["B", "A", 2.0]
+    assert out.loc["h", ["resonating focus", "points of parity", "weaker on"]].tolist() == [
+        "price", "functional, social, time", "none"]
+    # a wider parity band turns g's price disadvantage into a point of parity
+    wide = value.positioning(benefits, costs, segments, parity=1.2)
+    assert wide.loc["g", ["resonating focus", "weaker on"]].tolist() == ["functional", "none"]
+    pd.testing.assert_frame_equal(benefits, before[0])
+    pd.testing.assert_frame_equal(costs, before[1])
+
+
+def test_positioning_keeps_the_largest_advantages_as_the_focus():
+    benefits = pd.DataFrame({"speed": [9, 5], "service": [8, 5], "design": [7, 5]}, index=["A", "B"])
+    costs = pd.DataFrame({"price": [5, 5]}, index=["A", "B"])
+    segments = {"all": ({"speed": 1, "service": 1, "design": 1}, {"price": 1})}
+    assert value.positioning(benefits, costs, segments).loc["all", "resonating focus"] == "speed, service"
+    assert value.positioning(benefits, costs, segments, focus=1).loc["all", "resonating focus"] == "speed"
+
+
+def test_positioning_errors_name_the_argument():
+    benefits = pd.DataFrame({"functional": [8, 5]}, index=["A", "B"])
+    costs = pd.DataFrame({"price": [6, 4]}, index=["A", "B"])
+    segments = {"g": ({"functional": 1}, {"price": 1})}
+    with pytest.raises(ParameterError, match="'benefits' parameter of positioning .* at least two offers"):
+        value.positioning(benefits.head(1), costs.head(1), segments)
+    with pytest.raises(DataError, match="positioning: the benefits and costs tables must list the same offers"):
+        value.positioning(benefits, costs.rename(index={"B": "C"}), segments)
+    with pytest.raises(ParameterError, match="'parity' parameter of positioning"):
+        value.positioning(benefits, costs, segments, parity=-1)
+    with pytest.raises(ParameterError, match="'segments' parameter of positioning"):
+        value.positioning(benefits, costs, {"g": {"functional": 1}})

@@ -23,6 +23,24 @@ SCENARIOS = {
 }
 
 
+def _alike(firms: pd.DataFrame, items: dict, seed: int, keep: str) -> pd.DataFrame:
+    """The survey with one pluralistic firm (not ``keep``) answering its two types' items alike.
+
+    Its two type scores tie, so the margin applied to sums of the nine items (which only catches ties, the scores
+    being ninths) finds a firm on every seed. The firm is drawn on a random stream of its own: the seed's other data
+    stay as they were.
+    """
+    rng = np.random.default_rng([seed, 2])
+    plural = firms.index[(firms["true_type"] == "pluralistic") & (firms.index != keep)]
+    if not len(plural):
+        return firms
+    chosen = plural[rng.integers(len(plural))]
+    one, two = firms.loc[chosen, "true_types"].split("+")
+    out = firms.copy()
+    out.loc[chosen, items[two]] = firms.loc[chosen, items[one]].to_numpy()
+    return out
+
+
 def given(seed: int) -> dict:
     """A simulated survey of 60 firms, a log of 300 customers, one firm and one scenario."""
     rng = np.random.default_rng(seed)
@@ -30,6 +48,7 @@ def given(seed: int) -> dict:
     items = {k: list(v) for k, v in relationship.type_items(firms).items()}
     tx = datasets.make_retail(n_customers=300, seed=seed).transactions
     firm = firms.index[rng.integers(len(firms))]
+    firms = _alike(firms, items, seed, keep=firm)
     scenario = list(SCENARIOS)[rng.integers(len(SCENARIOS))]
     return {"firms": firms, "items": items, "tx": tx, "firm": firm, "scenarios": dict(SCENARIOS),
             "scenario_text": SCENARIOS[scenario]}
@@ -71,7 +90,7 @@ def q2(firms, items):
 @SET.choice("q3", variable="scenario_type", choices=relationship.TYPES)
 def q3(scenarios, scenario_text):
     kind = next(k for k, text in scenarios.items() if text == scenario_text)
-    return Key(kind, explain=relationship.TYPE_PROFILES[kind]["relationship"].capitalize() + ".", mistakes={
+    hints = {
         "transactional": "Transactional marketing is discrete exchanges with a mass market: it does not use who the "
                          "customer is. Here the firm knows (or works with) particular customers or partners.",
         "database": "Database marketing targets identified customers with data, at arm's length; here the relationship "
@@ -79,7 +98,9 @@ def q3(scenarios, scenario_text):
         "interaction": "Interaction marketing is one-to-one, face-to-face between individuals of the two sides; nobody "
                        "meets in person here, or the relationship is between firms in a network.",
         "network": "Network marketing is about relationships among firms (suppliers, partners, distributors); here the "
-                   "firm deals with its own customers."})
+                   "firm deals with its own customers."}
+    return Key(kind, {wrong: hint for wrong, hint in hints.items() if wrong != kind},  # the right one is never shown
+               explain=relationship.TYPE_PROFILES[kind]["relationship"].capitalize() + ".")
 
 
 @SET.number("q4", variable="top_share", points=2)
