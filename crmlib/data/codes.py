@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PARTITION_ROWS", "sorted_codes", "workers"]
+__all__ = ["PARTITION_ROWS", "sort_distinct_keys", "sorted_codes", "workers"]
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
 PARTITION_ROWS = 1 << 20
@@ -227,20 +227,49 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     if base == 0:  # nulls only
         return np.full(n, -1, np.int64), pa.array([], values.type)
     # the distinct texts sorted by their keys: the words in byte order, then (NUL bytes) the lengths
-    distinct_keys = [np.concatenate(k) for k in first_keys]
-    sort = np.lexsort(distinct_keys[::-1]) if len(distinct_keys) > 1 else np.argsort(distinct_keys[0])
-    rank = np.empty(base + 1, np.int64)
+    sort = sort_distinct_keys([np.concatenate(k) for k in first_keys])
+    rank = np.empty(base + 1, index_type)
     rank[sort] = np.arange(base)
     rank[-1] = -1  # nulls
     codes = np.empty(n, np.int64)
     parts = np.arange((1 << bits) + 1)
-    for k, (a, b) in enumerate(zip(layout.starts[:-1], layout.starts[1:])):  # block by block: writes stay in it
-        bounds = layout.bounds[k]
+
+    def assign(k: int) -> None:  # block by block: writes stay in it
+        a, b, bounds = layout.starts[k], layout.starts[k + 1], layout.bounds[k]
         number = labels[a:b] + np.repeat(bases[parts], np.diff(bounds))  # the partition's first number added
         number[bounds[1 << bits] :] = -1  # the nulls (the block's last partition)
         codes[layout.rows[a:b]] = rank[number]
-    distinct = values.take(pa.array(np.concatenate(first_rows)[sort]))
-    return codes, distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+
+    with ThreadPoolExecutor(workers()) as pool:
+        distinct = pool.submit(values.take, pa.array(np.concatenate(first_rows)[sort]))
+        list(pool.map(assign, range(len(blocks))))
+        texts = distinct.result()
+    return codes, texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+
+
+def sort_distinct_keys(keys: list[np.ndarray]) -> np.ndarray:
+    """The order of distinct key tuples (``keys[0]`` first, then ``keys[1]``...), as ``np.lexsort(keys[::-1])``.
+
+    One sort by the last key, then a stable pass per earlier key: by radix over its ranks when it takes few
+    values (a prefix shared by many ids), else a merge sort.
+
+    Examples
+    --------
+    >>> keys = [np.array([2, 1, 2, 1], np.uint64), np.array([5, 9, 3, 1], np.uint64)]
+    >>> sort_distinct_keys(keys).tolist()
+    [3, 1, 2, 0]
+    """
+    order = np.argsort(keys[-1])  # ties broken below: distinct tuples differ in an earlier key
+    for key in keys[-2::-1]:
+        ordered = key[order]
+        labels, uniques = pd.factorize(ordered)
+        if len(uniques) <= 1 << 16:
+            rank = np.empty(len(uniques), np.uint16)
+            rank[np.argsort(uniques)] = np.arange(len(uniques))
+            order = order[np.argsort(rank[labels], kind="stable")]  # numpy sorts 16-bit keys stably by radix
+        else:
+            order = order[np.argsort(ordered, kind="stable")]
+    return order
 
 
 def sorted_codes(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,7 +268,8 @@ def apply_returns_policy(r: Reading) -> Reading:
 def _row_order(codes: np.ndarray, days: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Stable order of the rows by (code, day), ties in the file's order; and the rows per code when known.
 
-    Two counting sorts, O(rows): by day, then by code (one when the rows are already in date order).
+    Counting sorts, O(rows): by code, which is the whole answer when each customer's rows are already in
+    date order in the file (exports are written in date order); otherwise by day first, then by code.
     """
     if not len(days):
         return np.zeros(0, dtype=np.intp), None
@@ -276,12 +278,28 @@ def _row_order(codes: np.ndarray, days: np.ndarray, n_codes: int) -> tuple[np.nd
     keys = codes.astype(np.intp, copy=False)
     if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
         return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None
-    if len(days) < 2 or not (days[1:] < days[:-1]).any():  # already in date order: one sort
-        return _counting_order(keys, n_codes)
+    order, counts = _counting_order(keys, n_codes)
+    if len(days) < 2 or not _days_go_back(order, keys, days, counts):
+        return order, counts
     offsets = (days - first).astype(np.intp)
     by_day, _ = _counting_order(offsets, span)
     order, counts = _counting_order(keys[by_day], n_codes)
     return by_day[order], counts
+
+
+def _days_go_back(order: np.ndarray, keys: np.ndarray, days: np.ndarray, counts: np.ndarray | None) -> bool:
+    """True when, in ``order`` (the rows by code, stable), some customer's days go back in time."""
+    ordered_days = days[order]
+    back = ordered_days[1:] < ordered_days[:-1]
+    if not back.any():
+        return False
+    if counts is not None and counts.sum() == len(order):  # where a code ends, the next row starts another
+        ends = np.cumsum(counts)[:-1]
+        back[ends[(ends > 0) & (ends < len(order))] - 1] = False
+    else:
+        ordered = keys[order]
+        back &= ordered[1:] == ordered[:-1]
+    return bool(back.any())
 
 
 def _counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -315,6 +333,13 @@ def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amo
     1           B 2024-01-01     3.0
     2           B 2024-01-02    10.0
     """
+    return _sorted_frame(codes, distinct, days, amounts)[0]
+
+
+def _sorted_frame(
+    codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray
+) -> tuple[pd.DataFrame, int]:
+    """:func:`canonical_frame`, and the number of customers in it."""
     if not _is_sorted(distinct):  # ranks of the ids (the reader's ids arrive sorted unless the id rule changed some)
         order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
         rank = np.empty(len(order_u), np.int64)
@@ -323,29 +348,39 @@ def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amo
     order, counts = _row_order(codes, days, len(distinct))
     if counts is not None and counts.sum() == len(order):  # the codes in order: each distinct id, repeated
         sorted_codes = np.repeat(np.arange(len(counts)), counts)
+        customers = int(np.count_nonzero(counts))
     else:
         sorted_codes = codes[order]
-    ids = distinct.take(pa.array(sorted_codes))
-    return pd.DataFrame(
-        {
-            "customer_id": pd.Series(pd.array(ids, dtype="str")),
-            "date": (days[order] * np.int64(86_400_000_000_000)).view("datetime64[ns]"),
-            "amount": np.asarray(amounts, dtype=np.float64)[order],
-        },
-        copy=False,
-    )
+        customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
+    # the text of pandas' "str" dtype is Arrow's large_string: the ids are taken as such, not converted after
+    text = distinct.cast(pa.large_string())
+    with ThreadPoolExecutor(2) as pool:  # the three columns at once (Arrow and numpy leave the interpreter lock)
+        ids = pool.submit(text.take, pa.array(sorted_codes))
+        stamps = pool.submit(lambda: np.multiply(days[order], np.int64(86_400_000_000_000)).view("datetime64[ns]"))
+        values = np.asarray(amounts, dtype=np.float64)[order]
+        frame = pd.DataFrame(
+            {"customer_id": pd.Series(pd.array(ids.result(), dtype="str")), "date": stamps.result(), "amount": values},
+            copy=False,
+        )
+    return frame, customers
+
+
+def _day_text(day: int) -> str:
+    """A day (days since 1970-01-01) as ``YYYY-MM-DD``."""
+    return str(np.datetime64(day, "D"))
 
 
 def finish(r: Reading) -> pd.DataFrame:
     """Step 10: the frame, with the read report (future dates noted) in its attributes."""
     codes, days, amounts = r.arrays()
-    frame = canonical_frame(codes, r.distinct, days, amounts)
+    frame, customers = _sorted_frame(codes, r.distinct, days, amounts)
     today = np.datetime64(pd.Timestamp.now().normalize().date(), "D").astype(np.int64)
     future = int((days > today).sum())
+    first, last = (int(days.min()), int(days.max())) if len(days) else (0, 0)
     note = None
     if future:
         note = (
-            f"{plural(future, 'row')} dated after today (latest {frame['date'].max().date()}) kept; check the date "
+            f"{plural(future, 'row')} dated after today (latest {_day_text(last)}) kept; check the date "
             "column and its format"
         )
     r = r.noted(
@@ -353,11 +388,11 @@ def finish(r: Reading) -> pd.DataFrame:
         zero_amounts=int(np.count_nonzero(amounts == 0)),
         future_dates=future,
         rows_kept=len(frame),
-        customers=int((np.bincount(codes, minlength=len(r.distinct)) > 0).sum()),
+        customers=customers,
     )
     report = dict(r.report)
-    report["first_date"] = str(frame["date"].min().date())
-    report["last_date"] = str(frame["date"].max().date())
+    report["first_date"] = _day_text(first)
+    report["last_date"] = _day_text(last)
     report["notes"] = [render_text(n, "python") for n in r.notes]
     report["notes_cli"] = [render_text(n, "cli") for n in r.notes]
     frame.attrs[REPORT_KEY] = report
