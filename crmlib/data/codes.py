@@ -273,7 +273,7 @@ def sort_distinct_keys(keys: list[np.ndarray]) -> np.ndarray:
 
 
 def sorted_codes(
-    values: pa.Array | pa.ChunkedArray, *, partition_rows: int | None = None
+    values: pa.Array | pa.ChunkedArray, *, partition_rows: int | None = None, longest: int | None = None
 ) -> tuple[np.ndarray, pa.Array]:
     """The distinct values of a text column in byte order, and per row the position of its value (-1 if null).
 
@@ -284,6 +284,8 @@ def sorted_codes(
     partition_rows : int, optional
         Columns with at least this many rows are encoded by partitions (see the module's text); default
         :data:`PARTITION_ROWS`.
+    longest : int, optional
+        The length in bytes of the longest text, when the caller knows it (measured here otherwise).
 
     Returns
     -------
@@ -304,7 +306,8 @@ def sorted_codes(
     limit = PARTITION_ROWS if partition_rows is None else partition_rows
     if n < max(limit, 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return _plain(values)
-    longest = pc.max(pc.binary_length(values)).as_py() or 0
+    if longest is None:
+        longest = pc.max(pc.binary_length(values)).as_py() or 0
     if longest > MAX_WORD_BYTES:
         return _plain(values)
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])

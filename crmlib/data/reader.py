@@ -149,7 +149,7 @@ def drop_repeated_headers(r: Reading) -> Reading:
     """Step 2: header lines repeated inside the data (concatenated exports) are dropped and reported."""
     r = r.noted(duplicated_headers=0)
     ids = r.cols["customer"]
-    if ids.arrow is not None and (pc.max(pc.binary_length(ids.arrow)).as_py() or 0) <= r.options.max_id_length:
+    if ids.arrow is not None and ids.longest_bytes() <= r.options.max_id_length:
         ids.sorted_codes()  # hashed now (step 3 needs it), so the header test runs on the distinct ids
     dup = repeated_header_rows(r.cols, r.options.columns())
     if dup is None:
@@ -265,31 +265,34 @@ def apply_returns_policy(r: Reading) -> Reading:
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 
-def _row_order(codes: np.ndarray, days: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Stable order of the rows by (code, day), ties in the file's order; and the rows per code when known.
+def _row_order(
+    codes: np.ndarray, days: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Stable order of the rows by (code, day), ties in the file's order; the rows per code and days when known.
 
     Counting sorts, O(rows): by code, which is the whole answer when each customer's rows are already in
     date order in the file (exports are written in date order); otherwise by day first, then by code.
     """
     if not len(days):
-        return np.zeros(0, dtype=np.intp), None
+        return np.zeros(0, dtype=np.intp), None, None
     first = int(days.min())
     span = int(days.max()) - first + 1
     keys = codes.astype(np.intp, copy=False)
     if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
-        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None
+        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None, None
     order, counts = _counting_order(keys, n_codes)
-    if len(days) < 2 or not _days_go_back(order, keys, days, counts):
-        return order, counts
+    ordered_days = days[order]
+    if not _days_go_back(ordered_days, order, keys, counts):
+        return order, counts, ordered_days
+    del ordered_days
     offsets = (days - first).astype(np.intp)
     by_day, _ = _counting_order(offsets, span)
     order, counts = _counting_order(keys[by_day], n_codes)
-    return by_day[order], counts
+    return by_day[order], counts, None
 
 
-def _days_go_back(order: np.ndarray, keys: np.ndarray, days: np.ndarray, counts: np.ndarray | None) -> bool:
+def _days_go_back(ordered_days: np.ndarray, order: np.ndarray, keys: np.ndarray, counts: np.ndarray | None) -> bool:
     """True when, in ``order`` (the rows by code, stable), some customer's days go back in time."""
-    ordered_days = days[order]
     back = ordered_days[1:] < ordered_days[:-1]
     if not back.any():
         return False
@@ -345,7 +348,7 @@ def _sorted_frame(
         rank = np.empty(len(order_u), np.int64)
         rank[order_u] = np.arange(len(order_u))
         codes, distinct = rank[codes], distinct.take(pa.array(order_u))
-    order, counts = _row_order(codes, days, len(distinct))
+    order, counts, ordered_days = _row_order(codes, days, len(distinct))
     if counts is not None and counts.sum() == len(order):  # the codes in order: each distinct id, repeated
         sorted_codes = np.repeat(np.arange(len(counts)), counts)
         customers = int(np.count_nonzero(counts))
@@ -356,13 +359,24 @@ def _sorted_frame(
     text = distinct.cast(pa.large_string())
     with ThreadPoolExecutor(2) as pool:  # the three columns at once (Arrow and numpy leave the interpreter lock)
         ids = pool.submit(text.take, pa.array(sorted_codes))
-        stamps = pool.submit(lambda: np.multiply(days[order], np.int64(86_400_000_000_000)).view("datetime64[ns]"))
+        stamps = pool.submit(_stamps, days[order] if ordered_days is None else ordered_days)
         values = np.asarray(amounts, dtype=np.float64)[order]
         frame = pd.DataFrame(
-            {"customer_id": pd.Series(pd.array(ids.result(), dtype="str")), "date": stamps.result(), "amount": values},
+            {
+                "customer_id": pd.Series(pd.array(ids.result(), dtype="str")),
+                "date": stamps.result().view("datetime64[ns]"),
+                "amount": values,
+            },
             copy=False,
         )
     return frame, customers
+
+
+def _stamps(ordered_days: np.ndarray) -> np.ndarray:
+    """Days (a fresh array, reused when int64) as nanoseconds since 1970-01-01."""
+    stamps = ordered_days.astype(np.int64, copy=False)
+    stamps *= np.int64(86_400_000_000_000)
+    return stamps
 
 
 def _day_text(day: int) -> str:
