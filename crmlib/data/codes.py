@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 __all__ = ["PARTITION_ROWS", "sort_distinct_keys", "sorted_codes", "workers"]
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
-PARTITION_ROWS = 1 << 20
+PARTITION_ROWS = 1 << 18
 #: Rows per partition: a partition's hash table stays in cache.
 ROWS_PER_PARTITION = 1 << 15
 #: Rows per block: a block's texts and keys stay in cache while they are put in partition order.
@@ -192,6 +192,11 @@ def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarra
 
 
 def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
+    with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
+        return _by_words_in(pool, values, n_words)
+
+
+def _by_words_in(pool: ThreadPoolExecutor, values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
     n = len(values)
     blocks = [c.slice(s, _BLOCK) for c in values.chunks for s in range(0, len(c), _BLOCK) if len(c)]
     bits = int(np.clip(np.ceil(np.log2(n / ROWS_PER_PARTITION)), 1, 14))
@@ -206,10 +211,9 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     )
     # per row (in layout order): its number within its partition, then overall
     labels: np.ndarray = np.empty(n, index_type)
-    with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
-        list(pool.map(lambda k: _place(layout, k, blocks[k], n_words, lengths_needed, bits), range(len(blocks))))
-        layout.table = np.stack(layout.bounds)
-        numbered = list(pool.map(lambda q: _number(layout, labels, q), range(1 << bits)))
+    list(pool.map(lambda k: _place(layout, k, blocks[k], n_words, lengths_needed, bits), range(len(blocks))))
+    layout.table = np.stack(layout.bounds)
+    numbered = list(pool.map(lambda q: _number(layout, labels, q), range(1 << bits)))
     del layout.keys
     base = 0
     bases = np.zeros((1 << bits) + 1, np.int64)  # the first number of each partition (its labels start at 0)
@@ -240,10 +244,9 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
         number[bounds[1 << bits] :] = -1  # the nulls (the block's last partition)
         codes[layout.rows[a:b]] = rank[number]
 
-    with ThreadPoolExecutor(workers()) as pool:
-        distinct = pool.submit(values.take, pa.array(np.concatenate(first_rows)[sort]))
-        list(pool.map(assign, range(len(blocks))))
-        texts = distinct.result()
+    distinct = pool.submit(values.take, pa.array(np.concatenate(first_rows)[sort]))
+    list(pool.map(assign, range(len(blocks))))
+    texts = distinct.result()
     return codes, texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
 
 

@@ -265,6 +265,10 @@ def apply_returns_policy(r: Reading) -> Reading:
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 
+#: Rows from which the frame's columns are built in two threads at once.
+_PARALLEL_ROWS = 1 << 16
+
+
 def _row_order(
     codes: np.ndarray, days: np.ndarray, n_codes: int
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -357,7 +361,7 @@ def _sorted_frame(
         customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
     # the text of pandas' "str" dtype is Arrow's large_string: the ids are taken as such, not converted after
     text = distinct.cast(pa.large_string())
-    with ThreadPoolExecutor(2) as pool:  # the three columns at once (Arrow and numpy leave the interpreter lock)
+    with ThreadPoolExecutor(2 if len(order) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
         ids = pool.submit(text.take, pa.array(sorted_codes))
         stamps = pool.submit(_stamps, days[order] if ordered_days is None else ordered_days)
         values = np.asarray(amounts, dtype=np.float64)[order]
