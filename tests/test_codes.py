@@ -1,6 +1,6 @@
 """The fast way of hashing a large id column gives exactly what one hash table and one sort give.
 
-``crmlib.data.codes.sorted_codes`` encodes columns of a quarter of a million rows or more by partitions of fixed-width
+``crmlib.data.codes.sorted_codes`` encodes columns of a million rows or more by partitions of fixed-width
 words; here the thresholds are lowered so that tiny hostile columns go that way (many blocks, many
 partitions, hash collisions forced), and the answer is compared with the plain way and with Python's own
 sort of the UTF-8 bytes. The whole reader is then run both ways on hostile files.

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 __all__ = ["PARTITION_ROWS", "sort_distinct_keys", "sorted_codes", "workers"]
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
-PARTITION_ROWS = 1 << 18
+PARTITION_ROWS = 1 << 20
 #: Rows per partition: a partition's hash table stays in cache.
 ROWS_PER_PARTITION = 1 << 15
 #: Rows per block: a block's texts and keys stay in cache while they are put in partition order.
