@@ -200,7 +200,7 @@ def _by_words_in(pool: ThreadPoolExecutor, values: pa.ChunkedArray, n_words: int
     n = len(values)
     blocks = [c.slice(s, _BLOCK) for c in values.chunks for s in range(0, len(c), _BLOCK) if len(c)]
     bits = int(np.clip(np.ceil(np.log2(n / ROWS_PER_PARTITION)), 1, 14))
-    lengths_needed = any(_has_nul(b) for b in blocks)  # without NUL bytes, zero-padded words tell texts apart
+    lengths_needed = any(pool.map(_has_nul, blocks))  # without NUL bytes, zero-padded words tell texts apart
     offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
     index_type = np.int32 if n < 2**31 else np.int64
     layout = _Layout(
