@@ -62,6 +62,19 @@ def test_compressed_files_take_the_general_way(tmp_path):
     assert text.line_ends_in_quotes(src, layout) is True
 
 
+def test_without_memory_maps_the_general_way(tmp_path, monkeypatch):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,date,amount\nA,2024-01-02,10\n", encoding="utf-8")
+    src, layout = _layout(path)
+
+    def no_maps(*args, **kwargs):
+        raise OSError("no memory maps here")
+
+    monkeypatch.setattr(text.mmap, "mmap", no_maps)
+    assert text.line_ends_in_quotes(src, layout) is True
+    assert read_transactions(path, warn=False)["amount"].tolist() == [10.0]
+
+
 def _read_both_ways(path, monkeypatch):
     """read_transactions as it runs, then with the general parse forced: (frame or message) each time."""
     out = []

@@ -358,22 +358,30 @@ def line_ends_in_quotes(src: FileSource, layout: TextLayout, *, head_cap: int = 
         return True
     head_lines = layout.skip + (1 if layout.has_header else 0)
     delimiter = layout.delimiter.encode("utf-8")
-    with open(src.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        end = 0
-        for k in range(head_lines):  # title and header lines: every quote opens and closes one whole field
-            stop = data.find(b"\n", end, end + head_cap)
-            if stop < 0:
+    try:
+        with open(src.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _quotes_may_hold_line_ends(data, head_lines, delimiter, head_cap)
+    except (OSError, ValueError):  # a file system without memory maps: the general way
+        return True
+
+
+def _quotes_may_hold_line_ends(data: mmap.mmap, head_lines: int, delimiter: bytes, head_cap: int) -> bool:
+    """True unless the title and header lines quote only whole fields and no quote follows them."""
+    end = 0
+    for k in range(head_lines):  # title and header lines: every quote opens and closes one whole field
+        stop = data.find(b"\n", end, end + head_cap)
+        if stop < 0:
+            return True
+        line = data[end:stop].rstrip(b"\r")
+        if k == 0:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        for cell in line.split(delimiter):
+            if b'"' in cell and not (
+                len(cell) >= 2 and cell[:1] == cell[-1:] == b'"' and cell.count(b'"') == 2 and b"\r" not in cell
+            ):
                 return True
-            line = data[end:stop].rstrip(b"\r")
-            if k == 0:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            for cell in line.split(delimiter):
-                if b'"' in cell and not (
-                    len(cell) >= 2 and cell[:1] == cell[-1:] == b'"' and cell.count(b'"') == 2 and b"\r" not in cell
-                ):
-                    return True
-            end = stop + 1
-        return data.find(b'"', end) >= 0
+        end = stop + 1
+    return data.find(b'"', end) >= 0
 
 
 def _pyarrow_options(
