@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PARTITION_ROWS", "sorted_codes", "workers"]
+__all__ = ["PARTITION_ROWS", "sort_distinct_keys", "sorted_codes", "workers"]
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
 PARTITION_ROWS = 1 << 20
@@ -192,10 +192,15 @@ def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarra
 
 
 def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
+    with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
+        return _by_words_in(pool, values, n_words)
+
+
+def _by_words_in(pool: ThreadPoolExecutor, values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
     n = len(values)
     blocks = [c.slice(s, _BLOCK) for c in values.chunks for s in range(0, len(c), _BLOCK) if len(c)]
     bits = int(np.clip(np.ceil(np.log2(n / ROWS_PER_PARTITION)), 1, 14))
-    lengths_needed = any(_has_nul(b) for b in blocks)  # without NUL bytes, zero-padded words tell texts apart
+    lengths_needed = any(pool.map(_has_nul, blocks))  # without NUL bytes, zero-padded words tell texts apart
     offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
     index_type = np.int32 if n < 2**31 else np.int64
     layout = _Layout(
@@ -206,10 +211,9 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     )
     # per row (in layout order): its number within its partition, then overall
     labels: np.ndarray = np.empty(n, index_type)
-    with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
-        list(pool.map(lambda k: _place(layout, k, blocks[k], n_words, lengths_needed, bits), range(len(blocks))))
-        layout.table = np.stack(layout.bounds)
-        numbered = list(pool.map(lambda q: _number(layout, labels, q), range(1 << bits)))
+    list(pool.map(lambda k: _place(layout, k, blocks[k], n_words, lengths_needed, bits), range(len(blocks))))
+    layout.table = np.stack(layout.bounds)
+    numbered = list(pool.map(lambda q: _number(layout, labels, q), range(1 << bits)))
     del layout.keys
     base = 0
     bases = np.zeros((1 << bits) + 1, np.int64)  # the first number of each partition (its labels start at 0)
@@ -227,24 +231,52 @@ def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Arr
     if base == 0:  # nulls only
         return np.full(n, -1, np.int64), pa.array([], values.type)
     # the distinct texts sorted by their keys: the words in byte order, then (NUL bytes) the lengths
-    distinct_keys = [np.concatenate(k) for k in first_keys]
-    sort = np.lexsort(distinct_keys[::-1]) if len(distinct_keys) > 1 else np.argsort(distinct_keys[0])
-    rank = np.empty(base + 1, np.int64)
+    sort = sort_distinct_keys([np.concatenate(k) for k in first_keys])
+    rank = np.empty(base + 1, index_type)
     rank[sort] = np.arange(base)
     rank[-1] = -1  # nulls
     codes = np.empty(n, np.int64)
     parts = np.arange((1 << bits) + 1)
-    for k, (a, b) in enumerate(zip(layout.starts[:-1], layout.starts[1:])):  # block by block: writes stay in it
-        bounds = layout.bounds[k]
+
+    def assign(k: int) -> None:  # block by block: writes stay in it
+        a, b, bounds = layout.starts[k], layout.starts[k + 1], layout.bounds[k]
         number = labels[a:b] + np.repeat(bases[parts], np.diff(bounds))  # the partition's first number added
         number[bounds[1 << bits] :] = -1  # the nulls (the block's last partition)
         codes[layout.rows[a:b]] = rank[number]
-    distinct = values.take(pa.array(np.concatenate(first_rows)[sort]))
-    return codes, distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+
+    distinct = pool.submit(values.take, pa.array(np.concatenate(first_rows)[sort]))
+    list(pool.map(assign, range(len(blocks))))
+    texts = distinct.result()
+    return codes, texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+
+
+def sort_distinct_keys(keys: list[np.ndarray]) -> np.ndarray:
+    """The order of distinct key tuples (``keys[0]`` first, then ``keys[1]``...), as ``np.lexsort(keys[::-1])``.
+
+    One sort by the last key, then a stable pass per earlier key: by radix over its ranks when it takes few
+    values (a prefix shared by many ids), else a merge sort.
+
+    Examples
+    --------
+    >>> keys = [np.array([2, 1, 2, 1], np.uint64), np.array([5, 9, 3, 1], np.uint64)]
+    >>> sort_distinct_keys(keys).tolist()
+    [3, 1, 2, 0]
+    """
+    order = np.argsort(keys[-1])  # ties broken below: distinct tuples differ in an earlier key
+    for key in keys[-2::-1]:
+        ordered = key[order]
+        labels, uniques = pd.factorize(ordered)
+        if len(uniques) <= 1 << 16:
+            rank = np.empty(len(uniques), np.uint16)
+            rank[np.argsort(uniques)] = np.arange(len(uniques))
+            order = order[np.argsort(rank[labels], kind="stable")]  # numpy sorts 16-bit keys stably by radix
+        else:
+            order = order[np.argsort(ordered, kind="stable")]
+    return order
 
 
 def sorted_codes(
-    values: pa.Array | pa.ChunkedArray, *, partition_rows: int | None = None
+    values: pa.Array | pa.ChunkedArray, *, partition_rows: int | None = None, longest: int | None = None
 ) -> tuple[np.ndarray, pa.Array]:
     """The distinct values of a text column in byte order, and per row the position of its value (-1 if null).
 
@@ -255,6 +287,8 @@ def sorted_codes(
     partition_rows : int, optional
         Columns with at least this many rows are encoded by partitions (see the module's text); default
         :data:`PARTITION_ROWS`.
+    longest : int, optional
+        The length in bytes of the longest text, when the caller knows it (measured here otherwise).
 
     Returns
     -------
@@ -275,7 +309,8 @@ def sorted_codes(
     limit = PARTITION_ROWS if partition_rows is None else partition_rows
     if n < max(limit, 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return _plain(values)
-    longest = pc.max(pc.binary_length(values)).as_py() or 0
+    if longest is None:
+        longest = pc.max(pc.binary_length(values)).as_py() or 0
     if longest > MAX_WORD_BYTES:
         return _plain(values)
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])

@@ -112,6 +112,7 @@ class Column:
         self._uniques: Any = uniques
         self.arrow = arrow
         self._sorted: tuple[np.ndarray, pa.Array] | None = None
+        self._longest: int | None = None
         self._converted: dict[Callable[..., Any], Any] = {}  # a conversion of the text -> its result (or Future)
 
     @property
@@ -136,8 +137,14 @@ class Column:
     def sorted_codes(self) -> tuple[np.ndarray, pa.Array]:
         """Codes (int64, -1 for a null) into the distinct texts sorted (:func:`crmlib.data.codes.sorted_codes`)."""
         if self._sorted is None:
-            self._sorted = sorted_codes(self.arrow)
+            self._sorted = sorted_codes(self.arrow, longest=self.longest_bytes())
         return self._sorted
+
+    def longest_bytes(self) -> int:
+        """The length in bytes of the longest Arrow text (0 for none), measured once."""
+        if self._longest is None:
+            self._longest = int(pc.max(pc.binary_length(self.arrow)).as_py() or 0) if self.arrow is not None else 0
+        return self._longest
 
     def prefetch(self, convert: Callable[[Any], np.ndarray | None]) -> None:
         """Start ``convert(arrow)`` in a background thread (pyarrow and numpy work without the interpreter lock)."""

@@ -597,6 +597,8 @@ def check_range(days: np.ndarray, locator: RowLocator, column: str) -> None:
     ...
     crmlib.data.errors.DataError: read_transactions: the date column 'date' holds 1 date outside ...
     """
+    if not len(days) or (FIRST_DAY <= days.min() and days.max() <= LAST_DAY):
+        return
     outside = (days < FIRST_DAY) | (days > LAST_DAY)
     if outside.any():
         pos = np.flatnonzero(outside)

@@ -150,7 +150,8 @@ def clean_ids(col: Column) -> IdResult:
         distinct, remap = enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     codes = np.asarray(codes, dtype=np.int64) if remap is None else remap[np.asarray(codes, dtype=np.int64)]
     blank_distinct = blank_mask(distinct).to_numpy(zero_copy_only=False)
-    return IdResult(codes=codes, distinct=distinct, blank=blank_distinct[codes], note=note)
+    blank = blank_distinct[codes] if blank_distinct.any() else np.zeros(len(codes), bool)
+    return IdResult(codes=codes, distinct=distinct, blank=blank, note=note)
 
 
 def check_id_length(ids: IdResult, locator: RowLocator, column: str, limit: int) -> None:
@@ -191,7 +192,7 @@ def check_raw_length(col: Column, locator: RowLocator, column: str, limit: int) 
     """
     if col.arrow is None or len(col.arrow) == 0:
         return
-    if (pc.max(pc.binary_length(col.arrow)).as_py() or 0) <= limit:  # no text has more bytes, so more characters
+    if col.longest_bytes() <= limit:  # no text has more bytes, so more characters
         return
     lengths = pc.utf8_length(col.arrow.fill_null(""))
     if (pc.max(lengths).as_py() or 0) <= limit:

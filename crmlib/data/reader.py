@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +149,7 @@ def drop_repeated_headers(r: Reading) -> Reading:
     """Step 2: header lines repeated inside the data (concatenated exports) are dropped and reported."""
     r = r.noted(duplicated_headers=0)
     ids = r.cols["customer"]
-    if ids.arrow is not None and (pc.max(pc.binary_length(ids.arrow)).as_py() or 0) <= r.options.max_id_length:
+    if ids.arrow is not None and ids.longest_bytes() <= r.options.max_id_length:
         ids.sorted_codes()  # hashed now (step 3 needs it), so the header test runs on the distinct ids
     dup = repeated_header_rows(r.cols, r.options.columns())
     if dup is None:
@@ -264,24 +265,48 @@ def apply_returns_policy(r: Reading) -> Reading:
     return dataclasses.replace(r, codes=out.codes, days=out.days, amounts=out.amounts).noted(out.note, **out.report)
 
 
-def _row_order(codes: np.ndarray, days: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Stable order of the rows by (code, day), ties in the file's order; and the rows per code when known.
+#: Rows from which the frame's columns are built in two threads at once.
+_PARALLEL_ROWS = 1 << 16
 
-    Two counting sorts, O(rows): by day, then by code (one when the rows are already in date order).
+
+def _row_order(
+    codes: np.ndarray, days: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Stable order of the rows by (code, day), ties in the file's order; the rows per code and days when known.
+
+    Counting sorts, O(rows): by code, which is the whole answer when each customer's rows are already in
+    date order in the file (exports are written in date order); otherwise by day first, then by code.
     """
     if not len(days):
-        return np.zeros(0, dtype=np.intp), None
+        return np.zeros(0, dtype=np.intp), None, None
     first = int(days.min())
     span = int(days.max()) - first + 1
     keys = codes.astype(np.intp, copy=False)
     if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
-        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None
-    if len(days) < 2 or not (days[1:] < days[:-1]).any():  # already in date order: one sort
-        return _counting_order(keys, n_codes)
+        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None, None
+    order, counts = _counting_order(keys, n_codes)
+    ordered_days = days[order]
+    if not _days_go_back(ordered_days, order, keys, counts):
+        return order, counts, ordered_days
+    del ordered_days
     offsets = (days - first).astype(np.intp)
     by_day, _ = _counting_order(offsets, span)
     order, counts = _counting_order(keys[by_day], n_codes)
-    return by_day[order], counts
+    return by_day[order], counts, None
+
+
+def _days_go_back(ordered_days: np.ndarray, order: np.ndarray, keys: np.ndarray, counts: np.ndarray | None) -> bool:
+    """True when, in ``order`` (the rows by code, stable), some customer's days go back in time."""
+    back = ordered_days[1:] < ordered_days[:-1]
+    if not back.any():
+        return False
+    if counts is not None and counts.sum() == len(order):  # where a code ends, the next row starts another
+        ends = np.cumsum(counts)[:-1]
+        back[ends[(ends > 0) & (ends < len(order))] - 1] = False
+    else:
+        ordered = keys[order]
+        back &= ordered[1:] == ordered[:-1]
+    return bool(back.any())
 
 
 def _counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -315,37 +340,65 @@ def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amo
     1           B 2024-01-01     3.0
     2           B 2024-01-02    10.0
     """
+    return _sorted_frame(codes, distinct, days, amounts)[0]
+
+
+def _sorted_frame(
+    codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray
+) -> tuple[pd.DataFrame, int]:
+    """:func:`canonical_frame`, and the number of customers in it."""
     if not _is_sorted(distinct):  # ranks of the ids (the reader's ids arrive sorted unless the id rule changed some)
         order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
         rank = np.empty(len(order_u), np.int64)
         rank[order_u] = np.arange(len(order_u))
         codes, distinct = rank[codes], distinct.take(pa.array(order_u))
-    order, counts = _row_order(codes, days, len(distinct))
+    order, counts, ordered_days = _row_order(codes, days, len(distinct))
     if counts is not None and counts.sum() == len(order):  # the codes in order: each distinct id, repeated
         sorted_codes = np.repeat(np.arange(len(counts)), counts)
+        customers = int(np.count_nonzero(counts))
     else:
         sorted_codes = codes[order]
-    ids = distinct.take(pa.array(sorted_codes))
-    return pd.DataFrame(
-        {
-            "customer_id": pd.Series(pd.array(ids, dtype="str")),
-            "date": (days[order] * np.int64(86_400_000_000_000)).view("datetime64[ns]"),
-            "amount": np.asarray(amounts, dtype=np.float64)[order],
-        },
-        copy=False,
-    )
+        customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
+    # the text of pandas' "str" dtype is Arrow's large_string: the ids are taken as such, not converted after
+    text = distinct.cast(pa.large_string())
+    with ThreadPoolExecutor(2 if len(order) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
+        ids = pool.submit(text.take, pa.array(sorted_codes))
+        stamps = pool.submit(_stamps, days[order] if ordered_days is None else ordered_days)
+        values = np.asarray(amounts, dtype=np.float64)[order]
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.Series(pd.array(ids.result(), dtype="str")),
+                "date": stamps.result().view("datetime64[ns]"),
+                "amount": values,
+            },
+            copy=False,
+        )
+    return frame, customers
+
+
+def _stamps(ordered_days: np.ndarray) -> np.ndarray:
+    """Days (a fresh array, reused when int64) as nanoseconds since 1970-01-01."""
+    stamps = ordered_days.astype(np.int64, copy=False)
+    stamps *= np.int64(86_400_000_000_000)
+    return stamps
+
+
+def _day_text(day: int) -> str:
+    """A day (days since 1970-01-01) as ``YYYY-MM-DD``."""
+    return str(np.datetime64(day, "D"))
 
 
 def finish(r: Reading) -> pd.DataFrame:
     """Step 10: the frame, with the read report (future dates noted) in its attributes."""
     codes, days, amounts = r.arrays()
-    frame = canonical_frame(codes, r.distinct, days, amounts)
+    frame, customers = _sorted_frame(codes, r.distinct, days, amounts)
     today = np.datetime64(pd.Timestamp.now().normalize().date(), "D").astype(np.int64)
     future = int((days > today).sum())
+    first, last = (int(days.min()), int(days.max())) if len(days) else (0, 0)
     note = None
     if future:
         note = (
-            f"{plural(future, 'row')} dated after today (latest {frame['date'].max().date()}) kept; check the date "
+            f"{plural(future, 'row')} dated after today (latest {_day_text(last)}) kept; check the date "
             "column and its format"
         )
     r = r.noted(
@@ -353,11 +406,11 @@ def finish(r: Reading) -> pd.DataFrame:
         zero_amounts=int(np.count_nonzero(amounts == 0)),
         future_dates=future,
         rows_kept=len(frame),
-        customers=int((np.bincount(codes, minlength=len(r.distinct)) > 0).sum()),
+        customers=customers,
     )
     report = dict(r.report)
-    report["first_date"] = str(frame["date"].min().date())
-    report["last_date"] = str(frame["date"].max().date())
+    report["first_date"] = _day_text(first)
+    report["last_date"] = _day_text(last)
     report["notes"] = [render_text(n, "python") for n in r.notes]
     report["notes_cli"] = [render_text(n, "cli") for n in r.notes]
     frame.attrs[REPORT_KEY] = report
