@@ -369,9 +369,9 @@ def _pass_sql(
 ) -> str:
     """SQL adding to the table ``customers``: per customer its purchase days (to ``end_day``), lean.
 
-    ``lean`` when the rows hold no return (no negative amount): every day is a purchase day, so the
-    returns' filters are left out. ``part`` = (i, k): only the customers with ``hash(cid) % k = i``, so
-    that k passes, each holding a k-th of the customers, make the whole table without spilling to disk.
+    ``lean`` when the rows hold no return (no negative amount) and no row the checks refuse: every day is a
+    purchase day, so the returns' filters are left out. ``part`` = (i, k): only the customers with
+    ``hash(cid) % k = i``, so that k passes, each holding a k-th of the customers, make the whole table.
     """
     rows = _rows_sql(plan, options, mapped=mapped, with_bad=False)
     i, k = part
@@ -379,10 +379,13 @@ def _pass_sql(
         rows = f"SELECT * FROM ({rows}) WHERE hash(cid) % {k} = {i}"
     head = "CREATE OR REPLACE TEMP TABLE customers AS" if i == 0 else "INSERT INTO customers"
     if lean:
+        # the day as a 32-bit key: a fifth less work for the grouping than a 64-bit one (the checks have
+        # already refused every row whose day is outside crmlib.data.dates' FIRST_DAY..LAST_DAY, so it fits)
         in_end = f"WHERE day_no <= {end_day}" if end_day is not None else ""
+        rows = f"SELECT cid, CAST(day_no AS INTEGER) AS day_no, amt FROM ({rows}) {in_end}"
         return f"""
     {head}
-    WITH days AS (SELECT cid, day_no, sum(amt) AS total FROM ({rows}) {in_end} GROUP BY cid, day_no)
+    WITH days AS (SELECT cid, day_no, sum(amt) AS total FROM ({rows}) GROUP BY cid, day_no)
     SELECT cid, count(*) AS n_days, min(day_no) AS first_day, max(day_no) AS last_day, sum(total) AS total,
            arg_min(total, day_no) AS first_amount, CAST(0 AS BIGINT) AS lone_days
     FROM days GROUP BY cid
@@ -480,7 +483,7 @@ def _run(con, source, options, end_day: int | None, *, mapped: bool, memory_limi
     stats = _stats(con, plan, options, mapped, long_ids=raw_ids)
     if stats["long_ids"]:
         _raise_long_ids(con, source)
-    lean = options.returns == "keep" or not stats["returns"]
+    lean = (options.returns == "keep" or not stats["returns"]) and not stats["bad"]
     k = _passes(source.n_rows, memory_limit)
     for i in range(k):
         con.execute(_pass_sql(plan, options, end_day, mapped=mapped, lean=lean, part=(i, k))).fetchall()
