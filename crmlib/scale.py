@@ -728,7 +728,9 @@ def summarize_file(
         takes the column names only.
     memory_limit : str, optional
         DuckDB's memory limit, e.g. ``"2GB"``; beyond it DuckDB spills to disk. Default
-        :data:`DEFAULT_MEMORY_LIMIT` (1 GB), so the whole call stays within about 2 GB.
+        :data:`DEFAULT_MEMORY_LIMIT` (1 GB), so the whole call stays within about 2 GB. A log of more
+        rows than about ``memory_limit`` / 12 bytes (80M rows under 1 GB) is summarized in passes, each
+        over the customers of one ``hash(customer) % k`` partition, so the spill stays bounded too.
     threads : int, optional
         DuckDB threads; default the cores this process may use.
     collapse : bool
