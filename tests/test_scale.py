@@ -161,7 +161,8 @@ def test_several_passes_give_the_frame_of_one_pass(tmp_path, monkeypatch):
     rng = np.random.default_rng(11)
     tx.loc[rng.random(len(tx)) < 0.05, "amount"] *= -1  # returns: the netting path, not only the lean one
     path = _write(tx, tmp_path / "log.parquet")
-    calls = {"net": {}, "drop": {"returns": "drop", "observation_end": "2024-02-01", "unit": "W"}}
+    calls = {"net": {"memory_limit": "1GB"}, "drop": {"returns": "drop", "observation_end": "2024-02-01", "unit": "W",
+                                                      "memory_limit": "1GB"}}
     one = {name: summarize_file(path, warn=False, **kw) for name, kw in calls.items()}
     parts = []
     original = scale._pass_sql
@@ -173,7 +174,7 @@ def test_several_passes_give_the_frame_of_one_pass(tmp_path, monkeypatch):
         assert parts == [(0, 4), (1, 4), (2, 4), (3, 4)]
         pd.testing.assert_frame_equal(got, one[name], check_exact=True)
     positive = _write(tx.assign(amount=tx["amount"].abs()), tmp_path / "positive.parquet")  # the lean pass
-    got = summarize_file(positive, unit="M", observation_end="2024-01-20")
+    got = summarize_file(positive, unit="M", observation_end="2024-01-20", memory_limit="1GB")
     assert parts[-4:] == [(0, 4), (1, 4), (2, 4), (3, 4)]
     want = _expected(tx.assign(amount=tx["amount"].abs()), unit="M", observation_end="2024-01-20")
     pd.testing.assert_frame_equal(got, want, check_exact=True)
