@@ -151,6 +151,35 @@ def test_other_column_names_and_odd_characters(tmp_path):
     pd.testing.assert_frame_equal(got, _expected(tx, unit="M"), check_exact=True)
 
 
+def test_several_passes_give_the_frame_of_one_pass(tmp_path, monkeypatch):
+    # A log too large for one pass within the memory limit is summarized in passes over hash(customer) % k;
+    # a customer's rows all fall in one pass, so the frame is the one pass's, to the last bit. Forced here on a
+    # small file (every row counted as 1 MB: passes of 1,000 rows under the 1 GB limit), with returns and an end.
+    import crmlib.scale as scale
+
+    tx = _log(seed=11, n=4000, customers=300)
+    rng = np.random.default_rng(11)
+    tx.loc[rng.random(len(tx)) < 0.05, "amount"] *= -1  # returns: the netting path, not only the lean one
+    path = _write(tx, tmp_path / "log.parquet")
+    calls = {"net": {"memory_limit": "1GB"}, "drop": {"returns": "drop", "observation_end": "2024-02-01", "unit": "W",
+                                                      "memory_limit": "1GB"}}
+    one = {name: summarize_file(path, warn=False, **kw) for name, kw in calls.items()}
+    parts = []
+    original = scale._pass_sql
+    monkeypatch.setattr(scale, "_pass_sql", lambda *a, **kw: parts.append(kw["part"]) or original(*a, **kw))
+    monkeypatch.setattr(scale, "_PASS_ROW_BYTES", 10**6)
+    for name, kw in calls.items():
+        parts.clear()
+        got = summarize_file(path, warn=False, **kw)
+        assert parts == [(0, 4), (1, 4), (2, 4), (3, 4)]
+        pd.testing.assert_frame_equal(got, one[name], check_exact=True)
+    positive = _write(tx.assign(amount=tx["amount"].abs()), tmp_path / "positive.parquet")  # the lean pass
+    got = summarize_file(positive, unit="M", observation_end="2024-01-20", memory_limit="1GB")
+    assert parts[-4:] == [(0, 4), (1, 4), (2, 4), (3, 4)]
+    want = _expected(tx.assign(amount=tx["amount"].abs()), unit="M", observation_end="2024-01-20")
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_end_before_every_purchase_gives_an_empty_summary(tmp_path):
     path = _write(_log(seed=1), tmp_path / "log.parquet")
     got = summarize_file(path, observation_end="2023-12-31")
