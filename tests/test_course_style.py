@@ -39,3 +39,45 @@ def test_course_style_sets_seaborns_theme_without_importing_seaborn():
 def test_course_style_after_seaborn_keeps_its_colormaps():
     state = _state(SEABORN + "\n" + KIT)  # a user who imported seaborn first: no clash on the registered names
     assert state["rc"] == _state(SEABORN)["rc"]
+
+
+RENDERS = """
+from matplotlib.figure import Figure
+_draw = Figure.draw
+renders = []
+def counted(self, renderer):
+    renders.append(id(self))
+    return _draw(self, renderer)
+Figure.draw = counted
+"""
+
+
+def _renders_per_figure(tmp_path, style: bool) -> list[int]:
+    import nbformat
+
+    from crmlib.course import Chapter, execute_chapters
+
+    setup = ("import crmlib.plot\ncrmlib.plot.use_course_style()\n" if style else "import crmlib.plot\n") + RENDERS
+    cells = [
+        nbformat.v4.new_code_cell(setup),
+        nbformat.v4.new_code_cell("ax = crmlib.plot.get_ax()\nax.plot([1, 2, 3])\nax.set_title('a chart');"),
+        nbformat.v4.new_code_cell("ax = crmlib.plot.get_ax()\nax.bar(['a', 'b'], [1, 2]);"),
+        nbformat.v4.new_code_cell("print([renders.count(f) for f in dict.fromkeys(renders)])"),
+    ]
+    folder = tmp_path / ("style" if style else "plain")
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "01_demo.ipynb")
+    (run,) = execute_chapters([Chapter("01", "demo", folder / "01_demo.ipynb")], out=folder / "out", workers=1)
+    assert run.ok, run.error
+    nb = nbformat.read(run.notebook, as_version=4)
+    assert all(o["output_type"] == "display_data" for o in nb.cells[1].outputs + nb.cells[2].outputs)  # the PNGs
+    return json.loads(nb.cells[3].outputs[0]["text"])
+
+
+def test_course_style_renders_each_inline_figure_once(tmp_path):
+    # In a kernel with the inline backend, pyplot's own post-cell redraw rendered every figure once more, off
+    # screen, before the inline backend rendered it as the cell's PNG: the course style removes that redraw.
+    before = _renders_per_figure(tmp_path, style=False)
+    after = _renders_per_figure(tmp_path, style=True)
+    assert after == [2, 2]  # draws per figure: the measuring pass of bbox_inches="tight", then the PNG
+    assert before == [3, 3]  # what a kernel does without it: one more, off screen
