@@ -51,6 +51,11 @@ def use_course_style() -> None:
             mpl.colormaps.register(ListedColormap(colors, name))
     mpl.rcParams.update(THEME)
     mpl.rcParams["axes.prop_cycle"] = cycler(color=list(DEEP))
+    # Titles at the top of their Axes. matplotlib's default (None) moves a title above whatever it would
+    # overlap, which means measuring every tick label of the figure again at each draw: about a quarter of a
+    # chart's CPU. The course's charts have their x ticks at the bottom, where a title at 1.0 is where the
+    # automatic placement puts it anyway.
+    mpl.rcParams["axes.titley"] = 1.0
     _draw_inline_figures_once()
 
 
