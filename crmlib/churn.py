@@ -51,6 +51,7 @@ __all__ = [
     "p_alive_status",
     "churn_rate",
     "read_churn_study",
+    "join_churn",
     "ChurnLogit",
     "what_if",
     "retention_gain",
@@ -961,6 +962,95 @@ def read_churn_study(
                 "churned argument."
             )
         out["churned"] = flag.to_numpy(dtype=int)
+    return out
+
+def join_churn(
+    study: pd.DataFrame,
+    churned: pd.Series | None = None,
+    *,
+    drivers: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    r"""A churn study ready for :class:`ChurnLogit`: the drivers and a 0/1 churn flag for each customer.
+
+    A customer file often lacks the churn flag; the log supplies it (:func:`churn_status`: no purchase in the last
+    :math:`L` days). The study's own ``churned`` column is used when it has one; otherwise ``churned`` is matched by
+    customer id, and the customers of the file the log does not know are left out (the logistic model
+    :math:`P(\text{churn}_n = 1) = 1 / (1 + e^{-(\beta_0 + x_n^\top\beta)})` needs the flag of every row).
+
+    Parameters
+    ----------
+    study : DataFrame
+        One row per customer, index the customer id: the drivers and, optionally, ``churned`` (0/1), as
+        :func:`read_churn_study`, :func:`crmlib.datasets.load_churn` or :func:`crmlib.datasets.make_churn_drivers`
+        give it; only read.
+    churned : Series, optional
+        0/1 (or True/False) per customer id, e.g. ``churn_status(tx)["churned"]``; needed when the study has no
+        ``churned`` column, ignored otherwise.
+    drivers : sequence of str, optional
+        The driver columns; default every column of ``study`` other than ``churned``.
+
+    Returns
+    -------
+    DataFrame
+        The drivers as floats, then ``churned`` (float 0/1), for the customers with a known flag. ``attrs`` keeps
+        the study's (``true_params`` of simulated data) and adds ``drivers`` (the list), ``churn_from``
+        (``"study"`` or ``"log"``) and ``left_out`` (customers dropped for want of a flag).
+
+    Raises
+    ------
+    crmlib.params.ParameterError
+        The study has no ``churned`` column and ``churned`` is not given, a driver column is missing, or no
+        customer of the study has a flag.
+
+    References
+    ----------
+    Hosmer, D. W., Lemeshow, S. and Sturdivant, R. X. (2013). *Applied Logistic Regression*, 3rd ed. Wiley.
+
+    Examples
+    --------
+    >>> study = pd.DataFrame({"complaints": [0, 2, 1]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> joined = join_churn(study, pd.Series({"a": False, "b": True}))
+    >>> joined
+                 complaints  churned
+    customer_id
+    a                   0.0      0.0
+    b                   2.0      1.0
+    >>> joined.attrs["churn_from"], joined.attrs["left_out"]
+    ('log', 1)
+    """
+    if not isinstance(study, pd.DataFrame):
+        raise ParameterError(
+            f"The 'study' parameter of join_churn must be a DataFrame (one row per customer); got "
+            f"{type(study).__name__}."
+        )
+    names = [c for c in study.columns if c != "churned"] if drivers is None else [str(d) for d in drivers]
+    missing = [d for d in names if d not in study.columns]
+    if missing:
+        raise ParameterError(
+            f"The 'drivers' parameter of join_churn names columns the study lacks: {missing}; its columns are: "
+            f"{', '.join(map(str, study.columns))}."
+        )
+    out = study[names].astype(float)
+    if "churned" in study.columns:
+        flag, source = pd.to_numeric(study["churned"], errors="coerce").astype(float), "study"
+    elif churned is None:
+        raise ParameterError(
+            "The study has no 'churned' column, so join_churn needs the 'churned' parameter: 0/1 per customer id, "
+            "e.g. churn_status(transactions)['churned']."
+        )
+    else:
+        known = pd.Series(churned).astype(float)
+        known.index = known.index.astype(str)
+        flag, source = known.reindex(study.index.astype(str)).set_axis(study.index), "log"
+    out["churned"] = flag.to_numpy()
+    keep = out["churned"].notna().to_numpy()
+    if not keep.any():
+        raise ParameterError(
+            "No customer of the study has a churn flag: the customer ids of the study and of the 'churned' "
+            "parameter do not match; read both with the same customer-id column."
+        )
+    out = out[keep]
+    out.attrs = {**study.attrs, "drivers": names, "churn_from": source, "left_out": int((~keep).sum())}
     return out
 
 

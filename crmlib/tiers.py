@@ -53,6 +53,7 @@ __all__ = [
     "PROFITABILITY_LABELS",
     "QUADRANT_STRATEGIES",
     "pareto_table",
+    "concentration_facts",
     "pareto_curve",
     "lorenz_curve",
     "gini",
@@ -368,6 +369,92 @@ def pareto_table(values: Values, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
         },
         index=pd.Index(cuts, name="top_share"),
     )
+
+
+def concentration_facts(
+    revenue: Values,
+    profit: Values | None = None,
+    *,
+    cut_points: Sequence[float] = (0.01, 0.2),
+    purchase_days: Values | None = None,
+    quadrant: pd.Series | Sequence[str] | None = None,
+) -> pd.Series:
+    r"""How concentrated a customer base is, in the few numbers a manager compares between bases.
+
+    For each cut point :math:`x` the share of revenue (and of profit) brought by the top :math:`x` of the
+    customers (:func:`pareto_table`, each measure ranked by itself); the Gini coefficients (:func:`gini`); the
+    share of customers who lose money (:math:`\pi_i < 0`); with ``purchase_days``, the share who bought on one
+    day only; with ``quadrant``, the share of customers in each quadrant of the value-potential matrix
+    (:func:`value_potential`):
+
+    .. math::
+
+        y(x) = \frac{\sum_{i=1}^{\lceil x n \rceil} v_{(i)}}{\sum_{i=1}^{n} v_i}, \qquad
+        \text{lose money} = \frac{1}{n} \sum_{i=1}^{n} \mathbf{1}[\pi_i < 0]
+
+    with :math:`v_{(i)}` the values in decreasing order and :math:`\pi_i` the profit of customer :math:`i`.
+
+    Parameters
+    ----------
+    revenue : Series or array-like
+        Revenue per customer (money, not negative in total).
+    profit : Series or array-like, optional
+        Profit per customer (money; :func:`crmlib.clv.customer_profit`), same customers.
+    cut_points : sequence of float in (0, 1]
+        Shares of top customers. Default 1% and 20% (the 80/20 rule).
+    purchase_days : Series or array-like, optional
+        Purchase days per customer (e.g. ``crmlib.rfm.summarize(tx)["frequency"] + 1``).
+    quadrant : Series or sequence of str, optional
+        The quadrant of each customer (the ``quadrant`` column of :func:`value_potential`).
+
+    Returns
+    -------
+    Series
+        Float values under readable names: ``customers``, ``revenue share of top 20%`` (one per cut point, named
+        by its whole per cent),
+        ``profit share of top 20%``, ``Gini of revenue``, ``Gini of profit``, ``lose money``,
+        ``bought on one day``, ``in quadrant lead`` (one per quadrant present, in the matrix's order); shares
+        are fractions (0.34, not 34).
+
+    References
+    ----------
+    Juran, J. M. (1951). *Quality Control Handbook*. McGraw-Hill.
+    Kaplan, R. S. and Cooper, R. (1998). *Cost and Effect*. Harvard Business School Press.
+
+    Examples
+    --------
+    >>> facts = concentration_facts([1, 2, 3, 4], [2, -1, 1, 3], cut_points=(0.25,), purchase_days=[1, 1, 2, 5])
+    >>> facts.round(3).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'customers': 4.0, 'revenue share of top 25%': 0.4, 'profit share of top 25%': 0.6, 'Gini of revenue': 0.25,
+     'Gini of profit': 0.65, 'lose money': 0.25, 'bought on one day': 0.5}
+    """
+    rev = _as_series(revenue, "revenue", "concentration_facts")
+    cuts = list(cut_points)
+    facts: dict[str, float] = {"customers": float(len(rev))}
+    shares = pareto_table(rev, cut_points=cuts)["share_of_value"].to_numpy()
+    facts.update({f"revenue share of top {c:.0%}": float(s) for c, s in zip(cuts, shares)})
+    if profit is not None:
+        prof = _as_series(profit, "profit", "concentration_facts")
+        if len(prof) != len(rev):
+            raise ParameterError(
+                f"The 'profit' parameter of concentration_facts must have one value per customer of 'revenue' "
+                f"({len(rev):,}); got {len(prof):,}."
+            )
+        shares = pareto_table(prof, cut_points=cuts)["share_of_value"].to_numpy()
+        facts.update({f"profit share of top {c:.0%}": float(s) for c, s in zip(cuts, shares)})
+    facts["Gini of revenue"] = gini(rev)
+    if profit is not None:
+        facts["Gini of profit"] = gini(prof)
+        facts["lose money"] = float((prof.to_numpy() < 0).mean())
+    if purchase_days is not None:
+        days = _as_series(purchase_days, "purchase_days", "concentration_facts")
+        facts["bought on one day"] = float((days.to_numpy() == 1).mean())
+    if quadrant is not None:
+        q = pd.Series(np.asarray(quadrant, dtype=object))
+        for name in QUADRANT_STRATEGIES:
+            if (q == name).any():
+                facts[f"in quadrant {name}"] = float((q == name).mean())
+    return pd.Series(facts, name="value")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def violations(sources: list[str], concepts: tuple[str, ...]) -> list[str]:
 
 def test_the_check_finds_inline_variants():
     inline = [
-        "by_customer['profit'] = margin_rate * by_customer['revenue'] - cost_per_order * by_customer['orders']",
+        "by_customer['profit'] = margin_rate * by_customer['revenue'] - cost_per_purchase * by_customer['orders']",
         "current = (margin_rate * last_year).reindex(index, fill_value=0.0)",
         "potential = clv['clv'].reindex(index)",
         "frame = tx.assign(historical=tx['amount'] * 0.3)",

@@ -8,7 +8,9 @@ tests/crm_plugin.py). A run executes the chapter in a kernel without rendering H
     every parameter with crmlib.params;
 (b) the stored notebook was executed top to bottom and shows no error;
 (c) it runs with the non-default ``test_parameters`` of its metadata;
-(d) it runs on a user-style CSV (the bundled log with other column names and dd/mm/yyyy dates);
+(d) it runs on a user-style CSV (the bundled log with other column names and dd/mm/yyyy dates): with the test
+    parameters (so one run is (c) and (d)), or, for a chapter whose key numbers come from the log alone, with the
+    defaults and the very key numbers of the stored notebook, (c) then being a run of its own on the bundled log;
 (e) a data_path that does not exist stops it with a one-line ParameterError naming data_path.
 """
 
@@ -25,6 +27,8 @@ from chapter_harness import (
     check_stops_on_a_missing_file,
     error_outputs,
     ids,
+    reproduces_checks,
+    valid_test_parameters,
     write_user_csv,
 )
 
@@ -109,9 +113,17 @@ def user_csv(tmp_path_factory):
     return write_user_csv(tmp_path_factory.mktemp("analyst"))
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
+def test_test_parameters_are_known_and_not_the_defaults(chapter):
+    valid_test_parameters(chapter)
+
+
+SEPARATE = [c for c in CHAPTERS if reproduces_checks(c)]  # their user-CSV run keeps the defaults
+
+
 @pytest.mark.slow
 @pytest.mark.spread
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=ids(CHAPTERS))
+@pytest.mark.parametrize("chapter", SEPARATE, ids=ids(SEPARATE))
 def test_runs_with_test_parameters(chapter, tmp_path):
     check_runs_with_test_parameters(chapter, tmp_path)
 

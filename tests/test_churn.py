@@ -203,6 +203,36 @@ def test_campaign_curve_expected_profit_ranking_is_best():
     np.testing.assert_allclose(c.loc[1.0], c.loc[1.0, "risk"])  # everyone targeted: same total whatever the order
 
 
+def test_join_churn_takes_the_flag_from_the_log_and_leaves_out_unknown_customers():
+    study = pd.DataFrame(
+        {"complaints": [0, 2, 1, 3], "offer": [1, 0, 0, 1]}, index=pd.Index(["1", "2", "3", "9"], name="customer_id")
+    )
+    study.attrs["true_params"] = {"coefficients": {"complaints": 0.5}}
+    before = study.copy()
+    log = churn.churn_status(_tx([(1, "2024-01-01"), (2, "2024-06-01"), (3, "2024-03-03")]), inactive_after=90)
+    joined = churn.join_churn(study, log["churned"])  # the log's ids are numbers, the file's text
+    assert joined.index.tolist() == ["1", "2", "3"] and joined["churned"].tolist() == [1.0, 0.0, 0.0]
+    assert joined.attrs["left_out"] == 1 and joined.attrs["churn_from"] == "log"
+    assert joined.attrs["drivers"] == ["complaints", "offer"] and joined.attrs["true_params"]
+    pd.testing.assert_frame_equal(study, before)
+    # the study's own flag wins over the log's
+    own = churn.join_churn(study.assign(churned=[0, 1, 1, 0]), log["churned"], drivers=["offer"])
+    assert own["churned"].tolist() == [0.0, 1.0, 1.0, 0.0] and own.attrs["churn_from"] == "study"
+    assert list(own.columns) == ["offer", "churned"] and own.attrs["left_out"] == 0
+    simulated = churn.join_churn(make_churn_drivers(400, seed=1), drivers=list(CHURN_DRIVERS))
+    fit = churn.ChurnLogit().fit(simulated[simulated.attrs["drivers"]], simulated["churned"])
+    assert set(fit.params_) == {"intercept", *CHURN_DRIVERS}
+
+
+def test_join_churn_errors():
+    study = pd.DataFrame({"complaints": [0, 2]}, index=["a", "b"])
+    with pytest.raises(ParameterError, match="no 'churned' column, so join_churn needs the 'churned' parameter"):
+        churn.join_churn(study)
+    with pytest.raises(ParameterError, match=r"names columns the study lacks: \['bonds'\]"):
+        churn.join_churn(study, pd.Series({"a": 1}), drivers=["bonds"])
+    with pytest.raises(ParameterError, match="No customer of the study has a churn flag"):
+        churn.join_churn(study, pd.Series({"x": 1}))
+
 def test_crm_checklist():
     t = churn.crm_checklist({"tiers": "gold and platinum get a personal contact"})
     assert t["answered"].sum() == 1 and len(t) == len(churn.CRM_QUESTIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -23,6 +24,7 @@ SEABORN = (
 KIT = "import crmlib.plot\ncrmlib.plot.use_course_style()"
 
 
+@functools.cache  # one fresh Python per state, shared by the tests of a worker
 def _state(apply: str) -> dict:
     code = DUMP.format(apply=apply)
     return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)

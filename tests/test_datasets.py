@@ -272,7 +272,7 @@ def test_pyramid_tiers_differ_in_profit_as_the_sources_describe(business):
     profit = clv.customer_profit(
         tx,
         margin_rate=customers["margin_rate"],
-        cost_per_purchase=econ["cost_per_order"],
+        cost_per_purchase=econ["cost_per_purchase"],
         service_cost=customers["service_contacts"] * econ["cost_per_contact"],
     )
     table = tiers.tier_table(profit, tiers.pyramid(profit))

@@ -56,6 +56,45 @@ def test_pareto_table_hand_values():
     assert table["share_of_value"].tolist() == pytest.approx([0.5, 0.7, 0.8125, 0.7])
 
 
+def test_concentration_facts_hand_values():
+    # revenue 1,2,3,4 (total 10): the top 25% (1 customer) bring 4/10; the top 50% bring 7/10
+    # profit 2,-1,1,3 (net 5): top 25% -> 3/5; Gini: ascending -1,1,2,3, sum (2k-5) v = 3-1+2+9 = 13,
+    # G = 2*13 / (2*4*5) = 0.65; one of four loses money; purchase days 1,1,2,5: half bought on one day
+    facts = tiers.concentration_facts(
+        pd.Series([1.0, 2, 3, 4], index=list("abcd")),
+        [2, -1, 1, 3],
+        cut_points=(0.25, 0.5),
+        purchase_days=[1, 1, 2, 5],
+        quadrant=["lead", "iron", "lead", "gold"],
+    )
+    assert facts.to_dict() == pytest.approx(
+        {
+            "customers": 4,
+            "revenue share of top 25%": 0.4,
+            "revenue share of top 50%": 0.7,
+            "profit share of top 25%": 0.6,
+            "profit share of top 50%": 1.0,
+            "Gini of revenue": 0.25,
+            "Gini of profit": 0.65,
+            "lose money": 0.25,
+            "bought on one day": 0.5,
+            "in quadrant gold": 0.25,
+            "in quadrant iron": 0.25,
+            "in quadrant lead": 0.5,
+        }
+    )
+    assert list(facts.index[-3:]) == ["in quadrant gold", "in quadrant iron", "in quadrant lead"]
+    # without profit, days or quadrants only the revenue facts
+    assert list(tiers.concentration_facts([1, 2, 3, 4]).index) == [
+        "customers",
+        "revenue share of top 1%",
+        "revenue share of top 20%",
+        "Gini of revenue",
+    ]
+    with pytest.raises(ParameterError, match="'profit' parameter of concentration_facts must have one value"):
+        tiers.concentration_facts([1, 2, 3], [1, 2])
+
+
 def test_shares_need_positive_total():
     with pytest.raises(ParameterError, match="sums to -2; shares of value need a positive total"):
         tiers.gini([1, -3])

@@ -1,13 +1,18 @@
 """The kit as a user installs it: the wheel and the sdist, each in a fresh virtual environment outside the clone.
 
-``python -m build`` (the standard front-end, build isolation on) makes the sdist and, from it, the wheel. Each is
-installed into its own new virtual environment and used from a folder outside the repository, with nothing of the
+``python -m build`` (the standard front-end, build isolation on) makes the sdist and, from it, the wheel. The wheel
+is installed into a new virtual environment and used from a folder outside the repository, with nothing of the
 clone on ``sys.path``, in two steps:
 
 1. ``pip install crmlib`` (the core library): every ``crmlib.datasets.load_*()`` returns its data, ``crmlib list``
    lists the chapters, ``crmlib report`` writes the analyst's report, and the notebook stack is absent;
 2. ``pip install "crmlib[course]"``: ``crmlib run 04``, ``crmlib course`` and ``crmlib exercises build`` write
    their outputs.
+
+The sdist is what ``pip install crmlib`` builds from where no wheel fits: it is installed the same way into its own
+environment (pip builds a wheel from it there) and must give a wheel with the very files, byte for byte, of the one
+above, and the core step must pass; the course step would then run the same files a second time, so it is not
+repeated.
 
 An audit hook (:pep:`578`) in every Python process of the environment, the notebook kernels included, records each
 file or folder of the clone that is opened, listed or put on the import path; the test fails if there is one. A
@@ -28,12 +33,13 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.spread(cost=10)]  # the two artifacts on both workers, first
+pytestmark = [pytest.mark.slow, pytest.mark.spread(cost=10)]  # the two installs on both workers, first
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -279,25 +285,62 @@ def _course_step(env: Env) -> None:
         assert len(list((env.work / "class" / student_id).rglob("*.ipynb"))) >= 9, student_id
 
 
-@pytest.mark.parametrize("artifact", ["wheel", "sdist"])
-def test_the_installed_kit_works_outside_the_clone(artifact, dist, wheelhouse, tmp_path):
-    env = Env(tmp_path, wheelhouse)
-
-    # The audit sees a read of the clone (so its silence below means something).
+def _audited_env(folder: Path, wheelhouse: Path) -> Env:
+    env = Env(folder, wheelhouse)
+    # The audit sees a read of the clone (so its silence afterwards means something).
     env.python_code(f"open({str(ROOT / 'README.md')!r}).close()")
     assert any("README.md" in line for line in env.clone_reads()), env.clone_reads()
     env.log.unlink()
+    return env
 
-    env.install(str(dist[artifact]))
+
+def _no_clone_reads(env: Env) -> None:
+    reads = env.clone_reads()
+    assert not reads, f"the installed kit read {len(reads)} paths of the clone:\n" + "\n".join(reads[:20])
+
+
+def _files(wheel: Path) -> dict[str, str]:
+    """Each file of a wheel but its RECORD, with the SHA-256 of its bytes."""
+    with zipfile.ZipFile(wheel) as archive:
+        return {
+            name: hashlib.sha256(archive.read(name)).hexdigest()
+            for name in archive.namelist()
+            if not name.endswith(".dist-info/RECORD")
+        }
+
+
+def test_the_installed_wheel_works_outside_the_clone(dist, wheelhouse, tmp_path):
+    env = _audited_env(tmp_path, wheelhouse)
+    env.install(str(dist["wheel"]))
     data = _core_step(env)
     if CORE_REPORT:
         _report(env, data)
 
-    env.install("crmlib[course]", dist[artifact].parent)  # the installed crmlib stays; the extra is added
+    env.install("crmlib[course]", dist["wheel"].parent)  # the installed crmlib stays; the extra is added
     _course_step(env)
     if not CORE_REPORT:
         _report(env, data)
 
-    reads = env.clone_reads()
-    assert not reads, f"the installed kit read {len(reads)} paths of the clone:\n" + "\n".join(reads[:20])
+    _no_clone_reads(env)
     shutil.rmtree(env.venv, ignore_errors=True)  # 1 GB per environment; the outputs stay for a look
+
+
+def test_the_sdist_installs_the_same_kit(dist, wheelhouse, tmp_path):
+    env = _audited_env(tmp_path / "env", wheelhouse)
+    built = tmp_path / "built"
+    links = [arg for folder in (wheelhouse,) for arg in ("--find-links", folder)]
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-index", "--no-deps", *links,
+         "--wheel-dir", built, dist["sdist"]],
+        timeout=600,
+        cwd=env.work,
+    )  # fmt: skip
+    (from_sdist,) = built.glob("crmlib-*.whl")
+    ours, theirs = _files(dist["wheel"]), _files(from_sdist)
+    differ = sorted(n for n in ours.keys() | theirs.keys() if ours.get(n) != theirs.get(n))
+    assert not differ, f"pip's wheel of the sdist differs from the built wheel in {len(differ)} files: {differ[:20]}"
+
+    env.install(str(dist["sdist"]))  # what `pip install crmlib` does where only the sdist fits
+    _core_step(env)
+    _no_clone_reads(env)
+    shutil.rmtree(env.venv, ignore_errors=True)

@@ -92,7 +92,7 @@ DEFAULT_ECONOMICS: dict[str, Any] = {
     "margin_sd": 0.07,
     "margin_low": 0.05,
     "margin_high": 0.55,
-    "cost_per_order": 2.0,
+    "cost_per_purchase": 2.0,
     "cost_per_contact": 6.0,
     "contact_rate": 0.25,
     "contact_shape": 0.5,
@@ -295,7 +295,7 @@ def make_retail(
     channel's ``margin_shift`` :math:`\delta_c`; service contacts :math:`\text{Poisson}(\kappa_i n_i)` over the
     :math:`n_i` purchase days, :math:`\kappa_i \sim \text{Gamma}` (mean ``contact_rate``, shape
     ``contact_shape``), each a complaint with probability ``complaint_share``; so the profit of a customer over
-    the log, :math:`\mu_i R_i - c_o n_i - c_s k_i` (``cost_per_order`` :math:`c_o`, ``cost_per_contact``
+    the log, :math:`\mu_i R_i - c_p n_i - c_s k_i` (``cost_per_purchase`` :math:`c_p`, ``cost_per_contact``
     :math:`c_s`, :math:`k_i` contacts), is negative for some (Zeithaml, Rust and Lemon's lead customers). If
     ``loyalty_launch`` is a date, a customer with a purchase day on or after it joins the loyalty programme at
     that first such purchase with probability :math:`\operatorname{logistic}(\beta_0 + \beta_z z_i)`.

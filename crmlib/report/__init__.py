@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from crmlib.data import ReadOptions
     from crmlib.outputs import OutputFolder
+    from crmlib.report._answers import crm_system_answers
     from crmlib.report._compare import Comparison, PreviousReportError
     from crmlib.report._pipeline import ACTIONS, Decision, Report, Section
     from crmlib.report._trust import (
@@ -72,6 +73,7 @@ _LAZY = {
     "MIN_HOLDOUT_PURCHASES": "crmlib.report._trust",
     "SHAPE_BOUNDS": "crmlib.report._trust",
     "ModelStatus": "crmlib.report._trust",
+    "crm_system_answers": "crmlib.report._answers",
 }
 
 
@@ -103,6 +105,7 @@ __all__ = [
     "ReportSettings",
     "Section",
     "check_settings",
+    "crm_system_answers",
     "make_report",
     "write_report",
 ]

@@ -15,7 +15,7 @@ __all__ = ["SET"]
 def given(seed: int) -> dict:
     """A log of 300 customers, one customer's retention figures, a campaign case and simulated churn drivers."""
     rng = np.random.default_rng(seed)
-    tx = datasets.make_retail(n_customers=300, seed=seed).transactions
+    tx = _on_the_boundary(datasets.make_retail(n_customers=300, seed=seed).transactions, seed)
     margin = float(rng.integers(20, 80))
     retention_rate = float(rng.choice([0.6, 0.65, 0.7, 0.75, 0.8, 0.85]))
     p = float(rng.choice([0.2, 0.3, 0.4, 0.5, 0.6]))
@@ -27,6 +27,25 @@ def given(seed: int) -> dict:
     return {"tx": tx, "end": tx["date"].max(), "margin": margin, "retention_rate": retention_rate,
             "discount_rate": 0.10, "p": p, "value": value, "success_rate": success_rate, "contact_cost": contact_cost,
             "incentive_cost": incentive_cost, "drivers": drivers, "driver_names": list(datasets.CHURN_DRIVERS)}
+
+
+def _on_the_boundary(tx: pd.DataFrame, seed: int, lapse: int = 180) -> pd.DataFrame:
+    """The log with two lapsed customers coming back once, on the boundary of the churn rule.
+
+    One buys exactly ``lapse`` days before the log's end (still active by "more than L days"), one ``lapse + 1``
+    days before (churned, though within six months): real logs have customers on the boundary, and these two make
+    the rule's "more than" and its unit count.
+    """
+    rng = np.random.default_rng([seed, 8])  # its own stream: the other data of the seed stay as they were
+    end = tx["date"].max()
+    last = tx.groupby("customer_id")["date"].max()
+    lapsed = last.index[(end - last).dt.days > lapse + 30]
+    who = rng.choice(lapsed, size=2, replace=False)
+    spend = tx.groupby("customer_id")["amount"].mean()
+    days = [end - pd.Timedelta(days=lapse), end - pd.Timedelta(days=lapse + 1)]
+    extra = pd.DataFrame({"customer_id": who, "date": days, "amount": spend[who].round(2).to_numpy()})
+    extra["customer_id"] = extra["customer_id"].astype(tx["customer_id"].dtype)
+    return pd.concat([tx, extra]).sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
 
 
 SET = ExerciseSet("08_churn_and_retention", "Churn and retention", given)
@@ -66,12 +85,20 @@ def q3(tx, end):
     now = churn.churn_status(tx, inactive_after=180)
     active_then = then.index[~then["churned"]]
     bought_last_year = tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique()
+    everyone_now = (~now["churned"]).mean()
+    everyone_then = (~now.loc[then.index, "churned"]).mean()
+    # without customers acquired in the last year the two bases are the same customers: one hint names both
+    mistakes = {
+        "You took everyone who had bought by a year ago as the base; only those ACTIVE then can be retained.":
+            everyone_then,
+        "You took the share of ALL customers active now; retention follows the customers active a year ago.":
+            everyone_now,
+    } if not np.isclose(everyone_now, everyone_then, rtol=1e-3) else {
+        "You took all customers (everyone who had bought by a year ago) as the base; retention follows only those "
+        "ACTIVE a year ago.": everyone_then}
     return Key((~now.loc[active_then, "churned"]).mean(), explain="The retention rate per year is what the CLV of eq. "
                                                                   "(5) needs.", mistakes={
-        "You took the share of ALL customers active now; retention follows the customers active a year ago.":
-            (~now["churned"]).mean(),
-        "You took everyone who had bought by a year ago as the base; only those ACTIVE then can be retained.":
-            (~now.loc[then.index, "churned"]).mean(),
+        **mistakes,
         "You counted the customers active a year ago who bought in the last year; 'still active' means bought in the "
         "last 180 days.": pd.Index(active_then).isin(bought_last_year).mean()})
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from crmlib import clv, datasets, value
 from crmlib.exercises.model import ExerciseSet, Key, markdown_table
+from crmlib.exercises.sets._data import split_purchases
 
 #: The module's one public name, the exercise set (its functions are the questions' keys, reached through it).
 __all__ = ["SET"]
@@ -35,7 +36,7 @@ def given(seed: int) -> dict:
         "benefits": rng.uniform(10, 25, size=3).round(1),
         "sacrifices": rng.uniform(8, 18, size=3).round(1),
     }, index=OFFERS)
-    tx = datasets.make_retail(n_customers=300, seed=seed).transactions
+    tx = split_purchases(datasets.make_retail(n_customers=300, seed=seed).transactions, seed)
     end = tx["date"].max()
     recent = np.sort(tx.loc[tx["date"] > end - pd.Timedelta(days=365), "customer_id"].unique())
     customer_x = str(rng.choice(recent))

@@ -41,9 +41,27 @@ def given(seed: int) -> dict:
     attitude = scores[["affective", "conative"]].mean(axis=1)
     ok = survey.index[attitude.notna()]
     who = ok[rng.integers(len(ok))]
+    survey = _skip_two(survey, items["affective"], keep=[respondent, who], seed=seed)
     return {"tx": tx, "survey": survey, "items": items, "respondent": respondent, "value_received": value_received,
             "value_alternative": value_alternative, "switching_cost": switching_cost, "programme": programme,
             "retention_lift": retention_lift, "who": who}
+
+
+def _skip_two(survey: pd.DataFrame, scale: list[str], *, keep: list, seed: int, n: int = 3) -> pd.DataFrame:
+    """The survey with ``n`` respondents (not those of ``keep``) leaving two items of ``scale`` blank.
+
+    As real respondents do: blank answers then outnumber dropped respondents, and listwise and pairwise handling
+    differ.
+    """
+    rng = np.random.default_rng([seed, 3])  # its own stream: the other data of the seed stay as they were
+    out = survey.copy()
+    pool = out.index.difference(pd.Index(keep))
+    for who in rng.choice(pool, size=min(n, len(pool)), replace=False):
+        answered = [c for c in scale if pd.notna(out.loc[who, c])]
+        blanks = len(scale) - len(answered)
+        for c in rng.choice(answered, size=max(0, 2 - blanks), replace=False):
+            out.loc[who, c] = np.nan
+    return out
 
 
 SET = ExerciseSet("03_loyalty_stages", "Loyalty stages", given)
