@@ -48,7 +48,7 @@ def sources(folder: Path | None = None) -> list[Path]:
     Examples
     --------
     >>> sources()[0].name
-    '01_customer_value.ipynb'
+    '00_start_here.ipynb'
     """
     folder = Path(folder) if folder is not None else exercises_dir() / "source"
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
@@ -352,7 +352,7 @@ def build_handouts(roster: Path | str, out: Path | str, *, force: bool = False,
     >>> _ = (work / "roster.csv").write_text("student_id,name\ns001,Ada\ns002,Alan\n", encoding="utf-8")
     >>> folders = build_handouts(work / "roster.csv", work / "handout")
     >>> [f.name for f in folders], sorted(p.name for p in folders[0].iterdir())[0]
-    (['s001', 's002'], '01_customer_value.ipynb')
+    (['s001', 's002'], '00_start_here.ipynb')
     >>> [p.name for p in release(work / "handout", work / "upload")]
     ['s001.zip', 's002.zip']
     """
