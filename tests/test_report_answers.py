@@ -99,3 +99,14 @@ def test_the_report_is_only_read(report):
     before = report.customers.copy()
     crm_system_answers(report)
     pd.testing.assert_frame_equal(report.customers, before)
+
+
+def test_a_one_day_log_says_its_yearly_margin_is_extrapolated_and_claims_no_tier_difference():
+    tx = load_transactions()
+    one_day = make_report(tx[tx["date"] == tx["date"].min()], interval_draws=0)
+    answers = crm_system_answers(one_day)
+    days = one_day.key_figures["days"]
+    assert f"extrapolated from {days:,} day" in answers.loc["customisation", "on_this_log"]
+    if "share of wallet" in answers.index:
+        assert "differs by tier" not in answers.loc["share of wallet", "answer"]
+        assert "one tier" in answers.loc["share of wallet", "answer"]

@@ -130,7 +130,10 @@ def crm_system_answers(report: Report) -> pd.DataFrame:
     if len(margin_year):
         threshold = margin_year.iloc[min(1, len(margin_year) - 1)]
         rows["customisation"] = (
-            "margin per customer per year: " + ", ".join(f"{t} {v:,.2f}" for t, v in margin_year.items()) + ".",
+            "margin per customer per year: "
+            + ", ".join(f"{t} {v:,.2f}" for t, v in margin_year.items())
+            + (f" (extrapolated from {kf['days']:,} day{'s' if kf['days'] != 1 else ''} of log)" if years < 1 else "")
+            + ".",
             f"one-to-one service for the {int(top['customers'].sum()):,} VIP and major customers only, at less than "
             f"{threshold:,.0f} per customer per year; standard service for the rest.",
         )
@@ -141,7 +144,9 @@ def crm_system_answers(report: Report) -> pd.DataFrame:
             + ", ".join(f"{t} {v:,.2f}" for t, v in per_customer.items())
             + f"; in total {tiers['potential'].sum():,.0f} against a current value of {tiers['current'].sum():,.0f}.",
             f"yes, it differs by tier: the most room per customer is in the {per_customer.idxmax()} tier, the most in "
-            f"total in the {tiers['potential'].idxmax()} tier.",
+            f"total in the {tiers['potential'].idxmax()} tier."
+            if len(tiers) > 1
+            else f"this log has customers in one tier only ({tiers.index[0]}): no comparison between tiers yet.",
         )
     quadrants = report.tables.get("quadrants")
     if quadrants is not None:
