@@ -942,8 +942,9 @@ def read_churn_study(
         )
     out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="customer_id"))
     for d in drivers:
-        values = pd.to_numeric(frame[d].astype(float) if pd.api.types.is_bool_dtype(frame[d]) else frame[d],
-                               errors="coerce")
+        values = pd.to_numeric(
+            frame[d].astype(float) if pd.api.types.is_bool_dtype(frame[d]) else frame[d], errors="coerce"
+        )
         bad = values.index[values.isna()]
         if len(bad):
             raise DataError(
@@ -963,6 +964,7 @@ def read_churn_study(
             )
         out["churned"] = flag.to_numpy(dtype=int)
     return out
+
 
 def join_churn(
     study: pd.DataFrame,
@@ -1029,6 +1031,12 @@ def join_churn(
         raise ParameterError(
             f"The 'drivers' parameter of join_churn names columns the study lacks: {missing}; its columns are: "
             f"{', '.join(map(str, study.columns))}."
+        )
+    text = [d for d in names if pd.to_numeric(study[d], errors="coerce").isna().gt(study[d].isna()).any()]
+    if text:
+        raise ParameterError(
+            f"The driver column(s) {text} of the study hold values that are not numbers; give numeric drivers only, "
+            f"e.g. drivers={[d for d in names if d not in text]!r}, or code the text as 0/1 columns first."
         )
     out = study[names].astype(float)
     if "churned" in study.columns:

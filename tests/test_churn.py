@@ -232,6 +232,14 @@ def test_join_churn_errors():
         churn.join_churn(study, pd.Series({"a": 1}), drivers=["bonds"])
     with pytest.raises(ParameterError, match="No customer of the study has a churn flag"):
         churn.join_churn(study, pd.Series({"x": 1}))
+    with pytest.raises(
+        ParameterError, match=r"driver column\(s\) \['region'\] of the study hold values that are not numbers"
+    ):
+        churn.join_churn(study.assign(region=["north", "south"]), pd.Series({"a": 1, "b": 0}))
+    # a blank driver value is not text: it stays a gap, as before
+    gaps = churn.join_churn(study.assign(bonds=[1.0, None]), pd.Series({"a": 1, "b": 0}))
+    assert gaps["bonds"].isna().sum() == 1
+
 
 def test_crm_checklist():
     t = churn.crm_checklist({"tiers": "gold and platinum get a personal contact"})
