@@ -383,12 +383,18 @@ def _pass_sql(
     if lean:
         # the day as a 32-bit key: a fifth less work for the grouping than a 64-bit one (the checks have
         # already refused every row whose day is outside crmlib.data.dates' FIRST_DAY..LAST_DAY, so it fits)
-        in_end = f"WHERE day_no <= {end_day}" if end_day is not None else ""
-        rows = f"SELECT cid, CAST(day_no AS INTEGER) AS day_no, amt FROM ({rows}) {in_end}"
+        # Days after ``end_day`` become one NULL day per customer instead of being filtered out: every id of the
+        # file stays in ``customers`` for the id checks (a blank or unclean id after the end is still the
+        # reader's problem), and a customer with no day to the end has n_days = 0.
+        day = f"CASE WHEN day_no <= {end_day} THEN CAST(day_no AS INTEGER) END" if end_day is not None else (
+            "CAST(day_no AS INTEGER)"
+        )
+        rows = f"SELECT cid, {day} AS day_no, amt FROM ({rows})"
+        total = "sum(total) FILTER (day_no IS NOT NULL)" if end_day is not None else "sum(total)"
         return f"""
     {head}
     WITH days AS (SELECT cid, day_no, sum(amt) AS total FROM ({rows}) GROUP BY cid, day_no)
-    SELECT cid, count(*) AS n_days, min(day_no) AS first_day, max(day_no) AS last_day, sum(total) AS total,
+    SELECT cid, count(day_no) AS n_days, min(day_no) AS first_day, max(day_no) AS last_day, {total} AS total,
            arg_min(total, day_no) AS first_amount, CAST(0 AS BIGINT) AS lone_days
     FROM days GROUP BY cid
     """

@@ -146,3 +146,26 @@ def test_a_path_is_never_a_pattern(tmp_path):
     )
     assert list(summarize_file(parquet).index) == ["right"]
     assert list(summarize(parquet).index) == ["right"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # the only blank id is after observation_end: both refuse the file (hypothesis found the disk path
+        # returning an empty frame, its id checks having seen only the rows to the end)
+        ",2024-01-04,10\n",
+        "a,2024-01-01,10\n,2024-01-04,10\n",
+        # '7.0' and '7' are one customer only if every id of the file is a whole number; 'x' after the end says
+        # they are not
+        "7.0,2024-01-01,10\n7,2024-01-02,5\n7,2024-01-03,2\nx,2024-01-04,1\n",
+        # an id with a trailing space after the end: the same customer as before it
+        "abc,2024-01-01,10\nabc,2024-01-02,3\nabc ,2024-01-04,1\n",
+    ],
+)
+def test_rows_after_observation_end_still_meet_the_id_rule(tmp_path, rows):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\n" + rows, encoding="utf-8")
+    end = "2024-01-03"
+    memory = _outcome(lambda: summarize(read_transactions(path), observation_end=end, unit="D"))
+    disk = _outcome(lambda: summarize_file(path, observation_end=end, unit="D"))
+    _same(memory, disk)
