@@ -118,6 +118,23 @@ def test_no_student_version_holds_an_expected_value_or_its_expression(stem):
 
 
 @pytest.mark.parametrize("stem", ALL_STEMS)
+def test_the_data_hold_no_table_from_a_choice_to_what_the_student_is_shown(stem):
+    # set 02 once gave every scenario text keyed by its type next to the student's scenario: one dict lookup
+    # answered question 3
+    exercise = SETS[stem]
+    for seed in SEEDS:
+        data = exercise.data(seed)
+        shown = [v for v in data.values() if isinstance(v, str)]
+        for q in exercise:
+            if q.kind != "choice":
+                continue
+            right = q.key(data).expected
+            for name, value in data.items():
+                if isinstance(value, dict) and right in value:
+                    assert not any(value[right] == s for s in shown), (seed, q.id, name)
+
+
+@pytest.mark.parametrize("stem", ALL_STEMS)
 def test_solutions_are_right_for_several_seeds(stem):
     for seed in SEEDS:
         results = run_in_process(read_source(stem), seed)

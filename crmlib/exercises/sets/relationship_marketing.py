@@ -50,8 +50,7 @@ def given(seed: int) -> dict:
     firm = firms.index[rng.integers(len(firms))]
     firms = _alike(firms, items, seed, keep=firm)
     scenario = list(SCENARIOS)[rng.integers(len(SCENARIOS))]
-    return {"firms": firms, "items": items, "tx": tx, "firm": firm, "scenarios": dict(SCENARIOS),
-            "scenario_text": SCENARIOS[scenario]}
+    return {"firms": firms, "items": items, "tx": tx, "firm": firm, "scenario_text": SCENARIOS[scenario]}
 
 
 SET = ExerciseSet("02_relationship_marketing", "Relationship marketing", given)
@@ -88,8 +87,8 @@ def q2(firms, items):
 
 
 @SET.choice("q3", variable="scenario_type", choices=relationship.TYPES)
-def q3(scenarios, scenario_text):
-    kind = next(k for k, text in scenarios.items() if text == scenario_text)
+def q3(scenario_text):
+    kind = next(k for k, text in SCENARIOS.items() if text == scenario_text)
     hints = {
         "transactional": "Transactional marketing is discrete exchanges with a mass market: it does not use who the "
                          "customer is. Here the firm knows (or works with) particular customers or partners.",
