@@ -242,3 +242,19 @@ def test_the_page_of_crmlib_run_is_sanitized_too(tmp_path):
     assert not any("alert(" in s for s in page.scripts)
     text = path.read_text(encoding="utf-8")
     assert "C[U+202E]007" in text and "KEYNUMBER" not in text and "retention per year: 0.8" in text
+
+
+def test_an_unsafe_link_in_a_restructuredtext_page_becomes_text(tmp_path):
+    # MyST never makes a link of javascript:, but reStructuredText does; the sanitizer once only removed its target,
+    # and Sphinx's HTML writer stopped on a link with no target at all
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["crmlib.course.sphinxext"]\n', encoding="utf-8")
+    page = "Demo\n====\n\nSee `the offer <javascript:alert('s12')>`_ and `the kit <https://example.org/kit>`_.\n"
+    (src / "index.rst").write_text(page, encoding="utf-8")
+    Sphinx(src, src, tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None).build()
+    text = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    assert "javascript:" not in text and "alert(" not in text
+    assert "the offer" in text and 'href="https://example.org/kit"' in text

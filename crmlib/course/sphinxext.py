@@ -101,12 +101,12 @@ class SanitizeHTML(SphinxPostTransform):
                 cleaned = clean_html(raw.astext())
                 raw.children = []
                 raw += nodes.Text(cleaned)
-        for ref in self.document.findall(nodes.reference):
+        for ref in list(self.document.findall(nodes.reference)):
             uri = ref.get("refuri")
             if uri and urlsplit(uri.strip()).scheme.lower() not in _SAFE_SCHEMES:
                 logger.warning("link target removed (scheme not allowed): %s", uri[:80], location=ref,
                                type="crmlib", subtype="link")
-                del ref["refuri"]
+                ref.replace_self(nodes.inline("", "", *ref.children, classes=["crm-removed-link"]))
         ids = {i for node in self.document.findall(nodes.Element) for i in node.get("ids", [])}
         for ref in list(self.document.findall(nodes.reference)):
             uri = ref.get("refuri", "")
