@@ -42,6 +42,9 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.spread(cost=10)]  # the two installs on both workers, first
 
 ROOT = Path(__file__).resolve().parents[1]
+# What the installed kit must hold: every chapter and every exercise source of the clone.
+CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXERCISES = sorted(p.name for p in (ROOT / "exercises" / "source").glob("*.ipynb"))
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 NOTEBOOK_STACK = ("nbformat", "nbclient", "nbconvert", "papermill", "ipykernel", "ipywidgets", "jupyterlab")
 
@@ -247,7 +250,7 @@ def _core_step(env: Env) -> Path:
     assert "load_cdnow" in found["loaded"], found  # the bundled CDNOW files, read without lifetimes
 
     listed = env.crmlib("list").splitlines()
-    assert len(listed) >= 10 and listed[0].startswith("00"), listed
+    assert [line.split()[0] for line in listed] == [c[:2] for c in CHAPTERS], listed
     assert env.crmlib("--version").strip() == f"crmlib {PYPROJECT['project']['version']}"
     return env.work / "sales.csv"
 
@@ -275,14 +278,14 @@ def _course_step(env: Env) -> None:
     handout = env.work / "handout"
     env.crmlib("exercises", "build", "--out", handout)
     student = sorted(handout.rglob("*.ipynb"))
-    assert len(student) >= 9, student
+    assert sorted(p.name for p in student) == EXERCISES, student
     assert not any("### BEGIN SOLUTION" in p.read_text(encoding="utf-8") for p in student)
 
     roster = env.work / "roster.csv"
     roster.write_text("student_id,name\ns1,Ada\ns2,Ben\n", encoding="utf-8")
     env.crmlib("exercises", "build", "--roster", roster, "--out", env.work / "class")
     for student_id in ("s1", "s2"):
-        assert len(list((env.work / "class" / student_id).rglob("*.ipynb"))) >= 9, student_id
+        assert sorted(p.name for p in (env.work / "class" / student_id).rglob("*.ipynb")) == EXERCISES, student_id
 
 
 def _audited_env(folder: Path, wheelhouse: Path) -> Env:
