@@ -1222,6 +1222,197 @@ def _rmsea_interval(chi2: float, df: int, n: int) -> tuple[float, float]:
     return bound(0.95), bound(0.05)
 
 
+def _cfa_items(
+    data: pd.DataFrame, items: Mapping[str, Sequence[str]] | None, n_obs: int | None, func: str
+) -> Mapping[str, Sequence[str]]:
+    """The items of each factor: the stages found by prefix, or those given, checked against the answers' columns."""
+    if items is None:
+        if n_obs is not None:
+            raise ParameterError(f"{func} needs items={{factor: [columns]}} when data is a covariance matrix.")
+        return stage_items(data)
+    if n_obs is None:
+        return stage_items(data, items)
+    return items
+
+
+def _cfa_model(
+    data: pd.DataFrame, items: Mapping[str, Sequence[str]] | None, n_obs: int | None, func: str
+) -> tuple[list[str], list[str], np.ndarray]:
+    """The factors, the items in factor order and the factor of each item (its position in the factors), checked."""
+    items = _cfa_items(data, items, n_obs, func)
+    factors = [str(f) for f in items]
+    columns = [c for cols in items.values() for c in cols]
+    k, p = len(factors), len(columns)
+    if len(set(columns)) != p:
+        raise ParameterError(f"Each item must belong to one factor only in the 'items' argument of {func}.")
+    short = [f for f in factors if len(items[f]) < 2]
+    if short or (k == 1 and p < 3):
+        raise ParameterError(
+            f"The 'items' argument of {func} needs at least two items per factor (three for a single factor); "
+            f"too few in: {', '.join(short or factors)}."
+        )
+    return factors, columns, np.repeat(np.arange(k), [len(items[f]) for f in items])
+
+
+def _cfa_log_det(s: np.ndarray, func: str) -> float:
+    """log|S| of the items' covariance matrix, which must be positive definite."""
+    sign, logdet_s = np.linalg.slogdet(s)
+    if sign <= 0:
+        raise DataError(
+            f"The covariance matrix of the items in {func} is singular (an item is constant or a copy of "
+            "others); drop that item from 'items'."
+        )
+    return logdet_s
+
+
+def _cfa_start(s: np.ndarray, factor_of: np.ndarray, k: int) -> tuple[np.ndarray, list[tuple[float | None, ...]]]:
+    """Starting values and bounds: each loading from the item's mean correlation with its factor's other items."""
+    p = s.shape[0]
+    sd = np.sqrt(np.diag(s))
+    r = s / np.outer(sd, sd)
+    lam0 = np.empty(p)
+    for j in range(p):
+        same = (factor_of == factor_of[j]) & (np.arange(p) != j)
+        lam0[j] = sd[j] * np.sqrt(np.clip(np.abs(r[j, same]).mean(), 0.1, 0.9))
+    theta0 = np.maximum(sd**2 - lam0**2, 0.1 * sd**2)
+    iu = np.triu_indices(k, 1)
+    sums = np.column_stack([(r[:, factor_of == f]).sum(axis=1) for f in range(k)])
+    block = np.array([[sums[factor_of == a, b].sum() for b in range(k)] for a in range(k)])
+    phi0 = block / np.sqrt(np.outer(np.diag(block), np.diag(block)))
+    x0 = np.concatenate([lam0, theta0, np.clip(phi0[iu], -0.9, 0.9)])
+    bounds: list[tuple[float | None, ...]] = (
+        [(None, None)] * p + [(1e-6 * v, None) for v in sd**2] + [(-0.999, 0.999)] * len(iu[0])
+    )
+    return x0, bounds
+
+
+def _cfa_minimise(s: np.ndarray, logdet_s: float, mask: np.ndarray, factor_of: np.ndarray) -> Any:
+    """The minimum of the discrepancy, eq. (1), by L-BFGS-B from the starting values (scipy's OptimizeResult)."""
+    from scipy import optimize
+
+    k = mask.shape[1]
+    x0, bounds = _cfa_start(s, factor_of, k)
+    return optimize.minimize(
+        _cfa_objective,
+        x0,
+        args=(s, logdet_s, mask, k),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9},
+    )
+
+
+def _cfa_oriented(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Loadings, error variances, factor correlations and the parameter vector, each factor's loadings summing >= 0."""
+    k = mask.shape[1]
+    lam, theta, phi = _cfa_unpack(x, mask, k)
+    # a factor's sign is arbitrary: make its loadings sum positive
+    flip = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
+    lam, phi = lam * flip, phi * np.outer(flip, flip)
+    return lam, theta, phi, np.concatenate([lam[mask], theta, phi[np.triu_indices(k, 1)]])
+
+
+def _cfa_standard_errors(x: np.ndarray, s: np.ndarray, logdet_s: float, mask: np.ndarray, n: int) -> np.ndarray:
+    """Standard errors from the observed information (n / 2) H of the discrepancy, H by central differences."""
+    k = mask.shape[1]
+    q = x.size
+    h = 1e-5 * np.maximum(np.abs(x), 1e-2)
+    hess = np.empty((q, q))
+    for j in range(q):
+        up, down = x.copy(), x.copy()
+        up[j] += h[j]
+        down[j] -= h[j]
+        hess[:, j] = (_cfa_objective(up, s, logdet_s, mask, k)[1] - _cfa_objective(down, s, logdet_s, mask, k)[1]) / (
+            2 * h[j]
+        )
+    hess = (hess + hess.T) / 2
+    try:
+        return np.sqrt(np.clip(np.diag(np.linalg.inv(hess * n / 2)), 0, None))
+    except np.linalg.LinAlgError:
+        return np.full(q, np.nan)
+
+
+def _cfa_factor_table(
+    factors: list[str], factor_of: np.ndarray, loading: np.ndarray, std: np.ndarray, theta: np.ndarray, phi: np.ndarray
+) -> pd.DataFrame:
+    """Per factor: items, composite reliability, average variance extracted and the largest correlation."""
+    rows = {}
+    for f_i, name in enumerate(factors):
+        sel = factor_of == f_i
+        total = loading[sel].sum()
+        others = np.delete(np.abs(phi[f_i]), f_i)
+        ave = float(np.mean(std[sel] ** 2))
+        rows[name] = {
+            "items": int(sel.sum()),
+            "omega": float(total**2 / (total**2 + theta[sel].sum())),
+            "ave": ave,
+            "sqrt_ave": float(np.sqrt(ave)),
+            "max_correlation": float(others.max()) if others.size else np.nan,
+        }
+    factor_table = pd.DataFrame.from_dict(rows, orient="index")
+    factor_table.index.name = "factor"
+    return factor_table
+
+
+def _cfa_fit_indices(
+    s: np.ndarray, sigma: np.ndarray, logdet_s: float, f_min: float, n: int, q: int, dropped: int
+) -> pd.Series:
+    """The fit indices of eq. (2), with the baseline model of uncorrelated items."""
+    from scipy import stats
+
+    p = s.shape[0]
+    sd = np.sqrt(np.diag(s))
+    df = p * (p + 1) // 2 - q
+    chi2 = n * f_min
+    base = n * float(np.log(np.diag(s)).sum() - logdet_s)
+    df0 = p * (p - 1) // 2
+    d, d0 = max(chi2 - df, 0.0), max(base - df0, 0.0)
+    cfi = 1.0 - d / max(d, d0) if max(d, d0) > 0 else 1.0
+    tli = (base / df0 - chi2 / df) / (base / df0 - 1) if df > 0 else np.nan
+    rmsea = float(np.sqrt(d / (df * n))) if df > 0 else np.nan
+    low, high = _rmsea_interval(chi2, df, n) if df > 0 else (np.nan, np.nan)
+    resid = (s - sigma) / np.outer(sd, sd)
+    srmr = float(np.sqrt(np.mean(resid[np.triu_indices(p)] ** 2)))
+    return pd.Series(
+        {
+            "chi2": chi2,
+            "df": float(df),
+            "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+            "cfi": cfi,
+            "tli": tli,
+            "rmsea": rmsea,
+            "rmsea_low": low,
+            "rmsea_high": high,
+            "srmr": srmr,
+            "baseline_chi2": base,
+            "baseline_df": float(df0),
+            "n_used": float(n),
+            "n_dropped": float(dropped),
+        },
+        name="fit",
+    )
+
+
+def _cfa_message(
+    opt: Any, columns: list[str], theta: np.ndarray, s: np.ndarray, factors: list[str], phi: np.ndarray
+) -> str:
+    """One sentence: whether the optimiser converged, and the estimates at a boundary (a Heywood case)."""
+    iu = np.triu_indices(len(factors), 1)
+    sd = np.sqrt(np.diag(s))
+    boundary = [c for c, t, v in zip(columns, theta, sd**2) if t <= 1.01e-6 * v]
+    boundary += [f"{factors[a]}~{factors[b]}" for a, b in zip(*iu) if abs(phi[a, b]) >= 0.998]
+    message = "The optimiser converged" if opt.success else f"The optimiser did not converge ({opt.message})"
+    if boundary:
+        message += (
+            f"; estimates at a boundary (a Heywood case: error variance 0 or factor correlation 1): "
+            f"{', '.join(boundary)}, so the model does not suit these data."
+        )
+    else:
+        message += "; no estimate is at a boundary."
+    return message
+
+
 def confirmatory_factor_analysis(
     data: pd.DataFrame,
     items: Mapping[str, Sequence[str]] | None = None,
@@ -1303,87 +1494,21 @@ def confirmatory_factor_analysis(
     >>> round(float(res.factor_correlations.loc["A", "B"]), 1), bool(res.fit["cfi"] > 0.99)
     (0.5, True)
     """
-    from scipy import optimize, stats
-
     func = "confirmatory_factor_analysis"
     _require_frame(data, "data", func)
     missing = check_choice(missing, "missing", ("listwise", "pairwise"), func=func)
-    if items is None:
-        if n_obs is not None:
-            raise ParameterError(f"{func} needs items={{factor: [columns]}} when data is a covariance matrix.")
-        items = stage_items(data)
-    elif n_obs is None:
-        items = stage_items(data, items)
-    factors = [str(f) for f in items]
-    columns = [c for cols in items.values() for c in cols]
-    k, p = len(factors), len(columns)
-    if len(set(columns)) != p:
-        raise ParameterError(f"Each item must belong to one factor only in the 'items' argument of {func}.")
-    short = [f for f in factors if len(items[f]) < 2]
-    if short or (k == 1 and p < 3):
-        raise ParameterError(
-            f"The 'items' argument of {func} needs at least two items per factor (three for a single factor); "
-            f"too few in: {', '.join(short or factors)}."
-        )
+    factors, columns, factor_of = _cfa_model(data, items, n_obs, func)
     s, n, dropped = _cfa_covariance(data, columns, missing, n_obs, func)
-    sign, logdet_s = np.linalg.slogdet(s)
-    if sign <= 0:
-        raise DataError(
-            f"The covariance matrix of the items in {func} is singular (an item is constant or a copy of "
-            "others); drop that item from 'items'."
-        )
-    mask = np.zeros((p, k), dtype=bool)
-    factor_of = np.repeat(np.arange(k), [len(items[f]) for f in items])
-    mask[np.arange(p), factor_of] = True
-    # start: each loading from the item's mean correlation with its factor's other items
-    sd = np.sqrt(np.diag(s))
-    r = s / np.outer(sd, sd)
-    lam0 = np.empty(p)
-    for j in range(p):
-        same = (factor_of == factor_of[j]) & (np.arange(p) != j)
-        lam0[j] = sd[j] * np.sqrt(np.clip(np.abs(r[j, same]).mean(), 0.1, 0.9))
-    theta0 = np.maximum(sd**2 - lam0**2, 0.1 * sd**2)
-    iu = np.triu_indices(k, 1)
-    sums = np.column_stack([(r[:, factor_of == f]).sum(axis=1) for f in range(k)])
-    block = np.array([[sums[factor_of == a, b].sum() for b in range(k)] for a in range(k)])
-    phi0 = block / np.sqrt(np.outer(np.diag(block), np.diag(block)))
-    x0 = np.concatenate([lam0, theta0, np.clip(phi0[iu], -0.9, 0.9)])
-    bounds = [(None, None)] * p + [(1e-6 * v, None) for v in sd**2] + [(-0.999, 0.999)] * len(iu[0])
-    opt = optimize.minimize(
-        _cfa_objective,
-        x0,
-        args=(s, logdet_s, mask, k),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9},
-    )
-    x = opt.x
-    lam, theta, phi = _cfa_unpack(x, mask, k)
-    # a factor's sign is arbitrary: make its loadings sum positive
-    flip = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
-    lam, phi = lam * flip, phi * np.outer(flip, flip)
-    x = np.concatenate([lam[mask], theta, phi[iu]])
-    f_min = opt.fun
-    q = x.size
-    # standard errors: observed information (n / 2) H of the discrepancy, H by central differences
-    h = 1e-5 * np.maximum(np.abs(x), 1e-2)
-    hess = np.empty((q, q))
-    for j in range(q):
-        up, down = x.copy(), x.copy()
-        up[j] += h[j]
-        down[j] -= h[j]
-        hess[:, j] = (_cfa_objective(up, s, logdet_s, mask, k)[1] - _cfa_objective(down, s, logdet_s, mask, k)[1]) / (
-            2 * h[j]
-        )
-    hess = (hess + hess.T) / 2
-    try:
-        se = np.sqrt(np.clip(np.diag(np.linalg.inv(hess * n / 2)), 0, None))
-    except np.linalg.LinAlgError:
-        se = np.full(q, np.nan)
+    logdet_s = _cfa_log_det(s, func)
+    mask = np.zeros((len(columns), len(factors)), dtype=bool)
+    mask[np.arange(len(columns)), factor_of] = True
+    opt = _cfa_minimise(s, logdet_s, mask, factor_of)
+    lam, theta, phi, x = _cfa_oriented(opt.x, mask)
+    se = _cfa_standard_errors(x, s, logdet_s, mask, n)
     sigma = lam @ phi @ lam.T + np.diag(theta)
     loading = lam[mask]
     std = loading / np.sqrt(np.diag(sigma))
+    p = len(columns)
     table = pd.DataFrame(
         {
             "factor": [factors[f] for f in factor_of],
@@ -1396,61 +1521,11 @@ def confirmatory_factor_analysis(
         },
         index=pd.Index(columns, name="item"),
     )
-    corr = pd.DataFrame(phi, index=factors, columns=factors)
-    rows = {}
-    for f_i, name in enumerate(factors):
-        sel = factor_of == f_i
-        total = loading[sel].sum()
-        others = np.delete(np.abs(phi[f_i]), f_i)
-        ave = float(np.mean(std[sel] ** 2))
-        rows[name] = {
-            "items": int(sel.sum()),
-            "omega": float(total**2 / (total**2 + theta[sel].sum())),
-            "ave": ave,
-            "sqrt_ave": float(np.sqrt(ave)),
-            "max_correlation": float(others.max()) if others.size else np.nan,
-        }
-    factor_table = pd.DataFrame.from_dict(rows, orient="index")
-    factor_table.index.name = "factor"
-    # fit indices, eq. (2)
-    df = p * (p + 1) // 2 - q
-    chi2 = n * f_min
-    base = n * float(np.log(np.diag(s)).sum() - logdet_s)
-    df0 = p * (p - 1) // 2
-    d, d0 = max(chi2 - df, 0.0), max(base - df0, 0.0)
-    cfi = 1.0 - d / max(d, d0) if max(d, d0) > 0 else 1.0
-    tli = (base / df0 - chi2 / df) / (base / df0 - 1) if df > 0 else np.nan
-    rmsea = float(np.sqrt(d / (df * n))) if df > 0 else np.nan
-    low, high = _rmsea_interval(chi2, df, n) if df > 0 else (np.nan, np.nan)
-    resid = (s - sigma) / np.outer(sd, sd)
-    srmr = float(np.sqrt(np.mean(resid[np.triu_indices(p)] ** 2)))
-    fit = pd.Series(
-        {
-            "chi2": chi2,
-            "df": float(df),
-            "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
-            "cfi": cfi,
-            "tli": tli,
-            "rmsea": rmsea,
-            "rmsea_low": low,
-            "rmsea_high": high,
-            "srmr": srmr,
-            "baseline_chi2": base,
-            "baseline_df": float(df0),
-            "n_used": float(n),
-            "n_dropped": float(dropped),
-        },
-        name="fit",
+    return CFAResult(
+        table,
+        pd.DataFrame(phi, index=factors, columns=factors),
+        _cfa_factor_table(factors, factor_of, loading, std, theta, phi),
+        _cfa_fit_indices(s, sigma, logdet_s, opt.fun, n, x.size, dropped),
+        bool(opt.success),
+        _cfa_message(opt, columns, theta, s, factors, phi),
     )
-    boundary = [c for c, t, v in zip(columns, theta, sd**2) if t <= 1.01e-6 * v]
-    boundary += [f"{factors[a]}~{factors[b]}" for a, b in zip(*iu) if abs(phi[a, b]) >= 0.998]
-    converged = bool(opt.success)
-    message = "The optimiser converged" if converged else f"The optimiser did not converge ({opt.message})"
-    if boundary:
-        message += (
-            f"; estimates at a boundary (a Heywood case: error variance 0 or factor correlation 1): "
-            f"{', '.join(boundary)}, so the model does not suit these data."
-        )
-    else:
-        message += "; no estimate is at a boundary."
-    return CFAResult(table, corr, factor_table, fit, converged, message)

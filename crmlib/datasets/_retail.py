@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +220,527 @@ def _order_statistics(rng, k: np.ndarray, n_total: np.ndarray) -> np.ndarray:
     return partial / (s_k + rest)[code]
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The checked settings of :func:`make_retail`."""
+
+    n: int
+    dropout: str
+    values: dict[str, float]
+    start: pd.Timestamp
+    acquisition_end: pd.Timestamp
+    end: pd.Timestamp
+    growth: float
+    season: np.ndarray
+    channels: dict[str, dict[str, float]]
+    regions: dict[str, float]
+    econ: dict[str, Any]
+    launch: pd.Timestamp | None
+    channel_names: list[str]
+    channel_shares: np.ndarray
+    region_names: list[str]
+    region_shares: np.ndarray
+
+    @property
+    def obs_days(self) -> int:
+        """Days from ``start`` to the end of ``observation_end``."""
+        return (self.end - self.start).days + 1
+
+
+def _check_model(n_customers, dropout, given: dict[str, float], func: str) -> tuple[int, str, dict[str, float]]:
+    """The number of customers, the dropout process and the positive parameters of its laws."""
+    n = int(check_number(n_customers, "n_customers", func=func, low=1, integer=True))
+    dropout = check_choice(dropout, "dropout", _DROPOUTS, func=func)
+    names = ("r", "alpha", "p", "q", "v") + (("a", "b") if dropout == "purchase" else ("s", "beta"))
+    values = {name: check_number(given[name], name, func=func, low=0, low_open=True) for name in names}
+    return n, dropout, values
+
+
+def _check_window(
+    start, acquisition_end, observation_end, func: str
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """The first and last day of acquisition and the last day of observation, in that order."""
+    start_ts = check_date(start, "start", func=func, allow_none=False)
+    acq_ts = check_date(acquisition_end, "acquisition_end", func=func, allow_none=False)
+    end_ts = check_date(observation_end, "observation_end", func=func, allow_none=False)
+    if acq_ts < start_ts:
+        raise ParameterError(
+            f"The 'acquisition_end' parameter of make_retail must not come before start ({start_ts.date()}). "
+            f"Got {acq_ts.date()} instead."
+        )
+    if end_ts < acq_ts:
+        raise ParameterError(
+            f"The 'observation_end' parameter of make_retail must not come before acquisition_end ({acq_ts.date()}). "
+            f"Got {end_ts.date()} instead."
+        )
+    return start_ts, acq_ts, end_ts
+
+
+def _check_volume(growth, seasonality, func: str) -> tuple[float, np.ndarray]:
+    """The yearly growth of acquisition and its twelve monthly volumes (flat by default)."""
+    growth = check_number(growth, "growth", func=func, low=-1, low_open=True)
+    season = np.ones(12) if seasonality is None else np.asarray(seasonality, dtype=float)
+    if season.shape != (12,) or not np.isfinite(season).all() or (season < 0).any() or season.sum() <= 0:
+        raise ParameterError(
+            "The 'seasonality' parameter of make_retail must give 12 relative volumes >= 0 (January to December), "
+            f"e.g. RETAIL_SEASONALITY. Got {seasonality!r} instead."
+        )
+    return growth, season
+
+
+def _check_channels(channels, regions, func: str) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """The acquisition channels (share, cost, quality, margin shift) and the regions, defaults filled in."""
+    channels = DEFAULT_CHANNELS if channels is None else channels
+    regions = DEFAULT_REGIONS if regions is None else regions
+    if not isinstance(channels, dict) or not all(
+        isinstance(c, dict) and {"share", "cost"} <= set(c) for c in channels.values()
+    ):
+        raise ParameterError(
+            "The 'channels' parameter of make_retail must be a dict {name: {'share': s, 'cost': c}}, "
+            f"e.g. {{'search': {{'share': 1.0, 'cost': 30.0}}}}. Got {channels!r} instead."
+        )
+    for name, spec in channels.items():
+        check_number(spec["cost"], f"channels[{name!r}]['cost']", func=func, low=0)
+        for key in ("quality", "margin_shift"):
+            check_number(spec.get(key, 0.0), f"channels[{name!r}][{key!r}]", func=func)
+    if not isinstance(regions, dict):
+        raise ParameterError(
+            f"The 'regions' parameter of make_retail must be a dict {{name: share}}. Got {regions!r} instead."
+        )
+    return channels, regions
+
+
+def _check_economics(economics, func: str) -> tuple[dict[str, Any], pd.Timestamp | None]:
+    """:data:`DEFAULT_ECONOMICS` with the given overrides checked, and the launch date of the loyalty programme."""
+    econ = dict(DEFAULT_ECONOMICS)
+    unknown = sorted(set(economics or {}) - set(econ))
+    if unknown:
+        raise ParameterError(
+            f"The 'economics' parameter of make_retail has unknown keys {unknown}; the keys are {', '.join(econ)}."
+        )
+    econ.update(economics or {})
+    for key in econ:
+        if key != "loyalty_launch":
+            low = None if key in ("loyalty_intercept", "loyalty_quality") else 0
+            econ[key] = check_number(econ[key], f"economics[{key!r}]", func=func, low=low)
+    launch = check_date(econ["loyalty_launch"], "economics['loyalty_launch']", func=func)
+    return econ, launch
+
+
+def _check_settings(
+    n_customers: int,
+    dropout: str,
+    given: dict[str, float],
+    start: DateLike,
+    acquisition_end: DateLike,
+    observation_end: DateLike,
+    growth: float,
+    seasonality: Sequence[float] | None,
+    channels: dict[str, dict[str, float]] | None,
+    regions: dict[str, float] | None,
+    economics: dict[str, Any] | None,
+) -> _Settings:
+    """Every argument of :func:`make_retail` checked, in the order of its signature."""
+    func = "make_retail"
+    n, dropout, values = _check_model(n_customers, dropout, given, func)
+    start_ts, acq_ts, end_ts = _check_window(start, acquisition_end, observation_end, func)
+    growth, season = _check_volume(growth, seasonality, func)
+    channels, regions = _check_channels(channels, regions, func)
+    econ, launch = _check_economics(economics, func)
+    channel_names, channel_shares = _check_shares({k: c["share"] for k, c in channels.items()}, "channels")
+    region_names, region_shares = _check_shares(regions, "regions")
+    return _Settings(
+        n=n,
+        dropout=dropout,
+        values=values,
+        start=start_ts,
+        acquisition_end=acq_ts,
+        end=end_ts,
+        growth=growth,
+        season=season,
+        channels=channels,
+        regions=regions,
+        econ=econ,
+        launch=launch,
+        channel_names=channel_names,
+        channel_shares=channel_shares,
+        region_names=region_names,
+        region_shares=region_shares,
+    )
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """Each customer's acquisition time (days since start), latent values, quality score, channel and region."""
+
+    t0: np.ndarray
+    lam_week: np.ndarray
+    drop: np.ndarray
+    nu: np.ndarray
+    quality: np.ndarray
+    channel_code: np.ndarray
+    channel: np.ndarray
+    region: np.ndarray
+
+
+def _normal_score(cdf: np.ndarray) -> np.ndarray:
+    """The standard normal quantile of a distribution function's values, kept off 0 and 1."""
+    from scipy import stats  # imported here: loading the bundled files does not need scipy
+
+    return stats.norm.ppf(np.clip(cdf, 1e-15, 1 - 1e-15))
+
+
+def _quality_score(cfg: _Settings, lam_week: np.ndarray, drop: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """The quality score z of each customer from the normal scores of its latent values (see make_retail)."""
+    from scipy import stats
+
+    v = cfg.values
+    if cfg.dropout == "purchase":
+        z_drop = _normal_score(stats.beta.cdf(drop, v["a"], v["b"]))
+    else:
+        z_drop = _normal_score(stats.gamma.cdf(drop, v["s"], scale=1 / v["beta"]))
+    z_rate = _normal_score(stats.gamma.cdf(lam_week, v["r"], scale=1 / v["alpha"]))
+    z_spend = -_normal_score(stats.gamma.cdf(nu, v["q"], scale=1 / v["v"]))
+    w_rate, w_drop, w_spend = _QUALITY_WEIGHTS
+    return (w_rate * z_rate - w_drop * z_drop + w_spend * z_spend) / np.sqrt(w_rate**2 + w_drop**2 + w_spend**2)
+
+
+def _draw_channels(rng: np.random.Generator, cfg: _Settings, quality: np.ndarray) -> np.ndarray:
+    """Each customer's channel code, drawn given the quality score: P(c | z) proportional to w_c exp(theta_c z)."""
+    tilt = np.array([float(cfg.channels[c].get("quality", 0.0)) for c in cfg.channel_names])
+    w = _tilted_weights(cfg.channel_shares, tilt)
+    odds = w[None, :] * np.exp(np.outer(quality, tilt))
+    cum = np.cumsum(odds / odds.sum(axis=1, keepdims=True), axis=1)
+    return np.minimum((rng.random(cfg.n)[:, None] > cum).sum(axis=1), len(cfg.channel_names) - 1)
+
+
+def _draw_customers(rng: np.random.Generator, cfg: _Settings) -> _Customers:
+    """Acquisition times and latent values from the stated laws first, then channel and region given them."""
+    n, v = cfg.n, cfg.values
+    t0 = _acquisition_times(rng, n, cfg.start, cfg.acquisition_end, cfg.season, cfg.growth)
+    lam_week = rng.gamma(v["r"], 1.0 / v["alpha"], n)
+    if cfg.dropout == "purchase":
+        drop = rng.beta(v["a"], v["b"], n)
+    else:
+        drop = rng.gamma(v["s"], 1.0 / v["beta"], n)  # dropout rate per week
+    nu = rng.gamma(v["q"], 1.0 / v["v"], n)
+    quality = _quality_score(cfg, lam_week, drop, nu)
+    channel_code = _draw_channels(rng, cfg, quality)
+    region_code = rng.choice(len(cfg.region_names), size=n, p=cfg.region_shares)
+    return _Customers(
+        t0=t0,
+        lam_week=lam_week,
+        drop=drop,
+        nu=nu,
+        quality=quality,
+        channel_code=channel_code,
+        channel=np.asarray(cfg.channel_names, dtype=object)[channel_code],
+        region=np.asarray(cfg.region_names, dtype=object)[region_code],
+    )
+
+
+@dataclass(frozen=True)
+class _Purchases:
+    """Every purchase, customer by customer in time order, and each customer's repeat purchases and dropout."""
+
+    k: np.ndarray  # repeat purchases of each customer
+    alive: np.ndarray  # still active at the end of observation_end
+    left_day: np.ndarray  # the day each customer left (days since start), -1 if alive
+    code: np.ndarray  # the customer of each purchase
+    day: np.ndarray  # the day of each purchase (days since start)
+    cents: np.ndarray  # the amount of each purchase in cents
+
+
+def _draw_repeat_times(
+    rng: np.random.Generator, cfg: _Settings, cust: _Customers
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Repeat purchases per customer, alive or not, the repeat times (days since start) and lifetimes (time dropout)."""
+    n = cfg.n
+    horizon = cfg.obs_days - cust.t0  # days from acquisition to the end of observation_end
+    life = None
+    if cfg.dropout == "purchase":
+        n_poisson = rng.poisson(cust.lam_week / 7.0 * horizon)
+        n_before_drop = rng.geometric(np.clip(cust.drop, 1e-12, 1.0))
+        k = np.minimum(n_poisson, n_before_drop)
+        alive = n_before_drop > n_poisson
+        u = _order_statistics(rng, k, n_poisson)
+        span = horizon
+    else:
+        life = rng.standard_exponential(n) / cust.drop * 7.0  # days
+        alive = life > horizon
+        span = np.minimum(life, horizon)
+        k = rng.poisson(cust.lam_week / 7.0 * span)
+        u = _order_statistics(rng, k, k)
+    code_rep = np.repeat(np.arange(n), k)
+    return k, alive, cust.t0[code_rep] + span[code_rep] * u, life
+
+
+def _draw_purchases(rng: np.random.Generator, cfg: _Settings, cust: _Customers) -> _Purchases:
+    """Each customer's first purchase followed by the repeat purchases, their amounts, and the dropout days."""
+    n, obs_days = cfg.n, cfg.obs_days
+    k, alive, t_rep, life = _draw_repeat_times(rng, cfg, cust)
+    m = int(k.sum())
+    # all purchases, sorted by customer then time without a sort: each customer's first purchase is followed by its
+    # repeat purchases, which are already in increasing order
+    size = k + 1
+    first_pos = np.cumsum(size) - size
+    code = np.repeat(np.arange(n), size)
+    when = np.empty(n + m)
+    when[first_pos] = cust.t0
+    is_rep = np.ones(n + m, dtype=bool)
+    is_rep[first_pos] = False
+    when[is_rep] = t_rep
+    amount = rng.gamma(cfg.values["p"], 1.0 / cust.nu[code])
+    cents = np.maximum(np.rint(amount * 100.0), 1).astype(np.int64)
+    day = np.floor(when).astype(np.int64)
+    day = np.minimum(day, obs_days - 1)  # u < 1 keeps this a no-op; guards rounding at the edge
+    if life is None:
+        last_time = when[first_pos + k]  # the customer leaves right after the last repeat purchase
+        left_day = np.where(alive | (k == 0), -1, np.floor(last_time).astype(np.int64))
+    else:
+        left_day = np.where(alive, -1, np.floor(cust.t0 + life).astype(np.int64))
+    return _Purchases(k=k, alive=alive, left_day=left_day, code=code, day=day, cents=cents)
+
+
+@dataclass(frozen=True)
+class _PurchaseDays:
+    """The purchase days (a customer's purchases of one day as one) and the per-customer RFM truth in days."""
+
+    day_code: np.ndarray  # the customer of each purchase day
+    day_value: np.ndarray  # the day (days since start)
+    first_idx: np.ndarray  # each customer's first purchase day, as a position in day_code
+    n_days: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+    frequency: np.ndarray
+    monetary: np.ndarray
+
+
+def _purchase_days(purchases: _Purchases, n: int) -> _PurchaseDays:
+    """The truth, computed from the purchase days (independently of crmlib.rfm)."""
+    code, day, cents = purchases.code, purchases.day, purchases.cents
+    new_day = np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])]
+    day_start = np.flatnonzero(new_day)
+    day_code = code[day_start]
+    day_value = day[day_start]
+    day_cents = np.add.reduceat(cents, day_start)
+    n_days = np.bincount(day_code, minlength=n)
+    first_idx = np.cumsum(n_days) - n_days
+    last_idx = first_idx + n_days - 1
+    total_cents = np.bincount(day_code, weights=day_cents, minlength=n)
+    frequency = n_days - 1
+    repeat_cents = total_cents - day_cents[first_idx]
+    monetary = np.where(frequency > 0, repeat_cents / np.maximum(frequency, 1) / 100.0, 0.0)
+    return _PurchaseDays(
+        day_code=day_code,
+        day_value=day_value,
+        first_idx=first_idx,
+        n_days=n_days,
+        first_day=day_value[first_idx],
+        last_day=day_value[last_idx],
+        frequency=frequency,
+        monetary=monetary,
+    )
+
+
+@dataclass(frozen=True)
+class _FirmSide:
+    """The firm's side of each relationship: margin rate, service, loyalty programme (day joined, -1 if not)."""
+
+    margin_rate: np.ndarray
+    contacts: np.ndarray
+    complaints: np.ndarray
+    member: np.ndarray
+    member_since: np.ndarray
+
+
+def _draw_margin_rates(rng: np.random.Generator, cfg: _Settings, channel_code: np.ndarray) -> np.ndarray:
+    """Each customer's gross margin rate: normal around the rate plus the channel's shift, clipped, to 0.001."""
+    econ = cfg.econ
+    shift = np.array([float(cfg.channels[c].get("margin_shift", 0.0)) for c in cfg.channel_names])[channel_code]
+    return np.round(
+        np.clip(rng.normal(econ["margin_rate"] + shift, econ["margin_sd"]), econ["margin_low"], econ["margin_high"]), 3
+    )
+
+
+def _draw_service(rng: np.random.Generator, econ: dict[str, Any], n_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Service contacts, Poisson with a Gamma rate per purchase day, and the complaints among them."""
+    shape = max(econ["contact_shape"], 1e-9)
+    kappa = rng.gamma(shape, econ["contact_rate"] / shape, len(n_days))
+    contacts = rng.poisson(kappa * n_days)
+    complaints = rng.binomial(contacts, min(econ["complaint_share"], 1.0))
+    return contacts, complaints
+
+
+def _draw_loyalty(
+    rng: np.random.Generator, cfg: _Settings, days: _PurchaseDays, quality: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Members of the loyalty programme and the day they joined: the first purchase day on or after the launch."""
+    from scipy import special
+
+    n = cfg.n
+    member = np.zeros(n, dtype=bool)
+    member_since = np.full(n, -1, dtype=np.int64)
+    join_draw = rng.random(n)  # drawn even without a launch, so the streams after it do not move
+    if cfg.launch is not None:
+        launch_day = (cfg.launch - cfg.start).days
+        eligible_day = np.where(days.day_value >= launch_day, days.day_value, np.iinfo(np.int64).max)
+        first_eligible = np.minimum.reduceat(eligible_day, days.first_idx)
+        has = first_eligible < np.iinfo(np.int64).max
+        prob = special.expit(cfg.econ["loyalty_intercept"] + cfg.econ["loyalty_quality"] * quality)
+        member = has & (join_draw < prob)
+        member_since = np.where(member, first_eligible, -1)
+    return member, member_since
+
+
+def _draw_firm_side(rng: np.random.Generator, cfg: _Settings, cust: _Customers, days: _PurchaseDays) -> _FirmSide:
+    """Margin rates, then service contacts and complaints, then the loyalty programme."""
+    margin_rate = _draw_margin_rates(rng, cfg, cust.channel_code)
+    contacts, complaints = _draw_service(rng, cfg.econ, days.n_days)
+    member, member_since = _draw_loyalty(rng, cfg, days, cust.quality)
+    return _FirmSide(
+        margin_rate=margin_rate, contacts=contacts, complaints=complaints, member=member, member_since=member_since
+    )
+
+
+def _draw_churn_study(
+    seed: int | None, cfg: _Settings, ids, days: _PurchaseDays, firm: _FirmSide
+) -> tuple[pd.DataFrame, _FirmSide]:
+    """The churn study of the last year, from a second random stream; its service failures become the contacts."""
+    obs_days = cfg.obs_days
+    if obs_days <= 2 * 365:
+        raise ParameterError(
+            "The 'churn_study' parameter of make_retail needs a log of more than two years (a year before the "
+            f"study and the study year); start to observation_end covers {obs_days} days. Start earlier."
+        )
+    from crmlib.datasets._churn import draw_churn_study
+
+    study, contacts, complaints = draw_churn_study(
+        np.random.default_rng(None if seed is None else [seed, 2]),
+        ids=ids,
+        day_code=days.day_code,
+        day_value=days.day_value,
+        first_day=days.first_day,
+        end_day=obs_days - 1,
+        start_date=cfg.start,
+        member_since=firm.member_since,
+        contacts=firm.contacts,
+        complaint_share=cfg.econ["complaint_share"],
+    )
+    return study, replace(firm, contacts=contacts, complaints=complaints)
+
+
+def _transactions_frame(ids, purchases: _Purchases, start_day: np.datetime64, n: int) -> pd.DataFrame:
+    """The log: one row per purchase, by day, then customer, then time."""
+    day, code = purchases.day, purchases.code
+    tx_order = np.argsort(day * n + code, kind="stable")
+    return pd.DataFrame(
+        {
+            "customer_id": ids.take(code[tx_order]),
+            "date": (start_day + day[tx_order]).astype("datetime64[ns]"),
+            "amount": purchases.cents[tx_order] / 100.0,
+        }
+    )
+
+
+def _truth_frame(ids, days: _PurchaseDays, obs_days: int) -> pd.DataFrame:
+    """The per-customer RFM truth in days, with the conventions of crmlib.rfm.summarize."""
+    return pd.DataFrame(
+        {
+            "frequency": days.frequency.astype(np.int64),
+            "recency": (days.last_day - days.first_day).astype(float),
+            "T": (obs_days - 1 - days.first_day).astype(float),
+            "monetary_value": days.monetary,
+        },
+        index=pd.Index(ids, name="customer_id"),
+    )
+
+
+def _dates(start_day: np.datetime64, offsets: np.ndarray) -> pd.Series:
+    """The dates of day offsets since start; NaT where the offset is -1."""
+    out = pd.Series((start_day + np.maximum(offsets, 0)).astype("datetime64[ns]"))
+    return out.where(offsets >= 0)
+
+
+def _customers_frame(
+    ids,
+    cfg: _Settings,
+    cust: _Customers,
+    purchases: _Purchases,
+    days: _PurchaseDays,
+    firm: _FirmSide,
+    truth: pd.DataFrame,
+    start_day: np.datetime64,
+) -> pd.DataFrame:
+    """One row per customer: the attributes the firm knows, then the true_* columns."""
+    cost = {k_: float(c["cost"]) for k_, c in cfg.channels.items()}
+    latent = {
+        "true_lambda": cust.lam_week,
+        ("true_p" if cfg.dropout == "purchase" else "true_mu"): cust.drop,
+        "true_nu": cust.nu,
+    }
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "signup_date": (start_day + days.first_day).astype("datetime64[ns]"),
+            "channel": cust.channel,
+            "acquisition_cost": np.array([cost[c] for c in cust.channel], dtype=float),
+            "region": cust.region,
+            "margin_rate": firm.margin_rate,
+            "service_contacts": firm.contacts.astype(np.int64),
+            "complaints": firm.complaints.astype(np.int64),
+            "loyalty_member": firm.member,
+            "loyalty_since": _dates(start_day, firm.member_since).to_numpy(),
+            **latent,
+            "true_mean_spend": cfg.values["p"] / cust.nu,
+            "true_quality": cust.quality,
+            "true_alive": purchases.alive,
+            "true_dropout_date": _dates(start_day, purchases.left_day).to_numpy(),
+            "true_purchases": (purchases.k + 1).astype(np.int64),
+            "true_frequency": truth["frequency"].to_numpy(),
+            "true_recency": truth["recency"].to_numpy(),
+            "true_T": truth["T"].to_numpy(),
+            "true_monetary_value": days.monetary,
+        }
+    )
+
+
+def _retail_params(cfg: _Settings, seed: int | None, churn_study: bool) -> dict[str, Any]:
+    """Every setting and true parameter of the generator (``.params`` and the frames' ``true_params``)."""
+    values, launch = cfg.values, cfg.launch
+    return {
+        "generator": "crmlib.datasets.make_retail",
+        "model": (
+            "BG/NBD purchases (Fader, Hardie and Lee 2005a)"
+            if cfg.dropout == "purchase"
+            else "Pareto/NBD purchases (Schmittlein, Morrison and Colombo 1987)"
+        )
+        + " with Gamma-Gamma spend (Fader, Hardie and Lee 2005b)",
+        "n_customers": cfg.n,
+        "seed": seed,
+        "start": str(cfg.start.date()),
+        "acquisition_end": str(cfg.acquisition_end.date()),
+        "observation_end": str(cfg.end.date()),
+        "dropout": cfg.dropout,
+        **values,
+        "rate_unit": "W",
+        "mean_spend": values["p"] * values["v"] / (values["q"] - 1) if values["q"] > 1 else None,
+        "seasonality": [float(x) for x in cfg.season],
+        "growth": cfg.growth,
+        "channels": {
+            k_: {"quality": 0.0, "margin_shift": 0.0, **{key: float(val) for key, val in c.items()}}
+            for k_, c in cfg.channels.items()
+        },
+        "regions": dict(cfg.regions),
+        "quality_weights": dict(zip(("purchase_rate", "retention", "spend"), _QUALITY_WEIGHTS)),
+        "economics": {
+            k_: (str(launch.date()) if k_ == "loyalty_launch" and launch is not None else v_)
+            for k_, v_ in cfg.econ.items()
+        },
+        "churn_study": bool(churn_study),
+    }
+
+
 def make_retail(
     n_customers: int = 5000,
     *,
@@ -366,262 +887,42 @@ def make_retail(
     >>> int(data.truth["frequency"].sum()) <= len(data.transactions) - 200
     True
     """
-    func = "make_retail"
-    n = int(check_number(n_customers, "n_customers", func=func, low=1, integer=True))
-    dropout = check_choice(dropout, "dropout", _DROPOUTS, func=func)
-    names = ("r", "alpha", "p", "q", "v") + (("a", "b") if dropout == "purchase" else ("s", "beta"))
     given = {"r": r, "alpha": alpha, "a": a, "b": b, "p": p, "q": q, "v": v, "s": s, "beta": beta}
-    values = {name: check_number(given[name], name, func=func, low=0, low_open=True) for name in names}
-    start_ts = check_date(start, "start", func=func, allow_none=False)
-    acq_ts = check_date(acquisition_end, "acquisition_end", func=func, allow_none=False)
-    end_ts = check_date(observation_end, "observation_end", func=func, allow_none=False)
-    if acq_ts < start_ts:
-        raise ParameterError(
-            f"The 'acquisition_end' parameter of make_retail must not come before start ({start_ts.date()}). "
-            f"Got {acq_ts.date()} instead."
-        )
-    if end_ts < acq_ts:
-        raise ParameterError(
-            f"The 'observation_end' parameter of make_retail must not come before acquisition_end ({acq_ts.date()}). "
-            f"Got {end_ts.date()} instead."
-        )
-    growth = check_number(growth, "growth", func=func, low=-1, low_open=True)
-    season = np.ones(12) if seasonality is None else np.asarray(seasonality, dtype=float)
-    if season.shape != (12,) or not np.isfinite(season).all() or (season < 0).any() or season.sum() <= 0:
-        raise ParameterError(
-            "The 'seasonality' parameter of make_retail must give 12 relative volumes >= 0 (January to December), "
-            f"e.g. RETAIL_SEASONALITY. Got {seasonality!r} instead."
-        )
-    channels = DEFAULT_CHANNELS if channels is None else channels
-    regions = DEFAULT_REGIONS if regions is None else regions
-    if not isinstance(channels, dict) or not all(
-        isinstance(c, dict) and {"share", "cost"} <= set(c) for c in channels.values()
-    ):
-        raise ParameterError(
-            "The 'channels' parameter of make_retail must be a dict {name: {'share': s, 'cost': c}}, "
-            f"e.g. {{'search': {{'share': 1.0, 'cost': 30.0}}}}. Got {channels!r} instead."
-        )
-    for name, spec in channels.items():
-        check_number(spec["cost"], f"channels[{name!r}]['cost']", func=func, low=0)
-        for key in ("quality", "margin_shift"):
-            check_number(spec.get(key, 0.0), f"channels[{name!r}][{key!r}]", func=func)
-    if not isinstance(regions, dict):
-        raise ParameterError(
-            f"The 'regions' parameter of make_retail must be a dict {{name: share}}. Got {regions!r} instead."
-        )
-    econ = dict(DEFAULT_ECONOMICS)
-    unknown = sorted(set(economics or {}) - set(econ))
-    if unknown:
-        raise ParameterError(
-            f"The 'economics' parameter of make_retail has unknown keys {unknown}; the keys are {', '.join(econ)}."
-        )
-    econ.update(economics or {})
-    for key in econ:
-        if key != "loyalty_launch":
-            low = None if key in ("loyalty_intercept", "loyalty_quality") else 0
-            econ[key] = check_number(econ[key], f"economics[{key!r}]", func=func, low=low)
-    launch = check_date(econ["loyalty_launch"], "economics['loyalty_launch']", func=func)
-    channel_names, channel_shares = _check_shares({k: c["share"] for k, c in channels.items()}, "channels")
-    region_names, region_shares = _check_shares(regions, "regions")
-
-    from scipy import special, stats  # imported here: loading the bundled files does not need scipy
-
+    cfg = _check_settings(
+        n_customers,
+        dropout,
+        given,
+        start,
+        acquisition_end,
+        observation_end,
+        growth,
+        seasonality,
+        channels,
+        regions,
+        economics,
+    )
+    # the draws, in a fixed order from one stream (the same seed gives the same data)
     rng = np.random.default_rng(seed)
-    obs_days = (end_ts - start_ts).days + 1
-    # --- customer-level draws (order fixed: the same seed gives the same data) ---
-    t0 = _acquisition_times(rng, n, start_ts, acq_ts, season, growth)
-    lam_week = rng.gamma(values["r"], 1.0 / values["alpha"], n)
-    if dropout == "purchase":
-        drop = rng.beta(values["a"], values["b"], n)
-        z_drop = stats.norm.ppf(np.clip(stats.beta.cdf(drop, values["a"], values["b"]), 1e-15, 1 - 1e-15))
-    else:
-        drop = rng.gamma(values["s"], 1.0 / values["beta"], n)  # dropout rate per week
-        z_drop = stats.norm.ppf(np.clip(stats.gamma.cdf(drop, values["s"], scale=1 / values["beta"]), 1e-15, 1 - 1e-15))
-    nu = rng.gamma(values["q"], 1.0 / values["v"], n)
-    z_rate = stats.norm.ppf(
-        np.clip(stats.gamma.cdf(lam_week, values["r"], scale=1 / values["alpha"]), 1e-15, 1 - 1e-15)
-    )
-    z_spend = -stats.norm.ppf(np.clip(stats.gamma.cdf(nu, values["q"], scale=1 / values["v"]), 1e-15, 1 - 1e-15))
-    w_rate, w_drop, w_spend = _QUALITY_WEIGHTS
-    quality = (w_rate * z_rate - w_drop * z_drop + w_spend * z_spend) / np.sqrt(w_rate**2 + w_drop**2 + w_spend**2)
-    tilt = np.array([float(channels[c].get("quality", 0.0)) for c in channel_names])
-    w = _tilted_weights(channel_shares, tilt)
-    odds = w[None, :] * np.exp(np.outer(quality, tilt))
-    cum = np.cumsum(odds / odds.sum(axis=1, keepdims=True), axis=1)
-    channel_code = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(channel_names) - 1)
-    channel = np.asarray(channel_names, dtype=object)[channel_code]
-    region = np.asarray(region_names, dtype=object)[rng.choice(len(region_names), size=n, p=region_shares)]
-    horizon = obs_days - t0  # days from acquisition to the end of observation_end
-    if dropout == "purchase":
-        n_poisson = rng.poisson(lam_week / 7.0 * horizon)
-        n_before_drop = rng.geometric(np.clip(drop, 1e-12, 1.0))
-        k = np.minimum(n_poisson, n_before_drop)
-        alive = n_before_drop > n_poisson
-        u = _order_statistics(rng, k, n_poisson)
-        span = horizon
-    else:
-        life = rng.standard_exponential(n) / drop * 7.0  # days
-        alive = life > horizon
-        span = np.minimum(life, horizon)
-        k = rng.poisson(lam_week / 7.0 * span)
-        u = _order_statistics(rng, k, k)
-    m = int(k.sum())
-    code_rep = np.repeat(np.arange(n), k)
-    t_rep = t0[code_rep] + span[code_rep] * u
-    # --- all purchases, sorted by customer then time without a sort: each customer's first purchase is
-    # followed by its repeat purchases, which are already in increasing order ---
-    size = k + 1
-    first_pos = np.cumsum(size) - size
-    code = np.repeat(np.arange(n), size)
-    when = np.empty(n + m)
-    when[first_pos] = t0
-    is_rep = np.ones(n + m, dtype=bool)
-    is_rep[first_pos] = False
-    when[is_rep] = t_rep
-    amount = rng.gamma(values["p"], 1.0 / nu[code])
-    cents = np.maximum(np.rint(amount * 100.0), 1).astype(np.int64)
-    day = np.floor(when).astype(np.int64)
-    day = np.minimum(day, obs_days - 1)  # u < 1 keeps this a no-op; guards rounding at the edge
-    if dropout == "purchase":
-        last_time = when[first_pos + k]  # the customer leaves right after the last repeat purchase
-        left_day = np.where(alive | (k == 0), -1, np.floor(last_time).astype(np.int64))
-    else:
-        left_day = np.where(alive, -1, np.floor(t0 + life).astype(np.int64))
-
-    # --- the truth, computed from the purchase days (independently of crmlib.rfm) ---
-    new_day = np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])]
-    day_start = np.flatnonzero(new_day)
-    day_code = code[day_start]
-    day_value = day[day_start]
-    day_cents = np.add.reduceat(cents, day_start)
-    n_days = np.bincount(day_code, minlength=n)
-    first_idx = np.cumsum(n_days) - n_days
-    last_idx = first_idx + n_days - 1
-    first_day = day_value[first_idx]
-    last_day = day_value[last_idx]
-    total_cents = np.bincount(day_code, weights=day_cents, minlength=n)
-    frequency = n_days - 1
-    repeat_cents = total_cents - day_cents[first_idx]
-    monetary = np.where(frequency > 0, repeat_cents / np.maximum(frequency, 1) / 100.0, 0.0)
-
-    # --- the firm's side: margin rate, service contacts and complaints, loyalty programme ---
-    shift = np.array([float(channels[c].get("margin_shift", 0.0)) for c in channel_names])[channel_code]
-    margin_rate = np.round(
-        np.clip(rng.normal(econ["margin_rate"] + shift, econ["margin_sd"]), econ["margin_low"], econ["margin_high"]), 3
-    )
-    shape = max(econ["contact_shape"], 1e-9)
-    kappa = rng.gamma(shape, econ["contact_rate"] / shape, n)
-    contacts = rng.poisson(kappa * n_days)
-    complaints = rng.binomial(contacts, min(econ["complaint_share"], 1.0))
-    member = np.zeros(n, dtype=bool)
-    member_since = np.full(n, -1, dtype=np.int64)
-    join_draw = rng.random(n)
-    if launch is not None:
-        launch_day = (launch - start_ts).days
-        eligible_day = np.where(day_value >= launch_day, day_value, np.iinfo(np.int64).max)
-        first_eligible = np.minimum.reduceat(eligible_day, first_idx)
-        has = first_eligible < np.iinfo(np.int64).max
-        prob = special.expit(econ["loyalty_intercept"] + econ["loyalty_quality"] * quality)
-        member = has & (join_draw < prob)
-        member_since = np.where(member, first_eligible, -1)
-
-    ids = pd.Series(_customer_ids(n)).array  # pandas' default text dtype (str in pandas 3, object before)
+    customers = _draw_customers(rng, cfg)
+    purchases = _draw_purchases(rng, cfg, customers)
+    days = _purchase_days(purchases, cfg.n)
+    firm = _draw_firm_side(rng, cfg, customers, days)
+    ids = pd.Series(_customer_ids(cfg.n)).array  # pandas' default text dtype (str in pandas 3, object before)
     study = None
     if churn_study:
-        if obs_days <= 2 * 365:
-            raise ParameterError(
-                "The 'churn_study' parameter of make_retail needs a log of more than two years (a year before the "
-                f"study and the study year); start to observation_end covers {obs_days} days. Start earlier."
-            )
-        from crmlib.datasets._churn import draw_churn_study
-
-        study, contacts, complaints = draw_churn_study(
-            np.random.default_rng(None if seed is None else [seed, 2]), ids=ids, day_code=day_code,
-            day_value=day_value, first_day=first_day, end_day=obs_days - 1, start_date=start_ts,
-            member_since=member_since, contacts=contacts, complaint_share=econ["complaint_share"],
-        )
-    start_day = np.datetime64(start_ts.date(), "D")
-    tx_order = np.argsort(day * n + code, kind="stable")  # by day, then customer, then time
-    transactions = pd.DataFrame(
-        {
-            "customer_id": ids.take(code[tx_order]),
-            "date": (start_day + day[tx_order]).astype("datetime64[ns]"),
-            "amount": cents[tx_order] / 100.0,
-        }
-    )
-    truth = pd.DataFrame(
-        {
-            "frequency": frequency.astype(np.int64),
-            "recency": (last_day - first_day).astype(float),
-            "T": (obs_days - 1 - first_day).astype(float),
-            "monetary_value": monetary,
-        },
-        index=pd.Index(ids, name="customer_id"),
-    )
-
-    def dates(offsets: np.ndarray) -> pd.Series:
-        out = pd.Series((start_day + np.maximum(offsets, 0)).astype("datetime64[ns]"))
-        return out.where(offsets >= 0)
-
-    cost = {k_: float(c["cost"]) for k_, c in channels.items()}
-    latent = {"true_lambda": lam_week, ("true_p" if dropout == "purchase" else "true_mu"): drop, "true_nu": nu}
-    customers = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "signup_date": (start_day + first_day).astype("datetime64[ns]"),
-            "channel": channel,
-            "acquisition_cost": np.array([cost[c] for c in channel], dtype=float),
-            "region": region,
-            "margin_rate": margin_rate,
-            "service_contacts": contacts.astype(np.int64),
-            "complaints": complaints.astype(np.int64),
-            "loyalty_member": member,
-            "loyalty_since": dates(member_since).to_numpy(),
-            **latent,
-            "true_mean_spend": values["p"] / nu,
-            "true_quality": quality,
-            "true_alive": alive,
-            "true_dropout_date": dates(left_day).to_numpy(),
-            "true_purchases": (k + 1).astype(np.int64),
-            "true_frequency": truth["frequency"].to_numpy(),
-            "true_recency": truth["recency"].to_numpy(),
-            "true_T": truth["T"].to_numpy(),
-            "true_monetary_value": monetary,
-        }
-    )
-    params: dict[str, Any] = {
-        "generator": "crmlib.datasets.make_retail",
-        "model": (
-            "BG/NBD purchases (Fader, Hardie and Lee 2005a)" if dropout == "purchase"
-            else "Pareto/NBD purchases (Schmittlein, Morrison and Colombo 1987)"
-        ) + " with Gamma-Gamma spend (Fader, Hardie and Lee 2005b)",
-        "n_customers": n,
-        "seed": seed,
-        "start": str(start_ts.date()),
-        "acquisition_end": str(acq_ts.date()),
-        "observation_end": str(end_ts.date()),
-        "dropout": dropout,
-        **values,
-        "rate_unit": "W",
-        "mean_spend": values["p"] * values["v"] / (values["q"] - 1) if values["q"] > 1 else None,
-        "seasonality": [float(x) for x in season],
-        "growth": growth,
-        "channels": {
-            k_: {"quality": 0.0, "margin_shift": 0.0, **{key: float(val) for key, val in c.items()}}
-            for k_, c in channels.items()
-        },
-        "regions": dict(regions),
-        "quality_weights": dict(zip(("purchase_rate", "retention", "spend"), _QUALITY_WEIGHTS)),
-        "economics": {k_: (str(launch.date()) if k_ == "loyalty_launch" and launch is not None else v_)
-                      for k_, v_ in econ.items()},
-        "churn_study": bool(churn_study),
-    }
-    for frame in (transactions, customers, truth):
+        study, firm = _draw_churn_study(seed, cfg, ids, days, firm)
+    # the frames
+    start_day = np.datetime64(cfg.start.date(), "D")
+    transactions = _transactions_frame(ids, purchases, start_day, cfg.n)
+    truth = _truth_frame(ids, days, cfg.obs_days)
+    customers_frame = _customers_frame(ids, cfg, customers, purchases, days, firm, truth, start_day)
+    params = _retail_params(cfg, seed, churn_study)
+    for frame in (transactions, customers_frame, truth):
         frame.attrs["true_params"] = params
         frame.attrs["source"] = "synthetic: crmlib.datasets.make_retail"
     if study is not None:
         study.attrs["source"] = "synthetic: crmlib.datasets.make_retail(churn_study=True)"
-    return RetailData(transactions=transactions, customers=customers, truth=truth, params=params, churn=study)
+    return RetailData(transactions=transactions, customers=customers_frame, truth=truth, params=params, churn=study)
 
 
 # ---------------------------------------------------------------------------------------------

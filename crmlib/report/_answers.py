@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -40,6 +41,144 @@ def _tier_table(customers: pd.DataFrame) -> pd.DataFrame:
         potential=("potential_value", "sum"),
     )
     return grouped.reindex([t for t in _TIERS if t in grouped.index])
+
+
+def _margin_per_year(report: Report, tiers: pd.DataFrame) -> pd.Series:
+    """Each tier's margin per customer per year: margin rate x revenue / customers / years of the log."""
+    years = report.key_figures["days"] / 365.25
+    return report.settings.margin_rate * tiers["revenue"] / tiers["customers"] / years
+
+
+def _value_proposition(report: Report, tiers: pd.DataFrame) -> tuple[str, str]:
+    """Review the offer when fewer than half of the customers bought more than once."""
+    kf = report.key_figures
+    cohorts = report.tables.get("cohorts")
+    kept_after = float(cohorts[1].mean()) if cohorts is not None and 1 in cohorts.columns else None
+    period = str(cohorts.columns.name or "periods").split()[0].rstrip("s") if cohorts is not None else ""
+    return (
+        f"{kf['repeat_share']:.0%} of the customers bought more than once"
+        + (
+            f"; of each cohort, {kept_after:.0%} on average bought again in the {period} after their first"
+            if kept_after is not None
+            else ""
+        )
+        + f"; {kf['at_risk_customers']:,} valuable customers look lost.",
+        "review the offer first: most customers never return."
+        if kf["repeat_share"] < 0.5
+        else "keep the proposition; work on the customers who drift away, not on the offer as a whole.",
+    )
+
+
+def _customisation(report: Report, tiers: pd.DataFrame) -> tuple[str, str] | None:
+    """One-to-one service for the VIP and major tiers, below the major tier's margin per customer per year."""
+    kf = report.key_figures
+    margin_year = _margin_per_year(report, tiers)
+    if not len(margin_year):
+        return None
+    top = tiers.loc[[t for t in ("VIP", "major") if t in tiers.index]]
+    threshold = margin_year.iloc[min(1, len(margin_year) - 1)]
+    years = kf["days"] / 365.25
+    return (
+        "margin per customer per year: "
+        + ", ".join(f"{t} {v:,.2f}" for t, v in margin_year.items())
+        + (f" (extrapolated from {kf['days']:,} day{'s' if kf['days'] != 1 else ''} of log)" if years < 1 else "")
+        + ".",
+        f"one-to-one service for the {int(top['customers'].sum()):,} VIP and major customers only, at less than "
+        f"{threshold:,.0f} per customer per year; standard service for the rest.",
+    )
+
+
+def _share_of_wallet(report: Report, tiers: pd.DataFrame) -> tuple[str, str] | None:
+    """The tiers with the most potential value per customer and in total (with potential values only)."""
+    if not (report.customers["potential_value"].notna().any() and len(tiers)):
+        return None
+    per_customer = tiers["potential"] / tiers["customers"]
+    return (
+        "potential value (margin the customers could add at a reachable level) per customer: "
+        + ", ".join(f"{t} {v:,.2f}" for t, v in per_customer.items())
+        + f"; in total {tiers['potential'].sum():,.0f} against a current value of {tiers['current'].sum():,.0f}.",
+        f"yes, it differs by tier: the most room per customer is in the {per_customer.idxmax()} tier, the most in "
+        f"total in the {tiers['potential'].idxmax()} tier."
+        if len(tiers) > 1
+        else f"this log has customers in one tier only ({tiers.index[0]}): no comparison between tiers yet.",
+    )
+
+
+def _tiers(report: Report, tiers: pd.DataFrame) -> tuple[str, str] | None:
+    """The strategy of each quadrant of the value-potential matrix (with the quadrant table only)."""
+    quadrants = report.tables.get("quadrants")
+    if quadrants is None:
+        return None
+    return (
+        "; ".join(f"{q} {int(r['customers']):,} customers" for q, r in quadrants.iterrows()) + ".",
+        "main resources to platinum, retention to gold, development to iron, low-cost service to lead (the "
+        "strategy column of the quadrant table).",
+    )
+
+
+def _cost_and_time(report: Report, tiers: pd.DataFrame) -> tuple[str, str]:
+    """Each 1% added to the customer equity is worth CE / 100, the payback threshold; without it, a longer log."""
+    kf = report.key_figures
+    equity = kf.get("customer_equity")
+    horizon = f"{report.settings.horizon_months:g} months"
+    campaign = (
+        f"; the retention campaign alone is expected to earn {kf['campaign_expected_profit']:,.0f} (illustrative: "
+        "its success rate and costs are assumptions)"
+        if "campaign_customers" in kf
+        else ""
+    )
+    if equity is not None:
+        return (
+            f"the customer equity of the next {horizon} is {equity:,.0f}; every 1% more is {equity / 100:,.0f}"
+            + campaign
+            + ".",
+            f"each 1% the system adds to the customer equity is worth {equity / 100:,.0f} per {horizon}, so a system "
+            "costing K per period pays back only if it adds more than K divided by that; set the target before buying.",
+        )
+    margin = f"{kf['margin']:,.0f}" if kf.get("margin") is not None else "unknown"
+    return (
+        f"the forecast is not trusted ({kf.get('customer_equity_missing_because')}); the margin of the whole log "
+        f"is {margin}" + campaign + ".",
+        "collect a longer log before pricing the system on forecasts.",
+    )
+
+
+def _why_not_before(report: Report, tiers: pd.DataFrame) -> tuple[str, str]:
+    """Whether the purchase model is trusted on this log."""
+    kf = report.key_figures
+    purchase_model = report.models["bg_nbd"]
+    reasons = f" ({'; '.join(purchase_model.reasons)})" if purchase_model.reasons else ""
+    return (
+        f"this log links {kf['rows_kept']:,} rows to {kf['customers']:,} customers over {kf['days']:,} days; the "
+        f"purchase model is {purchase_model.status}{reasons}.",
+        "the data now support the analysis; keep the customer id on every sale."
+        if purchase_model.trusted
+        else "the data do not yet support forecasts; keep the customer id on every sale and a longer history.",
+    )
+
+
+def _without_technology(report: Report, tiers: pd.DataFrame) -> tuple[str, str]:
+    """The size of the VIP tier a named contact can look after."""
+    kf = report.key_figures
+    vip = int(tiers.loc["VIP", "customers"]) if "VIP" in tiers.index else 0
+    return (
+        f"the VIP tier has {vip:,} customers and the at-risk list {kf['at_risk_customers']:,}.",
+        f"a named contact can look after the {vip:,} VIP customers by hand today; choosing whom to call among "
+        f"{kf['customers']:,} customers is what needs the data.",
+    )
+
+
+#: The answer to each question of :data:`crmlib.churn.CRM_QUESTIONS`: what the log shows and the answer, or None
+#: when the report cannot speak to it.
+_ANSWERS: dict[str, Callable[[Report, pd.DataFrame], tuple[str, str] | None]] = {
+    "value proposition": _value_proposition,
+    "customisation": _customisation,
+    "share of wallet": _share_of_wallet,
+    "tiers": _tiers,
+    "cost and time": _cost_and_time,
+    "why not before": _why_not_before,
+    "without technology": _without_technology,
+}
 
 
 def crm_system_answers(report: Report) -> pd.DataFrame:
@@ -100,98 +239,11 @@ def crm_system_answers(report: Report) -> pd.DataFrame:
     >>> answers.loc["why not before", "answer"]
     'the data now support the analysis; keep the customer id on every sale.'
     """
-    kf = report.key_figures
-    s = report.settings
-    c = report.customers
-    tiers = _tier_table(c)
-    years = kf["days"] / 365.25
-    margin_year = s.margin_rate * tiers["revenue"] / tiers["customers"] / years
-    top = tiers.loc[[t for t in ("VIP", "major") if t in tiers.index]]
-    cohorts = report.tables.get("cohorts")
-    kept_after = float(cohorts[1].mean()) if cohorts is not None and 1 in cohorts.columns else None
-    period = str(cohorts.columns.name or "periods").split()[0].rstrip("s") if cohorts is not None else ""
-    equity = kf.get("customer_equity")
-    horizon = f"{s.horizon_months:g} months"
-    purchase_model = report.models["bg_nbd"]
-    rows: dict[str, tuple[str, str]] = {}
-
-    rows["value proposition"] = (
-        f"{kf['repeat_share']:.0%} of the customers bought more than once"
-        + (
-            f"; of each cohort, {kept_after:.0%} on average bought again in the {period} after their first"
-            if kept_after is not None
-            else ""
-        )
-        + f"; {kf['at_risk_customers']:,} valuable customers look lost.",
-        "review the offer first: most customers never return."
-        if kf["repeat_share"] < 0.5
-        else "keep the proposition; work on the customers who drift away, not on the offer as a whole.",
-    )
-    if len(margin_year):
-        threshold = margin_year.iloc[min(1, len(margin_year) - 1)]
-        rows["customisation"] = (
-            "margin per customer per year: "
-            + ", ".join(f"{t} {v:,.2f}" for t, v in margin_year.items())
-            + (f" (extrapolated from {kf['days']:,} day{'s' if kf['days'] != 1 else ''} of log)" if years < 1 else "")
-            + ".",
-            f"one-to-one service for the {int(top['customers'].sum()):,} VIP and major customers only, at less than "
-            f"{threshold:,.0f} per customer per year; standard service for the rest.",
-        )
-    if c["potential_value"].notna().any() and len(tiers):
-        per_customer = tiers["potential"] / tiers["customers"]
-        rows["share of wallet"] = (
-            "potential value (margin the customers could add at a reachable level) per customer: "
-            + ", ".join(f"{t} {v:,.2f}" for t, v in per_customer.items())
-            + f"; in total {tiers['potential'].sum():,.0f} against a current value of {tiers['current'].sum():,.0f}.",
-            f"yes, it differs by tier: the most room per customer is in the {per_customer.idxmax()} tier, the most in "
-            f"total in the {tiers['potential'].idxmax()} tier."
-            if len(tiers) > 1
-            else f"this log has customers in one tier only ({tiers.index[0]}): no comparison between tiers yet.",
-        )
-    quadrants = report.tables.get("quadrants")
-    if quadrants is not None:
-        rows["tiers"] = (
-            "; ".join(f"{q} {int(r['customers']):,} customers" for q, r in quadrants.iterrows()) + ".",
-            "main resources to platinum, retention to gold, development to iron, low-cost service to lead (the "
-            "strategy column of the quadrant table).",
-        )
-    campaign = (
-        f"; the retention campaign alone is expected to earn {kf['campaign_expected_profit']:,.0f} (illustrative: "
-        "its success rate and costs are assumptions)"
-        if "campaign_customers" in kf
-        else ""
-    )
-    if equity is not None:
-        rows["cost and time"] = (
-            f"the customer equity of the next {horizon} is {equity:,.0f}; every 1% more is {equity / 100:,.0f}"
-            + campaign
-            + ".",
-            f"each 1% the system adds to the customer equity is worth {equity / 100:,.0f} per {horizon}, so a system "
-            "costing K per period pays back only if it adds more than K divided by that; set the target before buying.",
-        )
-    else:
-        margin = f"{kf['margin']:,.0f}" if kf.get("margin") is not None else "unknown"
-        rows["cost and time"] = (
-            f"the forecast is not trusted ({kf.get('customer_equity_missing_because')}); the margin of the whole log "
-            f"is {margin}" + campaign + ".",
-            "collect a longer log before pricing the system on forecasts.",
-        )
-    reasons = f" ({'; '.join(purchase_model.reasons)})" if purchase_model.reasons else ""
-    rows["why not before"] = (
-        f"this log links {kf['rows_kept']:,} rows to {kf['customers']:,} customers over {kf['days']:,} days; the "
-        f"purchase model is {purchase_model.status}{reasons}.",
-        "the data now support the analysis; keep the customer id on every sale."
-        if purchase_model.trusted
-        else "the data do not yet support forecasts; keep the customer id on every sale and a longer history.",
-    )
-    vip = int(tiers.loc["VIP", "customers"]) if "VIP" in tiers.index else 0
-    rows["without technology"] = (
-        f"the VIP tier has {vip:,} customers and the at-risk list {kf['at_risk_customers']:,}.",
-        f"a named contact can look after the {vip:,} VIP customers by hand today; choosing whom to call among "
-        f"{kf['customers']:,} customers is what needs the data.",
-    )
+    tiers = _tier_table(report.customers)
+    answers = {key: answer(report, tiers) for key, answer in _ANSWERS.items()}
+    rows = {key: row for key, row in answers.items() if row is not None}
     keys = [k for k in CRM_QUESTIONS if k in rows]
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "question": [CRM_QUESTIONS[k]["question"] for k in keys],
             "why": [_WHY[k] for k in keys],
@@ -200,4 +252,3 @@ def crm_system_answers(report: Report) -> pd.DataFrame:
         },
         index=pd.Index(keys, name="key"),
     )
-    return out
