@@ -1207,16 +1207,21 @@ def _cfa_covariance(
 
 
 def _rmsea_interval(chi2: float, df: int, n: int) -> tuple[float, float]:
-    """The 90 % interval of RMSEA by inverting the noncentral chi-square (Browne and Cudeck 1993)."""
-    from scipy import optimize, stats
+    """The 90 % interval of RMSEA by inverting the noncentral chi-square (Browne and Cudeck 1993).
+
+    The chi-square distribution functions come from ``scipy.special`` (``chdtr``, ``chndtr``: the functions
+    ``scipy.stats.chi2.cdf`` and ``ncx2.cdf`` call, the same numbers), so that a survey analysis does not import
+    ``scipy.stats`` (about a second of CPU).
+    """
+    from scipy import optimize, special
 
     def bound(q: float) -> float:
-        if df <= 0 or stats.chi2.cdf(chi2, df) < q:
+        if df <= 0 or special.chdtr(df, chi2) < q:
             return 0.0  # even a zero non-centrality puts chi2 below the q-quantile
         hi = max(2.0 * chi2, 10.0)
-        while stats.ncx2.cdf(chi2, df, hi) > q:
+        while special.chndtr(chi2, df, hi) > q:
             hi *= 2.0
-        lam = optimize.brentq(lambda nc: stats.ncx2.cdf(chi2, df, nc) - q, 1e-12, hi)
+        lam = optimize.brentq(lambda nc: special.chndtr(chi2, df, nc) - q, 1e-12, hi)
         return float(np.sqrt(lam / (df * n)))
 
     return bound(0.95), bound(0.05)
@@ -1359,7 +1364,7 @@ def _cfa_fit_indices(
     s: np.ndarray, sigma: np.ndarray, logdet_s: float, f_min: float, n: int, q: int, dropped: int
 ) -> pd.Series:
     """The fit indices of eq. (2), with the baseline model of uncorrelated items."""
-    from scipy import stats
+    from scipy import special
 
     p = s.shape[0]
     sd = np.sqrt(np.diag(s))
@@ -1378,7 +1383,7 @@ def _cfa_fit_indices(
         {
             "chi2": chi2,
             "df": float(df),
-            "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+            "p_value": float(special.chdtrc(df, chi2)) if df > 0 else np.nan,  # scipy.stats.chi2.sf
             "cfi": cfi,
             "tli": tli,
             "rmsea": rmsea,

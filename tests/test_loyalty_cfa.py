@@ -159,3 +159,37 @@ def test_cfa_errors_are_one_sentence():
     before = survey.copy()
     loyalty.confirmatory_factor_analysis(survey, {"a": ["cog_1", "cog_2", "cog_3"]})
     pd.testing.assert_frame_equal(survey, before)  # the caller's frame is only read
+
+
+CFA_ALONE = """
+import sys
+import numpy as np
+import pandas as pd
+from crmlib import loyalty
+names = [f"x{{j}}" for j in range(1, 10)]
+cov = pd.DataFrame(np.array({cov}), index=names, columns=names)
+fit = loyalty.confirmatory_factor_analysis(cov, {model}, n_obs={n}).fit
+print(repr([float(fit[k]) for k in ("chi2", "df", "p_value", "rmsea_low", "rmsea_high")]))
+print("scipy.stats" in sys.modules)
+"""
+
+
+def test_fit_p_value_and_rmsea_interval_are_scipy_stats_numbers_without_importing_it():
+    # the chi-square functions come from scipy.special (what scipy.stats calls): the same numbers, without
+    # the second of CPU that importing scipy.stats costs a chapter
+    import subprocess
+    import sys
+
+    from scipy import optimize, stats
+
+    code = CFA_ALONE.format(cov=(HS_COV * (HS_N - 1) / HS_N).tolist(), model=HS_MODEL, n=HS_N)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    chi2, df, p_value, low, high = eval(out[0])
+    assert out[1] == "False"
+    assert p_value == stats.chi2.sf(chi2, df)
+
+    def bound(q: float) -> float:  # Browne and Cudeck (1993), with scipy.stats' noncentral chi-square
+        lam = optimize.brentq(lambda nc: stats.ncx2.cdf(chi2, df, nc) - q, 1e-12, 2.0 * chi2)
+        return float(np.sqrt(lam / (df * HS_N)))
+
+    assert (low, high) == (bound(0.95), bound(0.05))

@@ -191,3 +191,25 @@ def test_new_model_files_follow_the_import_rules():
                 assert not private, f"{path.name} imports private names {private} from {node.module}"
                 if path.name == "pareto_nbd.py":
                     assert node.module != "crmlib.models.beta_geo"
+
+
+def test_refit_reaches_a_fresh_fits_maximum_in_fewer_iterations():
+    # a bootstrap resample of the CDNOW calibration customers, as crmlib.report's intervals refit them
+    summary = summarize(load_cdnow(), observation_end="1997-09-30", unit="W")
+    sample = summary.iloc[np.random.default_rng(0).integers(0, len(summary), len(summary))]
+    spend = summary[summary["frequency"] > 0]
+    for model, data, options in (
+        (models.BetaGeo(penalizer=0.001).fit(summary, unit="W"), sample, {"unit": "W"}),
+        (models.GammaGamma().fit(spend), spend.iloc[::2], {}),
+    ):
+        before = dict(model.params_)
+        again = model.refit(data, **options)
+        fresh = type(model)(**model._settings()).fit(data, **options)
+        started = type(model)(**model._settings(), initial_params=before).fit(data, **options)
+        assert type(again) is type(model) and again is not model and model.params_ == before
+        assert again.penalizer == model.penalizer
+        for k, v in fresh.params_.items():
+            assert again.params_[k] == pytest.approx(v, rel=1e-8)
+        assert again.fit_info_["iterations"] < started.fit_info_["iterations"] / 2
+    with pytest.raises(models.NotFittedError, match="This BetaGeo is not fitted yet"):
+        models.BetaGeo().refit(summary, unit="W")

@@ -372,7 +372,7 @@ def bootstrap_clv(summary: pd.DataFrame, bg, gg, s: ReportSettings, progress: Pr
     The 95% interval of a customer's CLV (or of the customer equity) is the 2.5th to 97.5th percentile over
     the draws: it reflects the uncertainty of the parameters, not of the customer's own future.
     """
-    from crmlib.models import BetaGeo, GammaGamma, ModelError, customer_lifetime_value
+    from crmlib.models import ModelError, customer_lifetime_value
 
     if s.interval_draws == 0:
         return np.empty((len(summary), 0)), 0
@@ -385,9 +385,9 @@ def bootstrap_clv(summary: pd.DataFrame, bg, gg, s: ReportSettings, progress: Pr
         pick = rng.integers(0, n, n)
         sample = summary.iloc[pick]
         try:
-            bg_b = BetaGeo(penalizer=s.penalizer, initial_params=bg.params_).fit(sample, unit=s.unit)
+            bg_b = bg.refit(sample, unit=s.unit)  # from the estimates and curvature of the fit on all customers
             spend = sample[(sample["frequency"] > 0) & (sample["monetary_value"] > 0)]
-            gg_b = GammaGamma(penalizer=s.penalizer, initial_params=gg.params_).fit(spend)
+            gg_b = gg.refit(spend)
             if gg_b.params_["q"] <= 1:
                 continue
             value = customer_lifetime_value(
