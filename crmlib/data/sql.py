@@ -128,6 +128,8 @@ class RowSource:
     kinds: dict[str, str]
     notes: list[str] = field(default_factory=list)
     delimiter: str | None = None
+    #: Parquet files scanned by DuckDB itself, with the column of each role (empty for other sources).
+    parquet: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -390,7 +392,8 @@ def ingest(con: Any, sources: list[FileSource], options: ReadOptions) -> RowSour
                     f"read_transactions: the Parquet file {sources[0].name} has no rows; there are no "
                     "transactions to read."
                 )
-            return RowSource(options, locator, n_rows, dict(kinds))
+            parquet = [(str(s.path), actual) for s, (actual, _) in zip(sources, columns)]
+            return RowSource(options, locator, n_rows, dict(kinds), parquet=parquet)
         kinds = {r: _batch_kind(r, k, options) for r, k in kinds.items()}
     else:
         kinds = {r: _batch_kind(r, "text", options) for r in wanted}
