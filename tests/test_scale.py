@@ -411,3 +411,30 @@ def test_what_parquet_statistics_cannot_show_is_still_refused(tmp_path, end):
     path = write("clean.parquet", ["a", "a", "b"], [1.0, 5.0, 2.0])
     expected = summarize(read_transactions(path, warn=False), observation_end=end)
     pd.testing.assert_frame_equal(summarize_file(path, observation_end=end), expected, check_exact=True)
+
+
+def test_plain_ids_are_checked_in_sql_with_the_readers_answer(monkeypatch):
+    # ids of ASCII letters, digits, '_' and '-' are checked by one SQL aggregate; the answer is the Arrow test's
+    import duckdb
+    import pyarrow as pa
+
+    from crmlib.data.sql import check_ids
+
+    cases = [
+        ["abc", "007", "7"],
+        ["NaN", "x"],
+        ["null", "NULL", "None"],
+        ["na", "12"],
+        ["12", "34"],
+        ["a-b_c", "K" * 250],
+        ["a b", "7.0", "7", " a", "Zoë", "", None, "N/A"],
+        [],
+    ]
+    con = duckdb.connect()
+    for ids in cases:
+        con.register("ids", pa.table({"cid": pa.array(ids, pa.string())}))
+        fast = check_ids(con, "ids")
+        with monkeypatch.context() as m:
+            m.setattr("crmlib.data.sql._PLAIN_ID", "")  # no id is plain: the Arrow test
+            assert check_ids(con, "ids") == fast, ids
+    con.close()
