@@ -391,11 +391,13 @@ def _pass_sql(
         )
         rows = f"SELECT cid, {day} AS day_no, amt FROM ({rows})"
         total = "sum(total) FILTER (day_no IS NOT NULL)" if end_day is not None else "sum(total)"
+        # after_total: the amounts after the end, so that a NaN there is seen too (see _nan_amounts)
+        after = ", sum(total) FILTER (day_no IS NULL) AS after_total" if end_day is not None else ""
         return f"""
     {head}
     WITH days AS (SELECT cid, day_no, sum(amt) AS total FROM ({rows}) GROUP BY cid, day_no)
     SELECT cid, count(day_no) AS n_days, min(day_no) AS first_day, max(day_no) AS last_day, {total} AS total,
-           arg_min(total, day_no) AS first_amount, CAST(0 AS BIGINT) AS lone_days
+           arg_min(total, day_no) AS first_amount, CAST(0 AS BIGINT) AS lone_days{after}
     FROM days GROUP BY cid
     """
     keep_row = "amt >= 0" if options.returns == "drop" else "true"
@@ -476,6 +478,61 @@ def _stats(con, plan, options, mapped: bool, long_ids: bool = False) -> dict[str
     return dict(zip(keys, row))
 
 
+def _stats_of_metadata(source, options) -> dict[str, Any] | None:
+    """The checks' counts read off the Parquet files' statistics when these prove every row clean; else None.
+
+    For Parquet files DuckDB scans itself, with a customer, a date and an amount column: when every row
+    group records no empty amount or date, no negative amount, amounts within ``max_amount`` and days
+    within the reader's range, the checks' scan would find nothing, and the file is read once instead of
+    twice. Two things the statistics cannot tell are looked at after the pass: a NaN amount (Parquet's
+    float minima and maxima leave NaN out; :func:`_nan_amounts`) and ids longer than ``max_id_length``
+    (``long_ids`` is None: checked on the distinct ids).
+    """
+    from crmlib.data.dates import FIRST_DAY, LAST_DAY
+
+    if not source.parquet or set(source.kinds) != {"customer", "date", "amount"} or source.kinds["date"] != "timestamp":
+        return None
+    lowest, highest = math.inf, -math.inf
+    try:
+        import pyarrow.parquet as pq
+
+        for path, columns in source.parquet:
+            meta = pq.read_metadata(path)
+            index = {meta.schema.column(j).name: j for j in range(meta.num_columns)}
+            for g in range(meta.num_row_groups):
+                group = meta.row_group(g)
+                if group.num_rows == 0:
+                    continue
+                amount, date = (group.column(index[columns[r]]).statistics for r in ("amount", "date"))
+                for stats in (amount, date):
+                    if stats is None or not stats.has_min_max or not stats.has_null_count or stats.null_count:
+                        return None
+                for day in (date.min, date.max):
+                    if not FIRST_DAY <= int(np.datetime64(day, "D").astype(np.int64)) <= LAST_DAY:
+                        return None
+                lowest, highest = min(lowest, float(amount.min)), max(highest, float(amount.max))
+    except (OSError, ValueError, TypeError, KeyError, OverflowError, ArithmeticError):
+        return None
+    limit = float(options.max_amount)
+    if not (0.0 <= lowest and highest <= limit) or not math.isfinite(highest * source.n_rows):
+        return None
+    return {
+        "rows": source.n_rows,
+        "bad": 0,
+        "abs_total": highest * source.n_rows,  # a bound of the sum of the amounts: finite is all the checks ask
+        "buy_rows": source.n_rows,
+        "returns": 0,
+        "returns_total": 0.0,
+        "long_ids": None,
+    }
+
+
+def _nan_amounts(con, end_day: int | None) -> int:
+    """Customers of the lean pass with a NaN amount (a NaN makes their sums NaN, after ``end_day`` too)."""
+    after = " OR isnan(after_total)" if end_day is not None else ""
+    return int(con.sql(f"SELECT count(*) FROM customers WHERE isnan(total){after}").fetchall()[0][0])
+
+
 def _run(con, source, options, end_day: int | None, *, mapped: bool, memory_limit: str | None):
     """Make ``clean`` and ``customers``; the plan and the counts of the pass."""
     from crmlib.data import sql
@@ -483,18 +540,25 @@ def _run(con, source, options, end_day: int | None, *, mapped: bool, memory_limi
     # Ids longer than max_id_length are refused before any grouping (they would cost their length per customer).
     # Where ``cid`` is the raw id of each row (text or whole numbers, neither mapped nor grouped by invoice), their
     # count comes with the checks' scan; otherwise (the first pass only) a scan of their own comes first.
+    # Where the Parquet statistics prove the checks, their scan is left out (long ids are then found on the
+    # distinct ids after the pass, by the caller).
     raw_ids = not mapped and source.kinds["customer"] in ("text", "int") and options.invoice is None
     if not mapped and not raw_ids:
         _raise_long_ids(con, source)
     plan = sql.plan_clean(con, source, mapped_ids=mapped)
     con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS {plan.relation(options.columns())}").fetchall()
-    stats = _stats(con, plan, options, mapped, long_ids=raw_ids)
+    stats = _stats_of_metadata(source, options) if raw_ids else None
+    proven = stats is not None
+    if stats is None:
+        stats = _stats(con, plan, options, mapped, long_ids=raw_ids)
     if stats["long_ids"]:
         _raise_long_ids(con, source)
     lean = (options.returns == "keep" or not stats["returns"]) and not stats["bad"]
     k = _passes(source.n_rows, memory_limit)
     for i in range(k):
         con.execute(_pass_sql(plan, options, end_day, mapped=mapped, lean=lean, part=(i, k))).fetchall()
+    if proven:
+        stats["bad"] = _nan_amounts(con, end_day)
     stats["lone_days"] = 0
     if not lean:
         stats["lone_days"] = con.sql("SELECT coalesce(sum(lone_days), 0) FROM customers").fetchall()[0][0]
@@ -547,6 +611,8 @@ def _summarize_duckdb(sources, options, *, end_day: int | None, unit: str, colla
             source = sql.ingest(con, sources, options)
             plan, stats = _run(con, source, options, end_day, mapped=False, memory_limit=memory_limit)
             ids = sql.check_ids(con, "customers")
+            if stats["long_ids"] is None and ids.longest > options.max_id_length:  # not checked before the pass
+                _raise_long_ids(con, source)
             problems = stats["bad"] or not np.isfinite(stats["abs_total"] or 0.0) or plan.date_problem is not None
             mapped = ids.needs_map or ids.longest > options.max_id_length or problems
             if mapped:  # the exact id rule, then the reader's first error, if any

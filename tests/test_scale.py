@@ -374,3 +374,67 @@ def test_summarize_takes_a_path_and_gives_the_same_frame(tmp_path):
     # a by hand: first day 2024-01-01 (15.0), repeat 2024-01-15 (20.0); T = 35 days = 5 weeks
     assert from_file.loc["a", "frequency"] == 1 and from_file.loc["a", "monetary_value"] == 20.0
     assert from_file.loc["a", "T"] == 5.0
+
+
+@pytest.mark.parametrize("end", [None, "2024-01-02"])
+def test_what_parquet_statistics_cannot_show_is_still_refused(tmp_path, end):
+    # A typed Parquet file whose statistics prove the checks is read in one pass; its statistics leave NaN
+    # amounts out (and say nothing of id lengths), so these are found after the pass -- after observation_end too.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crmlib.data import read_transactions
+
+    def write(name, ids, amounts):
+        days = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]).to_numpy()
+        table = pa.table({"customer_id": ids, "date": pa.array(days), "amount": pa.array(amounts, pa.float64())})
+        pq.write_table(table, tmp_path / name)
+        stats = pq.read_metadata(tmp_path / name).row_group(0).column(2).statistics
+        assert stats.null_count == 0 and stats.max == 5.0  # NaN is neither null nor the maximum
+        return tmp_path / name
+
+    path = write("nan.parquet", ["a", "a", "b"], [1.0, 5.0, float("nan")])
+    with pytest.raises(DataError, match=r"'amount' is empty in 1 row: row 3"):
+        read_transactions(path)
+    # refused too (with another message: DuckDB folds isnan() on this column to false from the same statistics)
+    with pytest.raises(DataError, match=r"summarize_file: the amounts of column 'amount'"):
+        summarize_file(path, observation_end=end)
+
+    path = write("long.parquet", ["a", "a", "b" * 30], [1.0, 5.0, 2.0])
+    message = r"holds 1 id longer than 20 characters: row 3"
+    with pytest.raises(DataError, match=message) as memory:
+        read_transactions(path, max_id_length=20)
+    with pytest.raises(DataError, match=message) as disk:
+        summarize_file(path, max_id_length=20, observation_end=end)
+    assert str(disk.value) == str(memory.value).replace("read_transactions: ", "summarize_file: ", 1)
+    # the file without those rows is read in one pass and gives the reader's frame
+    path = write("clean.parquet", ["a", "a", "b"], [1.0, 5.0, 2.0])
+    expected = summarize(read_transactions(path, warn=False), observation_end=end)
+    pd.testing.assert_frame_equal(summarize_file(path, observation_end=end), expected, check_exact=True)
+
+
+def test_plain_ids_are_checked_in_sql_with_the_readers_answer(monkeypatch):
+    # ids of ASCII letters, digits, '_' and '-' are checked by one SQL aggregate; the answer is the Arrow test's
+    import duckdb
+    import pyarrow as pa
+
+    from crmlib.data.sql import check_ids
+
+    cases = [
+        ["abc", "007", "7"],
+        ["NaN", "x"],
+        ["null", "NULL", "None"],
+        ["na", "12"],
+        ["12", "34"],
+        ["a-b_c", "K" * 250],
+        ["a b", "7.0", "7", " a", "Zoë", "", None, "N/A"],
+        [],
+    ]
+    con = duckdb.connect()
+    for ids in cases:
+        con.register("ids", pa.table({"cid": pa.array(ids, pa.string())}))
+        fast = check_ids(con, "ids")
+        with monkeypatch.context() as m:
+            m.setattr("crmlib.data.sql._PLAIN_ID", "")  # no id is plain: the Arrow test
+            assert check_ids(con, "ids") == fast, ids
+    con.close()
