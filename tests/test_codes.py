@@ -99,17 +99,6 @@ def test_ids_with_few_values_per_piece_are_numbered_through_the_table(monkeypatc
     assert calls[-1] is None
 
 
-@pytest.mark.parametrize("rows, keys", [(0, 70_000), (1, 70_000), (5_000, 70_000), (5_000, 100), (20_001, 80_000)])
-def test_counting_order_in_parts_is_the_stable_order(monkeypatch, rows, keys):
-    values = np.random.default_rng(rows).integers(0, keys, rows)
-    monkeypatch.setattr(codes, "workers", lambda: 3)
-    monkeypatch.setattr(codes, "PARALLEL_ORDER_ROWS", 1)
-    order, counts = codes.counting_order(values, keys)
-    assert np.array_equal(order, np.argsort(values, kind="stable"))
-    if counts is not None:
-        assert np.array_equal(counts, np.bincount(values, minlength=keys))
-
-
 def test_long_texts_and_all_null_blocks(small_parts):
     texts = [None, None, None, "y" * 60, "x", None, "y" * 60]  # longer than the words take: hashed whole
     _check(pa.chunked_array([pa.array(texts[:3], pa.string()), pa.array(texts[3:])]), texts)

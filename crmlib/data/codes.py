@@ -36,10 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "PARALLEL_ORDER_ROWS",
     "PARTITION_ROWS",
     "TABLE_KEYS_PER_ROW",
-    "counting_order",
     "sort_distinct_keys",
     "sorted_codes",
     "workers",
@@ -47,8 +45,6 @@ __all__ = [
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
 PARTITION_ROWS = 1 << 20
-#: Rows from which :func:`counting_order` orders parts of the rows in threads at once.
-PARALLEL_ORDER_ROWS = 1 << 20
 #: Rows per partition: a partition's hash table stays in cache.
 ROWS_PER_PARTITION = 1 << 15
 #: Rows per block: a block's texts and keys stay in cache while they are put in partition order.
@@ -109,10 +105,10 @@ def _has_nul(block: pa.Array) -> bool:
     return last > first and not np.all(np.frombuffer(block.buffers()[2], dtype=np.uint8)[first:last])
 
 
-def _block_words(block: pa.Array, n_words: int) -> tuple[np.ndarray, np.ndarray]:
+def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The first ``8 * n_words`` bytes of each text as little-endian words, zero-padded (a row per text); the lengths.
 
-    Two words more may follow (they are zeroed too): the words are gathered 16 bytes at a time.
+    A word more may follow (zeroed too): the words are gathered 16 bytes at a time. ``out``: where to write them.
     """
     offsets = _offsets(block)
     first, last = int(offsets[0]), int(offsets[-1])
@@ -124,10 +120,10 @@ def _block_words(block: pa.Array, n_words: int) -> tuple[np.ndarray, np.ndarray]
     windows = np.ndarray(shape=(len(data) - 15,), dtype="V16", buffer=data, strides=(1,))
     starts = (offsets[:-1] - first).astype(np.intp)
     lengths = offsets[1:] - offsets[:-1]
-    if pairs == 1:
+    if pairs == 1 and out is None:
         words = windows[starts].view(np.uint64).reshape(-1, 2)
     else:
-        words = np.empty((len(starts), 2 * pairs), np.uint64)
+        words = np.empty((len(starts), 2 * pairs), np.uint64) if out is None else out
         for pair in range(pairs):
             words[:, 2 * pair : 2 * pair + 2] = windows[starts + 16 * pair].view(np.uint64).reshape(-1, 2)
     shortest, longest = (int(lengths.min()), int(lengths.max())) if len(lengths) else (0, 0)
@@ -282,11 +278,13 @@ def _by_pieces(
         return None
     n = len(values)
     budget = max(TABLE_KEYS_PER_ROW * n, MIN_TABLE_KEYS)
-    words: list[np.ndarray] = [np.zeros((0, 2), np.uint64)] * len(blocks)
+    starts = np.cumsum([0] + [len(b) for b in blocks])
+    words = np.empty((n, 2 * -(-n_words // 2)), np.uint64)  # every block's words, in one allocation
 
     def look(k: int) -> np.ndarray:
-        words[k] = _block_words(blocks[k], n_words)[0]
-        return _seen(_pieces(words[k], n_words))
+        block_words = words[starts[k] : starts[k + 1]]
+        _block_words(blocks[k], n_words, out=block_words)
+        return _seen(_pieces(block_words, n_words))
 
     seen = look(0)
     if _table_size(seen) > budget:  # the first block alone says no: the ids take too many values per piece
@@ -305,29 +303,26 @@ def _by_pieces(
         rank = np.cumsum(seen[j][_SWAP], dtype=np.int64) - 1  # _SWAP: a piece's value read with its bytes in order
         tables[j] = (rank[_SWAP] * scale).astype(key_type)
         scale *= int(counts[j])
-    starts = np.cumsum([0] + [len(b) for b in blocks])
     index_type = np.int32 if n < 2**31 else np.int64
     row_of: np.ndarray = np.full(size, -1, index_type)  # a row of each key present (-1: none)
-    keys: list[np.ndarray] = [np.zeros(0, key_type)] * len(blocks)
+    keys: np.ndarray = np.zeros(n, key_type)  # in one allocation too
 
     def number(k: int) -> None:
-        pieces = _pieces(words[k], n_words)
-        key: np.ndarray = np.zeros(len(blocks[k]), key_type)
+        a, b = starts[k], starts[k + 1]
+        pieces, key = _pieces(words[a:b], n_words), keys[a:b]
         for j in varying:
             key += tables[j][pieces[:, j]]
-        del pieces
-        words[k] = np.zeros((0, 2), np.uint64)
-        row_of[key] = np.arange(starts[k], starts[k + 1], dtype=index_type)  # threads write rows of one key alike
-        keys[k] = key
+        row_of[key] = np.arange(a, b, dtype=index_type)  # threads write rows of one key alike
 
     list(pool.map(number, range(len(blocks))))
+    words = np.zeros((0, 2), np.uint64)  # freed
     present = row_of >= 0
     rank = np.cumsum(present, dtype=key_type)
     rank -= 1
     codes = np.empty(n, np.int64)
 
     def assign(k: int) -> None:
-        codes[starts[k] : starts[k + 1]] = rank[keys[k]]
+        codes[starts[k] : starts[k + 1]] = rank[keys[starts[k] : starts[k + 1]]]
 
     distinct = pool.submit(values.take, pa.array(row_of[present]))
     list(pool.map(assign, range(len(blocks))))
@@ -412,57 +407,6 @@ def sort_distinct_keys(keys: list[np.ndarray]) -> np.ndarray:
         else:
             order = order[np.argsort(ordered, kind="stable")]
     return order
-
-
-def counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows); and the count of each key.
-
-    A large column is cut into as many parts as there are :func:`workers`, each counted and ordered in its
-    own thread; a key's rows of the first part then come before its rows of the second, and so on.
-
-    Examples
-    --------
-    >>> order, counts = counting_order(np.array([70000, 3, 70000, 3, 5]), 70001)
-    >>> order.tolist(), counts[[3, 5, 70000]].tolist()
-    ([1, 3, 4, 0, 2], [2, 1, 2])
-    """
-    if n_keys < 1 << 16:  # numpy sorts 16-bit keys stably by radix
-        return np.argsort(keys.astype(np.uint16), kind="stable"), None
-    try:
-        from pandas._libs.algos import groupsort_indexer  # the counting sort pandas' groupby uses (without the GIL)
-    except ImportError:  # pragma: no cover - another pandas
-        return np.argsort(keys, kind="stable"), None
-    keys = keys.astype(np.intp, copy=False)
-    parts = workers() if len(keys) >= PARALLEL_ORDER_ROWS else 1
-    bounds = [len(keys) * p // parts for p in range(parts + 1)]
-
-    def count(p: int) -> tuple[np.ndarray, np.ndarray]:
-        order, counts = groupsort_indexer(keys[bounds[p] : bounds[p + 1]], n_keys)
-        return np.asarray(order), np.asarray(counts)[1:]  # counts[0] counts the keys -1 (none here)
-
-    if parts == 1:
-        return count(0)
-    with ThreadPoolExecutor(parts) as pool:
-        done = list(pool.map(count, range(parts)))
-        counts = np.sum([c for _, c in done], axis=0)
-        start = np.zeros(n_keys, np.intp)  # where each key's rows of the next part go
-        np.cumsum(counts[:-1], out=start[1:])
-        starts = []
-        for _, part_counts in done:
-            starts.append(start.copy())
-            start += part_counts
-        out = np.empty(len(keys), np.intp)
-
-        def place(p: int) -> None:
-            order, part_counts = done[p]
-            within = np.zeros(n_keys, np.intp)  # where each key's rows start in the part's order
-            np.cumsum(part_counts[:-1], out=within[1:])
-            to = np.repeat(starts[p] - within, part_counts)
-            to += np.arange(len(order))
-            out[to] = order + bounds[p]
-
-        list(pool.map(place, range(parts)))
-    return out, counts
 
 
 def sorted_codes(

@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmlib.data.amounts import NumberResult, check_amounts, check_size, fast_numbers, parse_numbers, repair_report
-from crmlib.data.codes import counting_order
 from crmlib.data.columns import Column, arrow_column, column_of, repeated_header_rows
 from crmlib.data.dates import check_range, fast_days, parse_dates
 from crmlib.data.errors import DataError, DataWarning, render_text
@@ -285,14 +284,14 @@ def _row_order(
     keys = codes.astype(np.intp, copy=False)
     if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
         return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None, None
-    order, counts = counting_order(keys, n_codes)
+    order, counts = _counting_order(keys, n_codes)
     ordered_days = days[order]
     if not _days_go_back(ordered_days, order, keys, counts):
         return order, counts, ordered_days
     del ordered_days
     offsets = (days - first).astype(np.intp)
-    by_day, _ = counting_order(offsets, span)
-    order, counts = counting_order(keys[by_day], n_codes)
+    by_day, _ = _counting_order(offsets, span)
+    order, counts = _counting_order(keys[by_day], n_codes)
     return by_day[order], counts, None
 
 
@@ -308,6 +307,18 @@ def _days_go_back(ordered_days: np.ndarray, order: np.ndarray, keys: np.ndarray,
         ordered = keys[order]
         back &= ordered[1:] == ordered[:-1]
     return bool(back.any())
+
+
+def _counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows); and the count of each key."""
+    if n_keys < 1 << 16:  # numpy sorts 16-bit keys stably by radix
+        return np.argsort(keys.astype(np.uint16), kind="stable"), None
+    try:
+        from pandas._libs.algos import groupsort_indexer  # the counting sort pandas' groupby uses
+    except ImportError:  # pragma: no cover - another pandas
+        return np.argsort(keys, kind="stable"), None
+    order, counts = groupsort_indexer(keys.astype(np.intp, copy=False), n_keys)
+    return np.asarray(order), np.asarray(counts)[1:]  # counts[0] counts the keys -1 (none here)
 
 
 def _is_sorted(values: pa.Array) -> bool:
