@@ -97,6 +97,15 @@ def test_ids_with_few_values_per_piece_are_numbered_through_the_table(monkeypatc
     monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 0)
     _check(pa.array(texts), texts)
     assert calls[-1] is None
+    # a column too short for partitions but long enough for the table: the table way, else one hash table
+    monkeypatch.setattr(codes, "PARTITION_ROWS", 1 << 60)
+    monkeypatch.setattr(codes, "TABLE_ROWS", 2)
+    monkeypatch.setattr(codes, "_by_words_in", None)  # never called
+    _check(pa.array(texts), texts)
+    assert calls[-1] is None
+    monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 1 << 40)
+    _check(pa.array(texts), texts)
+    assert calls[-1] is not None
 
 
 def test_long_texts_and_all_null_blocks(small_parts):

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "PARTITION_ROWS",
+    "TABLE_ROWS",
     "TABLE_KEYS_PER_ROW",
     "sort_distinct_keys",
     "sorted_codes",
@@ -54,6 +55,8 @@ _BLOCK = 1 << 19
 PIECE_BLOCK = 1 << 16
 #: Longest text (bytes) encoded by words; a column with longer texts is hashed whole.
 MAX_WORD_BYTES = 40
+#: Rows from which :func:`sorted_codes` tries the table way (below, one hash table is as fast).
+TABLE_ROWS = 1 << 16
 #: Keys per row up to which :func:`sorted_codes` numbers the texts through a table indexed by key (no hashing).
 TABLE_KEYS_PER_ROW = 2
 #: Keys always allowed in that table, however few the rows.
@@ -224,14 +227,15 @@ def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarra
     return [key[first] for key in keys], layout.rows[pick[first]]
 
 
-def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
+def _by_words(values: pa.ChunkedArray, n_words: int, partitions: bool) -> tuple[np.ndarray, pa.Array]:
+    """The table way if the texts allow it, else by partitions (``partitions``) or with one hash table."""
     with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
         step = PIECE_BLOCK
         blocks = [c.slice(s, step) for c in values.chunks for s in range(0, len(c), step) if len(c)]
         by_pieces = _by_pieces(pool, values, blocks, n_words)
         if by_pieces is not None:
             return by_pieces
-        return _by_words_in(pool, values, n_words)
+        return _by_words_in(pool, values, n_words) if partitions else _plain(values)
 
 
 def _pieces(words: np.ndarray, n_words: int) -> np.ndarray:
@@ -419,8 +423,9 @@ def sorted_codes(
     values : pyarrow.Array or pyarrow.ChunkedArray
         Text (``string`` or ``large_string``); other types are encoded in one piece.
     partition_rows : int, optional
-        Columns with at least this many rows are encoded by partitions (see the module's text); default
-        :data:`PARTITION_ROWS`.
+        Columns with at least this many rows are encoded by partitions (see the module's text) when the table
+        way does not apply; default :data:`PARTITION_ROWS`. The table way is tried from :data:`TABLE_ROWS` rows,
+        or from ``partition_rows`` if fewer.
     longest : int, optional
         The length in bytes of the longest text, when the caller knows it (measured here otherwise).
 
@@ -441,11 +446,11 @@ def sorted_codes(
     n = len(values)
     kind = values.type
     limit = PARTITION_ROWS if partition_rows is None else partition_rows
-    if n < max(limit, 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+    if n < max(min(limit, TABLE_ROWS), 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return _plain(values)
     if longest is None:
         longest = pc.max(pc.binary_length(values)).as_py() or 0
     if longest > MAX_WORD_BYTES:
         return _plain(values)
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-    return _by_words(chunked, max(1, -(-longest // 8)))
+    return _by_words(chunked, max(1, -(-longest // 8)), partitions=n >= limit)
