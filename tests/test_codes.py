@@ -85,8 +85,10 @@ def test_ids_with_few_values_per_piece_are_numbered_through_the_table(monkeypatc
     monkeypatch.setattr(codes, "PIECE_BLOCK", 7)
     monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 1 << 40)
     rng = np.random.default_rng(5)
-    texts = [f"{p}{k:0{w}d}" for p, k, w in zip(rng.choice(["C", "C-", ""], 300), rng.integers(0, 999, 300),
-                                                 rng.choice([3, 4], 300))]
+    texts = [
+        f"{p}{k:0{w}d}"
+        for p, k, w in zip(rng.choice(["C", "C-", ""], 300), rng.integers(0, 999, 300), rng.choice([3, 4], 300))
+    ]
     calls = []
     real = codes._by_pieces
     monkeypatch.setattr(codes, "_by_pieces", lambda *a: calls.append(real(*a)) or calls[-1])
