@@ -23,12 +23,18 @@ TRICKY = ["", "a", "a\x00", "a\x00\x00", "\x00", "ab", "abcdefgh", "abcdefgh\x00
           "😀", "é", "e\u0301", " 7", "7", "07", "7.0", "12345678", "123456789012345678", "x" * 16, "x" * 17, "C0001"]
 
 
-@pytest.fixture
-def small_parts(monkeypatch):
-    """Partitions and blocks of a few rows, so that a tiny column takes every branch of the fast way."""
+@pytest.fixture(params=["table", "partitions"])
+def small_parts(request, monkeypatch):
+    """Blocks of a few rows, so that a tiny column takes every branch of a fast way: numbered through a table of keys
+    (any number of keys allowed), or hashed by partitions (no table allowed)."""
     monkeypatch.setattr(codes, "PARTITION_ROWS", 2)
     monkeypatch.setattr(codes, "ROWS_PER_PARTITION", 2)
     monkeypatch.setattr(codes, "_BLOCK", 3)
+    monkeypatch.setattr(codes, "PIECE_BLOCK", 3)
+    table = request.param == "table"
+    monkeypatch.setattr(codes, "TABLE_KEYS_PER_ROW", 1 << 60 if table else 0)
+    monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 1 << 60 if table else 0)
+    return request.param
 
 
 def _expected(texts: list[str | None]) -> tuple[list[int], list[str]]:
@@ -71,6 +77,37 @@ def test_hash_collisions_are_found(small_parts, monkeypatch):
     monkeypatch.setattr(codes, "_MIX", (np.uint64(0), np.uint64(0), np.uint64(0)))
     texts = TRICKY * 3 + [None, "b", "a"]
     _check(pa.chunked_array([pa.array(texts[:10]), pa.array(texts[10:])]), texts)
+
+
+def test_ids_with_few_values_per_piece_are_numbered_through_the_table(monkeypatch):
+    # zero-padded numbers and prefixed codes of uneven length: the table way, checked against Python's sort
+    monkeypatch.setattr(codes, "PARTITION_ROWS", 2)
+    monkeypatch.setattr(codes, "PIECE_BLOCK", 7)
+    monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 1 << 40)
+    rng = np.random.default_rng(5)
+    texts = [
+        f"{p}{k:0{w}d}"
+        for p, k, w in zip(rng.choice(["C", "C-", ""], 300), rng.integers(0, 999, 300), rng.choice([3, 4], 300))
+    ]
+    calls = []
+    real = codes._by_pieces
+    monkeypatch.setattr(codes, "_by_pieces", lambda *a: calls.append(real(*a)) or calls[-1])
+    _check(pa.chunked_array([pa.array(texts[:100]), pa.array(texts[100:])]), texts)
+    assert calls[0] is not None  # numbered through the table, not hashed
+    # too many keys for the table (a limit of one key per row, none extra): hashed by partitions, same answer
+    monkeypatch.setattr(codes, "TABLE_KEYS_PER_ROW", 1)
+    monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 0)
+    _check(pa.array(texts), texts)
+    assert calls[-1] is None
+    # a column too short for partitions but long enough for the table: the table way, else one hash table
+    monkeypatch.setattr(codes, "PARTITION_ROWS", 1 << 60)
+    monkeypatch.setattr(codes, "TABLE_ROWS", 2)
+    monkeypatch.setattr(codes, "_by_words_in", None)  # never called
+    _check(pa.array(texts), texts)
+    assert calls[-1] is None
+    monkeypatch.setattr(codes, "MIN_TABLE_KEYS", 1 << 40)
+    _check(pa.array(texts), texts)
+    assert calls[-1] is not None
 
 
 def test_long_texts_and_all_null_blocks(small_parts):

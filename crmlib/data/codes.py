@@ -3,7 +3,12 @@
 :func:`sorted_codes` gives what ``pyarrow.compute.dictionary_encode`` followed by a sort of the dictionary
 gives: the distinct texts in byte order (the order of ``pyarrow.compute.sort_indices``) and, per row, the
 position of its text among them. One hash table of a million distinct ids is mostly cache misses (about
-half a microsecond per row on a shared server), so a large column is encoded by parts that fit in cache:
+half a microsecond per row on a shared server), so a large column is encoded without one.
+
+Ids such as ``C0001234`` or ``00042`` (a code, or a number, of a few characters) take few values in each pair of
+bytes: each pair's values are ranked, and a text's key is the mixed-radix number of its pairs' ranks, which sorts
+as the texts do. When there are no more possible keys than about two per row, a table indexed by key numbers the
+texts (:func:`_by_pieces`): no hashing. Other texts are encoded by parts that fit in cache:
 
 1. each text becomes fixed-width words: its bytes, 8 per word, big-endian and zero-padded, and its length
    (so the words compare as the texts do);
@@ -19,7 +24,9 @@ The answer does not depend on the way it was computed: the tests compare both wa
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,7 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PARTITION_ROWS", "sort_distinct_keys", "sorted_codes", "workers"]
+__all__ = [
+    "PARTITION_ROWS",
+    "TABLE_ROWS",
+    "TABLE_KEYS_PER_ROW",
+    "sort_distinct_keys",
+    "sorted_codes",
+    "workers",
+]
 
 #: Rows from which :func:`sorted_codes` works by partitions (below, one hash table is as fast).
 PARTITION_ROWS = 1 << 20
@@ -36,12 +50,23 @@ PARTITION_ROWS = 1 << 20
 ROWS_PER_PARTITION = 1 << 15
 #: Rows per block: a block's texts and keys stay in cache while they are put in partition order.
 _BLOCK = 1 << 19
+#: Rows per block when the texts are numbered through a table: a block's temporary arrays stay in cache, and
+#: the allocator reuses their memory from block to block.
+PIECE_BLOCK = 1 << 16
 #: Longest text (bytes) encoded by words; a column with longer texts is hashed whole.
 MAX_WORD_BYTES = 40
+#: Rows from which :func:`sorted_codes` tries the table way (below, one hash table is as fast).
+TABLE_ROWS = 1 << 16
+#: Keys per row up to which :func:`sorted_codes` numbers the texts through a table indexed by key (no hashing).
+TABLE_KEYS_PER_ROW = 2
+#: Keys always allowed in that table, however few the rows.
+MIN_TABLE_KEYS = 1 << 16
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-#: _KEEP[k] keeps the first k bytes of a big-endian word (its high bytes).
-_KEEP = np.array([((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1) for k in range(9)], dtype=np.uint64)
+#: _KEEP_LOW[k] keeps the first k bytes of a little-endian word (its low bytes).
+_KEEP_LOW = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+#: _SWAP[v]: the 16-bit value ``v`` with its two bytes swapped.
+_SWAP = np.arange(1 << 16).reshape(256, 256).T.ravel()
 
 
 def workers() -> int:
@@ -83,26 +108,37 @@ def _has_nul(block: pa.Array) -> bool:
     return last > first and not np.all(np.frombuffer(block.buffers()[2], dtype=np.uint8)[first:last])
 
 
-def _block_keys(block: pa.Array, n_words: int, lengths_needed: bool) -> list[np.ndarray]:
-    """The keys of a block's texts: words (uint64, big-endian bytes zero-padded), then the byte lengths if needed."""
+def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``8 * n_words`` bytes of each text as little-endian words, zero-padded (a row per text); the lengths.
+
+    A word more may follow (zeroed too): the words are gathered 16 bytes at a time. ``out``: where to write them.
+    """
     offsets = _offsets(block)
     first, last = int(offsets[0]), int(offsets[-1])
-    data = np.zeros(last - first + 8 * n_words + 8, np.uint8)  # so that every window read below exists
+    pairs = -(-n_words // 2)
+    data = np.zeros(last - first + 16 * pairs + 16, np.uint8)  # so that every window read below exists
     if last > first:
         data[: last - first] = np.frombuffer(block.buffers()[2], dtype=np.uint8)[first:last]
-    windows = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+    # the 16 bytes from a text's start, copied as raw bytes: two words per row in one gather
+    windows = np.ndarray(shape=(len(data) - 15,), dtype="V16", buffer=data, strides=(1,))
     starts = (offsets[:-1] - first).astype(np.intp)
     lengths = offsets[1:] - offsets[:-1]
-    shortest = int(lengths.min()) if len(lengths) else 0
-    keys = []
-    for j in range(n_words):
-        if j:
-            starts += 8
-        word = windows[starts]
-        word.byteswap(inplace=True)
-        if shortest < 8 * (j + 1):  # some texts end within this word: their bytes past the end are zeroed
-            word &= _KEEP[np.clip(lengths - 8 * j, 0, 8)]
-        keys.append(word)
+    if pairs == 1 and out is None:
+        words = windows[starts].view(np.uint64).reshape(-1, 2)
+    else:
+        words = np.empty((len(starts), 2 * pairs), np.uint64) if out is None else out
+        for pair in range(pairs):
+            words[:, 2 * pair : 2 * pair + 2] = windows[starts + 16 * pair].view(np.uint64).reshape(-1, 2)
+    shortest, longest = (int(lengths.min()), int(lengths.max())) if len(lengths) else (0, 0)
+    for j in range(shortest // 8, 2 * pairs):  # words in which some texts end: their bytes past the end are zeroed
+        words[:, j] &= _KEEP_LOW[np.clip(np.arange(longest + 1) - 8 * j, 0, 8)][lengths]
+    return words, lengths
+
+
+def _block_keys(block: pa.Array, n_words: int, lengths_needed: bool) -> list[np.ndarray]:
+    """The keys of a block's texts: words (uint64, big-endian bytes zero-padded), then the byte lengths if needed."""
+    words, lengths = _block_words(block, n_words)
+    keys = [words[:, j].byteswap() for j in range(n_words)]  # big-endian: the words compare as the bytes do
     if lengths_needed:
         keys.append(lengths)
     return keys
@@ -191,9 +227,111 @@ def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarra
     return [key[first] for key in keys], layout.rows[pick[first]]
 
 
-def _by_words(values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
+def _by_words(values: pa.ChunkedArray, n_words: int, partitions: bool) -> tuple[np.ndarray, pa.Array]:
+    """The table way if the texts allow it, else by partitions (``partitions``) or with one hash table."""
     with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
-        return _by_words_in(pool, values, n_words)
+        step = PIECE_BLOCK
+        blocks = [c.slice(s, step) for c in values.chunks for s in range(0, len(c), step) if len(c)]
+        by_pieces = _by_pieces(pool, values, blocks, n_words)
+        if by_pieces is not None:
+            return by_pieces
+        return _by_words_in(pool, values, n_words) if partitions else _plain(values)
+
+
+def _pieces(words: np.ndarray, n_words: int) -> np.ndarray:
+    """The 16-bit pieces of little-endian words (a view, a column per piece in the order of the text's bytes)."""
+    return words.view(np.uint16)[:, : 4 * n_words]
+
+
+def _seen(pieces: np.ndarray) -> np.ndarray:
+    """Which of the 65,536 values each piece takes (a row per piece)."""
+    seen = np.zeros((pieces.shape[1], 1 << 16), bool)
+    for row, piece in zip(seen, pieces.T):
+        low, high = int(piece.min()), int(piece.max())
+        if low == high:  # a piece every text shares (a prefix, or the padding past the longest)
+            row[low] = True
+        else:
+            row[piece] = True
+    return seen
+
+
+def _table_size(seen: np.ndarray) -> int:
+    """The number of keys of the mixed-radix numbering: the product of the values each piece takes."""
+    return math.prod(int(c) for c in seen.sum(axis=1))
+
+
+def _by_pieces(
+    pool: ThreadPoolExecutor, values: pa.ChunkedArray, blocks: list[pa.Array], n_words: int
+) -> tuple[np.ndarray, pa.Array] | None:
+    r"""Codes through a table indexed by key, when the texts' pieces take few values each; None otherwise.
+
+    Each text is cut into 16-bit pieces (its bytes two by two, zero-padded); piece :math:`j` takes
+    :math:`d_j` distinct values over the column, and the text's key is the mixed-radix number of the ranks
+    :math:`r_j` of its pieces, most significant first,
+
+    .. math::
+
+        k = \sum_j r_j \prod_{i > j} d_i ,
+
+    which orders the keys as the texts' bytes (zero padding comes first, and texts hold no NUL byte) and
+    tells every two texts apart. Ids such as ``C0001234`` or ``00042`` take few values in each piece, so
+    :math:`K = \prod_j d_j` is of the order of the rows, and the codes are a table of :math:`K` flags and
+    their running count: no hashing. Used when :math:`K` is at most :data:`TABLE_KEYS_PER_ROW` per row.
+    """
+    if sys.byteorder != "little" or any(b.null_count for b in blocks) or any(pool.map(_has_nul, blocks)):
+        return None
+    n = len(values)
+    budget = max(TABLE_KEYS_PER_ROW * n, MIN_TABLE_KEYS)
+    starts = np.cumsum([0] + [len(b) for b in blocks])
+    words = np.empty((n, 2 * -(-n_words // 2)), np.uint64)  # every block's words, in one allocation
+
+    def look(k: int) -> np.ndarray:
+        block_words = words[starts[k] : starts[k + 1]]
+        _block_words(blocks[k], n_words, out=block_words)
+        return _seen(_pieces(block_words, n_words))
+
+    seen = look(0)
+    if _table_size(seen) > budget:  # the first block alone says no: the ids take too many values per piece
+        return None
+    for more in pool.map(look, range(1, len(blocks))):
+        seen |= more
+    size = _table_size(seen)
+    if size > budget:
+        return None
+    counts = seen.sum(axis=1)
+    varying = [j for j in range(len(counts)) if counts[j] > 1]
+    key_type = np.int32 if size < 2**31 else np.int64
+    tables: dict[int, np.ndarray] = {}
+    scale = 1
+    for j in varying[::-1]:  # the rank of each piece's value (in the order of its 2 bytes), times its place's weight
+        rank = np.cumsum(seen[j][_SWAP], dtype=np.int64) - 1  # _SWAP: a piece's value read with its bytes in order
+        tables[j] = (rank[_SWAP] * scale).astype(key_type)
+        scale *= int(counts[j])
+    index_type = np.int32 if n < 2**31 else np.int64
+    row_of: np.ndarray = np.full(size, -1, index_type)  # a row of each key present (-1: none)
+    keys: np.ndarray = np.zeros(n, key_type)  # in one allocation too
+
+    def number(k: int) -> None:
+        a, b = starts[k], starts[k + 1]
+        pieces, key = _pieces(words[a:b], n_words), keys[a:b]
+        for j in varying:
+            key += tables[j][pieces[:, j]]
+        row_of[key] = np.arange(a, b, dtype=index_type)  # threads write rows of one key alike
+
+    list(pool.map(number, range(len(blocks))))
+    words = np.zeros((0, 2), np.uint64)  # freed
+    present = row_of >= 0
+    rank = np.cumsum(present, dtype=key_type)
+    rank -= 1
+    codes = np.empty(n, np.int64)
+
+    def assign(k: int) -> None:
+        codes[starts[k] : starts[k + 1]] = rank[keys[starts[k] : starts[k + 1]]]
+
+    distinct = pool.submit(values.take, pa.array(row_of[present]))
+    list(pool.map(assign, range(len(blocks))))
+    texts = distinct.result()
+    return codes, texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
 
 
 def _by_words_in(pool: ThreadPoolExecutor, values: pa.ChunkedArray, n_words: int) -> tuple[np.ndarray, pa.Array]:
@@ -285,8 +423,9 @@ def sorted_codes(
     values : pyarrow.Array or pyarrow.ChunkedArray
         Text (``string`` or ``large_string``); other types are encoded in one piece.
     partition_rows : int, optional
-        Columns with at least this many rows are encoded by partitions (see the module's text); default
-        :data:`PARTITION_ROWS`.
+        Columns with at least this many rows are encoded by partitions (see the module's text) when the table
+        way does not apply; default :data:`PARTITION_ROWS`. The table way is tried from :data:`TABLE_ROWS` rows,
+        or from ``partition_rows`` if fewer.
     longest : int, optional
         The length in bytes of the longest text, when the caller knows it (measured here otherwise).
 
@@ -307,11 +446,11 @@ def sorted_codes(
     n = len(values)
     kind = values.type
     limit = PARTITION_ROWS if partition_rows is None else partition_rows
-    if n < max(limit, 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+    if n < max(min(limit, TABLE_ROWS), 2) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return _plain(values)
     if longest is None:
         longest = pc.max(pc.binary_length(values)).as_py() or 0
     if longest > MAX_WORD_BYTES:
         return _plain(values)
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-    return _by_words(chunked, max(1, -(-longest // 8)))
+    return _by_words(chunked, max(1, -(-longest // 8)), partitions=n >= limit)

@@ -352,28 +352,40 @@ def _sorted_frame(
         rank = np.empty(len(order_u), np.int64)
         rank[order_u] = np.arange(len(order_u))
         codes, distinct = rank[codes], distinct.take(pa.array(order_u))
-    order, counts, ordered_days = _row_order(codes, days, len(distinct))
-    if counts is not None and counts.sum() == len(order):  # the codes in order: each distinct id, repeated
-        sorted_codes = np.repeat(np.arange(len(counts)), counts)
-        customers = int(np.count_nonzero(counts))
-    else:
-        sorted_codes = codes[order]
-        customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
     # the text of pandas' "str" dtype is Arrow's large_string: the ids are taken as such, not converted after
     text = distinct.cast(pa.large_string())
-    with ThreadPoolExecutor(2 if len(order) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
-        ids = pool.submit(text.take, pa.array(sorted_codes))
+    with ThreadPoolExecutor(2 if len(codes) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
+        # the ids in order are each distinct id repeated by its count: taken while the rows are ordered
+        early = pool.submit(_ids_in_order, codes, text)
+        order, _, ordered_days = _row_order(codes, days, len(distinct))
         stamps = pool.submit(_stamps, days[order] if ordered_days is None else ordered_days)
         values = np.asarray(amounts, dtype=np.float64)[order]
+        taken = early.result()
+        if taken is None:
+            sorted_codes = codes[order]
+            customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
+            ids = text.take(pa.array(sorted_codes))
+        else:
+            ids, customers = taken
         frame = pd.DataFrame(
             {
-                "customer_id": pd.Series(pd.array(ids.result(), dtype="str")),
+                "customer_id": pd.Series(pd.array(ids, dtype="str")),
                 "date": stamps.result().view("datetime64[ns]"),
                 "amount": values,
             },
             copy=False,
         )
     return frame, customers
+
+
+def _ids_in_order(codes: np.ndarray, text: pa.Array) -> tuple[pa.Array, int] | None:
+    """The ids sorted (each distinct id repeated by its count) and the number of customers; None for a code below 0."""
+    if len(codes) and codes.min() < 0:
+        return None
+    counts = np.bincount(codes, minlength=len(text))
+    index_type = np.int32 if len(text) < 2**31 else np.int64
+    sorted_codes = np.repeat(np.arange(len(counts), dtype=index_type), counts)
+    return text.take(pa.array(sorted_codes)), int(np.count_nonzero(counts))
 
 
 def _stamps(ordered_days: np.ndarray) -> np.ndarray:
