@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -805,6 +806,27 @@ def first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> 
     >>> con.close()
     >>> folder.cleanup()
     """
+    with _statistics_unused(con):
+        return _first_error(con, source, plan, max_id_length)
+
+
+@contextmanager
+def _statistics_unused(con: Any) -> Iterator[None]:
+    """Queries that do not trust the files' statistics.
+
+    Parquet's statistics leave NaN out of a column's minimum and maximum, and DuckDB, trusting them, would fold
+    ``isnan()`` of such a column to false, in the optimizer and in the filters pushed into the scan (which skip
+    row groups by their statistics).
+    """
+    before = con.sql("SELECT current_setting('disabled_optimizers')").fetchall()[0][0]
+    con.execute("SET disabled_optimizers = 'statistics_propagation,filter_pushdown'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET disabled_optimizers = {string_literal(before)}")
+
+
+def _first_error(con: Any, source: RowSource, plan: Plan, max_id_length: int) -> DataError | None:
     options, locator = source.options, source.locator
     long_where = f"length(cid) > {int(max_id_length)}"
     if _count(con, long_where):
