@@ -38,3 +38,23 @@ def test_chapters_run_at_once_and_report_in_course_order(tmp_path):
     assert f"n is 7 in {tmp_path.name}" in printed  # injected, and run in the chapter's own folder
     assert not (out / "00_slow.failed.ipynb").exists()
     assert (out / "01_broken.failed.ipynb").exists() and not (out / "01_broken.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_the_largest_chapters_start_first_and_are_still_reported_in_course_order(tmp_path):
+    log = tmp_path / "started.txt"
+    record = f"with open({str(log)!r}, 'a') as f:\n    f.write(__import__('pathlib').Path.cwd().name + ' ')"
+    chapters = []
+    for stem, padding in (("00_small", 0), ("01_large", 200_000), ("02_medium", 50_000)):
+        folder = tmp_path / stem
+        folder.mkdir()
+        chapter = _chapter(folder, stem, record)
+        nb = nbformat.read(chapter.path, as_version=4)
+        nb.cells.append(new_markdown_cell("x" * padding))  # a stored chapter's size stands for its running time
+        nbformat.write(nb, chapter.path)
+        chapters.append(chapter)
+    reported = []
+    runs = execute_chapters(chapters, out=tmp_path / "out", workers=1,
+                            on_done=lambda run: reported.append(run.chapter.stem))
+    assert log.read_text().split() == ["01_large", "02_medium", "00_small"]
+    assert reported == ["00_small", "01_large", "02_medium"] and all(run.ok for run in runs)
