@@ -21,15 +21,21 @@ def _chapter(folder, stem: str, code: str) -> Chapter:
 
 @pytest.mark.slow
 def test_chapters_run_at_once_and_report_in_course_order(tmp_path):
-    slow = _chapter(tmp_path, "00_slow",
-                    "import time, pathlib\ntime.sleep(3)\nprint('n is', n, 'in', pathlib.Path.cwd().name)")
+    slow = _chapter(
+        tmp_path, "00_slow", "import time, pathlib\ntime.sleep(3)\nprint('n is', n, 'in', pathlib.Path.cwd().name)"
+    )
     broken = _chapter(tmp_path, "01_broken", "raise ValueError('broken on purpose')")
     out = tmp_path / "out"
     (out).mkdir()
     (out / "00_slow.failed.ipynb").write_text("{}", encoding="utf-8")  # an earlier run's leftover
     reported = []
-    runs = execute_chapters([slow, broken], out=out, parameters={"00_slow": {"n": 7}}, workers=2,
-                            on_done=lambda run: reported.append(run.chapter.stem))
+    runs = execute_chapters(
+        [slow, broken],
+        out=out,
+        parameters={"00_slow": {"n": 7}},
+        workers=2,
+        on_done=lambda run: reported.append(run.chapter.stem),
+    )
     assert reported == ["00_slow", "01_broken"]  # 01 fails first, but is reported after 00
     assert [r.ok for r in runs] == [True, False]
     assert runs[1].error == "Chapter 01_broken stopped: ValueError: broken on purpose"
@@ -54,7 +60,8 @@ def test_the_largest_chapters_start_first_and_are_still_reported_in_course_order
         nbformat.write(nb, chapter.path)
         chapters.append(chapter)
     reported = []
-    runs = execute_chapters(chapters, out=tmp_path / "out", workers=1,
-                            on_done=lambda run: reported.append(run.chapter.stem))
+    runs = execute_chapters(
+        chapters, out=tmp_path / "out", workers=1, on_done=lambda run: reported.append(run.chapter.stem)
+    )
     assert log.read_text().split() == ["01_large", "02_medium", "00_small"]
     assert reported == ["00_small", "01_large", "02_medium"] and all(run.ok for run in runs)

@@ -35,7 +35,6 @@ from crmlib.course._chapters import KERNEL_ARGUMENTS, Chapter, ChapterError, str
 __all__ = ["ChapterRun", "available_cores", "execute_chapters", "execute_in_place", "launch_order"]
 
 
-
 @dataclass(frozen=True)
 class ChapterRun:
     """The outcome of one chapter: the executed notebook, or the one-line reason it stopped.
@@ -211,9 +210,7 @@ async def _execute_all(jobs, out, workers, timeout, kernel_name, on_done, stop) 
     async def one(i: int, chapter: Chapter, params: dict[str, Any]) -> None:
         nonlocal reported
         async with gate:
-            results[i] = await _execute_one(
-                chapter, params, out, timeout=timeout, kernel_name=kernel_name, stop=stop
-            )
+            results[i] = await _execute_one(chapter, params, out, timeout=timeout, kernel_name=kernel_name, stop=stop)
         while not stop.is_set() and reported < len(results) and results[reported] is not None:
             if on_done is not None:
                 on_done(results[reported])
