@@ -169,3 +169,13 @@ def test_rows_after_observation_end_still_meet_the_id_rule(tmp_path, rows):
     memory = _outcome(lambda: summarize(read_transactions(path), observation_end=end, unit="D"))
     disk = _outcome(lambda: summarize_file(path, observation_end=end, unit="D"))
     _same(memory, disk)
+
+
+def test_id_spaces_are_every_character_python_strips():
+    # the id rule strips what str.strip strips; ID_SPACES is written out, so compare it with a scan of Unicode
+    import sys
+
+    from crmlib.data.ids import ID_SPACES
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert ID_SPACES == every

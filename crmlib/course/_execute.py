@@ -5,9 +5,10 @@ site's folder), ``crmlib run`` (one, into an output folder) and ``crmlib noteboo
 place; :func:`execute_in_place` for one). The chapters are executed by nbclient inside one asyncio event loop
 (in a helper thread, so that Ctrl-C reaches this process and stops every kernel), with papermill's parameter
 injection, in the chapters' own folder (relative paths in a chapter mean what they mean in JupyterLab). The
-parent process imports papermill and nbclient once; each chapter pays only for its own kernel. Results come
-back, and ``on_done`` is called, in course order as soon as a chapter and every chapter before it have
-finished, so the progress lines read the same on every run.
+parent process imports papermill and nbclient once; each chapter pays only for its own kernel. The chapters
+start longest first (:func:`launch_order`), so that the cores stay busy to the end. Results come back, and
+``on_done`` is called, in course order as soon as a chapter and every chapter before it have finished, so the
+progress lines read the same on every run.
 
 A kernel writes nothing to the terminal: its standard output and error go to ``/dev/null`` (a chapter's
 problems show as its cells' errors), so no kernel log or traceback mixes with the command's own lines, not
@@ -31,8 +32,7 @@ from typing import Any
 
 from crmlib.course._chapters import KERNEL_ARGUMENTS, Chapter, ChapterError, strip_volatile
 
-__all__ = ["ChapterRun", "available_cores", "execute_chapters", "execute_in_place"]
-
+__all__ = ["ChapterRun", "available_cores", "execute_chapters", "execute_in_place", "launch_order"]
 
 
 @dataclass(frozen=True)
@@ -174,23 +174,50 @@ def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
+def launch_order(chapters: Sequence[Chapter]) -> list[int]:
+    """The order in which to start chapters: the largest stored notebook first (positions into ``chapters``).
+
+    With fewer kernels than chapters, the ones started last decide when the last kernel finishes; starting the
+    longest first leaves the short ones to fill the cores at the end. A stored chapter's size (its outputs:
+    figures, tables, widget state) stands for its running time: on the kit's chapters the four largest are the
+    four that take longest. Ties keep course order; a missing file counts as empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for stem, size in (("00_short", 10), ("01_long", 300), ("02_medium", 50)):
+    ...     _ = (folder / f"{stem}.ipynb").write_text("x" * size)
+    >>> launch_order([Chapter(s[:2], s[3:], folder / f"{s}.ipynb") for s in ("00_short", "01_long", "02_medium")])
+    [1, 2, 0]
+    """
+
+    def size(chapter: Chapter) -> int:
+        try:
+            return chapter.path.stat().st_size
+        except OSError:
+            return 0
+
+    sizes = [size(c) for c in chapters]
+    return sorted(range(len(chapters)), key=lambda i: -sizes[i])
+
+
 async def _execute_all(jobs, out, workers, timeout, kernel_name, on_done, stop) -> list[ChapterRun]:
-    gate = asyncio.Semaphore(workers)
+    gate = asyncio.Semaphore(workers)  # its waiters are served first come, first served: in launch order
     results: list[ChapterRun | None] = [None] * len(jobs)
     reported = 0
 
     async def one(i: int, chapter: Chapter, params: dict[str, Any]) -> None:
         nonlocal reported
         async with gate:
-            results[i] = await _execute_one(
-                chapter, params, out, timeout=timeout, kernel_name=kernel_name, stop=stop
-            )
+            results[i] = await _execute_one(chapter, params, out, timeout=timeout, kernel_name=kernel_name, stop=stop)
         while not stop.is_set() and reported < len(results) and results[reported] is not None:
             if on_done is not None:
                 on_done(results[reported])
             reported += 1
 
-    await asyncio.gather(*(one(i, c, p) for i, (c, p) in enumerate(jobs)))
+    order = launch_order([c for c, _ in jobs])
+    await asyncio.gather(*(one(i, *jobs[i]) for i in order))
     return [r for r in results if r is not None]
 
 

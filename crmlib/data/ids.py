@@ -14,7 +14,6 @@ The same rule runs in SQL for :func:`crmlib.scale.summarize_file` (:func:`sql_cl
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +42,12 @@ __all__ = [
 #: Customer-id texts that count as blank (compared after stripping spaces, case-insensitive).
 BLANK_ID_TEXTS = frozenset({"", "nan", "null", "none", "n/a", "#n/a", "na", "<na>"})
 
-#: The characters stripped from both ends of an id: Python's whitespace (``str.isspace``).
-ID_SPACES = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+#: The characters stripped from both ends of an id: Python's whitespace (``str.isspace``), written out (finding them
+#: among all 1.1 million code points took about 0.1 s of CPU at every import; a test checks the list against them).
+ID_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 _INTEGRAL = r"^[0-9]+\.0+$"
 _WHOLE = r"^[0-9]+$"
