@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlib import rfm
+from crmlib import _days, rfm
 from crmlib.data import DataError
 from crmlib.params import ParameterError
 
@@ -439,3 +439,18 @@ def test_many_rows_on_one_day_add_up_exactly_in_row_order():
         expected += x
     assert summary.loc["a", "frequency"] == 1
     assert summary.loc["a", "monetary_value"] == expected
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object"])
+def test_customer_codes_are_pandas_sorted_factorize(dtype):
+    # the summary numbers customers as pandas.factorize(sort=True) does, whatever way the ids are encoded:
+    # code-like ids in large columns (a table by key), long or hostile texts, blanks (-1)
+    rng = np.random.default_rng(7)
+    code_like = [f"R{k % 3:02d}C{k:07d}" for k in rng.integers(0, 40_000, 70_000)]
+    hostile = ["b", "a", None, "é", "e", "E", "ß", "a\x00b", "a", "x" * 50, " a", "a ", "", "10", "9", "b"]
+    for ids in (code_like, hostile, hostile * 5_000, [None, None], []):
+        series = pd.Series(ids, dtype=dtype)
+        codes, uniques = _days.factorize_sorted(series)
+        want_codes, want_uniques = pd.factorize(series, sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        pd.testing.assert_index_equal(uniques, want_uniques)
