@@ -643,15 +643,24 @@ class BaseModel(abc.ABC):
         z, hessian = self._newton_polish(lambda q: fun(q)[1], z)
         pos = self._positive()
         theta = self._to_natural(z)
+        # the inverse of the observed information is a covariance only at a maximum (a positive definite Hessian
+        # of the mean negative log-likelihood); on a ridge or a saddle no standard error means anything
         with np.errstate(all="ignore"):
             try:
+                np.linalg.cholesky(hessian)
                 cov = np.linalg.inv(hessian * total)
             except np.linalg.LinAlgError:
                 cov = np.full_like(hessian, np.nan)
         if not (np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)):
             cov = np.full_like(hessian, np.nan)
         se = np.sqrt(np.abs(np.diag(cov)))
-        if np.any(pos & (np.abs(z) > LOG_BOUND)):
+        # far out (beyond e^10) and so uncertain that the 95% interval spans a factor of e^20: a ridge towards a
+        # limit of the model (e.g. a, b -> infinity: the same drop-out probability for everyone); predictions are
+        # stable along it, the parameters are not. Where on the ridge the optimiser stops depends on rounding (the
+        # last bits of exp and log differ between processors), so a ridge is reported the same way wherever it
+        # stopped, past LOG_BOUND included; only an estimate past LOG_BOUND that the data do pin down is an error.
+        ridge = [k for k, zi, si, p in zip(names, z, se, pos) if p and abs(zi) > LOG_BOUND / 1.8 and not si <= SE_BOUND]
+        if np.any(pos & (np.abs(z) > LOG_BOUND) & (se <= SE_BOUND)):
             edge = ", ".join(f"{k}={v:.3g}" for k, v in zip(names, theta))
             raise ConvergenceError(
                 f"{func}: the estimates ran to the edge of the parameter space ({edge}); the data do not "
@@ -672,10 +681,6 @@ class BaseModel(abc.ABC):
             "gradient_norm": float(np.max(np.abs(grad_z))),
             "penalizer": float(self.penalizer),
         }
-        # far out (beyond e^10) and so uncertain that the 95% interval spans a factor of e^20: a ridge towards a
-        # limit of the model (e.g. a, b -> infinity: the same drop-out probability for everyone); predictions are
-        # stable along it, the parameters are not
-        ridge = [k for k, zi, si, p in zip(names, z, se, pos) if p and abs(zi) > LOG_BOUND / 1.8 and not si <= SE_BOUND]
         if ridge:
             self.fit_info_["warning"] = (
                 f"The data do not identify {', '.join(ridge)}: the estimates lie on a ridge of the likelihood towards "
