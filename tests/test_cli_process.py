@@ -308,14 +308,21 @@ def test_the_page_of_run_fetches_nothing_and_its_formulas_are_mathml(chapters, t
 
 
 def _slow_chapter(folder: Path, marker: Path) -> Path:
-    """A chapter that writes its kernel's pid into ``marker`` and then takes its time."""
+    """A chapter that writes its kernel's pid into ``marker`` and then takes its time.
+
+    The pid is written beside ``marker`` and renamed to it: the marker appears whole (the test interrupts the
+    group as soon as it exists, which could otherwise stop the kernel between creating the file and writing it).
+    """
     return _write(
         folder,
         "00_slow",
         _notebook(
             "00 · Slow",
             f"data_path = None\n{READ_OPTIONS}marker = {str(marker)!r}\n",
-            "import os, pathlib, time\npathlib.Path(marker).write_text(str(os.getpid()))\ntime.sleep(300)",
+            "import os, pathlib, time\n"
+            "pathlib.Path(marker + '.part').write_text(str(os.getpid()))\n"
+            "os.replace(marker + '.part', marker)\n"
+            "time.sleep(300)",
         ),
     )
 
