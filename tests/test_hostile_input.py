@@ -229,6 +229,24 @@ def test_every_offending_date_is_listed_in_a_file(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["dates.csv"]  # nothing written next to the user's file
 
 
+def test_a_date_refusal_reads_the_same_whatever_the_order_of_the_texts():
+    # The reader and summarize_file give the date rule the column's distinct texts in different orders (DuckDB's
+    # in whatever order its threads finish); the message's example ("such as ...") must not depend on it, or the
+    # two refusals of one file differ (seen: '2024-01-01' from one, '2024-01-02' from the other).
+    from crmlib.data.dates import parse_texts
+
+    rng = np.random.default_rng(0)
+    unfit = [f"2024-01-{d:02d}" for d in range(1, 21)] + [f"sometime {i}" for i in range(5)]
+    day_month = [f"{d:02d}/{m:02d}/2024" for d in range(1, 13) for m in range(1, 13)]
+    for texts, kind in ((unfit, "unfit"), (day_month, "day-month")):
+        examples = set()
+        for _ in range(8):
+            error = parse_texts(pa.array(list(rng.permutation(texts)))).error
+            assert error.kind == kind
+            examples.add(error.example)
+        assert examples == {min(texts)}
+
+
 # ----------------------------------------------------------------------------------------------
 # size bombs: refused, within a stated memory bound
 

@@ -530,7 +530,8 @@ def _detected(out: TextDates, values: np.ndarray, used: np.ndarray) -> TextDates
             out.how = f"date format {_shown(distinct[0])}, recognised from the column"
             return out
         a, b = distinct[:2]
-        out.error = DateProblem("day-month", np.zeros(len(out.days), bool), (a, b), example=values[0])
+        # the example: the first text in code-point order, so that it does not depend on the texts' order
+        out.error = DateProblem("day-month", np.zeros(len(out.days), bool), (a, b), example=min(values))
         return out
     # several formats: a date form is dropped when its day/month twin reads all it reads and more
     reads: dict[str, np.ndarray] = {}
@@ -563,7 +564,7 @@ def _mixed(out: TextDates, values: np.ndarray, used: np.ndarray, kept: dict[str,
     if unfit.any():
         mask = np.zeros(len(out.days), bool)
         mask[used[unfit]] = True
-        example = values[np.flatnonzero(kept[best] != _NAT)[0]]
+        example = min(values[kept[best] != _NAT])  # the first in code-point order, whatever the texts' order
         out.error = DateProblem("unfit", mask, (best,), example=example)
         return out
     if not agree.all():
