@@ -205,15 +205,20 @@ def test_bad_summary_messages():
         BetaGeo(initial_params={"r": 1}).fit(simulate_bgnbd(100, 0.5, 6, 0.8, 2.5))
 
 
-def test_unidentified_parameters_are_flagged():
-    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> the estimates walk along a ridge
-    # towards a limit of the model; the fit says which parameters the data do not identify.
+def _ridge_data() -> pd.DataFrame:
+    """Nearly no drop-out signal: 400 customers who keep buying at a constant rate over 50 periods."""
     rng = np.random.default_rng(2)
     n = 400
     T = np.full(n, 50.0)
     x = rng.poisson(0.2 * 50, n) + 1
     tx = T - rng.exponential(1 / 0.2, n).clip(max=49)
-    data = pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
+    return pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
+
+
+def test_unidentified_parameters_are_flagged():
+    # Nearly no drop-out signal: everyone keeps buying at a constant rate -> the estimates walk along a ridge
+    # towards a limit of the model; the fit says which parameters the data do not identify.
+    data = _ridge_data()
     model = BetaGeo().fit(data)
     assert "The data do not identify" in model.fit_info_["warning"] and "a" in model.fit_info_["warning"]
     assert model.summary().attrs["warning"] == model.fit_info_["warning"]
@@ -226,12 +231,7 @@ def test_a_ridge_is_reported_wherever_the_optimiser_stops_on_it():
     # stops on a flat ridge depends on the last bits of exp and log, which differ between processors, so the data
     # of the test above may end on either side of LOG_BOUND. Either way the answer is the same: the fit is kept
     # and the warning names the parameters the data do not identify; no standard error is given for them.
-    rng = np.random.default_rng(2)
-    n = 400
-    T = np.full(n, 50.0)
-    x = rng.poisson(0.2 * 50, n) + 1
-    tx = T - rng.exponential(1 / 0.2, n).clip(max=49)
-    data = pd.DataFrame({"frequency": x, "recency": np.clip(tx, 0, 50), "T": T})
+    data = _ridge_data()
     far = {"r": 1e8, "alpha": 5e8, "a": 1e-8, "b": 1e5}
     assert min(abs(np.log(v)) for v in far.values()) > LOG_BOUND / 1.6
     model = BetaGeo(initial_params=far).fit(data)

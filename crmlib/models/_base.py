@@ -73,8 +73,9 @@ __all__ = [
 #: Fewest customers (or cohort members) a model is fitted on; below this the estimates mean nothing.
 MIN_CUSTOMERS = 10
 
-#: A log-parameter beyond this bound (a parameter above 6.6e7 or below 1.5e-8) means the optimiser
-#: ran away to the edge of the parameter space: the data do not identify the model.
+#: A log-parameter beyond this bound (a parameter above 6.6e7 or below 1.5e-8) is at the edge of the parameter
+#: space: refused (ConvergenceError) when the data pin it down there (standard error at most SE_BOUND), reported
+#: as a ridge of the likelihood (``fit_info_["warning"]``) otherwise.
 LOG_BOUND = 18.0
 
 #: A log-parameter beyond e^10 with a standard error above this (a 95% interval spanning a factor of e^20) is
