@@ -217,12 +217,20 @@ def fast_days(texts: pa.Array) -> np.ndarray | None:
     """
     if len(texts) == 0 or texts.null_count:
         return None
-    for unit in ("ns", "s"):
+    # chunk by chunk into one array: each chunk's stamps are turned into days while still in cache (the
+    # whole column's stamps are never made, nor copied into one array); a unit serves the whole column or none
+    chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+    days = np.empty(len(texts), np.int64)
+    for unit, per_day in (("ns", 86_400 * 10**9), ("s", 86_400)):
+        start = 0
         try:
-            stamps = pc.cast(texts, pa.timestamp(unit))
+            for chunk in chunks:
+                stamps = pc.cast(chunk, pa.timestamp(unit)).to_numpy(zero_copy_only=False).view(np.int64)
+                np.floor_divide(stamps, per_day, out=days[start : start + len(stamps)])  # the day (floor, as numpy's)
+                start += len(stamps)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        return stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]").view(np.int64)
+        return days
     return None
 
 
