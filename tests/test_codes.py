@@ -110,6 +110,39 @@ def test_ids_with_few_values_per_piece_are_numbered_through_the_table(monkeypatc
     assert calls[-1] is not None
 
 
+def _words_in_python(texts: list[str | None], n_words: int) -> list[list[int]]:
+    """Each text's UTF-8 bytes, zero-padded, read 8 at a time as little-endian words (a null: its empty slot)."""
+    width = 16 * -(-n_words // 2)
+    padded = [(t or "").encode().ljust(width, b"\x00") for t in texts]
+    return [[int.from_bytes(b[8 * j : 8 * j + 8], "little") for j in range(width // 8)] for b in padded]
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["R00C0000015", "R00C0001000", "R00C0000015"],  # one width: the bytes are a table (the fixed-width way)
+        ["abcdefgh", "12345678"],
+        ["x" * 16, "y" * 16],
+        ["", "", ""],
+        ["Zoë", "ZOË", "é7ë"],  # one width in bytes, not in characters
+        ["😀", "ab\x00c"],
+        ["C001", "C01", "C0001"],  # widths differ: gathered text by text
+        ["C001", None, "C002"],  # a null among texts of one width
+        ["abc", "de", "fgh"],  # the same total as one width of 8/3 bytes: not one width
+    ],
+)
+def test_block_words_equal_the_bytes_read_in_python(texts, large):
+    kind = pa.large_string() if large else pa.string()
+    n_words = max(1, -(-max(len((t or "").encode()) for t in texts) // 8))
+    for block in (pa.array(texts, kind), pa.array(["zz", *texts, "zzz"], kind).slice(1, len(texts))):
+        words, lengths = codes._block_words(block, n_words)
+        assert words.tolist() == _words_in_python(texts, n_words)
+        assert lengths.tolist() == [len((t or "").encode()) for t in texts]
+        out = np.full((len(texts), words.shape[1]), 7, np.uint64)  # written into, every byte
+        assert codes._block_words(block, n_words, out=out)[0] is out and out.tolist() == words.tolist()
+
+
 def test_long_texts_and_all_null_blocks(small_parts):
     texts = [None, None, None, "y" * 60, "x", None, "y" * 60]  # longer than the words take: hashed whole
     _check(pa.chunked_array([pa.array(texts[:3], pa.string()), pa.array(texts[3:])]), texts)

@@ -116,6 +116,11 @@ def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -
     offsets = _offsets(block)
     first, last = int(offsets[0]), int(offsets[-1])
     pairs = -(-n_words // 2)
+    width = (last - first) // len(block) if len(block) else -1
+    if 0 <= width <= 16 * pairs and last - first == width * len(block) and not block.null_count:
+        lengths = offsets[1:] - offsets[:-1]
+        if width == 0 or (int(lengths.min()) == width and int(lengths.max()) == width):
+            return _fixed_words(block, width, first, pairs, out), lengths
     data = np.zeros(last - first + 16 * pairs + 16, np.uint8)  # so that every window read below exists
     if last > first:
         data[: last - first] = np.frombuffer(block.buffers()[2], dtype=np.uint8)[first:last]
@@ -133,6 +138,17 @@ def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -
     for j in range(shortest // 8, 2 * pairs):  # words in which some texts end: their bytes past the end are zeroed
         words[:, j] &= _KEEP_LOW[np.clip(np.arange(longest + 1) - 8 * j, 0, 8)][lengths]
     return words, lengths
+
+
+def _fixed_words(block: pa.Array, width: int, first: int, pairs: int, out: np.ndarray | None) -> np.ndarray:
+    """:func:`_block_words` of texts that all have ``width`` bytes: their bytes are a table, copied row by row."""
+    words = np.empty((len(block), 2 * pairs), np.uint64) if out is None else out
+    table = words.view(np.uint8).reshape(len(block), 16 * pairs)  # a row's words as bytes (little-endian)
+    if width:
+        data = np.frombuffer(block.buffers()[2], dtype=np.uint8)[first : first + width * len(block)]
+        table[:, :width] = data.reshape(len(block), width)
+    table[:, width:] = 0
+    return words
 
 
 def _block_keys(block: pa.Array, n_words: int, lengths_needed: bool) -> list[np.ndarray]:
