@@ -81,3 +81,6 @@ def _draw_inline_figures_once() -> None:
     # The backend is loaded now (it is otherwise loaded with the first figure, and installs the hook then).
     plt.switch_backend(backend)
     plt.uninstall_repl_displayhook()
+    from crmlib.plot._inline import install
+
+    install(ipython.get_ipython())  # each figure's PNG from one draw (crmlib.plot._inline)
