@@ -80,8 +80,77 @@ def _renders_per_figure(tmp_path, style: bool) -> list[int]:
 def test_course_style_renders_each_inline_figure_once(tmp_path):
     # In a kernel with the inline backend, pyplot's own post-cell redraw rendered every figure once more, off
     # screen, before the inline backend rendered it as the cell's PNG: the course style removes that redraw.
-    # (Without use_course_style the same notebook draws each figure 3 times; one kernel is started here.)
-    assert _renders_per_figure(tmp_path, style=True) == [2, 2]  # the measuring pass of bbox_inches="tight", the PNG
+    # (Without use_course_style the same notebook draws each figure 3 times; one kernel is started here.) The PNG
+    # is then cut at its tight box out of one draw (crmlib.plot._inline), not measured in a pass of its own first.
+    assert _renders_per_figure(tmp_path, style=True) == [1, 1]
+
+
+def _chart(legend_outside: bool = False):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4), dpi=90)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [3, 1, 2], label="a line with a long label")
+    ax.set(title="a chart", xlabel="period", ylabel="customers")
+    if legend_outside:  # reaches 3 inches past the figure's right edge: beyond the margin drawn
+        ax.legend(loc="center left", bbox_to_anchor=(1.5, 0.5))
+    return fig
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png))).astype(int)
+
+
+def test_tight_png_is_ipythons_tight_crop_from_one_draw():
+    import matplotlib as mpl
+    import numpy as np
+    from IPython.core.pylabtools import print_figure
+
+    import crmlib.plot
+    from crmlib.plot import tight_png
+
+    with mpl.rc_context():
+        crmlib.plot.use_course_style()
+        theirs, ours = _pixels(print_figure(_chart(), "png", bbox_inches="tight")), _pixels(tight_png(_chart()))
+        assert ours.shape == theirs.shape  # the same box, the same size in pixels
+        # the same picture, shifted by less than a pixel: only antialiased edges differ, and by little
+        assert np.abs(ours - theirs).mean() < 1  # (3.8 when a row off)
+        assert (np.abs(ours - theirs).max(axis=2) > 60).mean() < 0.02
+        assert np.abs(_pixels(tight_png(_chart()))[:, :-40] - 255).max() > 100  # not blank
+        # a box past the margin goes the usual way: the very bytes IPython makes
+        outside = print_figure(_chart(legend_outside=True), "png", bbox_inches="tight")
+        assert tight_png(_chart(legend_outside=True)) == outside
+
+
+def test_inline_png_replaces_only_ipythons_default_png_formatter():
+    from functools import partial
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import print_figure, retina_figure, select_figure_formats
+    from matplotlib.figure import Figure
+
+    from crmlib.plot._inline import _png_base64, install
+
+    shell = InteractiveShell.instance()
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        select_figure_formats(shell, {"png"}, bbox_inches="tight")
+        assert install(shell) and formatter.lookup_by_type(Figure) is _png_base64
+        select_figure_formats(shell, {"retina"}, bbox_inches="tight")  # a user's choice stays
+        assert not install(shell) and formatter.lookup_by_type(Figure).func is retina_figure
+        select_figure_formats(shell, {"png"}, bbox_inches="tight", dpi=200)  # changed print_figure_kwargs stay
+        kept = formatter.lookup_by_type(Figure)
+        assert not install(shell) and isinstance(kept, partial) and kept.func is print_figure
+    finally:
+        formatter.pop(Figure, None)
+        InteractiveShell.clear_instance()
 
 
 def test_course_style_puts_titles_where_the_automatic_placement_does():

@@ -14,6 +14,7 @@ from crmlib.plot._base import get_ax, use_course_style  # noqa: F401  (shared by
 from crmlib.plot._churn import *  # noqa: F403  (churn)
 from crmlib.plot._clv import *  # noqa: F403  (CLV, NPV, customer equity)
 from crmlib.plot._data import *  # noqa: F403  (chapter 00: the bundled data)
+from crmlib.plot._inline import *  # noqa: F403  (a figure's PNG cut at its tight box, as a notebook shows it)
 from crmlib.plot._lifecycle import *  # noqa: F403  (customer dynamics)
 from crmlib.plot._loyalty import *  # noqa: F403  (loyalty stages)
 from crmlib.plot._models import *  # noqa: F403  (probability models)

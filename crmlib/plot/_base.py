@@ -66,7 +66,8 @@ def _draw_inline_figures_once() -> None:
     hook"), to refresh figures on screen. The inline backend then renders the same figures again as the cell's
     PNG outputs and closes them, so that first, off-screen redraw is lost work: about a third of the CPU of
     every chart of a chapter. The hook is removed only under the inline backend; pyplot puts it back whenever
-    the backend changes (``%matplotlib qt``) or ``plt.ion()`` is called.
+    the backend changes (``%matplotlib qt``) or ``plt.ion()`` is called. The PNG itself then comes from one
+    draw as well, cut at its tight box (:func:`crmlib.plot.tight_png`), not from a measuring pass and a redraw.
     """
     import sys
 
@@ -81,3 +82,6 @@ def _draw_inline_figures_once() -> None:
     # The backend is loaded now (it is otherwise loaded with the first figure, and installs the hook then).
     plt.switch_backend(backend)
     plt.uninstall_repl_displayhook()
+    from crmlib.plot._inline import install
+
+    install(ipython.get_ipython())  # each figure's PNG from one draw (crmlib.plot._inline)

@@ -67,11 +67,15 @@ class Explorer(widgets.VBox):
 
     def update(self) -> None:
         """Recompute with the current control values and redraw."""
+        import matplotlib as mpl
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from crmlib.plot import tight_png
+
         values = {name: control.value for name, control in self.controls.items()}
-        fig = Figure(figsize=self._figsize)
+        dpi = mpl.rcParams["savefig.dpi"]  # the resolution of the static figures
+        fig = Figure(figsize=self._figsize, dpi=None if dpi == "figure" else dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         try:
@@ -83,9 +87,7 @@ class Explorer(widgets.VBox):
         self.message = ""
         self.status.value = ""
         self.result = table
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight")  # the resolution of the static figures (savefig.dpi)
-        self.image.value = buffer.getvalue()
+        self.image.value = tight_png(fig) or b""  # cut at its tight box, as the chapters' figures
         self.table.value = html
 
 
