@@ -168,9 +168,10 @@ def test_previous_and_next_walk_the_chapters_in_order(site, offline):
 def _search_results(page) -> list[str]:
     page.wait_for_function("() => document.querySelector('#search-results') && "
                            "!document.querySelector('#search-progress')?.innerText.includes('Preparing')")
+    # Sphinx lists the hits one at a time (5 ms apart) and writes the summary ("Search finished, found N pages
+    # ...", or "did not match") only after the last: the list read before that is partial
     page.wait_for_function(
-        "() => document.querySelectorAll('#search-results li a, ul.search li a').length > 0 || "
-        "/did not match|no results|nothing/i.test(document.querySelector('#search-results').innerText)"
+        "() => (document.querySelector('#search-results p.search-summary')?.innerText || '').trim().length > 0"
     )
     return page.eval_on_selector_all("#search-results li a, ul.search li a", "els => els.map(e => e.href)")
 
