@@ -16,12 +16,12 @@ import pyarrow as pa
 
 from crmlib.data import DataError, check_canonical
 from crmlib.data.codes import sorted_codes
+from crmlib.data.order import customer_day_order
 from crmlib.params import unit_days
 
 __all__ = [
     "SUMMARY_COLUMNS",
     "PurchaseDays",
-    "customer_day_order",
     "empty_summary",
     "factorize_sorted",
     "last_day",
@@ -31,11 +31,6 @@ __all__ = [
 
 #: The columns of the per-customer summary (:func:`crmlib.rfm.summarize`).
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-try:  # pandas' O(n) counting sort (used by its groupby); a stable argsort does the same work more slowly
-    from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
-except ImportError:  # pragma: no cover
-    _groupsort_indexer = None
 
 
 @dataclass(frozen=True)
@@ -116,11 +111,7 @@ def purchase_days(transactions: pd.DataFrame, *, start: Any = None, end: Any = N
         )
     if len(days) == 0:
         return PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    dmin = days.min()
-    span = int(days.max() - dmin) + 1
-    order = customer_day_order(codes, days - dmin, len(customers), span)
-    code_s = codes.astype(np.int64)[order]
-    day_s = days[order]
+    order, code_s, day_s = customer_day_order(codes, days, len(customers))
     new = np.empty(len(order), dtype=bool)
     new[0] = True
     np.not_equal(code_s[1:], code_s[:-1], out=new[1:])
@@ -157,25 +148,6 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return pd.factorize(ids, sort=True)
     codes, distinct = sorted_codes(pa.chunked_array(pa.array(ids.array)))
     return codes.astype(np.intp, copy=False), pd.Index(pd.array(distinct, dtype=ids.dtype))
-
-
-def customer_day_order(codes: np.ndarray, offsets: np.ndarray, n: int, span: int) -> np.ndarray:
-    """Stable order of the rows by (customer code, day offset): a counting sort by day, then by customer.
-
-    Both passes are O(rows) (pandas' counting sort, the one its groupby uses); rows already in date
-    order need the second pass only. Huge date spans fall back to a stable comparison sort.
-
-    Examples
-    --------
-    >>> customer_day_order(np.array([1, 0, 1, 0]), np.array([2, 1, 0, 0]), n=2, span=3).tolist()
-    [3, 1, 2, 0]
-    """
-    if _groupsort_indexer is None or span > 4 * len(codes) + 1_000_000:
-        return np.argsort(codes.astype(np.int64) * span + offsets, kind="stable")
-    if np.all(offsets[1:] >= offsets[:-1]):
-        return _groupsort_indexer(codes.astype(np.intp, copy=False), n)[0]
-    by_day = _groupsort_indexer(offsets.astype(np.intp), span)[0]
-    return by_day[_groupsort_indexer(codes[by_day].astype(np.intp, copy=False), n)[0]]
 
 
 def last_day(tx: pd.DataFrame, first: bool = False) -> pd.Timestamp:

@@ -2,8 +2,9 @@
 
 * A text file with no quote in its data rows is parsed without looking for line ends inside quotes (pyarrow
   then splits it in parallel); a file that may have them is parsed the general way, and both give one table.
-* The rows are ordered by customer with one counting sort when each customer's rows are already in date
-  order in the file, else by day first; both give the stable order by (customer, day).
+* The rows are ordered by one sort of packed (customer, day, row) keys, or by counting sorts when the keys do
+  not fit (by customer only when each customer's rows are already in date order in the file, else by day
+  first); every way gives the stable order by (customer, day) (:mod:`crmlib.data.order`).
 * The distinct ids are sorted by their fixed-width keys one key at a time; the order is ``np.lexsort``'s.
 """
 
@@ -17,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from crmlib.data import DataError, read_transactions, text
+from crmlib.data import DataError, order, read_transactions, text
 from crmlib.data.codes import sort_distinct_keys
 from crmlib.data.options import ReadOptions
 from crmlib.data.paths import file_source
@@ -116,9 +117,11 @@ def test_a_line_end_inside_quotes_stays_in_the_id(tmp_path):
     assert frame["customer_id"].tolist() == ["A", "Smith\nJr"]
 
 
+@pytest.mark.parametrize("packed_bits", [64, 0], ids=["packed", "counting"])
 @pytest.mark.parametrize("customers", [40, 70_000])  # numpy's radix sort, then the counting sort with counts
 @pytest.mark.parametrize("days_in_file", ["per customer", "shuffled", "global"])
-def test_rows_in_stable_customer_day_order(customers, days_in_file):
+def test_rows_in_stable_customer_day_order(monkeypatch, packed_bits, customers, days_in_file):
+    monkeypatch.setattr(order, "PACKED_BITS", packed_bits)
     rng = np.random.default_rng(customers)
     n = 3 * customers
     codes = rng.integers(0, customers, n)

@@ -28,6 +28,7 @@ The package is a set of small modules, one per input format and one per column r
 ``line_items``          quantity x price, invoices
 ``returns``             the returns policies
 ``report``              the read report
+``order``               the rows in (customer, day) order, for the frame and every summary
 ``reader``              :func:`read_transactions`, a short sequence of these steps
 ======================  ==========================================================================
 

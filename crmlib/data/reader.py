@@ -29,6 +29,7 @@ from crmlib.data.frame import read_frame
 from crmlib.data.ids import IdResult, blank_ids_error, check_id_length, check_raw_length, clean_ids, no_ids_error
 from crmlib.data.line_items import group_invoices, line_amounts
 from crmlib.data.options import ReadOptions, make_options
+from crmlib.data.order import customer_day_order
 from crmlib.data.parquet import read_parquet
 from crmlib.data.paths import SUPPORTED, file_source
 from crmlib.data.report import REPORT_KEY
@@ -269,58 +270,6 @@ def apply_returns_policy(r: Reading) -> Reading:
 _PARALLEL_ROWS = 1 << 16
 
 
-def _row_order(
-    codes: np.ndarray, days: np.ndarray, n_codes: int
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Stable order of the rows by (code, day), ties in the file's order; the rows per code and days when known.
-
-    Counting sorts, O(rows): by code, which is the whole answer when each customer's rows are already in
-    date order in the file (exports are written in date order); otherwise by day first, then by code.
-    """
-    if not len(days):
-        return np.zeros(0, dtype=np.intp), None, None
-    first = int(days.min())
-    span = int(days.max()) - first + 1
-    keys = codes.astype(np.intp, copy=False)
-    if span > 4 * len(days) + 1_000_000:  # a few rows over a huge span: a comparison sort
-        return np.argsort(keys.astype(np.int64) * span + (days - first), kind="stable"), None, None
-    order, counts = _counting_order(keys, n_codes)
-    ordered_days = days[order]
-    if not _days_go_back(ordered_days, order, keys, counts):
-        return order, counts, ordered_days
-    del ordered_days
-    offsets = (days - first).astype(np.intp)
-    by_day, _ = _counting_order(offsets, span)
-    order, counts = _counting_order(keys[by_day], n_codes)
-    return by_day[order], counts, None
-
-
-def _days_go_back(ordered_days: np.ndarray, order: np.ndarray, keys: np.ndarray, counts: np.ndarray | None) -> bool:
-    """True when, in ``order`` (the rows by code, stable), some customer's days go back in time."""
-    back = ordered_days[1:] < ordered_days[:-1]
-    if not back.any():
-        return False
-    if counts is not None and counts.sum() == len(order):  # where a code ends, the next row starts another
-        ends = np.cumsum(counts)[:-1]
-        back[ends[(ends > 0) & (ends < len(order))] - 1] = False
-    else:
-        ordered = keys[order]
-        back &= ordered[1:] == ordered[:-1]
-    return bool(back.any())
-
-
-def _counting_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The stable order of ``keys`` (integers in [0, n_keys)) by a counting sort, O(rows); and the count of each key."""
-    if n_keys < 1 << 16:  # numpy sorts 16-bit keys stably by radix
-        return np.argsort(keys.astype(np.uint16), kind="stable"), None
-    try:
-        from pandas._libs.algos import groupsort_indexer  # the counting sort pandas' groupby uses
-    except ImportError:  # pragma: no cover - another pandas
-        return np.argsort(keys, kind="stable"), None
-    order, counts = groupsort_indexer(keys.astype(np.intp, copy=False), n_keys)
-    return np.asarray(order), np.asarray(counts)[1:]  # counts[0] counts the keys -1 (none here)
-
-
 def _is_sorted(values: pa.Array) -> bool:
     """True when the distinct texts are already in increasing byte order."""
     if len(values) < 2:
@@ -357,12 +306,12 @@ def _sorted_frame(
     with ThreadPoolExecutor(2 if len(codes) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
         # the ids in order are each distinct id repeated by its count: taken while the rows are ordered
         early = pool.submit(_ids_in_order, codes, text)
-        order, _, ordered_days = _row_order(codes, days, len(distinct))
-        stamps = pool.submit(_stamps, days[order] if ordered_days is None else ordered_days)
-        values = np.asarray(amounts, dtype=np.float64)[order]
+        rows = customer_day_order(codes, days, len(distinct), pool=pool)
+        stamps = pool.submit(_stamps, rows.days)
+        values = np.asarray(amounts, dtype=np.float64)[rows.order]
         taken = early.result()
         if taken is None:
-            sorted_codes = codes[order]
+            sorted_codes = rows.codes
             customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
             ids = text.take(pa.array(sorted_codes))
         else:

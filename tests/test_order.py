@@ -1,0 +1,81 @@
+"""The (customer, day) order of rows: one sort of packed keys, or counting sorts, give ``np.lexsort``'s order.
+
+The packed keys hold code, day and position side by side; their sort must be the stable order whatever the
+rows look like (each customer's rows in date order or not, the whole file in date order, a few rows over a
+huge span of days, keys that use all 64 bits), and the counting sorts it falls back to must give the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crmlib.data import order as row_order
+from crmlib.data.order import customer_day_order
+
+
+def _expected(codes, days):
+    return np.lexsort((np.arange(len(codes)), days, codes))
+
+
+def _rows(pattern: str, n_codes: int, n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, n_codes, n)
+    days = rng.integers(19_000, 19_040, n)
+    if pattern == "per customer":  # each customer's rows in date order, the file not
+        by_place, by_day = np.lexsort((np.arange(n), codes)), np.lexsort((days, codes))
+        days[by_place] = days[by_day].copy()  # each customer's days, ascending along its rows
+        assert (np.diff(days) < 0).any()
+    elif pattern == "global":
+        days = np.sort(days)
+    elif pattern == "huge span":
+        days = rng.integers(-(10**12), 10**12, n)
+    return codes, days
+
+
+@pytest.mark.parametrize("packed_bits", [64, 0], ids=["packed", "counting"])
+@pytest.mark.parametrize("n_codes", [7, 70_000])  # numpy's 16-bit radix sort, or pandas' counting sort
+@pytest.mark.parametrize("pattern", ["per customer", "shuffled", "global", "huge span"])
+def test_the_order_is_lexsorts(monkeypatch, packed_bits, n_codes, pattern):
+    monkeypatch.setattr(row_order, "PACKED_BITS", packed_bits)
+    codes, days = _rows(pattern, n_codes, 3 * n_codes + 5, seed=n_codes)
+    rows = customer_day_order(codes, days, n_codes)
+    expected = _expected(codes, days)
+    assert np.array_equal(rows.order, expected)
+    assert np.array_equal(rows.codes, codes[expected])
+    assert np.array_equal(rows.days, days[expected])
+
+
+def test_the_packed_sort_is_the_one_used_and_fills_all_64_bits():
+    # 5 rows (3 bits), days over 2**30 (30 bits), 2**31 codes (31 bits): 64 bits, the top one set
+    codes = np.array([2**31 - 1, 0, 2**31 - 1, 5, 0])
+    days = np.array([2**30 - 1, 0, 0, 7, 0]) + 10_000
+    packed = row_order._packed(codes, days, 2**31, int(days.min()), 2**30, None)
+    assert packed is not None
+    expected = _expected(codes, days)
+    assert np.array_equal(packed.order, expected)
+    assert np.array_equal(packed.codes, codes[expected])
+    assert np.array_equal(packed.days, days[expected])
+    # one bit more does not fit: the counting sorts take over, with the same order
+    assert row_order._packed(codes, days, 2**31 + 1, int(days.min()), 2**30, None) is None
+    assert np.array_equal(customer_day_order(codes, days, 2**31 + 1).order, expected)
+
+
+def test_codes_outside_their_range_are_not_packed():
+    days = np.array([3, 1, 2])
+    assert row_order._packed(np.array([1, -1, 0]), days, 2, 1, 3, None) is None
+    assert row_order._packed(np.array([1, 2, 0]), days, 2, 1, 3, None) is None
+
+
+def test_threads_give_the_same_order():
+    from concurrent.futures import ThreadPoolExecutor
+
+    codes, days = _rows("shuffled", 70_000, 1_000_003, seed=3)
+    with ThreadPoolExecutor(2) as pool:
+        rows = customer_day_order(codes, days, 70_000, pool=pool)
+    assert np.array_equal(rows.order, _expected(codes, days))
+
+
+def test_no_rows():
+    rows = customer_day_order(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    assert len(rows.order) == len(rows.codes) == len(rows.days) == 0
