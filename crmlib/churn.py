@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 from scipy.special import expit, ndtr, ndtri  # the normal's tails without scipy.stats (0.6 s to import)
 
 from crmlib.data import DataError, check_canonical
+from crmlib.data.order import customer_day_order
 
 if TYPE_CHECKING:
     from crmlib.models import BetaGeo
@@ -276,10 +277,9 @@ def churn_rate(
     period = check_choice(period, "period", ("M", "Q", "Y"), func="churn_rate")
     if tx.empty:
         raise DataError("churn_rate got an empty transaction log.")
-    codes, _ = pd.factorize(tx["customer_id"])
+    codes, uniques = pd.factorize(tx["customer_id"])
     day = tx["date"].to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    order = np.lexsort((day, codes))
-    codes, day = codes[order], day[order]
+    _, codes, day = customer_day_order(codes, day, len(uniques))
     n_cust = codes.max() + 1
     first_day = np.full(n_cust, np.iinfo(np.int64).max)
     np.minimum.at(first_day, codes, day)
