@@ -111,14 +111,14 @@ def purchase_days(transactions: pd.DataFrame, *, start: Any = None, end: Any = N
         )
     if len(days) == 0:
         return PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    order, code_s, day_s = customer_day_order(codes, days, len(customers))
-    new = np.empty(len(order), dtype=bool)
+    rows = customer_day_order(codes, days, len(customers), amounts=amounts)
+    code_s, day_s, amount_s = rows.codes, rows.days, rows.amounts
+    new = np.empty(len(code_s), dtype=bool)
     new[0] = True
     np.not_equal(code_s[1:], code_s[:-1], out=new[1:])
     new[1:] |= day_s[1:] != day_s[:-1]
     # one amount per (customer, day); the order is stable, so the rows of a day are added in row order,
     # exactly as a bincount over the rows would (np.add.at is sequential; reduceat is not)
-    amount_s = amounts[order]
     amount = amount_s[new] + 0.0  # -0.0 becomes 0.0, as in a sum starting from 0
     more = np.flatnonzero(~new)
     if len(more):

@@ -7,6 +7,8 @@ huge span of days, keys that use all 64 bits), and the counting sorts it falls b
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -39,41 +41,56 @@ def _rows(pattern: str, n_codes: int, n: int, seed: int):
 def test_the_order_is_lexsorts(monkeypatch, packed_bits, n_codes, pattern):
     monkeypatch.setattr(row_order, "PACKED_BITS", packed_bits)
     codes, days = _rows(pattern, n_codes, 3 * n_codes + 5, seed=n_codes)
-    rows = customer_day_order(codes, days, n_codes)
+    amounts = np.random.default_rng(1).normal(size=len(codes))
+    rows = customer_day_order(codes, days, n_codes, amounts=amounts)
     expected = _expected(codes, days)
     assert np.array_equal(rows.order, expected)
     assert np.array_equal(rows.codes, codes[expected])
     assert np.array_equal(rows.days, days[expected])
+    assert np.array_equal(rows.amounts, amounts[expected])
+    assert customer_day_order(codes, days, n_codes).amounts is None
 
 
 def test_the_packed_sort_is_the_one_used_and_fills_all_64_bits():
     # 5 rows (3 bits), days over 2**30 (30 bits), 2**31 codes (31 bits): 64 bits, the top one set
     codes = np.array([2**31 - 1, 0, 2**31 - 1, 5, 0])
     days = np.array([2**30 - 1, 0, 0, 7, 0]) + 10_000
-    packed = row_order._packed(codes, days, 2**31, int(days.min()), 2**30, None)
+    packed = row_order._packed(codes, days, None, 2**31, int(days.min()), 2**30, None)
     assert packed is not None
     expected = _expected(codes, days)
     assert np.array_equal(packed.order, expected)
     assert np.array_equal(packed.codes, codes[expected])
     assert np.array_equal(packed.days, days[expected])
     # one bit more does not fit: the counting sorts take over, with the same order
-    assert row_order._packed(codes, days, 2**31 + 1, int(days.min()), 2**30, None) is None
+    assert row_order._packed(codes, days, None, 2**31 + 1, int(days.min()), 2**30, None) is None
     assert np.array_equal(customer_day_order(codes, days, 2**31 + 1).order, expected)
 
 
 def test_codes_outside_their_range_are_not_packed():
     days = np.array([3, 1, 2])
-    assert row_order._packed(np.array([1, -1, 0]), days, 2, 1, 3, None) is None
-    assert row_order._packed(np.array([1, 2, 0]), days, 2, 1, 3, None) is None
+    assert row_order._packed(np.array([1, -1, 0]), days, None, 2, 1, 3, None) is None
+    assert row_order._packed(np.array([1, 2, 0]), days, None, 2, 1, 3, None) is None
 
 
 def test_threads_give_the_same_order():
     from concurrent.futures import ThreadPoolExecutor
 
     codes, days = _rows("shuffled", 70_000, 1_000_003, seed=3)
+    amounts = np.arange(len(codes), dtype=np.float64)
     with ThreadPoolExecutor(2) as pool:
-        rows = customer_day_order(codes, days, 70_000, pool=pool)
-    assert np.array_equal(rows.order, _expected(codes, days))
+        rows = customer_day_order(codes, days, 70_000, amounts=amounts, pool=pool)
+    expected = _expected(codes, days)
+    assert np.array_equal(rows.order, expected)
+    assert np.array_equal(rows.amounts, amounts[expected])
+    release = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(release.wait, 60)  # the pool's thread is busy with other work, as in the reader
+        rows = customer_day_order(codes, days, 70_000, amounts=amounts, pool=pool)
+        assert not busy.done()  # the order was made by this thread alone, without waiting for the pool
+        release.set()
+    expected = _expected(codes, days)
+    assert np.array_equal(rows.order, expected)
+    assert np.array_equal(rows.amounts, amounts[expected])
 
 
 def test_no_rows():

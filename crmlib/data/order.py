@@ -18,6 +18,7 @@ Two ways give the same order:
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
@@ -32,23 +33,30 @@ _CHUNK = 1 << 18
 
 
 class RowOrder(NamedTuple):
-    """The stable (code, day) order of rows, and the codes and days in that order."""
+    """The stable (code, day) order of rows, and the codes, days (and amounts, if given) in that order."""
 
     order: np.ndarray
     codes: np.ndarray
     days: np.ndarray
+    amounts: np.ndarray | None = None
 
 
 def customer_day_order(
-    codes: np.ndarray, days: np.ndarray, n_codes: int, *, pool: ThreadPoolExecutor | None = None
+    codes: np.ndarray,
+    days: np.ndarray,
+    n_codes: int,
+    *,
+    amounts: np.ndarray | None = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> RowOrder:
-    """The rows in order of (code, day), ties in the rows' order; with the codes and days in that order.
+    """The rows in order of (code, day), ties in the rows' order; with the codes, days and amounts in that order.
 
     Parameters
     ----------
     codes : integer array, a code in ``[0, n_codes)`` per row (customer ids numbered in their sort order).
     days : integer array, days since 1970-01-01 per row.
     n_codes : the number of codes.
+    amounts : float array, optional; per row, returned in the order too (as float64).
     pool : threads for the packing and reading back (they leave the interpreter lock); none: this thread.
 
     Examples
@@ -58,20 +66,32 @@ def customer_day_order(
     ([3, 1, 2, 0], [0, 0, 1, 1], [10, 11, 10, 12])
     """
     days = np.asarray(days, dtype=np.int64)
+    values = None if amounts is None else np.asarray(amounts, dtype=np.float64)
     if not len(days):
         empty = np.zeros(0, np.int64)
-        return RowOrder(np.zeros(0, np.intp), empty, empty)
+        return RowOrder(np.zeros(0, np.intp), empty, empty, None if values is None else np.zeros(0))
     first = int(days.min())
     span = int(days.max()) - first + 1
-    packed = _packed(codes, days, n_codes, first, span, pool)
+    packed = _packed(codes, days, values, n_codes, first, span, pool)
     if packed is not None:
         return packed
     order, ordered_days = _counted(codes, days, n_codes, first, span)
-    return RowOrder(order, np.asarray(codes, np.int64)[order], days[order] if ordered_days is None else ordered_days)
+    return RowOrder(
+        order,
+        np.asarray(codes, np.int64)[order],
+        days[order] if ordered_days is None else ordered_days,
+        None if values is None else values[order],
+    )
 
 
 def _packed(
-    codes: np.ndarray, days: np.ndarray, n_codes: int, first: int, span: int, pool: ThreadPoolExecutor | None
+    codes: np.ndarray,
+    days: np.ndarray,
+    values: np.ndarray | None,
+    n_codes: int,
+    first: int,
+    span: int,
+    pool: ThreadPoolExecutor | None,
 ) -> RowOrder | None:
     """The order from one sort of packed keys; None when code, day and position do not fit in them."""
     n = len(codes)
@@ -94,6 +114,7 @@ def _packed(
     _each(pool, pack, chunks)
     keys.sort()  # leaves the interpreter lock
     order, ordered_codes, ordered_days = np.empty(n, np.intp), np.empty(n, np.int64), np.empty(n, np.int64)
+    ordered_values = None if values is None else np.empty(n, np.float64)
     row_mask, day_mask = np.uint64((1 << row_bits) - 1), np.uint64((1 << day_bits) - 1)
 
     def unpack(bounds: tuple[int, int]) -> None:
@@ -104,18 +125,47 @@ def _packed(
         part = ordered_days[a:b]
         np.bitwise_and(key >> day_shift, day_mask, out=part, casting="unsafe")
         part += first
+        if values is not None:
+            np.take(values, order[a:b], out=ordered_values[a:b])
 
     _each(pool, unpack, chunks)
-    return RowOrder(order, ordered_codes, ordered_days)
+    return RowOrder(order, ordered_codes, ordered_days, ordered_values)
 
 
 def _each(pool: ThreadPoolExecutor | None, work: Any, items: list) -> None:
-    """``work`` on each item, on the pool's threads when there is one."""
-    if pool is None:
+    """``work`` on each item: this thread and one of the pool's take the items one by one until none is left.
+
+    The pool's thread may be busy with other work: this thread then does every item, and does not wait for it.
+    """
+    if pool is None or len(items) < 2:
         for item in items:
             work(item)
-    else:
-        list(pool.map(work, items))
+        return
+    left = iter(items)
+    lock = threading.Lock()
+    running = threading.Condition(lock)
+    busy = [0]
+
+    def drain() -> None:
+        while True:
+            with lock:
+                item = next(left, None)
+                if item is None:
+                    return
+                busy[0] += 1
+            try:
+                work(item)
+            finally:
+                with lock:
+                    busy[0] -= 1
+                    running.notify_all()
+
+    helper = pool.submit(drain)
+    drain()
+    with lock:  # the items the helper took are done (an item it has not taken is not waited for)
+        running.wait_for(lambda: busy[0] == 0)
+    if helper.done():
+        helper.result()  # its error, if any
 
 
 def _counted(

@@ -306,9 +306,9 @@ def _sorted_frame(
     with ThreadPoolExecutor(2 if len(codes) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
         # the ids in order are each distinct id repeated by its count: taken while the rows are ordered
         early = pool.submit(_ids_in_order, codes, text)
-        rows = customer_day_order(codes, days, len(distinct), pool=pool)
+        rows = customer_day_order(codes, days, len(distinct), amounts=amounts, pool=pool)
         stamps = pool.submit(_stamps, rows.days)
-        values = np.asarray(amounts, dtype=np.float64)[rows.order]
+        values = rows.amounts
         taken = early.result()
         if taken is None:
             sorted_codes = rows.codes
