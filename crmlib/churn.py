@@ -279,8 +279,8 @@ def churn_rate(
         raise DataError("churn_rate got an empty transaction log.")
     codes, uniques = pd.factorize(tx["customer_id"])
     day = tx["date"].to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    rows = customer_day_order(codes, day, len(uniques))
-    codes, day = rows.codes, rows.days
+    ordered = customer_day_order(codes, day, len(uniques))
+    codes, day = ordered.codes, ordered.days
     n_cust = codes.max() + 1
     first_day = np.full(n_cust, np.iinfo(np.int64).max)
     np.minimum.at(first_day, codes, day)

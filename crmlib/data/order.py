@@ -125,7 +125,7 @@ def _packed(
         part = ordered_days[a:b]
         np.bitwise_and(key >> day_shift, day_mask, out=part, casting="unsafe")
         part += first
-        if values is not None:
+        if values is not None and ordered_values is not None:
             np.take(values, order[a:b], out=ordered_values[a:b])
 
     _each(pool, unpack, chunks)
