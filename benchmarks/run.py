@@ -58,9 +58,11 @@ MAIN_START, MAIN_END = "<!-- speed:start -->", "<!-- speed:end -->"
 #: make_retail settings: r, alpha (weeks), a, b give about 9.6 transactions per customer.
 GENERATOR = {"r": 1.2, "alpha": 5.0, "a": 0.8, "b": 4.0}
 # big_memory_limit None: summarize_file's own default (the kit sets DuckDB's memory limit, spilling and threads)
-FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "repeats": 3,
+#: ``rounds``: processes per method where two methods take turns (the reader and the big files).
+FULL = {"customers": [100_000, 500_000], "big_rows": [10_000_000, 50_000_000], "repeats": 3, "rounds": 3,
         "big_memory_limit": None, "reader_rows": [1_000_000, 10_000_000]}
-QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "big_memory_limit": "200MB", "reader_rows": [20_000]}
+QUICK = {"customers": [600], "big_rows": [20_000], "repeats": 1, "rounds": 1, "big_memory_limit": "200MB",
+         "reader_rows": [20_000]}
 #: The sections of a run (``--only`` picks some).
 SECTIONS = ("summary", "models", "reader", "big", "course", "grading")
 #: Sections that run the kit's commands end to end (benchmarks/course.py, benchmarks/exercise_grading.py):
@@ -729,28 +731,46 @@ def main(argv=None) -> int:
 
     def run(task_name, method, size, data, *, ref=None, save=True, repeats=None, memory_limit=None, agree=None,
             n_rows=None):
-        save_to = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', method)}_{size}.parquet" if save else None
-        print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
+        return run_alternating(task_name, [method], size, data, rounds=1, save=save, repeats=repeats,
+                               memory_limit=memory_limit, n_rows=n_rows)[0]
+
+    def run_alternating(task_name, methods, size, data, *, rounds, save=True, repeats=None, memory_limit=None,
+                        n_rows=None):
+        """Each method in its own processes, ``rounds`` of them taking turns (the order reversed every other
+        round), so that the machine's changing load falls on all of them alike; one row per method."""
+        saves = {m: out / f"{re.sub(r'[^A-Za-z0-9]+', '_', m)}_{size}.parquet" if save else None for m in methods}
         load = os.getloadavg()[0]
-        try:
-            m = measure(method, work, size, repeats or args.repeats, in_process=in_process,
-                        memory_limit=memory_limit, save=save_to)
-        except RuntimeError as exc:  # recorded in the table and in the exit code, never silenced
-            failures.append(str(exc))
-            print("FAILED", flush=True)
-            row = {"task": task_name, "data": data, "method": method, "median": float("nan"), "runs": 0,
-                   "peak_mb": float("nan"), "before_mb": float("nan"), "ratio": "", "save": None,
-                   "times": [], "load": load, "rows": n_rows,
-                   "agree": "FAILED: " + str(exc).strip().splitlines()[-1][:120]}
+        found: dict[str, list[dict]] = {m: [] for m in methods}
+        failed: dict[str, str] = {}
+        for round_ in range(rounds):
+            for method in methods if round_ % 2 == 0 else methods[::-1]:
+                if method in failed:
+                    continue
+                try:  # the first round saves the result (for the agreement checks)
+                    found[method].append(measure(method, work, size, repeats or args.repeats, in_process=in_process,
+                                                 memory_limit=memory_limit, save=saves[method] if round_ == 0 else None))
+                except RuntimeError as exc:  # recorded in the table and in the exit code, never silenced
+                    failures.append(str(exc))
+                    failed[method] = str(exc)
+        made = []
+        for method in methods:
+            print(f"  {task_name:15} {data:30} {method:46}", end=" ", flush=True)
+            if method in failed:
+                print("FAILED", flush=True)
+                row = {"task": task_name, "data": data, "method": method, "median": float("nan"), "runs": 0,
+                       "peak_mb": float("nan"), "before_mb": float("nan"), "ratio": "", "save": None,
+                       "times": [], "load": load, "rows": n_rows,
+                       "agree": "FAILED: " + failed[method].strip().splitlines()[-1][:120]}
+            else:
+                times = [t for m in found[method] for t in m["times"]]
+                row = {"task": task_name, "data": data, "method": method, "median": statistics.median(times),
+                       "runs": len(times), "peak_mb": max(m["peak_mb"] for m in found[method]),
+                       "before_mb": min(m["before_mb"] for m in found[method]), "ratio": "", "agree": "",
+                       "save": saves[method], "times": times, "load": load, "rows": n_rows}
+                print(f"{fmt_time(row['median']):>9}  peak {fmt_mb(row['peak_mb'])}", flush=True)
             rows.append(row)
-            return row
-        median = statistics.median(m["times"])
-        row = {"task": task_name, "data": data, "method": method, "median": median, "runs": len(m["times"]),
-               "peak_mb": m["peak_mb"], "before_mb": m["before_mb"], "ratio": "", "agree": "", "save": save_to,
-               "times": m["times"], "load": load, "rows": n_rows}
-        print(f"{fmt_time(median):>9}  peak {fmt_mb(m['peak_mb'])}", flush=True)
-        rows.append(row)
-        return row
+            made.append(row)
+        return made
 
     def agree(fn, a, b):
         if a is None or b is None:
@@ -776,7 +796,8 @@ def main(argv=None) -> int:
 
     if "reader" in only:
         for n_rows in settings["reader_rows"]:
-            reader_rows(functools.partial(run, n_rows=n_rows), agree, work, n_rows)
+            reader_rows(functools.partial(run_alternating, n_rows=n_rows, rounds=settings["rounds"]), agree, work,
+                        n_rows)
 
     for big_rows in settings["big_rows"] if "big" in only and not args.skip_big else []:
         path = big_path(work, big_rows)
@@ -786,10 +807,8 @@ def main(argv=None) -> int:
         size_mb = path.stat().st_size / 1e6
         data = f"{n_rows / 1e6:.1f}M rows, Parquet {size_mb:,.0f} MB" if n_rows >= 1e5 else f"{n_rows} rows"
         limit = settings["big_memory_limit"]
-        a = run("big file", "crmlib.scale.summarize_file", -big_rows, data, save=False,
-                repeats=1, memory_limit=limit, n_rows=n_rows)
-        b = run("big file", "duckdb bare GROUP BY", -big_rows, data, save=False, repeats=1, memory_limit=limit,
-                n_rows=n_rows)
+        a, b = run_alternating("big file", ["crmlib.scale.summarize_file", "duckdb bare GROUP BY"], -big_rows, data,
+                               rounds=settings["rounds"], save=False, repeats=1, memory_limit=limit, n_rows=n_rows)
         a["ratio"], b["ratio"] = "1x", f"{b['median'] / a['median']:.2f}x"
         shown = "the kit's default" if limit is None else repr(limit)
         a["agree"] = f"memory_limit {shown}, threads={info['cores']}"
@@ -914,12 +933,15 @@ def model_rows(run, agree, customers: int) -> None:
                                b["save"] and b["save"].with_suffix(".json")) or b["agree"]
 
 
-def reader_rows(run, agree, work: Path, n_rows: int) -> None:
-    """(e) reading a CSV export: crmlib.data.read_transactions (validating) against pandas' pyarrow parser."""
+def reader_rows(run_alternating, agree, work: Path, n_rows: int) -> None:
+    """(e) reading a CSV export: crmlib.data.read_transactions (validating) against pandas' pyarrow parser.
+
+    One run per process, the two readers taking turns: a ratio of two medians taken under the same load.
+    """
     path = csv_path(work, n_rows)
     data = f"{n_rows / 1e6:.0f}M-row CSV, {path.stat().st_size / 1e6:,.0f} MB" if n_rows >= 1e6 else f"{n_rows}-row CSV"
-    floor = run("reader", "pandas.read_csv(engine='pyarrow')", n_rows, data)
-    crm = run("reader", "crmlib.data.read_transactions", n_rows, data)
+    floor, crm = run_alternating("reader", ["pandas.read_csv(engine='pyarrow')", "crmlib.data.read_transactions"],
+                                 n_rows, data, repeats=1)
     floor["ratio"], floor["agree"] = "1x", "floor: parses, no validation"
     crm["ratio"] = f"{crm['median'] / floor['median']:.2f}x"
     same = agree(compare_logs, floor["save"] and floor["save"].with_suffix(".json"),
