@@ -144,10 +144,10 @@ def _fixed_words(block: pa.Array, width: int, first: int, pairs: int, out: np.nd
     """:func:`_block_words` of texts that all have ``width`` bytes: their bytes are a table, copied row by row."""
     words = np.empty((len(block), 2 * pairs), np.uint64) if out is None else out
     table = words.view(np.uint8).reshape(len(block), 16 * pairs)  # a row's words as bytes (little-endian)
-    if width:
+    table[...] = 0
+    if width:  # each text copied as one item of `width` bytes (a copy byte by byte is 3 times slower)
         data = np.frombuffer(block.buffers()[2], dtype=np.uint8)[first : first + width * len(block)]
-        table[:, :width] = data.reshape(len(block), width)
-    table[:, width:] = 0
+        table[:, :width].view(f"V{width}")[...] = data.reshape(len(block), width).view(f"V{width}")
     return words
 
 
@@ -243,20 +243,27 @@ def _number(layout: _Layout, labels: np.ndarray, q: int) -> tuple[list[np.ndarra
     return [key[first] for key in keys], layout.rows[pick[first]]
 
 
-def _by_words(values: pa.ChunkedArray, n_words: int, partitions: bool) -> tuple[np.ndarray, pa.Array]:
-    """The table way if the texts allow it, else by partitions (``partitions``) or with one hash table."""
+def _by_words(values: pa.ChunkedArray, longest: int, partitions: bool) -> tuple[np.ndarray, pa.Array]:
+    """The table way if the texts allow it, else by partitions (``partitions``) or with one hash table.
+
+    ``longest``: the length in bytes of the longest text (at most :data:`MAX_WORD_BYTES`).
+    """
+    n_words = max(1, -(-longest // 8))
     with ThreadPoolExecutor(workers()) as pool:  # numpy and pandas' hash tables work without the interpreter lock
         step = PIECE_BLOCK
         blocks = [c.slice(s, step) for c in values.chunks for s in range(0, len(c), step) if len(c)]
-        by_pieces = _by_pieces(pool, values, blocks, n_words)
+        by_pieces = _by_pieces(pool, values, blocks, n_words, max(1, -(-longest // 2)))
         if by_pieces is not None:
             return by_pieces
         return _by_words_in(pool, values, n_words) if partitions else _plain(values)
 
 
-def _pieces(words: np.ndarray, n_words: int) -> np.ndarray:
-    """The 16-bit pieces of little-endian words (a view, a column per piece in the order of the text's bytes)."""
-    return words.view(np.uint16)[:, : 4 * n_words]
+def _pieces(words: np.ndarray, n_pieces: int) -> np.ndarray:
+    """The first ``n_pieces`` 16-bit pieces of little-endian words: a view, a column per piece in text order.
+
+    The pieces past the longest text are zero padding in every row, and are left out.
+    """
+    return words.view(np.uint16)[:, :n_pieces]
 
 
 def _seen(pieces: np.ndarray) -> np.ndarray:
@@ -277,7 +284,7 @@ def _table_size(seen: np.ndarray) -> int:
 
 
 def _by_pieces(
-    pool: ThreadPoolExecutor, values: pa.ChunkedArray, blocks: list[pa.Array], n_words: int
+    pool: ThreadPoolExecutor, values: pa.ChunkedArray, blocks: list[pa.Array], n_words: int, n_pieces: int
 ) -> tuple[np.ndarray, pa.Array] | None:
     r"""Codes through a table indexed by key, when the texts' pieces take few values each; None otherwise.
 
@@ -293,6 +300,7 @@ def _by_pieces(
     tells every two texts apart. Ids such as ``C0001234`` or ``00042`` take few values in each piece, so
     :math:`K = \prod_j d_j` is of the order of the rows, and the codes are a table of :math:`K` flags and
     their running count: no hashing. Used when :math:`K` is at most :data:`TABLE_KEYS_PER_ROW` per row.
+    ``n_pieces``: the pieces up to the longest text's end (the others are zero in every row).
     """
     if sys.byteorder != "little" or any(b.null_count for b in blocks) or any(pool.map(_has_nul, blocks)):
         return None
@@ -304,7 +312,7 @@ def _by_pieces(
     def look(k: int) -> np.ndarray:
         block_words = words[starts[k] : starts[k + 1]]
         _block_words(blocks[k], n_words, out=block_words)
-        return _seen(_pieces(block_words, n_words))
+        return _seen(_pieces(block_words, n_pieces))
 
     seen = look(0)
     if _table_size(seen) > budget:  # the first block alone says no: the ids take too many values per piece
@@ -329,7 +337,7 @@ def _by_pieces(
 
     def number(k: int) -> None:
         a, b = starts[k], starts[k + 1]
-        pieces, key = _pieces(words[a:b], n_words), keys[a:b]
+        pieces, key = _pieces(words[a:b], n_pieces), keys[a:b]
         for j in varying:
             key += tables[j][pieces[:, j]]
         row_of[key] = np.arange(a, b, dtype=index_type)  # threads write rows of one key alike
@@ -469,4 +477,4 @@ def sorted_codes(
     if longest > MAX_WORD_BYTES:
         return _plain(values)
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-    return _by_words(chunked, max(1, -(-longest // 8)), partitions=n >= limit)
+    return _by_words(chunked, longest, partitions=n >= limit)
