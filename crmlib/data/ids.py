@@ -81,7 +81,7 @@ def clean_texts(texts: pa.Array) -> tuple[pa.Array, str | None]:
     True
     """
     trimmed = pc.utf8_trim(texts, characters=ID_SPACES)
-    if not pc.any(pc.match_substring(trimmed, ".")).as_py():
+    if not _holds_dot(trimmed):
         return trimmed, None
     integral = pc.match_substring_regex(trimmed, _INTEGRAL)
     plain = pc.or_(pc.match_substring_regex(trimmed, _WHOLE), blank_mask(trimmed))
@@ -91,9 +91,29 @@ def clean_texts(texts: pa.Array) -> tuple[pa.Array, str | None]:
     return trimmed, None
 
 
+def _holds_dot(texts: pa.Array | pa.ChunkedArray) -> bool:
+    """True when some text holds a ``.``: one look at the bytes (an ASCII byte is never part of another character).
+
+    Examples
+    --------
+    >>> _holds_dot(pa.array(["13085", None, "12346.0"]).slice(0, 2)), _holds_dot(pa.array(["13085", "12346.0"]))
+    (False, True)
+    """
+    if not isinstance(texts, pa.Array) or not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return bool(pc.any(pc.match_substring(texts, ".")).as_py())
+    if len(texts) == 0 or texts.buffers()[2] is None:
+        return False
+    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], offset_type)[texts.offset : texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], np.uint8)[int(offsets[0]) : int(offsets[-1])]
+    return bool((data == ord(".")).any())
+
+
 def blank_mask(texts: pa.Array) -> pa.Array:
     """True for texts (already stripped) that are blank ids."""
     short_enough = pc.less_equal(pc.utf8_length(texts), max(len(t) for t in BLANK_ID_TEXTS))
+    if not pc.any(short_enough).as_py():  # no text is short enough to be a blank id (a null is one)
+        return short_enough.fill_null(True)
     lowered = pc.utf8_lower(texts)
     return pc.and_(short_enough, pc.is_in(lowered, pa.array(sorted(BLANK_ID_TEXTS)))).fill_null(True)
 
