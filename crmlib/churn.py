@@ -36,8 +36,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import expit, ndtr, ndtri  # the normal's tails without scipy.stats (0.6 s to import)
 
+from crmlib._days import purchase_days
 from crmlib.data import DataError, check_canonical
-from crmlib.data.order import customer_day_order
 
 if TYPE_CHECKING:
     from crmlib.models import BetaGeo
@@ -277,11 +277,9 @@ def churn_rate(
     period = check_choice(period, "period", ("M", "Q", "Y"), func="churn_rate")
     if tx.empty:
         raise DataError("churn_rate got an empty transaction log.")
-    codes, uniques = pd.factorize(tx["customer_id"])
-    day = tx["date"].to_numpy("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    ordered = customer_day_order(codes, day, len(uniques))
-    codes, day = ordered.codes, ordered.days
-    n_cust = codes.max() + 1
+    purchases = purchase_days(tx, func="churn_rate")  # the kit's purchase days: blanks refused, local calendar days
+    codes, day = purchases.code, purchases.day
+    n_cust = len(purchases.customers)
     first_day = np.full(n_cust, np.iinfo(np.int64).max)
     np.minimum.at(first_day, codes, day)
     start, last = day.min(), day.max()

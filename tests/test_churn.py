@@ -61,6 +61,23 @@ def test_churn_rate_by_hand():
     assert r["churn_rate"].tolist() == [0.0, 0.5]
 
 
+def test_churn_rate_refuses_blank_ids_and_dates_and_reads_local_days():
+    tx = _tx([(1, "2024-01-05"), (1, "2024-03-20"), (2, "2024-01-10"), (2, "2024-05-31"), (3, "2024-05-10")])
+    blank_id = tx.astype({"customer_id": object})
+    blank_id.loc[4, "customer_id"] = None
+    blank = r"churn_rate: the 'customer_id' column is blank in 1 rows \(first rows: \[4\]\)"
+    with pytest.raises(DataError, match=blank):
+        churn.churn_rate(blank_id, inactive_after=60)
+    blank_date = tx.copy()
+    blank_date.loc[2, "date"] = pd.NaT
+    with pytest.raises(DataError, match=r"churn_rate: the 'date' column is empty in 1 rows \(first rows: \[2\]\)"):
+        churn.churn_rate(blank_date, inactive_after=60)
+    # 23:30 in New York is the next day in UTC: the purchase counts on the day written in the data
+    late = tx.assign(date=tx["date"] + pd.Timedelta(hours=23, minutes=30))
+    local = churn.churn_rate(late.assign(date=late["date"].dt.tz_localize("America/New_York")), inactive_after=60)
+    pd.testing.assert_frame_equal(local, churn.churn_rate(tx, inactive_after=60))
+
+
 def test_churn_rate_flows_add_up():
     rng = np.random.default_rng(3)
     n = 3000
