@@ -746,9 +746,10 @@ def main(argv=None) -> int:
             for method in methods if round_ % 2 == 0 else methods[::-1]:
                 if method in failed:
                     continue
-                try:  # the first round saves the result (for the agreement checks)
+                keep = saves[method] if round_ == 0 else None  # the first round's result, for the agreement checks
+                try:
                     found[method].append(measure(method, work, size, repeats or args.repeats, in_process=in_process,
-                                                 memory_limit=memory_limit, save=saves[method] if round_ == 0 else None))
+                                                 memory_limit=memory_limit, save=keep))
                 except RuntimeError as exc:  # recorded in the table and in the exit code, never silenced
                     failures.append(str(exc))
                     failed[method] = str(exc)
