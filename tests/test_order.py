@@ -8,6 +8,7 @@ huge span of days, keys that use all 64 bits), and the counting sorts it falls b
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -96,3 +97,21 @@ def test_threads_give_the_same_order():
 def test_no_rows():
     rows = customer_day_order(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     assert len(rows.order) == len(rows.codes) == len(rows.days) == 0
+
+
+def test_an_error_in_the_helper_thread_reaches_the_caller_and_stops_the_work():
+    from concurrent.futures import ThreadPoolExecutor
+
+    done_here = []
+
+    def work(item):
+        if threading.current_thread() is threading.main_thread():
+            done_here.append(item)
+            time.sleep(0.1)
+            return
+        raise MemoryError("no room")  # in the pool's thread
+
+    with ThreadPoolExecutor(1) as pool:
+        with pytest.raises(MemoryError, match="no room"):
+            row_order._each(pool, work, list(range(8)))
+    assert len(done_here) < 7  # this thread took no more items once the error was known

@@ -145,27 +145,31 @@ def _each(pool: ThreadPoolExecutor | None, work: Any, items: list) -> None:
     lock = threading.Lock()
     running = threading.Condition(lock)
     busy = [0]
+    errors: list[BaseException] = []
 
     def drain() -> None:
         while True:
             with lock:
-                item = next(left, None)
+                item = None if errors else next(left, None)
                 if item is None:
                     return
                 busy[0] += 1
             try:
                 work(item)
+            except BaseException as exc:  # handed to the calling thread, which raises it
+                with lock:
+                    errors.append(exc)
             finally:
                 with lock:
                     busy[0] -= 1
                     running.notify_all()
 
-    helper = pool.submit(drain)
+    pool.submit(drain)
     drain()
     with lock:  # the items the helper took are done (an item it has not taken is not waited for)
         running.wait_for(lambda: busy[0] == 0)
-    if helper.done():
-        helper.result()  # its error, if any
+    if errors:
+        raise errors[0]
 
 
 def _counted(
