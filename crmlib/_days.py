@@ -107,7 +107,7 @@ def purchase_days(transactions: pd.DataFrame, *, start: Any = None, end: Any = N
         rows = ids.index[np.isnan(amounts)][:5].tolist()
         raise DataError(
             f"{func}: the 'amount' column is empty in {int(np.isnan(amounts).sum())} rows (first rows: {rows}). "
-            "Fill or drop them before summarizing."
+            "Fill or drop those rows first."
         )
     if len(days) == 0:
         return PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))

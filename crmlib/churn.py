@@ -264,6 +264,12 @@ def churn_rate(
         Index ``period_start``; columns ``active_start``, ``churned``, ``reactivated``, ``new``,
         ``active_end``, ``churn_rate``.
 
+    Raises
+    ------
+    crmlib.data.DataError
+        If the log is empty, a customer id, date or amount is missing (the rows are named), or the log is
+        shorter than ``inactive_after`` plus one full ``period``.
+
     Examples
     --------
     >>> days = ["2024-01-05", "2024-03-20", "2024-01-10", "2024-03-25", "2024-04-30", "2024-05-31"]

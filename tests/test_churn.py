@@ -72,6 +72,10 @@ def test_churn_rate_refuses_blank_ids_and_dates_and_reads_local_days():
     blank_date.loc[2, "date"] = pd.NaT
     with pytest.raises(DataError, match=r"churn_rate: the 'date' column is empty in 1 rows \(first rows: \[2\]\)"):
         churn.churn_rate(blank_date, inactive_after=60)
+    blank_amount = tx.copy()
+    blank_amount.loc[1, "amount"] = np.nan
+    with pytest.raises(DataError, match=r"churn_rate: the 'amount' column is empty in 1 rows .* Fill or drop those"):
+        churn.churn_rate(blank_amount, inactive_after=60)
     # 23:30 in New York is the next day in UTC: the purchase counts on the day written in the data
     late = tx.assign(date=tx["date"] + pd.Timedelta(hours=23, minutes=30))
     local = churn.churn_rate(late.assign(date=late["date"].dt.tz_localize("America/New_York")), inactive_after=60)

@@ -96,14 +96,15 @@ def _plain(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return rank[codes], enc.dictionary.take(pa.array(order))
 
 
-def _offsets(block: pa.Array) -> np.ndarray:
+def text_offsets(block: pa.Array) -> np.ndarray:
+    """The offsets of a text array's values in its data buffer (``len + 1`` of them, the array's slice)."""
     offset_type = np.int64 if pa.types.is_large_string(block.type) else np.int32
     return np.frombuffer(block.buffers()[1], dtype=offset_type)[block.offset : block.offset + len(block) + 1]
 
 
 def _has_nul(block: pa.Array) -> bool:
     """True when a text of the block holds a NUL byte (then zero-padded words need the lengths beside them)."""
-    offsets = _offsets(block)
+    offsets = text_offsets(block)
     first, last = int(offsets[0]), int(offsets[-1])
     return last > first and not np.all(np.frombuffer(block.buffers()[2], dtype=np.uint8)[first:last])
 
@@ -113,7 +114,7 @@ def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -
 
     A word more may follow (zeroed too): the words are gathered 16 bytes at a time. ``out``: where to write them.
     """
-    offsets = _offsets(block)
+    offsets = text_offsets(block)
     first, last = int(offsets[0]), int(offsets[-1])
     pairs = -(-n_words // 2)
     width = (last - first) // len(block) if len(block) else -1
@@ -141,7 +142,7 @@ def _block_words(block: pa.Array, n_words: int, out: np.ndarray | None = None) -
 
 
 def _fixed_words(block: pa.Array, width: int, first: int, pairs: int, out: np.ndarray | None) -> np.ndarray:
-    """:func:`_block_words` of texts that all have ``width`` bytes: their bytes are a table, copied row by row."""
+    """:func:`_block_words` of texts that all have ``width`` bytes: their bytes are a table, copied text by text."""
     words = np.empty((len(block), 2 * pairs), np.uint64) if out is None else out
     table = words.view(np.uint8).reshape(len(block), 16 * pairs)  # a row's words as bytes (little-endian)
     table[...] = 0

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crmlib.data.codes import text_offsets
 from crmlib.data.columns import Column
 from crmlib.data.errors import DataError, Hint
 from crmlib.data.rows import RowLocator, plural, short
@@ -103,8 +104,7 @@ def _holds_dot(texts: pa.Array | pa.ChunkedArray) -> bool:
         return bool(pc.any(pc.match_substring(texts, ".")).as_py())
     if len(texts) == 0 or texts.buffers()[2] is None:
         return False
-    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(texts.buffers()[1], offset_type)[texts.offset : texts.offset + len(texts) + 1]
+    offsets = text_offsets(texts)
     data = np.frombuffer(texts.buffers()[2], np.uint8)[int(offsets[0]) : int(offsets[-1])]
     return bool((data == ord(".")).any())
 
