@@ -85,8 +85,11 @@ def _hostile_chapter():
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("chapters")
     nbformat.write(_hostile_chapter(), folder / "00_hostile.ipynb")
-    nbformat.write(new_notebook(cells=[new_markdown_cell("# 01 · Links\n\nBack to [the first](00_hostile.ipynb).")]),
-                   folder / "01_links.ipynb")
+    links = new_markdown_cell(
+        "# 01 · Links\n\nBack to [the first](00_hostile.ipynb).\n\n## Learning goals\n\n"
+        "- Read [customer equity](glossary.md#customer-equity) as [the first chapter](00_hostile.ipynb) computes it."
+    )
+    nbformat.write(new_notebook(cells=[links]), folder / "01_links.ipynb")
     (folder / "glossary.md").write_text(
         '# Glossary\n\n## Customer equity\n<a id="customer-equity"></a>\n\nThe sum of the lifetime values of the '
         "customers. Taught in [00](00_hostile.ipynb).\n", encoding="utf-8")
@@ -201,6 +204,15 @@ def test_links_between_chapters_and_to_the_glossary_are_pages(built):
     assert re.search(r'<a class="crm-download" href="00_hostile.ipynb"[^>]*>Download the executed notebook</a>', page)
     assert (out / "notebooks" / "00_hostile.ipynb").is_file()  # the download link's target
     assert (out / "index.html").read_text(encoding="utf-8").count(crmlib.course.SITE_MARK) == 1
+
+
+def test_links_in_a_chapters_summary_lead_to_their_pages_from_the_contents_page(built):
+    out, result = built
+    front = (out / "index.html").read_text(encoding="utf-8")
+    # the summary (the first learning goal) was written next to the chapters: its links are rebased, not dropped
+    assert 'href="notebooks/glossary.html#customer-equity"' in front
+    assert 'href="notebooks/00_hostile.html"' in front
+    assert not [w for w in result.warnings if "index" in w], result.warnings
 
 
 def test_prepare_notebook_leaves_the_stored_notebook_alone():

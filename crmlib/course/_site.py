@@ -353,10 +353,31 @@ def _table_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: A Markdown link's target, ``[text](target)``.
+_MD_TARGET = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def _from_front_page(summary: str, stem: str) -> str:
+    """A chapter's summary, written beside the chapters, with its relative links made to work from the front page.
+
+    >>> _from_front_page("[term](glossary.md#clv), [05](05_clv.ipynb), [here](#goals), [w](https://x.org)", "04_a")
+    '[term](notebooks/glossary.md#clv), [05](notebooks/05_clv.ipynb), [here](notebooks/04_a.ipynb#goals), [w](https://x.org)'
+    """
+
+    def rebase(match: re.Match) -> str:
+        target = match.group(2)
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^/", target):  # a scheme (https:, mailto:) or an absolute path
+            return match.group(0)
+        target = f"{stem}.ipynb{target}" if target.startswith("#") else target
+        return f"{match.group(1)}notebooks/{target}{match.group(3)}"
+
+    return _MD_TARGET.sub(rebase, summary)
+
+
 def _front_page(entries: list[tuple[Chapter, str]], *, glossary: bool, exercises: list[str]) -> str:
     template = (_templates() / "index.md").read_text(encoding="utf-8")
     rows = "\n".join(
-        f"| {{doc}}`notebooks/{c.stem}` | {_table_cell(summary)} |" for c, summary in entries
+        f"| {{doc}}`notebooks/{c.stem}` | {_table_cell(_from_front_page(summary, c.stem))} |" for c, summary in entries
     )
     toc = ["```{toctree}", ":hidden:", ":caption: Chapters", ""] + [f"notebooks/{c.stem}" for c, _ in entries] + ["```"]
     more = (["notebooks/glossary"] if glossary else []) + (["exercises/index"] if exercises else [])

@@ -45,11 +45,21 @@ PAGE_FACTS = """(rawTex) => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    build_site(out)
+    result = build_site(out)
     assert (out / "index.html").is_file()
-    return out
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def site(built) -> Path:
+    return built[0]
+
+
+def test_the_bundled_course_builds_without_a_warning(built):
+    """A warning of the builder is a link shown as text or a page left out: the bundled course has none."""
+    assert built[1].warnings == []
 
 
 @pytest.fixture(scope="module")
