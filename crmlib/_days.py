@@ -111,8 +111,8 @@ def purchase_days(transactions: pd.DataFrame, *, start: Any = None, end: Any = N
         )
     if len(days) == 0:
         return PurchaseDays(pd.Index(customers), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    rows = customer_day_order(codes, days, len(customers), amounts=amounts)
-    code_s, day_s, amount_s = rows.codes, rows.days, np.asarray(rows.amounts)
+    rows = customer_day_order(codes, days, len(customers), amounts=amounts, keep_order=False)
+    code_s, day_s, amount_s = np.asarray(rows.codes), rows.days, np.asarray(rows.amounts)
     new = np.empty(len(code_s), dtype=bool)
     new[0] = True
     np.not_equal(code_s[1:], code_s[:-1], out=new[1:])

@@ -50,6 +50,14 @@ def test_the_order_is_lexsorts(monkeypatch, packed_bits, n_codes, pattern):
     assert np.array_equal(rows.days, days[expected])
     assert np.array_equal(rows.amounts, amounts[expected])
     assert customer_day_order(codes, days, n_codes).amounts is None
+    # without the order or the codes (the reader's call): the same days and amounts
+    lean = customer_day_order(codes, days, n_codes, amounts=amounts, keep_order=False, keep_codes=False)
+    assert lean.order is None and lean.codes is None
+    assert np.array_equal(lean.days, days[expected])
+    assert np.array_equal(lean.amounts, amounts[expected])
+    bare = customer_day_order(codes, days, n_codes, keep_order=False)
+    assert bare.order is None and np.array_equal(bare.codes, codes[expected])
+    assert np.array_equal(bare.days, days[expected])
 
 
 def test_the_packed_sort_is_the_one_used_and_fills_all_64_bits():

@@ -339,8 +339,8 @@ def _by_pieces(
     def number(k: int) -> None:
         a, b = starts[k], starts[k + 1]
         pieces, key = _pieces(words[a:b], n_pieces), keys[a:b]
-        for j in varying:
-            key += tables[j][pieces[:, j]]
+        for j in varying:  # np.take: a third faster than indexing with the strided 16-bit pieces
+            key += np.take(tables[j], pieces[:, j])
         row_of[key] = np.arange(a, b, dtype=index_type)  # threads write rows of one key alike
 
     list(pool.map(number, range(len(blocks))))
@@ -351,7 +351,7 @@ def _by_pieces(
     codes = np.empty(n, np.int64)
 
     def assign(k: int) -> None:
-        codes[starts[k] : starts[k + 1]] = rank[keys[starts[k] : starts[k + 1]]]
+        codes[starts[k] : starts[k + 1]] = np.take(rank, keys[starts[k] : starts[k + 1]])
 
     distinct = pool.submit(values.take, pa.array(row_of[present]))
     list(pool.map(assign, range(len(blocks))))

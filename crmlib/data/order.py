@@ -33,10 +33,13 @@ _CHUNK = 1 << 18
 
 
 class RowOrder(NamedTuple):
-    """The stable (code, day) order of rows, and the codes, days (and amounts, if given) in that order."""
+    """The stable (code, day) order of rows, and the codes, days (and amounts, if given) in that order.
 
-    order: np.ndarray
-    codes: np.ndarray
+    ``order`` and ``codes`` are None when the caller did not ask for them (``keep_order``, ``keep_codes``).
+    """
+
+    order: np.ndarray | None
+    codes: np.ndarray | None
     days: np.ndarray
     amounts: np.ndarray | None = None
 
@@ -48,6 +51,8 @@ def customer_day_order(
     *,
     amounts: np.ndarray | None = None,
     pool: ThreadPoolExecutor | None = None,
+    keep_order: bool = True,
+    keep_codes: bool = True,
 ) -> RowOrder:
     """The rows in order of (code, day), ties in the rows' order; with the codes, days and amounts in that order.
 
@@ -58,6 +63,8 @@ def customer_day_order(
     n_codes : the number of codes.
     amounts : float array, optional; per row, returned in the order too (as float64).
     pool : threads for the packing and reading back (they leave the interpreter lock); none: this thread.
+    keep_order, keep_codes : False: the order, or the codes in it, are not returned (None), nor kept in memory
+        where the packed keys give them.
 
     Examples
     --------
@@ -69,16 +76,21 @@ def customer_day_order(
     values = None if amounts is None else np.asarray(amounts, dtype=np.float64)
     if not len(days):
         empty = np.zeros(0, np.int64)
-        return RowOrder(np.zeros(0, np.intp), empty, empty, None if values is None else np.zeros(0))
+        return RowOrder(
+            np.zeros(0, np.intp) if keep_order else None,
+            empty if keep_codes else None,
+            empty,
+            None if values is None else np.zeros(0),
+        )
     first = int(days.min())
     span = int(days.max()) - first + 1
-    packed = _packed(codes, days, values, n_codes, first, span, pool)
+    packed = _packed(codes, days, values, n_codes, first, span, pool, keep_order, keep_codes)
     if packed is not None:
         return packed
     order, ordered_days = _counted(codes, days, n_codes, first, span)
     return RowOrder(
-        order,
-        np.asarray(codes, np.int64)[order],
+        order if keep_order else None,
+        np.asarray(codes, np.int64)[order] if keep_codes else None,
         days[order] if ordered_days is None else ordered_days,
         None if values is None else values[order],
     )
@@ -92,6 +104,8 @@ def _packed(
     first: int,
     span: int,
     pool: ThreadPoolExecutor | None,
+    keep_order: bool = True,
+    keep_codes: bool = True,
 ) -> RowOrder | None:
     """The order from one sort of packed keys; None when code, day and position do not fit in them."""
     n = len(codes)
@@ -113,20 +127,26 @@ def _packed(
 
     _each(pool, pack, chunks)
     keys.sort()  # leaves the interpreter lock
-    order, ordered_codes, ordered_days = np.empty(n, np.intp), np.empty(n, np.int64), np.empty(n, np.int64)
+    # the order is read out of the keys only where it is returned or gives the amounts (a chunk at a time then)
+    order = np.empty(n, np.intp) if keep_order else None
+    ordered_codes = np.empty(n, np.int64) if keep_codes else None
+    ordered_days = np.empty(n, np.int64)
     ordered_values = None if values is None else np.empty(n, np.float64)
     row_mask, day_mask = np.uint64((1 << row_bits) - 1), np.uint64((1 << day_bits) - 1)
 
     def unpack(bounds: tuple[int, int]) -> None:
         a, b = bounds
         key = keys[a:b]
-        np.bitwise_and(key, row_mask, out=order[a:b], casting="unsafe")
-        np.right_shift(key, code_shift, out=ordered_codes[a:b], casting="unsafe")
+        if order is not None or values is not None:
+            rows = order[a:b] if order is not None else np.empty(b - a, np.intp)
+            np.bitwise_and(key, row_mask, out=rows, casting="unsafe")
+            if values is not None and ordered_values is not None:
+                np.take(values, rows, out=ordered_values[a:b])
+        if ordered_codes is not None:
+            np.right_shift(key, code_shift, out=ordered_codes[a:b], casting="unsafe")
         part = ordered_days[a:b]
         np.bitwise_and(key >> day_shift, day_mask, out=part, casting="unsafe")
         part += first
-        if values is not None and ordered_values is not None:
-            np.take(values, order[a:b], out=ordered_values[a:b])
 
     _each(pool, unpack, chunks)
     return RowOrder(order, ordered_codes, ordered_days, ordered_values)

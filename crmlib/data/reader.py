@@ -305,13 +305,16 @@ def _sorted_frame(
     text = distinct.cast(pa.large_string())
     with ThreadPoolExecutor(2 if len(codes) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
         # the ids in order are each distinct id repeated by its count: taken while the rows are ordered
-        early = pool.submit(_ids_in_order, codes, text)
-        rows = customer_day_order(codes, days, len(distinct), amounts=amounts, pool=pool)
+        blank = len(codes) > 0 and int(codes.min()) < 0  # rows without an id (none once the reader is done)
+        early = None if blank else pool.submit(_ids_in_order, codes, text)
+        rows = customer_day_order(
+            codes, days, len(distinct), amounts=amounts, pool=pool, keep_order=False, keep_codes=blank
+        )
         stamps = pool.submit(_stamps, rows.days)
         values = rows.amounts
-        taken = early.result()
+        taken = None if early is None else early.result()
         if taken is None:
-            sorted_codes = rows.codes
+            sorted_codes = np.asarray(rows.codes)
             customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
             ids = text.take(pa.array(sorted_codes))
         else:
@@ -327,10 +330,8 @@ def _sorted_frame(
     return frame, customers
 
 
-def _ids_in_order(codes: np.ndarray, text: pa.Array) -> tuple[pa.Array, int] | None:
-    """The ids sorted (each distinct id repeated by its count) and the number of customers; None for a code below 0."""
-    if len(codes) and codes.min() < 0:
-        return None
+def _ids_in_order(codes: np.ndarray, text: pa.Array) -> tuple[pa.Array, int]:
+    """The ids sorted (each distinct id repeated by its count) and the number of customers (every code is >= 0)."""
     counts = np.bincount(codes, minlength=len(text))
     index_type = np.int32 if len(text) < 2**31 else np.int64
     sorted_codes = np.repeat(np.arange(len(counts), dtype=index_type), counts)
