@@ -215,6 +215,18 @@ def test_links_in_a_chapters_summary_lead_to_their_pages_from_the_contents_page(
     assert not [w for w in result.warnings if "index" in w], result.warnings
 
 
+def test_a_second_site_built_in_one_process_gives_no_warning(tmp_path, monkeypatch):
+    # Sphinx registers its nodes, directives and roles once per process: a second build (a notebook, a test run)
+    # must not report them as warnings, which would hide the warnings about the chapters
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# 00 · One\n\nText.")]), folder / "00_one.ipynb")
+    monkeypatch.setenv("CRMLIB_NOTEBOOKS", str(folder))
+    for k in range(2):
+        result = build_site(tmp_path / f"site{k}", [folder / "00_one.ipynb"], exercises=False, workers=1)
+        assert result.warnings == [], (k, result.warnings[:3])
+
+
 def test_prepare_notebook_leaves_the_stored_notebook_alone():
     nb = _hostile_chapter()
     before = nbformat.writes(nb)

@@ -442,7 +442,11 @@ def _config(templates: Path, workers: int) -> dict[str, Any]:
         "myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "deflist"],
         "myst_heading_anchors": 3,
         "myst_dmath_allow_digits": False,
-        "suppress_warnings": ["myst.header", "mystnb.unknown_mime_type"],
+        # app.add_*: Sphinx registers its nodes, directives and roles once per process; a second site built in
+        # one process (a notebook, a test run) would otherwise report each as a warning
+        "suppress_warnings": [
+            "myst.header", "mystnb.unknown_mime_type", "app.add_node", "app.add_directive", "app.add_role",
+        ],
         "exclude_patterns": [],
     }
 
