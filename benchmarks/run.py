@@ -735,10 +735,12 @@ def main(argv=None) -> int:
                                memory_limit=memory_limit, n_rows=n_rows)[0]
 
     def run_alternating(task_name, methods, size, data, *, rounds, save=True, repeats=None, memory_limit=None,
-                        n_rows=None):
+                        n_rows=None, unsaved=()):
         """Each method in its own processes, ``rounds`` of them taking turns (the order reversed every other
-        round), so that the machine's changing load falls on all of them alike; one row per method."""
-        saves = {m: out / f"{re.sub(r'[^A-Za-z0-9]+', '_', m)}_{size}.parquet" if save else None for m in methods}
+        round), so that the machine's changing load falls on all of them alike; one row per method. ``unsaved``:
+        methods whose result is not kept for the agreement checks."""
+        saves = {m: out / f"{re.sub(r'[^A-Za-z0-9]+', '_', m)}_{size}.parquet" if save and m not in unsaved else None
+                 for m in methods}
         load = os.getloadavg()[0]
         found: dict[str, list[dict]] = {m: [] for m in methods}
         failed: dict[str, str] = {}
@@ -791,7 +793,9 @@ def main(argv=None) -> int:
         )
         summary_path(work, customers)
         if "summary" in only:
-            summary_rows(functools.partial(run, n_rows=n_rows), agree, customers, data, spark)
+            summary_rows(functools.partial(run, n_rows=n_rows),
+                         functools.partial(run_alternating, n_rows=n_rows, rounds=settings["rounds"], repeats=1),
+                         agree, customers, data, spark)
         if "models" in only:
             model_rows(run, agree, customers)
 
@@ -883,16 +887,22 @@ def command_rows(section: str, rows: list[dict], failures: list[str], work: Path
         print(f"{fmt_time(float(seconds)):>9}", flush=True)
 
 
-def summary_rows(run, agree, customers: int, data: str, spark: bool) -> None:
-    """(a) the per-customer summary by every method, checked against crmlib.rfm.summarize."""
-    ref = run("summary", "crmlib.rfm.summarize", customers, data)
-    group = [ref]
-    group.append(run("summary", "crmlib.scale.summarize_file", customers, data))
+def summary_rows(run, run_alternating, agree, customers: int, data: str, spark: bool) -> None:
+    """(a) the per-customer summary by every method, checked against crmlib.rfm.summarize.
+
+    The methods of the targets' ratios take turns, one call per process (Spark, whose session starts once per
+    process and is warmed up, runs its calls in one process after them).
+    """
+    ref, summarize_file, lifetimes, pandas_groupby, bare = run_alternating(
+        "summary",
+        ["crmlib.rfm.summarize", "crmlib.scale.summarize_file", "lifetimes.summary_data_from_transaction_data",
+         "pandas groupby", "duckdb bare GROUP BY"],
+        customers, data, unsaved=("duckdb bare GROUP BY",),
+    )
+    group = [ref, summarize_file]
     if spark:
         group.append(run("summary", "crmlib.scale.summarize_spark", customers, data))
-    group.append(run("summary", "lifetimes.summary_data_from_transaction_data", customers, data))
-    group.append(run("summary", "pandas groupby", customers, data))
-    bare = run("summary", "duckdb bare GROUP BY", customers, data, save=False)
+    group += [lifetimes, pandas_groupby]
     for r in group[1:]:
         r["agree"] = agree(compare_summaries, ref["save"], r["save"]) or r["agree"]
     ref["agree"] = ref["agree"] or "reference"
