@@ -2,7 +2,8 @@
 
 :func:`customer_day_order` is the one place the kit orders rows by customer and day, stably (rows of one
 customer on one day keep the file's order, so their amounts add up in the same order everywhere). The
-reader uses it for the canonical frame, :mod:`crmlib.rfm` and :mod:`crmlib.lifecycle` for the purchase days.
+reader uses it for the canonical frame; :mod:`crmlib.rfm`, :mod:`crmlib.lifecycle` and
+:func:`crmlib.churn.churn_rate` for the purchase days (``crmlib._days.purchase_days``).
 
 Two ways give the same order:
 

@@ -280,6 +280,8 @@ def _is_sorted(values: pa.Array) -> bool:
 def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray) -> pd.DataFrame:
     """The canonical frame sorted by customer id then day (stable: ties keep the file's order).
 
+    ``codes``: per row, the position of its id in ``distinct`` (every row has one).
+
     Examples
     --------
     >>> days = np.array(["2024-01-02", "2024-01-05", "2024-01-01"], dtype="datetime64[D]").astype(np.int64)
@@ -295,7 +297,7 @@ def canonical_frame(codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amo
 def _sorted_frame(
     codes: np.ndarray, distinct: pa.Array, days: np.ndarray, amounts: np.ndarray
 ) -> tuple[pd.DataFrame, int]:
-    """:func:`canonical_frame`, and the number of customers in it."""
+    """:func:`canonical_frame`, and the number of customers in it (every row has an id: codes >= 0)."""
     if not _is_sorted(distinct):  # ranks of the ids (the reader's ids arrive sorted unless the id rule changed some)
         order_u = pc.sort_indices(distinct).to_numpy(zero_copy_only=False)
         rank = np.empty(len(order_u), np.int64)
@@ -305,20 +307,13 @@ def _sorted_frame(
     text = distinct.cast(pa.large_string())
     with ThreadPoolExecutor(2 if len(codes) >= _PARALLEL_ROWS else 1) as pool:  # Arrow and numpy leave the GIL
         # the ids in order are each distinct id repeated by its count: taken while the rows are ordered
-        blank = len(codes) > 0 and int(codes.min()) < 0  # rows without an id (none once the reader is done)
-        early = None if blank else pool.submit(_ids_in_order, codes, text)
+        early = pool.submit(_ids_in_order, codes, text)
         rows = customer_day_order(
-            codes, days, len(distinct), amounts=amounts, pool=pool, keep_order=False, keep_codes=blank
+            codes, days, len(distinct), amounts=amounts, pool=pool, keep_order=False, keep_codes=False
         )
         stamps = pool.submit(_stamps, rows.days)
         values = rows.amounts
-        taken = None if early is None else early.result()
-        if taken is None:
-            sorted_codes = np.asarray(rows.codes)
-            customers = int(np.count_nonzero(np.diff(sorted_codes))) + 1 if len(sorted_codes) else 0
-            ids = text.take(pa.array(sorted_codes))
-        else:
-            ids, customers = taken
+        ids, customers = early.result()
         frame = pd.DataFrame(
             {
                 "customer_id": pd.Series(pd.array(ids, dtype="str")),
