@@ -166,17 +166,20 @@ def customer_attributes(
     frame = _with_canonical_ids(raw, customer_col, others)
     if frame is None:
         return pd.DataFrame(index=customers), notes
-    frame = frame.loc[frame["__id"].isin(customers)]
-    counts = frame.groupby("__id", sort=False).size()
-    multi = counts.index[counts.to_numpy() > 1]
-    if len(multi) == 0:
+    owner = _positions(frame["__id"], customers)  # each row's customer, -1 for an id not among them
+    known = owner >= 0
+    frame, owner = frame.loc[known], owner[known]
+    rows_of = np.bincount(owner, minlength=len(customers))
+    several = rows_of[owner] > 1
+    n_multi = int(np.count_nonzero(rows_of > 1))
+    if n_multi == 0:
         if len(others):
             notes.append(
                 "No customer has two rows in the file, so no other column can be shown to be constant per "
                 "customer; the customers table has none of them."
             )
         return pd.DataFrame(index=customers), notes
-    kept = _constant_columns(frame.loc[frame["__id"].isin(multi)], others, len(multi), notes)
+    kept = _constant_columns(frame.loc[several], owner[several], others, n_multi, notes)
     if len(kept) > MAX_ATTRIBUTES:
         notes.append(f"{len(kept)} columns are constant per customer; the first {MAX_ATTRIBUTES} are kept.")
         kept = kept[:MAX_ATTRIBUTES]
@@ -191,24 +194,53 @@ def _with_canonical_ids(raw: pd.DataFrame, customer_col: str, others: list[Any])
     from crmlib.data import DataError, read_transactions
 
     probe = pd.DataFrame(
-        {"id": raw[customer_col].to_numpy(), "day": "2000-01-01", "row": np.arange(1, len(raw) + 1, dtype=float)}
+        {"id": raw[customer_col].array, "day": "2000-01-01", "row": np.arange(1, len(raw) + 1, dtype=float)}
     )
     try:
         ids = read_transactions(probe, customer="id", date="day", amount="row", blank_customers="drop", warn=False)
     except DataError:
         return None
     rows = ids["amount"].to_numpy(dtype=np.int64) - 1
-    frame = raw.iloc[rows][others].reset_index(drop=True)
-    frame.insert(0, "__id", ids["customer_id"].to_numpy(dtype=object))
+    frame = raw[others].take(rows).reset_index(drop=True)
+    frame.insert(0, "__id", ids["customer_id"].array)
     return frame
 
 
-def _constant_columns(several: pd.DataFrame, others: list[Any], n_multi: int, notes: list[str]) -> list[Any]:
-    """The columns equal within each customer with several rows (up to :data:`MAX_VARYING_SHARE` who differ)."""
+def _positions(ids: pd.Series, customers: pd.Index) -> np.ndarray:
+    """Each id's position in ``customers`` (-1 where it is not one): Arrow's hash lookup.
+
+    pandas' ``isin`` and ``get_indexer`` on Arrow-backed text go through a Python object per value (1.5 s for a
+    million ids against 110,000 customers, where this takes a fifth of a second).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(ids.astype("str").array), value_set=pa.array(customers.astype("str").array))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def _value_codes(column: pd.Series) -> np.ndarray:
+    """A number per row, equal for equal values: compared as texts (``1`` and ``"1"`` alike), an empty cell apart."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        column = column.astype(object).where(column.notna(), None).map(str, na_action="ignore")
+    codes, _ = pd.factorize(column, use_na_sentinel=False)
+    return codes
+
+
+def _constant_columns(
+    several: pd.DataFrame, owner: np.ndarray, others: list[Any], n_multi: int, notes: list[str]
+) -> list[Any]:
+    """The columns equal within each customer with several rows (up to :data:`MAX_VARYING_SHARE` who differ).
+
+    ``owner``: each row's customer (a number). A customer's values are equal when their smallest and largest
+    codes (:func:`_value_codes`) are.
+    """
+    order = np.argsort(owner, kind="stable")
+    starts = np.flatnonzero(np.diff(owner[order], prepend=-1))  # where each customer's rows start
     kept = []
     for column in others:
-        values = several[column].astype(object).where(several[column].notna(), "\x00missing")
-        varying = int((values.astype(str).groupby(several["__id"].to_numpy(), sort=False).nunique() > 1).sum())
+        codes = _value_codes(several[column])[order]
+        varying = int(np.count_nonzero(np.minimum.reduceat(codes, starts) != np.maximum.reduceat(codes, starts)))
         if varying <= MAX_VARYING_SHARE * n_multi:
             kept.append(column)
             if varying:
@@ -224,7 +256,9 @@ def _first_values(first: pd.DataFrame, kept: list[Any], customers: pd.Index, not
     out = pd.DataFrame(index=customers)
     cut = False
     for column in kept:
-        text = first[column].map(lambda v: None if pd.isna(v) else str(v), na_action="ignore")
+        text = first[column]
+        if not isinstance(text.dtype, pd.StringDtype):
+            text = text.map(lambda v: None if pd.isna(v) else str(v), na_action="ignore")
         long = text.str.len() > MAX_TEXT
         if long.any():
             cut = True
