@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -39,6 +40,45 @@ def test_escaped_text_has_no_markup_and_no_direction_control(text):
     assert "<" not in shown and ">" not in shown and '"' not in shown
     assert not any(ch in shown for ch in BIDI_CONTROLS)
     assert html.unescape(shown) == display_text(text)
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=30))
+def test_arrow_text_is_neutralised_and_restored_cell_by_cell(values):
+    """Text held by Arrow (pandas' str dtype) goes through Arrow's kernels: the same cells as the cell rule."""
+    frame = pd.DataFrame({"as_str": pd.Series(values, dtype="str"), "as_object": pd.Series(values, dtype=object)})
+    frame.index = pd.Index([f"={k}" if k % 2 else f"'{k}" for k in range(len(values))], dtype="str", name="-id")
+    for restore in (False, True):
+        fix = restore_cell if restore else neutralise_cell
+        out = neutralise_frame(frame, restore=restore)
+        expected = [None if pd.isna(v) else fix(v) for v in frame["as_object"]]
+        assert [None if pd.isna(v) else v for v in out["as_str"]] == expected
+        assert [None if pd.isna(v) else v for v in out["as_object"]] == expected
+        assert list(out.index) == [fix(v) for v in frame.index] and out.index.name == fix("-id")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_write_csv_writes_the_bytes_of_pandas_own_writer(tmp_path, seed):
+    """Numbers are turned into text by Arrow, ten times faster, to the same bytes: every magnitude and sign."""
+    rng = np.random.default_rng(seed)
+    n = 5000
+    frame = pd.DataFrame(
+        {
+            "normal": rng.normal(0, 1, n),
+            "wide": rng.lognormal(0, 14, n) * rng.choice([-1, 1], n),  # 1e-20 .. 1e20: both notations
+            "whole": rng.integers(-5, 5, n).astype(float),
+            "missing": np.where(rng.random(n) < 0.2, np.nan, rng.random(n)),
+            "cents": np.round(rng.lognormal(3, 6, n), 2),
+            "count": rng.integers(0, 9, n),
+            "text": pd.Series(rng.choice(["=x", "a", "-1", "'q", "\tz", None, "C-1", 'say "hi", ok'], n), dtype="str"),
+            "flag": rng.random(n) < 0.5,
+        },
+        index=pd.Index([f"=c{k}" if k % 7 == 0 else f"c{k}" for k in range(n)], dtype="str", name="customer_id"),
+    )
+    frame.iloc[:10, 1] = [np.inf, -np.inf, 0.0, -0.0, 1e16, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 123456789.5]
+    for neutralise in (True, False):
+        write_csv(frame, tmp_path / "kit.csv", neutralise=neutralise)
+        (neutralise_frame(frame) if neutralise else frame).to_csv(tmp_path / "pandas.csv", lineterminator="\n")
+        assert (tmp_path / "kit.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 def test_numbers_and_missing_values_are_left_alone():
