@@ -279,3 +279,33 @@ def test_make_report_refuses_a_setting_out_of_range_before_reading(tmp_path):
     with pytest.raises(ParameterError, match="horizon_months"):
         make_report(tmp_path / "does-not-exist.csv", horizon_months=1e9)
     assert np.isfinite(ReportSettings().horizon_months)
+
+
+def test_the_bootstrap_draws_do_not_depend_on_the_threads(truth):
+    """The refits run several at a time; the resamples come from one generator in order, so the draws are the same.
+
+    scipy silences its line-search warning with ``warnings.catch_warnings``, which threads share: the refits must
+    neither let that warning through nor leave the process's warning filters changed.
+    """
+    import warnings
+
+    from crmlib.models import BetaGeo, GammaGamma
+    from crmlib.report._pipeline import bootstrap_clv
+    from crmlib.rfm import summarize
+
+    summary = summarize(truth.transactions, unit="W")
+    bg = BetaGeo().fit(summary, unit="W")
+    gg = GammaGamma().fit(summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)])
+    settings = check_settings({"interval_draws": 24, "seed": 5})
+    said = []
+    one, n_one = bootstrap_clv(summary, bg, gg, settings, said.append, threads=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        filters = list(warnings.filters)
+        four, n_four = bootstrap_clv(summary, bg, gg, settings, said.append, threads=4)
+        assert warnings.filters == filters
+    assert not [w.message for w in caught if "line search" in str(w.message)]
+    assert n_one == n_four == 24 and one.shape == (len(summary), 24)
+    np.testing.assert_array_equal(one, four)
+    assert len({tuple(column[:50]) for column in one.T}) == 24  # different resamples
+    assert said == ["computing intervals (24 refits on resampled customers)"] * 2

@@ -9,6 +9,7 @@ import math
 import os
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -365,48 +366,77 @@ def fit_spend_model(
     return status, positive
 
 
-def bootstrap_clv(summary: pd.DataFrame, bg, gg, s: ReportSettings, progress: Progress) -> tuple[np.ndarray, int]:
+def bootstrap_clv(
+    summary: pd.DataFrame, bg, gg, s: ReportSettings, progress: Progress, *, threads: int | None = None
+) -> tuple[np.ndarray, int]:
     """CLV of every customer under ``interval_draws`` refits on customers resampled with replacement.
 
     Returns the draws (customers x draws; fewer columns if some refits failed) and the number of draws.
     The 95% interval of a customer's CLV (or of the customer equity) is the 2.5th to 97.5th percentile over
     the draws: it reflects the uncertainty of the parameters, not of the customer's own future.
+
+    The refits run ``threads`` at a time (default: the cores this process may use, at most 4; numpy and scipy
+    leave the interpreter lock in their loops). The resamples are drawn one after the other from one generator,
+    so the draws do not depend on the threads.
     """
-    from crmlib.models import ModelError, customer_lifetime_value
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crmlib.data.codes import workers
 
     if s.interval_draws == 0:
         return np.empty((len(summary), 0)), 0
     progress(f"computing intervals ({s.interval_draws} refits on resampled customers)")
     rng = np.random.default_rng(s.seed)
     clv_input = summary.assign(monetary_value=summary["monetary_value"].clip(lower=0))
-    draws = []
     n = len(summary)
-    for _ in range(s.interval_draws):
-        pick = rng.integers(0, n, n)
-        sample = summary.iloc[pick]
-        try:
-            bg_b = bg.refit(sample, unit=s.unit)  # from the estimates and curvature of the fit on all customers
-            spend = sample[(sample["frequency"] > 0) & (sample["monetary_value"] > 0)]
-            gg_b = gg.refit(spend)
-            if gg_b.params_["q"] <= 1:
-                continue
-            value = customer_lifetime_value(
-                bg_b,
-                gg_b,
-                clv_input,
-                horizon=s.horizon_months,
-                horizon_unit="M",
-                discount_rate=s.discount_rate,
-                discount_period="Y",
-                step="M",
-                margin=s.margin_rate,
-            )["clv"].to_numpy(dtype=float)
-        except (ModelError, ValueError):
-            continue
-        draws.append(value)
+
+    def draw(pick: np.ndarray) -> np.ndarray | None:
+        return _bootstrap_draw(summary.iloc[pick], bg, gg, clv_input, s)
+
+    at_once = max(1, threads or workers())
+    results: list[np.ndarray | None] = []
+    # scipy silences its line-search warning (a search that it then retries another way) with catch_warnings,
+    # whose filters the threads share: one refit leaving its block takes the filter away from another, and the
+    # last to leave may leave the process's filters changed. Here the warning is silenced for the whole block,
+    # as scipy does for each search, and the filters are restored once all the refits are done.
+    with warnings.catch_warnings(), ThreadPoolExecutor(at_once) as pool:
+        warnings.filterwarnings("ignore", message="The line search algorithm did not converge")
+        pending: deque = deque()
+        for _ in range(s.interval_draws):  # at most `at_once` resamples held at a time
+            pending.append(pool.submit(draw, rng.integers(0, n, n)))
+            if len(pending) >= at_once:
+                results.append(pending.popleft().result())
+        results.extend(future.result() for future in pending)
+    draws = [value for value in results if value is not None]
     if not draws:
         return np.empty((n, 0)), 0
     return np.column_stack(draws), len(draws)
+
+
+def _bootstrap_draw(sample: pd.DataFrame, bg, gg, clv_input: pd.DataFrame, s: ReportSettings) -> np.ndarray | None:
+    """Every customer's CLV under the models refitted to one resample; None when a refit fails."""
+    from crmlib.models import ModelError, customer_lifetime_value
+
+    try:
+        bg_b = bg.refit(sample, unit=s.unit)  # from the estimates and curvature of the fit on all customers
+        spend = sample[(sample["frequency"] > 0) & (sample["monetary_value"] > 0)]
+        gg_b = gg.refit(spend)
+        if gg_b.params_["q"] <= 1:
+            return None
+        value = customer_lifetime_value(
+            bg_b,
+            gg_b,
+            clv_input,
+            horizon=s.horizon_months,
+            horizon_unit="M",
+            discount_rate=s.discount_rate,
+            discount_period="Y",
+            step="M",
+            margin=s.margin_rate,
+        )["clv"].to_numpy(dtype=float)
+    except (ModelError, ValueError):
+        return None
+    return value
 
 
 # ----------------------------------------------------------------------------------------------
