@@ -415,7 +415,7 @@ def bootstrap_clv(
 
 def _bootstrap_draw(sample: pd.DataFrame, bg, gg, clv_input: pd.DataFrame, s: ReportSettings) -> np.ndarray | None:
     """Every customer's CLV under the models refitted to one resample; None when a refit fails."""
-    from crmlib.models import ModelError, customer_lifetime_value
+    from crmlib.models import ModelError
 
     try:
         bg_b = bg.refit(sample, unit=s.unit)  # from the estimates and curvature of the fit on all customers
@@ -423,20 +423,31 @@ def _bootstrap_draw(sample: pd.DataFrame, bg, gg, clv_input: pd.DataFrame, s: Re
         gg_b = gg.refit(spend)
         if gg_b.params_["q"] <= 1:
             return None
-        value = customer_lifetime_value(
-            bg_b,
-            gg_b,
-            clv_input,
-            horizon=s.horizon_months,
-            horizon_unit="M",
-            discount_rate=s.discount_rate,
-            discount_period="Y",
-            step="M",
-            margin=s.margin_rate,
-        )["clv"].to_numpy(dtype=float)
+        value = _report_clv(bg_b, gg_b, clv_input, s)["clv"].to_numpy(dtype=float)
     except (ModelError, ValueError):
         return None
     return value
+
+
+def _report_clv(bg, gg, clv_input: pd.DataFrame, s: ReportSettings) -> pd.DataFrame:
+    """The CLV of :func:`crmlib.models.customer_lifetime_value` with the report's settings.
+
+    The horizon in months, the yearly discount rate, monthly steps and the margin rate; ``clv_input`` is the
+    summary with negative spend clipped to 0.
+    """
+    from crmlib.models import customer_lifetime_value
+
+    return customer_lifetime_value(
+        bg,
+        gg,
+        clv_input,
+        horizon=s.horizon_months,
+        horizon_unit="M",
+        discount_rate=s.discount_rate,
+        discount_period="Y",
+        step="M",
+        margin=s.margin_rate,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -761,22 +772,12 @@ def _forecasts(d: _Draft, bg: Any, gg: Any) -> None:
 
 def _clv(d: _Draft, bg: Any, gg: Any) -> None:
     """Each customer's CLV over the horizon, with its 95% interval from refits on resampled customers."""
-    from crmlib.models import ModelError, customer_lifetime_value
+    from crmlib.models import ModelError
 
     s, customers, summary = d.settings, d.customers, d.summary
     d.say("computing CLV")
     try:
-        clv = customer_lifetime_value(
-            bg,
-            gg,
-            summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
-            horizon=s.horizon_months,
-            horizon_unit="M",
-            discount_rate=s.discount_rate,
-            discount_period="Y",
-            step="M",
-            margin=s.margin_rate,
-        )
+        clv = _report_clv(bg, gg, summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)), s)
         customers["clv"] = clv["clv"]
     except (ModelError, ValueError, ArithmeticError) as exc:
         d.sections["clv"] = Section("CLV", False, f"the CLV cannot be computed: {_sentence(exc)}")
