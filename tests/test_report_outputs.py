@@ -57,8 +57,11 @@ def test_arrow_text_is_neutralised_and_restored_cell_by_cell(values):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_write_csv_writes_the_bytes_of_pandas_own_writer(tmp_path, seed):
-    """Numbers are turned into text by Arrow, ten times faster, to the same bytes: every magnitude and sign."""
+def test_write_csv_writes_the_bytes_of_pandas_own_writer(tmp_path, seed, monkeypatch):
+    """Numbers are turned into text by Arrow, ten times faster, a block of rows at a time, to the same bytes."""
+    from crmlib import outputs
+
+    monkeypatch.setattr(outputs, "CSV_ROWS", [5000, 777, 1][seed])  # one block, several, one row each
     rng = np.random.default_rng(seed)
     n = 5000
     frame = pd.DataFrame(
@@ -75,10 +78,16 @@ def test_write_csv_writes_the_bytes_of_pandas_own_writer(tmp_path, seed):
         index=pd.Index([f"=c{k}" if k % 7 == 0 else f"c{k}" for k in range(n)], dtype="str", name="customer_id"),
     )
     frame.iloc[:10, 1] = [np.inf, -np.inf, 0.0, -0.0, 1e16, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 123456789.5]
+    if seed == 2:
+        frame = frame.iloc[:40]  # one row a block: 40 blocks
     for neutralise in (True, False):
         write_csv(frame, tmp_path / "kit.csv", neutralise=neutralise)
         (neutralise_frame(frame) if neutralise else frame).to_csv(tmp_path / "pandas.csv", lineterminator="\n")
         assert (tmp_path / "kit.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    write_csv(frame.iloc[:0], tmp_path / "empty.csv")  # no row: the header alone
+    assert (tmp_path / "empty.csv").read_text(encoding="utf-8") == neutralise_frame(frame.iloc[:0]).to_csv(
+        lineterminator="\n"
+    )
 
 
 def test_numbers_and_missing_values_are_left_alone():
