@@ -183,6 +183,9 @@ def test_day_first_and_month_first_dates(base, tmp_path, capsys, fmt):
     assert re.search(rf"read {len(base.transactions):,} rows: .* {len(base.customers):,} customers", steps), steps
     for step in ("reading export.csv", "fitting BG/NBD", "writing tables", "writing report.html"):
         assert step in steps, step
+    # the workbook's step names its size: the cells of the tables it holds (each table's CSV, its index a column)
+    tables = [pd.read_csv(path) for path in sorted((out / "tables").glob("*.csv"))]
+    assert f"writing report.xlsx ({sum(t.size for t in tables):,} cells)" in steps, steps
     meta = report_json(out)
     tx = base.transactions
     assert (meta["period"]["first_day"], meta["period"]["last_day"]) == (

@@ -265,7 +265,7 @@ def write_report(
     >>> [name for name in REPORT_FILES if name not in paths]
     []
     """
-    from crmlib.report._files import report_json, write_json, write_tables, write_workbook
+    from crmlib.report._files import report_json, workbook_cells, write_json, write_tables, write_workbook
     from crmlib.report._html import render_html
 
     say = progress or (lambda _: None)
@@ -273,7 +273,7 @@ def write_report(
     with folder:
         say("writing tables")
         names = write_tables(report, folder, neutralise=neutralise)
-        say("writing report.xlsx")
+        say(f"writing report.xlsx ({workbook_cells(report):,} cells)")  # the longest step on a large file
         report.notes.extend(write_workbook(report, folder.path("report.xlsx"), neutralise=neutralise))
         files = ["report.html", "report.xlsx", "report.json", *names]
         write_json(report_json(report, files=files, neutralise=neutralise), folder.path("report.json"))
