@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from crmlib.data import DataError, check_canonical
 from crmlib.data.codes import sorted_codes
+from crmlib.data.columns import is_arrow_text
 from crmlib.data.order import customer_day_order
 from crmlib.params import unit_days
 
@@ -144,7 +145,7 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     >>> codes.tolist(), list(uniques)
     ([1, 0, 1], ['a', 'b'])
     """
-    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+    if not is_arrow_text(ids.dtype):
         return pd.factorize(ids, sort=True)
     codes, distinct = sorted_codes(pa.chunked_array(pa.array(ids.array)))
     return codes.astype(np.intp, copy=False), pd.Index(pd.array(distinct, dtype=ids.dtype))

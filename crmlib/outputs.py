@@ -233,11 +233,13 @@ def neutralise_frame(frame: pd.DataFrame, *, restore: bool = False) -> pd.DataFr
     """
     import pandas as pd
 
+    from crmlib.data.columns import is_arrow_text
+
     fix = restore_cell if restore else neutralise_cell
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if _arrow_text(series.dtype):
+        if is_arrow_text(series.dtype):
             out[column] = pd.Series(_fixed_arrow_text(series.array, restore), index=series.index, name=series.name)
         elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
             out[column] = series.map(fix, na_action="ignore")
@@ -253,20 +255,15 @@ def neutralise_frame(frame: pd.DataFrame, *, restore: bool = False) -> pd.DataFr
 def _fixed_index(index: pd.Index, fix) -> pd.Index:
     import pandas as pd
 
+    from crmlib.data.columns import is_arrow_text
+
     if isinstance(index, pd.MultiIndex):
         return index.set_levels([_fixed_index(level, fix) for level in index.levels])
-    if _arrow_text(index.dtype):
+    if is_arrow_text(index.dtype):
         return pd.Index(_fixed_arrow_text(index.array, fix is restore_cell), name=fix(index.name))
     if index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
         return pd.Index([fix(v) for v in index], name=fix(index.name), dtype=object)
     return index.rename(fix(index.name)) if isinstance(index.name, str) else index
-
-
-def _arrow_text(dtype: Any) -> bool:
-    """True for pandas' text held by Arrow (the ``str`` dtype of pandas 3, ``string[pyarrow]``)."""
-    import pandas as pd
-
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 #: A text that :func:`neutralise_cell` changes (RE2, as Arrow's regular expressions).

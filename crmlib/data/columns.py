@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from crmlib.data.codes import sorted_codes, workers
 
-__all__ = ["Column", "arrow_column", "column_of", "is_text", "repeated_header_rows", "stripped"]
+__all__ = ["Column", "arrow_column", "column_of", "is_arrow_text", "is_text", "repeated_header_rows", "stripped"]
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -45,6 +45,19 @@ def is_text(series: pd.Series) -> bool:
     (True, False)
     """
     return pd.api.types.is_string_dtype(series) or series.dtype == object
+
+
+def is_arrow_text(dtype: Any) -> bool:
+    """True for text that pandas holds in Arrow (pandas 3's default ``str``, ``string[pyarrow]``).
+
+    Such a column can go to Arrow's kernels as it is (``pa.array(series.array)``), without a Python object per value.
+
+    Examples
+    --------
+    >>> is_arrow_text(pd.StringDtype("pyarrow")), is_arrow_text(pd.Series(["A"], dtype=object).dtype)
+    (True, False)
+    """
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def _with_blank(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -292,7 +305,7 @@ def column_of(series: pd.Series, dates: bool = False) -> Column:
         series = pd.Series(np.asarray(series, dtype=object), dtype=object)
     if not is_text(series):
         return Column(series=series.reset_index(drop=True))
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+    if is_arrow_text(series.dtype):
         arr = pa.array(series.array)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
