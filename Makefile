@@ -24,25 +24,33 @@ help:
 	@echo "make test-browser  only the real-browser tests (needs Debian's chromium)"
 	@echo "make bench         run the speed and scale benchmarks (writes benchmarks/README.md)"
 
+# The packages are installed by uv where it can be installed: the same versions as pip's, in half the time (the
+# test extra on a fresh clone: 36-40 s against 80 s), compiled to bytecode as pip does. Otherwise, or if uv fails,
+# by pip. INSTALL takes pip's arguments.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet uv || echo "uv could not be installed: the packages are installed by pip"
+	$(INSTALL) --upgrade pip
+
+INSTALL := install() { \
+	  if [ -x $(BIN)/uv ] && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode "$$@"; then :; \
+	  else $(PIP) install --quiet "$$@"; fi; }; install
 
 # One stamp per set of extras; a wider set (test includes lab, lab includes course) also stamps the narrower ones.
 $(VENV)/.installed-course: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[course]"
+	$(INSTALL) -e ".[course]"
 	touch $@
 
 $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[lab]"
+	$(INSTALL) -e ".[lab]"
 	touch $@ $(VENV)/.installed-course
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[$(EXTRAS)]"
+	$(INSTALL) -e ".[$(EXTRAS)]"
 	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-course
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[test,bench]"
+	$(INSTALL) -e ".[test,bench]"
 	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-course
 
 # The kit's bytecode, written before each run: where PYTHONDONTWRITEBYTECODE is set (CI and container images),
