@@ -6,6 +6,7 @@ import importlib
 import json
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -135,7 +136,7 @@ def test_the_makefile_installs_the_extras_each_target_needs():
         return match.group(1)
 
     def installs(stamp: str) -> str:
-        recipe = re.search(rf"^{re.escape(stamp)}:.*\n\t\$\(PIP\) install --quiet -e \"\.\[(.+?)\]\"", makefile, re.M)
+        recipe = re.search(rf"^{re.escape(stamp)}:.*\n\t\$\(INSTALL\) -e \"\.\[(.+?)\]\"", makefile, re.M)
         assert recipe, f"the stamp {stamp} installs no extras"
         return recipe.group(1)
 
@@ -143,6 +144,42 @@ def test_the_makefile_installs_the_extras_each_target_needs():
     assert installs(prerequisite("lab")) == "lab"
     assert installs(prerequisite("test")) == "$(EXTRAS)"
     assert re.search(r"^EXTRAS \?= test$", makefile, re.M)
+
+
+@pytest.mark.parametrize(
+    ("uv", "expected"),
+    [
+        ("exit 0", ["uv pip install --quiet --python {bin}/python --compile-bytecode -e .[course]"]),
+        (
+            "exit 1",
+            [
+                "uv pip install --quiet --python {bin}/python --compile-bytecode -e .[course]",
+                "python -m pip install --quiet -e .[course]",
+            ],
+        ),
+        (None, ["python -m pip install --quiet -e .[course]"]),
+    ],
+    ids=["uv installs", "uv fails: pip", "no uv: pip"],
+)
+def test_the_makefile_installs_with_uv_and_falls_back_to_pip(tmp_path, uv, expected):
+    """The install recipe, run by make against stand-ins for the venv's python and uv that log their arguments."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    stand_ins = {"python": "exit 0"} if uv is None else {"python": "exit 0", "uv": uv}
+    for name, status in stand_ins.items():
+        script = bin_dir / name
+        script.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n{status}\n', encoding="utf-8")
+        script.chmod(0o755)
+    stamp = tmp_path / "venv" / ".installed-course"
+    subprocess.run(
+        ["make", "--no-print-directory", "-s", f"VENV={tmp_path / 'venv'}", str(stamp)],
+        cwd=ROOT, check=True, capture_output=True, text=True, timeout=60,
+    )
+    assert log.read_text(encoding="utf-8").splitlines() == [line.format(bin=bin_dir) for line in expected]
+    assert stamp.exists()
 
 
 def test_every_package_of_crmlib_is_in_the_wheel_list():
