@@ -183,12 +183,13 @@ def test_the_makefile_installs_with_uv_and_falls_back_to_pip(tmp_path, uv, expec
 
 
 def test_every_package_of_crmlib_is_in_the_wheel_list():
-    """pyproject.toml lists the packages explicitly: a new sub-package must be added, or the wheel lacks it."""
+    """pyproject.toml lists the packages explicitly: a new sub-package, or a new folder of data (templates), must be
+    added, or the wheel lacks it."""
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
     found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "crmlib").rglob("__init__.py")
-        if "__pycache__" not in init.parts
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "crmlib").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     }
     assert found <= listed, f"missing from [tool.setuptools] packages: {sorted(found - listed)}"
     mapped = _pyproject()["tool"]["setuptools"]["package-dir"]
