@@ -65,3 +65,74 @@ def test_the_largest_chapters_start_first_and_are_still_reported_in_course_order
     )
     assert log.read_text().split() == ["01_large", "02_medium", "00_small"]
     assert reported == ["00_small", "01_large", "02_medium"] and all(run.ok for run in runs)
+
+
+def _flaky_kernel(folder, name: str, deaths: int):
+    """A kernelspec under ``folder`` whose first ``deaths`` launches exit at once (as a kernel does whose port another
+    process took between the client's choice and the kernel's bind); later launches start ipykernel. Returns the
+    file that counts the launches."""
+    import json
+    import sys
+
+    launches = folder / f"{name}.launches"
+    launcher = folder / f"{name}.py"
+    launcher.write_text(
+        "import pathlib, runpy, sys\n"
+        f"log = pathlib.Path({str(launches)!r})\n"
+        "n = len(log.read_text().split()) if log.exists() else 0\n"
+        "log.write_text('x ' * (n + 1))\n"
+        f"if n < {deaths}:\n"
+        "    sys.exit(1)\n"
+        "sys.argv = ['ipykernel_launcher', *sys.argv[1:]]\n"
+        "runpy.run_module('ipykernel_launcher', run_name='__main__')\n",
+        encoding="utf-8",
+    )
+    spec = folder / "kernels" / name
+    spec.mkdir(parents=True)
+    argv = [sys.executable, str(launcher), "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": name, "language": "python"}))
+    return launches
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_before_it_starts_is_started_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    launches = _flaky_kernel(tmp_path, "flaky", deaths=1)
+    chapter = _chapter(tmp_path, "00_demo", "print('ran with n =', n)")
+    [run] = execute_chapters([chapter], out=tmp_path / "out", kernel_name="flaky")
+    assert run.ok, run.error
+    executed = nbformat.read(run.notebook, as_version=4)
+    assert "ran with n = 1" in "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    assert len(launches.read_text().split()) == 2  # the first kernel died, the second ran the chapter
+
+
+@pytest.mark.slow
+def test_a_kernel_that_never_starts_stops_the_chapter_with_one_sentence(tmp_path):
+    """In a process of its own: the chapter's one sentence, and nothing on stderr when the process ends (nbclient
+    leaves an exit hook behind for a kernel that did not start, which fails at exit)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    launches = _flaky_kernel(tmp_path, "dead", deaths=99)
+    chapter = _chapter(tmp_path, "00_demo", "print('never')")
+    code = (
+        "import json, pathlib\n"
+        "from crmlib.course import Chapter, execute_chapters\n"
+        f"chapter = Chapter('00', 'demo', pathlib.Path({str(chapter.path)!r}))\n"
+        f"[run] = execute_chapters([chapter], out={str(tmp_path / 'out')!r}, kernel_name='dead')\n"
+        "print(json.dumps([run.ok, run.error]))\n"
+    )
+    env = {**os.environ, "JUPYTER_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    ok, error = json.loads(done.stdout.splitlines()[-1])
+    assert not ok
+    assert error == (
+        "Chapter 00_demo stopped: RuntimeError: Kernel died before replying to kernel_info (its kernel 'dead' was "
+        "started 2 times); check that 'python -m ipykernel --version' works in this environment."
+    )
+    assert len(launches.read_text().split()) == 2  # started twice, then given up
+    assert (tmp_path / "out" / "00_demo.failed.ipynb").exists()  # as for any chapter that stops
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr

@@ -8,7 +8,8 @@ injection, in the chapters' own folder (relative paths in a chapter mean what th
 parent process imports papermill and nbclient once; each chapter pays only for its own kernel. The chapters
 start longest first (:func:`launch_order`), so that the cores stay busy to the end. Results come back, and
 ``on_done`` is called, in course order as soon as a chapter and every chapter before it have finished, so the
-progress lines read the same on every run.
+progress lines read the same on every run. A kernel that dies, or stays silent, before its first reply has run
+nothing: it is started once more (:data:`KERNEL_STARTS`) before its chapter is reported as stopped.
 
 A kernel writes nothing to the terminal: its standard output and error go to ``/dev/null`` (a chapter's
 problems show as its cells' errors), so no kernel log or traceback mixes with the command's own lines, not
@@ -113,34 +114,63 @@ async def _execute_one(
         for cell in nb.cells:
             if "tags" in cell.metadata and not cell.metadata["tags"]:
                 del cell.metadata["tags"]
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": str(chapter.path.parent)}},
-        extra_arguments=KERNEL_ARGUMENTS,
-    )
-    km = client.km = client.create_kernel_manager()  # kept here: nbclient drops it when it cleans up
     failed = out / f"{chapter.stem}.failed.ipynb" if out is not None else None
-    try:
-        await client.async_execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except asyncio.CancelledError:  # Ctrl-C: stop the kernel now, whatever it was doing
-        await _stop_kernel(client, km)
-        raise
-    except Exception as exc:  # a cell's error, a dead kernel, a timeout: the chapter stops, the others go on
-        if stop.is_set():  # nbclient reports a cancelled cell as a dead kernel: it was Ctrl-C, write nothing
-            raise asyncio.CancelledError from None
-        if failed is not None:
-            _write(nb, failed)
-        reason = f"Chapter {chapter.stem} stopped: {_first_line(exc)}"
-        name, value = getattr(exc, "ename", "") or "", getattr(exc, "evalue", "") or ""
-        return ChapterRun(chapter, None, reason, time.perf_counter() - start, name, value)
+    for attempt in range(1, KERNEL_STARTS + 1):
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name=kernel_name,
+            resources={"metadata": {"path": str(chapter.path.parent)}},
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+        km = client.km = client.create_kernel_manager()  # kept here: nbclient drops it when it cleans up
+        try:
+            await client.async_execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except asyncio.CancelledError:  # Ctrl-C: stop the kernel now, whatever it was doing
+            await _stop_kernel(client, km)
+            raise
+        except Exception as exc:  # a cell's error, a dead kernel, a timeout: the chapter stops, the others go on
+            if stop.is_set():  # nbclient reports a cancelled cell as a dead kernel: it was Ctrl-C, write nothing
+                raise asyncio.CancelledError from None
+            if _did_not_start(exc):  # no cell ran; nbclient leaves the kernel's exit hook behind: removed here
+                await _stop_kernel(client, km)
+                if attempt < KERNEL_STARTS:
+                    continue
+            if failed is not None:
+                _write(nb, failed)
+            reason = f"Chapter {chapter.stem} stopped: {_first_line(exc)}"
+            if _did_not_start(exc):
+                reason += (
+                    f" (its kernel '{kernel_name}' was started {KERNEL_STARTS} times); check that "
+                    f"'python -m ipykernel --version' works in this environment."
+                )
+            name, value = getattr(exc, "ename", "") or "", getattr(exc, "evalue", "") or ""
+            return ChapterRun(chapter, None, reason, time.perf_counter() - start, name, value)
+        break
     strip_volatile(nb)
     target = out / chapter.path.name if out is not None else chapter.path  # None: in place
     _write(nb, target)
     if failed is not None:
         failed.unlink(missing_ok=True)  # an earlier failed run's leftover (this command's own file)
     return ChapterRun(chapter, target, None, time.perf_counter() - start)
+
+
+#: Kernels started for a chapter whose kernel dies or stays silent before it has run anything. jupyter_client picks a
+#: kernel's ports before the kernel binds them, so a kernel started by another process at the same moment (the
+#: test workers, two commands) can take one first; that kernel then dies at once, or never answers (60 s).
+KERNEL_STARTS = 2
+
+
+def _did_not_start(exc: BaseException) -> bool:
+    """True for jupyter_client's errors of a kernel that died or stayed silent before its first reply."""
+    from nbclient.exceptions import DeadKernelError
+
+    text = str(exc)
+    return (
+        isinstance(exc, RuntimeError)
+        and not isinstance(exc, DeadKernelError)  # a kernel that died while running a cell
+        and text.startswith(("Kernel didn't respond", "Kernel died before replying to kernel_info"))
+    )
 
 
 async def _stop_kernel(client, km) -> None:
