@@ -387,11 +387,10 @@ def bootstrap_clv(
         return np.empty((len(summary), 0)), 0
     progress(f"computing intervals ({s.interval_draws} refits on resampled customers)")
     rng = np.random.default_rng(s.seed)
-    clv_input = summary.assign(monetary_value=summary["monetary_value"].clip(lower=0))
     n = len(summary)
 
     def draw(pick: np.ndarray) -> np.ndarray | None:
-        return _bootstrap_draw(summary.iloc[pick], bg, gg, clv_input, s)
+        return _bootstrap_draw(summary.iloc[pick], bg, gg, summary, s)
 
     at_once = max(1, threads or workers())
     results: list[np.ndarray | None] = []
@@ -413,8 +412,8 @@ def bootstrap_clv(
     return np.column_stack(draws), len(draws)
 
 
-def _bootstrap_draw(sample: pd.DataFrame, bg, gg, clv_input: pd.DataFrame, s: ReportSettings) -> np.ndarray | None:
-    """Every customer's CLV under the models refitted to one resample; None when a refit fails."""
+def _bootstrap_draw(sample: pd.DataFrame, bg, gg, summary: pd.DataFrame, s: ReportSettings) -> np.ndarray | None:
+    """Every customer of ``summary``: the CLV under the models refitted to one resample; None when a refit fails."""
     from crmlib.models import ModelError
 
     try:
@@ -423,24 +422,24 @@ def _bootstrap_draw(sample: pd.DataFrame, bg, gg, clv_input: pd.DataFrame, s: Re
         gg_b = gg.refit(spend)
         if gg_b.params_["q"] <= 1:
             return None
-        value = _report_clv(bg_b, gg_b, clv_input, s)["clv"].to_numpy(dtype=float)
+        value = _report_clv(bg_b, gg_b, summary, s)["clv"].to_numpy(dtype=float)
     except (ModelError, ValueError):
         return None
     return value
 
 
-def _report_clv(bg, gg, clv_input: pd.DataFrame, s: ReportSettings) -> pd.DataFrame:
+def _report_clv(bg, gg, summary: pd.DataFrame, s: ReportSettings) -> pd.DataFrame:
     """The CLV of :func:`crmlib.models.customer_lifetime_value` with the report's settings.
 
-    The horizon in months, the yearly discount rate, monthly steps and the margin rate; ``clv_input`` is the
-    summary with negative spend clipped to 0.
+    The horizon in months, the yearly discount rate, monthly steps and the margin rate; a customer's negative
+    average spend (returns larger than purchases) counts as 0.
     """
     from crmlib.models import customer_lifetime_value
 
     return customer_lifetime_value(
         bg,
         gg,
-        clv_input,
+        summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)),
         horizon=s.horizon_months,
         horizon_unit="M",
         discount_rate=s.discount_rate,
@@ -777,7 +776,7 @@ def _clv(d: _Draft, bg: Any, gg: Any) -> None:
     s, customers, summary = d.settings, d.customers, d.summary
     d.say("computing CLV")
     try:
-        clv = _report_clv(bg, gg, summary.assign(monetary_value=summary["monetary_value"].clip(lower=0)), s)
+        clv = _report_clv(bg, gg, summary, s)
         customers["clv"] = clv["clv"]
     except (ModelError, ValueError, ArithmeticError) as exc:
         d.sections["clv"] = Section("CLV", False, f"the CLV cannot be computed: {_sentence(exc)}")
